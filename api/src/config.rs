@@ -1,0 +1,331 @@
+//! Layered configuration: defaults in code, then an optional TOML file (`--config` or
+//! `ECOM_CONFIG`), then `ECOM__SECTION__KEY` environment variables, then `DATABASE_URL`,
+//! then command-line flags. Secrets are `SecretString` and never printed.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use persistence::{DatabaseUrl, PersistenceError, PoolOptions};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Environment variable naming the configuration file.
+pub const CONFIG_FILE_ENV: &str = "ECOM_CONFIG";
+/// Prefix of the environment variables; `__` separates nested keys.
+pub const ENV_PREFIX: &str = "ECOM__";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// Local work: the development identity provider is allowed.
+    Development,
+    /// Production: development conveniences are refused at start-up.
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub environment: Environment,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub cors: CorsSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address and port to listen on; port 0 picks a free port.
+    pub bind: String,
+    /// Worker threads; the number of cores when absent.
+    pub workers: Option<usize>,
+    /// How long in-flight requests may run after SIGTERM/SIGINT.
+    pub shutdown_timeout_secs: u64,
+    /// Largest accepted request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Handle SIGTERM/SIGINT (off when embedded in tests).
+    pub handle_signals: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://...`, `sqlite://PATH` or a path; an SQLite file under `data_dir`
+    /// when absent.
+    pub url: Option<SecretString>,
+    /// Folder of the embedded SQLite database used when `url` is absent.
+    pub data_dir: PathBuf,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorsSettings {
+    /// Origins allowed to call the API from a browser; none when empty (CORS closed).
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A `tracing` filter such as `info` or `info,api=debug`; `RUST_LOG` wins if set.
+    pub level: String,
+}
+
+/// The defaults, as a serializable tree (figment's first layer).
+#[derive(Serialize)]
+struct Defaults {
+    environment: Environment,
+    server: ServerSettings,
+    database: DefaultDatabase,
+    cors: CorsSettings,
+    log: LogSettings,
+}
+
+#[derive(Serialize)]
+struct DefaultDatabase {
+    data_dir: PathBuf,
+    pool_size: u32,
+    connect_timeout_secs: u64,
+}
+
+fn defaults() -> Defaults {
+    Defaults {
+        environment: Environment::Development,
+        server: ServerSettings {
+            bind: "127.0.0.1:8080".into(),
+            workers: None,
+            shutdown_timeout_secs: 30,
+            body_limit_bytes: 1024 * 1024,
+            handle_signals: true,
+        },
+        database: DefaultDatabase {
+            data_dir: PathBuf::from("data"),
+            pool_size: 10,
+            connect_timeout_secs: 5,
+        },
+        cors: CorsSettings {
+            allowed_origins: Vec::new(),
+        },
+        log: LogSettings {
+            format: LogFormat::Pretty,
+            level: "info".into(),
+        },
+    }
+}
+
+/// Values given on the command line, applied last.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub bind: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} not found")]
+    FileNotFound(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Reads every layer from the process environment.
+    pub fn load(overrides: &Overrides) -> Result<Self, ConfigError> {
+        let file = overrides
+            .config_file
+            .clone()
+            .or_else(|| std::env::var_os(CONFIG_FILE_ENV).map(PathBuf::from));
+        Self::from_layers(file.as_deref(), overrides, true)
+    }
+
+    /// The defaults with the overrides only: no file, no environment (for tests).
+    pub fn isolated(overrides: &Overrides) -> Result<Self, ConfigError> {
+        Self::from_layers(None, overrides, false)
+    }
+
+    fn from_layers(
+        file: Option<&Path>,
+        overrides: &Overrides,
+        read_env: bool,
+    ) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(defaults()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::FileNotFound(path.to_owned()));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        if read_env {
+            figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__")).merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database.url".into()),
+            );
+        }
+        if let Some(url) = &overrides.database_url {
+            figment = figment.merge(Serialized::default("database.url", url));
+        }
+        if let Some(bind) = &overrides.bind {
+            figment = figment.merge(Serialized::default("server.bind", bind));
+        }
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string().replace('\n', "; ")))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.database.pool_size == 0 {
+            return Err(ConfigError::Invalid(
+                "database.pool_size must be at least 1".into(),
+            ));
+        }
+        if self.server.body_limit_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "server.body_limit_bytes must be at least 1".into(),
+            ));
+        }
+        if self.server.workers == Some(0) {
+            return Err(ConfigError::Invalid(
+                "server.workers must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The database to use: the configured URL or the embedded SQLite file.
+    pub fn database_url(&self) -> Result<DatabaseUrl, PersistenceError> {
+        match &self.database.url {
+            Some(url) => DatabaseUrl::parse(url.expose_secret()),
+            None => Ok(DatabaseUrl::default_sqlite(&self.database.data_dir)),
+        }
+    }
+
+    pub fn pool_options(&self) -> PoolOptions {
+        PoolOptions {
+            max_size: self.database.pool_size,
+            connect_timeout: Duration::from_secs(self.database.connect_timeout_secs.max(1)),
+        }
+    }
+
+    /// The effective configuration as TOML, with secrets redacted.
+    pub fn redacted_toml(&self) -> String {
+        let url = match self.database_url() {
+            Ok(url) => url.redacted(),
+            Err(_) => "<invalid URL>".to_owned(),
+        };
+        let mut tree = toml::Table::new();
+        tree.insert(
+            "environment".into(),
+            toml::Value::String(
+                match self.environment {
+                    Environment::Development => "development",
+                    Environment::Production => "production",
+                }
+                .into(),
+            ),
+        );
+        tree.insert("server".into(), section(&self.server));
+        let mut db = toml::Table::new();
+        db.insert("url".into(), toml::Value::String(url));
+        db.insert(
+            "data_dir".into(),
+            toml::Value::String(self.database.data_dir.display().to_string()),
+        );
+        db.insert(
+            "pool_size".into(),
+            toml::Value::Integer(i64::from(self.database.pool_size)),
+        );
+        db.insert(
+            "connect_timeout_secs".into(),
+            toml::Value::Integer(
+                i64::try_from(self.database.connect_timeout_secs).unwrap_or(i64::MAX),
+            ),
+        );
+        tree.insert("database".into(), toml::Value::Table(db));
+        tree.insert("cors".into(), section(&self.cors));
+        tree.insert("log".into(), section(&self.log));
+        toml::to_string_pretty(&tree).unwrap_or_default()
+    }
+}
+
+/// A settings section as a TOML value (sections passed here hold no secrets).
+fn section<T: Serialize>(value: &T) -> toml::Value {
+    toml::Value::try_from(value).unwrap_or_else(|_| toml::Value::Table(toml::Table::new()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = Settings::isolated(&Overrides::default()).unwrap();
+        assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert_eq!(s.server.body_limit_bytes, 1024 * 1024);
+        assert!(s.cors.allowed_origins.is_empty());
+        assert_eq!(
+            s.database_url().unwrap(),
+            DatabaseUrl::Sqlite("data/ecommissariat.db".into())
+        );
+    }
+
+    #[test]
+    fn file_and_overrides_layer() {
+        let dir = std::env::temp_dir().join(format!("ecom-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(
+            &file,
+            "[server]\nbind = \"0.0.0.0:9000\"\nworkers = 3\n[database]\nurl = \"postgres://u:pw@h/db\"\n",
+        )
+        .unwrap();
+        let s = Settings::from_layers(Some(&file), &Overrides::default(), false).unwrap();
+        assert_eq!(s.server.bind, "0.0.0.0:9000");
+        assert_eq!(s.server.workers, Some(3));
+        let printed = s.redacted_toml();
+        assert!(printed.contains("postgres://u:***@h/db"), "{printed}");
+        assert!(!printed.contains("pw"), "{printed}");
+
+        let s = Settings::from_layers(
+            Some(&file),
+            &Overrides {
+                bind: Some("127.0.0.1:0".into()),
+                ..Overrides::default()
+            },
+            false,
+        )
+        .unwrap();
+        assert_eq!(s.server.bind, "127.0.0.1:0");
+    }
+
+    #[test]
+    fn unknown_keys_and_missing_files_are_errors() {
+        let missing = Settings::from_layers(
+            Some(Path::new("/nonexistent/e.toml")),
+            &Overrides::default(),
+            false,
+        );
+        assert!(matches!(missing, Err(ConfigError::FileNotFound(_))));
+        let dir = std::env::temp_dir().join(format!("ecom-cfg2-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.toml");
+        std::fs::write(&file, "[server]\nbindd = \"x\"\n").unwrap();
+        let err = Settings::from_layers(Some(&file), &Overrides::default(), false).unwrap_err();
+        assert!(err.to_string().contains("bindd"), "{err}");
+    }
+}

@@ -1,0 +1,13 @@
+//! The HTTP API of the e-commissariat: handlers, problem+json errors, the OpenAPI
+//! contract, configuration, telemetry and the binary's command line.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,210 @@
+//! Cross-cutting request handling: request ids, problem bodies, the tracing root span,
+//! and the extractor configurations that turn bad input into problems.
+
+use crate::error::{ApiError, FieldError, PROBLEM_CONTENT_TYPE};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PayloadError};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest};
+use std::future::{ready, Ready};
+use tracing::Span;
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
+
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Problem bodies are small; a larger one is not rewritten.
+const MAX_PROBLEM_BODY: usize = 64 * 1024;
+
+/// The id of the current request: the caller's `X-Request-Id` when well-formed
+/// (1 to 128 characters among `A-Z a-z 0-9 - _ . :`), a new UUIDv7 otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    fn from_header(value: Option<&HeaderValue>) -> Self {
+        value
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| is_well_formed(v))
+            .map(|v| RequestId(v.to_owned()))
+            .unwrap_or_else(|| RequestId(uuid::Uuid::now_v7().to_string()))
+    }
+}
+
+pub fn is_well_formed(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+impl FromRequest for RequestId {
+    type Error = Error;
+    type Future = Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let id = req
+            .extensions()
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId::from_header(None));
+        ready(Ok(id))
+    }
+}
+
+/// The outermost middleware: assigns the request id, returns it in `X-Request-Id`, and
+/// makes every error response a complete problem+json document (with `request_id` and
+/// `instance`), whoever produced it: a handler, an extractor, or actix itself.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let request_id = RequestId::from_header(req.headers().get(X_REQUEST_ID));
+    req.extensions_mut().insert(request_id.clone());
+    let instance = req.path().to_owned();
+
+    let response = next.call(req).await?;
+    let mut response = if response.status().as_u16() >= 400 {
+        complete_problem(response, &request_id.0, &instance).await
+    } else {
+        response.map_into_boxed_body()
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id.0) {
+        response.headers_mut().insert(X_REQUEST_ID, value);
+    }
+    Ok(response)
+}
+
+async fn complete_problem<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+    request_id: &str,
+    instance: &str,
+) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_CONTENT_TYPE));
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+
+    let existing = if is_problem {
+        actix_web::body::to_bytes_limited(body, MAX_PROBLEM_BODY)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .filter(serde_json::Value::is_object)
+    } else {
+        None
+    };
+    let mut problem = existing.unwrap_or_else(|| {
+        serde_json::to_value(ApiError::Status(status).to_problem())
+            .unwrap_or_else(|_| serde_json::json!({}))
+    });
+    if let Some(object) = problem.as_object_mut() {
+        object.insert("request_id".into(), request_id.into());
+        let has_instance = object
+            .get("instance")
+            .and_then(|v| v.as_str())
+            .is_some_and(|s| !s.is_empty());
+        if !has_instance {
+            object.insert("instance".into(), instance.into());
+        }
+    }
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    let mut head = head;
+    head.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+    );
+    head.headers_mut().remove(header::CONTENT_LENGTH);
+    ServiceResponse::new(request, head.set_body(body).map_into_boxed_body())
+}
+
+/// The root span of each request: method, route template and request id. No client
+/// address, user agent or query string: they may be personal data.
+pub struct RootSpan;
+
+impl RootSpanBuilder for RootSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        tracing::info_span!(
+            "request",
+            http.method = %request.method(),
+            http.route = %route,
+            request_id = %request_id,
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
+
+/// JSON bodies: size limit, content type, and syntax errors become problems.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _| json_error(err).into())
+}
+
+pub fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { limit, .. }
+        | JsonPayloadError::Overflow { limit } => ApiError::PayloadTooLarge { limit },
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType {
+            expected: "application/json",
+        },
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Validation(vec![FieldError {
+            pointer: String::new(),
+            code: "invalid_type".into(),
+            message: e.to_string(),
+        }]),
+        JsonPayloadError::Deserialize(e) => ApiError::MalformedJson(e.to_string()),
+        JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit: 0 },
+        other => ApiError::MalformedJson(other.to_string()),
+    }
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _| ApiError::InvalidPath(err.to_string()).into())
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|err, _| ApiError::InvalidQuery(err.to_string()).into())
+}
+
+pub fn payload_config(limit: usize) -> web::PayloadConfig {
+    web::PayloadConfig::new(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids() {
+        assert!(is_well_formed("abc-123_X.y:z"));
+        assert!(!is_well_formed(""));
+        assert!(!is_well_formed("has space"));
+        assert!(!is_well_formed("<script>"));
+        assert!(!is_well_formed(&"a".repeat(129)));
+        let generated = RequestId::from_header(Some(&HeaderValue::from_static("bad id")));
+        assert!(uuid::Uuid::parse_str(&generated.0).is_ok());
+    }
+}

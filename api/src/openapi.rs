@@ -1,0 +1,94 @@
+//! The published contract, generated from the code. `openapi.yaml` at the repository
+//! root is this document; a test fails when they differ.
+
+use crate::error::{FieldError, Problem};
+use crate::routes;
+use actix_web::dev::ResourceDef;
+use actix_web::http::Method;
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "e-commissariat API",
+        description = "Backend of an online police station: citizens file simple complaints and \
+declarations online; the filing goes to the police unit competent for the place of the facts, \
+whose officers process it in a back office.\n\nErrors are RFC 9457 `application/problem+json` \
+documents with a stable `code` and the `request_id` of the request. Emergencies are never \
+handled online: call 112 (EU), 113 (LU), 17 (FR) or 101 (BE).",
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    tags(
+        (name = "operations", description = "Health probes, metrics and the contract itself"),
+    ),
+    components(schemas(Problem, FieldError)),
+)]
+struct ApiDoc;
+
+/// The OpenAPI document of every route the service registers.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    api
+}
+
+/// The document as YAML, as committed in `openapi.yaml`.
+pub fn to_yaml(api: &utoipa::openapi::OpenApi) -> Result<String, String> {
+    api.to_yaml().map_err(|e| e.to_string())
+}
+
+/// The contract, rendered once at start-up, and the route table derived from it.
+pub struct Contract {
+    pub json: String,
+    pub yaml: String,
+    routes: Vec<(ResourceDef, Vec<Method>)>,
+}
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+impl Contract {
+    pub fn new(api: &utoipa::openapi::OpenApi) -> Result<Self, String> {
+        let json = api.to_pretty_json().map_err(|e| e.to_string())?;
+        let yaml = to_yaml(api)?;
+        let value: serde_json::Value = serde_json::from_str(&json).map_err(|e| e.to_string())?;
+        let routes = value
+            .get("paths")
+            .and_then(|p| p.as_object())
+            .map(|paths| {
+                paths
+                    .iter()
+                    .map(|(path, item)| {
+                        let methods = METHODS
+                            .iter()
+                            .filter(|m| item.get(**m).is_some())
+                            .filter_map(|m| Method::from_bytes(m.to_uppercase().as_bytes()).ok())
+                            .collect();
+                        (ResourceDef::new(path.as_str()), methods)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self { json, yaml, routes })
+    }
+
+    /// The methods the contract declares for `path`; empty when no route matches it.
+    pub fn allowed_methods(&self, path: &str) -> Vec<Method> {
+        let mut allowed: Vec<Method> = Vec::new();
+        for (_, methods) in self.routes.iter().filter(|(def, _)| def.is_match(path)) {
+            for method in methods {
+                if !allowed.contains(method) {
+                    allowed.push(method.clone());
+                }
+            }
+        }
+        allowed
+    }
+}

@@ -1,0 +1,407 @@
+//! One connection type for both backends, chosen from the URL scheme, with an r2d2 pool
+//! whose connection attempts fail fast with the driver's own message.
+
+use crate::error::PersistenceError;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::R2D2Connection;
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Lock id taken while PostgreSQL migrations run, so that several replicas starting
+/// together migrate one after the other.
+const MIGRATION_LOCK_ID: i64 = 0x6563_6f6d_6d69_6773; // "ecommigs"
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// A parsed `DATABASE_URL`: `postgres://` or `postgresql://` selects PostgreSQL;
+/// `sqlite://PATH`, `sqlite:PATH` or a plain path selects SQLite.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, PersistenceError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(PersistenceError::UnsupportedUrl(
+                "the database URL is empty".into(),
+            ));
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self::Postgres(raw.to_owned()));
+        }
+        if let Some(path) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
+            return Self::sqlite_path(path);
+        }
+        if let Some(scheme) = url_scheme(raw) {
+            return Err(PersistenceError::UnsupportedUrl(format!(
+                "scheme `{scheme}` is not supported; use postgres://, postgresql://, sqlite:// or a file path"
+            )));
+        }
+        Self::sqlite_path(raw)
+    }
+
+    fn sqlite_path(path: &str) -> Result<Self, PersistenceError> {
+        let path = path.split('?').next().unwrap_or_default();
+        if path.is_empty() || path == ":memory:" {
+            return Err(PersistenceError::UnsupportedUrl(
+                "SQLite needs a file path (an in-memory database would not be shared by the pool)"
+                    .into(),
+            ));
+        }
+        Ok(Self::Sqlite(PathBuf::from(path)))
+    }
+
+    /// The embedded database used when no URL is configured.
+    pub fn default_sqlite(data_dir: &Path) -> Self {
+        Self::Sqlite(data_dir.join("ecommissariat.db"))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Postgres(_) => Backend::Postgres,
+            Self::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// The URL with any password replaced, safe for logs and `config` output.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{}", path.display()),
+            Self::Postgres(raw) => redact_postgres(raw),
+        }
+    }
+}
+
+/// The scheme of `raw` if it looks like `scheme://...` or `scheme:rest` (not a Windows
+/// drive letter such as `C:\`).
+fn url_scheme(raw: &str) -> Option<&str> {
+    let (scheme, _) = raw.split_once(':')?;
+    let valid = scheme.len() > 1
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some(scheme)
+}
+
+fn redact_postgres(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            let pairs: Vec<(String, String)> = parsed
+                .query_pairs()
+                .map(|(k, v)| {
+                    let v = if k.eq_ignore_ascii_case("password") {
+                        "***".to_owned()
+                    } else {
+                        v.into_owned()
+                    };
+                    (k.into_owned(), v)
+                })
+                .collect();
+            if !pairs.is_empty() {
+                parsed.query_pairs_mut().clear().extend_pairs(pairs);
+            }
+            parsed.to_string()
+        }
+        Err(_) => "postgres://<unparseable URL>".to_owned(),
+    }
+}
+
+/// How the pool behaves.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_size: u32,
+    /// Limit for opening one connection and for waiting for a free one.
+    pub connect_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_size: 10,
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+
+/// Opens connections of the variant the URL names, with the driver's own error.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+    connect_timeout: Duration,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl, connect_timeout: Duration) -> Self {
+        Self {
+            url,
+            connect_timeout,
+        }
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    fn open(&self) -> Result<DbConnection, PersistenceError> {
+        match &self.url {
+            DatabaseUrl::Postgres(raw) => {
+                let url = with_connect_timeout(raw, self.connect_timeout);
+                PgConnection::establish(&url)
+                    .map(DbConnection::Postgresql)
+                    .map_err(|e| PersistenceError::Connect(one_line(&e.to_string())))
+            }
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        PersistenceError::Connect(format!(
+                            "cannot create the directory {}: {e}",
+                            parent.display()
+                        ))
+                    })?;
+                }
+                let path_str = path.to_str().ok_or_else(|| {
+                    PersistenceError::Connect("the SQLite path is not valid UTF-8".into())
+                })?;
+                let mut conn = SqliteConnection::establish(path_str)
+                    .map_err(|e| PersistenceError::Connect(one_line(&e.to_string())))?;
+                let busy_ms = self.connect_timeout.as_millis();
+                conn.batch_execute(&format!(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms}; \
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                ))
+                .map_err(|e| PersistenceError::Connect(one_line(&e.to_string())))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+fn with_connect_timeout(raw: &str, timeout: Duration) -> String {
+    if raw.contains("connect_timeout=") {
+        return raw.to_owned();
+    }
+    let sep = if raw.contains('?') { '&' } else { '?' };
+    // libpq takes whole seconds, and treats 1 as 2.
+    format!("{raw}{sep}connect_timeout={}", timeout.as_secs().max(2))
+}
+
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = PersistenceError;
+
+    fn connect(&self) -> Result<DbConnection, PersistenceError> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), PersistenceError> {
+        conn.ping().map_err(PersistenceError::from)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// Opens one connection and applies pending migrations; returns how many ran.
+pub fn migrate(url: &DatabaseUrl, options: &PoolOptions) -> Result<usize, PersistenceError> {
+    ConnectionManager::new(url.clone(), options.connect_timeout)
+        .open()?
+        .run_migrations()
+}
+
+/// Checks the URL, opens one connection (so a wrong URL fails now, with the driver's
+/// message), runs pending migrations, and returns a pool.
+pub fn connect(url: DatabaseUrl, options: &PoolOptions) -> Result<DbPool, PersistenceError> {
+    migrate(&url, options)?;
+    let manager = ConnectionManager::new(url, options.connect_timeout);
+    let pool = r2d2::Pool::builder()
+        .max_size(options.max_size)
+        .min_idle(Some(1))
+        .connection_timeout(options.connect_timeout)
+        .build(manager)?;
+    Ok(pool)
+}
+
+impl DbConnection {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Postgresql(_) => Backend::Postgres,
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Applies every pending migration of this backend; returns how many ran.
+    pub fn run_migrations(&mut self) -> Result<usize, PersistenceError> {
+        let migration_error = |e: Box<dyn std::error::Error + Send + Sync>| {
+            PersistenceError::Migration(one_line(&e.to_string()))
+        };
+        match self {
+            DbConnection::Postgresql(conn) => {
+                conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_ID})"))?;
+                let result = conn
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|done| done.len())
+                    .map_err(migration_error);
+                conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})"))?;
+                result
+            }
+            DbConnection::Sqlite(conn) => conn
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|done| done.len())
+                .map_err(migration_error),
+        }
+    }
+
+    /// A round trip to the database, for readiness probes.
+    pub fn check(&mut self) -> Result<(), PersistenceError> {
+        self.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    /// Runs `f` in a transaction that writes. On SQLite the transaction takes the write
+    /// lock at `BEGIN` (`BEGIN IMMEDIATE`), so that concurrent writers wait for each
+    /// other (up to `busy_timeout`) instead of failing when a read turns into a write.
+    /// Nested calls become savepoints on both backends.
+    pub fn write_transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        let DbConnection::Sqlite(sqlite) = self else {
+            return self.transaction(f);
+        };
+        let depth =
+            AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth()?;
+        if depth.is_some() {
+            return self.transaction(f);
+        }
+        AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+        match f(self) {
+            Ok(value) => {
+                <Self as Connection>::TransactionManager::commit_transaction(self)?;
+                Ok(value)
+            }
+            Err(error) => {
+                if let Err(rollback) =
+                    <Self as Connection>::TransactionManager::rollback_transaction(self)
+                {
+                    tracing::error!(%rollback, "rollback failed");
+                }
+                Err(error)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_select_the_backend() {
+        let pg = DatabaseUrl::parse("postgres://u:secret@localhost/db").unwrap();
+        assert_eq!(pg.backend(), Backend::Postgres);
+        assert_eq!(pg.redacted(), "postgres://u:***@localhost/db");
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://localhost/db?password=x&sslmode=disable")
+                .unwrap()
+                .redacted(),
+            "postgresql://localhost/db?password=***&sslmode=disable"
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
+            DatabaseUrl::Sqlite("data/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(),
+            DatabaseUrl::Sqlite("/tmp/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("./x.db").unwrap(),
+            DatabaseUrl::Sqlite("./x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("/var/lib/x.db").unwrap(),
+            DatabaseUrl::Sqlite("/var/lib/x.db".into())
+        );
+    }
+
+    #[test]
+    fn unknown_schemes_are_named() {
+        let err = DatabaseUrl::parse("mysql://x").unwrap_err().to_string();
+        assert!(err.contains("`mysql`"), "{err}");
+        assert!(DatabaseUrl::parse(":memory:").is_err());
+        assert!(DatabaseUrl::parse("").is_err());
+    }
+
+    #[test]
+    fn connect_timeout_is_added_once() {
+        let t = Duration::from_secs(5);
+        assert_eq!(
+            with_connect_timeout("postgres://h/db", t),
+            "postgres://h/db?connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?sslmode=disable", t),
+            "postgres://h/db?sslmode=disable&connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://h/db?connect_timeout=1", t),
+            "postgres://h/db?connect_timeout=1"
+        );
+    }
+}

@@ -1,0 +1,14 @@
+//! Persistence of the e-commissariat: diesel over PostgreSQL (production) and SQLite
+//! (embedded, zero setup), behind one `DbConnection` type.
+//!
+//! Repositories take `&mut DbConnection` and return domain types, so the same function
+//! runs inside or outside a transaction.
+
+pub mod audit;
+pub mod db;
+pub mod error;
+pub mod idempotency;
+pub mod schema;
+
+pub use db::{connect, Backend, DatabaseUrl, DbConnection, DbPool, PoolOptions};
+pub use error::PersistenceError;

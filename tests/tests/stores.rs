@@ -1,0 +1,249 @@
+//! The idempotency-key store and the audit-event store, on the backend under test
+//! (SQLite, or PostgreSQL when TEST_DATABASE_URL is set).
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use diesel::connection::SimpleConnection;
+use domain::audit::{Actor, ActorRole, AuditEvent, AuditOperation, AuditOutcome};
+use persistence::audit::{self, AuditFilter};
+use persistence::idempotency::{self, Claim, StoredResponse};
+use std::sync::{Arc, Barrier};
+use tests::TestDb;
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap() + Duration::nanoseconds(123_456_789)
+}
+
+fn response() -> StoredResponse {
+    StoredResponse {
+        status: 201,
+        headers: vec![("location".into(), "/v1/filings/abc".into())],
+        body: r#"{"id":"abc"}"#.into(),
+    }
+}
+
+#[test]
+fn idempotency_claim_replay_mismatch_and_expiry() {
+    let db = TestDb::new();
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let c = &mut *conn;
+    let now = t0();
+
+    assert_eq!(
+        idempotency::claim(c, "citizen:1", "k1", "fp", now).unwrap(),
+        Claim::Claimed
+    );
+    // While the first request runs, a duplicate is told so.
+    assert_eq!(
+        idempotency::claim(c, "citizen:1", "k1", "fp", now + Duration::seconds(1)).unwrap(),
+        Claim::InProgress
+    );
+    assert_eq!(
+        idempotency::claim(c, "citizen:1", "k1", "other", now).unwrap(),
+        Claim::FingerprintMismatch
+    );
+    // Keys are scoped to the caller.
+    assert_eq!(
+        idempotency::claim(c, "citizen:2", "k1", "x", now).unwrap(),
+        Claim::Claimed
+    );
+
+    idempotency::complete(c, "citizen:1", "k1", &response()).unwrap();
+    assert_eq!(
+        idempotency::claim(c, "citizen:1", "k1", "fp", now + Duration::hours(23)).unwrap(),
+        Claim::Replay(response())
+    );
+    assert_eq!(
+        idempotency::claim(c, "citizen:1", "k1", "other", now + Duration::hours(23)).unwrap(),
+        Claim::FingerprintMismatch
+    );
+    // After 24 hours the key is forgotten and may be used again, for anything.
+    assert_eq!(
+        idempotency::claim(c, "citizen:1", "k1", "new", now + Duration::hours(24)).unwrap(),
+        Claim::Claimed
+    );
+}
+
+#[test]
+fn idempotency_release_and_abandoned_claims() {
+    let db = TestDb::new();
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let c = &mut *conn;
+    let now = t0();
+
+    assert_eq!(
+        idempotency::claim(c, "a", "k", "fp", now).unwrap(),
+        Claim::Claimed
+    );
+    idempotency::release(c, "a", "k").unwrap();
+    assert_eq!(
+        idempotency::claim(c, "a", "k", "fp", now).unwrap(),
+        Claim::Claimed
+    );
+    // A claim whose request died is taken over after a minute.
+    assert_eq!(
+        idempotency::claim(c, "a", "k", "fp", now + Duration::seconds(30)).unwrap(),
+        Claim::InProgress
+    );
+    assert_eq!(
+        idempotency::claim(c, "a", "k", "fp", now + Duration::seconds(61)).unwrap(),
+        Claim::Claimed
+    );
+    // A completed key is not released.
+    idempotency::complete(c, "a", "k", &response()).unwrap();
+    idempotency::release(c, "a", "k").unwrap();
+    assert!(matches!(
+        idempotency::claim(c, "a", "k", "fp", now + Duration::seconds(62)).unwrap(),
+        Claim::Replay(_)
+    ));
+}
+
+#[test]
+fn idempotency_purge_removes_only_expired_keys() {
+    let db = TestDb::new();
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let c = &mut *conn;
+    idempotency::claim(c, "a", "old", "fp", t0()).unwrap();
+    idempotency::claim(c, "a", "new", "fp", t0() + Duration::hours(12)).unwrap();
+    assert_eq!(
+        idempotency::purge_expired(c, t0() + Duration::hours(25)).unwrap(),
+        1
+    );
+    assert_eq!(
+        idempotency::claim(c, "a", "new", "fp", t0() + Duration::hours(12)).unwrap(),
+        Claim::InProgress
+    );
+}
+
+#[test]
+fn idempotency_concurrent_claims_have_one_winner() {
+    let db = TestDb::new();
+    let pool = db.pool();
+    let threads = 8;
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let pool = pool.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let mut conn = pool.get().unwrap();
+                barrier.wait();
+                idempotency::claim(&mut conn, "c", "same-key", "fp", t0()).unwrap()
+            })
+        })
+        .collect();
+    let claims: Vec<Claim> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let winners = claims.iter().filter(|c| **c == Claim::Claimed).count();
+    assert_eq!(winners, 1, "{claims:?}");
+    assert!(claims
+        .iter()
+        .all(|c| matches!(c, Claim::Claimed | Claim::InProgress)));
+}
+
+fn event(actor: &str, object: &str, minutes: i64) -> AuditEvent {
+    AuditEvent {
+        occurred_at: t0() + Duration::minutes(minutes),
+        actor: Actor {
+            id: actor.into(),
+            role: ActorRole::Officer,
+            unit: Some("be-zone-5277".into()),
+            client_id: Some("back-office".into()),
+        },
+        operation: AuditOperation::Consultation,
+        object_type: "filing".into(),
+        object_id: Some(object.into()),
+        justification: Some("processing".into()),
+        recipient: None,
+        outcome: AuditOutcome::Allowed,
+        request_id: Some("req-1".into()),
+    }
+}
+
+#[test]
+fn audit_events_round_trip_and_filter() {
+    let db = TestDb::new();
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let c = &mut *conn;
+    let first = audit::append(c, &event("officer-1", "f-1", 0)).unwrap();
+    let mut denied = event("officer-2", "f-1", 5);
+    denied.outcome = AuditOutcome::Denied;
+    denied.operation = AuditOperation::Disclosure;
+    denied.recipient = Some("records-system".into());
+    audit::append(c, &denied).unwrap();
+    audit::append(c, &event("officer-1", "f-2", 10)).unwrap();
+    assert_eq!(audit::count(c).unwrap(), 3);
+
+    let all = audit::list(c, &AuditFilter::default(), 100).unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].id, first);
+    // Microsecond precision on both backends.
+    assert_eq!(all[0].event.occurred_at, t0() - Duration::nanoseconds(789));
+    assert_eq!(all[1].event, {
+        let mut e = denied.clone();
+        e.occurred_at = t0() + Duration::minutes(5) - Duration::nanoseconds(789);
+        e
+    });
+
+    let by_object = AuditFilter {
+        object_type: Some("filing".into()),
+        object_id: Some("f-1".into()),
+        ..AuditFilter::default()
+    };
+    assert_eq!(audit::list(c, &by_object, 100).unwrap().len(), 2);
+    let by_actor = AuditFilter {
+        actor_id: Some("officer-1".into()),
+        ..AuditFilter::default()
+    };
+    assert_eq!(audit::list(c, &by_actor, 100).unwrap().len(), 2);
+    let by_time = AuditFilter {
+        from: Some(t0() + Duration::minutes(1)),
+        until: Some(t0() + Duration::minutes(6)),
+        ..AuditFilter::default()
+    };
+    let window = audit::list(c, &by_time, 100).unwrap();
+    assert_eq!(window.len(), 1);
+    assert_eq!(window[0].event.actor.id, "officer-2");
+    let page = AuditFilter {
+        after_id: Some(first),
+        ..AuditFilter::default()
+    };
+    assert_eq!(audit::list(c, &page, 1).unwrap().len(), 1);
+}
+
+#[test]
+fn audit_events_cannot_be_updated_or_deleted() {
+    let db = TestDb::new();
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    audit::append(&mut conn, &event("officer-1", "f-1", 0)).unwrap();
+    let update = conn.batch_execute("UPDATE audit_events SET outcome = 'denied'");
+    assert!(update.is_err(), "UPDATE was accepted");
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    let delete = conn.batch_execute("DELETE FROM audit_events");
+    assert!(delete.is_err(), "DELETE was accepted");
+    if db.is_postgres() {
+        assert!(conn.batch_execute("TRUNCATE audit_events").is_err());
+    }
+    assert_eq!(audit::count(&mut conn).unwrap(), 1);
+}
+
+#[test]
+fn write_transactions_roll_back_as_a_whole() {
+    let db = TestDb::new();
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let result: Result<(), persistence::PersistenceError> = conn.write_transaction(|c| {
+        audit::append(c, &event("officer-1", "f-1", 0))?;
+        // The second statement fails: nothing of the transaction remains.
+        c.batch_execute("INSERT INTO no_such_table VALUES (1)")?;
+        Ok(())
+    });
+    assert!(result.is_err());
+    assert_eq!(audit::count(&mut conn).unwrap(), 0);
+    conn.write_transaction(|c| audit::append(c, &event("officer-1", "f-1", 0)).map(|_| ()))
+        .unwrap();
+    assert_eq!(audit::count(&mut conn).unwrap(), 1);
+}
