@@ -314,6 +314,14 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_is_valid_and_holds_the_defaults() {
+        let example = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../config/example.toml"));
+        let s = Settings::from_layers(Some(example), &Overrides::default(), false).unwrap();
+        let defaults = Settings::isolated(&Overrides::default()).unwrap();
+        assert_eq!(s.redacted_toml(), defaults.redacted_toml());
+    }
+
+    #[test]
     fn unknown_keys_and_missing_files_are_errors() {
         let missing = Settings::from_layers(
             Some(Path::new("/nonexistent/e.toml")),

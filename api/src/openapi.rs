@@ -20,6 +20,7 @@ documents with a stable `code` and the `request_id` of the request. Emergencies 
 handled online: call 112 (EU), 113 (LU), 17 (FR) or 101 (BE).",
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
+    servers((url = "/", description = "This service")),
     tags(
         (name = "operations", description = "Health probes, metrics and the contract itself"),
     ),

@@ -1,7 +1,6 @@
 //! Harness for black-box tests: each test gets a fresh database (a temporary SQLite file,
 //! or a new PostgreSQL database when `TEST_DATABASE_URL` is set) and the real service
 //! bound to a free port, spoken to over HTTP.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use actix_web::dev::ServerHandle;
 use api::config::{Overrides, Settings};

@@ -39,6 +39,7 @@ pub struct DatabaseHealth {
 /// Answers as long as the process runs; it does not touch the database.
 #[utoipa::path(
     tag = "operations",
+    security(()),
     responses(
         (status = 200, description = "The process is alive", body = Liveness),
     )
@@ -56,6 +57,7 @@ pub async fn live() -> HttpResponse {
 /// answers 200.
 #[utoipa::path(
     tag = "operations",
+    security(()),
     responses(
         (status = 200, description = "The service and its database are ready", body = Readiness),
         (status = 503, description = "The database cannot be reached", body = Problem,

@@ -9,6 +9,7 @@ use actix_web::{get, web, HttpResponse};
 /// The contract of this API, OpenAPI 3.1, as JSON.
 #[utoipa::path(
     tag = "operations",
+    security(()),
     responses(
         (status = 200, description = "The OpenAPI document", content_type = "application/json",
             body = Object, example = json!({"openapi": "3.1.0", "info": {"title": "e-commissariat API"}})),
@@ -28,6 +29,7 @@ pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
 /// committed at the root of the repository.
 #[utoipa::path(
     tag = "operations",
+    security(()),
     responses(
         (status = 200, description = "The OpenAPI document", content_type = "application/yaml",
             body = String, example = "openapi: 3.1.0\ninfo:\n  title: e-commissariat API\n"),
@@ -47,6 +49,7 @@ pub async fn openapi_yaml(state: web::Data<AppState>) -> HttpResponse {
 /// in the Prometheus text exposition format.
 #[utoipa::path(
     tag = "operations",
+    security(()),
     responses(
         (status = 200, description = "Metrics in Prometheus text format",
             content_type = "text/plain; version=0.0.4", body = String,
