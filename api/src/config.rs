@@ -2,6 +2,8 @@
 //! `ECOM_CONFIG`), then `ECOM__SECTION__KEY` environment variables, then `DATABASE_URL`,
 //! then command-line flags. Secrets are `SecretString` and never printed.
 
+use domain::catalogue::Country;
+use domain::i18n::Lang;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use persistence::{DatabaseUrl, PersistenceError, PoolOptions};
@@ -39,6 +41,16 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub cors: CorsSettings,
     pub log: LogSettings,
+    pub catalogue: CatalogueSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueSettings {
+    /// Countries whose procedures this deployment offers: BE, LU, FR, ES-CT.
+    pub countries: Vec<String>,
+    /// Language of answers when the request names none the service knows.
+    pub default_language: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -91,6 +103,7 @@ struct Defaults {
     database: DefaultDatabase,
     cors: CorsSettings,
     log: LogSettings,
+    catalogue: CatalogueSettings,
 }
 
 #[derive(Serialize)]
@@ -121,6 +134,10 @@ fn defaults() -> Defaults {
         log: LogSettings {
             format: LogFormat::Pretty,
             level: "info".into(),
+        },
+        catalogue: CatalogueSettings {
+            countries: ["BE", "LU", "FR", "ES-CT"].map(String::from).to_vec(),
+            default_language: "en".into(),
         },
     }
 }
@@ -204,7 +221,33 @@ impl Settings {
                 "server.workers must be at least 1".into(),
             ));
         }
+        self.countries()?;
+        self.default_language()?;
         Ok(())
+    }
+
+    /// The countries served, parsed.
+    pub fn countries(&self) -> Result<Vec<Country>, ConfigError> {
+        let countries = self
+            .catalogue
+            .countries
+            .iter()
+            .map(|c| c.parse::<Country>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ConfigError::Invalid(format!("catalogue.countries: {e}")))?;
+        if countries.is_empty() {
+            return Err(ConfigError::Invalid(
+                "catalogue.countries may not be empty".into(),
+            ));
+        }
+        Ok(countries)
+    }
+
+    pub fn default_language(&self) -> Result<Lang, ConfigError> {
+        self.catalogue
+            .default_language
+            .parse::<Lang>()
+            .map_err(|e| ConfigError::Invalid(format!("catalogue.default_language: {e}")))
     }
 
     /// The database to use: the configured URL or the embedded SQLite file.
@@ -259,6 +302,7 @@ impl Settings {
         tree.insert("database".into(), toml::Value::Table(db));
         tree.insert("cors".into(), section(&self.cors));
         tree.insert("log".into(), section(&self.log));
+        tree.insert("catalogue".into(), section(&self.catalogue));
         toml::to_string_pretty(&tree).unwrap_or_default()
     }
 }
@@ -315,7 +359,10 @@ mod tests {
 
     #[test]
     fn the_example_file_is_valid_and_holds_the_defaults() {
-        let example = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../config/example.toml"));
+        let example = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../config/example.toml"
+        ));
         let s = Settings::from_layers(Some(example), &Overrides::default(), false).unwrap();
         let defaults = Settings::isolated(&Overrides::default()).unwrap();
         assert_eq!(s.redacted_toml(), defaults.redacted_toml());

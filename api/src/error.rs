@@ -1,13 +1,16 @@
 //! Every error the API returns, mapped exhaustively to RFC 9457 problem+json with a
-//! stable machine `code`. Internal causes are logged, never sent.
+//! stable machine `code`. Titles and details come from the message catalogue in the
+//! request's language; internal causes are logged, never sent.
 //!
-//! Handlers return `ApiError`; responses built by actix itself (unknown route, wrong
-//! method) are turned into problems by `middleware::request_context`, which also adds
-//! the `request_id` and `instance` members to every problem body.
+//! Handlers return `ApiError`. `middleware::request_context` renders every error
+//! response as a problem in the negotiated language (responses made by actix itself
+//! included) and adds `request_id` and `instance`.
 
+use crate::i18n::texts;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
+use domain::i18n::Lang;
 use persistence::PersistenceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,21 +23,21 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
     "type": "urn:e-commissariat:problem:validation_failed",
     "title": "The request is not valid",
     "status": 422,
-    "detail": "1 field is invalid.",
+    "detail": "1 field(s) are invalid; see errors.",
     "instance": "/v1/eligibility-checks",
     "code": "validation_failed",
     "request_id": "0192f3c4-5b6a-7c8d-9e0f-112233445566",
-    "errors": [{"pointer": "/answers/known_author", "code": "required", "message": "This answer is required."}]
+    "errors": [{"pointer": "/answers/known_author", "code": "required", "message": "This field is required."}]
 }))]
 pub struct Problem {
-    /// A URI naming the problem type; `urn:e-commissariat:problem:{code}`.
+    /// A URI naming the problem type: `urn:e-commissariat:problem:{code}`.
     #[serde(rename = "type")]
     pub problem_type: String,
-    /// A short, human-readable summary of the problem type.
+    /// A short, human-readable summary of the problem type, in the request's language.
     pub title: String,
     /// The HTTP status code.
     pub status: u16,
-    /// What went wrong with this request, for a human.
+    /// What went wrong with this request, for a human, in the request's language.
     pub detail: String,
     /// The path of the request that failed.
     #[serde(default)]
@@ -52,13 +55,43 @@ pub struct Problem {
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FieldError {
-    /// JSON pointer (RFC 6901) to the field in the request body or query.
+    /// JSON pointer (RFC 6901) to the field in the request body (or `/query/<name>`).
     pub pointer: String,
     /// Stable code of the rule that failed (`required`, `too_long`, `unknown_field`...).
     pub code: String,
-    /// Human-readable explanation.
+    /// Human-readable explanation, in the request's language.
     pub message: String,
 }
+
+impl FieldError {
+    pub fn new(pointer: impl Into<String>, code: &str) -> Self {
+        Self {
+            pointer: pointer.into(),
+            code: code.to_owned(),
+            message: String::new(),
+        }
+    }
+}
+
+/// Codes of field errors; each has a text in every API language.
+pub const FIELD_ERROR_CODES: [&str; 16] = [
+    "required",
+    "unknown_field",
+    "invalid_type",
+    "empty",
+    "too_long",
+    "out_of_range",
+    "unknown_option",
+    "invalid_date",
+    "invalid_date_time",
+    "too_many",
+    "too_few",
+    "unknown_procedure",
+    "unknown_country",
+    "unknown_declarant",
+    "unknown_question",
+    "invalid_answer",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -80,6 +113,10 @@ pub enum ApiError {
     InvalidHeader(String),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    #[error("unknown procedure")]
+    ProcedureNotFound(String),
+    #[error("unknown advice article")]
+    AdviceNotFound(String),
     #[error("the database is unavailable")]
     DatabaseUnavailable,
     #[error("internal error: {0}")]
@@ -98,6 +135,35 @@ impl From<actix_web::error::BlockingError> for ApiError {
 }
 
 impl ApiError {
+    /// Every code an `ApiError` can have.
+    pub const ALL_CODES: [&'static str; 25] = [
+        "not_found",
+        "method_not_allowed",
+        "malformed_json",
+        "unsupported_media_type",
+        "payload_too_large",
+        "invalid_path",
+        "invalid_query",
+        "invalid_header",
+        "validation_failed",
+        "service_unavailable",
+        "internal_error",
+        "procedure_not_found",
+        "advice_not_found",
+        "bad_request",
+        "unauthorized",
+        "forbidden",
+        "not_acceptable",
+        "request_timeout",
+        "conflict",
+        "length_required",
+        "precondition_failed",
+        "uri_too_long",
+        "precondition_required",
+        "too_many_requests",
+        "headers_too_large",
+    ];
+
     /// The stable machine code of this error.
     pub fn code(&self) -> &'static str {
         match self {
@@ -110,6 +176,8 @@ impl ApiError {
             ApiError::InvalidQuery(_) => "invalid_query",
             ApiError::InvalidHeader(_) => "invalid_header",
             ApiError::Validation(_) => "validation_failed",
+            ApiError::ProcedureNotFound(_) => "procedure_not_found",
+            ApiError::AdviceNotFound(_) => "advice_not_found",
             ApiError::DatabaseUnavailable => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
             ApiError::Persistence(e) if e.is_unavailable() => "service_unavailable",
@@ -118,80 +186,66 @@ impl ApiError {
         }
     }
 
-    fn title(&self) -> &'static str {
+    /// Values of the `{placeholders}` of this error's detail text.
+    fn params(&self) -> Vec<(&'static str, String)> {
         match self {
-            ApiError::NotFound => "Not found",
-            ApiError::MethodNotAllowed { .. } => "Method not allowed",
-            ApiError::MalformedJson(_) => "Malformed JSON",
-            ApiError::UnsupportedMediaType { .. } => "Unsupported media type",
-            ApiError::PayloadTooLarge { .. } => "Payload too large",
-            ApiError::InvalidPath(_) => "Invalid path parameter",
-            ApiError::InvalidQuery(_) => "Invalid query parameter",
-            ApiError::InvalidHeader(_) => "Invalid header",
-            ApiError::Validation(_) => "The request is not valid",
-            ApiError::DatabaseUnavailable => "Service unavailable",
-            ApiError::Internal(_) => "Internal error",
-            ApiError::Persistence(e) if e.is_unavailable() => "Service unavailable",
-            ApiError::Persistence(_) => "Internal error",
-            ApiError::Status(status) => status.canonical_reason().unwrap_or("Error"),
-        }
-    }
-
-    fn detail(&self) -> String {
-        match self {
-            ApiError::NotFound => "There is no resource at this URL.".into(),
-            ApiError::MethodNotAllowed { allow } => format!(
-                "This resource accepts {}.",
+            ApiError::MethodNotAllowed { allow } => vec![(
+                "allow",
                 allow
                     .iter()
                     .map(Method::as_str)
                     .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            ApiError::MalformedJson(detail) => format!("The body is not valid JSON: {detail}."),
+                    .join(", "),
+            )],
+            ApiError::MalformedJson(cause)
+            | ApiError::InvalidPath(cause)
+            | ApiError::InvalidQuery(cause)
+            | ApiError::InvalidHeader(cause) => vec![("cause", cause.clone())],
             ApiError::UnsupportedMediaType { expected } => {
-                format!("The body must be sent with Content-Type: {expected}.")
+                vec![("expected", (*expected).to_owned())]
             }
-            ApiError::PayloadTooLarge { limit } => {
-                format!("The body is larger than the limit of {limit} bytes.")
-            }
-            ApiError::InvalidPath(detail) => format!("A path parameter is invalid: {detail}."),
-            ApiError::InvalidQuery(detail) => {
-                format!("A query parameter is invalid: {detail}.")
-            }
-            ApiError::InvalidHeader(detail) => format!("A header is invalid: {detail}."),
-            ApiError::Validation(errors) => match errors.len() {
-                1 => "1 field is invalid.".into(),
-                n => format!("{n} fields are invalid."),
-            },
-            ApiError::DatabaseUnavailable => {
-                "The service cannot reach its database; try again later.".into()
-            }
-            ApiError::Internal(_) | ApiError::Persistence(_) => {
-                if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
-                    "The service is temporarily unavailable; try again later.".into()
-                } else {
-                    "An unexpected error occurred; quote the request id to support.".into()
-                }
-            }
-            ApiError::Status(status) => detail_for_status(*status),
+            ApiError::PayloadTooLarge { limit } => vec![("limit", limit.to_string())],
+            ApiError::Validation(errors) => vec![("count", errors.len().to_string())],
+            ApiError::ProcedureNotFound(code) => vec![("code", code.clone())],
+            ApiError::AdviceNotFound(slug) => vec![("slug", slug.clone())],
+            _ => Vec::new(),
         }
     }
 
-    pub fn to_problem(&self) -> Problem {
+    /// The problem document in `lang`.
+    pub fn to_problem(&self, lang: Lang) -> Problem {
         let code = self.code();
+        let texts = texts();
+        let params = self.params();
+        let title = texts
+            .format(lang, &format!("problem.{code}.title"), &params)
+            .unwrap_or_else(|| code.replace('_', " "));
+        let detail = texts
+            .format(lang, &format!("problem.{code}.detail"), &params)
+            .unwrap_or_else(|| self.status_code().to_string());
+        let errors = match self {
+            ApiError::Validation(errors) => errors
+                .iter()
+                .map(|e| FieldError {
+                    pointer: e.pointer.clone(),
+                    code: e.code.clone(),
+                    message: texts
+                        .get(lang, &format!("field_error.{}", e.code))
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| e.message.clone()),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         Problem {
             problem_type: format!("urn:e-commissariat:problem:{code}"),
-            title: self.title().to_owned(),
+            title,
             status: self.status_code().as_u16(),
-            detail: self.detail(),
+            detail,
             instance: String::new(),
             code: code.to_owned(),
             request_id: String::new(),
-            errors: match self {
-                ApiError::Validation(errors) => errors.clone(),
-                _ => Vec::new(),
-            },
+            errors,
         }
     }
 }
@@ -221,20 +275,12 @@ fn code_for_status(status: StatusCode) -> &'static str {
     }
 }
 
-fn detail_for_status(status: StatusCode) -> String {
-    match status.as_u16() {
-        s if s >= 500 => "An unexpected error occurred; quote the request id to support.".into(),
-        _ => format!(
-            "The request was refused: {}.",
-            status.canonical_reason().unwrap_or("error").to_lowercase()
-        ),
-    }
-}
-
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::ProcedureNotFound(_) | ApiError::AdviceNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::MalformedJson(_)
             | ApiError::InvalidPath(_)
@@ -251,6 +297,7 @@ impl ResponseError for ApiError {
         }
     }
 
+    /// The English rendering; `request_context` re-renders it in the request's language.
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         if status.is_server_error() {
@@ -273,6 +320,6 @@ impl ResponseError for ApiError {
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, "5"));
         }
-        response.json(self.to_problem())
+        response.json(self.to_problem(Lang::En))
     }
 }

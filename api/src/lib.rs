@@ -1,9 +1,12 @@
 //! The HTTP API of the e-commissariat: handlers, problem+json errors, the OpenAPI
 //! contract, configuration, telemetry and the binary's command line.
 
+pub mod caching;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod extract;
+pub mod i18n;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -8,6 +8,7 @@ use actix_web::error::{JsonPayloadError, PayloadError};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest};
+use domain::i18n::Lang;
 use std::future::{ready, Ready};
 use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
@@ -66,7 +67,8 @@ pub async fn request_context(
 
     let response = next.call(req).await?;
     let mut response = if response.status().as_u16() >= 400 {
-        complete_problem(response, &request_id.0, &instance).await
+        let lang = crate::i18n::request_language(response.request());
+        complete_problem(response, &request_id.0, &instance, lang).await
     } else {
         response.map_into_boxed_body()
     };
@@ -80,8 +82,15 @@ async fn complete_problem<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
     request_id: &str,
     instance: &str,
+    lang: Lang,
 ) -> ServiceResponse<BoxBody> {
     let status = response.status();
+    // Our own errors are rendered again, in the request's language.
+    let rendered = response
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .and_then(|e| serde_json::to_value(e.to_problem(lang)).ok());
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -90,7 +99,9 @@ async fn complete_problem<B: MessageBody + 'static>(
     let (request, response) = response.into_parts();
     let (head, body) = response.into_parts();
 
-    let existing = if is_problem {
+    let existing = if rendered.is_some() {
+        rendered
+    } else if is_problem {
         actix_web::body::to_bytes_limited(body, MAX_PROBLEM_BODY)
             .await
             .ok()
@@ -101,7 +112,7 @@ async fn complete_problem<B: MessageBody + 'static>(
         None
     };
     let mut problem = existing.unwrap_or_else(|| {
-        serde_json::to_value(ApiError::Status(status).to_problem())
+        serde_json::to_value(ApiError::Status(status).to_problem(lang))
             .unwrap_or_else(|_| serde_json::json!({}))
     });
     if let Some(object) = problem.as_object_mut() {
@@ -121,6 +132,9 @@ async fn complete_problem<B: MessageBody + 'static>(
         HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
     );
     head.headers_mut().remove(header::CONTENT_LENGTH);
+    if let Ok(value) = HeaderValue::from_str(lang.as_str()) {
+        head.headers_mut().insert(header::CONTENT_LANGUAGE, value);
+    }
     ServiceResponse::new(request, head.set_body(body).map_into_boxed_body())
 }
 
@@ -169,11 +183,9 @@ pub fn json_error(err: JsonPayloadError) -> ApiError {
         JsonPayloadError::ContentType => ApiError::UnsupportedMediaType {
             expected: "application/json",
         },
-        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Validation(vec![FieldError {
-            pointer: String::new(),
-            code: "invalid_type".into(),
-            message: e.to_string(),
-        }]),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::Validation(vec![FieldError::new("", "invalid_type")])
+        }
         JsonPayloadError::Deserialize(e) => ApiError::MalformedJson(e.to_string()),
         JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit: 0 },
         other => ApiError::MalformedJson(other.to_string()),

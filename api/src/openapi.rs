@@ -22,6 +22,8 @@ handled online: call 112 (EU), 113 (LU), 17 (FR) or 101 (BE).",
     ),
     servers((url = "/", description = "This service")),
     tags(
+        (name = "catalogue", description = "What a citizen can do online, and whether their case can be filed online"),
+        (name = "guidance", description = "Where to go: the guidance tree and prevention advice"),
         (name = "operations", description = "Health probes, metrics and the contract itself"),
     ),
     components(schemas(Problem, FieldError)),

@@ -31,6 +31,8 @@ pub enum StartupError {
     Metrics(#[from] MetricsError),
     #[error("cannot render the OpenAPI document: {0}")]
     Contract(String),
+    #[error("invalid catalogue or texts: {0}")]
+    Texts(String),
 }
 
 pub struct Application {
@@ -51,11 +53,24 @@ impl Application {
         let database = settings.database_url()?;
         let (metrics, metrics_middleware) = Metrics::new()?;
         let contract = Contract::new(&openapi::document()).map_err(StartupError::Contract)?;
+        crate::i18n::check_texts().map_err(StartupError::Texts)?;
+        let catalogue = domain::catalogue::Catalogue::builtin()
+            .map_err(|e| StartupError::Texts(e.to_string()))?;
+        let countries = settings
+            .countries()
+            .map_err(|e| StartupError::Texts(e.to_string()))?;
+        let default_language = settings
+            .default_language()
+            .map_err(|e| StartupError::Texts(e.to_string()))?;
         let state = web::Data::new(AppState {
             pool,
             database,
             metrics,
             contract,
+            catalogue,
+            countries,
+            default_language,
+            body_limit: settings.server.body_limit_bytes,
         });
 
         let listener =

@@ -2,6 +2,8 @@
 
 use crate::metrics::Metrics;
 use crate::openapi::Contract;
+use domain::catalogue::{Catalogue, Country};
+use domain::i18n::Lang;
 use persistence::{DatabaseUrl, DbPool};
 
 pub struct AppState {
@@ -9,4 +11,11 @@ pub struct AppState {
     pub database: DatabaseUrl,
     pub metrics: Metrics,
     pub contract: Contract,
+    pub catalogue: Catalogue,
+    /// Countries this deployment serves (a subset of the catalogue's).
+    pub countries: Vec<Country>,
+    /// Language used when a request names none the service knows.
+    pub default_language: Lang,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
 }

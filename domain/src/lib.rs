@@ -17,7 +17,7 @@ pub struct UnknownCode {
 macro_rules! code_enum {
     ($(#[$meta:meta])* $name:ident, $kind:literal, { $($variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -49,4 +49,9 @@ macro_rules! code_enum {
 }
 
 pub mod audit;
+pub mod catalogue;
+pub mod eligibility;
+pub mod forms;
+pub mod guidance;
+pub mod i18n;
 pub mod idempotency;

@@ -173,6 +173,10 @@ pub type DbPool = r2d2::Pool<ConnectionManager>;
 pub struct ConnectionManager {
     url: DatabaseUrl,
     connect_timeout: Duration,
+    /// Whether opening may create a missing SQLite file. Only the start-up connection
+    /// may: a pool connection must not silently replace a database that disappeared
+    /// with an empty one.
+    create: bool,
 }
 
 impl ConnectionManager {
@@ -180,6 +184,15 @@ impl ConnectionManager {
         Self {
             url,
             connect_timeout,
+            create: false,
+        }
+    }
+
+    /// A manager whose connections may create the SQLite file.
+    pub fn creating(url: DatabaseUrl, connect_timeout: Duration) -> Self {
+        Self {
+            create: true,
+            ..Self::new(url, connect_timeout)
         }
     }
 
@@ -207,7 +220,14 @@ impl ConnectionManager {
                 let path_str = path.to_str().ok_or_else(|| {
                     PersistenceError::Connect("the SQLite path is not valid UTF-8".into())
                 })?;
-                let mut conn = SqliteConnection::establish(path_str)
+                if !self.create && !path.is_file() {
+                    return Err(PersistenceError::Connect(format!(
+                        "the SQLite database {path_str} does not exist"
+                    )));
+                }
+                let mode = if self.create { "rwc" } else { "rw" };
+                let uri = format!("file:{}?mode={mode}", uri_escape(path_str));
+                let mut conn = SqliteConnection::establish(&uri)
                     .map_err(|e| PersistenceError::Connect(one_line(&e.to_string())))?;
                 let busy_ms = self.connect_timeout.as_millis();
                 conn.batch_execute(&format!(
@@ -219,6 +239,13 @@ impl ConnectionManager {
             }
         }
     }
+}
+
+/// Escapes the characters that have a meaning in an SQLite URI filename.
+fn uri_escape(path: &str) -> String {
+    path.replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23")
 }
 
 fn with_connect_timeout(raw: &str, timeout: Duration) -> String {
@@ -258,7 +285,7 @@ impl r2d2::ManageConnection for ConnectionManager {
 
 /// Opens one connection and applies pending migrations; returns how many ran.
 pub fn migrate(url: &DatabaseUrl, options: &PoolOptions) -> Result<usize, PersistenceError> {
-    ConnectionManager::new(url.clone(), options.connect_timeout)
+    ConnectionManager::creating(url.clone(), options.connect_timeout)
         .open()?
         .run_migrations()
 }

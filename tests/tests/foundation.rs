@@ -28,8 +28,15 @@ async fn ready_is_200_then_503_when_the_database_is_gone() {
 
     app.db.destroy();
     let response = app.get("/health/ready").await;
+    assert_eq!(response.status(), 503, "{:?}", response.headers());
     assert_eq!(response.headers()["retry-after"], "5");
     let problem = assert_problem(response, 503, "service_unavailable").await;
+    // It stays so: the service never replaces a vanished database with an empty one.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.get("/health/ready").await.status(), 503);
+    if let tests::TestDb::Sqlite { path, .. } = &app.db {
+        assert!(!path.exists(), "the SQLite file was recreated");
+    }
     // The cause is logged, not sent.
     let text = problem.to_string();
     assert!(

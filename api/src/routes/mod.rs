@@ -1,10 +1,13 @@
 //! HTTP handlers, one module per resource. Every route is registered here through
 //! `utoipa_actix_web`, so that it is in the OpenAPI document.
 
+pub mod catalogue;
 pub mod fallback;
+pub mod guidance;
 pub mod health;
 pub mod meta;
 
+use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -12,5 +15,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(health::ready)
         .service(meta::openapi_json)
         .service(meta::openapi_yaml)
-        .service(meta::metrics);
+        .service(meta::metrics)
+        .service(
+            scope::scope("/v1")
+                .service(catalogue::list_procedures)
+                .service(catalogue::get_procedure)
+                .service(catalogue::check_eligibility)
+                .service(guidance::get_guidance)
+                .service(guidance::list_advice)
+                .service(guidance::get_advice),
+        );
 }

@@ -1,0 +1,277 @@
+//! Languages, their negotiation, and message catalogues keyed by stable ids.
+//!
+//! A catalogue is a set of TOML files, one per language, whose nested tables flatten to
+//! dotted keys (`procedure.simple_theft.name`). Lookups follow a fallback chain, so a
+//! Luxembourgish reader gets German, then French, then English. Completeness is checked by
+//! tests, not papered over at run time.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// A language a reader may ask for.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Fr,
+    Nl,
+    De,
+    En,
+    Es,
+    Ca,
+    /// Luxembourgish: understood, answered through its fallback chain.
+    Lb,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 7] = [
+        Lang::Fr,
+        Lang::Nl,
+        Lang::De,
+        Lang::En,
+        Lang::Es,
+        Lang::Ca,
+        Lang::Lb,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::Nl => "nl",
+            Lang::De => "de",
+            Lang::En => "en",
+            Lang::Es => "es",
+            Lang::Ca => "ca",
+            Lang::Lb => "lb",
+        }
+    }
+
+    /// This language, then the ones its readers understand best, ending with English.
+    pub fn fallback_chain(self) -> &'static [Lang] {
+        match self {
+            Lang::Fr => &[Lang::Fr, Lang::En],
+            Lang::Nl => &[Lang::Nl, Lang::En, Lang::Fr],
+            Lang::De => &[Lang::De, Lang::En, Lang::Fr],
+            Lang::En => &[Lang::En, Lang::Fr],
+            Lang::Es => &[Lang::Es, Lang::Ca, Lang::En],
+            Lang::Ca => &[Lang::Ca, Lang::Es, Lang::En],
+            Lang::Lb => &[Lang::Lb, Lang::De, Lang::Fr, Lang::En],
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Lang {
+    type Err = crate::UnknownCode;
+
+    /// Accepts a language tag (`fr`, `fr-BE`, `de_LU`), case-insensitively.
+    fn from_str(tag: &str) -> Result<Self, Self::Err> {
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.as_str() == primary)
+            .ok_or_else(|| crate::UnknownCode {
+                kind: "language",
+                value: tag.to_owned(),
+            })
+    }
+}
+
+/// Picks the language to answer in: the `?lang=` override when it names a known
+/// language, else the best `Accept-Language` entry by q-value (ties keep header order),
+/// else `default`.
+pub fn negotiate(override_tag: Option<&str>, accept_language: Option<&str>, default: Lang) -> Lang {
+    if let Some(lang) = override_tag.and_then(|t| t.parse().ok()) {
+        return lang;
+    }
+    let Some(header) = accept_language else {
+        return default;
+    };
+    let mut best: Option<(f32, Lang)> = None;
+    for entry in header.split(',') {
+        let mut parts = entry.split(';');
+        let tag = parts.next().unwrap_or_default().trim();
+        // An entry with an unreadable q-value is ignored, as RFC 9110 makes it invalid.
+        let q = match parts.find_map(|p| p.trim().strip_prefix("q=")) {
+            None => 1.0,
+            Some(q) => match q.trim().parse::<f32>() {
+                Ok(q) => q,
+                Err(_) => continue,
+            },
+        };
+        if !(q > 0.0 && q <= 1.0) {
+            continue;
+        }
+        let Ok(lang) = tag.parse::<Lang>() else {
+            continue;
+        };
+        if best.is_none_or(|(best_q, _)| q > best_q) {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, lang)| lang).unwrap_or(default)
+}
+
+/// Messages of several languages, flattened to dotted keys.
+#[derive(Debug, Clone, Default)]
+pub struct Messages {
+    by_lang: HashMap<Lang, HashMap<String, String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("messages for {lang}: {message}")]
+pub struct MessagesError {
+    pub lang: Lang,
+    pub message: String,
+}
+
+impl Messages {
+    /// Parses TOML documents, each for one language.
+    pub fn from_toml(sources: &[(Lang, &str)]) -> Result<Self, MessagesError> {
+        let mut by_lang = HashMap::new();
+        for (lang, source) in sources {
+            let table: toml::Table =
+                source.parse().map_err(|e: toml::de::Error| MessagesError {
+                    lang: *lang,
+                    message: e.to_string(),
+                })?;
+            // Several documents may serve one language; they merge.
+            let flat = by_lang.entry(*lang).or_insert_with(HashMap::new);
+            flatten("", &toml::Value::Table(table), flat).map_err(|message| MessagesError {
+                lang: *lang,
+                message,
+            })?;
+        }
+        Ok(Self { by_lang })
+    }
+
+    /// The text of `key` in `lang` itself, without fallback.
+    pub fn exact(&self, lang: Lang, key: &str) -> Option<&str> {
+        self.by_lang
+            .get(&lang)
+            .and_then(|m| m.get(key))
+            .map(String::as_str)
+            .filter(|s| !s.trim().is_empty())
+    }
+
+    /// The text of `key` in the first language of `lang`'s chain that has it.
+    pub fn get(&self, lang: Lang, key: &str) -> Option<&str> {
+        lang.fallback_chain()
+            .iter()
+            .find_map(|l| self.exact(*l, key))
+    }
+
+    /// Like `get`, with `{name}` placeholders replaced.
+    pub fn format(&self, lang: Lang, key: &str, params: &[(&str, String)]) -> Option<String> {
+        let mut text = self.get(lang, key)?.to_owned();
+        for (name, value) in params {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        Some(text)
+    }
+
+    /// Every key of a language (for completeness tests).
+    pub fn keys(&self, lang: Lang) -> impl Iterator<Item = &str> {
+        self.by_lang
+            .get(&lang)
+            .into_iter()
+            .flat_map(|m| m.keys().map(String::as_str))
+    }
+}
+
+fn flatten(
+    prefix: &str,
+    value: &toml::Value,
+    out: &mut HashMap<String, String>,
+) -> Result<(), String> {
+    match value {
+        toml::Value::Table(table) => {
+            for (key, value) in table {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                flatten(&path, value, out)?;
+            }
+            Ok(())
+        }
+        toml::Value::String(text) => {
+            out.insert(prefix.to_owned(), text.trim().to_owned());
+            Ok(())
+        }
+        other => Err(format!(
+            "{prefix}: expected text, found {}",
+            other.type_str()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn negotiation_table() {
+        let cases: [(Option<&str>, Option<&str>, Lang); 10] = [
+            (None, None, Lang::En),
+            (None, Some("nl-BE,nl;q=0.9,fr;q=0.8"), Lang::Nl),
+            (None, Some("fr;q=0.5, de;q=0.9"), Lang::De),
+            (None, Some("ja, de;q=0.1"), Lang::De),
+            (None, Some("lb-LU"), Lang::Lb),
+            (None, Some("*"), Lang::En),
+            (None, Some("fr;q=0, nl;q=0.2"), Lang::Nl),
+            (Some("ca"), Some("fr"), Lang::Ca),
+            (Some("xx"), Some("fr"), Lang::Fr),
+            (None, Some("de;q=abc, es"), Lang::Es),
+        ];
+        for (override_tag, header, expected) in cases {
+            assert_eq!(
+                negotiate(override_tag, header, Lang::En),
+                expected,
+                "{override_tag:?} {header:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn lookups_follow_the_chain_and_format() {
+        let messages = Messages::from_toml(&[
+            (Lang::Fr, "[a]\nb = \"bonjour {name}\"\nonly_fr = \"x\""),
+            (Lang::De, "[a]\nb = \"hallo {name}\""),
+            (Lang::En, "[a]\nb = \"hello {name}\"\nblank = \"  \""),
+        ])
+        .unwrap();
+        assert_eq!(messages.get(Lang::Lb, "a.b"), Some("hallo {name}"));
+        assert_eq!(messages.get(Lang::Nl, "a.only_fr"), Some("x"));
+        assert_eq!(messages.exact(Lang::En, "a.blank"), None);
+        assert_eq!(
+            messages
+                .format(Lang::Fr, "a.b", &[("name", "Anne".into())])
+                .as_deref(),
+            Some("bonjour Anne")
+        );
+        assert!(Messages::from_toml(&[(Lang::Fr, "a = 1")]).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn negotiation_never_panics_and_answers_a_known_language(header in "\\PC{0,80}", o in "\\PC{0,6}") {
+            let lang = negotiate(Some(&o), Some(&header), Lang::Fr);
+            prop_assert!(Lang::ALL.contains(&lang));
+        }
+    }
+}
