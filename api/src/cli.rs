@@ -45,6 +45,25 @@ enum Command {
     Openapi,
     /// Print the effective configuration, secrets redacted
     Config,
+    /// Manage the directory of police units
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DirectoryCommand {
+    /// Import a directory folder (directory.toml, municipalities.csv, units.csv,
+    /// coverage.csv, fr_territorial_competence.csv, shapes/*.geojson) as one dataset:
+    /// all or nothing, a no-op when the same version is already imported
+    Import {
+        /// The folder to import
+        folder: PathBuf,
+        /// Check everything and report, but write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List the imported datasets and their versions
+    Datasets,
 }
 
 #[derive(Debug, Default, Args)]
@@ -96,6 +115,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{applied} migration(s) applied to {}", url.redacted());
             Ok(())
         }
+        Command::Directory(command) => {
+            let settings = Settings::load(&overrides)?;
+            let url = settings.database_url()?;
+            let pool = persistence::connect(url, &settings.pool_options())?;
+            let mut conn = pool.get()?;
+            match command {
+                DirectoryCommand::Import { folder, dry_run } => {
+                    import_directory(&mut conn, &folder, dry_run)
+                }
+                DirectoryCommand::Datasets => {
+                    for (dataset, version, imported_at) in
+                        persistence::directory::datasets(&mut conn)?
+                    {
+                        println!("{dataset}\t{version}\t{imported_at}Z");
+                    }
+                    Ok(())
+                }
+            }
+        }
         Command::Serve(_) => {
             let settings = Settings::load(&overrides)?;
             telemetry::init(&settings.log);
@@ -110,5 +148,108 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+    }
+}
+
+/// Prints at most this many problems of a report, then a count of the rest.
+const REPORT_LINES: usize = 50;
+
+fn report(title: &str, lines: &[String]) {
+    eprintln!("{title}:");
+    for line in lines.iter().take(REPORT_LINES) {
+        eprintln!("  {line}");
+    }
+    if lines.len() > REPORT_LINES {
+        eprintln!("  ... and {} more", lines.len() - REPORT_LINES);
+    }
+}
+
+fn import_directory(
+    conn: &mut persistence::DbConnection,
+    folder: &std::path::Path,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use persistence::directory::{self, BundleFiles, ImportError, ImportOutcome};
+    let bundle = BundleFiles::from_folder(folder)
+        .and_then(|files| directory::read_bundle(&files))
+        .map_err(|errors| {
+            report(
+                "the bundle has errors (nothing was imported)",
+                &errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            );
+            anyhow::anyhow!("{} error(s) in {}", errors.len(), folder.display())
+        })?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:>15} [{bar:40}] {pos}/{len}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let outcome = directory::import(
+        conn,
+        &bundle,
+        dry_run,
+        chrono::Utc::now(),
+        &mut |stage, done, total| {
+            bar.set_message(stage.to_owned());
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    );
+    bar.finish_and_clear();
+    match outcome {
+        Ok(ImportOutcome::Unchanged { dataset, version }) => {
+            println!("{dataset} {version} is already imported: nothing to do");
+            Ok(())
+        }
+        Ok(ImportOutcome::Imported {
+            dataset,
+            version,
+            counts,
+            warnings,
+        })
+        | Ok(ImportOutcome::Checked {
+            dataset,
+            version,
+            counts,
+            warnings,
+        }) => {
+            if !warnings.is_empty() {
+                report("warnings", &warnings);
+            }
+            let verb = if dry_run {
+                "checked (dry run, nothing written)"
+            } else {
+                "imported"
+            };
+            println!(
+                "{dataset} {version} {verb}: {} municipalities, {} units, {} coverage rows, {} shapes; {} warning(s)",
+                counts.municipalities, counts.units, counts.coverage, counts.shapes, warnings.len()
+            );
+            if !dry_run {
+                println!(
+                    "restart the service (or wait for its next directory refresh) to route with it"
+                );
+            }
+            Ok(())
+        }
+        Err(ImportError::Rows(errors)) => {
+            report(
+                "the bundle has errors (nothing was imported)",
+                &errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            );
+            anyhow::bail!("{} error(s); the directory is unchanged", errors.len())
+        }
+        Err(ImportError::Invalid(issues)) => {
+            report(
+                "the directory would be inconsistent (nothing was imported)",
+                &issues,
+            );
+            anyhow::bail!(
+                "{} inconsistency(ies); the directory is unchanged",
+                issues.len()
+            )
+        }
+        Err(ImportError::Persistence(e)) => Err(e.into()),
     }
 }

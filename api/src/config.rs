@@ -42,6 +42,21 @@ pub struct Settings {
     pub cors: CorsSettings,
     pub log: LogSettings,
     pub catalogue: CatalogueSettings,
+    pub directory: DirectorySettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectorySettings {
+    /// Half-width, in metres, of the band around municipal borders where a point is
+    /// uncertain (the shipped Belgian polygons can be hundreds of metres off).
+    pub border_band_m: f64,
+    /// Import the reference directory shipped in the binary at start-up (a no-op when
+    /// that version is already in the database).
+    pub import_reference: bool,
+    /// How often the service checks for a newly imported dataset and reloads, in
+    /// seconds; 0 turns the check off.
+    pub refresh_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -104,6 +119,7 @@ struct Defaults {
     cors: CorsSettings,
     log: LogSettings,
     catalogue: CatalogueSettings,
+    directory: DirectorySettings,
 }
 
 #[derive(Serialize)]
@@ -138,6 +154,11 @@ fn defaults() -> Defaults {
         catalogue: CatalogueSettings {
             countries: ["BE", "LU", "FR", "ES-CT"].map(String::from).to_vec(),
             default_language: "en".into(),
+        },
+        directory: DirectorySettings {
+            border_band_m: 1000.0,
+            import_reference: true,
+            refresh_secs: 60,
         },
     }
 }
@@ -223,6 +244,11 @@ impl Settings {
         }
         self.countries()?;
         self.default_language()?;
+        if !(self.directory.border_band_m.is_finite() && self.directory.border_band_m >= 0.0) {
+            return Err(ConfigError::Invalid(
+                "directory.border_band_m must be a distance in metres, 0 or more".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -303,6 +329,7 @@ impl Settings {
         tree.insert("cors".into(), section(&self.cors));
         tree.insert("log".into(), section(&self.log));
         tree.insert("catalogue".into(), section(&self.catalogue));
+        tree.insert("directory".into(), section(&self.directory));
         toml::to_string_pretty(&tree).unwrap_or_default()
     }
 }

@@ -117,6 +117,12 @@ pub enum ApiError {
     ProcedureNotFound(String),
     #[error("unknown advice article")]
     AdviceNotFound(String),
+    #[error("unknown unit")]
+    UnitNotFound(String),
+    #[error("unknown municipality")]
+    MunicipalityNotFound(String),
+    #[error("unknown postal code")]
+    PostalCodeNotFound(String),
     #[error("the database is unavailable")]
     DatabaseUnavailable,
     #[error("internal error: {0}")]
@@ -136,7 +142,10 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 impl ApiError {
     /// Every code an `ApiError` can have.
-    pub const ALL_CODES: [&'static str; 25] = [
+    pub const ALL_CODES: [&'static str; 28] = [
+        "unit_not_found",
+        "municipality_not_found",
+        "postal_code_not_found",
         "not_found",
         "method_not_allowed",
         "malformed_json",
@@ -178,6 +187,9 @@ impl ApiError {
             ApiError::Validation(_) => "validation_failed",
             ApiError::ProcedureNotFound(_) => "procedure_not_found",
             ApiError::AdviceNotFound(_) => "advice_not_found",
+            ApiError::UnitNotFound(_) => "unit_not_found",
+            ApiError::MunicipalityNotFound(_) => "municipality_not_found",
+            ApiError::PostalCodeNotFound(_) => "postal_code_not_found",
             ApiError::DatabaseUnavailable => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
             ApiError::Persistence(e) if e.is_unavailable() => "service_unavailable",
@@ -208,6 +220,11 @@ impl ApiError {
             ApiError::Validation(errors) => vec![("count", errors.len().to_string())],
             ApiError::ProcedureNotFound(code) => vec![("code", code.clone())],
             ApiError::AdviceNotFound(slug) => vec![("slug", slug.clone())],
+            ApiError::UnitNotFound(id)
+            | ApiError::MunicipalityNotFound(id)
+            | ApiError::PostalCodeNotFound(id) => {
+                vec![("id", id.clone())]
+            }
             _ => Vec::new(),
         }
     }
@@ -278,9 +295,12 @@ fn code_for_status(status: StatusCode) -> &'static str {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::NotFound | ApiError::ProcedureNotFound(_) | ApiError::AdviceNotFound(_) => {
-                StatusCode::NOT_FOUND
-            }
+            ApiError::NotFound
+            | ApiError::ProcedureNotFound(_)
+            | ApiError::AdviceNotFound(_)
+            | ApiError::UnitNotFound(_)
+            | ApiError::MunicipalityNotFound(_)
+            | ApiError::PostalCodeNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::MalformedJson(_)
             | ApiError::InvalidPath(_)

@@ -55,6 +55,19 @@ pub fn request_language(req: &HttpRequest) -> Lang {
     negotiate(override_tag, header, default)
 }
 
+/// Explanations of a jurisdiction answer; each has a text in every API language.
+pub const ROUTING_KEYS: [&str; 9] = [
+    "routed.municipality_code",
+    "routed.postal_code",
+    "routed.coordinates",
+    "routed.near_border",
+    "routed.coordinates_and_postal_code",
+    "ambiguous",
+    "out_of_area",
+    "no_unit",
+    "national",
+];
+
 /// Extractor of the negotiated language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Language(pub Lang);
@@ -84,6 +97,12 @@ mod tests {
                     if texts().exact(lang, &key).is_none() {
                         missing.push(format!("{lang}: {key}"));
                     }
+                }
+            }
+            for key in ROUTING_KEYS {
+                let key = format!("routing.{key}");
+                if texts().exact(lang, &key).is_none() {
+                    missing.push(format!("{lang}: {key}"));
                 }
             }
             for code in crate::error::FIELD_ERROR_CODES {

@@ -23,6 +23,7 @@ handled online: call 112 (EU), 113 (LU), 17 (FR) or 101 (BE).",
     servers((url = "/", description = "This service")),
     tags(
         (name = "catalogue", description = "What a citizen can do online, and whether their case can be filed online"),
+        (name = "directory", description = "Police units, and the unit competent for the place of the facts"),
         (name = "guidance", description = "Where to go: the guidance tree and prevention advice"),
         (name = "operations", description = "Health probes, metrics and the contract itself"),
     ),

@@ -33,6 +33,8 @@ pub enum StartupError {
     Contract(String),
     #[error("invalid catalogue or texts: {0}")]
     Texts(String),
+    #[error("cannot load the directory: {0}")]
+    Directory(String),
 }
 
 pub struct Application {
@@ -62,6 +64,7 @@ impl Application {
         let default_language = settings
             .default_language()
             .map_err(|e| StartupError::Texts(e.to_string()))?;
+        let directory = load_directory(&pool, &settings)?;
         let state = web::Data::new(AppState {
             pool,
             database,
@@ -71,7 +74,16 @@ impl Application {
             countries,
             default_language,
             body_limit: settings.server.body_limit_bytes,
+            directory: std::sync::RwLock::new(std::sync::Arc::new(directory)),
         });
+
+        if settings.directory.refresh_secs > 0 {
+            spawn_directory_refresh(
+                state.clone(),
+                std::time::Duration::from_secs(settings.directory.refresh_secs),
+                settings.directory.border_band_m,
+            );
+        }
 
         let listener =
             TcpListener::bind(&settings.server.bind).map_err(|source| StartupError::Bind {
@@ -139,6 +151,85 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Imports the shipped reference directory if needed, then loads every dataset.
+fn load_directory(
+    pool: &DbPool,
+    settings: &Settings,
+) -> Result<domain::directory::Directory, StartupError> {
+    let mut conn = pool.get().map_err(PersistenceError::from)?;
+    if settings.directory.import_reference {
+        let outcome = persistence::directory::ensure_reference(&mut conn, chrono::Utc::now())
+            .map_err(|e| StartupError::Directory(import_error_line(&e)))?;
+        tracing::info!(?outcome, "reference directory");
+    }
+    let data = persistence::directory::load(&mut conn)?;
+    Ok(domain::directory::Directory::new(
+        data,
+        settings.directory.border_band_m,
+    ))
+}
+
+/// Reloads the directory whenever the imported datasets change (an operator ran
+/// `ecommissariat directory import` against the same database).
+fn spawn_directory_refresh(state: web::Data<AppState>, every: std::time::Duration, band: f64) {
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(every);
+        interval.tick().await; // the first tick is immediate; the directory is fresh
+        loop {
+            interval.tick().await;
+            let pool = state.pool.clone();
+            let current = state.directory().version.clone();
+            let reloaded = web::block(
+                move || -> Result<Option<domain::directory::Directory>, PersistenceError> {
+                    let mut conn = pool.get()?;
+                    let versions = persistence::directory::datasets(&mut conn)?
+                        .into_iter()
+                        .map(|(d, v, _)| format!("{d}@{v}"))
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    if versions == current {
+                        return Ok(None);
+                    }
+                    let data = persistence::directory::load(&mut conn)?;
+                    Ok(Some(domain::directory::Directory::new(data, band)))
+                },
+            )
+            .await;
+            match reloaded {
+                Ok(Ok(Some(directory))) => {
+                    tracing::info!(version = %directory.version, "directory reloaded");
+                    if let Ok(mut slot) = state.directory.write() {
+                        *slot = std::sync::Arc::new(directory);
+                    }
+                }
+                Ok(Ok(None)) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "directory refresh failed"),
+                Err(error) => tracing::warn!(%error, "directory refresh failed"),
+            }
+        }
+    });
+}
+
+/// One line describing an import failure (its first problems).
+pub fn import_error_line(error: &persistence::directory::ImportError) -> String {
+    use persistence::directory::ImportError;
+    match error {
+        ImportError::Rows(rows) => rows
+            .iter()
+            .take(3)
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "),
+        ImportError::Invalid(issues) => issues
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; "),
+        ImportError::Persistence(e) => e.to_string(),
     }
 }
 

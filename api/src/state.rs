@@ -3,8 +3,10 @@
 use crate::metrics::Metrics;
 use crate::openapi::Contract;
 use domain::catalogue::{Catalogue, Country};
+use domain::directory::Directory;
 use domain::i18n::Lang;
 use persistence::{DatabaseUrl, DbPool};
+use std::sync::{Arc, RwLock};
 
 pub struct AppState {
     pub pool: DbPool,
@@ -18,4 +20,16 @@ pub struct AppState {
     pub default_language: Lang,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// The directory of units, held in memory for routing; replaced whole on reload.
+    pub directory: RwLock<Arc<Directory>>,
+}
+
+impl AppState {
+    /// The current directory (a cheap clone of a shared pointer).
+    pub fn directory(&self) -> Arc<Directory> {
+        match self.directory.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
 }

@@ -15,11 +15,11 @@ pub struct UnknownCode {
 /// and `ALL`.
 #[macro_export]
 macro_rules! code_enum {
-    ($(#[$meta:meta])* $name:ident, $kind:literal, { $($variant:ident => $code:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident, $kind:literal, { $($(#[$vmeta:meta])* $variant:ident => $code:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -50,6 +50,7 @@ macro_rules! code_enum {
 
 pub mod audit;
 pub mod catalogue;
+pub mod directory;
 pub mod eligibility;
 pub mod forms;
 pub mod guidance;

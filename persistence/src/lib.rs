@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod db;
+pub mod directory;
 pub mod error;
 pub mod idempotency;
 pub mod schema;

@@ -32,4 +32,61 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(idempotency_keys, audit_events);
+diesel::table! {
+    directory_datasets (dataset) {
+        dataset -> Text,
+        version -> Text,
+        checksum -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    directory_municipalities (id) {
+        id -> Text,
+        dataset -> Text,
+        country -> Text,
+        code -> Text,
+        names -> Text,
+        postal_codes -> Text,
+    }
+}
+
+diesel::table! {
+    directory_units (id) {
+        id -> Text,
+        dataset -> Text,
+        kind -> Text,
+        official_number -> Nullable<Text>,
+        country -> Text,
+        names -> Text,
+        contact -> Text,
+        timezone -> Text,
+        hours -> Text,
+        exceptions -> Text,
+        hours_are_default -> Bool,
+        valid_from -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+        institution -> Nullable<Text>,
+        confidence -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    directory_coverage (id) {
+        id -> BigInt,
+        dataset -> Text,
+        unit_id -> Text,
+        municipality_id -> Text,
+        valid_from -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    directory_shapes (municipality_id) {
+        municipality_id -> Text,
+        dataset -> Text,
+        geometry -> Text,
+    }
+}

@@ -2,6 +2,7 @@
 //! `utoipa_actix_web`, so that it is in the OpenAPI document.
 
 pub mod catalogue;
+pub mod directory;
 pub mod fallback;
 pub mod guidance;
 pub mod health;
@@ -23,6 +24,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(catalogue::check_eligibility)
                 .service(guidance::get_guidance)
                 .service(guidance::list_advice)
-                .service(guidance::get_advice),
+                .service(guidance::get_advice)
+                .service(directory::list_units)
+                .service(directory::get_unit)
+                .service(directory::jurisdiction)
+                .service(directory::search_municipalities),
         );
 }
