@@ -15,7 +15,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
 }
@@ -27,7 +30,11 @@ fn points_over_belgium(directory: &Directory, count: usize) -> Vec<(f64, f64)> {
         let lat = 49.49 + rng.next() * (51.51 - 49.49);
         let lon = 2.54 + rng.next() * (6.41 - 2.54);
         // Keep the points that fall inside a Belgian municipality.
-        if directory.locate(lat, lon).first().is_some_and(|(id, d)| *d == 0.0 && id.as_str().starts_with("BE-")) {
+        if directory
+            .locate(lat, lon)
+            .first()
+            .is_some_and(|(id, d)| *d == 0.0 && id.as_str().starts_with("BE-"))
+        {
             points.push((lat, lon));
         }
     }
@@ -43,7 +50,10 @@ fn routing(c: &mut Criterion) {
     let points = points_over_belgium(&directory, 100_000);
     let date = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
     let route = |(lat, lon): (f64, f64)| {
-        let place = Place { point: Some((lat, lon)), ..Place::default() };
+        let place = Place {
+            point: Some((lat, lon)),
+            ..Place::default()
+        };
         directory.route(&Competence::Local, &place, date)
     };
 

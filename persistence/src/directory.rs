@@ -1152,13 +1152,36 @@ pub fn datasets(
         .load(conn)?)
 }
 
-/// Imports the embedded reference bundle unless the same version is already there.
+/// Imports the embedded reference bundle unless the same version is already there. The
+/// bundle is parsed only when its checksum differs from the imported one.
 pub fn ensure_reference(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
 ) -> Result<ImportOutcome, ImportError> {
+    static CHECKSUM: LazyLock<String> = LazyLock::new(|| BundleFiles::embedded().checksum());
+    static MANIFEST: LazyLock<Result<Manifest, String>> = LazyLock::new(|| {
+        let source = BundleFiles::embedded()
+            .files
+            .get("directory.toml")
+            .map(String::as_str)
+            .unwrap_or_default();
+        toml::from_str(source).map_err(|e| e.to_string())
+    });
     static BUNDLE: LazyLock<Result<Bundle, Vec<RowError>>> =
         LazyLock::new(|| read_bundle(BundleFiles::embedded()));
+    if let Ok(manifest) = MANIFEST.as_ref() {
+        let current: Option<(String, String)> = ds::table
+            .filter(ds::dataset.eq(&manifest.dataset))
+            .select((ds::version, ds::checksum))
+            .first(conn)
+            .optional()?;
+        if current == Some((manifest.version.clone(), CHECKSUM.clone())) {
+            return Ok(ImportOutcome::Unchanged {
+                dataset: manifest.dataset.clone(),
+                version: manifest.version.clone(),
+            });
+        }
+    }
     let bundle = BUNDLE
         .as_ref()
         .map_err(|errors| ImportError::Rows(errors.clone()))?;
