@@ -43,6 +43,51 @@ pub struct Settings {
     pub log: LogSettings,
     pub catalogue: CatalogueSettings,
     pub directory: DirectorySettings,
+    pub auth: AuthSettings,
+    pub dev_idp: DevIdpSettings,
+    pub filings: FilingSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilingSettings {
+    /// Submissions a citizen may make per day (UTC); more get 429.
+    pub daily_submissions: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Clock leeway for `exp`, `nbf` and `iat`, in seconds (at most 60).
+    pub leeway_secs: u64,
+    /// The identity providers whose tokens are accepted.
+    pub issuers: Vec<IssuerSettings>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerSettings {
+    pub issuer: String,
+    pub audience: String,
+    /// `citizen` (national eID providers) or `police` (the staff IdP).
+    pub kind: crate::auth::IssuerKind,
+    /// The JWKS document, inline...
+    pub jwks: Option<String>,
+    /// ...or in a file.
+    pub jwks_file: Option<PathBuf>,
+    /// `acr` values and the eIDAS level each means.
+    #[serde(default)]
+    pub acr: std::collections::BTreeMap<String, String>,
+    /// Level when the token has no known `acr`.
+    pub default_assurance: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevIdpSettings {
+    /// Whether `POST /dev/tokens` works; default: on in development, off in production
+    /// (where turning it on is refused at start-up).
+    pub enabled: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -120,6 +165,9 @@ struct Defaults {
     log: LogSettings,
     catalogue: CatalogueSettings,
     directory: DirectorySettings,
+    auth: AuthSettings,
+    dev_idp: DevIdpSettings,
+    filings: FilingSettings,
 }
 
 #[derive(Serialize)]
@@ -159,6 +207,14 @@ fn defaults() -> Defaults {
             border_band_m: 1000.0,
             import_reference: true,
             refresh_secs: 60,
+        },
+        auth: AuthSettings {
+            leeway_secs: 30,
+            issuers: Vec::new(),
+        },
+        dev_idp: DevIdpSettings { enabled: None },
+        filings: FilingSettings {
+            daily_submissions: 10,
         },
     }
 }
@@ -244,6 +300,16 @@ impl Settings {
         }
         self.countries()?;
         self.default_language()?;
+        if self.auth.leeway_secs > crate::auth::MAX_LEEWAY_SECS {
+            return Err(ConfigError::Invalid(
+                "auth.leeway_secs may not exceed 60".into(),
+            ));
+        }
+        if self.environment == Environment::Production && self.dev_idp.enabled == Some(true) {
+            return Err(ConfigError::Invalid(
+                "the development identity provider cannot be enabled in production".into(),
+            ));
+        }
         if !(self.directory.border_band_m.is_finite() && self.directory.border_band_m >= 0.0) {
             return Err(ConfigError::Invalid(
                 "directory.border_band_m must be a distance in metres, 0 or more".into(),
@@ -267,6 +333,13 @@ impl Settings {
             ));
         }
         Ok(countries)
+    }
+
+    /// Whether the development identity provider runs.
+    pub fn dev_idp_enabled(&self) -> bool {
+        self.dev_idp
+            .enabled
+            .unwrap_or(self.environment == Environment::Development)
     }
 
     pub fn default_language(&self) -> Result<Lang, ConfigError> {
@@ -330,6 +403,9 @@ impl Settings {
         tree.insert("log".into(), section(&self.log));
         tree.insert("catalogue".into(), section(&self.catalogue));
         tree.insert("directory".into(), section(&self.directory));
+        tree.insert("auth".into(), section(&self.auth));
+        tree.insert("dev_idp".into(), section(&self.dev_idp));
+        tree.insert("filings".into(), section(&self.filings));
         toml::to_string_pretty(&tree).unwrap_or_default()
     }
 }

@@ -74,7 +74,11 @@ impl FieldError {
 }
 
 /// Codes of field errors; each has a text in every API language.
-pub const FIELD_ERROR_CODES: [&str; 16] = [
+pub const FIELD_ERROR_CODES: [&str; 20] = [
+    "in_future",
+    "too_old",
+    "invalid_email",
+    "not_allowed",
     "required",
     "unknown_field",
     "invalid_type",
@@ -123,6 +127,36 @@ pub enum ApiError {
     MunicipalityNotFound(String),
     #[error("unknown postal code")]
     PostalCodeNotFound(String),
+    #[error("no access token")]
+    MissingToken,
+    #[error("invalid access token: {0}")]
+    InvalidToken(String),
+    #[error("forbidden")]
+    Forbidden,
+    #[error("insufficient level of assurance")]
+    InsufficientAssurance { required: String },
+    #[error("the development identity provider is disabled")]
+    DevIdpDisabled,
+    #[error("filing not found")]
+    FilingNotFound(String),
+    #[error("invalid transition")]
+    InvalidTransition { status: String, action: String },
+    #[error("not eligible")]
+    NotEligible(Vec<FieldError>),
+    #[error("ambiguous place")]
+    PlaceAmbiguous(Vec<FieldError>),
+    #[error("no competent unit")]
+    NoCompetentUnit,
+    #[error("If-Match required")]
+    PreconditionRequired,
+    #[error("stale If-Match")]
+    PreconditionFailed,
+    #[error("idempotency key reused")]
+    IdempotencyKeyReused,
+    #[error("idempotency key in use")]
+    IdempotencyKeyInUse,
+    #[error("quota exceeded")]
+    QuotaExceeded { retry_after_secs: i64 },
     #[error("the database is unavailable")]
     DatabaseUnavailable,
     #[error("internal error: {0}")]
@@ -142,7 +176,15 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 impl ApiError {
     /// Every code an `ApiError` can have.
-    pub const ALL_CODES: [&'static str; 28] = [
+    pub const ALL_CODES: [&'static str; 36] = [
+        "filing_not_found",
+        "invalid_transition",
+        "filing_not_eligible",
+        "place_ambiguous",
+        "no_competent_unit",
+        "idempotency_key_reused",
+        "idempotency_key_in_use",
+        "insufficient_assurance",
         "unit_not_found",
         "municipality_not_found",
         "postal_code_not_found",
@@ -190,6 +232,20 @@ impl ApiError {
             ApiError::UnitNotFound(_) => "unit_not_found",
             ApiError::MunicipalityNotFound(_) => "municipality_not_found",
             ApiError::PostalCodeNotFound(_) => "postal_code_not_found",
+            ApiError::MissingToken | ApiError::InvalidToken(_) => "unauthorized",
+            ApiError::Forbidden => "forbidden",
+            ApiError::InsufficientAssurance { .. } => "insufficient_assurance",
+            ApiError::DevIdpDisabled => "not_found",
+            ApiError::FilingNotFound(_) => "filing_not_found",
+            ApiError::InvalidTransition { .. } => "invalid_transition",
+            ApiError::NotEligible(_) => "filing_not_eligible",
+            ApiError::PlaceAmbiguous(_) => "place_ambiguous",
+            ApiError::NoCompetentUnit => "no_competent_unit",
+            ApiError::PreconditionRequired => "precondition_required",
+            ApiError::PreconditionFailed => "precondition_failed",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::IdempotencyKeyInUse => "idempotency_key_in_use",
+            ApiError::QuotaExceeded { .. } => "too_many_requests",
             ApiError::DatabaseUnavailable => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
             ApiError::Persistence(e) if e.is_unavailable() => "service_unavailable",
@@ -241,7 +297,9 @@ impl ApiError {
             .format(lang, &format!("problem.{code}.detail"), &params)
             .unwrap_or_else(|| self.status_code().to_string());
         let errors = match self {
-            ApiError::Validation(errors) => errors
+            ApiError::Validation(errors)
+            | ApiError::NotEligible(errors)
+            | ApiError::PlaceAmbiguous(errors) => errors
                 .iter()
                 .map(|e| FieldError {
                     pointer: e.pointer.clone(),
@@ -300,7 +358,21 @@ impl ResponseError for ApiError {
             | ApiError::AdviceNotFound(_)
             | ApiError::UnitNotFound(_)
             | ApiError::MunicipalityNotFound(_)
-            | ApiError::PostalCodeNotFound(_) => StatusCode::NOT_FOUND,
+            | ApiError::PostalCodeNotFound(_)
+            | ApiError::DevIdpDisabled
+            | ApiError::FilingNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::InvalidTransition { .. } | ApiError::IdempotencyKeyInUse => {
+                StatusCode::CONFLICT
+            }
+            ApiError::NotEligible(_)
+            | ApiError::PlaceAmbiguous(_)
+            | ApiError::NoCompetentUnit
+            | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::QuotaExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::MissingToken | ApiError::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden | ApiError::InsufficientAssurance { .. } => StatusCode::FORBIDDEN,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::MalformedJson(_)
             | ApiError::InvalidPath(_)
@@ -339,6 +411,31 @@ impl ResponseError for ApiError {
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, "5"));
+        }
+        match self {
+            ApiError::QuotaExceeded { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.max(&1).to_string()));
+            }
+            ApiError::MissingToken => {
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"e-commissariat\""));
+            }
+            ApiError::InvalidToken(reason) => {
+                let value = format!(
+                    "Bearer realm=\"e-commissariat\", error=\"invalid_token\", error_description=\"{}\"",
+                    reason.replace('"', "'")
+                );
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    response.insert_header((header::WWW_AUTHENTICATE, value));
+                }
+            }
+            ApiError::InsufficientAssurance { .. } => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    "Bearer realm=\"e-commissariat\", error=\"insufficient_user_authentication\"",
+                ));
+            }
+            _ => {}
         }
         response.json(self.to_problem(Lang::En))
     }

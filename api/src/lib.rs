@@ -1,12 +1,15 @@
 //! The HTTP API of the e-commissariat: handlers, problem+json errors, the OpenAPI
 //! contract, configuration, telemetry and the binary's command line.
 
+pub mod auth;
 pub mod caching;
 pub mod cli;
 pub mod config;
+pub mod devidp;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod idempotency;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -24,12 +24,35 @@ handled online: call 112 (EU), 113 (LU), 17 (FR) or 101 (BE).",
     tags(
         (name = "catalogue", description = "What a citizen can do online, and whether their case can be filed online"),
         (name = "directory", description = "Police units, and the unit competent for the place of the facts"),
+        (name = "filings", description = "A citizen's filings: drafts, recap, submission, receipt"),
         (name = "guidance", description = "Where to go: the guidance tree and prevention advice"),
+        (name = "development", description = "The development identity provider (disabled in production)"),
         (name = "operations", description = "Health probes, metrics and the contract itself"),
     ),
     components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth),
 )]
 struct ApiDoc;
+
+/// The bearer-token security scheme of the authenticated operations.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token of a trusted identity provider (the development IdP issues them at POST /dev/tokens)"))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The OpenAPI document of every route the service registers.
 pub fn document() -> utoipa::openapi::OpenApi {

@@ -35,6 +35,8 @@ pub enum StartupError {
     Texts(String),
     #[error("cannot load the directory: {0}")]
     Directory(String),
+    #[error("authentication: {0}")]
+    Auth(String),
 }
 
 pub struct Application {
@@ -65,6 +67,7 @@ impl Application {
             .default_language()
             .map_err(|e| StartupError::Texts(e.to_string()))?;
         let directory = load_directory(&pool, &settings)?;
+        let (verifier, dev_idp) = build_verifier(&settings)?;
         let state = web::Data::new(AppState {
             pool,
             database,
@@ -75,6 +78,9 @@ impl Application {
             default_language,
             body_limit: settings.server.body_limit_bytes,
             directory: std::sync::RwLock::new(std::sync::Arc::new(directory)),
+            verifier,
+            dev_idp,
+            daily_submissions: settings.filings.daily_submissions,
         });
 
         if settings.directory.refresh_secs > 0 {
@@ -152,6 +158,64 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The trusted issuers, plus the development IdP when enabled.
+fn build_verifier(
+    settings: &Settings,
+) -> Result<(crate::auth::Verifier, Option<crate::devidp::DevIdp>), StartupError> {
+    use domain::catalogue::Assurance;
+    let level = |raw: &str| {
+        raw.parse::<Assurance>()
+            .map_err(|e| StartupError::Auth(e.to_string()))
+    };
+    let mut issuers = Vec::new();
+    for config in &settings.auth.issuers {
+        let jwks = match (&config.jwks, &config.jwks_file) {
+            (Some(inline), None) => inline.clone(),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .map_err(|e| StartupError::Auth(format!("{}: {e}", path.display())))?,
+            _ => {
+                return Err(StartupError::Auth(format!(
+                    "{}: give exactly one of jwks and jwks_file",
+                    config.issuer
+                )))
+            }
+        };
+        let mut acr = std::collections::HashMap::new();
+        for (value, name) in &config.acr {
+            acr.insert(value.clone(), level(name)?);
+        }
+        issuers.push(
+            crate::auth::TrustedIssuer::new(
+                config.issuer.clone(),
+                config.audience.clone(),
+                config.kind,
+                &jwks,
+                acr,
+                level(&config.default_assurance)?,
+            )
+            .map_err(|e| StartupError::Auth(e.to_string()))?,
+        );
+    }
+    let dev_idp = if settings.dev_idp_enabled() {
+        let idp = crate::devidp::DevIdp::new().map_err(|e| StartupError::Auth(e.to_string()))?;
+        issuers.push(
+            idp.trusted()
+                .map_err(|e| StartupError::Auth(e.to_string()))?,
+        );
+        tracing::warn!("the development identity provider is enabled: never in production");
+        Some(idp)
+    } else {
+        None
+    };
+    Ok((
+        crate::auth::Verifier {
+            issuers,
+            leeway_secs: settings.auth.leeway_secs,
+        },
+        dev_idp,
+    ))
 }
 
 /// Imports the shipped reference directory if needed, then loads every dataset.

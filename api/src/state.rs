@@ -20,6 +20,11 @@ pub struct AppState {
     pub default_language: Lang,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    pub verifier: crate::auth::Verifier,
+    /// The development identity provider, when enabled.
+    pub dev_idp: Option<crate::devidp::DevIdp>,
+    /// Submissions a citizen may make per day.
+    pub daily_submissions: u32,
     /// The directory of units, held in memory for routing; replaced whole on reload.
     pub directory: RwLock<Arc<Directory>>,
 }

@@ -52,6 +52,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod directory;
 pub mod eligibility;
+pub mod filing;
 pub mod forms;
 pub mod guidance;
 pub mod i18n;

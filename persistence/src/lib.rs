@@ -8,6 +8,7 @@ pub mod audit;
 pub mod db;
 pub mod directory;
 pub mod error;
+pub mod filings;
 pub mod idempotency;
 pub mod schema;
 

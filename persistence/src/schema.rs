@@ -90,3 +90,46 @@ diesel::table! {
         geometry -> Text,
     }
 }
+
+diesel::table! {
+    filings (id) {
+        id -> Text,
+        owner_id -> Text,
+        procedure_code -> Text,
+        status -> Text,
+        version -> BigInt,
+        country -> Text,
+        declarant -> Text,
+        language -> Text,
+        place -> Text,
+        facts_from -> Nullable<Timestamp>,
+        facts_until -> Nullable<Timestamp>,
+        facts -> Text,
+        answers -> Text,
+        contact -> Text,
+        confirmation_channel -> Text,
+        unit_id -> Nullable<Text>,
+        municipality_id -> Nullable<Text>,
+        routing -> Nullable<Text>,
+        reference -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    filing_history (id) {
+        id -> BigInt,
+        filing_id -> Text,
+        occurred_at -> Timestamp,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        action -> Text,
+        actor_role -> Text,
+        actor_id -> Text,
+    }
+}
+
+diesel::joinable!(filing_history -> filings (filing_id));
+diesel::allow_tables_to_appear_in_same_query!(filings, filing_history);

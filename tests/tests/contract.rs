@@ -100,3 +100,77 @@ fn every_operation_is_fully_described() {
     }
     assert!(defects.is_empty(), "{}", defects.join("\n"));
 }
+
+/// Every example in the contract conforms to its schema (an independent JSON Schema
+/// validator over the OpenAPI 3.1 components): an example that lies, or two types that
+/// collide under one schema name, fail here.
+#[test]
+fn every_schema_example_conforms_to_its_schema() {
+    let doc: Value = serde_json::from_str(&api::openapi::document().to_json().unwrap()).unwrap();
+    let mut components = doc["components"].clone();
+    // Strict, like contract linters: an object may not hold members its schema does not
+    // describe (unless the schema says otherwise).
+    // Schemas used as parts of an `allOf` (flattened structs) are checked through the
+    // composite only.
+    let text = components["schemas"].to_string();
+    let parts: Vec<String> = components["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|name| {
+            text.match_indices("\"allOf\":[").any(|(at, _)| {
+                let end = text[at..].find(']').map(|e| at + e).unwrap_or(text.len());
+                text[at..end].contains(&format!("#/components/schemas/{name}\""))
+            })
+        })
+        .cloned()
+        .collect();
+    // `mark` is false for the direct parts of an `allOf`: the composite judges them.
+    fn strict(value: &mut Value, mark: bool) {
+        match value {
+            Value::Object(map) => {
+                // Objects that declare their members; free-form objects stay open.
+                if mark
+                    && (map.contains_key("properties") || map.contains_key("allOf"))
+                    && !map.contains_key("additionalProperties")
+                {
+                    map.insert("unevaluatedProperties".into(), Value::Bool(false));
+                }
+                for (key, child) in map.iter_mut() {
+                    match key.as_str() {
+                        "example" | "examples" => {}
+                        "allOf" => {
+                            if let Value::Array(items) = child {
+                                items.iter_mut().for_each(|i| strict(i, false));
+                            }
+                        }
+                        _ => strict(child, true),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| strict(i, true)),
+            _ => {}
+        }
+    }
+    for (name, schema) in components["schemas"].as_object_mut().unwrap() {
+        if !parts.contains(name) {
+            strict(schema, true);
+        }
+    }
+    let mut defects = Vec::new();
+    for (name, schema) in components["schemas"].as_object().unwrap() {
+        let Some(example) = schema.get("example") else {
+            continue;
+        };
+        let root = serde_json::json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$ref": format!("#/components/schemas/{name}"),
+            "components": components,
+        });
+        let validator = jsonschema::validator_for(&root).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for error in validator.iter_errors(example) {
+            defects.push(format!("{name}: {error} at {}", error.instance_path()));
+        }
+    }
+    assert!(defects.is_empty(), "{}", defects.join("\n"));
+}

@@ -2,8 +2,10 @@
 //! `utoipa_actix_web`, so that it is in the OpenAPI document.
 
 pub mod catalogue;
+pub mod dev;
 pub mod directory;
 pub mod fallback;
+pub mod filings;
 pub mod guidance;
 pub mod health;
 pub mod meta;
@@ -17,6 +19,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(meta::openapi_json)
         .service(meta::openapi_yaml)
         .service(meta::metrics)
+        .service(dev::issue_token)
+        .service(dev::jwks)
         .service(
             scope::scope("/v1")
                 .service(catalogue::list_procedures)
@@ -28,6 +32,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(directory::list_units)
                 .service(directory::get_unit)
                 .service(directory::jurisdiction)
-                .service(directory::search_municipalities),
+                .service(directory::search_municipalities)
+                .service(filings::create)
+                .service(filings::list)
+                .service(filings::get_filing)
+                .service(filings::update)
+                .service(filings::submit)
+                .service(filings::withdraw)
+                .service(filings::receipt),
         );
 }

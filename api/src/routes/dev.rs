@@ -1,0 +1,158 @@
+//! The development identity provider's endpoints. In the contract always; they answer
+//! 404 when the provider is disabled (always so in production).
+
+use crate::error::{ApiError, Problem};
+use crate::extract::JsonBody;
+use crate::state::AppState;
+use actix_web::{get, post, web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DevAccountKind {
+    Citizen,
+    Business,
+    Officer,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "citizen", "subject": "alice", "assurance": "substantial", "name": "Alice Martin", "locale": "fr"}))]
+pub struct DevTokenRequest {
+    pub kind: DevAccountKind,
+    /// The account's subject at the IdP; a random one when absent.
+    pub subject: Option<String>,
+    /// `low`, `substantial` (default) or `high`.
+    pub assurance: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub locale: Option<String>,
+    /// A national number to put in the token (checked, never stored).
+    pub national_number: Option<String>,
+    /// For a business: its registration number and name.
+    pub business_id: Option<String>,
+    pub business_name: Option<String>,
+    /// For an officer: `officer`, `supervisor` or `admin` (default `officer`).
+    pub role: Option<String>,
+    /// For an officer: the units they belong to.
+    #[serde(default)]
+    pub units: Vec<String>,
+    /// Lifetime in seconds (default 3600, at most 86400).
+    pub ttl_secs: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJFZERTQSIsImtpZCI6ImRldi1pZHAtMSIsInR5cCI6IkpXVCJ9...", "token_type": "Bearer", "expires_in": 3600, "subject": "alice"}))]
+pub struct DevToken {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: i64,
+    pub subject: String,
+}
+
+/// Issue a development token
+///
+/// Development only: signs a token for a test citizen, business or officer at the chosen
+/// level of assurance. Refused (404) when the development IdP is off, as in production.
+#[utoipa::path(
+    tag = "development",
+    security(()),
+    request_body = DevTokenRequest,
+    responses(
+        (status = 200, description = "A signed access token", body = DevToken),
+        (status = 404, description = "The development IdP is disabled", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 422, description = "Invalid request", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/dev/tokens")]
+pub async fn issue_token(
+    state: web::Data<AppState>,
+    JsonBody(body): JsonBody<DevTokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let idp = state.dev_idp.as_ref().ok_or(ApiError::DevIdpDisabled)?;
+    let invalid = |pointer: &str, code: &str| {
+        ApiError::Validation(vec![crate::error::FieldError::new(pointer, code)])
+    };
+    let assurance = body.assurance.as_deref().unwrap_or("substantial");
+    if assurance.parse::<domain::catalogue::Assurance>().is_err() {
+        return Err(invalid("/assurance", "unknown_option"));
+    }
+    let ttl = body.ttl_secs.unwrap_or(3600);
+    if !(1..=86_400).contains(&ttl) {
+        return Err(invalid("/ttl_secs", "out_of_range"));
+    }
+    let subject = body
+        .subject
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let mut claims = serde_json::Map::new();
+    claims.insert("sub".into(), subject.clone().into());
+    claims.insert("acr".into(), assurance.into());
+    for (name, value) in [
+        ("name", &body.name),
+        ("email", &body.email),
+        ("locale", &body.locale),
+        ("national_number", &body.national_number),
+    ] {
+        if let Some(value) = value {
+            claims.insert(name.into(), value.clone().into());
+        }
+    }
+    match body.kind {
+        DevAccountKind::Citizen => {}
+        DevAccountKind::Business => {
+            claims.insert(
+                "business_id".into(),
+                body.business_id
+                    .clone()
+                    .unwrap_or_else(|| "BE0000000000".into())
+                    .into(),
+            );
+            if let Some(name) = &body.business_name {
+                claims.insert("business_name".into(), name.clone().into());
+            }
+        }
+        DevAccountKind::Officer => {
+            let role = body.role.clone().unwrap_or_else(|| "officer".into());
+            if !matches!(role.as_str(), "officer" | "supervisor" | "admin") {
+                return Err(invalid("/role", "unknown_option"));
+            }
+            claims.insert("role".into(), role.into());
+            claims.insert("units".into(), body.units.clone().into());
+        }
+    }
+    let token = idp
+        .sign(claims, chrono::Utc::now().timestamp(), ttl)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok().json(DevToken {
+        access_token: token,
+        token_type: "Bearer".into(),
+        expires_in: ttl,
+        subject,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "dev-idp-1", "alg": "EdDSA", "use": "sig"}]}))]
+pub struct Jwks {
+    #[schema(value_type = Vec<Object>)]
+    pub keys: serde_json::Value,
+}
+
+/// The development IdP's public keys
+#[utoipa::path(
+    tag = "development",
+    security(()),
+    responses(
+        (status = 200, description = "The JWKS", body = Jwks),
+        (status = 404, description = "The development IdP is disabled", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+#[get("/dev/jwks")]
+pub async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let idp = state.dev_idp.as_ref().ok_or(ApiError::DevIdpDisabled)?;
+    Ok(HttpResponse::Ok().json(idp.jwks()))
+}

@@ -1,0 +1,2 @@
+DROP TABLE filing_history;
+DROP TABLE filings;

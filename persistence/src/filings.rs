@@ -1,0 +1,177 @@
+//! Filings and their history. Every write takes the expected `version` (optimistic
+//! concurrency): of two writers holding the same version, exactly one succeeds.
+
+use crate::db::DbConnection;
+use crate::error::PersistenceError;
+use crate::idempotency::{from_db_time, to_db_time};
+use crate::schema::{filing_history as h, filings as f};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+/// A filing as stored. JSON parts stay JSON here; the api crate gives them shape.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = f, treat_none_as_null = true)]
+pub struct FilingRow {
+    pub id: String,
+    pub owner_id: String,
+    pub procedure_code: String,
+    pub status: String,
+    pub version: i64,
+    pub country: String,
+    pub declarant: String,
+    pub language: String,
+    pub place: String,
+    pub facts_from: Option<NaiveDateTime>,
+    pub facts_until: Option<NaiveDateTime>,
+    pub facts: String,
+    pub answers: String,
+    pub contact: String,
+    pub confirmation_channel: String,
+    pub unit_id: Option<String>,
+    pub municipality_id: Option<String>,
+    pub routing: Option<String>,
+    pub reference: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = h)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub filing_id: String,
+    pub occurred_at: NaiveDateTime,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub action: String,
+    pub actor_role: String,
+    pub actor_id: String,
+}
+
+pub fn time(t: DateTime<Utc>) -> NaiveDateTime {
+    to_db_time(t)
+}
+
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    from_db_time(t)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &FilingRow) -> Result<(), PersistenceError> {
+    diesel::insert_into(f::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// The filing `id` if `owner` owns it (another's filing is `None`, like a missing one).
+pub fn find_owned(
+    conn: &mut DbConnection,
+    owner: &str,
+    id: &str,
+) -> Result<Option<FilingRow>, PersistenceError> {
+    Ok(f::table
+        .filter(f::id.eq(id))
+        .filter(f::owner_id.eq(owner))
+        .select(FilingRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Replaces a filing if it is still at `expected_version`; returns false when it was
+/// changed meanwhile (the caller answers 412).
+pub fn update(
+    conn: &mut DbConnection,
+    row: &FilingRow,
+    expected_version: i64,
+) -> Result<bool, PersistenceError> {
+    let changed = diesel::update(
+        f::table
+            .filter(f::id.eq(&row.id))
+            .filter(f::version.eq(expected_version)),
+    )
+    .set(row)
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+/// The owner's filings, newest first, after the cursor `(created_at, id)`.
+pub fn list_owned(
+    conn: &mut DbConnection,
+    owner: &str,
+    status: Option<&str>,
+    before: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> Result<Vec<FilingRow>, PersistenceError> {
+    let mut query = f::table.filter(f::owner_id.eq(owner)).into_boxed();
+    if let Some(status) = status {
+        query = query.filter(f::status.eq(status.to_owned()));
+    }
+    if let Some((created, id)) = before {
+        query = query.filter(
+            f::created_at
+                .lt(created)
+                .or(f::created_at.eq(created).and(f::id.lt(id))),
+        );
+    }
+    Ok(query
+        .order((f::created_at.desc(), f::id.desc()))
+        .limit(limit)
+        .select(FilingRow::as_select())
+        .load(conn)?)
+}
+
+/// How many filings `owner` submitted since `since`.
+pub fn submitted_since(
+    conn: &mut DbConnection,
+    owner: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, PersistenceError> {
+    Ok(f::table
+        .filter(f::owner_id.eq(owner))
+        .filter(f::submitted_at.ge(to_db_time(since)))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Whether a reference number is taken.
+pub fn reference_exists(
+    conn: &mut DbConnection,
+    reference: &str,
+) -> Result<bool, PersistenceError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        f::table.filter(f::reference.eq(reference)),
+    ))
+    .get_result(conn)?)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn add_history(
+    conn: &mut DbConnection,
+    filing: &str,
+    at: DateTime<Utc>,
+    from: Option<&str>,
+    to: &str,
+    action: &str,
+    actor_role: &str,
+    actor_id: &str,
+) -> Result<(), PersistenceError> {
+    diesel::insert_into(h::table)
+        .values((
+            h::filing_id.eq(filing),
+            h::occurred_at.eq(to_db_time(at)),
+            h::from_status.eq(from),
+            h::to_status.eq(to),
+            h::action.eq(action),
+            h::actor_role.eq(actor_role),
+            h::actor_id.eq(actor_id),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn history(conn: &mut DbConnection, filing: &str) -> Result<Vec<HistoryRow>, PersistenceError> {
+    Ok(h::table
+        .filter(h::filing_id.eq(filing))
+        .order(h::id.asc())
+        .select(HistoryRow::as_select())
+        .load(conn)?)
+}
