@@ -281,3 +281,45 @@ impl FromRequest for Citizen {
         ready(result.map_err(Into::into))
     }
 }
+
+/// A police staff member (officer, supervisor, admin), from the police identity provider
+/// (or the development IdP), with their unit memberships.
+#[derive(Debug, Clone)]
+pub struct Officer(pub Identity);
+
+impl Officer {
+    pub fn role(&self) -> &str {
+        self.0.role.as_deref().unwrap_or("officer")
+    }
+
+    pub fn is_member_of(&self, unit: &str) -> bool {
+        self.0.units.iter().any(|u| u == unit)
+    }
+}
+
+impl FromRequest for Officer {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = (|| {
+            let token = bearer(req)?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::Internal("no state".into()))?;
+            let identity = state.verifier.verify(&token)?;
+            let staff = matches!(
+                identity.issuer_kind,
+                IssuerKind::Police | IssuerKind::Development
+            ) && matches!(
+                identity.role.as_deref(),
+                Some("officer" | "supervisor" | "admin")
+            );
+            if !staff {
+                return Err(ApiError::Forbidden);
+            }
+            Ok(Officer(identity))
+        })();
+        ready(result.map_err(Into::into))
+    }
+}

@@ -22,6 +22,7 @@ handled online: call 112 (EU), 113 (LU), 17 (FR) or 101 (BE).",
     ),
     servers((url = "/", description = "This service")),
     tags(
+        (name = "back office", description = "Officers of a unit: its queue and the processing of its filings"),
         (name = "catalogue", description = "What a citizen can do online, and whether their case can be filed online"),
         (name = "directory", description = "Police units, and the unit competent for the place of the facts"),
         (name = "filings", description = "A citizen's filings: drafts, recap, submission, receipt"),

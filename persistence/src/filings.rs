@@ -34,6 +34,11 @@ pub struct FilingRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
+    /// The officer handling it (back office only).
+    pub assigned_officer: Option<String>,
+    /// What the officer asked the citizen, and the citizen's answer.
+    pub info_request: Option<String>,
+    pub info_answer: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -173,5 +178,74 @@ pub fn history(conn: &mut DbConnection, filing: &str) -> Result<Vec<HistoryRow>,
         .filter(h::filing_id.eq(filing))
         .order(h::id.asc())
         .select(HistoryRow::as_select())
+        .load(conn)?)
+}
+
+/// The filing `id` if it is in `unit`'s hands.
+pub fn find_in_unit(
+    conn: &mut DbConnection,
+    unit: &str,
+    id: &str,
+) -> Result<Option<FilingRow>, PersistenceError> {
+    Ok(f::table
+        .filter(f::id.eq(id))
+        .filter(f::unit_id.eq(unit))
+        .select(FilingRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Filters of a unit's queue.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub statuses: Vec<String>,
+    pub procedure: Option<String>,
+    pub submitted_from: Option<DateTime<Utc>>,
+    pub submitted_until: Option<DateTime<Utc>>,
+    /// `Some(Some(officer))`: assigned to them; `Some(None)`: unassigned.
+    pub assigned: Option<Option<String>>,
+    /// Cursor: after this `(submitted_at, id)`.
+    pub after: Option<(NaiveDateTime, String)>,
+}
+
+/// A unit's submitted filings, oldest first (drafts never appear).
+pub fn queue(
+    conn: &mut DbConnection,
+    unit: &str,
+    filter: &QueueFilter,
+    limit: i64,
+) -> Result<Vec<FilingRow>, PersistenceError> {
+    let mut query = f::table
+        .filter(f::unit_id.eq(unit))
+        .filter(f::submitted_at.is_not_null())
+        .into_boxed();
+    if !filter.statuses.is_empty() {
+        query = query.filter(f::status.eq_any(filter.statuses.clone()));
+    }
+    if let Some(procedure) = &filter.procedure {
+        query = query.filter(f::procedure_code.eq(procedure.clone()));
+    }
+    if let Some(from) = filter.submitted_from {
+        query = query.filter(f::submitted_at.ge(to_db_time(from)));
+    }
+    if let Some(until) = filter.submitted_until {
+        query = query.filter(f::submitted_at.lt(to_db_time(until)));
+    }
+    match &filter.assigned {
+        Some(Some(officer)) => query = query.filter(f::assigned_officer.eq(officer.clone())),
+        Some(None) => query = query.filter(f::assigned_officer.is_null()),
+        None => {}
+    }
+    if let Some((at, id)) = &filter.after {
+        query = query.filter(
+            f::submitted_at
+                .gt(*at)
+                .or(f::submitted_at.eq(*at).and(f::id.gt(id.clone()))),
+        );
+    }
+    Ok(query
+        .order((f::submitted_at.asc(), f::id.asc()))
+        .limit(limit)
+        .select(FilingRow::as_select())
         .load(conn)?)
 }

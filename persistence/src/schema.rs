@@ -115,6 +115,9 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
+        assigned_officer -> Nullable<Text>,
+        info_request -> Nullable<Text>,
+        info_answer -> Nullable<Text>,
     }
 }
 

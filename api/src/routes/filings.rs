@@ -198,6 +198,12 @@ pub struct FilingView {
     /// What happens next, for the citizen.
     pub next_steps: String,
     pub history: Vec<HistoryEntry>,
+    /// A question of the officer, to answer with `POST /v1/filings/{id}/answers`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info_request: Option<String>,
+    /// The citizen's answer to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info_answer: Option<String>,
     /// The version, also the `ETag`; send it in `If-Match` to change a draft.
     pub version: i64,
 }
@@ -585,6 +591,8 @@ fn view(
                 label: status_label(lang, &h.to_status),
             })
             .collect(),
+        info_request: row.info_request.clone(),
+        info_answer: row.info_answer.clone(),
         version: row.version,
     }
 }
@@ -744,6 +752,9 @@ pub async fn create(
             created_at: repo::time(now),
             updated_at: repo::time(now),
             submitted_at: None,
+            assigned_officer: None,
+            info_request: None,
+            info_answer: None,
         };
         let event = audit(
             &identity,
@@ -1453,4 +1464,100 @@ pub async fn receipt(
         language: lang.to_string(),
     };
     Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"message": "The frame number is GZ12345678."}))]
+pub struct InfoAnswer {
+    /// The answer to the officer's question (at most 4000 characters).
+    pub message: String,
+}
+
+/// Answer an information request
+///
+/// Answers the officer's question; the filing goes back to the officer.
+#[utoipa::path(
+    tag = "filings",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Id of the filing")),
+    request_body = InfoAnswer,
+    responses(
+        (status = 200, description = "Answered", body = FilingView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such filing among yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "No question is waiting for an answer", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty or too long answer", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/filings/{id}/answers")]
+pub async fn answer(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Citizen(identity): Citizen,
+    id: web::Path<String>,
+    JsonBody(body): JsonBody<InfoAnswer>,
+    Language(lang): Language,
+) -> Result<HttpResponse, ApiError> {
+    let message = body.message.trim().to_owned();
+    if message.is_empty() {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "/message", "empty",
+        )]));
+    }
+    if message.chars().count() > 4000 {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "/message", "too_long",
+        )]));
+    }
+    let now = Utc::now();
+    let mut row = load_owned(&state, &identity.user_id, &id).await?;
+    let status: FilingStatus = row
+        .status
+        .parse()
+        .map_err(|_| ApiError::Internal("bad status".into()))?;
+    let next = transition(status, FilingAction::AnswerInfoRequest, ActorKind::Citizen)
+        .map_err(|_| invalid_transition(&row.status, FilingAction::AnswerInfoRequest, lang))?;
+    let expected = row.version;
+    let from = row.status.clone();
+    row.status = next.to_string();
+    row.info_answer = Some(message);
+    row.version += 1;
+    row.updated_at = repo::time(now);
+    let event = audit(
+        &identity,
+        AuditOperation::Collection,
+        &id,
+        &request_id(&req),
+        now,
+    );
+    let pool = state.pool.clone();
+    let saved = web::block(move || {
+        let mut conn = pool.get()?;
+        conn.write_transaction(|c| {
+            if !repo::update(c, &row, expected)? {
+                return Ok(false);
+            }
+            repo::add_history(
+                c,
+                &row.id,
+                now,
+                Some(&from),
+                row.status.as_str(),
+                "answer_info_request",
+                "citizen",
+                &row.owner_id,
+            )?;
+            persistence::audit::append(c, &event)?;
+            Ok::<_, persistence::PersistenceError>(true)
+        })
+    })
+    .await??;
+    if !saved {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let (view, version) = load_view(&state, &identity.user_id, &id, lang).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(version)))
+        .json(view))
 }

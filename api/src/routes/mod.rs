@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource. Every route is registered here through
 //! `utoipa_actix_web`, so that it is in the OpenAPI document.
 
+pub mod backoffice;
 pub mod catalogue;
 pub mod dev;
 pub mod directory;
@@ -39,6 +40,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(filings::update)
                 .service(filings::submit)
                 .service(filings::withdraw)
-                .service(filings::receipt),
+                .service(filings::receipt)
+                .service(filings::answer)
+                .service(backoffice::queue)
+                .service(backoffice::get_unit_filing)
+                .service(backoffice::take_in_charge)
+                .service(backoffice::request_info),
         );
 }
