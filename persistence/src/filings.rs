@@ -4,7 +4,7 @@
 use crate::db::DbConnection;
 use crate::error::PersistenceError;
 use crate::idempotency::{from_db_time, to_db_time};
-use crate::schema::{filing_history as h, filings as f};
+use crate::schema::{filing_history as h, filing_notes as n, filings as f, outbox_messages as o};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -39,6 +39,10 @@ pub struct FilingRow {
     /// What the officer asked the citizen, and the citizen's answer.
     pub info_request: Option<String>,
     pub info_answer: Option<String>,
+    /// The official record number, once registered.
+    pub record_number: Option<String>,
+    /// The decision (reason code, explanation, where to go), as JSON.
+    pub decision: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -247,5 +251,88 @@ pub fn queue(
         .order((f::submitted_at.asc(), f::id.asc()))
         .limit(limit)
         .select(FilingRow::as_select())
+        .load(conn)?)
+}
+
+/// How many filings of `unit` have a record number starting with `prefix`.
+pub fn count_records(
+    conn: &mut DbConnection,
+    unit: &str,
+    prefix: &str,
+) -> Result<i64, PersistenceError> {
+    Ok(f::table
+        .filter(f::unit_id.eq(unit))
+        .filter(f::record_number.like(format!("{prefix}%")))
+        .count()
+        .get_result(conn)?)
+}
+
+pub fn add_note(
+    conn: &mut DbConnection,
+    filing: &str,
+    author: &str,
+    unit: &str,
+    body: &str,
+    at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    diesel::insert_into(n::table)
+        .values((
+            n::filing_id.eq(filing),
+            n::author_id.eq(author),
+            n::unit_id.eq(unit),
+            n::body.eq(body),
+            n::created_at.eq(to_db_time(at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Internal notes of a filing: (author, unit, body, time), oldest first.
+pub fn notes(
+    conn: &mut DbConnection,
+    filing: &str,
+) -> Result<Vec<(String, String, String, NaiveDateTime)>, PersistenceError> {
+    Ok(n::table
+        .filter(n::filing_id.eq(filing))
+        .order(n::id.asc())
+        .select((n::author_id, n::unit_id, n::body, n::created_at))
+        .load(conn)?)
+}
+
+/// Queues a message to the citizen (delivered later by the outbox worker).
+pub fn enqueue_message(
+    conn: &mut DbConnection,
+    filing: &str,
+    channel: &str,
+    template: &str,
+    language: &str,
+    payload: &str,
+    at: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    diesel::insert_into(o::table)
+        .values((
+            o::filing_id.eq(filing),
+            o::channel.eq(channel),
+            o::template.eq(template),
+            o::language.eq(language),
+            o::payload.eq(payload),
+            o::created_at.eq(to_db_time(at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A queued message: channel, template, payload, and when it was sent.
+pub type OutboxEntry = (String, String, String, Option<NaiveDateTime>);
+
+/// Messages queued for a filing, oldest first.
+pub fn outbox_for(
+    conn: &mut DbConnection,
+    filing: &str,
+) -> Result<Vec<OutboxEntry>, PersistenceError> {
+    Ok(o::table
+        .filter(o::filing_id.eq(filing))
+        .order(o::id.asc())
+        .select((o::channel, o::template, o::payload, o::sent_at))
         .load(conn)?)
 }

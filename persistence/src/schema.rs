@@ -118,6 +118,32 @@ diesel::table! {
         assigned_officer -> Nullable<Text>,
         info_request -> Nullable<Text>,
         info_answer -> Nullable<Text>,
+        record_number -> Nullable<Text>,
+        decision -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    filing_notes (id) {
+        id -> BigInt,
+        filing_id -> Text,
+        author_id -> Text,
+        unit_id -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox_messages (id) {
+        id -> BigInt,
+        filing_id -> Text,
+        channel -> Text,
+        template -> Text,
+        language -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
     }
 }
 
@@ -135,4 +161,9 @@ diesel::table! {
 }
 
 diesel::joinable!(filing_history -> filings (filing_id));
-diesel::allow_tables_to_appear_in_same_query!(filings, filing_history);
+diesel::allow_tables_to_appear_in_same_query!(
+    filings,
+    filing_history,
+    filing_notes,
+    outbox_messages
+);

@@ -300,3 +300,228 @@ async fn an_unknown_unit_filing_is_404_for_a_member() {
         .unwrap();
     assert_problem(response, 404, "filing_not_found").await;
 }
+
+async fn officer_post(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    version: i64,
+    body: Value,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("if-match", format!("\"v{version}\""))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_full_path_ends_registered_with_a_confirmation_in_the_outbox() {
+    let app = spawn_app().await;
+    let citizen = token(&app, json!({"kind": "citizen", "subject": "dora"})).await;
+    let id = submitted_filing(&app, &citizen).await;
+    let officer = token(
+        &app,
+        json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}),
+    )
+    .await;
+    let base = format!("/v1/units/{ZONE}/filings/{id}");
+    assert_eq!(
+        officer_post(
+            &app,
+            &officer,
+            &format!("{base}/take-in-charge"),
+            2,
+            json!({})
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(
+        officer_post(
+            &app,
+            &officer,
+            &format!("{base}/request-info"),
+            3,
+            json!({"message": "Colour?"})
+        )
+        .await
+        .status(),
+        200
+    );
+    let answer = app
+        .client
+        .post(app.url(&format!("/v1/filings/{id}/answers")))
+        .bearer_auth(&citizen)
+        .json(&json!({"message": "Blue"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let note = app
+        .client
+        .post(app.url(&format!("{base}/notes")))
+        .bearer_auth(&officer)
+        .json(&json!({"body": "SECRET-INTERNAL-NOTE"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(note.status(), 201);
+    // Registering needs nothing more: the record number follows the unit's pattern.
+    let registered = officer_post(&app, &officer, &format!("{base}/register"), 5, json!({})).await;
+    assert_eq!(registered.status(), 200);
+    let registered: Value = registered.json().await.unwrap();
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(registered["record_number"], format!("5275/{year}/000001"));
+
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    let outbox = persistence::filings::outbox_for(&mut conn, &id).unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].0, "email");
+    assert_eq!(outbox[0].1, "filing_registered");
+    assert!(outbox[0].2.contains(&format!("5275/{year}/000001")));
+
+    let seen: Value = app
+        .client
+        .get(app.url(&format!("/v1/filings/{id}?lang=fr")))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["status"], "registered");
+    assert_eq!(seen["status_label"], "Enregistré");
+    assert_eq!(seen["record_number"], format!("5275/{year}/000001"));
+    let labels: Vec<&str> = seen["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "Brouillon",
+            "Envoyé",
+            "Pris en charge",
+            "Informations demandées",
+            "Pris en charge",
+            "Enregistré"
+        ]
+    );
+    assert!(
+        !seen.to_string().contains("SECRET-INTERNAL-NOTE"),
+        "an internal note leaked"
+    );
+    assert_eq!(
+        officer_post(&app, &officer, &format!("{base}/close"), 6, json!({}))
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_transfer_moves_the_filing_to_the_other_queue_and_decisions_need_reasons() {
+    let app = spawn_app().await;
+    let citizen = token(&app, json!({"kind": "citizen", "subject": "emil"})).await;
+    let id = submitted_filing(&app, &citizen).await;
+    let here = token(
+        &app,
+        json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}),
+    )
+    .await;
+    let there = token(
+        &app,
+        json!({"kind": "officer", "subject": "o-2", "units": ["zp-wavre"]}),
+    )
+    .await;
+    let base = format!("/v1/units/{ZONE}/filings/{id}");
+    let missing = officer_post(
+        &app,
+        &here,
+        &format!("{base}/transfer"),
+        2,
+        json!({"target_unit": "zp-wavre"}),
+    )
+    .await;
+    assert_problem(missing, 422, "validation_failed").await;
+    let moved = officer_post(&app, &here, &format!("{base}/transfer"), 2, json!({
+        "target_unit": "zp-wavre", "reason_code": "wrong_unit", "explanation": "The theft happened in Wavre."
+    }))
+    .await;
+    assert_eq!(moved.status(), 200);
+    let queue = |t: String, unit: &'static str| {
+        let request = app
+            .client
+            .get(app.url(&format!("/v1/units/{unit}/filings")))
+            .bearer_auth(t);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    assert_eq!(queue(here.clone(), ZONE).await["items"], json!([]));
+    let theirs = queue(there.clone(), "zp-wavre").await;
+    assert_eq!(theirs["items"][0]["id"], id.as_str());
+    assert_eq!(theirs["items"][0]["status"], "transferred");
+    // The new unit takes it in charge, then rejects it with a reason; no redirect without where to go.
+    let new_base = format!("/v1/units/zp-wavre/filings/{id}");
+    assert_eq!(
+        officer_post(
+            &app,
+            &there,
+            &format!("{new_base}/take-in-charge"),
+            3,
+            json!({})
+        )
+        .await
+        .status(),
+        200
+    );
+    let no_where = officer_post(
+        &app,
+        &there,
+        &format!("{new_base}/redirect"),
+        4,
+        json!({"reason_code": "x", "explanation": "y"}),
+    )
+    .await;
+    assert_problem(no_where, 422, "validation_failed").await;
+    let rejected = officer_post(
+        &app,
+        &there,
+        &format!("{new_base}/reject"),
+        4,
+        json!({
+            "reason_code": "not_a_police_matter", "explanation": "A civil dispute, not a theft."
+        }),
+    )
+    .await;
+    assert_eq!(rejected.status(), 200);
+    let seen: Value = app
+        .client
+        .get(app.url(&format!("/v1/filings/{id}")))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["status"], "rejected");
+    assert_eq!(seen["decision"]["reason_code"], "not_a_police_matter");
+    // The old unit no longer reaches it.
+    let response = app
+        .client
+        .get(app.url(&base))
+        .bearer_auth(&here)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 404, "filing_not_found").await;
+}

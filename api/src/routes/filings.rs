@@ -204,6 +204,12 @@ pub struct FilingView {
     /// The citizen's answer to it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub info_answer: Option<String>,
+    /// The official record number, once registered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_number: Option<String>,
+    /// Why it was rejected or redirected, and where to go.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<crate::routes::backoffice::Decision>,
     /// The version, also the `ETag`; send it in `If-Match` to change a draft.
     pub version: i64,
 }
@@ -593,6 +599,11 @@ fn view(
             .collect(),
         info_request: row.info_request.clone(),
         info_answer: row.info_answer.clone(),
+        record_number: row.record_number.clone(),
+        decision: row
+            .decision
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok()),
         version: row.version,
     }
 }
@@ -755,6 +766,8 @@ pub async fn create(
             assigned_officer: None,
             info_request: None,
             info_answer: None,
+            record_number: None,
+            decision: None,
         };
         let event = audit(
             &identity,

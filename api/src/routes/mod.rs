@@ -45,6 +45,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(backoffice::queue)
                 .service(backoffice::get_unit_filing)
                 .service(backoffice::take_in_charge)
-                .service(backoffice::request_info),
+                .service(backoffice::request_info)
+                .service(backoffice::register)
+                .service(backoffice::reject)
+                .service(backoffice::redirect)
+                .service(backoffice::transfer)
+                .service(backoffice::close)
+                .service(backoffice::add_note),
         );
 }
