@@ -48,6 +48,15 @@ enum Command {
     /// Manage the directory of police units
     #[command(subcommand)]
     Directory(DirectoryCommand),
+    /// Check the audit trail
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain of the audit trail; exits 1 naming the first broken event
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -131,6 +140,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         println!("{dataset}\t{version}\t{imported_at}Z");
                     }
                     Ok(())
+                }
+            }
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let settings = Settings::load(&overrides)?;
+            let url = settings.database_url()?;
+            let pool = persistence::connect(url, &settings.pool_options())?;
+            let mut conn = pool.get()?;
+            match persistence::audit::verify(&mut conn)? {
+                persistence::audit::ChainCheck::Intact { events } => {
+                    println!("audit trail intact: {events} event(s) checked");
+                    Ok(())
+                }
+                persistence::audit::ChainCheck::BrokenAt { id, reason } => {
+                    anyhow::bail!("audit trail broken at event {id}: {reason}")
                 }
             }
         }

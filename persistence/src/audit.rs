@@ -8,6 +8,7 @@ use crate::schema::audit_events::dsl as a;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::audit::{Actor, AuditEvent, RecordedAuditEvent};
+use sha2::{Digest, Sha256};
 
 #[derive(Insertable)]
 #[diesel(table_name = crate::schema::audit_events)]
@@ -24,6 +25,8 @@ struct NewAuditEventRow<'a> {
     recipient: Option<&'a str>,
     outcome: &'a str,
     request_id: Option<&'a str>,
+    prev_hash: String,
+    hash: String,
 }
 
 #[derive(Queryable, Selectable)]
@@ -42,6 +45,8 @@ struct AuditEventRow {
     recipient: Option<String>,
     outcome: String,
     request_id: Option<String>,
+    prev_hash: String,
+    hash: String,
 }
 
 impl TryFrom<AuditEventRow> for RecordedAuditEvent {
@@ -70,26 +75,163 @@ impl TryFrom<AuditEventRow> for RecordedAuditEvent {
     }
 }
 
-/// Appends one event; returns its id.
+/// Lock id serialising appends on PostgreSQL, so that the chain never forks.
+const CHAIN_LOCK_ID: i64 = 0x6563_6f6d_6175_6474; // "ecomaudt"
+
+/// The hash of an event: SHA-256 over the previous hash and every field, each followed
+/// by a separator, in a fixed order.
+#[allow(clippy::too_many_arguments)]
+fn chain_hash(
+    prev: &str,
+    at: NaiveDateTime,
+    actor: (&str, &str, Option<&str>, Option<&str>),
+    operation: &str,
+    object: (&str, Option<&str>),
+    justification: Option<&str>,
+    recipient: Option<&str>,
+    outcome: &str,
+    request_id: Option<&str>,
+) -> String {
+    let mut hasher = Sha256::new();
+    let fields = [
+        Some(prev),
+        Some(&*at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()),
+        Some(actor.0),
+        Some(actor.1),
+        actor.2,
+        actor.3,
+        Some(operation),
+        Some(object.0),
+        object.1,
+        justification,
+        recipient,
+        Some(outcome),
+        request_id,
+    ];
+    for field in fields {
+        match field {
+            Some(value) => {
+                hasher.update(b"1");
+                hasher.update(value.as_bytes());
+            }
+            None => hasher.update(b"0"),
+        }
+        hasher.update([0x1f]);
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Appends one event, chained to the previous one; returns its id.
 pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> Result<i64, PersistenceError> {
-    let row = NewAuditEventRow {
-        occurred_at: to_db_time(event.occurred_at),
-        actor_id: &event.actor.id,
-        actor_role: event.actor.role.as_str(),
-        actor_unit: event.actor.unit.as_deref(),
-        client_id: event.actor.client_id.as_deref(),
-        operation: event.operation.as_str(),
-        object_type: &event.object_type,
-        object_id: event.object_id.as_deref(),
-        justification: event.justification.as_deref(),
-        recipient: event.recipient.as_deref(),
-        outcome: event.outcome.as_str(),
-        request_id: event.request_id.as_deref(),
-    };
-    Ok(diesel::insert_into(a::audit_events)
-        .values(&row)
-        .returning(a::id)
-        .get_result(conn)?)
+    conn.write_transaction(|c| {
+        if let DbConnection::Postgresql(pg) = c {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK_ID})"))
+                .execute(pg)?;
+        }
+        let prev: String = a::audit_events
+            .order(a::id.desc())
+            .select(a::hash)
+            .first(c)
+            .optional()?
+            .unwrap_or_default();
+        let occurred_at = to_db_time(event.occurred_at);
+        let hash = chain_hash(
+            &prev,
+            occurred_at,
+            (
+                &event.actor.id,
+                event.actor.role.as_str(),
+                event.actor.unit.as_deref(),
+                event.actor.client_id.as_deref(),
+            ),
+            event.operation.as_str(),
+            (&event.object_type, event.object_id.as_deref()),
+            event.justification.as_deref(),
+            event.recipient.as_deref(),
+            event.outcome.as_str(),
+            event.request_id.as_deref(),
+        );
+        let row = NewAuditEventRow {
+            occurred_at,
+            actor_id: &event.actor.id,
+            actor_role: event.actor.role.as_str(),
+            actor_unit: event.actor.unit.as_deref(),
+            client_id: event.actor.client_id.as_deref(),
+            operation: event.operation.as_str(),
+            object_type: &event.object_type,
+            object_id: event.object_id.as_deref(),
+            justification: event.justification.as_deref(),
+            recipient: event.recipient.as_deref(),
+            outcome: event.outcome.as_str(),
+            request_id: event.request_id.as_deref(),
+            prev_hash: prev,
+            hash,
+        };
+        Ok(diesel::insert_into(a::audit_events)
+            .values(&row)
+            .returning(a::id)
+            .get_result(c)?)
+    })
+}
+
+/// The result of checking the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainCheck {
+    /// Every event links to the previous one and matches its hash.
+    Intact { events: u64 },
+    /// The first event whose stored values do not match its hash or its predecessor.
+    BrokenAt { id: i64, reason: String },
+}
+
+/// Recomputes the whole chain, in pages.
+pub fn verify(conn: &mut DbConnection) -> Result<ChainCheck, PersistenceError> {
+    let mut prev = String::new();
+    let mut after = 0i64;
+    let mut count = 0u64;
+    loop {
+        let rows: Vec<AuditEventRow> = a::audit_events
+            .filter(a::id.gt(after))
+            .order(a::id.asc())
+            .limit(1000)
+            .select(AuditEventRow::as_select())
+            .load(conn)?;
+        if rows.is_empty() {
+            return Ok(ChainCheck::Intact { events: count });
+        }
+        for row in rows {
+            if row.prev_hash != prev {
+                return Ok(ChainCheck::BrokenAt {
+                    id: row.id,
+                    reason: "it does not link to the previous event".into(),
+                });
+            }
+            let expected = chain_hash(
+                &prev,
+                row.occurred_at,
+                (
+                    &row.actor_id,
+                    &row.actor_role,
+                    row.actor_unit.as_deref(),
+                    row.client_id.as_deref(),
+                ),
+                &row.operation,
+                (&row.object_type, row.object_id.as_deref()),
+                row.justification.as_deref(),
+                row.recipient.as_deref(),
+                &row.outcome,
+                row.request_id.as_deref(),
+            );
+            if expected != row.hash {
+                return Ok(ChainCheck::BrokenAt {
+                    id: row.id,
+                    reason: "its content does not match its hash".into(),
+                });
+            }
+            prev = row.hash;
+            after = row.id;
+            count += 1;
+        }
+    }
 }
 
 /// Filters for reading the trail; every field is optional.

@@ -29,6 +29,8 @@ diesel::table! {
         recipient -> Nullable<Text>,
         outcome -> Text,
         request_id -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
     }
 }
 

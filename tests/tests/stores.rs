@@ -247,3 +247,84 @@ fn write_transactions_roll_back_as_a_whole() {
         .unwrap();
     assert_eq!(audit::count(&mut conn).unwrap(), 1);
 }
+
+#[test]
+fn the_audit_chain_verifies_and_a_direct_edit_breaks_it_at_that_row() {
+    let db = TestDb::new();
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let ids: Vec<i64> = (0..3)
+        .map(|i| audit::append(&mut conn, &event("officer-1", &format!("f-{i}"), i)).unwrap())
+        .collect();
+    assert_eq!(
+        audit::verify(&mut conn).unwrap(),
+        audit::ChainCheck::Intact { events: 3 }
+    );
+
+    let bin = env!("CARGO_BIN_EXE_ecommissariat-under-test");
+    let ok = std::process::Command::new(bin)
+        .args(["audit", "verify"])
+        .env("DATABASE_URL", db.url())
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("intact: 3 event(s)"));
+
+    // Someone with direct database access disables the protection and edits a row.
+    if db.is_postgres() {
+        conn.batch_execute(
+            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete",
+        )
+        .unwrap();
+    } else {
+        conn.batch_execute("DROP TRIGGER audit_events_no_update")
+            .unwrap();
+    }
+    conn.batch_execute(&format!(
+        "UPDATE audit_events SET outcome = 'denied' WHERE id = {}",
+        ids[1]
+    ))
+    .unwrap();
+    assert_eq!(
+        audit::verify(&mut conn).unwrap(),
+        audit::ChainCheck::BrokenAt {
+            id: ids[1],
+            reason: "its content does not match its hash".into()
+        }
+    );
+    let broken = std::process::Command::new(bin)
+        .args(["audit", "verify"])
+        .env("DATABASE_URL", db.url())
+        .output()
+        .unwrap();
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).contains(&format!("broken at event {}", ids[1]))
+    );
+}
+
+#[test]
+fn concurrent_appends_keep_one_chain() {
+    let db = TestDb::new();
+    let pool = db.pool();
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                let mut conn = pool.get().unwrap();
+                for j in 0..5 {
+                    audit::append(&mut conn, &event("officer-1", &format!("f-{i}-{j}"), j))
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let mut conn = pool.get().unwrap();
+    assert_eq!(
+        audit::verify(&mut conn).unwrap(),
+        audit::ChainCheck::Intact { events: 40 }
+    );
+}
