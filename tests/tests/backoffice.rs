@@ -525,3 +525,136 @@ async fn a_transfer_moves_the_filing_to_the_other_queue_and_decisions_need_reaso
         .unwrap();
     assert_problem(response, 404, "filing_not_found").await;
 }
+
+#[tokio::test]
+async fn exports_are_field_by_field_need_a_justification_and_are_disclosures() {
+    let app = spawn_app().await;
+    let citizen = token(&app, json!({"kind": "citizen", "subject": "fay"})).await;
+    let id = submitted_filing(&app, &citizen).await;
+    let officer = token(
+        &app,
+        json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}),
+    )
+    .await;
+    let base = format!("/v1/units/{ZONE}/filings/{id}/export");
+    let response = app
+        .client
+        .get(app.url(&base))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["pointer"], "/query/justification");
+
+    let json_export: Value = app
+        .client
+        .get(app.url(&format!("{base}?justification=case+file+PV")))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = json_export["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    for key in [
+        "reference",
+        "procedure",
+        "unit",
+        "municipality",
+        "facts.bicycle_locked",
+        "facts.items.0.category",
+        "contact.email",
+        "answers.violence",
+    ] {
+        assert!(keys.contains(&key), "{key} missing from {keys:?}");
+    }
+    let text = app
+        .client
+        .get(app.url(&format!("{base}?format=text&justification=x&lang=fr")))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert!(text.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = text.text().await.unwrap();
+    assert!(text.contains("Le vélo était-il attaché ?: true"), "{text}");
+    let xml = app
+        .client
+        .get(app.url(&format!("{base}?format=xml&justification=x")))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        xml.starts_with("<?xml") && xml.contains("<field key=\"reference\""),
+        "{xml}"
+    );
+
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    let disclosures: Vec<_> = persistence::audit::list(&mut conn, &Default::default(), 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.operation == domain::audit::AuditOperation::Disclosure)
+        .collect();
+    assert_eq!(disclosures.len(), 3);
+    assert_eq!(
+        disclosures[0].event.justification.as_deref(),
+        Some("case file PV")
+    );
+    assert_eq!(
+        disclosures[0].event.recipient.as_deref(),
+        Some("police_records_system")
+    );
+}
+
+#[tokio::test]
+async fn supervisors_read_the_audit_trail_and_the_read_is_audited() {
+    let app = spawn_app().await;
+    let officer = token(
+        &app,
+        json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}),
+    )
+    .await;
+    let supervisor = token(
+        &app,
+        json!({"kind": "officer", "role": "supervisor", "subject": "s-1", "units": [ZONE]}),
+    )
+    .await;
+    let refused = app
+        .client
+        .get(app.url("/v1/audit-events"))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(refused, 403, "forbidden").await;
+    let page: Value = app
+        .client
+        .get(app.url("/v1/audit-events?object_type=audit_trail"))
+        .bearer_auth(&supervisor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "the refused read and this read: {items:?}");
+    assert_eq!(items[0]["outcome"], "denied");
+    assert_eq!(items[1]["outcome"], "allowed");
+    assert_eq!(items[1]["actor_role"], "supervisor");
+}

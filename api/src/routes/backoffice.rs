@@ -964,3 +964,373 @@ pub async fn add_note(
             .collect(),
     }))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `json` (default), `xml` or `text` (one `label: value` line per field, for copy-paste).
+    pub format: Option<String>,
+    /// Why the data leaves the service (recorded in the audit trail); required.
+    pub justification: Option<String>,
+    /// Language of the labels.
+    pub lang: Option<String>,
+}
+
+/// The filing's fields, in order, as (key, label, value).
+fn export_fields(
+    state: &AppState,
+    row: &FilingRow,
+    lang: domain::i18n::Lang,
+) -> Vec<(String, String, String)> {
+    let catalogue = &state.catalogue;
+    let mut fields: Vec<(String, String, String)> = Vec::new();
+    let mut push = |key: &str, label: String, value: Option<String>| {
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            fields.push((key.to_owned(), label, value));
+        }
+    };
+    push("reference", "Reference".into(), row.reference.clone());
+    push(
+        "record_number",
+        "Record number".into(),
+        row.record_number.clone(),
+    );
+    push(
+        "procedure",
+        "Procedure".into(),
+        Some(catalogue.text(lang, &format!("procedure.{}.name", row.procedure_code))),
+    );
+    push("status", "Status".into(), Some(row.status.clone()));
+    push("unit", "Unit".into(), row.unit_id.clone());
+    push(
+        "municipality",
+        "Municipality".into(),
+        row.municipality_id.clone(),
+    );
+    push(
+        "submitted_at",
+        "Submitted at".into(),
+        row.submitted_at.map(|t| repo::utc(t).to_rfc3339()),
+    );
+    push(
+        "facts_from",
+        "Facts from".into(),
+        row.facts_from.map(|t| repo::utc(t).to_rfc3339()),
+    );
+    push(
+        "facts_until",
+        "Facts until".into(),
+        row.facts_until.map(|t| repo::utc(t).to_rfc3339()),
+    );
+    let scalar = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    for (part, raw) in [("place", &row.place), ("contact", &row.contact)] {
+        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(raw) {
+            for (key, value) in map.iter().filter(|(_, v)| !v.is_null()) {
+                push(
+                    &format!("{part}.{key}"),
+                    format!("{part} {key}"),
+                    Some(scalar(value)),
+                );
+            }
+        }
+    }
+    if let Ok(serde_json::Value::Object(facts)) =
+        serde_json::from_str::<serde_json::Value>(&row.facts)
+    {
+        for (key, value) in &facts {
+            let label = catalogue
+                .optional_text(lang, &format!("field.{key}.label"))
+                .unwrap_or_else(|| key.clone());
+            match value {
+                serde_json::Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        match item {
+                            serde_json::Value::Object(map) => {
+                                for (sub, v) in map {
+                                    let sub_label = catalogue
+                                        .optional_text(lang, &format!("field.item.{sub}.label"))
+                                        .unwrap_or_else(|| sub.clone());
+                                    push(
+                                        &format!("facts.{key}.{i}.{sub}"),
+                                        format!("{label} {} – {sub_label}", i + 1),
+                                        Some(scalar(v)),
+                                    );
+                                }
+                            }
+                            other => push(
+                                &format!("facts.{key}.{i}"),
+                                format!("{label} {}", i + 1),
+                                Some(scalar(other)),
+                            ),
+                        }
+                    }
+                }
+                other => push(&format!("facts.{key}"), label, Some(scalar(other))),
+            }
+        }
+    }
+    if let Ok(serde_json::Value::Object(answers)) =
+        serde_json::from_str::<serde_json::Value>(&row.answers)
+    {
+        for (key, value) in &answers {
+            push(
+                &format!("answers.{key}"),
+                catalogue.text(lang, &format!("question.{key}.text")),
+                Some(scalar(value)),
+            );
+        }
+    }
+    push(
+        "info_request",
+        "Information requested".into(),
+        row.info_request.clone(),
+    );
+    push(
+        "info_answer",
+        "Citizen's answer".into(),
+        row.info_answer.clone(),
+    );
+    fields
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// Export a filing for the records system
+///
+/// The filing field by field, so that officers re-use it without retyping: JSON, XML or
+/// text. A justification is required; the export is recorded as a disclosure.
+#[utoipa::path(
+    tag = "back office",
+    security(("bearer" = [])),
+    params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The filing"), ExportQuery),
+    responses(
+        (status = 200, description = "The filing, field by field", content_type = "application/json",
+            body = Object, example = json!({"fields": [{"key": "reference", "label": "Reference", "value": "EC-2026-7K2Q-9XHM-C"}]})),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such filing in this unit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No justification, or an unknown format", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/units/{unit_id}/filings/{id}/export")]
+pub async fn export(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    officer: Officer,
+    path: web::Path<(String, String)>,
+    query: web::Query<ExportQuery>,
+    Language(lang): Language,
+) -> Result<HttpResponse, ApiError> {
+    let (unit, id) = path.into_inner();
+    require_member(
+        &state,
+        &officer,
+        &unit,
+        ("filing", Some(&id)),
+        AuditOperation::Disclosure,
+        &req,
+    )
+    .await?;
+    let justification = query
+        .justification
+        .as_deref()
+        .map(str::trim)
+        .filter(|j| !j.is_empty() && j.chars().count() <= 500)
+        .ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::new("/query/justification", "required")])
+        })?
+        .to_owned();
+    let format = query.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "xml" | "text") {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "/query/format",
+            "unknown_option",
+        )]));
+    }
+    let row = load_in_unit(&state, &unit, &id).await?;
+    let mut event = audit_event(
+        &officer,
+        &unit,
+        AuditOperation::Disclosure,
+        ("filing", Some(&id)),
+        AuditOutcome::Allowed,
+        &req,
+    );
+    event.justification = Some(justification);
+    event.recipient = Some("police_records_system".into());
+    record(&state, event).await?;
+    let fields = export_fields(&state, &row, lang);
+    let response = match format {
+        "xml" => {
+            let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<filing>\n");
+            for (key, label, value) in &fields {
+                xml.push_str(&format!("  <field key=\"{}\" label=\"{}\">{}</field>\n", xml_escape(key), xml_escape(label), xml_escape(value)));
+            }
+            xml.push_str("</filing>\n");
+            HttpResponse::Ok().content_type("application/xml; charset=utf-8").body(xml)
+        }
+        "text" => {
+            let text: String = fields.iter().map(|(_, label, value)| format!("{label}: {}\n", value.replace('\n', " "))).collect();
+            HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(text)
+        }
+        _ => HttpResponse::Ok().json(serde_json::json!({
+            "fields": fields.iter().map(|(k, l, v)| serde_json::json!({"key": k, "label": l, "value": v})).collect::<Vec<_>>()
+        })),
+    };
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    /// The actor's id.
+    pub actor: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Page size, 1 to 500 (default 100).
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventView {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_id: String,
+    pub actor_role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_unit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    pub operation: String,
+    pub object_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+    pub outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": 1, "occurred_at": "2026-11-22T10:00:00Z", "actor_id": "u-1f2e3d4c5b6a79880a1b2c3d",
+    "actor_role": "officer", "actor_unit": "zp-ottignies-louvain-la-neuve", "operation": "consultation", "object_type": "filing",
+    "object_id": "6f1c2a3e-8d7b-4c5a-9e0f-1a2b3c4d5e6f", "outcome": "allowed"}], "next_cursor": 1}))]
+pub struct AuditPage {
+    pub items: Vec<AuditEventView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<i64>,
+}
+
+/// Read the audit trail
+///
+/// Supervisors and administrators only; the read is itself recorded in the trail.
+#[utoipa::path(
+    tag = "back office",
+    security(("bearer" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of audit events, oldest first", body = AuditPage),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a supervisor", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit-events")]
+pub async fn audit_events(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    officer: Officer,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let unit = officer.0.units.first().cloned().unwrap_or_default();
+    if !matches!(officer.role(), "supervisor" | "admin") {
+        record(
+            &state,
+            audit_event(
+                &officer,
+                &unit,
+                AuditOperation::Consultation,
+                ("audit_trail", None),
+                AuditOutcome::Denied,
+                &req,
+            ),
+        )
+        .await?;
+        return Err(ApiError::Forbidden);
+    }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "/query/limit",
+            "out_of_range",
+        )]));
+    }
+    record(
+        &state,
+        audit_event(
+            &officer,
+            &unit,
+            AuditOperation::Consultation,
+            ("audit_trail", None),
+            AuditOutcome::Allowed,
+            &req,
+        ),
+    )
+    .await?;
+    let filter = persistence::audit::AuditFilter {
+        object_type: query.object_type.clone(),
+        object_id: query.object_id.clone(),
+        actor_id: query.actor.clone(),
+        from: query.from,
+        until: query.until,
+        after_id: query.cursor,
+    };
+    let pool = state.pool.clone();
+    let events = web::block(move || {
+        let mut conn = pool.get()?;
+        persistence::audit::list(&mut conn, &filter, limit + 1)
+    })
+    .await??;
+    let more = events.len() as i64 > limit;
+    let items: Vec<AuditEventView> = events
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| AuditEventView {
+            id: r.id,
+            occurred_at: r.event.occurred_at,
+            actor_id: r.event.actor.id,
+            actor_role: r.event.actor.role.to_string(),
+            actor_unit: r.event.actor.unit,
+            client_id: r.event.actor.client_id,
+            operation: r.event.operation.to_string(),
+            object_type: r.event.object_type,
+            object_id: r.event.object_id,
+            justification: r.event.justification,
+            recipient: r.event.recipient,
+            outcome: r.event.outcome.to_string(),
+            request_id: r.event.request_id,
+        })
+        .collect();
+    let next_cursor = if more {
+        items.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(AuditPage { items, next_cursor }))
+}

@@ -51,6 +51,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(backoffice::redirect)
                 .service(backoffice::transfer)
                 .service(backoffice::close)
-                .service(backoffice::add_note),
+                .service(backoffice::add_note)
+                .service(backoffice::export)
+                .service(backoffice::audit_events),
         );
 }
