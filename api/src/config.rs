@@ -53,6 +53,9 @@ pub struct Settings {
 pub struct FilingSettings {
     /// Submissions a citizen may make per day (UTC); more get 429.
     pub daily_submissions: u32,
+    /// Processing target: a filing still open this many hours after submission is
+    /// overdue (`?overdue=true` in a unit's queue).
+    pub target_hours: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -215,6 +218,7 @@ fn defaults() -> Defaults {
         dev_idp: DevIdpSettings { enabled: None },
         filings: FilingSettings {
             daily_submissions: 10,
+            target_hours: 72,
         },
     }
 }

@@ -81,6 +81,7 @@ impl Application {
             verifier,
             dev_idp,
             daily_submissions: settings.filings.daily_submissions,
+            target_hours: settings.filings.target_hours,
         });
 
         if settings.directory.refresh_secs > 0 {

@@ -25,6 +25,8 @@ pub struct AppState {
     pub dev_idp: Option<crate::devidp::DevIdp>,
     /// Submissions a citizen may make per day.
     pub daily_submissions: u32,
+    /// Processing target, in hours, for the overdue filter.
+    pub target_hours: u32,
     /// The directory of units, held in memory for routing; replaced whole on reload.
     pub directory: RwLock<Arc<Directory>>,
 }

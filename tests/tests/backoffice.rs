@@ -658,3 +658,22 @@ async fn supervisors_read_the_audit_trail_and_the_read_is_audited() {
     assert_eq!(items[1]["outcome"], "allowed");
     assert_eq!(items[1]["actor_role"], "supervisor");
 }
+
+#[tokio::test]
+async fn a_filing_beyond_the_processing_target_is_overdue() {
+    let app = tests::spawn_app_with(|s| s.filings.target_hours = 0).await;
+    let citizen = token(&app, json!({"kind": "citizen", "subject": "gus"})).await;
+    let id = submitted_filing(&app, &citizen).await;
+    let officer = token(&app, json!({"kind": "officer", "units": [ZONE]})).await;
+    let overdue: Value = app
+        .client
+        .get(app.url(&format!("/v1/units/{ZONE}/filings?overdue=true")))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(overdue["items"][0]["id"], id.as_str());
+}

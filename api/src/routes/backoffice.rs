@@ -170,6 +170,8 @@ pub struct QueueQuery {
     pub submitted_until: Option<DateTime<Utc>>,
     /// `me` (assigned to the caller) or `none` (unassigned).
     pub assigned: Option<String>,
+    /// Only open filings submitted longer ago than the unit's processing target.
+    pub overdue: Option<bool>,
     /// Page size, 1 to 200 (default 50).
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -239,6 +241,20 @@ pub async fn queue(
         Some("none") => Some(None),
         Some(_) => return Err(invalid("assigned", "unknown_option")),
     };
+    if query.overdue == Some(true) {
+        let deadline = Utc::now() - chrono::Duration::hours(i64::from(state.target_hours));
+        filter.submitted_until = Some(filter.submitted_until.map_or(deadline, |u| u.min(deadline)));
+        if filter.statuses.is_empty() {
+            filter.statuses = [
+                "submitted",
+                "transferred",
+                "taken_in_charge",
+                "info_requested",
+            ]
+            .map(String::from)
+            .to_vec();
+        }
+    }
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(invalid("limit", "out_of_range"));
