@@ -126,13 +126,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Directory(command) => {
             let settings = Settings::load(&overrides)?;
+            // A bad bundle is reported before the database is touched.
+            let bundle = match &command {
+                DirectoryCommand::Import { folder, .. } => Some(read_directory_bundle(folder)?),
+                DirectoryCommand::Datasets => None,
+            };
             let url = settings.database_url()?;
             let pool = persistence::connect(url, &settings.pool_options())?;
             let mut conn = pool.get()?;
             match command {
-                DirectoryCommand::Import { folder, dry_run } => {
-                    import_directory(&mut conn, &folder, dry_run)
-                }
+                DirectoryCommand::Import { dry_run, .. } => match &bundle {
+                    Some(bundle) => import_directory(&mut conn, bundle, dry_run),
+                    None => Ok(()),
+                },
                 DirectoryCommand::Datasets => {
                     for (dataset, version, imported_at) in
                         persistence::directory::datasets(&mut conn)?
@@ -188,13 +194,11 @@ fn report(title: &str, lines: &[String]) {
     }
 }
 
-fn import_directory(
-    conn: &mut persistence::DbConnection,
+fn read_directory_bundle(
     folder: &std::path::Path,
-    dry_run: bool,
-) -> anyhow::Result<()> {
-    use persistence::directory::{self, BundleFiles, ImportError, ImportOutcome};
-    let bundle = BundleFiles::from_folder(folder)
+) -> anyhow::Result<persistence::directory::Bundle> {
+    use persistence::directory::{self, BundleFiles};
+    BundleFiles::from_folder(folder)
         .and_then(|files| directory::read_bundle(&files))
         .map_err(|errors| {
             report(
@@ -202,7 +206,15 @@ fn import_directory(
                 &errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
             );
             anyhow::anyhow!("{} error(s) in {}", errors.len(), folder.display())
-        })?;
+        })
+}
+
+fn import_directory(
+    conn: &mut persistence::DbConnection,
+    bundle: &persistence::directory::Bundle,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use persistence::directory::{self, ImportError, ImportOutcome};
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg:>15} [{bar:40}] {pos}/{len}")
@@ -211,7 +223,7 @@ fn import_directory(
     );
     let outcome = directory::import(
         conn,
-        &bundle,
+        bundle,
         dry_run,
         chrono::Utc::now(),
         &mut |stage, done, total| {

@@ -279,7 +279,7 @@ async fn an_operator_import_from_the_command_line_is_picked_up_live() {
         .env("DATABASE_URL", app.db.url())
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("fr_territorial_competence.csv:3: field `institution`"),
