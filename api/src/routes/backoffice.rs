@@ -6,6 +6,7 @@ use crate::auth::Officer;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::JsonBody;
 use crate::i18n::Language;
+use crate::routes::versions::if_match;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
@@ -398,23 +399,6 @@ pub struct Decision {
     pub where_to_go: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_unit: Option<String>,
-}
-
-fn if_match(req: &HttpRequest) -> Result<i64, ApiError> {
-    let raw = req
-        .headers()
-        .get(header::IF_MATCH)
-        .ok_or(ApiError::PreconditionRequired)?;
-    raw.to_str()
-        .ok()
-        .and_then(|v| {
-            v.trim()
-                .trim_start_matches("W/")
-                .trim_matches('"')
-                .strip_prefix('v')
-                .and_then(|n| n.parse().ok())
-        })
-        .ok_or(ApiError::PreconditionFailed)
 }
 
 async fn act(

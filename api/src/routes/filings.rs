@@ -6,6 +6,7 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::JsonBody;
 use crate::i18n::{texts, Language};
 use crate::idempotency::{self, Reply};
+use crate::routes::versions::if_match;
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
@@ -921,23 +922,6 @@ pub async fn list(
         })
         .collect();
     Ok(HttpResponse::Ok().json(FilingList { items, next_cursor }))
-}
-
-fn if_match(req: &HttpRequest) -> Result<i64, ApiError> {
-    let raw = req
-        .headers()
-        .get(header::IF_MATCH)
-        .ok_or(ApiError::PreconditionRequired)?;
-    raw.to_str()
-        .ok()
-        .and_then(|v| {
-            v.trim()
-                .trim_start_matches("W/")
-                .trim_matches('"')
-                .strip_prefix('v')
-                .and_then(|n| n.parse().ok())
-        })
-        .ok_or(ApiError::PreconditionFailed)
 }
 
 async fn load_owned(
