@@ -132,8 +132,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 DirectoryCommand::Datasets => None,
             };
             let url = settings.database_url()?;
-            let pool = persistence::connect(url, &settings.pool_options())?;
-            let mut conn = pool.get()?;
+            // One connection, no pool: a one-shot command leaves no threads behind.
+            let mut conn = persistence::db::connect_once(&url, &settings.pool_options())?;
             match command {
                 DirectoryCommand::Import { dry_run, .. } => match &bundle {
                     Some(bundle) => import_directory(&mut conn, bundle, dry_run),
@@ -152,8 +152,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(AuditCommand::Verify) => {
             let settings = Settings::load(&overrides)?;
             let url = settings.database_url()?;
-            let pool = persistence::connect(url, &settings.pool_options())?;
-            let mut conn = pool.get()?;
+            // One connection, no pool: a one-shot command leaves no threads behind.
+            let mut conn = persistence::db::connect_once(&url, &settings.pool_options())?;
             match persistence::audit::verify(&mut conn)? {
                 persistence::audit::ChainCheck::Intact { events } => {
                     println!("audit trail intact: {events} event(s) checked");

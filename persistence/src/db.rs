@@ -290,6 +290,17 @@ pub fn migrate(url: &DatabaseUrl, options: &PoolOptions) -> Result<usize, Persis
         .run_migrations()
 }
 
+/// One connection, migrated, without a pool: for one-shot commands, which must not leave
+/// pool threads opening connections while the process exits.
+pub fn connect_once(
+    url: &DatabaseUrl,
+    options: &PoolOptions,
+) -> Result<DbConnection, PersistenceError> {
+    let mut conn = ConnectionManager::creating(url.clone(), options.connect_timeout).open()?;
+    conn.run_migrations()?;
+    Ok(conn)
+}
+
 /// Checks the URL, opens one connection (so a wrong URL fails now, with the driver's
 /// message), runs pending migrations, and returns a pool.
 pub fn connect(url: DatabaseUrl, options: &PoolOptions) -> Result<DbPool, PersistenceError> {
