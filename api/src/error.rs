@@ -168,6 +168,12 @@ pub enum ApiError {
     Status(StatusCode),
 }
 
+impl From<persistence::QueryError> for ApiError {
+    fn from(e: persistence::QueryError) -> Self {
+        ApiError::Persistence(e.into())
+    }
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         ApiError::Internal(e.to_string())

@@ -1,6 +1,8 @@
 //! `Idempotency-Key` for POSTs that create or submit: the same key and request replay
 //! the first response (nothing is done twice); the same key with another request is
-//! 422; a key whose first request is still running is 409. Keys are scoped to the caller
+//! 422; a key whose first request is still running is 409. The key and the stored
+//! response are written in the request's own transaction: one commit per request, and
+//! no window where the work is done but its response not yet kept. Keys are scoped to the caller
 //! and kept 24 hours (the rules are `domain::idempotency`, the store
 //! `persistence::idempotency`).
 
@@ -11,6 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use domain::idempotency::IdempotencyKey;
 use persistence::idempotency::{self, Claim, StoredResponse};
+use persistence::DbConnection;
 use sha2::{Digest, Sha256};
 use std::future::Future;
 
@@ -53,7 +56,37 @@ fn replay(stored: StoredResponse) -> HttpResponse {
     response.content_type("application/json").body(stored.body)
 }
 
-/// Runs `action` at most once per (caller, key); without the header it just runs.
+/// A request's idempotency key, found free in the store; the action takes it for good
+/// inside its write transaction (`within`).
+#[derive(Debug, Clone)]
+pub struct Key {
+    caller: String,
+    key: String,
+    fingerprint: String,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+/// What an action produced.
+pub enum Done {
+    /// Its own response.
+    Fresh(Reply),
+    /// The response of a request with the same key that finished first.
+    Replay(StoredResponse),
+}
+
+impl Done {
+    fn into_response(self) -> HttpResponse {
+        match self {
+            Done::Fresh(reply) => reply.into_response(),
+            Done::Replay(stored) => replay(stored),
+        }
+    }
+}
+
+/// Runs `action` at most once per (caller, key); without the header it just runs, with
+/// `None`. A key already answered is replayed without running anything; otherwise the
+/// action gets the key and must make its writes through `within`, so that the key, the
+/// writes and the stored response commit together, in one transaction.
 pub async fn run<F, Fut>(
     state: &web::Data<AppState>,
     req: &HttpRequest,
@@ -62,11 +95,11 @@ pub async fn run<F, Fut>(
     action: F,
 ) -> Result<HttpResponse, ApiError>
 where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<Reply, ApiError>>,
+    F: FnOnce(Option<Key>) -> Fut,
+    Fut: Future<Output = Result<Done, ApiError>>,
 {
     let Some(raw) = req.headers().get(HEADER) else {
-        return action().await.map(Reply::into_response);
+        return action(None).await.map(Done::into_response);
     };
     let key = raw
         .to_str()
@@ -84,57 +117,50 @@ where
         hasher.update(request.to_string().as_bytes());
         hex::encode(hasher.finalize())
     };
-    let (pool, owner, k) = (
-        state.pool.clone(),
-        caller.to_owned(),
-        key.as_str().to_owned(),
-    );
-    let now = chrono::Utc::now();
+    let key = Key {
+        caller: caller.to_owned(),
+        key: key.as_str().to_owned(),
+        fingerprint,
+        now: chrono::Utc::now(),
+    };
+    let (pool, k) = (state.pool.clone(), key.clone());
     let claim = web::block(move || {
         let mut conn = pool.get()?;
-        idempotency::claim(&mut conn, &owner, &k, &fingerprint, now)
+        idempotency::lookup(&mut conn, &k.caller, &k.key, &k.fingerprint, k.now)
     })
     .await??;
     match claim {
         Claim::Replay(stored) => Ok(replay(stored)),
         Claim::InProgress => Err(ApiError::IdempotencyKeyInUse),
         Claim::FingerprintMismatch => Err(ApiError::IdempotencyKeyReused),
-        Claim::Claimed => {
-            let outcome = action().await;
-            let (pool, owner, k) = (
-                state.pool.clone(),
-                caller.to_owned(),
-                key.as_str().to_owned(),
-            );
-            match outcome {
-                Ok(reply) => {
-                    let stored = StoredResponse {
-                        status: reply.status.as_u16(),
-                        headers: reply.headers.clone(),
-                        body: reply.body.to_string(),
-                    };
-                    web::block(move || {
-                        let mut conn = pool.get()?;
-                        idempotency::complete(&mut conn, &owner, &k, &stored)
-                    })
-                    .await??;
-                    Ok(reply.into_response())
-                }
-                Err(error) => {
-                    // Nothing was done: the client may retry with the same key.
-                    let released = web::block(move || {
-                        let mut conn = pool.get()?;
-                        idempotency::release(&mut conn, &owner, &k)
-                    })
-                    .await;
-                    if let Ok(Err(e)) | Err(e) =
-                        released.map_err(|e| persistence::PersistenceError::Connect(e.to_string()))
-                    {
-                        tracing::warn!(error = %e, "could not release an idempotency key");
-                    }
-                    Err(error)
-                }
-            }
+        Claim::Claimed => action(Some(key)).await.map(Done::into_response),
+    }
+}
+
+/// Runs `writes` (a request's writes, returning its reply) in the caller's open write
+/// transaction: takes the key first and stores the reply last. A concurrent request with
+/// the same key gets 409 (or, if it finished first, its response is replayed instead).
+pub fn within(
+    key: Option<&Key>,
+    conn: &mut DbConnection,
+    writes: impl FnOnce(&mut DbConnection) -> Result<Reply, ApiError>,
+) -> Result<Done, ApiError> {
+    if let Some(k) = key {
+        match idempotency::begin(conn, &k.caller, &k.key, &k.fingerprint, k.now)? {
+            Claim::Claimed => {}
+            Claim::Replay(stored) => return Ok(Done::Replay(stored)),
+            Claim::InProgress => return Err(ApiError::IdempotencyKeyInUse),
+            Claim::FingerprintMismatch => return Err(ApiError::IdempotencyKeyReused),
         }
     }
+    let reply = writes(conn)?;
+    if let Some(k) = key {
+        let stored = StoredResponse {
+            status: reply.status.as_u16(),
+            headers: reply.headers.clone(),
+            body: reply.body.to_string(),
+        };
+        idempotency::record(conn, &k.caller, &k.key, &k.fingerprint, &stored, k.now)?;
+    }
+    Ok(Done::Fresh(reply))
 }

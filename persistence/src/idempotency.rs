@@ -6,7 +6,6 @@ use crate::error::PersistenceError;
 use crate::schema::idempotency_keys::dsl as k;
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use domain::idempotency::{classify, KeyState, StoredKey, KEY_LIFETIME};
 
 /// A response kept for replay.
@@ -18,14 +17,15 @@ pub struct StoredResponse {
     pub body: String,
 }
 
-/// The result of claiming a key for a request.
+/// What a request carrying a key must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// The key is ours: run the request, then `complete` (or `release` on failure).
+    /// The key is free: run the request, and `record` its response in the same
+    /// transaction as its writes.
     Claimed,
     /// A previous request with the same key and body finished: replay this.
     Replay(StoredResponse),
-    /// Another request with this key is running now.
+    /// Another request with this key is running now (its transaction holds the key).
     InProgress,
     /// The key was used with a different request.
     FingerprintMismatch,
@@ -39,6 +39,9 @@ struct NewIdempotencyKey<'a> {
     request_fingerprint: &'a str,
     created_at: NaiveDateTime,
     expires_at: NaiveDateTime,
+    response_status: i32,
+    response_headers: String,
+    response_body: &'a str,
 }
 
 #[derive(Queryable, Selectable)]
@@ -63,73 +66,51 @@ pub(crate) fn from_db_time(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
 }
 
-/// Claims `key` for `caller` and a request with `fingerprint`. Safe under concurrency:
-/// of two simultaneous claims, exactly one gets `Claimed`.
-pub fn claim(
+/// Reads what `key` means for a request with `fingerprint`, without taking it: the cheap
+/// check made before a request does any work, so that a retry is answered from the store.
+pub fn lookup(
     conn: &mut DbConnection,
     caller: &str,
     key: &str,
     fingerprint: &str,
     now: DateTime<Utc>,
 ) -> Result<Claim, PersistenceError> {
-    // Two rounds at most: the second after removing an expired or abandoned claim.
-    for _ in 0..2 {
-        let new = NewIdempotencyKey {
-            caller,
-            idempotency_key: key,
-            request_fingerprint: fingerprint,
-            created_at: to_db_time(now),
-            expires_at: to_db_time(now + KEY_LIFETIME),
-        };
-        // A savepoint inside a transaction, so that the unique violation does not
-        // abort an enclosing PostgreSQL transaction.
-        let inserted = conn.transaction(|c| {
-            diesel::insert_into(k::idempotency_keys)
-                .values(&new)
-                .execute(c)
-        });
-        match inserted {
-            Ok(_) => return Ok(Claim::Claimed),
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
-            Err(e) => return Err(e.into()),
-        }
-        let Some(row) = find(conn, caller, key)? else {
-            continue; // removed meanwhile: try again
-        };
-        let stored_at = row.created_at;
-        let stored = StoredKey {
-            fingerprint: row.request_fingerprint,
-            response: match (row.response_status, row.response_body) {
-                (Some(status), Some(body)) => Some(StoredResponse {
-                    status: u16::try_from(status).unwrap_or(500),
-                    headers: match row.response_headers {
-                        Some(h) => serde_json::from_str(&h)?,
-                        None => Vec::new(),
-                    },
-                    body,
-                }),
-                _ => None,
-            },
-            created_at: from_db_time(row.created_at),
-            expires_at: from_db_time(row.expires_at),
-        };
-        match classify(stored, fingerprint, now) {
-            KeyState::Completed(response) => return Ok(Claim::Replay(response)),
-            KeyState::InProgress => return Ok(Claim::InProgress),
-            KeyState::FingerprintMismatch => return Ok(Claim::FingerprintMismatch),
-            KeyState::Reclaimable => {
-                // Only the row we looked at: a concurrent reclaimer may have replaced it.
-                diesel::delete(
-                    k::idempotency_keys
-                        .filter(k::caller.eq(caller))
-                        .filter(k::idempotency_key.eq(key))
-                        .filter(k::created_at.eq(stored_at)),
-                )
-                .execute(conn)?;
-            }
-        }
-    }
-    Ok(Claim::InProgress)
+    Ok(match stored_state(conn, caller, key, fingerprint, now)? {
+        None | Some(KeyState::Reclaimable) => Claim::Claimed,
+        Some(KeyState::Completed(response)) => Claim::Replay(response),
+        Some(KeyState::InProgress) => Claim::InProgress,
+        Some(KeyState::FingerprintMismatch) => Claim::FingerprintMismatch,
+    })
+}
+
+/// The stored key's state for this request, or `None` when no key is stored.
+fn stored_state(
+    conn: &mut DbConnection,
+    caller: &str,
+    key: &str,
+    fingerprint: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<KeyState<StoredResponse>>, PersistenceError> {
+    let Some(row) = find(conn, caller, key)? else {
+        return Ok(None);
+    };
+    let stored = StoredKey {
+        fingerprint: row.request_fingerprint,
+        response: match (row.response_status, row.response_body) {
+            (Some(status), Some(body)) => Some(StoredResponse {
+                status: u16::try_from(status).unwrap_or(500),
+                headers: match row.response_headers {
+                    Some(h) => serde_json::from_str(&h)?,
+                    None => Vec::new(),
+                },
+                body,
+            }),
+            _ => None,
+        },
+        created_at: from_db_time(row.created_at),
+        expires_at: from_db_time(row.expires_at),
+    };
+    Ok(Some(classify(stored, fingerprint, now)))
 }
 
 fn find(
@@ -145,38 +126,79 @@ fn find(
         .optional()?)
 }
 
-/// Stores the response of a claimed key, for replay to retries.
-pub fn complete(
+/// The advisory-lock namespace of idempotency keys (the two-int form, a key space of
+/// its own, apart from the audit chain's single-bigint lock).
+const LOCK_NAMESPACE: i32 = 0x1de7;
+
+/// Takes `key` for the current write transaction, which must be open. Call it first in
+/// the transaction of the request's writes, then `record` the response last: the key and
+/// the work it protects commit together or not at all, in a single commit.
+///
+/// Of two transactions with the same key, the second sees `InProgress` on PostgreSQL (a
+/// transaction-scoped advisory lock, tried without waiting) and waits for the first on
+/// SQLite (whose write transactions are serial), then sees its response: `Replay`.
+pub fn begin(
     conn: &mut DbConnection,
     caller: &str,
     key: &str,
-    response: &StoredResponse,
-) -> Result<(), PersistenceError> {
-    let headers = serde_json::to_string(&response.headers)?;
-    diesel::update(
-        k::idempotency_keys
-            .filter(k::caller.eq(caller))
-            .filter(k::idempotency_key.eq(key)),
-    )
-    .set((
-        k::response_status.eq(Some(i32::from(response.status))),
-        k::response_headers.eq(Some(headers)),
-        k::response_body.eq(Some(&response.body)),
-    ))
-    .execute(conn)?;
-    Ok(())
+    fingerprint: &str,
+    now: DateTime<Utc>,
+) -> Result<Claim, PersistenceError> {
+    if let DbConnection::Postgresql(pg) = conn {
+        #[derive(QueryableByName)]
+        struct Locked {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            locked: bool,
+        }
+        let lock: Locked =
+            diesel::sql_query("SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked")
+                .bind::<diesel::sql_types::Integer, _>(LOCK_NAMESPACE)
+                .bind::<diesel::sql_types::Text, _>(format!("{caller}\u{1f}{key}"))
+                .get_result(pg)?;
+        if !lock.locked {
+            return Ok(Claim::InProgress);
+        }
+    }
+    Ok(match stored_state(conn, caller, key, fingerprint, now)? {
+        None => Claim::Claimed,
+        Some(KeyState::Reclaimable) => {
+            // An expired key (or one left unanswered by an older version) is forgotten.
+            diesel::delete(
+                k::idempotency_keys
+                    .filter(k::caller.eq(caller))
+                    .filter(k::idempotency_key.eq(key)),
+            )
+            .execute(conn)?;
+            Claim::Claimed
+        }
+        Some(KeyState::Completed(response)) => Claim::Replay(response),
+        Some(KeyState::InProgress) => Claim::InProgress,
+        Some(KeyState::FingerprintMismatch) => Claim::FingerprintMismatch,
+    })
 }
 
-/// Forgets a claimed key whose request failed before changing anything, so that the
-/// client may retry with it.
-pub fn release(conn: &mut DbConnection, caller: &str, key: &str) -> Result<(), PersistenceError> {
-    diesel::delete(
-        k::idempotency_keys
-            .filter(k::caller.eq(caller))
-            .filter(k::idempotency_key.eq(key))
-            .filter(k::response_status.is_null()),
-    )
-    .execute(conn)?;
+/// Stores the response of a request that `begin` claimed, in the same transaction.
+pub fn record(
+    conn: &mut DbConnection,
+    caller: &str,
+    key: &str,
+    fingerprint: &str,
+    response: &StoredResponse,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    let headers = serde_json::to_string(&response.headers)?;
+    diesel::insert_into(k::idempotency_keys)
+        .values(NewIdempotencyKey {
+            caller,
+            idempotency_key: key,
+            request_fingerprint: fingerprint,
+            created_at: to_db_time(now),
+            expires_at: to_db_time(now + KEY_LIFETIME),
+            response_status: i32::from(response.status),
+            response_headers: headers,
+            response_body: &response.body,
+        })
+        .execute(conn)?;
     Ok(())
 }
 

@@ -13,4 +13,6 @@ pub mod idempotency;
 pub mod schema;
 
 pub use db::{connect, Backend, DatabaseUrl, DbConnection, DbPool, PoolOptions};
+/// The error of a query inside `DbConnection::write_transaction`, for callers' own error types.
+pub use diesel::result::Error as QueryError;
 pub use error::PersistenceError;

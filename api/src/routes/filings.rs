@@ -18,6 +18,7 @@ use domain::eligibility::{self, Answer, Eligibility};
 use domain::filing::{transition, ActorKind, FilingAction, FilingStatus, ReferenceNumber};
 use domain::i18n::Lang;
 use persistence::filings::{self as repo, FilingRow};
+use persistence::PersistenceError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -678,7 +679,8 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let request = serde_json::to_value(&body).unwrap_or_default();
     let caller = identity.user_id.clone();
-    idempotency::run(&state, &req, &caller, &request, || async {
+    let (state, req, identity, body) = (&state, &req, &identity, &body);
+    idempotency::run(state, req, &caller, &request, |key| async move {
         let now = Utc::now();
         let procedure = state.catalogue.procedure(&body.procedure);
         let country = body
@@ -709,7 +711,7 @@ pub async fn create(
             .map(|l| l.to_string())
             .unwrap_or(language);
         errors.extend(check_draft(
-            &state,
+            state,
             procedure,
             &DraftParts {
                 place: &place,
@@ -771,34 +773,36 @@ pub async fn create(
             decision: None,
         };
         let event = audit(
-            &identity,
+            identity,
             AuditOperation::Collection,
             &id,
-            &request_id(&req),
+            &request_id(req),
             now,
         );
-        let (pool, insert_row) = (state.pool.clone(), row.clone());
+        let app = state.clone();
         web::block(move || {
-            let mut conn = pool.get()?;
+            let mut conn = app.pool.get().map_err(PersistenceError::from)?;
             conn.write_transaction(|c| {
-                repo::insert(c, &insert_row)?;
-                repo::add_history(
-                    c,
-                    &insert_row.id,
-                    now,
-                    None,
-                    "draft",
-                    "create",
-                    "citizen",
-                    &insert_row.owner_id,
-                )?;
-                persistence::audit::append(c, &event)?;
-                Ok::<_, persistence::PersistenceError>(())
+                idempotency::within(key.as_ref(), c, |c| {
+                    repo::insert(c, &row)?;
+                    repo::add_history(
+                        c,
+                        &row.id,
+                        now,
+                        None,
+                        "draft",
+                        "create",
+                        "citizen",
+                        &row.owner_id,
+                    )?;
+                    persistence::audit::append(c, &event)?;
+                    let history = repo::history(c, &row.id)?;
+                    let view = view(&app, &row, &history, lang, now);
+                    Ok(with_etag(StatusCode::CREATED, &view, true))
+                })
             })
         })
-        .await??;
-        let (view, _) = load_view(&state, &identity.user_id, &id, lang).await?;
-        Ok(with_etag(StatusCode::CREATED, &view, true))
+        .await?
     })
     .await
 }
@@ -1083,14 +1087,15 @@ pub async fn submit(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let caller = identity.user_id.clone();
+    let (state, req, identity, id) = (&state, &req, &identity, &id);
     idempotency::run(
-        &state,
-        &req,
+        state,
+        req,
         &caller,
         &serde_json::json!({"submit": id}),
-        || async {
+        |key| async move {
             let now = Utc::now();
-            let mut row = load_owned(&state, &identity.user_id, &id).await?;
+            let mut row = load_owned(state, &identity.user_id, id).await?;
             let status: FilingStatus = row
                 .status
                 .parse()
@@ -1162,7 +1167,7 @@ pub async fn submit(
                 }
             }
             let mut errors = check_draft(
-                &state,
+                state,
                 procedure,
                 &DraftParts {
                     place: &place,
@@ -1242,54 +1247,55 @@ pub async fn submit(
             row.submitted_at = Some(repo::time(now));
             row.updated_at = repo::time(now);
             let event = audit(
-                &identity,
+                identity,
                 AuditOperation::Collection,
-                &id,
-                &request_id(&req),
+                id,
+                &request_id(req),
                 now,
             );
-            let pool = state.pool.clone();
-            let owner = identity.user_id.clone();
-            let outcome = web::block(move || {
-                let mut conn = pool.get()?;
+            let app = state.clone();
+            web::block(move || {
+                let mut conn = app.pool.get().map_err(PersistenceError::from)?;
                 conn.write_transaction(|c| {
-                    if repo::submitted_since(c, &owner, day_start)? >= limit {
-                        return Ok(Err(ApiError::QuotaExceeded {
-                            retry_after_secs: (day_start + Duration::days(1) - now).num_seconds(),
-                        }));
-                    }
-                    // A fresh random reference; the unique index settles the rare collision.
-                    let mut reference =
-                        ReferenceNumber::generate(now.year_ce().1 as i32, random_40_bits());
-                    while repo::reference_exists(c, reference.as_str())? {
-                        reference =
+                    idempotency::within(key.as_ref(), c, |c| {
+                        if repo::submitted_since(c, &row.owner_id, day_start)? >= limit {
+                            return Err(ApiError::QuotaExceeded {
+                                retry_after_secs: (day_start + Duration::days(1) - now)
+                                    .num_seconds(),
+                            });
+                        }
+                        // A fresh random reference; the unique index settles the rare collision.
+                        let mut reference =
                             ReferenceNumber::generate(now.year_ce().1 as i32, random_40_bits());
-                    }
-                    row.reference = Some(reference.as_str().to_owned());
-                    if !repo::update(c, &row, expected)? {
-                        return Ok(Err(ApiError::InvalidTransition {
-                            status: "submitted".into(),
-                            action: "submit".into(),
-                        }));
-                    }
-                    repo::add_history(
-                        c,
-                        &row.id,
-                        now,
-                        Some("draft"),
-                        "submitted",
-                        "submit",
-                        "citizen",
-                        &row.owner_id,
-                    )?;
-                    persistence::audit::append(c, &event)?;
-                    Ok::<_, persistence::PersistenceError>(Ok(()))
+                        while repo::reference_exists(c, reference.as_str())? {
+                            reference =
+                                ReferenceNumber::generate(now.year_ce().1 as i32, random_40_bits());
+                        }
+                        row.reference = Some(reference.as_str().to_owned());
+                        if !repo::update(c, &row, expected)? {
+                            return Err(ApiError::InvalidTransition {
+                                status: "submitted".into(),
+                                action: "submit".into(),
+                            });
+                        }
+                        repo::add_history(
+                            c,
+                            &row.id,
+                            now,
+                            Some("draft"),
+                            "submitted",
+                            "submit",
+                            "citizen",
+                            &row.owner_id,
+                        )?;
+                        persistence::audit::append(c, &event)?;
+                        let history = repo::history(c, &row.id)?;
+                        let view = view(&app, &row, &history, lang, now);
+                        Ok(with_etag(StatusCode::OK, &view, false))
+                    })
                 })
             })
-            .await??;
-            outcome?;
-            let (view, _) = load_view(&state, &identity.user_id, &id, lang).await?;
-            Ok(with_etag(StatusCode::OK, &view, false))
+            .await?
         },
     )
     .await
