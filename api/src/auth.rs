@@ -5,18 +5,22 @@
 //! must be the key's and one of RS256, ES256, EdDSA; `typ` must say JWT; `exp`, `iat`,
 //! `iss`, `aud` and `sub` are required, `nbf` is honoured, clock leeway at most 60 s.
 //! Tokens are accepted only in the `Authorization` header, never in the query string.
+//! An issuer's keys are an inline JWKS, a file, or an https JWKS URL (cached, fetched
+//! again periodically and when a token names an unknown `kid`).
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use domain::catalogue::Assurance;
+use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::future::{ready, Ready};
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
 
 /// The algorithms any trusted issuer may use.
 const PINNED: [Algorithm; 3] = [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
@@ -36,6 +40,8 @@ pub enum IssuerKind {
     Development,
 }
 
+type Keys = HashMap<String, (DecodingKey, Algorithm)>;
+
 pub struct TrustedIssuer {
     pub issuer: String,
     pub audience: String,
@@ -44,8 +50,26 @@ pub struct TrustedIssuer {
     pub acr: HashMap<String, Assurance>,
     /// Level when the token has no `acr` (or an unknown one).
     pub default_assurance: Assurance,
-    keys: HashMap<String, (DecodingKey, Algorithm)>,
+    keys: RwLock<Keys>,
+    /// Where the keys come from when they are fetched (an https JWKS URL).
+    remote: Option<RemoteKeys>,
 }
+
+/// A JWKS published at a URL: fetched at start-up, every `refresh`, and when a token
+/// names a key the cache does not have (at most once per `ON_DEMAND_COOLDOWN`, so that
+/// tokens with made-up `kid`s cannot make the service hammer the identity provider).
+pub struct RemoteKeys {
+    pub url: url::Url,
+    pub refresh: Duration,
+    /// One fetch at a time; the time of the last fetch caused by an unknown `kid`.
+    last_on_demand: tokio::sync::Mutex<Option<Instant>>,
+}
+
+/// Least time between two fetches caused by unknown `kid`s, per issuer.
+pub const ON_DEMAND_COOLDOWN: Duration = Duration::from_secs(60);
+
+/// Largest JWKS document accepted.
+const MAX_JWKS_BYTES: usize = 1 << 20;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -64,6 +88,29 @@ fn algorithm_of(jwk: &Jwk) -> Option<Algorithm> {
     }
 }
 
+/// Reads a JWKS document: every key must have a `kid` and be RS256, ES256 or EdDSA.
+fn parse_jwks(issuer: &str, jwks: &str) -> Result<Keys, KeyError> {
+    let set: JwkSet =
+        serde_json::from_str(jwks).map_err(|e| KeyError(format!("{issuer}: bad JWKS: {e}")))?;
+    let mut keys = HashMap::new();
+    for jwk in &set.keys {
+        let kid = jwk
+            .common
+            .key_id
+            .clone()
+            .ok_or_else(|| KeyError(format!("{issuer}: a key has no kid")))?;
+        let algorithm = algorithm_of(jwk)
+            .ok_or_else(|| KeyError(format!("{issuer}: key {kid} is not RS256, ES256 or EdDSA")))?;
+        let key = DecodingKey::from_jwk(jwk)
+            .map_err(|e| KeyError(format!("{issuer}: key {kid}: {e}")))?;
+        keys.insert(kid, (key, algorithm));
+    }
+    if keys.is_empty() {
+        return Err(KeyError(format!("{issuer}: no keys")));
+    }
+    Ok(keys)
+}
+
 impl TrustedIssuer {
     /// An issuer whose keys are a JWKS document (keys without `kid` or of an algorithm
     /// outside RS256/ES256/EdDSA are refused).
@@ -75,24 +122,39 @@ impl TrustedIssuer {
         acr: HashMap<String, Assurance>,
         default_assurance: Assurance,
     ) -> Result<Self, KeyError> {
-        let set: JwkSet =
-            serde_json::from_str(jwks).map_err(|e| KeyError(format!("{issuer}: bad JWKS: {e}")))?;
-        let mut keys = HashMap::new();
-        for jwk in &set.keys {
-            let kid = jwk
-                .common
-                .key_id
-                .clone()
-                .ok_or_else(|| KeyError(format!("{issuer}: a key has no kid")))?;
-            let algorithm = algorithm_of(jwk).ok_or_else(|| {
-                KeyError(format!("{issuer}: key {kid} is not RS256, ES256 or EdDSA"))
-            })?;
-            let key = DecodingKey::from_jwk(jwk)
-                .map_err(|e| KeyError(format!("{issuer}: key {kid}: {e}")))?;
-            keys.insert(kid, (key, algorithm));
-        }
-        if keys.is_empty() {
-            return Err(KeyError(format!("{issuer}: no keys")));
+        let keys = parse_jwks(&issuer, jwks)?;
+        Ok(Self {
+            issuer,
+            audience,
+            kind,
+            acr,
+            default_assurance,
+            keys: RwLock::new(keys),
+            remote: None,
+        })
+    }
+
+    /// An issuer whose keys are fetched from `url` (https; plain http only on the
+    /// loopback interface, for tests and local set-ups). No keys until the first fetch.
+    pub fn remote(
+        issuer: String,
+        audience: String,
+        kind: IssuerKind,
+        url: &str,
+        refresh: Duration,
+        acr: HashMap<String, Assurance>,
+        default_assurance: Assurance,
+    ) -> Result<Self, KeyError> {
+        let url = url::Url::parse(url).map_err(|e| KeyError(format!("{issuer}: jwks_url: {e}")))?;
+        let loopback = matches!(
+            url.host(),
+            Some(url::Host::Ipv4(ip)) if ip.is_loopback()
+        ) || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+            || url.host_str() == Some("localhost");
+        if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+            return Err(KeyError(format!(
+                "{issuer}: jwks_url must be https (http only on the loopback interface)"
+            )));
         }
         Ok(Self {
             issuer,
@@ -100,8 +162,63 @@ impl TrustedIssuer {
             kind,
             acr,
             default_assurance,
-            keys,
+            keys: RwLock::new(HashMap::new()),
+            remote: Some(RemoteKeys {
+                url,
+                refresh: refresh.max(Duration::from_secs(60)),
+                last_on_demand: tokio::sync::Mutex::new(None),
+            }),
         })
+    }
+
+    pub fn remote_keys(&self) -> Option<&RemoteKeys> {
+        self.remote.as_ref()
+    }
+
+    fn key(&self, kid: &str) -> Option<(DecodingKey, Algorithm)> {
+        self.keys
+            .read()
+            .ok()
+            .and_then(|keys| keys.get(kid).cloned())
+    }
+
+    /// Fetches the JWKS again and replaces the cached keys (a key the provider no longer
+    /// publishes is no longer accepted). On failure the cached keys stay. Returns how
+    /// many keys are cached.
+    pub async fn refresh(&self, http: &reqwest::Client) -> Result<usize, KeyError> {
+        let Some(remote) = &self.remote else {
+            return Ok(self.keys.read().map(|k| k.len()).unwrap_or(0));
+        };
+        let failed = |e: &dyn std::fmt::Display| {
+            KeyError(format!("{}: fetching {}: {e}", self.issuer, remote.url))
+        };
+        let response = http
+            .get(remote.url.clone())
+            .header("accept", "application/json, application/jwk-set+json")
+            .send()
+            .await
+            .map_err(|e| failed(&e))?;
+        if !response.status().is_success() {
+            return Err(failed(&response.status()));
+        }
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
+        {
+            return Err(failed(&"the document is too large"));
+        }
+        let body = response.bytes().await.map_err(|e| failed(&e))?;
+        if body.len() > MAX_JWKS_BYTES {
+            return Err(failed(&"the document is too large"));
+        }
+        let text = std::str::from_utf8(&body).map_err(|e| failed(&e))?;
+        let keys = parse_jwks(&self.issuer, text)?;
+        let count = keys.len();
+        if let Ok(mut cached) = self.keys.write() {
+            *cached = keys;
+        }
+        tracing::info!(issuer = %self.issuer, keys = count, "JWKS fetched");
+        Ok(count)
     }
 }
 
@@ -154,9 +271,37 @@ pub struct Identity {
 pub struct Verifier {
     pub issuers: Vec<TrustedIssuer>,
     pub leeway_secs: u64,
+    /// For issuers whose keys are at a URL.
+    pub http: reqwest::Client,
 }
 
 impl Verifier {
+    /// Like `verify`, but a token naming a key no issuer has makes the issuers with a
+    /// JWKS URL fetch their keys first (key rotation), within the cool-down.
+    pub async fn verify_fetching(&self, token: &str) -> Result<Identity, ApiError> {
+        let kid = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid);
+        if let Some(kid) = kid {
+            if !self.issuers.iter().any(|i| i.key(&kid).is_some()) {
+                for issuer in &self.issuers {
+                    let Some(remote) = &issuer.remote else {
+                        continue;
+                    };
+                    let mut last = remote.last_on_demand.lock().await;
+                    if issuer.key(&kid).is_some()
+                        || last.is_some_and(|t| t.elapsed() < ON_DEMAND_COOLDOWN)
+                    {
+                        continue;
+                    }
+                    *last = Some(Instant::now());
+                    if let Err(e) = issuer.refresh(&self.http).await {
+                        tracing::warn!(error = %e, "JWKS refresh for an unknown kid failed");
+                    }
+                }
+            }
+        }
+        self.verify(token)
+    }
+
     pub fn verify(&self, token: &str) -> Result<Identity, ApiError> {
         let bad = |reason: &str| ApiError::InvalidToken(reason.to_owned());
         let header =
@@ -176,19 +321,19 @@ impl Verifier {
         let (issuer, (key, algorithm)) = self
             .issuers
             .iter()
-            .find_map(|i| i.keys.get(kid).map(|k| (i, k)))
+            .find_map(|i| i.key(kid).map(|k| (i, k)))
             .ok_or_else(|| bad("unknown key"))?;
-        if header.alg != *algorithm || !PINNED.contains(&header.alg) {
+        if header.alg != algorithm || !PINNED.contains(&header.alg) {
             return Err(bad("algorithm not allowed"));
         }
-        let mut validation = Validation::new(*algorithm);
-        validation.algorithms = vec![*algorithm];
+        let mut validation = Validation::new(algorithm);
+        validation.algorithms = vec![algorithm];
         validation.leeway = self.leeway_secs.min(MAX_LEEWAY_SECS);
         validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.set_audience(&[&issuer.audience]);
         validation.set_issuer(&[&issuer.issuer]);
-        let data = jsonwebtoken::decode::<Claims>(token, key, &validation).map_err(|e| {
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind as K;
             match e.kind() {
                 K::ExpiredSignature => bad("the token has expired"),
@@ -260,25 +405,32 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
 #[derive(Debug, Clone)]
 pub struct Citizen(pub Identity);
 
+/// The bearer token and the state to verify it with.
+fn token_and_state(req: &HttpRequest) -> Result<(String, web::Data<AppState>), ApiError> {
+    let token = bearer(req)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal("no state".into()))?;
+    Ok((token, state))
+}
+
 impl FromRequest for Citizen {
     type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = (|| {
-            let token = bearer(req)?;
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| ApiError::Internal("no state".into()))?;
-            let identity = state.verifier.verify(&token)?;
+        let prepared = token_and_state(req);
+        Box::pin(async move {
+            let (token, state) = prepared?;
+            let identity = state.verifier.verify_fetching(&token).await?;
             let police = identity.issuer_kind == IssuerKind::Police
                 || (identity.issuer_kind == IssuerKind::Development && identity.role.is_some());
             if police {
-                return Err(ApiError::Forbidden);
+                return Err(ApiError::Forbidden.into());
             }
             Ok(Citizen(identity))
-        })();
-        ready(result.map_err(Into::into))
+        })
     }
 }
 
@@ -299,15 +451,13 @@ impl Officer {
 
 impl FromRequest for Officer {
     type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = (|| {
-            let token = bearer(req)?;
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| ApiError::Internal("no state".into()))?;
-            let identity = state.verifier.verify(&token)?;
+        let prepared = token_and_state(req);
+        Box::pin(async move {
+            let (token, state) = prepared?;
+            let identity = state.verifier.verify_fetching(&token).await?;
             let staff = matches!(
                 identity.issuer_kind,
                 IssuerKind::Police | IssuerKind::Development
@@ -316,10 +466,47 @@ impl FromRequest for Officer {
                 Some("officer" | "supervisor" | "admin")
             );
             if !staff {
-                return Err(ApiError::Forbidden);
+                return Err(ApiError::Forbidden.into());
             }
             Ok(Officer(identity))
-        })();
-        ready(result.map_err(Into::into))
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn remote(url: &str) -> Result<TrustedIssuer, KeyError> {
+        TrustedIssuer::remote(
+            "https://idp.example".into(),
+            "aud".into(),
+            IssuerKind::Citizen,
+            url,
+            Duration::from_secs(10),
+            HashMap::new(),
+            Assurance::Low,
+        )
+    }
+
+    #[test]
+    fn jwks_urls_must_be_https_except_on_loopback() {
+        assert!(remote("https://idp.example/jwks").is_ok());
+        assert!(remote("http://127.0.0.1:8080/jwks").is_ok());
+        assert!(remote("http://[::1]:8080/jwks").is_ok());
+        assert!(remote("http://localhost/jwks").is_ok());
+        assert!(remote("http://idp.example/jwks").is_err());
+        assert!(remote("ftp://idp.example/jwks").is_err());
+        assert!(remote("not a url").is_err());
+        // The refresh period has a floor, so a typo cannot hammer the provider.
+        assert_eq!(
+            remote("https://idp.example/jwks")
+                .unwrap()
+                .remote_keys()
+                .unwrap()
+                .refresh,
+            Duration::from_secs(60)
+        );
     }
 }

@@ -76,8 +76,13 @@ pub struct IssuerSettings {
     pub kind: crate::auth::IssuerKind,
     /// The JWKS document, inline...
     pub jwks: Option<String>,
-    /// ...or in a file.
+    /// ...or in a file...
     pub jwks_file: Option<PathBuf>,
+    /// ...or published at an https URL, cached and fetched again every
+    /// `jwks_refresh_secs` (default 3600, at least 60) and when a token names an unknown
+    /// `kid` (at most once a minute).
+    pub jwks_url: Option<String>,
+    pub jwks_refresh_secs: Option<u64>,
     /// `acr` values and the eIDAS level each means.
     #[serde(default)]
     pub acr: std::collections::BTreeMap<String, String>,

@@ -84,6 +84,7 @@ impl Application {
             target_hours: settings.filings.target_hours,
         });
 
+        spawn_jwks_refresh(state.clone());
         if settings.directory.refresh_secs > 0 {
             spawn_directory_refresh(
                 state.clone(),
@@ -172,33 +173,52 @@ fn build_verifier(
     };
     let mut issuers = Vec::new();
     for config in &settings.auth.issuers {
-        let jwks = match (&config.jwks, &config.jwks_file) {
-            (Some(inline), None) => inline.clone(),
-            (None, Some(path)) => std::fs::read_to_string(path)
-                .map_err(|e| StartupError::Auth(format!("{}: {e}", path.display())))?,
-            _ => {
-                return Err(StartupError::Auth(format!(
-                    "{}: give exactly one of jwks and jwks_file",
-                    config.issuer
-                )))
-            }
-        };
         let mut acr = std::collections::HashMap::new();
         for (value, name) in &config.acr {
             acr.insert(value.clone(), level(name)?);
         }
-        issuers.push(
-            crate::auth::TrustedIssuer::new(
-                config.issuer.clone(),
-                config.audience.clone(),
+        let (issuer, audience) = (config.issuer.clone(), config.audience.clone());
+        let default_assurance = level(&config.default_assurance)?;
+        let trusted = match (&config.jwks, &config.jwks_file, &config.jwks_url) {
+            (Some(inline), None, None) => crate::auth::TrustedIssuer::new(
+                issuer,
+                audience,
                 config.kind,
-                &jwks,
+                inline,
                 acr,
-                level(&config.default_assurance)?,
-            )
-            .map_err(|e| StartupError::Auth(e.to_string()))?,
-        );
+                default_assurance,
+            ),
+            (None, Some(path), None) => {
+                let jwks = std::fs::read_to_string(path)
+                    .map_err(|e| StartupError::Auth(format!("{}: {e}", path.display())))?;
+                crate::auth::TrustedIssuer::new(
+                    issuer,
+                    audience,
+                    config.kind,
+                    &jwks,
+                    acr,
+                    default_assurance,
+                )
+            }
+            (None, None, Some(url)) => crate::auth::TrustedIssuer::remote(
+                issuer,
+                audience,
+                config.kind,
+                url,
+                std::time::Duration::from_secs(config.jwks_refresh_secs.unwrap_or(3600)),
+                acr,
+                default_assurance,
+            ),
+            _ => {
+                return Err(StartupError::Auth(format!(
+                    "{}: give exactly one of jwks, jwks_file and jwks_url",
+                    config.issuer
+                )))
+            }
+        };
+        issuers.push(trusted.map_err(|e| StartupError::Auth(e.to_string()))?);
     }
+    fetch_keys_at_startup(&issuers);
     let dev_idp = if settings.dev_idp_enabled() {
         let idp = crate::devidp::DevIdp::new().map_err(|e| StartupError::Auth(e.to_string()))?;
         issuers.push(
@@ -214,6 +234,7 @@ fn build_verifier(
         crate::auth::Verifier {
             issuers,
             leeway_secs: settings.auth.leeway_secs,
+            http: jwks_client().map_err(|e| StartupError::Auth(e.to_string()))?,
         },
         dev_idp,
     ))
@@ -239,6 +260,75 @@ fn load_directory(
 
 /// Reloads the directory whenever the imported datasets change (an operator ran
 /// `ecommissariat directory import` against the same database).
+/// The HTTP client for JWKS URLs: short timeouts, no redirects to elsewhere.
+fn jwks_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .timeout(std::time::Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("e-commissariat/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// Fetches the keys of issuers with a JWKS URL before serving, so that the first tokens
+/// are checked against them. A provider that does not answer is logged, not fatal: its
+/// tokens are refused until a later fetch succeeds (periodic, or for an unknown `kid`).
+fn fetch_keys_at_startup(issuers: &[crate::auth::TrustedIssuer]) {
+    if !issuers.iter().any(|i| i.remote_keys().is_some()) {
+        return;
+    }
+    // Start-up is synchronous: the fetches run on a runtime of their own, on a scoped
+    // thread, with a client of their own.
+    std::thread::scope(|scope| {
+        let _ = scope
+            .spawn(|| {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => return tracing::error!(error = %e, "no runtime to fetch JWKS"),
+                };
+                let http = match jwks_client() {
+                    Ok(http) => http,
+                    Err(e) => return tracing::error!(error = %e, "no client to fetch JWKS"),
+                };
+                runtime.block_on(async {
+                    for issuer in issuers.iter().filter(|i| i.remote_keys().is_some()) {
+                        if let Err(e) = issuer.refresh(&http).await {
+                            tracing::error!(error = %e, "JWKS not available at start-up");
+                        }
+                    }
+                });
+            })
+            .join();
+    });
+}
+
+/// Fetches the keys of each issuer with a JWKS URL again, every `refresh` of its own.
+fn spawn_jwks_refresh(state: web::Data<AppState>) {
+    for index in 0..state.verifier.issuers.len() {
+        let Some(every) = state.verifier.issuers[index]
+            .remote_keys()
+            .map(|r| r.refresh)
+        else {
+            continue;
+        };
+        let state = state.clone();
+        actix_web::rt::spawn(async move {
+            let mut interval = actix_web::rt::time::interval(every);
+            interval.tick().await; // immediate: the keys were fetched at start-up
+            loop {
+                interval.tick().await;
+                let verifier = &state.verifier;
+                if let Err(e) = verifier.issuers[index].refresh(&verifier.http).await {
+                    tracing::warn!(error = %e, "JWKS refresh failed; the cached keys stay");
+                }
+            }
+        });
+    }
+}
+
 fn spawn_directory_refresh(state: web::Data<AppState>, every: std::time::Duration, band: f64) {
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(every);

@@ -27,6 +27,8 @@ fn test_issuer() -> api::config::IssuerSettings {
         kind: api::auth::IssuerKind::Citizen,
         jwks: Some(json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "test-1", "x": b64(&public_key())}]}).to_string()),
         jwks_file: None,
+        jwks_url: None,
+        jwks_refresh_secs: None,
         acr: [("loa-high".to_owned(), "high".to_owned()), ("loa-substantial".to_owned(), "substantial".to_owned())].into(),
         default_assurance: "low".into(),
     }
@@ -752,4 +754,82 @@ async fn withdraw_before_processing_and_the_daily_quota() {
     .await
     .unwrap();
     assert_eq!(drafts["items"].as_array().unwrap().len(), 1);
+}
+
+/// A JWKS endpoint on the loopback interface, counting its fetches; `served` is what it
+/// answers (a std thread, as the service fetches the keys before it starts serving).
+fn jwks_server(
+    served: std::sync::Arc<std::sync::Mutex<String>>,
+    fetches: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let body = served.lock().unwrap().clone();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn keys_from_a_jwks_url_are_cached_and_rotated_by_kid() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let jwks = |kid: &str| {
+        json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(&public_key())}]})
+            .to_string()
+    };
+    let served = std::sync::Arc::new(std::sync::Mutex::new(jwks("rot-1")));
+    let fetches = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let url = jwks_server(served.clone(), fetches.clone());
+    let app = spawn_app_with(move |s| {
+        s.auth.issuers = vec![api::config::IssuerSettings {
+            jwks: None,
+            jwks_url: Some(url),
+            ..test_issuer()
+        }]
+    })
+    .await;
+    assert_eq!(fetches.load(SeqCst), 1, "fetched once, at start-up");
+    let list = |kid: &'static str| {
+        let request = app
+            .client
+            .get(app.url("/v1/filings"))
+            .bearer_auth(token_with(|_| {}, kid));
+        async move { request.send().await.unwrap() }
+    };
+    for _ in 0..5 {
+        assert_eq!(list("rot-1").await.status(), 200);
+    }
+    assert_eq!(fetches.load(SeqCst), 1, "the keys are cached");
+    // The provider rotates its key: the first token naming the new kid makes the service
+    // fetch the keys again, and it is accepted.
+    *served.lock().unwrap() = jwks("rot-2");
+    assert_eq!(list("rot-2").await.status(), 200);
+    assert_eq!(fetches.load(SeqCst), 2);
+    // The retired key is no longer accepted.
+    let refused = list("rot-1").await;
+    assert_eq!(refused.status(), 401);
+    assert!(refused.headers().contains_key("www-authenticate"));
+    // Made-up kids do not make the service fetch again (one fetch per minute at most).
+    for _ in 0..10 {
+        assert_eq!(list("made-up").await.status(), 401);
+    }
+    assert_eq!(fetches.load(SeqCst), 2);
 }
