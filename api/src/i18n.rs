@@ -105,6 +105,14 @@ mod tests {
                     missing.push(format!("{lang}: {key}"));
                 }
             }
+            for status in domain::filing::FilingStatus::ALL {
+                for section in ["filing_status", "filing_status_explanation"] {
+                    let key = format!("{section}.{status}");
+                    if texts().exact(lang, &key).is_none() {
+                        missing.push(format!("{lang}: {key}"));
+                    }
+                }
+            }
             for code in crate::error::FIELD_ERROR_CODES {
                 let key = format!("field_error.{code}");
                 if texts().exact(lang, &key).is_none() {

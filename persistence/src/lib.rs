@@ -10,6 +10,7 @@ pub mod directory;
 pub mod error;
 pub mod filings;
 pub mod idempotency;
+pub mod roster;
 pub mod schema;
 
 pub use db::{connect, Backend, DatabaseUrl, DbConnection, DbPool, PoolOptions};

@@ -162,10 +162,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    unit_members (unit_id, officer_id) {
+        unit_id -> Text,
+        officer_id -> Text,
+        role -> Text,
+        first_seen_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(filing_history -> filings (filing_id));
 diesel::allow_tables_to_appear_in_same_query!(
     filings,
     filing_history,
     filing_notes,
-    outbox_messages
+    outbox_messages,
+    unit_members
 );

@@ -416,6 +416,18 @@ async fn the_full_path_ends_registered_with_a_confirmation_in_the_outbox() {
             "Enregistré"
         ]
     );
+    // Each status change comes with what it means for the citizen, in their language.
+    let last = seen["history"].as_array().unwrap().last().unwrap().clone();
+    assert!(
+        last["explanation"]
+            .as_str()
+            .unwrap()
+            .starts_with("Votre plainte ou déclaration a été enregistrée"),
+        "{last}"
+    );
+    let info = &seen["history"][3];
+    assert_eq!(info["status"], "info_requested");
+    assert!(info["explanation"].as_str().unwrap().contains("répondez"));
     assert!(
         !seen.to_string().contains("SECRET-INTERNAL-NOTE"),
         "an internal note leaked"
@@ -676,4 +688,75 @@ async fn a_filing_beyond_the_processing_target_is_overdue() {
         .await
         .unwrap();
     assert_eq!(overdue["items"][0]["id"], id.as_str());
+}
+
+async fn get_json(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    let response = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_filing_is_assigned_only_to_a_known_colleague_of_the_unit() {
+    let app = spawn_app().await;
+    let citizen = token(&app, json!({"kind": "citizen", "subject": "olga"})).await;
+    let id = submitted_filing(&app, &citizen).await;
+    let ana = token(
+        &app,
+        json!({"kind": "officer", "subject": "ana", "units": [ZONE]}),
+    )
+    .await;
+    let ben = token(
+        &app,
+        json!({"kind": "officer", "subject": "ben", "units": [ZONE]}),
+    )
+    .await;
+    let stranger = token(
+        &app,
+        json!({"kind": "officer", "subject": "carl", "units": ["zp-liege"]}),
+    )
+    .await;
+    let members = format!("/v1/units/{ZONE}/members");
+    // Ben uses the unit's back office: he becomes a known member, listed first.
+    let (status, seen) = get_json(&app, &ben, &members).await;
+    assert_eq!(status, 200);
+    let ben_id = seen["items"][0]["officer_id"].as_str().unwrap().to_owned();
+    assert_eq!(seen["items"][0]["role"], "officer");
+    // An officer of another zone may not list them (and is audited as denied).
+    let (status, _) = get_json(&app, &stranger, &members).await;
+    assert_eq!(status, 403);
+    // Someone nobody has seen in the unit cannot be given the filing...
+    let path = format!("/v1/units/{ZONE}/filings/{id}/take-in-charge");
+    let unknown = officer_post(
+        &app,
+        &ana,
+        &path,
+        2,
+        json!({"officer_id": "u-000000000000000000000000"}),
+    )
+    .await;
+    let problem = assert_problem(unknown, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["pointer"], "/officer_id");
+    // ...nor the stranger, who is known to another unit only.
+    let (_, theirs) = get_json(&app, &stranger, "/v1/units/zp-liege/members").await;
+    let stranger_id = theirs["items"][0]["officer_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused = officer_post(&app, &ana, &path, 2, json!({"officer_id": stranger_id})).await;
+    assert_problem(refused, 422, "validation_failed").await;
+    // Ben can.
+    let assigned = officer_post(&app, &ana, &path, 2, json!({"officer_id": ben_id})).await;
+    assert_eq!(assigned.status(), 200);
+    let assigned: Value = assigned.json().await.unwrap();
+    assert_eq!(assigned["assigned_officer"], ben_id.as_str());
+    // Ana is now known too.
+    let (_, seen) = get_json(&app, &ben, &members).await;
+    assert_eq!(seen["items"].as_array().unwrap().len(), 2);
 }

@@ -50,11 +50,24 @@ fn audit_event(
     }
 }
 
+/// Writes an audit event; an allowed access to a unit also records the officer as a
+/// known member of the unit (`persistence::roster`), in the same transaction.
 async fn record(state: &web::Data<AppState>, event: AuditEvent) -> Result<(), ApiError> {
     let pool = state.pool.clone();
     web::block(move || {
         let mut conn = pool.get()?;
-        persistence::audit::append(&mut conn, &event).map(|_| ())
+        conn.write_transaction(|c| {
+            if let (AuditOutcome::Allowed, Some(unit)) = (event.outcome, &event.actor.unit) {
+                persistence::roster::seen(
+                    c,
+                    unit,
+                    &event.actor.id,
+                    event.actor.role.as_str(),
+                    event.occurred_at,
+                )?;
+            }
+            persistence::audit::append(c, &event).map(|_| ())
+        })
     })
     .await??;
     Ok(())
@@ -305,6 +318,89 @@ pub async fn queue(
     }))
 }
 
+/// A known member of a unit.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"officer_id": "u-7d2e4f6a8b0c1d3e5f7a9b1c", "role": "officer",
+    "first_seen_at": "2026-11-02T08:01:00Z", "last_seen_at": "2026-11-22T09:15:00Z"}))]
+pub struct UnitMember {
+    /// The id to give as `officer_id` when assigning a filing.
+    pub officer_id: String,
+    pub role: String,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"officer_id": "u-7d2e4f6a8b0c1d3e5f7a9b1c", "role": "officer",
+    "first_seen_at": "2026-11-02T08:01:00Z", "last_seen_at": "2026-11-22T09:15:00Z"}]}))]
+pub struct UnitMembers {
+    pub items: Vec<UnitMember>,
+}
+
+/// A unit's officers
+///
+/// The officers known to the unit (those who used its back office with a membership of
+/// it), most recently seen first: whom a filing can be assigned to. Members only; audited.
+#[utoipa::path(
+    tag = "back office",
+    security(("bearer" = [])),
+    params(("unit_id" = String, Path, description = "The unit")),
+    responses(
+        (status = 200, description = "The unit's known officers", body = UnitMembers),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/units/{unit_id}/members")]
+pub async fn members(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    officer: Officer,
+    unit: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let unit = unit.into_inner();
+    let object = ("unit_members", Some(unit.as_str()));
+    require_member(
+        &state,
+        &officer,
+        &unit,
+        object,
+        AuditOperation::Consultation,
+        &req,
+    )
+    .await?;
+    // Recorded first, so that the caller is among the members listed.
+    record(
+        &state,
+        audit_event(
+            &officer,
+            &unit,
+            AuditOperation::Consultation,
+            object,
+            AuditOutcome::Allowed,
+            &req,
+        ),
+    )
+    .await?;
+    let (pool, unit_id) = (state.pool.clone(), unit.clone());
+    let members = web::block(move || {
+        let mut conn = pool.get()?;
+        persistence::roster::members(&mut conn, &unit_id)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(UnitMembers {
+        items: members
+            .into_iter()
+            .map(|m| UnitMember {
+                officer_id: m.officer_id,
+                role: m.role,
+                first_seen_at: m.first_seen_at,
+                last_seen_at: m.last_seen_at,
+            })
+            .collect(),
+    }))
+}
+
 async fn load_in_unit(
     state: &web::Data<AppState>,
     unit: &str,
@@ -437,6 +533,27 @@ async fn act(
             action: action.to_string(),
         }
     })?;
+    // A filing is assigned to a colleague only if they are a known member of the unit.
+    let colleague = body
+        .officer_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| action == FilingAction::TakeInCharge && *c != officer.0.user_id)
+        .map(str::to_owned);
+    if let Some(colleague) = colleague {
+        let (pool, unit) = (state.pool.clone(), unit.clone());
+        let known = web::block(move || {
+            let mut conn = pool.get()?;
+            persistence::roster::is_member(&mut conn, &unit, &colleague)
+        })
+        .await??;
+        if !known {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "/officer_id",
+                "unknown_option",
+            )]));
+        }
+    }
     let required =
         |value: &Option<String>, pointer: &str, max: usize| -> Result<String, ApiError> {
             let value = value
@@ -457,8 +574,10 @@ async fn act(
         FilingAction::TakeInCharge => {
             row.assigned_officer = Some(
                 body.officer_id
-                    .clone()
-                    .unwrap_or_else(|| officer.0.user_id.clone()),
+                    .as_deref()
+                    .map(str::trim)
+                    .unwrap_or(&officer.0.user_id)
+                    .to_owned(),
             )
         }
         FilingAction::RequestInfo => {
@@ -534,6 +653,7 @@ async fn act(
     let saved = web::block(move || {
         let mut conn = pool.get()?;
         conn.write_transaction(|c| {
+            persistence::roster::seen(c, &unit_for_count, &actor, &role, now)?;
             if generate_record {
                 let next = repo::count_records(c, &unit_for_count, &prefix)? + 1;
                 saved_row.record_number = Some(format!("{prefix}{next:06}"));
@@ -946,7 +1066,9 @@ pub async fn add_note(
     let notes = web::block(move || {
         let mut conn = pool.get()?;
         conn.write_transaction(|c| {
-            repo::add_note(c, &filing, &author, &unit_id, &text, Utc::now())?;
+            let now = Utc::now();
+            persistence::roster::seen(c, &unit_id, &author, event.actor.role.as_str(), now)?;
+            repo::add_note(c, &filing, &author, &unit_id, &text, now)?;
             persistence::audit::append(c, &event)?;
             repo::notes(c, &filing)
         })

@@ -149,6 +149,8 @@ pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     pub status: String,
     pub label: String,
+    /// What the status means for the citizen, in their language.
+    pub explanation: String,
 }
 
 /// A filing as its author sees it: no officer-only data.
@@ -165,7 +167,8 @@ pub struct HistoryEntry {
                 "municipality": {"id": "BE-25121", "name": "Ottignies-Louvain-la-Neuve"}, "candidates": [], "unit_open_now": false,
                 "unit_next_opening": "2026-11-23T07:00:00Z"},
     "next_steps": "Votre plainte est transmise à l'unité de police du lieu du vol...",
-    "history": [{"at": "2026-11-22T10:00:00Z", "status": "draft", "label": "Brouillon"}],
+    "history": [{"at": "2026-11-22T10:00:00Z", "status": "draft", "label": "Brouillon",
+                 "explanation": "Vous avez commencé cette déclaration ; elle n'a pas encore été envoyée à la police."}],
     "version": 2
 }))]
 pub struct FilingView {
@@ -597,6 +600,10 @@ fn view(
                 at: repo::utc(h.occurred_at),
                 status: h.to_status.clone(),
                 label: status_label(lang, &h.to_status),
+                explanation: texts()
+                    .get(lang, &format!("filing_status_explanation.{}", h.to_status))
+                    .unwrap_or_default()
+                    .to_owned(),
             })
             .collect(),
         info_request: row.info_request.clone(),
@@ -641,6 +648,19 @@ fn with_etag(status: StatusCode, view: &FilingView, location: bool) -> Reply {
         headers,
         body: serde_json::to_value(view).unwrap_or_default(),
     }
+}
+
+/// Appends the audit event of a request that did its work (not of a replay). Call it
+/// last in the transaction: the audit chain's lock is held from there to the commit.
+fn audit_if_fresh(
+    conn: &mut persistence::DbConnection,
+    done: &idempotency::Done,
+    event: &AuditEvent,
+) -> Result<(), PersistenceError> {
+    if matches!(done, idempotency::Done::Fresh(_)) {
+        persistence::audit::append(conn, event)?;
+    }
+    Ok(())
 }
 
 fn request_id(req: &HttpRequest) -> String {
@@ -783,7 +803,7 @@ pub async fn create(
         web::block(move || {
             let mut conn = app.pool.get().map_err(PersistenceError::from)?;
             conn.write_transaction(|c| {
-                idempotency::within(key.as_ref(), c, |c| {
+                let done = idempotency::within(key.as_ref(), c, |c| {
                     repo::insert(c, &row)?;
                     repo::add_history(
                         c,
@@ -795,11 +815,13 @@ pub async fn create(
                         "citizen",
                         &row.owner_id,
                     )?;
-                    persistence::audit::append(c, &event)?;
                     let history = repo::history(c, &row.id)?;
                     let view = view(&app, &row, &history, lang, now);
                     Ok(with_etag(StatusCode::CREATED, &view, true))
-                })
+                })?;
+                // Last, as it holds the audit chain's lock until the commit.
+                audit_if_fresh(c, &done, &event)?;
+                Ok(done)
             })
         })
         .await?
@@ -1257,7 +1279,7 @@ pub async fn submit(
             web::block(move || {
                 let mut conn = app.pool.get().map_err(PersistenceError::from)?;
                 conn.write_transaction(|c| {
-                    idempotency::within(key.as_ref(), c, |c| {
+                    let done = idempotency::within(key.as_ref(), c, |c| {
                         if repo::submitted_since(c, &row.owner_id, day_start)? >= limit {
                             return Err(ApiError::QuotaExceeded {
                                 retry_after_secs: (day_start + Duration::days(1) - now)
@@ -1288,11 +1310,13 @@ pub async fn submit(
                             "citizen",
                             &row.owner_id,
                         )?;
-                        persistence::audit::append(c, &event)?;
                         let history = repo::history(c, &row.id)?;
                         let view = view(&app, &row, &history, lang, now);
                         Ok(with_etag(StatusCode::OK, &view, false))
-                    })
+                    })?;
+                    // Last, as it holds the audit chain's lock until the commit.
+                    audit_if_fresh(c, &done, &event)?;
+                    Ok(done)
                 })
             })
             .await?

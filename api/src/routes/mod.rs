@@ -44,6 +44,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(filings::receipt)
                 .service(filings::answer)
                 .service(backoffice::queue)
+                .service(backoffice::members)
                 .service(backoffice::get_unit_filing)
                 .service(backoffice::take_in_charge)
                 .service(backoffice::request_info)

@@ -1,0 +1,106 @@
+//! The officers known to each unit (`unit_members`): recorded when an officer whose token
+//! lists a membership of the unit uses the unit's back office. It is what "a colleague of
+//! the unit" means when a filing is assigned to someone else.
+
+use crate::db::DbConnection;
+use crate::error::PersistenceError;
+use crate::idempotency::{from_db_time, to_db_time};
+use crate::schema::unit_members as m;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// A member of a unit, as last seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub officer_id: String,
+    pub role: String,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = m)]
+struct NewMember<'a> {
+    unit_id: &'a str,
+    officer_id: &'a str,
+    role: &'a str,
+    first_seen_at: NaiveDateTime,
+    last_seen_at: NaiveDateTime,
+}
+
+/// Records that `officer` acted as a member of `unit` at `now` (their role as of now).
+/// Safe inside a transaction and under concurrency: the insert runs in a savepoint, and
+/// losing the race to insert the same member turns into an update.
+pub fn seen(
+    conn: &mut DbConnection,
+    unit: &str,
+    officer: &str,
+    role: &str,
+    now: DateTime<Utc>,
+) -> Result<(), PersistenceError> {
+    let at = to_db_time(now);
+    let touch = |conn: &mut DbConnection| {
+        diesel::update(
+            m::table
+                .filter(m::unit_id.eq(unit))
+                .filter(m::officer_id.eq(officer)),
+        )
+        .set((m::role.eq(role), m::last_seen_at.eq(at)))
+        .execute(conn)
+    };
+    if touch(conn)? > 0 {
+        return Ok(());
+    }
+    let inserted = conn.transaction(|c| {
+        diesel::insert_into(m::table)
+            .values(NewMember {
+                unit_id: unit,
+                officer_id: officer,
+                role,
+                first_seen_at: at,
+                last_seen_at: at,
+            })
+            .execute(c)
+    });
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            touch(conn)?;
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether `officer` is a known member of `unit`.
+pub fn is_member(
+    conn: &mut DbConnection,
+    unit: &str,
+    officer: &str,
+) -> Result<bool, PersistenceError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        m::table
+            .filter(m::unit_id.eq(unit))
+            .filter(m::officer_id.eq(officer)),
+    ))
+    .get_result(conn)?)
+}
+
+/// The known members of `unit`, most recently seen first.
+pub fn members(conn: &mut DbConnection, unit: &str) -> Result<Vec<Member>, PersistenceError> {
+    let rows: Vec<(String, String, NaiveDateTime, NaiveDateTime)> = m::table
+        .filter(m::unit_id.eq(unit))
+        .order((m::last_seen_at.desc(), m::officer_id.asc()))
+        .select((m::officer_id, m::role, m::first_seen_at, m::last_seen_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(officer_id, role, first, last)| Member {
+            officer_id,
+            role,
+            first_seen_at: from_db_time(first),
+            last_seen_at: from_db_time(last),
+        })
+        .collect())
+}
