@@ -223,8 +223,13 @@ pub fn queue(
         .filter(f::unit_id.eq(unit))
         .filter(f::submitted_at.is_not_null())
         .into_boxed();
-    if !filter.statuses.is_empty() {
-        query = query.filter(f::status.eq_any(filter.statuses.clone()));
+    // One status is compared with `=`: the index (unit_id, status, submitted_at, id) then
+    // yields the rows already in queue order, and a page reads only its own rows
+    // (`= ANY(...)` makes PostgreSQL fetch every match and sort them).
+    match filter.statuses.as_slice() {
+        [] => {}
+        [status] => query = query.filter(f::status.eq(status.clone())),
+        statuses => query = query.filter(f::status.eq_any(statuses.to_vec())),
     }
     if let Some(procedure) = &filter.procedure {
         query = query.filter(f::procedure_code.eq(procedure.clone()));

@@ -1,0 +1,97 @@
+-- One citizen submission, as the API sends it to PostgreSQL: the statements of
+-- POST /v1/filings and POST /v1/filings/{id}/submit, each with an Idempotency-Key, captured
+-- from PostgreSQL's statement log (log_statement = all) and replayed with the same tables,
+-- indexes, row sizes and transaction boundaries. `SELECT 1` is the pool's check of a
+-- connection when a request takes it (three per request). The audit hash is computed by
+-- the server here and by the service in the API; the chain lock is the same. A colon in a
+-- literal is followed by a space, since pgbench would read ":name" as one of its variables.
+\set n random(1, 9000000000000000000)
+\set owner random(1, 256)
+
+-- POST /v1/filings: the key is looked up (outside the transaction), then the transaction.
+SELECT 1;
+SELECT request_fingerprint, response_status, response_headers, response_body, created_at, expires_at
+  FROM idempotency_keys WHERE caller = 'pgb-owner-' || :owner AND idempotency_key = 'pgb-c-' || :n LIMIT 1;
+SELECT 1;
+BEGIN;
+SELECT pg_try_advisory_xact_lock(7655, hashtext('pgb-owner-' || :owner || 'pgb-c-' || :n)) AS locked;
+SELECT request_fingerprint, response_status, response_headers, response_body, created_at, expires_at
+  FROM idempotency_keys WHERE caller = 'pgb-owner-' || :owner AND idempotency_key = 'pgb-c-' || :n LIMIT 1;
+INSERT INTO filings (id, owner_id, procedure_code, status, version, country, declarant, language, place,
+    facts_from, facts_until, facts, answers, contact, confirmation_channel, unit_id, municipality_id,
+    routing, reference, created_at, updated_at, submitted_at, assigned_officer, info_request,
+    info_answer, record_number, decision)
+  VALUES ('pgb-' || :n, 'pgb-owner-' || :owner, 'bicycle_theft', 'draft', 1, 'BE', 'person', 'en',
+    '{"municipality": null,"postal_code": null,"country": null,"lat": 50.673,"lon": 4.5687,"description": "Rack 12345"}',
+    now() - interval '1 day', DEFAULT,
+    '{"bicycle_locked": true,"circumstances": "Load run 1a2b3c4d, bicycle 1000000012 gone from the rack.","items": [{"brand": "Gazelle","category": "bicycle","colour": "blue","serial_number": "GZ1000000012"}]}',
+    '{"exploitable_traces": false,"injury": false,"known_author": false,"ongoing_danger": false,"violence": false}',
+    '{"email": "citizen1000000012@example.org","phone": null,"postal_address": null}', '"email"',
+    DEFAULT, DEFAULT, DEFAULT, DEFAULT, now(), now(), DEFAULT, DEFAULT, DEFAULT, DEFAULT, DEFAULT, DEFAULT);
+INSERT INTO filing_history (filing_id, occurred_at, from_status, to_status, action, actor_role, actor_id)
+  VALUES ('pgb-' || :n, now(), NULL, 'draft', 'create', 'citizen', 'pgb-owner-' || :owner);
+SELECT id, filing_id, occurred_at, from_status, to_status, action, actor_role, actor_id
+  FROM filing_history WHERE filing_id = 'pgb-' || :n ORDER BY id ASC;
+INSERT INTO idempotency_keys (caller, idempotency_key, request_fingerprint, created_at, expires_at,
+    response_status, response_headers, response_body)
+  VALUES ('pgb-owner-' || :owner, 'pgb-c-' || :n, encode(sha256(convert_to('c' || :n, 'UTF8')), 'hex'), now(),
+    now() + interval '1 day', 201, '[["etag","\"v1\""],["location","/v1/filings/3ca9bd2a-e9b5-45fc-bfff-99f787fe403b"]]',
+    '{"answers": {"exploitable_traces": false,"injury": false,"known_author": false,"ongoing_danger": false,"violence": false},"confirmation_channel": "email","contact": {"email": "a@example.org","phone": null,"postal_address": null},"country": "BE","created_at": "2026-11-22T23: 22: 28.261994Z","declarant": "person","eligibility": {"outcome": "eligible","reasons": []},"facts": {"bicycle_locked": true,"circumstances": "Load run 1a2b3c4d, bicycle 1000000012 gone from the rack.","items": [{"brand": "Gazelle","category": "bicycle","colour": "blue","serial_number": "GZ1000000012"}]},"facts_date": {"from": "2026-11-21T23: 22: 28Z","until": null},"history": [{"at": "2026-11-22T23: 22: 28.261994Z","label": "Draft","status": "draft"}],"id": "3ca9bd2a-e9b5-45fc-bfff-99f787fe403b","language": "en","next_steps": "Your complaint is sent to the police unit of the place of the theft, which registers the bicycle as stolen. You receive a confirmation by e-mail or by post.","place": {"country": null,"description": "Rack 12345","lat": 50.673,"lon": 4.5687,"municipality": null,"postal_code": null},"procedure": "bicycle_theft","procedure_name": "Complaint for bicycle theft","routing": {"candidates": [],"municipality": {"id": "BE-25121","name": "Ottignies-Louvain-la-Neuve"},"outcome": "routed","unit": {"id": "zp-ottignies-louvain-la-neuve","name": "ZP Ottignies-Louvain-la-Neuve"},"unit_next_opening": "2026-11-23T07: 00: 00Z","unit_open_now": false},"status": "draft","status_label": "Draft","updated_at": "2026-11-22T23: 22: 28.261994Z","version": 1}');
+SAVEPOINT diesel_savepoint_1;
+SELECT pg_advisory_xact_lock(7305805536102278260);
+SELECT coalesce((SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1), '') AS prev_hash \gset
+INSERT INTO audit_events (occurred_at, actor_id, actor_role, actor_unit, client_id, operation, object_type,
+    object_id, justification, recipient, outcome, request_id, prev_hash, hash)
+  VALUES (now(), 'pgb-owner-' || :owner, 'citizen', DEFAULT, DEFAULT, 'collection', 'filing', 'pgb-' || :n,
+    DEFAULT, DEFAULT, 'allowed', gen_random_uuid()::text, :prev_hash,
+    encode(sha256(convert_to(:prev_hash || 'pgb-c-' || :n, 'UTF8')), 'hex')) RETURNING id;
+RELEASE SAVEPOINT diesel_savepoint_1;
+COMMIT;
+
+-- POST /v1/filings/{id}/submit: key lookup and the filing read, then the transaction.
+SELECT 1;
+SELECT request_fingerprint, response_status, response_headers, response_body, created_at, expires_at
+  FROM idempotency_keys WHERE caller = 'pgb-owner-' || :owner AND idempotency_key = 'pgb-s-' || :n LIMIT 1;
+SELECT 1;
+SELECT id, owner_id, procedure_code, status, version, country, declarant, language, place, facts_from,
+    facts_until, facts, answers, contact, confirmation_channel, unit_id, municipality_id, routing,
+    reference, created_at, updated_at, submitted_at, assigned_officer, info_request, info_answer,
+    record_number, decision
+  FROM filings WHERE id = 'pgb-' || :n AND owner_id = 'pgb-owner-' || :owner LIMIT 1;
+SELECT 1;
+BEGIN;
+SELECT pg_try_advisory_xact_lock(7655, hashtext('pgb-owner-' || :owner || 'pgb-s-' || :n)) AS locked;
+SELECT request_fingerprint, response_status, response_headers, response_body, created_at, expires_at
+  FROM idempotency_keys WHERE caller = 'pgb-owner-' || :owner AND idempotency_key = 'pgb-s-' || :n LIMIT 1;
+SELECT COUNT(*) FROM filings WHERE owner_id = 'pgb-owner-' || :owner AND submitted_at >= date_trunc('day', now());
+SELECT EXISTS (SELECT id FROM filings WHERE reference = 'PGB-' || :n);
+UPDATE filings SET owner_id = 'pgb-owner-' || :owner, procedure_code = 'bicycle_theft', status = 'submitted',
+    version = 2, country = 'BE', declarant = 'person', language = 'en',
+    place = '{"municipality": null,"postal_code": null,"country": null,"lat": 50.673,"lon": 4.5687,"description": "Rack 12345"}',
+    facts_from = now() - interval '1 day', facts_until = NULL,
+    facts = '{"bicycle_locked": true,"circumstances": "Load run 1a2b3c4d, bicycle 1000000012 gone from the rack.","items": [{"brand": "Gazelle","category": "bicycle","colour": "blue","serial_number": "GZ1000000012"}]}',
+    answers = '{"exploitable_traces": false,"injury": false,"known_author": false,"ongoing_danger": false,"violence": false}',
+    contact = '{"email": "citizen1000000012@example.org","phone": null,"postal_address": null}',
+    confirmation_channel = '"email"', unit_id = 'zp-ottignies-louvain-la-neuve', municipality_id = 'BE-25121',
+    routing = NULL, reference = 'PGB-' || :n, created_at = now(), updated_at = now(), submitted_at = now(),
+    assigned_officer = NULL, info_request = NULL, info_answer = NULL, record_number = NULL, decision = NULL
+  WHERE id = 'pgb-' || :n AND version = 1;
+INSERT INTO filing_history (filing_id, occurred_at, from_status, to_status, action, actor_role, actor_id)
+  VALUES ('pgb-' || :n, now(), 'draft', 'submitted', 'submit', 'citizen', 'pgb-owner-' || :owner);
+SELECT id, filing_id, occurred_at, from_status, to_status, action, actor_role, actor_id
+  FROM filing_history WHERE filing_id = 'pgb-' || :n ORDER BY id ASC;
+INSERT INTO idempotency_keys (caller, idempotency_key, request_fingerprint, created_at, expires_at,
+    response_status, response_headers, response_body)
+  VALUES ('pgb-owner-' || :owner, 'pgb-s-' || :n, encode(sha256(convert_to('s' || :n, 'UTF8')), 'hex'), now(),
+    now() + interval '1 day', 200, '[["etag","\"v2\""]]',
+    '{"answers": {"exploitable_traces": false,"injury": false,"known_author": false,"ongoing_danger": false,"violence": false},"confirmation_channel": "email","contact": {"email": "a@example.org","phone": null,"postal_address": null},"country": "BE","created_at": "2026-11-22T23: 22: 28.261994Z","declarant": "person","eligibility": {"outcome": "eligible","reasons": []},"facts": {"bicycle_locked": true,"circumstances": "Load run 1a2b3c4d, bicycle 1000000012 gone from the rack.","items": [{"brand": "Gazelle","category": "bicycle","colour": "blue","serial_number": "GZ1000000012"}]},"facts_date": {"from": "2026-11-21T23: 22: 28Z","until": null},"history": [{"at": "2026-11-22T23: 22: 28.261994Z","label": "Draft","status": "draft"},{"at": "2026-11-22T23: 22: 28.436259Z","label": "Submitted","status": "submitted"}],"id": "3ca9bd2a-e9b5-45fc-bfff-99f787fe403b","language": "en","next_steps": "Your complaint is sent to the police unit of the place of the theft, which registers the bicycle as stolen. You receive a confirmation by e-mail or by post.","place": {"country": null,"description": "Rack 12345","lat": 50.673,"lon": 4.5687,"municipality": null,"postal_code": null},"procedure": "bicycle_theft","procedure_name": "Complaint for bicycle theft","reference": "EC-2026-V93G-73VK-Z","routing": {"candidates": [],"municipality": {"id": "BE-25121","name": "Ottignies-Louvain-la-Neuve"},"outcome": "routed","unit": {"id": "zp-ottignies-louvain-la-neuve","name": "ZP Ottignies-Louvain-la-Neuve"},"unit_next_opening": "2026-11-23T07: 00: 00Z","unit_open_now": false},"status": "submitted","status_label": "Submitted","submitted_at": "2026-11-22T23: 22: 28.436259Z","updated_at": "2026-11-22T23: 22: 28.436259Z","version": 2}');
+SAVEPOINT diesel_savepoint_1;
+SELECT pg_advisory_xact_lock(7305805536102278260);
+SELECT coalesce((SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1), '') AS prev_hash \gset
+INSERT INTO audit_events (occurred_at, actor_id, actor_role, actor_unit, client_id, operation, object_type,
+    object_id, justification, recipient, outcome, request_id, prev_hash, hash)
+  VALUES (now(), 'pgb-owner-' || :owner, 'citizen', DEFAULT, DEFAULT, 'collection', 'filing', 'pgb-' || :n,
+    DEFAULT, DEFAULT, 'allowed', gen_random_uuid()::text, :prev_hash,
+    encode(sha256(convert_to(:prev_hash || 'pgb-s-' || :n, 'UTF8')), 'hex')) RETURNING id;
+RELEASE SAVEPOINT diesel_savepoint_1;
+COMMIT;
