@@ -105,6 +105,12 @@ mod tests {
                     missing.push(format!("{lang}: {key}"));
                 }
             }
+            for key in crate::receipt_pdf::LABELS {
+                let key = format!("receipt.{key}");
+                if texts().exact(lang, &key).is_none() {
+                    missing.push(format!("{lang}: {key}"));
+                }
+            }
             for status in domain::filing::FilingStatus::ALL {
                 for section in ["filing_status", "filing_status_explanation"] {
                     let key = format!("{section}.{status}");

@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod receipt_pdf;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -178,6 +178,73 @@ async fn a_bicycle_theft_in_ottignies_goes_to_its_zone_with_a_receipt() {
     assert_eq!(receipt["items"], 1);
     assert_eq!(receipt["emergency_numbers"], json!(["101", "112"]));
 
+    // The same receipt as a one-page PDF, asked by Accept or by ?format=pdf.
+    for (path, accept) in [
+        (
+            format!("/v1/filings/{id}/receipt?lang=fr"),
+            "application/pdf",
+        ),
+        (
+            format!("/v1/filings/{id}/receipt?format=pdf&lang=fr"),
+            "*/*",
+        ),
+    ] {
+        let response = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&token)
+            .header("accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        assert!(response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("receipt-{reference}.pdf")));
+        let bytes = response.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"%PDF-"));
+        let pdf = printpdf::PdfDocument::parse(
+            &bytes,
+            &printpdf::PdfParseOptions::default(),
+            &mut Vec::new(),
+        )
+        .unwrap();
+        assert_eq!(pdf.pages.len(), 1, "one page");
+        let text = pdf.extract_text().concat().join("\n");
+        for expected in [
+            reference,
+            "Accusé de réception",
+            "ZP Ottignies-Louvain-la-Neuve",
+            "101",
+        ] {
+            assert!(text.contains(expected), "{expected:?} not in {text:?}");
+        }
+    }
+    // JSON stays the default, and an unknown format is refused.
+    let json_by_default = app
+        .client
+        .get(app.url(&format!("/v1/filings/{id}/receipt")))
+        .bearer_auth(&token)
+        .header("accept", "text/html, */*;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_by_default.headers()["content-type"],
+        "application/json"
+    );
+    let unknown = send(
+        &app,
+        reqwest::Method::GET,
+        &format!("/v1/filings/{id}/receipt?format=docx"),
+        &token,
+        None,
+    )
+    .await;
+    assert_problem(unknown, 422, "validation_failed").await;
+
     // Creation and submission are in the audit trail.
     let pool = app.db.pool();
     let mut conn = pool.get().unwrap();

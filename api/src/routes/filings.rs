@@ -1417,21 +1417,52 @@ pub async fn withdraw(
 #[utoipa::path(
     tag = "filings",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Id of the filing"), crate::routes::catalogue::LangQuery),
+    params(("id" = String, Path, description = "Id of the filing"), crate::routes::catalogue::LangQuery, ReceiptQuery),
     responses(
-        (status = 200, description = "The receipt", body = Receipt),
+        (status = 200, description = "The receipt: JSON, or a one-page PDF with `Accept: application/pdf` or `?format=pdf`",
+            content(
+                (Receipt = "application/json"),
+                (String = "application/pdf", example = json!("%PDF-1.7 ... (binary)"))
+            ),
+            headers(("Content-Disposition" = String, description = "For the PDF: inline, with a file name"))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such filing among yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not submitted yet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/filings/{id}/receipt")]
 pub async fn receipt(
+    req: HttpRequest,
     state: web::Data<AppState>,
     Citizen(identity): Citizen,
     id: web::Path<String>,
+    query: web::Query<ReceiptQuery>,
     Language(lang): Language,
 ) -> Result<HttpResponse, ApiError> {
+    let pdf = match query.format.as_deref() {
+        Some("pdf") => true,
+        Some("json") => false,
+        Some(_) => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "/query/format",
+                "unknown_option",
+            )]))
+        }
+        // The first of the two in the client's order of preference (JSON by default).
+        None => <header::Accept as header::Header>::parse(&req)
+            .ok()
+            .and_then(|accept| {
+                accept.ranked().into_iter().find_map(|m| {
+                    match (m.type_().as_str(), m.subtype().as_str()) {
+                        ("application", "pdf") => Some(true),
+                        ("application", "json") | ("*", "*") | ("application", "*") => Some(false),
+                        _ => None,
+                    }
+                })
+            })
+            .unwrap_or(false),
+    };
     let row = load_owned(&state, &identity.user_id, &id).await?;
     let (Some(reference), Some(unit_id), Some(submitted_at)) =
         (&row.reference, &row.unit_id, row.submitted_at)
@@ -1490,7 +1521,38 @@ pub async fn receipt(
         emergency_numbers: catalogue.emergency_numbers(country).to_vec(),
         language: lang.to_string(),
     };
-    Ok(HttpResponse::Ok().json(body))
+    if !pdf {
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::VARY, "Accept, Accept-Language"))
+            .json(body));
+    }
+    let submitted_local = match unit {
+        Some(u) => repo::utc(submitted_at)
+            .with_timezone(&u.hours.timezone)
+            .format("%Y-%m-%d %H:%M (%Z)")
+            .to_string(),
+        None => repo::utc(submitted_at)
+            .format("%Y-%m-%d %H:%M UTC")
+            .to_string(),
+    };
+    let bytes =
+        web::block(move || crate::receipt_pdf::render(&body, lang, &submitted_local)).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((header::VARY, "Accept, Accept-Language"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"receipt-{reference}.pdf\""),
+        ))
+        .body(bytes))
+}
+
+/// `?format=` of the receipt.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReceiptQuery {
+    /// `json` (default) or `pdf`; without it, the `Accept` header decides.
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
