@@ -438,6 +438,40 @@ async fn the_full_path_ends_registered_with_a_confirmation_in_the_outbox() {
             .status(),
         200
     );
+
+    // The audit trail of the filing holds exactly one event per operation, in order: who
+    // did what to it, never what it contains.
+    let trail: Vec<(String, String, String)> = persistence::audit::list(
+        &mut conn,
+        &persistence::audit::AuditFilter {
+            object_type: Some("filing".into()),
+            object_id: Some(id.clone()),
+            ..Default::default()
+        },
+        100,
+    )
+    .unwrap()
+    .into_iter()
+    .map(|e| {
+        (
+            e.event.actor.role.as_str().to_owned(),
+            e.event.operation.as_str().to_owned(),
+            e.event.outcome.as_str().to_owned(),
+        )
+    })
+    .collect();
+    let expected = [
+        ("citizen", "collection"), // create
+        ("citizen", "collection"), // submit
+        ("officer", "alteration"), // take in charge
+        ("officer", "alteration"), // request information
+        ("citizen", "collection"), // the answer
+        ("officer", "alteration"), // the internal note
+        ("officer", "alteration"), // register
+        ("officer", "alteration"), // close
+    ]
+    .map(|(role, operation)| (role.to_owned(), operation.to_owned(), "allowed".to_owned()));
+    assert_eq!(trail, expected);
 }
 
 #[tokio::test]
