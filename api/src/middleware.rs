@@ -33,6 +33,13 @@ impl RequestId {
     }
 }
 
+impl RequestId {
+    /// The id assigned to `req` by `request_context` (for audit events).
+    pub fn of(req: &HttpRequest) -> Option<String> {
+        req.extensions().get::<RequestId>().map(|r| r.0.clone())
+    }
+}
+
 pub fn is_well_formed(id: &str) -> bool {
     (1..=128).contains(&id.len())
         && id

@@ -152,6 +152,43 @@ pub fn reference_exists(
     .get_result(conn)?)
 }
 
+/// Who changed a filing's status, and how (for its history).
+pub struct StatusChange<'a> {
+    pub at: DateTime<Utc>,
+    pub from: &'a str,
+    pub action: &'a str,
+    pub actor_role: &'a str,
+    pub actor_id: &'a str,
+}
+
+/// Writes a status change inside the caller's write transaction: the filing if it is
+/// still at `expected_version`, its history entry, and its audit event, last (the audit
+/// chain's lock is held from there to the commit). Returns false, having written nothing,
+/// when the filing changed meanwhile (the caller answers 412).
+pub fn save_status_change(
+    conn: &mut DbConnection,
+    row: &FilingRow,
+    expected_version: i64,
+    change: &StatusChange<'_>,
+    event: &domain::audit::AuditEvent,
+) -> Result<bool, PersistenceError> {
+    if !update(conn, row, expected_version)? {
+        return Ok(false);
+    }
+    add_history(
+        conn,
+        &row.id,
+        change.at,
+        Some(change.from),
+        &row.status,
+        change.action,
+        change.actor_role,
+        change.actor_id,
+    )?;
+    crate::audit::append(conn, event)?;
+    Ok(true)
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn add_history(
     conn: &mut DbConnection,

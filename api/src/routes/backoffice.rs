@@ -9,7 +9,7 @@ use crate::i18n::Language;
 use crate::routes::versions::if_match;
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{get, post, web, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::audit::{Actor, ActorRole, AuditEvent, AuditOperation, AuditOutcome};
 use domain::filing::{transition, ActorKind, FilingAction, FilingStatus};
@@ -43,10 +43,7 @@ fn audit_event(
         justification: None,
         recipient: None,
         outcome,
-        request_id: req
-            .extensions()
-            .get::<crate::middleware::RequestId>()
-            .map(|r| r.0.clone()),
+        request_id: crate::middleware::RequestId::of(req),
     }
 }
 
@@ -658,20 +655,16 @@ async fn act(
                 let next = repo::count_records(c, &unit_for_count, &prefix)? + 1;
                 saved_row.record_number = Some(format!("{prefix}{next:06}"));
             }
-            if !repo::update(c, &saved_row, expected)? {
+            let change = repo::StatusChange {
+                at: now,
+                from: &from,
+                action: action.as_str(),
+                actor_role: &role,
+                actor_id: &actor,
+            };
+            if !repo::save_status_change(c, &saved_row, expected, &change, &event)? {
                 return Ok(None);
             }
-            repo::add_history(
-                c,
-                &saved_row.id,
-                now,
-                Some(&from),
-                saved_row.status.as_str(),
-                action.as_str(),
-                &role,
-                &actor,
-            )?;
-            persistence::audit::append(c, &event)?;
             if action == FilingAction::Register {
                 // The citizen's confirmation, by the channel they chose, in their
                 // language: queued in the same transaction, delivered by the outbox worker.

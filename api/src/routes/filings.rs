@@ -664,11 +664,7 @@ fn audit_if_fresh(
 }
 
 fn request_id(req: &HttpRequest) -> String {
-    use actix_web::HttpMessage;
-    req.extensions()
-        .get::<crate::middleware::RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default()
+    crate::middleware::RequestId::of(req).unwrap_or_default()
 }
 
 /// Create a draft
@@ -1383,21 +1379,14 @@ pub async fn withdraw(
     let saved = web::block(move || {
         let mut conn = pool.get()?;
         conn.write_transaction(|c| {
-            if !repo::update(c, &row, expected)? {
-                return Ok(false);
-            }
-            repo::add_history(
-                c,
-                &row.id,
-                now,
-                Some(&from),
-                "withdrawn",
-                "withdraw",
-                "citizen",
-                &row.owner_id,
-            )?;
-            persistence::audit::append(c, &event)?;
-            Ok::<_, persistence::PersistenceError>(true)
+            let change = repo::StatusChange {
+                at: now,
+                from: &from,
+                action: "withdraw",
+                actor_role: "citizen",
+                actor_id: &row.owner_id,
+            };
+            repo::save_status_change(c, &row, expected, &change, &event)
         })
     })
     .await??;
@@ -1624,21 +1613,14 @@ pub async fn answer(
     let saved = web::block(move || {
         let mut conn = pool.get()?;
         conn.write_transaction(|c| {
-            if !repo::update(c, &row, expected)? {
-                return Ok(false);
-            }
-            repo::add_history(
-                c,
-                &row.id,
-                now,
-                Some(&from),
-                row.status.as_str(),
-                "answer_info_request",
-                "citizen",
-                &row.owner_id,
-            )?;
-            persistence::audit::append(c, &event)?;
-            Ok::<_, persistence::PersistenceError>(true)
+            let change = repo::StatusChange {
+                at: now,
+                from: &from,
+                action: "answer_info_request",
+                actor_role: "citizen",
+                actor_id: &row.owner_id,
+            };
+            repo::save_status_change(c, &row, expected, &change, &event)
         })
     })
     .await??;
