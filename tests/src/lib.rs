@@ -195,6 +195,16 @@ impl TestApp {
             .await
             .unwrap()
     }
+
+    /// A token of the development identity provider (`POST /dev/tokens` with `body`).
+    pub async fn dev_token(&self, body: serde_json::Value) -> String {
+        let response = self.post_json("/dev/tokens", &body).await;
+        assert_eq!(response.status(), 200);
+        response.json::<serde_json::Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
 }
 
 impl Drop for TestApp {

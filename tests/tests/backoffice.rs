@@ -6,15 +6,6 @@ use tests::{assert_problem, spawn_app, TestApp};
 
 const ZONE: &str = "zp-ottignies-louvain-la-neuve";
 
-async fn token(app: &TestApp, body: Value) -> String {
-    let response = app.post_json("/dev/tokens", &body).await;
-    assert_eq!(response.status(), 200);
-    response.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn submitted_filing(app: &TestApp, citizen: &str) -> String {
     let body = json!({
         "procedure": "bicycle_theft", "country": "BE", "place": {"municipality": "BE-25121"},
@@ -60,18 +51,16 @@ fn audit_count(app: &TestApp, outcome: Option<domain::audit::AuditOutcome>) -> u
 #[tokio::test]
 async fn a_unit_sees_its_queue_and_another_zone_is_refused_and_audited() {
     let app = spawn_app().await;
-    let citizen = token(&app, json!({"kind": "citizen", "subject": "alice"})).await;
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": "alice"}))
+        .await;
     let id = submitted_filing(&app, &citizen).await;
-    let officer = token(
-        &app,
-        json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}),
-    )
-    .await;
-    let stranger = token(
-        &app,
-        json!({"kind": "officer", "subject": "o-9", "units": ["zp-namur"]}),
-    )
-    .await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}))
+        .await;
+    let stranger = app
+        .dev_token(json!({"kind": "officer", "subject": "o-9", "units": ["zp-namur"]}))
+        .await;
 
     let queue: Value = app
         .client
@@ -134,18 +123,16 @@ async fn a_unit_sees_its_queue_and_another_zone_is_refused_and_audited() {
 #[tokio::test]
 async fn two_officers_take_the_same_filing_in_charge_and_exactly_one_wins() {
     let app = spawn_app().await;
-    let citizen = token(&app, json!({"kind": "citizen", "subject": "bob"})).await;
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": "bob"}))
+        .await;
     let id = submitted_filing(&app, &citizen).await;
-    let first = token(
-        &app,
-        json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}),
-    )
-    .await;
-    let second = token(
-        &app,
-        json!({"kind": "officer", "subject": "o-2", "units": [ZONE]}),
-    )
-    .await;
+    let first = app
+        .dev_token(json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}))
+        .await;
+    let second = app
+        .dev_token(json!({"kind": "officer", "subject": "o-2", "units": [ZONE]}))
+        .await;
     let read = app
         .client
         .get(app.url(&format!("/v1/units/{ZONE}/filings/{id}")))
@@ -189,13 +176,13 @@ async fn two_officers_take_the_same_filing_in_charge_and_exactly_one_wins() {
 #[tokio::test]
 async fn the_officer_asks_the_citizen_answers_and_back_office_data_never_leaks() {
     let app = spawn_app().await;
-    let citizen = token(&app, json!({"kind": "citizen", "subject": "carol"})).await;
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": "carol"}))
+        .await;
     let id = submitted_filing(&app, &citizen).await;
-    let officer = token(
-        &app,
-        json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}),
-    )
-    .await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}))
+        .await;
     let base = format!("/v1/units/{ZONE}/filings/{id}");
     let taken = app
         .client
@@ -290,7 +277,9 @@ async fn the_officer_asks_the_citizen_answers_and_back_office_data_never_leaks()
 #[tokio::test]
 async fn an_unknown_unit_filing_is_404_for_a_member() {
     let app = spawn_app().await;
-    let officer = token(&app, json!({"kind": "officer", "units": [ZONE]})).await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "units": [ZONE]}))
+        .await;
     let response = app
         .client
         .get(app.url(&format!("/v1/units/{ZONE}/filings/no-such-filing")))
@@ -321,13 +310,13 @@ async fn officer_post(
 #[tokio::test]
 async fn the_full_path_ends_registered_with_a_confirmation_in_the_outbox() {
     let app = spawn_app().await;
-    let citizen = token(&app, json!({"kind": "citizen", "subject": "dora"})).await;
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": "dora"}))
+        .await;
     let id = submitted_filing(&app, &citizen).await;
-    let officer = token(
-        &app,
-        json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}),
-    )
-    .await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}))
+        .await;
     let base = format!("/v1/units/{ZONE}/filings/{id}");
     assert_eq!(
         officer_post(
@@ -477,18 +466,16 @@ async fn the_full_path_ends_registered_with_a_confirmation_in_the_outbox() {
 #[tokio::test]
 async fn a_transfer_moves_the_filing_to_the_other_queue_and_decisions_need_reasons() {
     let app = spawn_app().await;
-    let citizen = token(&app, json!({"kind": "citizen", "subject": "emil"})).await;
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": "emil"}))
+        .await;
     let id = submitted_filing(&app, &citizen).await;
-    let here = token(
-        &app,
-        json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}),
-    )
-    .await;
-    let there = token(
-        &app,
-        json!({"kind": "officer", "subject": "o-2", "units": ["zp-wavre"]}),
-    )
-    .await;
+    let here = app
+        .dev_token(json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}))
+        .await;
+    let there = app
+        .dev_token(json!({"kind": "officer", "subject": "o-2", "units": ["zp-wavre"]}))
+        .await;
     let base = format!("/v1/units/{ZONE}/filings/{id}");
     let missing = officer_post(
         &app,
@@ -575,13 +562,13 @@ async fn a_transfer_moves_the_filing_to_the_other_queue_and_decisions_need_reaso
 #[tokio::test]
 async fn exports_are_field_by_field_need_a_justification_and_are_disclosures() {
     let app = spawn_app().await;
-    let citizen = token(&app, json!({"kind": "citizen", "subject": "fay"})).await;
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": "fay"}))
+        .await;
     let id = submitted_filing(&app, &citizen).await;
-    let officer = token(
-        &app,
-        json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}),
-    )
-    .await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}))
+        .await;
     let base = format!("/v1/units/{ZONE}/filings/{id}/export");
     let response = app
         .client
@@ -670,16 +657,14 @@ async fn exports_are_field_by_field_need_a_justification_and_are_disclosures() {
 #[tokio::test]
 async fn supervisors_read_the_audit_trail_and_the_read_is_audited() {
     let app = spawn_app().await;
-    let officer = token(
-        &app,
-        json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}),
-    )
-    .await;
-    let supervisor = token(
-        &app,
-        json!({"kind": "officer", "role": "supervisor", "subject": "s-1", "units": [ZONE]}),
-    )
-    .await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}))
+        .await;
+    let supervisor = app
+        .dev_token(
+            json!({"kind": "officer", "role": "supervisor", "subject": "s-1", "units": [ZONE]}),
+        )
+        .await;
     let refused = app
         .client
         .get(app.url("/v1/audit-events"))
@@ -708,9 +693,13 @@ async fn supervisors_read_the_audit_trail_and_the_read_is_audited() {
 #[tokio::test]
 async fn a_filing_beyond_the_processing_target_is_overdue() {
     let app = tests::spawn_app_with(|s| s.filings.target_hours = 0).await;
-    let citizen = token(&app, json!({"kind": "citizen", "subject": "gus"})).await;
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": "gus"}))
+        .await;
     let id = submitted_filing(&app, &citizen).await;
-    let officer = token(&app, json!({"kind": "officer", "units": [ZONE]})).await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "units": [ZONE]}))
+        .await;
     let overdue: Value = app
         .client
         .get(app.url(&format!("/v1/units/{ZONE}/filings?overdue=true")))
@@ -739,23 +728,19 @@ async fn get_json(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
 #[tokio::test]
 async fn a_filing_is_assigned_only_to_a_known_colleague_of_the_unit() {
     let app = spawn_app().await;
-    let citizen = token(&app, json!({"kind": "citizen", "subject": "olga"})).await;
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": "olga"}))
+        .await;
     let id = submitted_filing(&app, &citizen).await;
-    let ana = token(
-        &app,
-        json!({"kind": "officer", "subject": "ana", "units": [ZONE]}),
-    )
-    .await;
-    let ben = token(
-        &app,
-        json!({"kind": "officer", "subject": "ben", "units": [ZONE]}),
-    )
-    .await;
-    let stranger = token(
-        &app,
-        json!({"kind": "officer", "subject": "carl", "units": ["zp-liege"]}),
-    )
-    .await;
+    let ana = app
+        .dev_token(json!({"kind": "officer", "subject": "ana", "units": [ZONE]}))
+        .await;
+    let ben = app
+        .dev_token(json!({"kind": "officer", "subject": "ben", "units": [ZONE]}))
+        .await;
+    let stranger = app
+        .dev_token(json!({"kind": "officer", "subject": "carl", "units": ["zp-liege"]}))
+        .await;
     let members = format!("/v1/units/{ZONE}/members");
     // Ben uses the unit's back office: he becomes a known member, listed first.
     let (status, seen) = get_json(&app, &ben, &members).await;

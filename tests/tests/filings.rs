@@ -63,21 +63,9 @@ fn token_with(edit: impl FnOnce(&mut serde_json::Map<String, Value>), kid: &str)
     jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_der(&der)).unwrap()
 }
 
-async fn dev_token(app: &TestApp, body: Value) -> String {
-    let response = app.post_json("/dev/tokens", &body).await;
-    assert_eq!(response.status(), 200);
-    response.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn citizen(app: &TestApp, subject: &str) -> String {
-    dev_token(
-        app,
-        json!({"kind": "citizen", "subject": subject, "assurance": "substantial"}),
-    )
-    .await
+    app.dev_token(json!({"kind": "citizen", "subject": subject, "assurance": "substantial"}))
+        .await
 }
 
 fn theft_answers() -> Value {
@@ -266,7 +254,7 @@ async fn a_bicycle_theft_in_ottignies_goes_to_its_zone_with_a_receipt() {
 #[tokio::test]
 async fn a_fuel_drive_off_is_declared_by_a_luxembourg_station_operator() {
     let app = app().await;
-    let operator = dev_token(&app, json!({"kind": "business", "subject": "station-7", "business_id": "LU12345678", "business_name": "Station Grevenmacher"})).await;
+    let operator = app.dev_token( json!({"kind": "business", "subject": "station-7", "business_id": "LU12345678", "business_name": "Station Grevenmacher"})).await;
     let draft = create(&app, &operator, &json!({
         "procedure": "fuel_drive_off", "country": "LU",
         "place": {"municipality": "LU-grevenmacher"},
@@ -373,11 +361,9 @@ async fn ineligible_facts_and_weak_identification_are_refused_at_submit() {
     assert_eq!(problem["errors"][0]["pointer"], "/answers/violence");
     assert_eq!(problem["errors"][0]["code"], "violence");
 
-    let weak = dev_token(
-        &app,
-        json!({"kind": "citizen", "subject": "erin-weak", "assurance": "low"}),
-    )
-    .await;
+    let weak = app
+        .dev_token(json!({"kind": "citizen", "subject": "erin-weak", "assurance": "low"}))
+        .await;
     let draft = create(&app, &weak, &bicycle_draft()).await;
     let response = submit(&app, &weak, draft["id"].as_str().unwrap()).await;
     assert!(response.headers()["www-authenticate"]
@@ -557,11 +543,9 @@ async fn another_citizens_filing_is_a_404_like_a_missing_one() {
         .unwrap();
     assert_eq!(list["items"], json!([]));
     // An officer token is not a citizen's.
-    let officer = dev_token(
-        &app,
-        json!({"kind": "officer", "units": ["zp-ottignies-louvain-la-neuve"]}),
-    )
-    .await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "units": ["zp-ottignies-louvain-la-neuve"]}))
+        .await;
     assert_problem(
         send(&app, reqwest::Method::GET, "/v1/filings", &officer, None).await,
         403,
