@@ -74,7 +74,10 @@ impl FieldError {
 }
 
 /// Codes of field errors; each has a text in every API language.
-pub const FIELD_ERROR_CODES: [&str; 20] = [
+pub const FIELD_ERROR_CODES: [&str; 23] = [
+    "municipality_not_found",
+    "postal_code_not_found",
+    "invalid_record_number",
     "in_future",
     "too_old",
     "invalid_email",
@@ -157,6 +160,8 @@ pub enum ApiError {
     IdempotencyKeyInUse,
     #[error("quota exceeded")]
     QuotaExceeded { retry_after_secs: i64 },
+    #[error("record number already used")]
+    RecordNumberTaken,
     #[error("the database is unavailable")]
     DatabaseUnavailable,
     #[error("internal error: {0}")]
@@ -182,8 +187,9 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 impl ApiError {
     /// Every code an `ApiError` can have.
-    pub const ALL_CODES: [&'static str; 36] = [
+    pub const ALL_CODES: [&'static str; 37] = [
         "filing_not_found",
+        "record_number_taken",
         "invalid_transition",
         "filing_not_eligible",
         "place_ambiguous",
@@ -252,6 +258,7 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::IdempotencyKeyInUse => "idempotency_key_in_use",
             ApiError::QuotaExceeded { .. } => "too_many_requests",
+            ApiError::RecordNumberTaken => "record_number_taken",
             ApiError::DatabaseUnavailable => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
             ApiError::Persistence(e) if e.is_unavailable() => "service_unavailable",
@@ -367,9 +374,9 @@ impl ResponseError for ApiError {
             | ApiError::PostalCodeNotFound(_)
             | ApiError::DevIdpDisabled
             | ApiError::FilingNotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::InvalidTransition { .. } | ApiError::IdempotencyKeyInUse => {
-                StatusCode::CONFLICT
-            }
+            ApiError::InvalidTransition { .. }
+            | ApiError::IdempotencyKeyInUse
+            | ApiError::RecordNumberTaken => StatusCode::CONFLICT,
             ApiError::NotEligible(_)
             | ApiError::PlaceAmbiguous(_)
             | ApiError::NoCompetentUnit

@@ -105,7 +105,7 @@ mod tests {
                     missing.push(format!("{lang}: {key}"));
                 }
             }
-            for key in crate::receipt_pdf::LABELS {
+            for key in crate::routes::filings::receipt_pdf::LABELS {
                 let key = format!("receipt.{key}");
                 if texts().exact(lang, &key).is_none() {
                     missing.push(format!("{lang}: {key}"));

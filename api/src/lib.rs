@@ -1,6 +1,8 @@
 //! The HTTP API of the e-commissariat: handlers, problem+json errors, the OpenAPI
 //! contract, configuration, telemetry and the binary's command line.
 
+pub mod actors;
+pub mod app;
 pub mod auth;
 pub mod caching;
 pub mod cli;
@@ -10,10 +12,10 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod idempotency;
+pub mod language;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
-pub mod receipt_pdf;
 pub mod routes;
 pub mod startup;
 pub mod state;

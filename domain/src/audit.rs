@@ -66,6 +66,46 @@ pub struct AuditEvent {
     pub request_id: Option<String>,
 }
 
+impl AuditEvent {
+    /// An allowed operation by `actor` on the object `(object_type, object_id)`, at `now`,
+    /// with no justification, recipient or request id yet.
+    pub fn new(
+        actor: Actor,
+        operation: AuditOperation,
+        object_type: &str,
+        object_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        AuditEvent {
+            occurred_at: now,
+            actor,
+            operation,
+            object_type: object_type.to_owned(),
+            object_id: object_id.map(str::to_owned),
+            justification: None,
+            recipient: None,
+            outcome: AuditOutcome::Allowed,
+            request_id: None,
+        }
+    }
+
+    /// An allowed operation on a filing.
+    pub fn about_filing(
+        actor: Actor,
+        operation: AuditOperation,
+        filing: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self::new(actor, operation, "filing", Some(filing), now)
+    }
+
+    /// The same event, refused.
+    pub fn denied(mut self) -> Self {
+        self.outcome = AuditOutcome::Denied;
+        self
+    }
+}
+
 /// An audit event as stored, with the id the store gave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedAuditEvent {

@@ -487,6 +487,28 @@ impl Catalogue {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// The explanation of an eligibility reason (`reason.<code>`) in `lang`, with its
+    /// parameters filled: the one place reason texts are rendered. `{declarants}` is the
+    /// procedure's kinds of declarant.
+    pub fn reason_text(&self, lang: Lang, procedure: Option<&Procedure>, reason: &str) -> String {
+        let declarants = procedure
+            .map(|p| {
+                p.declarants
+                    .iter()
+                    .map(|d| self.text(lang, &format!("declarant.{d}")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        self.messages
+            .format(
+                lang,
+                &format!("reason.{reason}"),
+                &[("declarants", declarants)],
+            )
+            .unwrap_or_else(|| reason.to_owned())
+    }
+
     /// Like `text`, but `None` when the key has no text (optional texts such as help).
     pub fn optional_text(&self, lang: Lang, key: &str) -> Option<String> {
         self.messages.get(lang, key).map(str::to_owned)

@@ -1,5 +1,8 @@
-//! Filings and their history. Every write takes the expected `version` (optimistic
-//! concurrency): of two writers holding the same version, exactly one succeeds.
+//! Filings, their history, notes, record numbers and queued messages. Rows are read into
+//! the domain's [`Filing`]; a row holding a value the domain does not know is reported as
+//! [`PersistenceError::CorruptRow`], naming the filing and the column, never read as a
+//! default. Every write takes the expected `version` (optimistic concurrency): of two
+//! writers holding the same version, exactly one succeeds.
 
 use crate::db::DbConnection;
 use crate::error::PersistenceError;
@@ -7,8 +10,12 @@ use crate::idempotency::{from_db_time, to_db_time};
 use crate::schema::{filing_history as h, filing_notes as n, filings as f, outbox_messages as o};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use domain::directory::MunicipalityId;
+use domain::filing::commands::municipality_of;
+use domain::filing::model::{answer_from_json, FactsDate};
+use domain::filing::{ConfirmationChannel, Effects, Filing, FilingStatus, ReferenceNumber};
 
-/// A filing as stored. JSON parts stay JSON here; the api crate gives them shape.
+/// A filing as stored. JSON parts stay JSON here; [`Filing`] gives them shape.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = f, treat_none_as_null = true)]
 pub struct FilingRow {
@@ -34,15 +41,163 @@ pub struct FilingRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
-    /// The officer handling it (back office only).
     pub assigned_officer: Option<String>,
-    /// What the officer asked the citizen, and the citizen's answer.
     pub info_request: Option<String>,
     pub info_answer: Option<String>,
-    /// The official record number, once registered.
     pub record_number: Option<String>,
-    /// The decision (reason code, explanation, where to go), as JSON.
     pub decision: Option<String>,
+}
+
+impl From<&Filing> for FilingRow {
+    fn from(filing: &Filing) -> Self {
+        let json = |v: &dyn erased::Json| v.to_json();
+        FilingRow {
+            id: filing.id.clone(),
+            owner_id: filing.owner.clone(),
+            procedure_code: filing.procedure.clone(),
+            status: filing.status.to_string(),
+            version: filing.version,
+            country: filing.country.to_string(),
+            declarant: filing.declarant.to_string(),
+            language: filing.language.to_string(),
+            place: json(&filing.place),
+            facts_from: filing
+                .facts_date
+                .map(|d| to_db_time(d.from.with_timezone(&Utc))),
+            facts_until: filing
+                .facts_date
+                .and_then(|d| d.until)
+                .map(|u| to_db_time(u.with_timezone(&Utc))),
+            facts: serde_json::Value::Object(filing.facts.clone()).to_string(),
+            answers: serde_json::Value::Object(filing.answers_json()).to_string(),
+            contact: json(&filing.contact),
+            confirmation_channel: filing
+                .confirmation_channel
+                .map(|c| c.as_str().to_owned())
+                .unwrap_or_default(),
+            unit_id: filing.unit.clone(),
+            municipality_id: filing.municipality.as_ref().map(|m| m.to_string()),
+            routing: None,
+            reference: filing.reference.as_ref().map(|r| r.as_str().to_owned()),
+            created_at: to_db_time(filing.created_at),
+            updated_at: to_db_time(filing.updated_at),
+            submitted_at: filing.submitted_at.map(to_db_time),
+            assigned_officer: filing.assigned_officer.clone(),
+            info_request: filing.info_request.clone(),
+            info_answer: filing.info_answer.clone(),
+            record_number: filing.record_number.clone(),
+            decision: filing.decision.as_ref().map(|d| json(d)),
+        }
+    }
+}
+
+mod erased {
+    /// Serialises the domain's JSON parts; they are plain data, so this cannot fail.
+    pub trait Json {
+        fn to_json(&self) -> String;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+        }
+    }
+}
+
+impl TryFrom<FilingRow> for Filing {
+    type Error = PersistenceError;
+
+    fn try_from(row: FilingRow) -> Result<Self, Self::Error> {
+        let id = row.id.clone();
+        let corrupt = |field: &'static str, cause: String| PersistenceError::CorruptRow {
+            table: "filings",
+            id: id.clone(),
+            field,
+            cause,
+        };
+        fn parse<T: std::str::FromStr>(
+            raw: &str,
+            field: &'static str,
+            corrupt: &dyn Fn(&'static str, String) -> PersistenceError,
+        ) -> Result<T, PersistenceError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            raw.parse()
+                .map_err(|e: T::Err| corrupt(field, e.to_string()))
+        }
+        fn json<T: serde::de::DeserializeOwned>(
+            raw: &str,
+            field: &'static str,
+            corrupt: &dyn Fn(&'static str, String) -> PersistenceError,
+        ) -> Result<T, PersistenceError> {
+            serde_json::from_str(raw).map_err(|e| corrupt(field, e.to_string()))
+        }
+        let answers_json: serde_json::Map<String, serde_json::Value> =
+            json(&row.answers, "answers", &corrupt)?;
+        let mut answers = std::collections::BTreeMap::new();
+        for (code, value) in answers_json {
+            let answer = answer_from_json(&value)
+                .ok_or_else(|| corrupt("answers", format!("answer {code} is {value}")))?;
+            answers.insert(code, answer);
+        }
+        let municipality: Option<MunicipalityId> = match &row.municipality_id {
+            None => None,
+            Some(m) => Some(
+                municipality_of(m)
+                    .ok_or_else(|| corrupt("municipality_id", format!("unknown id {m}")))?,
+            ),
+        };
+        let facts_date = match row.facts_from {
+            None => None,
+            Some(from) => Some(FactsDate {
+                from: from_db_time(from).fixed_offset(),
+                until: row.facts_until.map(|u| from_db_time(u).fixed_offset()),
+            }),
+        };
+        Ok(Filing {
+            status: parse::<FilingStatus>(&row.status, "status", &corrupt)?,
+            country: parse(&row.country, "country", &corrupt)?,
+            declarant: parse(&row.declarant, "declarant", &corrupt)?,
+            language: parse(&row.language, "language", &corrupt)?,
+            place: json(&row.place, "place", &corrupt)?,
+            facts: json(&row.facts, "facts", &corrupt)?,
+            contact: json(&row.contact, "contact", &corrupt)?,
+            confirmation_channel: ConfirmationChannel::from_stored(&row.confirmation_channel)
+                .map_err(|e| corrupt("confirmation_channel", e.to_string()))?,
+            reference: match &row.reference {
+                None => None,
+                Some(r) => Some(
+                    ReferenceNumber::parse(r).map_err(|e| corrupt("reference", e.to_string()))?,
+                ),
+            },
+            decision: match &row.decision {
+                None => None,
+                Some(d) => Some(json(d, "decision", &corrupt)?),
+            },
+            answers,
+            municipality,
+            facts_date,
+            id: row.id,
+            owner: row.owner_id,
+            procedure: row.procedure_code,
+            unit: row.unit_id,
+            assigned_officer: row.assigned_officer,
+            record_number: row.record_number,
+            info_request: row.info_request,
+            info_answer: row.info_answer,
+            version: row.version,
+            created_at: from_db_time(row.created_at),
+            updated_at: from_db_time(row.updated_at),
+            submitted_at: row.submitted_at.map(from_db_time),
+        })
+    }
+}
+
+/// Reads rows into filings; the first corrupt one is the error (and is logged by the
+/// caller's error path with the filing's id and the column).
+fn typed(rows: Vec<FilingRow>) -> Result<Vec<Filing>, PersistenceError> {
+    rows.into_iter().map(Filing::try_from).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -66,53 +221,110 @@ pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     from_db_time(t)
 }
 
-pub fn insert(conn: &mut DbConnection, row: &FilingRow) -> Result<(), PersistenceError> {
-    diesel::insert_into(f::table).values(row).execute(conn)?;
-    Ok(())
-}
-
 /// The filing `id` if `owner` owns it (another's filing is `None`, like a missing one).
 pub fn find_owned(
     conn: &mut DbConnection,
     owner: &str,
     id: &str,
-) -> Result<Option<FilingRow>, PersistenceError> {
-    Ok(f::table
+) -> Result<Option<Filing>, PersistenceError> {
+    f::table
         .filter(f::id.eq(id))
         .filter(f::owner_id.eq(owner))
         .select(FilingRow::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(Filing::try_from)
+        .transpose()
 }
 
-/// Replaces a filing if it is still at `expected_version`; returns false when it was
-/// changed meanwhile (the caller answers 412).
-pub fn update(
+/// The filing `id` if it is in `unit`'s hands.
+pub fn find_in_unit(
     conn: &mut DbConnection,
-    row: &FilingRow,
-    expected_version: i64,
-) -> Result<bool, PersistenceError> {
-    let changed = diesel::update(
-        f::table
-            .filter(f::id.eq(&row.id))
-            .filter(f::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)?;
-    Ok(changed == 1)
+    unit: &str,
+    id: &str,
+) -> Result<Option<Filing>, PersistenceError> {
+    f::table
+        .filter(f::id.eq(id))
+        .filter(f::unit_id.eq(unit))
+        .select(FilingRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Filing::try_from)
+        .transpose()
+}
+
+/// Saves what a command changed, inside the caller's write transaction, except its audit
+/// event (see [`save`]): the filing (inserted, or updated if still at the expected
+/// version), its history entry and its queued messages. Returns false, having written
+/// nothing, when the filing changed meanwhile (the caller answers 412).
+pub fn save_state(conn: &mut DbConnection, effects: &Effects) -> Result<bool, PersistenceError> {
+    let row = FilingRow::from(&effects.filing);
+    match effects.expected_version {
+        None => {
+            diesel::insert_into(f::table).values(&row).execute(conn)?;
+        }
+        Some(expected) => {
+            let changed = diesel::update(
+                f::table
+                    .filter(f::id.eq(&row.id))
+                    .filter(f::version.eq(expected)),
+            )
+            .set(&row)
+            .execute(conn)?;
+            if changed != 1 {
+                return Ok(false);
+            }
+        }
+    }
+    if let Some(entry) = &effects.history {
+        diesel::insert_into(h::table)
+            .values((
+                h::filing_id.eq(&row.id),
+                h::occurred_at.eq(to_db_time(entry.at)),
+                h::from_status.eq(entry.from.map(|s| s.as_str())),
+                h::to_status.eq(entry.to.as_str()),
+                h::action.eq(&entry.action),
+                h::actor_role.eq(&entry.actor_role),
+                h::actor_id.eq(&entry.actor_id),
+            ))
+            .execute(conn)?;
+    }
+    for message in &effects.messages {
+        diesel::insert_into(o::table)
+            .values((
+                o::filing_id.eq(&row.id),
+                o::channel.eq(message.channel.as_str()),
+                o::template.eq(message.template),
+                o::language.eq(message.language.as_str()),
+                o::payload.eq(message.payload.to_string()),
+                o::created_at.eq(to_db_time(effects.filing.updated_at)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(true)
+}
+
+/// Saves a command's effects inside the caller's write transaction: [`save_state`], then
+/// the audit event, last (the audit chain's lock is held from there to the commit).
+pub fn save(conn: &mut DbConnection, effects: &Effects) -> Result<bool, PersistenceError> {
+    if !save_state(conn, effects)? {
+        return Ok(false);
+    }
+    crate::audit::append(conn, &effects.audit)?;
+    Ok(true)
 }
 
 /// The owner's filings, newest first, after the cursor `(created_at, id)`.
 pub fn list_owned(
     conn: &mut DbConnection,
     owner: &str,
-    status: Option<&str>,
+    status: Option<FilingStatus>,
     before: Option<(NaiveDateTime, String)>,
     limit: i64,
-) -> Result<Vec<FilingRow>, PersistenceError> {
+) -> Result<Vec<Filing>, PersistenceError> {
     let mut query = f::table.filter(f::owner_id.eq(owner)).into_boxed();
     if let Some(status) = status {
-        query = query.filter(f::status.eq(status.to_owned()));
+        query = query.filter(f::status.eq(status.as_str()));
     }
     if let Some((created, id)) = before {
         query = query.filter(
@@ -121,14 +333,17 @@ pub fn list_owned(
                 .or(f::created_at.eq(created).and(f::id.lt(id))),
         );
     }
-    Ok(query
-        .order((f::created_at.desc(), f::id.desc()))
-        .limit(limit)
-        .select(FilingRow::as_select())
-        .load(conn)?)
+    typed(
+        query
+            .order((f::created_at.desc(), f::id.desc()))
+            .limit(limit)
+            .select(FilingRow::as_select())
+            .load(conn)?,
+    )
 }
 
-/// How many filings `owner` submitted since `since`.
+/// How many filings `owner` submitted since `since`. Call [`lock_owner`] first in the
+/// same transaction when the count decides a write (the daily quota).
 pub fn submitted_since(
     conn: &mut DbConnection,
     owner: &str,
@@ -139,6 +354,18 @@ pub fn submitted_since(
         .filter(f::submitted_at.ge(to_db_time(since)))
         .count()
         .get_result(conn)?)
+}
+
+/// Serialises the transactions that count and then write one owner's submissions (the
+/// daily quota): on PostgreSQL a transaction-scoped advisory lock on the owner; SQLite's
+/// write transactions are serial already (`BEGIN IMMEDIATE`).
+pub fn lock_owner(conn: &mut DbConnection, owner: &str) -> Result<(), PersistenceError> {
+    if let DbConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+            .bind::<diesel::sql_types::Text, _>(format!("quota:{owner}"))
+            .execute(pg)?;
+    }
+    Ok(())
 }
 
 /// Whether a reference number is taken.
@@ -152,68 +379,6 @@ pub fn reference_exists(
     .get_result(conn)?)
 }
 
-/// Who changed a filing's status, and how (for its history).
-pub struct StatusChange<'a> {
-    pub at: DateTime<Utc>,
-    pub from: &'a str,
-    pub action: &'a str,
-    pub actor_role: &'a str,
-    pub actor_id: &'a str,
-}
-
-/// Writes a status change inside the caller's write transaction: the filing if it is
-/// still at `expected_version`, its history entry, and its audit event, last (the audit
-/// chain's lock is held from there to the commit). Returns false, having written nothing,
-/// when the filing changed meanwhile (the caller answers 412).
-pub fn save_status_change(
-    conn: &mut DbConnection,
-    row: &FilingRow,
-    expected_version: i64,
-    change: &StatusChange<'_>,
-    event: &domain::audit::AuditEvent,
-) -> Result<bool, PersistenceError> {
-    if !update(conn, row, expected_version)? {
-        return Ok(false);
-    }
-    add_history(
-        conn,
-        &row.id,
-        change.at,
-        Some(change.from),
-        &row.status,
-        change.action,
-        change.actor_role,
-        change.actor_id,
-    )?;
-    crate::audit::append(conn, event)?;
-    Ok(true)
-}
-
-#[allow(clippy::too_many_arguments)]
-pub fn add_history(
-    conn: &mut DbConnection,
-    filing: &str,
-    at: DateTime<Utc>,
-    from: Option<&str>,
-    to: &str,
-    action: &str,
-    actor_role: &str,
-    actor_id: &str,
-) -> Result<(), PersistenceError> {
-    diesel::insert_into(h::table)
-        .values((
-            h::filing_id.eq(filing),
-            h::occurred_at.eq(to_db_time(at)),
-            h::from_status.eq(from),
-            h::to_status.eq(to),
-            h::action.eq(action),
-            h::actor_role.eq(actor_role),
-            h::actor_id.eq(actor_id),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 pub fn history(conn: &mut DbConnection, filing: &str) -> Result<Vec<HistoryRow>, PersistenceError> {
     Ok(h::table
         .filter(h::filing_id.eq(filing))
@@ -222,24 +387,10 @@ pub fn history(conn: &mut DbConnection, filing: &str) -> Result<Vec<HistoryRow>,
         .load(conn)?)
 }
 
-/// The filing `id` if it is in `unit`'s hands.
-pub fn find_in_unit(
-    conn: &mut DbConnection,
-    unit: &str,
-    id: &str,
-) -> Result<Option<FilingRow>, PersistenceError> {
-    Ok(f::table
-        .filter(f::id.eq(id))
-        .filter(f::unit_id.eq(unit))
-        .select(FilingRow::as_select())
-        .first(conn)
-        .optional()?)
-}
-
 /// Filters of a unit's queue.
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
-    pub statuses: Vec<String>,
+    pub statuses: Vec<FilingStatus>,
     pub procedure: Option<String>,
     pub submitted_from: Option<DateTime<Utc>>,
     pub submitted_until: Option<DateTime<Utc>>,
@@ -255,7 +406,7 @@ pub fn queue(
     unit: &str,
     filter: &QueueFilter,
     limit: i64,
-) -> Result<Vec<FilingRow>, PersistenceError> {
+) -> Result<Vec<Filing>, PersistenceError> {
     let mut query = f::table
         .filter(f::unit_id.eq(unit))
         .filter(f::submitted_at.is_not_null())
@@ -265,8 +416,8 @@ pub fn queue(
     // (`= ANY(...)` makes PostgreSQL fetch every match and sort them).
     match filter.statuses.as_slice() {
         [] => {}
-        [status] => query = query.filter(f::status.eq(status.clone())),
-        statuses => query = query.filter(f::status.eq_any(statuses.to_vec())),
+        [status] => query = query.filter(f::status.eq(status.as_str())),
+        statuses => query = query.filter(f::status.eq_any(statuses.iter().map(|s| s.as_str()))),
     }
     if let Some(procedure) = &filter.procedure {
         query = query.filter(f::procedure_code.eq(procedure.clone()));
@@ -289,24 +440,63 @@ pub fn queue(
                 .or(f::submitted_at.eq(*at).and(f::id.gt(id.clone()))),
         );
     }
-    Ok(query
-        .order((f::submitted_at.asc(), f::id.asc()))
-        .limit(limit)
-        .select(FilingRow::as_select())
-        .load(conn)?)
+    typed(
+        query
+            .order((f::submitted_at.asc(), f::id.asc()))
+            .limit(limit)
+            .select(FilingRow::as_select())
+            .load(conn)?,
+    )
 }
 
-/// How many filings of `unit` have a record number starting with `prefix`.
-pub fn count_records(
+#[derive(QueryableByName)]
+struct SequenceValue {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    last_value: i64,
+}
+
+/// The next number of `unit`'s record sequence for `year`, atomically: one upsert that
+/// creates the sequence at 1 or increments it. Concurrent registrations in one unit each
+/// get their own number (on PostgreSQL the sequence row stays locked until the commit;
+/// SQLite's write transactions are serial).
+pub fn next_record_sequence(
     conn: &mut DbConnection,
     unit: &str,
-    prefix: &str,
+    year: i32,
 ) -> Result<i64, PersistenceError> {
-    Ok(f::table
-        .filter(f::unit_id.eq(unit))
-        .filter(f::record_number.like(format!("{prefix}%")))
-        .count()
-        .get_result(conn)?)
+    use diesel::sql_types::{Integer, Text};
+    let sql = |p1: &str, p2: &str| {
+        format!(
+            "INSERT INTO record_sequences (unit_id, year, last_value) VALUES ({p1}, {p2}, 1) \
+             ON CONFLICT (unit_id, year) DO UPDATE SET last_value = record_sequences.last_value + 1 \
+             RETURNING last_value"
+        )
+    };
+    let rows: Vec<SequenceValue> = match conn {
+        DbConnection::Postgresql(pg) => diesel::sql_query(sql("$1", "$2"))
+            .bind::<Text, _>(unit)
+            .bind::<Integer, _>(year)
+            .load(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(sql("?", "?"))
+            .bind::<Text, _>(unit)
+            .bind::<Integer, _>(year)
+            .load(sqlite)?,
+    };
+    rows.first()
+        .map(|r| r.last_value)
+        .ok_or(PersistenceError::Query(diesel::result::Error::NotFound))
+}
+
+/// Whether `number` is already a record number (they are unique: a unit's numbers start
+/// with the unit's own number).
+pub fn record_number_taken(
+    conn: &mut DbConnection,
+    number: &str,
+) -> Result<bool, PersistenceError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        f::table.filter(f::record_number.eq(number)),
+    ))
+    .get_result(conn)?)
 }
 
 pub fn add_note(
@@ -329,39 +519,31 @@ pub fn add_note(
     Ok(())
 }
 
-/// Internal notes of a filing: (author, unit, body, time), oldest first.
-pub fn notes(
-    conn: &mut DbConnection,
-    filing: &str,
-) -> Result<Vec<(String, String, String, NaiveDateTime)>, PersistenceError> {
-    Ok(n::table
+/// An internal note of a unit on a filing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub author_id: String,
+    pub unit_id: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Internal notes of a filing, oldest first.
+pub fn notes(conn: &mut DbConnection, filing: &str) -> Result<Vec<Note>, PersistenceError> {
+    let rows: Vec<(String, String, String, NaiveDateTime)> = n::table
         .filter(n::filing_id.eq(filing))
         .order(n::id.asc())
         .select((n::author_id, n::unit_id, n::body, n::created_at))
-        .load(conn)?)
-}
-
-/// Queues a message to the citizen (delivered later by the outbox worker).
-pub fn enqueue_message(
-    conn: &mut DbConnection,
-    filing: &str,
-    channel: &str,
-    template: &str,
-    language: &str,
-    payload: &str,
-    at: DateTime<Utc>,
-) -> Result<(), PersistenceError> {
-    diesel::insert_into(o::table)
-        .values((
-            o::filing_id.eq(filing),
-            o::channel.eq(channel),
-            o::template.eq(template),
-            o::language.eq(language),
-            o::payload.eq(payload),
-            o::created_at.eq(to_db_time(at)),
-        ))
-        .execute(conn)?;
-    Ok(())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(author_id, unit_id, body, at)| Note {
+            author_id,
+            unit_id,
+            body,
+            created_at: from_db_time(at),
+        })
+        .collect())
 }
 
 /// A queued message: channel, template, payload, and when it was sent.

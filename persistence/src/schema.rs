@@ -172,11 +172,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    record_sequences (unit_id, year) {
+        unit_id -> Text,
+        year -> Integer,
+        last_value -> BigInt,
+    }
+}
+
 diesel::joinable!(filing_history -> filings (filing_id));
 diesel::allow_tables_to_appear_in_same_query!(
     filings,
     filing_history,
     filing_notes,
     outbox_messages,
+    record_sequences,
     unit_members
 );

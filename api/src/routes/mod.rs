@@ -54,6 +54,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(backoffice::transfer)
                 .service(backoffice::close)
                 .service(backoffice::add_note)
+                .service(backoffice::list_notes)
                 .service(backoffice::export)
                 .service(backoffice::audit_events),
         );

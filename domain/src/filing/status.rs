@@ -1,4 +1,5 @@
-//! The filing state machine, reference numbers and national numbers.
+//! The filing state machine: statuses, actions, who may move a filing from one status to
+//! another, and the named sets of statuses that queues and views filter on.
 //!
 //! ```text
 //! draft ─submit→ submitted ─take_in_charge→ taken_in_charge ⇄ info_requested
@@ -8,8 +9,6 @@
 //! taken_in_charge ─transfer→ transferred
 //! ```
 //! Every transition is a pure function of the status, the action and the actor.
-
-use crate::UnknownCode;
 
 crate::code_enum!(
     /// Where a filing is in its life.
@@ -44,6 +43,24 @@ crate::code_enum!(
     }
 );
 
+impl FilingAction {
+    /// The back-office actions, done by an officer of the filing's unit.
+    pub const OFFICERS: &'static [FilingAction] = &[
+        FilingAction::TakeInCharge,
+        FilingAction::RequestInfo,
+        FilingAction::Register,
+        FilingAction::Reject,
+        FilingAction::Redirect,
+        FilingAction::Transfer,
+        FilingAction::Close,
+    ];
+
+    /// Whether this is a back-office action.
+    pub fn is_officers(self) -> bool {
+        Self::OFFICERS.contains(&self)
+    }
+}
+
 /// Who acts, as the state machine sees it. Ownership and unit membership are checked
 /// before (a citizen acts on their own filings only, an officer on their unit's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,9 +77,33 @@ pub struct TransitionError {
 }
 
 impl FilingStatus {
+    /// Submitted and not yet decided: what a unit still has to process (the overdue
+    /// filter and the processing target apply to these).
+    pub const OPEN: &'static [FilingStatus] = &[
+        FilingStatus::Submitted,
+        FilingStatus::Transferred,
+        FilingStatus::TakenInCharge,
+        FilingStatus::InfoRequested,
+    ];
+
+    /// Decided by the unit: registered, rejected or redirected (closing comes next).
+    pub const DECIDED: &'static [FilingStatus] = &[
+        FilingStatus::Registered,
+        FilingStatus::Rejected,
+        FilingStatus::Redirected,
+    ];
+
+    /// Finished: nothing can happen to the filing any more.
+    pub const FINAL: &'static [FilingStatus] = &[FilingStatus::Withdrawn, FilingStatus::Closed];
+
+    /// Whether the filing is submitted and waiting for the unit.
+    pub fn is_open(self) -> bool {
+        Self::OPEN.contains(&self)
+    }
+
     /// Whether the filing is finished: nothing can happen to it any more.
     pub fn is_final(self) -> bool {
-        matches!(self, FilingStatus::Withdrawn | FilingStatus::Closed)
+        Self::FINAL.contains(&self)
     }
 
     /// Whether an officer has taken the filing in charge at some point.
@@ -101,102 +142,6 @@ pub fn transition(
         _ => return Err(TransitionError { status, action }),
     };
     Ok(next)
-}
-
-/// Crockford's base-32 alphabet (no I, L, O, U), plus the five check symbols.
-const ALPHABET: &[u8; 37] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
-
-/// A filing's reference number: `EC-2026-7K2Q-9XHM-C`: the year of submission, eight
-/// random base-32 characters (40 bits: not guessable from another citizen's), and a
-/// check character (mod 37) that catches any single typo or swap of two characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ReferenceNumber(String);
-
-impl ReferenceNumber {
-    /// Builds one from the year and 40 random bits.
-    pub fn generate(year: i32, random: u64) -> Self {
-        let mut body = String::with_capacity(8);
-        for i in (0..8).rev() {
-            body.push(ALPHABET[((random >> (i * 5)) & 31) as usize] as char);
-        }
-        let check = check_symbol(&format!("{year}{body}"));
-        Self(format!("EC-{year}-{}-{}-{check}", &body[..4], &body[4..]))
-    }
-
-    /// Parses a number as a person types it: case and separators do not matter.
-    pub fn parse(raw: &str) -> Result<Self, UnknownCode> {
-        let error = || UnknownCode {
-            kind: "reference number",
-            value: raw.to_owned(),
-        };
-        let compact: String = raw
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || "*~$=".contains(*c))
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
-        let rest = compact.strip_prefix("EC").ok_or_else(error)?;
-        if rest.len() != 4 + 8 + 1 || !rest[..4].bytes().all(|b| b.is_ascii_digit()) {
-            return Err(error());
-        }
-        let (payload, check) = rest.split_at(12);
-        if !payload[4..].bytes().all(|b| ALPHABET[..32].contains(&b))
-            || check_symbol(payload).to_string() != check
-        {
-            return Err(error());
-        }
-        Ok(Self(format!(
-            "EC-{}-{}-{}-{check}",
-            &payload[..4],
-            &payload[4..8],
-            &payload[8..]
-        )))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-fn check_symbol(payload: &str) -> char {
-    let value = payload.bytes().fold(0u64, |acc, b| {
-        let digit = ALPHABET.iter().position(|a| *a == b).unwrap_or(0) as u64;
-        (acc * 32 + digit) % 37
-    });
-    ALPHABET[value as usize] as char
-}
-
-/// A Belgian national register number (11 digits, the last two a mod-97 check over the
-/// first nine, with `2` prefixed for people born from 2000).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NationalNumber(String);
-
-impl NationalNumber {
-    pub fn parse(raw: &str) -> Result<Self, UnknownCode> {
-        let error = || UnknownCode {
-            kind: "national number",
-            value: "<redacted>".to_owned(),
-        };
-        let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-        if digits.len() != 11
-            || raw
-                .chars()
-                .any(|c| !(c.is_ascii_digit() || " .-".contains(c)))
-        {
-            return Err(error());
-        }
-        let base: u64 = digits[..9].parse().map_err(|_| error())?;
-        let check: u64 = digits[9..].parse().map_err(|_| error())?;
-        let valid = |n: u64| 97 - n % 97 == check;
-        if valid(base) || valid(2_000_000_000 + base) {
-            Ok(Self(digits))
-        } else {
-            Err(error())
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 #[cfg(test)]
@@ -274,35 +219,22 @@ mod tests {
             }
         }
 
-        #[test]
-        fn reference_numbers_round_trip_and_catch_typos(random in 0u64..(1 << 40), year in 2000i32..2100, pos in 0usize..8, swap in 0usize..7) {
-            let r = ReferenceNumber::generate(year, random);
-            prop_assert_eq!(ReferenceNumber::parse(r.as_str()), Ok(r.clone()));
-            prop_assert_eq!(ReferenceNumber::parse(&r.as_str().to_lowercase().replace('-', " ")), Ok(r.clone()));
-            let compact: Vec<u8> = r.as_str().bytes().filter(|b| *b != b'-').collect();
-            // A single changed character of the random part is caught.
-            let mut typo = compact.clone();
-            let i = 2 + 4 + pos;
-            typo[i] = if typo[i] == b'0' { b'1' } else { b'0' };
-            prop_assert!(ReferenceNumber::parse(std::str::from_utf8(&typo).unwrap()).is_err());
-            // So is a swap of two different neighbours.
-            let mut swapped = compact.clone();
-            let j = 2 + 4 + swap;
-            if swapped[j] != swapped[j + 1] {
-                swapped.swap(j, j + 1);
-                prop_assert!(ReferenceNumber::parse(std::str::from_utf8(&swapped).unwrap()).is_err());
-            }
-        }
     }
 
     #[test]
-    fn national_numbers_are_checked() {
-        // 85.07.30-033.28 (born 1985) and 17.07.30-033.84 (born 2017): valid checksums.
-        assert!(NationalNumber::parse("85.07.30-033.28").is_ok());
-        assert!(NationalNumber::parse("17073003384").is_ok());
-        assert!(NationalNumber::parse("85073003329").is_err());
-        assert!(NationalNumber::parse("850730").is_err());
-        assert!(NationalNumber::parse("8507300332x").is_err());
-        assert_eq!(NationalNumber::parse("1").unwrap_err().value, "<redacted>");
+    fn the_status_sets_partition_the_submitted_life() {
+        for status in FilingStatus::ALL {
+            let memberships = [
+                *status == S::Draft,
+                status.is_open(),
+                FilingStatus::DECIDED.contains(status),
+                status.is_final(),
+            ];
+            assert_eq!(
+                memberships.iter().filter(|m| **m).count(),
+                1,
+                "{status} belongs to exactly one set"
+            );
+        }
     }
 }

@@ -3,17 +3,18 @@
 //! with labels in the receipt's language. Built-in Helvetica, so nothing is embedded;
 //! its encoding (WinAnsi) covers French, Dutch, German, English, Spanish and Catalan.
 
+use super::types::Receipt;
 use crate::i18n::texts;
-use crate::routes::filings::Receipt;
 use domain::i18n::Lang;
 use printpdf::{
     BuiltinFont, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
 };
 
 /// The receipt's labels, in `api/messages/*.toml` under `[receipt]`.
-pub const LABELS: [&str; 9] = [
+pub const LABELS: [&str; 10] = [
     "title",
     "reference",
+    "record_number",
     "submitted_at",
     "procedure",
     "summary",
@@ -89,7 +90,8 @@ impl Page {
 
 /// Renders `receipt` in `lang`; `submitted_local` is the submission time in the unit's
 /// time zone, already formatted.
-pub fn render(receipt: &Receipt, lang: Lang, submitted_local: &str) -> Vec<u8> {
+/// `issued_at` is the document's creation date (seconds since the Unix epoch).
+pub fn render(receipt: &Receipt, lang: Lang, submitted_local: &str, issued_at: i64) -> Vec<u8> {
     let label = |key: &str| {
         texts()
             .get(lang, &format!("receipt.{key}"))
@@ -116,6 +118,9 @@ pub fn render(receipt: &Receipt, lang: Lang, submitted_local: &str) -> Vec<u8> {
     page.gap();
     page.field(&label("submitted_at"), submitted_local);
     page.field(&label("procedure"), &receipt.procedure_name);
+    if let Some(number) = &receipt.record_number {
+        page.field(&label("record_number"), number);
+    }
     page.field(&label("summary"), &receipt.summary);
     let contact = &receipt.unit_contact;
     let unit = [
@@ -144,6 +149,12 @@ pub fn render(receipt: &Receipt, lang: Lang, submitted_local: &str) -> Vec<u8> {
     page.ops.push(Op::EndTextSection);
 
     let mut document = PdfDocument::new(&format!("{} {}", label("title"), receipt.reference));
+    if let Ok(issued) = printpdf::OffsetDateTime::from_unix_timestamp(issued_at) {
+        let info = &mut document.metadata.info;
+        info.creation_date = issued;
+        info.modification_date = issued;
+        info.metadata_date = issued;
+    }
     document.with_pages(vec![PdfPage::new(Mm(210.0), Mm(297.0), page.ops)]);
     document.save(&PdfSaveOptions::default(), &mut Vec::new())
 }

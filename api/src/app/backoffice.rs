@@ -1,0 +1,244 @@
+//! The officers' use cases on their unit's filings. The caller has checked the policy
+//! (`domain::policy`); every access is audited (EU Directive 2016/680 Art. 25), and an
+//! allowed one records the officer in the unit's roster, in the same transaction.
+
+use super::{problem, with_db};
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::web;
+use chrono::{DateTime, Datelike, Utc};
+use domain::audit::{AuditEvent, AuditOperation, AuditOutcome};
+use domain::filing::officer::record_number;
+use domain::filing::{ActionContext, ActionInput, Filing, FilingAction, OfficerCommand};
+use domain::i18n::Lang;
+use domain::policy::OfficerActor;
+use persistence::filings::{self as repo, HistoryRow, QueueFilter};
+use persistence::DbConnection;
+
+/// Appends an audit event; an allowed access to a unit also records the officer as a
+/// known member of the unit (`persistence::roster`), in the same transaction.
+pub fn record_in(conn: &mut DbConnection, event: &AuditEvent) -> Result<(), ApiError> {
+    conn.write_transaction(|c| {
+        if let (AuditOutcome::Allowed, Some(unit)) = (event.outcome, &event.actor.unit) {
+            persistence::roster::seen(
+                c,
+                unit,
+                &event.actor.id,
+                event.actor.role.as_str(),
+                event.occurred_at,
+            )?;
+        }
+        persistence::audit::append(c, event).map(|_| ())?;
+        Ok(())
+    })
+}
+
+/// Records an access (allowed or refused) in the audit trail.
+pub async fn record(state: &web::Data<AppState>, event: AuditEvent) -> Result<(), ApiError> {
+    with_db(state, move |conn| record_in(conn, &event)).await
+}
+
+/// The consultation of `object` in `unit` by `officer`, now.
+pub fn consultation(
+    officer: &OfficerActor,
+    unit: &str,
+    object: (&str, Option<&str>),
+    request_id: Option<String>,
+) -> AuditEvent {
+    let mut event = AuditEvent::new(
+        officer.audit_actor(Some(unit)),
+        AuditOperation::Consultation,
+        object.0,
+        object.1,
+        Utc::now(),
+    );
+    event.request_id = request_id;
+    event
+}
+
+fn load_in_unit(conn: &mut DbConnection, unit: &str, id: &str) -> Result<Filing, ApiError> {
+    repo::find_in_unit(conn, unit, id)?.ok_or_else(|| ApiError::FilingNotFound(id.to_owned()))
+}
+
+/// A page of the unit's queue, then its consultation recorded.
+pub async fn queue(
+    state: &web::Data<AppState>,
+    officer: &OfficerActor,
+    unit: &str,
+    filter: QueueFilter,
+    limit: i64,
+    request_id: Option<String>,
+) -> Result<(Vec<Filing>, bool), ApiError> {
+    let event = consultation(officer, unit, ("unit_queue", Some(unit)), request_id);
+    let unit = unit.to_owned();
+    let mut filings = with_db(state, move |conn| {
+        let filings = repo::queue(conn, &unit, &filter, limit + 1)?;
+        record_in(conn, &event)?;
+        Ok(filings)
+    })
+    .await?;
+    let more = filings.len() as i64 > limit;
+    filings.truncate(limit as usize);
+    Ok((filings, more))
+}
+
+/// A filing of the unit with its history and notes, as a recorded consultation.
+pub struct OfficerLoaded {
+    pub filing: Filing,
+    pub history: Vec<HistoryRow>,
+    pub notes: Vec<repo::Note>,
+}
+
+/// One filing of the unit, recorded as a consultation (or, for an export, as the
+/// disclosure `event` says).
+pub async fn get(
+    state: &web::Data<AppState>,
+    unit: &str,
+    id: &str,
+    event: AuditEvent,
+) -> Result<OfficerLoaded, ApiError> {
+    let (unit, id) = (unit.to_owned(), id.to_owned());
+    with_db(state, move |conn| {
+        let filing = load_in_unit(conn, &unit, &id)?;
+        let history = repo::history(conn, &filing.id)?;
+        let notes = repo::notes(conn, &filing.id)?;
+        record_in(conn, &event)?;
+        Ok(OfficerLoaded {
+            filing,
+            history,
+            notes,
+        })
+    })
+    .await
+}
+
+/// The unit's official number, which its record numbers start with.
+fn unit_number(state: &AppState, unit: &str) -> String {
+    state
+        .directory()
+        .unit(unit)
+        .and_then(|u| u.official_number.clone())
+        .unwrap_or_else(|| unit.to_owned())
+}
+
+/// What an action needs to know about the world: the colleague's membership, the target
+/// unit, the unit's next free record number.
+fn context(
+    conn: &mut DbConnection,
+    state: &AppState,
+    officer: &OfficerActor,
+    unit: &str,
+    wanted: Option<&OfficerCommand>,
+    now: DateTime<Utc>,
+) -> Result<ActionContext, ApiError> {
+    let number = unit_number(state, unit);
+    let mut context = ActionContext {
+        unit_number: number.clone(),
+        ..ActionContext::default()
+    };
+    match wanted {
+        Some(command @ OfficerCommand::TakeInCharge { .. }) => {
+            if let Some(colleague) = command.colleague(officer) {
+                context.assignee_is_member = persistence::roster::is_member(conn, unit, colleague)?;
+            }
+        }
+        Some(OfficerCommand::Transfer { target_unit, .. }) => {
+            context.target_unit_exists = state.directory().unit(target_unit).is_some();
+        }
+        Some(OfficerCommand::Register {
+            record_number: None,
+        }) => {
+            // The next number of the unit's sequence that no filing holds yet (numbers
+            // entered by hand in the unit's pattern may have taken some).
+            let year = state
+                .directory()
+                .unit(unit)
+                .map(|u| now.with_timezone(&u.hours.timezone).year())
+                .unwrap_or_else(|| now.year());
+            loop {
+                let sequence = repo::next_record_sequence(conn, unit, year)?;
+                let candidate = record_number(&number, year, sequence);
+                if !repo::record_number_taken(conn, &candidate)? {
+                    context.next_record_number = Some(candidate);
+                    break;
+                }
+            }
+        }
+        Some(OfficerCommand::Register {
+            record_number: Some(entered),
+        }) if repo::record_number_taken(conn, entered)? => {
+            return Err(ApiError::RecordNumberTaken);
+        }
+        _ => {}
+    }
+    Ok(context)
+}
+
+/// An officer's action on a filing of the unit; `if_match` is the version they read.
+#[allow(clippy::too_many_arguments)]
+pub async fn act(
+    state: &web::Data<AppState>,
+    officer: OfficerActor,
+    unit: &str,
+    id: &str,
+    action: FilingAction,
+    input: ActionInput,
+    if_match: i64,
+    lang: Lang,
+    request_id: Option<String>,
+) -> Result<Filing, ApiError> {
+    let (app, unit, id) = (state.clone(), unit.to_owned(), id.to_owned());
+    with_db(state, move |conn| {
+        let saved = conn.write_transaction(|c| {
+            let now = Utc::now();
+            persistence::roster::seen(c, &unit, &officer.id, officer.role.as_str(), now)?;
+            let filing = load_in_unit(c, &unit, &id)?;
+            let wanted = OfficerCommand::parse(action, &input).ok();
+            let context = context(c, &app, &officer, &unit, wanted.as_ref(), now)?;
+            let mut effects = filing
+                .act(&officer, &unit, action, &input, &context, if_match, now)
+                .map_err(|e| problem(&app, lang, Some(&filing.procedure), e))?;
+            effects.audit.request_id = request_id;
+            if !repo::save(c, &effects)? {
+                return Err(ApiError::PreconditionFailed);
+            }
+            Ok(effects.filing)
+        });
+        // Two registrations racing for one entered number: the unique index decides.
+        saved.map_err(|e| match e {
+            ApiError::Persistence(p) if p.is_unique_violation() => ApiError::RecordNumberTaken,
+            other => other,
+        })
+    })
+    .await
+}
+
+/// Adds an internal note; returns every note of the filing.
+pub async fn add_note(
+    state: &web::Data<AppState>,
+    officer: OfficerActor,
+    unit: &str,
+    id: &str,
+    body: String,
+    request_id: Option<String>,
+) -> Result<Vec<repo::Note>, ApiError> {
+    let (unit, id) = (unit.to_owned(), id.to_owned());
+    with_db(state, move |conn| {
+        conn.write_transaction(|c| {
+            let now = Utc::now();
+            load_in_unit(c, &unit, &id)?;
+            persistence::roster::seen(c, &unit, &officer.id, officer.role.as_str(), now)?;
+            repo::add_note(c, &id, &officer.id, &unit, &body, now)?;
+            let mut event = AuditEvent::about_filing(
+                officer.audit_actor(Some(&unit)),
+                AuditOperation::Alteration,
+                &id,
+                now,
+            );
+            event.request_id = request_id;
+            persistence::audit::append(c, &event)?;
+            Ok(repo::notes(c, &id)?)
+        })
+    })
+    .await
+}

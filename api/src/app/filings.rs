@@ -1,0 +1,279 @@
+//! The citizen's use cases: each loads the filing (their own only), runs the domain's
+//! command and saves its effects in one transaction, with its audit event last.
+
+use super::{problem, rules, with_db};
+use crate::error::ApiError;
+use crate::idempotency::{self, Done, Key, Reply};
+use crate::state::AppState;
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use domain::filing::{DraftInput, Effects, Filing, FilingStatus, NewFilingInput, ReferenceNumber};
+use domain::i18n::Lang;
+use domain::policy::CitizenActor;
+use persistence::filings::{self as repo, HistoryRow};
+use persistence::{DbConnection, PersistenceError};
+
+/// A filing with its status history.
+pub struct Loaded {
+    pub filing: Filing,
+    pub history: Vec<HistoryRow>,
+}
+
+/// What every use case is told about its request: the language of its answer, the
+/// request id for the audit trail, and the idempotency key taken, if any.
+pub struct Call {
+    pub lang: Lang,
+    pub request_id: Option<String>,
+    pub key: Option<Key>,
+}
+
+/// Renders the reply of a use case from the filing as saved (inside its transaction, so
+/// that an idempotent request stores exactly what it answered).
+pub type Render = Box<dyn FnOnce(&Loaded) -> Reply + Send>;
+
+fn load_owned(conn: &mut DbConnection, owner: &str, id: &str) -> Result<Filing, ApiError> {
+    repo::find_owned(conn, owner, id)?.ok_or_else(|| ApiError::FilingNotFound(id.to_owned()))
+}
+
+fn loaded(conn: &mut DbConnection, filing: Filing) -> Result<Loaded, ApiError> {
+    let history = repo::history(conn, &filing.id)?;
+    Ok(Loaded { filing, history })
+}
+
+/// Saves effects (audit last) and reads the filing back with its history.
+fn save_and_load(conn: &mut DbConnection, effects: &Effects) -> Result<Loaded, ApiError> {
+    if !repo::save(conn, effects)? {
+        return Err(ApiError::PreconditionFailed);
+    }
+    loaded(conn, effects.filing.clone())
+}
+
+/// Saves effects inside an idempotent request: the key is taken, the state saved and the
+/// reply stored in the request's transaction, then the audit event is appended if the
+/// work was done (not replayed), last.
+fn save_idempotent(
+    conn: &mut DbConnection,
+    key: Option<&Key>,
+    effects: Effects,
+    render: Render,
+    stale: ApiError,
+) -> Result<Done, ApiError> {
+    let done = idempotency::within(key, conn, |c| {
+        if !repo::save_state(c, &effects)? {
+            return Err(stale);
+        }
+        Ok(render(&loaded(c, effects.filing.clone())?))
+    })?;
+    if matches!(done, Done::Fresh(_)) {
+        persistence::audit::append(conn, &effects.audit)?;
+    }
+    Ok(done)
+}
+
+/// Creates a draft; `language` is the one to keep when the input names none.
+pub async fn create(
+    state: web::Data<AppState>,
+    citizen: CitizenActor,
+    input: NewFilingInput,
+    language: Lang,
+    call: Call,
+    render: Render,
+) -> Result<Done, ApiError> {
+    let Call {
+        lang,
+        request_id,
+        key,
+    } = call;
+    let now = Utc::now();
+    let id = uuid::Uuid::new_v4().to_string();
+    let procedure = input.procedure.clone();
+    let mut effects = Filing::create(&rules(&state), &citizen, input, id, language, now)
+        .map_err(|e| problem(&state, lang, Some(&procedure), e))?;
+    effects.audit.request_id = request_id;
+    with_db(&state, move |conn| {
+        conn.write_transaction(|c| {
+            save_idempotent(
+                c,
+                key.as_ref(),
+                effects,
+                render,
+                ApiError::PreconditionFailed,
+            )
+        })
+    })
+    .await
+}
+
+/// The citizen's own filing with its history.
+pub async fn get(state: &web::Data<AppState>, owner: &str, id: &str) -> Result<Loaded, ApiError> {
+    let (owner, id) = (owner.to_owned(), id.to_owned());
+    with_db(state, move |conn| {
+        let filing = load_owned(conn, &owner, &id)?;
+        loaded(conn, filing)
+    })
+    .await
+}
+
+/// A page of the citizen's filings, newest first, and whether more follow.
+pub async fn list(
+    state: &web::Data<AppState>,
+    owner: &str,
+    status: Option<FilingStatus>,
+    before: Option<(DateTime<Utc>, String)>,
+    limit: i64,
+) -> Result<(Vec<Filing>, bool), ApiError> {
+    let owner = owner.to_owned();
+    let mut filings = with_db(state, move |conn| {
+        Ok(repo::list_owned(
+            conn,
+            &owner,
+            status,
+            before.map(|(at, id)| (repo::time(at), id)),
+            limit + 1,
+        )?)
+    })
+    .await?;
+    let more = filings.len() as i64 > limit;
+    filings.truncate(limit as usize);
+    Ok((filings, more))
+}
+
+/// Changes a draft; `if_match` is the version the citizen read.
+pub async fn update(
+    state: &web::Data<AppState>,
+    citizen: CitizenActor,
+    id: &str,
+    changes: DraftInput,
+    if_match: i64,
+    lang: Lang,
+    request_id: Option<String>,
+) -> Result<Loaded, ApiError> {
+    let (app, id) = (state.clone(), id.to_owned());
+    with_db(state, move |conn| {
+        conn.write_transaction(|c| {
+            let filing = load_owned(c, &citizen.id, &id)?;
+            let mut effects = filing
+                .update(&rules(&app), &citizen, changes, if_match, Utc::now())
+                .map_err(|e| problem(&app, lang, Some(&filing.procedure), e))?;
+            effects.audit.request_id = request_id;
+            save_and_load(c, &effects)
+        })
+    })
+    .await
+}
+
+/// A fresh reference number, random and not yet taken (the unique index settles a
+/// collision between two concurrent submissions).
+fn fresh_reference(
+    conn: &mut DbConnection,
+    year: i32,
+) -> Result<ReferenceNumber, PersistenceError> {
+    loop {
+        let reference = ReferenceNumber::generate(year, random_40_bits());
+        if !repo::reference_exists(conn, reference.as_str())? {
+            return Ok(reference);
+        }
+    }
+}
+
+fn random_40_bits() -> u64 {
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        bytes = uuid::Uuid::new_v4().as_bytes()[..8]
+            .try_into()
+            .unwrap_or_default();
+    }
+    u64::from_le_bytes(bytes) & ((1 << 40) - 1)
+}
+
+/// Submits a draft: routes it by the place of the facts on their local date, counts the
+/// citizen's submissions of the day under a lock on the citizen (the quota holds under
+/// concurrency), gives it a reference, and saves.
+pub async fn submit(
+    state: web::Data<AppState>,
+    citizen: CitizenActor,
+    id: String,
+    call: Call,
+    render: Render,
+) -> Result<Done, ApiError> {
+    let Call {
+        lang,
+        request_id,
+        key,
+    } = call;
+    let app = state.clone();
+    with_db(&state, move |conn| {
+        conn.write_transaction(|c| {
+            let now = Utc::now();
+            let filing = load_owned(c, &citizen.id, &id)?;
+            let rules = rules(&app);
+            let procedure = rules
+                .procedure_of(&filing)
+                .map_err(|e| problem(&app, lang, None, e))?;
+            let routing = app.directory().route(
+                &procedure.competence,
+                &filing.place.to_routing_place(filing.country),
+                filing.facts_local_date(now),
+            );
+            repo::lock_owner(c, &citizen.id)?;
+            let (day_start, _) = filing.quota_window(now);
+            let submitted_today = repo::submitted_since(c, &citizen.id, day_start)?;
+            let reference = fresh_reference(c, filing.reference_year(now))?;
+            let mut effects = filing
+                .submit(&rules, &citizen, routing, submitted_today, reference, now)
+                .map_err(|e| problem(&app, lang, Some(&filing.procedure), e))?;
+            effects.audit.request_id = request_id;
+            let stale = ApiError::InvalidTransition {
+                status: "submitted".into(),
+                action: "submit".into(),
+            };
+            save_idempotent(c, key.as_ref(), effects, render, stale)
+        })
+    })
+    .await
+}
+
+/// Withdraws a filing.
+pub async fn withdraw(
+    state: &web::Data<AppState>,
+    citizen: CitizenActor,
+    id: &str,
+    lang: Lang,
+    request_id: Option<String>,
+) -> Result<Loaded, ApiError> {
+    let (app, id) = (state.clone(), id.to_owned());
+    with_db(state, move |conn| {
+        conn.write_transaction(|c| {
+            let filing = load_owned(c, &citizen.id, &id)?;
+            let mut effects = filing
+                .withdraw(&citizen, Utc::now())
+                .map_err(|e| problem(&app, lang, None, e))?;
+            effects.audit.request_id = request_id;
+            save_and_load(c, &effects)
+        })
+    })
+    .await
+}
+
+/// Answers the officer's question; `message` was checked by `check_answer`.
+pub async fn answer(
+    state: &web::Data<AppState>,
+    citizen: CitizenActor,
+    id: &str,
+    message: String,
+    lang: Lang,
+    request_id: Option<String>,
+) -> Result<Loaded, ApiError> {
+    let (app, id) = (state.clone(), id.to_owned());
+    with_db(state, move |conn| {
+        conn.write_transaction(|c| {
+            let filing = load_owned(c, &citizen.id, &id)?;
+            let mut effects = filing
+                .answer(&citizen, message, Utc::now())
+                .map_err(|e| problem(&app, lang, None, e))?;
+            effects.audit.request_id = request_id;
+            save_and_load(c, &effects)
+        })
+    })
+    .await
+}

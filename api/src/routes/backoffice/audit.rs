@@ -1,0 +1,97 @@
+//! The audit trail's reader, for supervisors and administrators
+//! (`domain::policy::may_read_audit_trail`); the read is itself recorded.
+
+use super::types::{AuditEventView, AuditPage, AuditQuery};
+use crate::app::backoffice::record;
+use crate::app::with_db;
+use crate::auth::Officer;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::middleware::RequestId;
+use crate::state::AppState;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use domain::audit::{AuditEvent, AuditOperation};
+use domain::filing::limits;
+use domain::policy;
+
+/// Read the audit trail
+///
+/// Supervisors and administrators only; the read is itself recorded in the trail.
+#[utoipa::path(
+    tag = "back office",
+    security(("bearer" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "A page of audit events, oldest first", body = AuditPage),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a supervisor", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/audit-events")]
+pub async fn audit_events(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    officer: Officer,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let officer = officer.actor();
+    let mut event = AuditEvent::new(
+        officer.audit_actor(None),
+        AuditOperation::Consultation,
+        "audit_trail",
+        None,
+        Utc::now(),
+    );
+    event.request_id = RequestId::of(&req);
+    if !policy::may_read_audit_trail(&officer) {
+        record(&state, event.denied()).await?;
+        return Err(ApiError::Forbidden);
+    }
+    let limit = query.limit.unwrap_or(limits::AUDIT_PAGE_DEFAULT);
+    if !(1..=limits::AUDIT_PAGE_MAX).contains(&limit) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "/query/limit",
+            "out_of_range",
+        )]));
+    }
+    record(&state, event).await?;
+    let filter = persistence::audit::AuditFilter {
+        object_type: query.object_type.clone(),
+        object_id: query.object_id.clone(),
+        actor_id: query.actor.clone(),
+        from: query.from,
+        until: query.until,
+        after_id: query.cursor,
+    };
+    let events = with_db(&state, move |conn| {
+        Ok(persistence::audit::list(conn, &filter, limit + 1)?)
+    })
+    .await?;
+    let more = events.len() as i64 > limit;
+    let items: Vec<AuditEventView> = events
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| AuditEventView {
+            id: r.id,
+            occurred_at: r.event.occurred_at,
+            actor_id: r.event.actor.id,
+            actor_role: r.event.actor.role.to_string(),
+            actor_unit: r.event.actor.unit,
+            client_id: r.event.actor.client_id,
+            operation: r.event.operation.to_string(),
+            object_type: r.event.object_type,
+            object_id: r.event.object_id,
+            justification: r.event.justification,
+            recipient: r.event.recipient,
+            outcome: r.event.outcome.to_string(),
+            request_id: r.event.request_id,
+        })
+        .collect();
+    let next_cursor = if more {
+        items.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(AuditPage { items, next_cursor }))
+}

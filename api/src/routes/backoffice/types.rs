@@ -1,0 +1,314 @@
+//! The back office's request and response types, as the contract shows them, and the
+//! officer's view of a filing.
+
+use crate::routes::filings::types::{
+    ConfirmationChannel, ContactInput, Decision, FactsDate, PlaceInput,
+};
+use chrono::{DateTime, Utc};
+use domain::filing::{ActionInput, Filing};
+use persistence::filings::{self as repo, HistoryRow, Note};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A filing as an officer of its unit sees it: everything, including back-office data.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "6f1c2a3e-8d7b-4c5a-9e0f-1a2b3c4d5e6f", "reference": "EC-2026-7K2Q-9XHM-C", "procedure": "bicycle_theft",
+    "status": "submitted", "unit_id": "zp-ottignies-louvain-la-neuve", "municipality_id": "BE-25121",
+    "owner_id": "u-2f1c0e8b9a7d6c5b4a3f2e1d", "assurance_checked": true, "country": "BE", "language": "fr",
+    "submitted_at": "2026-11-22T10:05:00Z", "place": {"lat": 50.673, "lon": 4.5687}, "facts": {}, "answers": {},
+    "contact": {"email": "alice@example.org"}, "confirmation_channel": "email", "version": 2
+}))]
+pub struct OfficerFilingView {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    pub procedure: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub municipality_id: Option<String>,
+    /// The citizen's pseudonymous id.
+    pub owner_id: String,
+    /// `person` or `business`.
+    pub declarant: String,
+    pub assurance_checked: bool,
+    pub country: String,
+    pub language: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<DateTime<Utc>>,
+    /// When the facts happened, as the citizen gave it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facts_date: Option<FactsDate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assigned_officer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info_request: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info_answer: Option<String>,
+    pub place: PlaceInput,
+    #[schema(value_type = Object)]
+    pub facts: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub answers: serde_json::Value,
+    pub contact: ContactInput,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmation_channel: Option<ConfirmationChannel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    /// The status history, oldest first (on the filing's own page, not in queues).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<OfficerHistoryEntry>>,
+    /// The unit's internal notes, oldest first (on the filing's own page, not in queues).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<Vec<NoteView>>,
+    pub version: i64,
+}
+
+/// One step of a filing's history, with who took it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficerHistoryEntry {
+    pub at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_status: Option<String>,
+    pub status: String,
+    /// `create`, `submit`, `take_in_charge`, `register`...
+    pub action: String,
+    /// `citizen`, `officer`, `supervisor` or `admin`.
+    pub actor_role: String,
+    /// Pseudonymous id of who acted.
+    pub actor_id: String,
+}
+
+impl OfficerFilingView {
+    /// The view of a filing; `history` and `notes` are for the filing's own page.
+    pub fn of(filing: &Filing, history: Option<&[HistoryRow]>, notes: Option<&[Note]>) -> Self {
+        OfficerFilingView {
+            id: filing.id.clone(),
+            reference: filing.reference.as_ref().map(|r| r.as_str().to_owned()),
+            procedure: filing.procedure.clone(),
+            status: filing.status.to_string(),
+            unit_id: filing.unit.clone(),
+            municipality_id: filing.municipality.as_ref().map(|m| m.to_string()),
+            owner_id: filing.owner.clone(),
+            declarant: filing.declarant.to_string(),
+            assurance_checked: filing.submitted_at.is_some(),
+            country: filing.country.to_string(),
+            language: filing.language.to_string(),
+            submitted_at: filing.submitted_at,
+            facts_date: filing.facts_date.as_ref().map(Into::into),
+            assigned_officer: filing.assigned_officer.clone(),
+            info_request: filing.info_request.clone(),
+            info_answer: filing.info_answer.clone(),
+            place: (&filing.place).into(),
+            facts: serde_json::Value::Object(filing.facts.clone()),
+            answers: serde_json::Value::Object(filing.answers_json()),
+            contact: (&filing.contact).into(),
+            confirmation_channel: filing.confirmation_channel.map(Into::into),
+            record_number: filing.record_number.clone(),
+            decision: filing.decision.as_ref().map(Decision::from),
+            history: history.map(|h| {
+                h.iter()
+                    .map(|h| OfficerHistoryEntry {
+                        at: repo::utc(h.occurred_at),
+                        from_status: h.from_status.clone(),
+                        status: h.to_status.clone(),
+                        action: h.action.clone(),
+                        actor_role: h.actor_role.clone(),
+                        actor_id: h.actor_id.clone(),
+                    })
+                    .collect()
+            }),
+            notes: notes.map(|n| n.iter().map(NoteView::from).collect()),
+            version: filing.version,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Comma-separated statuses (default: every submitted status).
+    pub status: Option<String>,
+    pub procedure: Option<String>,
+    /// Submitted at or after (RFC 3339).
+    pub submitted_from: Option<DateTime<Utc>>,
+    /// Submitted before (RFC 3339).
+    pub submitted_until: Option<DateTime<Utc>>,
+    /// `me` (assigned to the caller) or `none` (unassigned).
+    pub assigned: Option<String>,
+    /// Only open filings submitted longer ago than the unit's processing target.
+    pub overdue: Option<bool>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [], "next_cursor": null}))]
+pub struct Queue {
+    pub items: Vec<OfficerFilingView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// A known member of a unit.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"officer_id": "u-7d2e4f6a8b0c1d3e5f7a9b1c", "role": "officer",
+    "first_seen_at": "2026-11-02T08:01:00Z", "last_seen_at": "2026-11-22T09:15:00Z"}))]
+pub struct UnitMember {
+    /// The id to give as `officer_id` when assigning a filing.
+    pub officer_id: String,
+    pub role: String,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"officer_id": "u-7d2e4f6a8b0c1d3e5f7a9b1c", "role": "officer",
+    "first_seen_at": "2026-11-02T08:01:00Z", "last_seen_at": "2026-11-22T09:15:00Z"}]}))]
+pub struct UnitMembers {
+    pub items: Vec<UnitMember>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"message": "Could you give the frame number of the bicycle?"}))]
+pub struct ActionBody {
+    /// For `request-info`: the question to the citizen.
+    #[schema(max_length = 2000)]
+    pub message: Option<String>,
+    /// For `take-in-charge`: a colleague of the unit to assign (default: the caller).
+    #[schema(max_length = 200)]
+    pub officer_id: Option<String>,
+    /// For `register`: the official record number, in the unit's own pattern
+    /// (`<unit number>/<year>/<sequence>`); the unit's next number when absent. A number
+    /// already used is 409 `record_number_taken`.
+    #[schema(max_length = 64)]
+    pub record_number: Option<String>,
+    /// For `reject`, `redirect`, `transfer`: a stable reason code (such as
+    /// `not_a_police_matter`, `duplicate`, `wrong_unit`).
+    #[schema(max_length = 64)]
+    pub reason_code: Option<String>,
+    /// For `reject`, `redirect`, `transfer`: the explanation, shown to the citizen.
+    #[schema(max_length = 2000)]
+    pub explanation: Option<String>,
+    /// For `redirect` (and optionally `reject`): where the citizen should go instead.
+    #[schema(max_length = 500)]
+    pub where_to_go: Option<String>,
+    /// For `transfer`: the unit that is really competent.
+    #[schema(max_length = 200)]
+    pub target_unit: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "Frame number checked against the bicycle register: no match yet."}))]
+pub struct NoteBody {
+    /// The note, for officers only (at most 4000 characters).
+    #[schema(min_length = 1, max_length = 4000)]
+    pub body: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"notes": [{"author_id": "u-1f2e3d4c5b6a79880a1b2c3d", "unit_id": "zp-ottignies-louvain-la-neuve", "body": "Checked.", "at": "2026-11-22T11:00:00Z"}]}))]
+pub struct Notes {
+    pub notes: Vec<NoteView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoteView {
+    pub author_id: String,
+    pub unit_id: String,
+    pub body: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `json` (default), `xml` or `text` (one `label: value` line per field, for copy-paste).
+    pub format: Option<String>,
+    /// Why the data leaves the service (recorded in the audit trail); required.
+    pub justification: Option<String>,
+    /// Language of the labels.
+    pub lang: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    /// The actor's id.
+    pub actor: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Page size, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventView {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_id: String,
+    pub actor_role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_unit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    pub operation: String,
+    pub object_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+    pub outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": 1, "occurred_at": "2026-11-22T10:00:00Z", "actor_id": "u-1f2e3d4c5b6a79880a1b2c3d",
+    "actor_role": "officer", "actor_unit": "zp-ottignies-louvain-la-neuve", "operation": "consultation", "object_type": "filing",
+    "object_id": "6f1c2a3e-8d7b-4c5a-9e0f-1a2b3c4d5e6f", "outcome": "allowed"}], "next_cursor": 1}))]
+pub struct AuditPage {
+    pub items: Vec<AuditEventView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<i64>,
+}
+
+impl From<ActionBody> for ActionInput {
+    fn from(b: ActionBody) -> Self {
+        ActionInput {
+            message: b.message,
+            officer_id: b.officer_id,
+            record_number: b.record_number,
+            reason_code: b.reason_code,
+            explanation: b.explanation,
+            where_to_go: b.where_to_go,
+            target_unit: b.target_unit,
+        }
+    }
+}
+
+impl From<&Note> for NoteView {
+    fn from(n: &Note) -> Self {
+        NoteView {
+            author_id: n.author_id.clone(),
+            unit_id: n.unit_id.clone(),
+            body: n.body.clone(),
+            at: n.created_at,
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The receipt of a submitted filing, as JSON or as a one-page PDF.
+
+use super::types::{NamedRef, Receipt, ReceiptQuery};
+use crate::app::filings as usecase;
+use crate::auth::Citizen;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::language::AskedLanguage;
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use domain::filing::{Filing, FilingAction, TransitionError};
+use domain::i18n::Lang;
+
+/// Whether the client wants the PDF: `?format=` decides, else the first of the two in the
+/// client's order of preference (JSON by default).
+fn wants_pdf(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> {
+    match format {
+        Some("pdf") => Ok(true),
+        Some("json") => Ok(false),
+        Some(_) => Err(ApiError::Validation(vec![FieldError::new(
+            "/query/format",
+            "unknown_option",
+        )])),
+        None => Ok(<header::Accept as header::Header>::parse(req)
+            .ok()
+            .and_then(|accept| {
+                accept.ranked().into_iter().find_map(|m| {
+                    match (m.type_().as_str(), m.subtype().as_str()) {
+                        ("application", "pdf") => Some(true),
+                        ("application", "json") | ("*", "*") | ("application", "*") => Some(false),
+                        _ => None,
+                    }
+                })
+            })
+            .unwrap_or(false)),
+    }
+}
+
+/// The receipt's content in `lang`; `None` before submission.
+fn receipt_of(state: &AppState, filing: &Filing, lang: Lang) -> Option<Receipt> {
+    let (Some(reference), Some(unit_id), Some(submitted_at)) =
+        (&filing.reference, &filing.unit, filing.submitted_at)
+    else {
+        return None;
+    };
+    let directory = state.directory();
+    let unit = directory.unit(unit_id);
+    let catalogue = &state.catalogue;
+    let procedure_name = catalogue.text(lang, &format!("procedure.{}.name", filing.procedure));
+    let place_name = filing
+        .municipality
+        .as_ref()
+        .and_then(|m| directory.municipality(m).map(|m| m.name(lang).to_owned()));
+    // The date of the facts as the citizen lived it: local to the place of the facts.
+    let date = filing
+        .facts_date
+        .map(|d| d.local_date(filing.country).to_string());
+    let summary = [Some(procedure_name.clone()), place_name, date]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(Receipt {
+        reference: reference.as_str().to_owned(),
+        procedure: filing.procedure.clone(),
+        procedure_name,
+        submitted_at,
+        unit: NamedRef {
+            id: unit_id.clone(),
+            name: unit
+                .map(|u| u.name(lang).to_owned())
+                .unwrap_or_else(|| unit_id.clone()),
+        },
+        unit_contact: crate::routes::directory::ContactView {
+            address: unit.and_then(|u| u.contact.address.clone()),
+            phone: unit.and_then(|u| u.contact.phone.clone()),
+            email: unit.and_then(|u| u.contact.email.clone()),
+            web: unit.and_then(|u| u.contact.web.clone()),
+        },
+        record_number: filing.record_number.clone(),
+        summary,
+        items: filing.items().len(),
+        follow_up: format!(
+            "{} {}",
+            catalogue.text(
+                lang,
+                &format!("procedure.{}.after_submission", filing.procedure)
+            ),
+            reference
+        ),
+        emergency_numbers: catalogue.emergency_numbers(filing.country).to_vec(),
+        language: lang.to_string(),
+    })
+}
+
+/// Get the receipt
+///
+/// The acknowledgement of a submitted filing: reference number, date, competent unit,
+/// a summary and how to follow up.
+#[utoipa::path(
+    tag = "filings",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Id of the filing"), crate::routes::catalogue::LangQuery, ReceiptQuery),
+    responses(
+        (status = 200, description = "The receipt: JSON, or a one-page PDF with `Accept: application/pdf` or `?format=pdf`",
+            content(
+                (Receipt = "application/json"),
+                (String = "application/pdf", example = json!("%PDF-1.7 ... (binary)"))
+            ),
+            headers(("Content-Disposition" = String, description = "For the PDF: inline, with a file name"))),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such filing among yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not submitted yet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/filings/{id}/receipt")]
+pub async fn receipt(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    citizen: Citizen,
+    id: web::Path<String>,
+    query: web::Query<ReceiptQuery>,
+    asked: AskedLanguage,
+) -> Result<HttpResponse, ApiError> {
+    let pdf = wants_pdf(&req, query.format.as_deref())?;
+    let loaded = usecase::get(&state, &citizen.0.user_id, &id).await?;
+    let filing = &loaded.filing;
+    let lang = asked.or_filing(filing);
+    let Some(body) = receipt_of(&state, filing, lang) else {
+        return Err(crate::app::problem(
+            &state,
+            lang,
+            None,
+            TransitionError {
+                status: filing.status,
+                action: FilingAction::Submit,
+            }
+            .into(),
+        ));
+    };
+    let vary = (header::VARY, "Accept, Accept-Language");
+    let language = (header::CONTENT_LANGUAGE, lang.as_str());
+    if !pdf {
+        return Ok(HttpResponse::Ok()
+            .insert_header(vary)
+            .insert_header(language)
+            .json(body));
+    }
+    let submitted_local = match state.directory().unit(&body.unit.id) {
+        Some(u) => body
+            .submitted_at
+            .with_timezone(&u.hours.timezone)
+            .format("%Y-%m-%d %H:%M (%Z)")
+            .to_string(),
+        None => body.submitted_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    };
+    let reference = body.reference.clone();
+    let issued_at = Utc::now().timestamp();
+    let bytes =
+        web::block(move || super::receipt_pdf::render(&body, lang, &submitted_local, issued_at))
+            .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(vary)
+        .insert_header(language)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("inline; filename=\"receipt-{reference}.pdf\""),
+        ))
+        .body(bytes))
+}

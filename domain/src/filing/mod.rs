@@ -1,0 +1,29 @@
+//! The filing: a citizen's complaint, declaration or request, from its draft to its end.
+//!
+//! - [`model`]: the aggregate ([`Filing`]) and its typed parts;
+//! - [`status`]: the state machine and the named sets of statuses;
+//! - [`commands`]: the citizen's commands (create, update, submit, withdraw, answer);
+//! - [`officer`]: the officers' actions, one mechanism for all;
+//! - [`reference`], [`national`]: the reference number and national register numbers;
+//! - [`limits`]: every length and size limit, shown in the contract.
+//!
+//! Every command is a pure function of the filing, the actor, its inputs and `now`; it
+//! returns the [`Effects`] that persistence saves in one transaction.
+
+pub mod commands;
+pub mod limits;
+pub mod model;
+pub mod national;
+pub mod officer;
+pub mod reference;
+pub mod status;
+
+pub use commands::{
+    check_answer, DraftInput, Effects, FilingError, HistoryEntry, NewFilingInput, OutgoingMessage,
+    PlaceInput, Rules,
+};
+pub use model::{ConfirmationChannel, Contact, Decision, FactsDate, Filing, PlaceOfFacts};
+pub use national::NationalNumber;
+pub use officer::{check_note, ActionContext, ActionInput, OfficerCommand};
+pub use reference::ReferenceNumber;
+pub use status::{transition, ActorKind, FilingAction, FilingStatus, TransitionError};

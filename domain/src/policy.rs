@@ -1,0 +1,180 @@
+//! Who may do what: one function per question, so that no handler compares role strings.
+//!
+//! The actors are what the identity provider vouched for: a citizen (a person or a
+//! business declarant) or a member of the police staff with a role and unit memberships.
+//! The questions follow the seed documents: a citizen sees only their own filings
+//! (another's is answered like a missing one), an officer acts only for the units they
+//! belong to, and only supervisors read the audit trail of EU Directive 2016/680 Art. 25.
+
+use crate::audit::{Actor, ActorRole};
+use crate::catalogue::{Assurance, DeclarantKind};
+use crate::filing::{Filing, FilingAction};
+
+crate::code_enum!(
+    /// A police staff member's role, as the police identity provider states it.
+    StaffRole, "staff role", {
+        Officer => "officer",
+        Supervisor => "supervisor",
+        Admin => "admin",
+    }
+);
+
+impl StaffRole {
+    /// The role as the audit trail records it.
+    pub fn audit_role(self) -> ActorRole {
+        match self {
+            StaffRole::Officer => ActorRole::Officer,
+            StaffRole::Supervisor => ActorRole::Supervisor,
+            StaffRole::Admin => ActorRole::Admin,
+        }
+    }
+}
+
+/// A citizen acting for themselves (or for their business).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitizenActor {
+    /// Pseudonymous, stable id (never a name).
+    pub id: String,
+    pub declarant: DeclarantKind,
+    /// The eIDAS level of assurance of this sign-in.
+    pub assurance: Assurance,
+    /// The client application that sent the request (`azp` / `client_id`).
+    pub client_id: Option<String>,
+}
+
+impl CitizenActor {
+    /// The actor as the audit trail records it.
+    pub fn audit_actor(&self) -> Actor {
+        Actor {
+            id: self.id.clone(),
+            role: match self.declarant {
+                DeclarantKind::Person => ActorRole::Citizen,
+                DeclarantKind::Business => ActorRole::Business,
+            },
+            unit: None,
+            client_id: self.client_id.clone(),
+        }
+    }
+}
+
+/// A member of the police staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficerActor {
+    pub id: String,
+    pub role: StaffRole,
+    /// The units the officer belongs to.
+    pub units: Vec<String>,
+    pub client_id: Option<String>,
+}
+
+impl OfficerActor {
+    /// The actor as the audit trail records it, acting for `unit` when they are one of
+    /// its members. A refused attempt on another unit records the officer's own units
+    /// (comma-separated), never the unit they tried to reach.
+    pub fn audit_actor(&self, unit: Option<&str>) -> Actor {
+        let unit = match unit {
+            Some(unit) if self.is_member_of(unit) => Some(unit.to_owned()),
+            _ if self.units.is_empty() => None,
+            _ => Some(self.units.join(",")),
+        };
+        Actor {
+            id: self.id.clone(),
+            role: self.role.audit_role(),
+            unit,
+            client_id: self.client_id.clone(),
+        }
+    }
+
+    pub fn is_member_of(&self, unit: &str) -> bool {
+        self.units.iter().any(|u| u == unit)
+    }
+}
+
+/// May this citizen see this filing? Only their own.
+pub fn citizen_may_see(citizen: &CitizenActor, filing: &Filing) -> bool {
+    filing.owner == citizen.id
+}
+
+/// May this officer read the back office of `unit` (its queue, its filings, its roster)?
+/// Members of the unit only, whatever their role.
+pub fn officer_may_access_unit(officer: &OfficerActor, unit: &str) -> bool {
+    officer.is_member_of(unit)
+}
+
+/// May this officer do `action` to a filing of `unit`? A member of the unit may do every
+/// back-office action; citizens' actions are never an officer's.
+pub fn officer_may_act(officer: &OfficerActor, unit: &str, action: FilingAction) -> bool {
+    officer_may_access_unit(officer, unit) && action.is_officers()
+}
+
+/// May this officer read the audit trail? Supervisors and administrators.
+pub fn may_read_audit_trail(officer: &OfficerActor) -> bool {
+    matches!(officer.role, StaffRole::Supervisor | StaffRole::Admin)
+}
+
+/// May this officer correct the reference data of `unit` (its contact details)? Its own
+/// supervisors, and administrators.
+pub fn may_maintain_unit(officer: &OfficerActor, unit: &str) -> bool {
+    match officer.role {
+        StaffRole::Admin => true,
+        StaffRole::Supervisor => officer.is_member_of(unit),
+        StaffRole::Officer => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn officer(role: StaffRole, units: &[&str]) -> OfficerActor {
+        OfficerActor {
+            id: "o-1".into(),
+            role,
+            units: units.iter().map(|u| u.to_string()).collect(),
+            client_id: None,
+        }
+    }
+
+    #[test]
+    fn officers_act_for_their_own_units_only() {
+        let o = officer(StaffRole::Officer, &["zp-a"]);
+        assert!(officer_may_act(&o, "zp-a", FilingAction::Register));
+        assert!(!officer_may_act(&o, "zp-b", FilingAction::Register));
+        assert!(!officer_may_act(&o, "zp-a", FilingAction::Submit));
+        assert!(!may_read_audit_trail(&o));
+        assert!(may_read_audit_trail(&officer(StaffRole::Supervisor, &[])));
+    }
+
+    #[test]
+    fn a_refused_attempt_records_the_actors_own_units() {
+        let o = officer(StaffRole::Officer, &["zp-a", "zp-c"]);
+        assert_eq!(
+            o.audit_actor(Some("zp-b")).unit.as_deref(),
+            Some("zp-a,zp-c")
+        );
+        assert_eq!(o.audit_actor(Some("zp-a")).unit.as_deref(), Some("zp-a"));
+        assert_eq!(
+            officer(StaffRole::Officer, &[])
+                .audit_actor(Some("zp-b"))
+                .unit,
+            None
+        );
+    }
+
+    #[test]
+    fn unit_maintenance_is_for_its_supervisors() {
+        assert!(may_maintain_unit(
+            &officer(StaffRole::Supervisor, &["zp-a"]),
+            "zp-a"
+        ));
+        assert!(!may_maintain_unit(
+            &officer(StaffRole::Supervisor, &["zp-a"]),
+            "zp-b"
+        ));
+        assert!(!may_maintain_unit(
+            &officer(StaffRole::Officer, &["zp-a"]),
+            "zp-a"
+        ));
+        assert!(may_maintain_unit(&officer(StaffRole::Admin, &[]), "zp-b"));
+    }
+}
