@@ -48,6 +48,7 @@ macro_rules! code_enum {
     };
 }
 
+pub mod actor;
 pub mod audit;
 pub mod catalogue;
 pub mod directory;

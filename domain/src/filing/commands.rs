@@ -9,13 +9,13 @@ use super::model::{
     FactsDate, Filing, PlaceOfFacts,
 };
 use super::{transition, ActorKind, FilingAction, FilingStatus, ReferenceNumber, TransitionError};
+use crate::actor::CitizenActor;
 use crate::audit::{ActorRole, AuditEvent, AuditOperation};
 use crate::catalogue::{Assurance, Catalogue, Competence, Country, Procedure};
 use crate::directory::{Candidate, MunicipalityId, PlaceError, Routing};
 use crate::eligibility::{self, Eligibility, Failure};
 use crate::forms::{self, FieldIssue};
 use crate::i18n::Lang;
-use crate::policy::CitizenActor;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -18,6 +18,9 @@ pub mod officer;
 pub mod reference;
 pub mod status;
 
+#[cfg(test)]
+mod tests;
+
 pub use commands::{
     check_answer, DraftInput, Effects, FilingError, HistoryEntry, NewFilingInput, OutgoingMessage,
     PlaceInput, Rules,

@@ -8,9 +8,9 @@ use super::commands::{issue, required_text, Effects, FilingError, HistoryEntry, 
 use super::limits;
 use super::model::{ConfirmationChannel, Decision, Filing};
 use super::{transition, ActorKind, FilingAction};
+use crate::actor::OfficerActor;
 use crate::audit::{AuditEvent, AuditOperation};
 use crate::forms::FieldIssue;
-use crate::policy::OfficerActor;
 use chrono::{DateTime, Utc};
 
 /// An officer's action, as received (every member optional; which are required depends

@@ -15,8 +15,8 @@ use utoipa::{IntoParams, ToSchema};
 #[schema(example = json!({
     "id": "6f1c2a3e-8d7b-4c5a-9e0f-1a2b3c4d5e6f", "reference": "EC-2026-7K2Q-9XHM-C", "procedure": "bicycle_theft",
     "status": "submitted", "unit_id": "zp-ottignies-louvain-la-neuve", "municipality_id": "BE-25121",
-    "owner_id": "u-2f1c0e8b9a7d6c5b4a3f2e1d", "assurance_checked": true, "country": "BE", "language": "fr",
-    "submitted_at": "2026-11-22T10:05:00Z", "place": {"lat": 50.673, "lon": 4.5687}, "facts": {}, "answers": {},
+    "owner_id": "u-2f1c0e8b9a7d6c5b4a3f2e1d", "declarant": "person", "assurance_checked": true, "country": "BE", "language": "fr",
+    "submitted_at": "2026-11-22T10:05:00Z", "facts_date": {"from": "2026-11-21T18:00:00+01:00"}, "place": {"lat": 50.673, "lon": 4.5687}, "facts": {}, "answers": {},
     "contact": {"email": "alice@example.org"}, "confirmation_channel": "email", "version": 2
 }))]
 pub struct OfficerFilingView {

@@ -1,0 +1,85 @@
+//! Who acts: a citizen (a person or a business declarant) or a member of the police
+//! staff with a role and unit memberships, as the identity provider vouched for them.
+
+use crate::audit::{Actor, ActorRole};
+use crate::catalogue::{Assurance, DeclarantKind};
+
+crate::code_enum!(
+    /// A police staff member's role, as the police identity provider states it.
+    StaffRole, "staff role", {
+        Officer => "officer",
+        Supervisor => "supervisor",
+        Admin => "admin",
+    }
+);
+
+impl StaffRole {
+    /// The role as the audit trail records it.
+    pub fn audit_role(self) -> ActorRole {
+        match self {
+            StaffRole::Officer => ActorRole::Officer,
+            StaffRole::Supervisor => ActorRole::Supervisor,
+            StaffRole::Admin => ActorRole::Admin,
+        }
+    }
+}
+
+/// A citizen acting for themselves (or for their business).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitizenActor {
+    /// Pseudonymous, stable id (never a name).
+    pub id: String,
+    pub declarant: DeclarantKind,
+    /// The eIDAS level of assurance of this sign-in.
+    pub assurance: Assurance,
+    /// The client application that sent the request (`azp` / `client_id`).
+    pub client_id: Option<String>,
+}
+
+impl CitizenActor {
+    /// The actor as the audit trail records it.
+    pub fn audit_actor(&self) -> Actor {
+        Actor {
+            id: self.id.clone(),
+            role: match self.declarant {
+                DeclarantKind::Person => ActorRole::Citizen,
+                DeclarantKind::Business => ActorRole::Business,
+            },
+            unit: None,
+            client_id: self.client_id.clone(),
+        }
+    }
+}
+
+/// A member of the police staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficerActor {
+    pub id: String,
+    pub role: StaffRole,
+    /// The units the officer belongs to.
+    pub units: Vec<String>,
+    pub client_id: Option<String>,
+}
+
+impl OfficerActor {
+    /// The actor as the audit trail records it, acting for `unit` when they are one of
+    /// its members. A refused attempt on another unit records the officer's own units
+    /// (comma-separated), never the unit they tried to reach.
+    pub fn audit_actor(&self, unit: Option<&str>) -> Actor {
+        let unit = match unit {
+            Some(unit) if self.is_member_of(unit) => Some(unit.to_owned()),
+            _ if self.units.is_empty() => None,
+            _ => Some(self.units.join(",")),
+        };
+        Actor {
+            id: self.id.clone(),
+            role: self.role.audit_role(),
+            unit,
+            client_id: self.client_id.clone(),
+        }
+    }
+
+    pub fn is_member_of(&self, unit: &str) -> bool {
+        self.units.iter().any(|u| u == unit)
+    }
+}
