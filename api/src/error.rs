@@ -74,7 +74,7 @@ impl FieldError {
 }
 
 /// Codes of field errors; each has a text in every API language.
-pub const FIELD_ERROR_CODES: [&str; 20] = [
+pub const FIELD_ERROR_CODES: [&str; 22] = [
     "in_future",
     "too_old",
     "invalid_email",
@@ -95,6 +95,8 @@ pub const FIELD_ERROR_CODES: [&str; 20] = [
     "unknown_declarant",
     "unknown_question",
     "invalid_answer",
+    "duplicate_key",
+    "invalid_character",
 ];
 
 #[derive(Debug, thiserror::Error)]

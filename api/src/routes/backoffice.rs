@@ -517,6 +517,7 @@ async fn act(
     if row.version != expected {
         return Err(ApiError::PreconditionFailed);
     }
+    let expected = row.version;
     let status: FilingStatus = row
         .status
         .parse()

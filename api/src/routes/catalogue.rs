@@ -356,6 +356,9 @@ pub async fn get_procedure(
         .procedure(&code)
         .filter(|p| !served_countries(&state, p).is_empty())
         .ok_or_else(|| ApiError::ProcedureNotFound(code.clone()))?;
+    // The procedure's texts exist in its own languages: answer (and label) in the first
+    // of them along the reader's fallback chain.
+    let lang = crate::i18n::served_among(lang, &procedure.languages);
     let questionnaire = procedure
         .questions
         .iter()

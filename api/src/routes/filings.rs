@@ -1000,6 +1000,7 @@ pub async fn update(
     if row.version != expected {
         return Err(ApiError::PreconditionFailed);
     }
+    let expected = row.version;
     let status: FilingStatus = row
         .status
         .parse()
@@ -1438,19 +1439,11 @@ pub async fn receipt(
                 "unknown_option",
             )]))
         }
-        // The first of the two in the client's order of preference (JSON by default).
-        None => <header::Accept as header::Header>::parse(&req)
-            .ok()
-            .and_then(|accept| {
-                accept.ranked().into_iter().find_map(|m| {
-                    match (m.type_().as_str(), m.subtype().as_str()) {
-                        ("application", "pdf") => Some(true),
-                        ("application", "json") | ("*", "*") | ("application", "*") => Some(false),
-                        _ => None,
-                    }
-                })
-            })
-            .unwrap_or(false),
+        // By Accept (JSON by default; 406 when neither is acceptable).
+        None => {
+            crate::negotiation::preferred_media(&req, &["application/json", "application/pdf"])?
+                == "application/pdf"
+        }
     };
     let row = load_owned(&state, &identity.user_id, &id).await?;
     let (Some(reference), Some(unit_id), Some(submitted_at)) =
