@@ -595,7 +595,14 @@ async fn languages_are_negotiated_per_rfc_and_labelled_as_served() {
     assert_eq!(article["title"], "Tingueu cura de la bicicleta");
     let (header, list) = language_of(&app, "/v1/advice", "es").await;
     assert_eq!(header, "es");
-    assert_eq!(list["items"][0]["theme_label"].as_str().is_some(), true);
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["theme_label"] == "Estafas"),
+        "{list}"
+    );
     // Luxembourgish is answered in German, and labelled so, everywhere.
     let (header, procedures) = language_of(&app, "/v1/procedures", "lb").await;
     assert_eq!(

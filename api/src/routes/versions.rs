@@ -31,7 +31,7 @@ impl IfMatch {
             IfMatch::Any => true,
             IfMatch::Tags(tags) => {
                 let current = format!("v{version}");
-                tags.iter().any(|t| *t == current)
+                tags.contains(&current)
             }
         }
     }
