@@ -358,6 +358,29 @@ impl Verifier {
         if claims.sub.trim().is_empty() {
             return Err(bad("a required claim is missing"));
         }
+        // The intake rule applies to what a token says too (its claims may be stored,
+        // and PostgreSQL refuses U+0000): no control characters in any text claim.
+        let texts = [Some(&claims.sub), claims.acr.as_ref(), claims.name.as_ref()]
+            .into_iter()
+            .chain([
+                claims.email.as_ref(),
+                claims.locale.as_ref(),
+                claims.birthdate.as_ref(),
+                claims.national_number.as_ref(),
+                claims.business_id.as_ref(),
+                claims.business_name.as_ref(),
+                claims.role.as_ref(),
+                claims.azp.as_ref(),
+                claims.client_id.as_ref(),
+            ])
+            .flatten()
+            .chain(claims.units.iter());
+        if texts
+            .into_iter()
+            .any(|t| t.chars().any(crate::intake::is_control_or_separator))
+        {
+            return Err(bad("a claim contains a control character"));
+        }
         // A token issued in the future (beyond the clock leeway) is refused: its `exp`
         // cannot be trusted to bound its life.
         let now = chrono::Utc::now().timestamp();

@@ -221,7 +221,7 @@ fn defaults() -> Defaults {
             handle_signals: true,
             body_timeout_secs: 10,
             head_timeout_secs: 5,
-            max_connections: 1000,
+            max_connections: 512,
             admin_bind: None,
         },
         database: DefaultDatabase {

@@ -513,6 +513,15 @@ async fn the_jwt_attack_matrix_is_refused_with_401() {
             ),
         ),
         (
+            "a control character in a claim",
+            token_with(
+                |c| {
+                    c.insert("name".into(), json!("Alice\u{0}Admin"));
+                },
+                "test-1",
+            ),
+        ),
+        (
             "missing iat",
             token_with(
                 |c| {
