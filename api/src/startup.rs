@@ -203,7 +203,14 @@ fn metrics_access(settings: &Settings) -> crate::state::MetricsAccess {
     match (&settings.metrics.token, settings.environment) {
         (Some(token), _) => MetricsAccess::Token(token.clone()),
         (None, crate::config::Environment::Development) => MetricsAccess::Public,
-        (None, crate::config::Environment::Production) => MetricsAccess::Hidden,
+        (None, crate::config::Environment::Production) => {
+            if settings.server.admin_bind.is_none() {
+                tracing::warn!(
+                    "/metrics is not served: set metrics.token or server.admin_bind to scrape it"
+                );
+            }
+            MetricsAccess::Hidden
+        }
     }
 }
 
@@ -243,6 +250,7 @@ fn admin_server(
         server = server.disable_signals();
     }
     let server = server.listen(listener).map_err(bind_error)?.run();
+    tracing::info!(%address, "admin listener (probes and metrics) bound");
     Ok((address, server))
 }
 

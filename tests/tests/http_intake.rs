@@ -587,6 +587,27 @@ async fn languages_are_negotiated_per_rfc_and_labelled_as_served() {
     assert_eq!(ca["nodes"][0]["label"], "Sóc víctima");
     assert_eq!(es["nodes"][0]["label"], "Soy víctima");
     assert_ne!(ca["nodes"][0]["description"], en["nodes"][0]["description"]);
+    // The Catalan service's guidance is Catalan throughout: every label differs from
+    // the English one.
+    let (_, ca) = language_of(&app, "/v1/guidance?country=ES-CT", "ca").await;
+    let (_, en) = language_of(&app, "/v1/guidance?country=ES-CT", "en").await;
+    let labels = |v: &Value| -> Vec<String> {
+        let mut out = Vec::new();
+        for node in v["nodes"].as_array().unwrap() {
+            out.push(node["label"].as_str().unwrap().to_owned());
+            out.push(node["description"].as_str().unwrap().to_owned());
+            for link in node["links"].as_array().unwrap() {
+                out.push(link["label"].as_str().unwrap().to_owned());
+            }
+        }
+        out
+    };
+    let (ca_labels, en_labels) = (labels(&ca), labels(&en));
+    assert_eq!(ca_labels.len(), en_labels.len());
+    assert!(ca_labels.len() > 8, "{ca_labels:?}");
+    for (c, e) in ca_labels.iter().zip(&en_labels) {
+        assert_ne!(c, e, "not translated");
+    }
     let (header, article) = language_of(&app, "/v1/advice/bicycle-theft", "ca").await;
     assert_eq!(
         (header.as_str(), article["language"].as_str()),
