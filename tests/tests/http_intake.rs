@@ -638,6 +638,19 @@ async fn languages_are_negotiated_per_rfc_and_labelled_as_served() {
         .await
         .unwrap();
     assert_eq!(response.headers()["content-language"], "de");
+    // In a list, each procedure says the language its texts are in.
+    let (header, list) = language_of(&app, "/v1/procedures", "ca").await;
+    assert_eq!(header, "ca");
+    let items = list["items"].as_array().unwrap();
+    assert!(items.iter().any(|i| i["language"] == "ca"));
+    assert!(items.iter().any(|i| i["language"] != "ca"));
+    for item in items {
+        let languages = item["languages"].as_array().unwrap();
+        assert!(languages.contains(&item["language"]), "{item}");
+        if languages.contains(&json!("ca")) {
+            assert_eq!(item["language"], "ca", "{item}");
+        }
+    }
     // A procedure without Catalan texts is answered, and labelled, in its best language.
     let (header, procedure) = language_of(&app, "/v1/procedures/bicycle_theft", "ca").await;
     assert_eq!(header, procedure["language"].as_str().unwrap());
