@@ -2,9 +2,11 @@
 //! FranceConnect, the police IdP; the development IdP locally).
 //!
 //! Validation: the key is found by `kid` among the trusted issuers' keys; the algorithm
-//! must be the key's and one of RS256, ES256, EdDSA; `typ` must say JWT; `exp`, `iat`,
-//! `iss`, `aud` and `sub` are required, `nbf` is honoured, clock leeway at most 60 s.
-//! Tokens are accepted only in the `Authorization` header, never in the query string.
+//! must be the key's and one of RS256, ES256, EdDSA; `typ` must say JWT; a `crit` header
+//! is refused (no extension is supported, RFC 7515 §4.1.11); `exp`, `iat`, `iss`, `aud`
+//! and `sub` are required, `nbf` is honoured, an `iat` in the future is refused; clock
+//! leeway at most 60 s. Tokens are accepted only in one `Authorization` header (two are
+//! refused as ambiguous), never in the query string.
 //! An issuer's keys are an inline JWKS, a file, or an https JWKS URL (cached, fetched
 //! again periodically and when a token names an unknown `kid`).
 
@@ -226,7 +228,7 @@ impl TrustedIssuer {
 #[derive(Debug, Deserialize)]
 struct Claims {
     sub: String,
-    #[allow(dead_code)]
+    /// Issued at, in seconds since the epoch; required.
     iat: i64,
     acr: Option<String>,
     name: Option<String>,
@@ -314,6 +316,13 @@ impl Verifier {
         if !matches!(typ.as_str(), "jwt" | "at+jwt" | "application/at+jwt") {
             return Err(bad("the typ header is not JWT"));
         }
+        // RFC 7515 §4.1.11: extensions named in `crit` must be understood, and this
+        // service understands none; an empty list is invalid too.
+        if header.crit.is_some() {
+            return Err(bad(
+                "the token uses a critical extension this service does not support",
+            ));
+        }
         let kid = header
             .kid
             .as_deref()
@@ -348,6 +357,36 @@ impl Verifier {
         let claims = data.claims;
         if claims.sub.trim().is_empty() {
             return Err(bad("a required claim is missing"));
+        }
+        // The intake rule applies to what a token says too (its claims may be stored,
+        // and PostgreSQL refuses U+0000): no control characters in any text claim.
+        let texts = [Some(&claims.sub), claims.acr.as_ref(), claims.name.as_ref()]
+            .into_iter()
+            .chain([
+                claims.email.as_ref(),
+                claims.locale.as_ref(),
+                claims.birthdate.as_ref(),
+                claims.national_number.as_ref(),
+                claims.business_id.as_ref(),
+                claims.business_name.as_ref(),
+                claims.role.as_ref(),
+                claims.azp.as_ref(),
+                claims.client_id.as_ref(),
+            ])
+            .flatten()
+            .chain(claims.units.iter());
+        if texts
+            .into_iter()
+            .any(|t| t.chars().any(crate::intake::is_control_or_separator))
+        {
+            return Err(bad("a claim contains a control character"));
+        }
+        // A token issued in the future (beyond the clock leeway) is refused: its `exp`
+        // cannot be trusted to bound its life.
+        let now = chrono::Utc::now().timestamp();
+        let leeway = i64::try_from(validation.leeway).unwrap_or(0);
+        if claims.iat > now.saturating_add(leeway) {
+            return Err(bad("the token was issued in the future"));
         }
         let assurance = claims
             .acr
@@ -385,10 +424,17 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
             "tokens are accepted in the Authorization header only".into(),
         ));
     }
-    let header = req
+    let mut fields = req
         .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .ok_or(ApiError::MissingToken)?
+        .get_all(actix_web::http::header::AUTHORIZATION);
+    let header = fields.next().ok_or(ApiError::MissingToken)?;
+    if fields.next().is_some() {
+        // Which one would count is ambiguous (proxies and frameworks differ).
+        return Err(ApiError::InvalidToken(
+            "several Authorization headers".into(),
+        ));
+    }
+    let header = header
         .to_str()
         .map_err(|_| ApiError::InvalidToken("malformed Authorization header".into()))?;
     let (scheme, token) = header

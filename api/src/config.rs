@@ -46,6 +46,18 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub dev_idp: DevIdpSettings,
     pub filings: FilingSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// Who may read `/metrics` (see docs/OPERATIONS.md, "Metrics").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// A bearer token required to read `/metrics` on the public listener. Without it,
+    /// `/metrics` there is public in development and absent (404) in production, where
+    /// it is read on the admin listener (`server.admin_bind`) instead.
+    pub token: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -134,6 +146,19 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     /// Handle SIGTERM/SIGINT (off when embedded in tests).
     pub handle_signals: bool,
+    /// How long a request body may take to arrive, in seconds, once its handler reads
+    /// it; 408 after. (The request head has its own limit: `head_timeout_secs`.)
+    pub body_timeout_secs: u64,
+    /// How long the request head (request line and headers) may take, in seconds.
+    pub head_timeout_secs: u64,
+    /// Most connections open at once on the public listener, all workers together;
+    /// further clients wait in the listen backlog. Keep it well under the process's
+    /// file-descriptor limit (`ulimit -n`).
+    pub max_connections: usize,
+    /// A second listener for the probes and metrics only (`/health/live`,
+    /// `/health/ready`, `/metrics`), with its own worker and connections, so that they
+    /// answer while the public listener is saturated. None when absent.
+    pub admin_bind: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -194,6 +219,10 @@ fn defaults() -> Defaults {
             shutdown_timeout_secs: 30,
             body_limit_bytes: 1024 * 1024,
             handle_signals: true,
+            body_timeout_secs: 10,
+            head_timeout_secs: 5,
+            max_connections: 512,
+            admin_bind: None,
         },
         database: DefaultDatabase {
             data_dir: PathBuf::from("data"),
@@ -300,6 +329,16 @@ impl Settings {
         if self.server.body_limit_bytes == 0 {
             return Err(ConfigError::Invalid(
                 "server.body_limit_bytes must be at least 1".into(),
+            ));
+        }
+        if self.server.body_timeout_secs == 0 || self.server.head_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "server.body_timeout_secs and server.head_timeout_secs must be at least 1".into(),
+            ));
+        }
+        if self.server.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "server.max_connections must be at least 1".into(),
             ));
         }
         if self.server.workers == Some(0) {
@@ -415,6 +454,11 @@ impl Settings {
         tree.insert("auth".into(), section(&self.auth));
         tree.insert("dev_idp".into(), section(&self.dev_idp));
         tree.insert("filings".into(), section(&self.filings));
+        let mut metrics = toml::Table::new();
+        if self.metrics.token.is_some() {
+            metrics.insert("token".into(), toml::Value::String("<redacted>".into()));
+        }
+        tree.insert("metrics".into(), toml::Value::Table(metrics));
         toml::to_string_pretty(&tree).unwrap_or_default()
     }
 }

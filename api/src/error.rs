@@ -74,7 +74,7 @@ impl FieldError {
 }
 
 /// Codes of field errors; each has a text in every API language.
-pub const FIELD_ERROR_CODES: [&str; 23] = [
+pub const FIELD_ERROR_CODES: [&str; 25] = [
     "municipality_not_found",
     "postal_code_not_found",
     "invalid_record_number",
@@ -98,6 +98,8 @@ pub const FIELD_ERROR_CODES: [&str; 23] = [
     "unknown_declarant",
     "unknown_question",
     "invalid_answer",
+    "duplicate_key",
+    "invalid_character",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,16 @@
-//! `JsonBody<T>`: a JSON body extractor whose errors say where. Syntax errors are 400
-//! `malformed_json` with line and column; a body that parses but does not fit `T` is 422
-//! `validation_failed` with a JSON pointer per field (unknown fields are rejected, not
-//! ignored, where `T` denies them).
+//! `JsonBody<T>`: a JSON body extractor whose errors say where.
+//!
+//! In order: the content type (415 `unsupported_media_type`), the size (413), the time
+//! to receive the body (408 `request_timeout`, see `server.body_timeout_secs`), then the
+//! syntax of the whole body: one JSON value and nothing after it, else 400
+//! `malformed_json` with line and column, whatever fields it started with. Then, in one
+//! pass over every object and string of the document: a key repeated in the same object
+//! is a field error `duplicate_key` at the key's pointer (typed members and free-form
+//! maps alike: answers, facts, items), and every string goes through the intake rule of
+//! `crate::intake` (`invalid_character` at its pointer; line breaks to LF; NFC). Only
+//! then is the value read as `T`: a body that does not fit is 422 `validation_failed`
+//! with a JSON pointer per field (unknown fields are rejected, not ignored, where `T`
+//! denies them).
 
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
@@ -11,7 +20,10 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::fmt;
 
 pub struct JsonBody<T>(pub T);
 
@@ -32,10 +44,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map(|s| s.body_limit)
-            .unwrap_or(1024 * 1024);
+        let state = req.app_data::<web::Data<AppState>>();
+        let limit = state.map(|s| s.body_limit).unwrap_or(1024 * 1024);
+        let timeout = state
+            .map(|s| s.body_timeout)
+            .unwrap_or(std::time::Duration::from_secs(10));
         let json = is_json(req);
         let body = Bytes::from_request(req, payload);
         Box::pin(async move {
@@ -45,7 +58,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 }
                 .into());
             }
-            let bytes = body.await.map_err(|e| {
+            let received = actix_web::rt::time::timeout(timeout, body)
+                .await
+                .map_err(|_| ApiError::Status(StatusCode::REQUEST_TIMEOUT))?;
+            let bytes = received.map_err(|e| {
                 if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge { limit }
                 } else {
@@ -57,16 +73,138 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
-/// Parses `bytes` as `T`, with errors located by JSON pointer.
+/// Parses `bytes` as `T`: syntax first (400), then duplicate keys and the text rule
+/// (422), then the shape of `T` (422); errors located by JSON pointer.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
-    let result: Result<T, _> = serde_path_to_error::deserialize(deserializer);
-    // Trailing content after the value is a syntax error too.
+    let value = checked_value(bytes)?;
+    from_value(value)
+}
+
+/// The body as a JSON value: one value and nothing after it (else `malformed_json`), no
+/// key twice in one object, every string and key through the intake rule (else
+/// `validation_failed` listing every offending pointer).
+pub fn checked_value(bytes: &[u8]) -> Result<Value, ApiError> {
+    let errors = RefCell::new(Vec::new());
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = Node {
+        pointer: String::new(),
+        errors: &errors,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|value| deserializer.end().map(|()| value))
+    .map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let errors = errors.into_inner();
+    if errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// One node of the document being read, at `pointer`.
+struct Node<'a> {
+    pointer: String,
+    errors: &'a RefCell<Vec<FieldError>>,
+}
+
+impl Node<'_> {
+    fn child(&self, segment: &str) -> String {
+        format!("{}/{}", self.pointer, domain::forms::escape(segment))
+    }
+
+    fn refuse(&self, pointer: String, code: &str) {
+        self.errors
+            .borrow_mut()
+            .push(FieldError::new(pointer, code));
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Node<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Node<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        match crate::intake::normalise_text(v) {
+            Some(text) => Ok(Value::String(text.into_owned())),
+            None => {
+                self.refuse(self.pointer.clone(), "invalid_character");
+                Ok(Value::Null)
+            }
+        }
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Node {
+            pointer: format!("{}/{}", self.pointer, items.len()),
+            errors: self.errors,
+        })? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(raw) = map.next_key::<String>()? {
+            let key = crate::intake::normalise_key(&raw).map(|k| k.into_owned());
+            let pointer = self.child(key.as_deref().unwrap_or(&raw));
+            let value = map.next_value_seed(Node {
+                pointer: pointer.clone(),
+                errors: self.errors,
+            })?;
+            match key {
+                None => self.refuse(pointer, "invalid_character"),
+                Some(key) if object.contains_key(&key) => self.refuse(pointer, "duplicate_key"),
+                Some(key) => {
+                    object.insert(key, value);
+                }
+            }
+        }
+        Ok(Value::Object(object))
+    }
+}
+
+/// Reads a checked value as `T`, with errors located by JSON pointer.
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    let result: Result<T, _> = serde_path_to_error::deserialize(value);
     let value = result.map_err(|e| {
         let inner = e.inner();
-        if !inner.is_data() {
-            return ApiError::MalformedJson(inner.to_string());
-        }
         let parent = pointer_of(e.path());
         let message = inner.to_string();
         let (pointer, code) = if let Some(name) = quoted_after(&message, "missing field `") {
@@ -173,5 +311,65 @@ mod tests {
             parse::<Body>(b"{\"name\": "),
             Err(ApiError::MalformedJson(m)) if m.contains("line 1")
         ));
+    }
+
+    #[test]
+    fn syntax_before_shape() {
+        for body in [
+            r#"{"a":"#,
+            r#"{"name":"x","answers":{},"items":[]} xyz"#,
+            r#"{"name":"x","answers":{},"items":[]}{"name":"y","answers":{},"items":[]}"#,
+            r#"{"name":"x","answers":{},"items":[]}]"#,
+            r#"{"status":"#,
+            "",
+        ] {
+            assert!(
+                matches!(
+                    parse::<Body>(body.as_bytes()),
+                    Err(ApiError::MalformedJson(_))
+                ),
+                "{body}"
+            );
+        }
+        // Trailing white space is not content.
+        assert!(parse::<Body>(b"{\"name\":\"x\",\"answers\":{},\"items\":[]}\n \t").is_ok());
+    }
+
+    #[test]
+    fn duplicate_keys_anywhere() {
+        assert_eq!(
+            field_error(r#"{"name":"x","answers":{"injury":true,"injury":false},"items":[]}"#),
+            ("/answers/injury".into(), "duplicate_key".into())
+        );
+        assert_eq!(
+            field_error(r#"{"name":"x","name":"y","answers":{},"items":[]}"#),
+            ("/name".into(), "duplicate_key".into())
+        );
+        assert_eq!(
+            field_error(r#"{"name":"x","answers":{},"items":[{"value":1,"value":2}]}"#),
+            ("/items/0/value".into(), "duplicate_key".into())
+        );
+        // Keys equal once normalised (NFD and NFC) are the same key.
+        assert_eq!(
+            field_error(
+                r#"{"name":"x","answers":{"caf\u00e9":true,"cafe\u0301":true},"items":[]}"#
+            ),
+            ("/answers/caf\u{e9}".into(), "duplicate_key".into())
+        );
+    }
+
+    #[test]
+    fn strings_follow_the_intake_rule() {
+        assert_eq!(
+            field_error(r#"{"name":"a\u0000b","answers":{},"items":[]}"#),
+            ("/name".into(), "invalid_character".into())
+        );
+        assert_eq!(
+            field_error(r#"{"name":"x","answers":{"a\u0007":true},"items":[]}"#),
+            ("/answers/a\u{7}".into(), "invalid_character".into())
+        );
+        let body: Body =
+            parse(br#"{"name":"a\r\nb\u2028c Lie\u0300ge","answers":{},"items":[]}"#).unwrap();
+        assert_eq!(body.name, "a\nb\nc Li\u{e8}ge");
     }
 }

@@ -36,9 +36,36 @@ pub fn check_texts() -> Result<(), String> {
     TEXTS.as_ref().map(|_| ()).map_err(Clone::clone)
 }
 
-/// The language of a request: `?lang=` when it names a known language, else the best
-/// `Accept-Language` entry, else the deployment's default.
+/// The language a request is answered in: the one asked for (`?lang=` when it names a
+/// known language, else the best `Accept-Language` entry, else the deployment's
+/// default), made the language actually served: the first of its fallback chain that
+/// the API writes its texts in (`lb` is answered in German). Handlers label responses
+/// (`Content-Language`, a body's `language`) with it.
 pub fn request_language(req: &HttpRequest) -> Lang {
+    served(asked_language(req))
+}
+
+/// The first language of `lang`'s fallback chain that is one of `API_LANGUAGES`.
+pub fn served(lang: Lang) -> Lang {
+    lang.fallback_chain()
+        .iter()
+        .copied()
+        .find(|l| API_LANGUAGES.contains(l))
+        .unwrap_or(Lang::En)
+}
+
+/// The first language of `lang`'s fallback chain among `available` (a resource written
+/// in some languages only); `lang` itself when none of them is on the chain.
+pub fn served_among(lang: Lang, available: &[Lang]) -> Lang {
+    lang.fallback_chain()
+        .iter()
+        .copied()
+        .find(|l| available.contains(l))
+        .unwrap_or(lang)
+}
+
+/// The language asked for, before the fallback chain.
+fn asked_language(req: &HttpRequest) -> Lang {
     let default = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.default_language)

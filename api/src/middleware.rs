@@ -6,6 +6,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PayloadError};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest};
 use domain::i18n::Lang;
@@ -61,18 +62,59 @@ impl FromRequest for RequestId {
     }
 }
 
+/// Headers on every response (when the response has not set them). `Cache-Control:
+/// no-store` is the default, since most responses carry personal data; public resources
+/// set their own.
+pub const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::CACHE_CONTROL, "no-store"),
+];
+
+/// Methods the service knows; any other is renamed `OTHER` on arrival, so that metrics
+/// and logs have a closed set of method names (it then gets 405 or 404).
+const KNOWN_METHODS: [Method; 7] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+    Method::OPTIONS,
+];
+
+/// The method name shared by every method outside `KNOWN_METHODS`.
+pub const OTHER_METHOD: &str = "OTHER";
+
 /// The outermost middleware: assigns the request id, returns it in `X-Request-Id`, and
 /// makes every error response a complete problem+json document (with `request_id` and
 /// `instance`), whoever produced it: a handler, an extractor, or actix itself.
+///
+/// Before routing it also applies the intake rule to the path, the query and the header
+/// values (`crate::intake`: no control characters), answers HEAD as GET (the HTTP/1
+/// encoder then sends the GET's headers, `Content-Length` included, without the body),
+/// and renames unknown methods `OTHER`.
 pub async fn request_context(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let request_id = RequestId::from_header(req.headers().get(X_REQUEST_ID));
     req.extensions_mut().insert(request_id.clone());
     let instance = req.path().to_owned();
+    if !KNOWN_METHODS.contains(req.method()) {
+        if let Ok(other) = Method::from_bytes(OTHER_METHOD.as_bytes()) {
+            req.head_mut().method = other;
+        }
+    }
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
 
-    let response = next.call(req).await?;
+    let response = match intake_check(&req) {
+        Err(error) => req.error_response(error),
+        Ok(()) => next.call(req).await?.map_into_boxed_body(),
+    };
     let mut response = if response.status().as_u16() >= 400 {
         let lang = crate::i18n::request_language(response.request());
         complete_problem(response, &request_id.0, &instance, lang).await
@@ -82,7 +124,52 @@ pub async fn request_context(
     if let Ok(value) = HeaderValue::from_str(&request_id.0) {
         response.headers_mut().insert(X_REQUEST_ID, value);
     }
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
     Ok(response)
+}
+
+/// The intake rule for what arrives outside the body: a control character in the
+/// (percent-decoded) path is 400 `invalid_path`; in a query parameter, 422 with
+/// `invalid_character` at `/query/<name>`; in a header value, 400 `invalid_header`.
+fn intake_check(req: &ServiceRequest) -> Result<(), ApiError> {
+    use crate::intake::{is_control_or_separator, percent_decode};
+    let path = req.path();
+    if let Some(decoded) = percent_decode(path) {
+        if decoded.chars().any(is_control_or_separator) {
+            return Err(ApiError::InvalidPath(
+                "the path contains a control character".into(),
+            ));
+        }
+    }
+    let mut errors = Vec::new();
+    for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
+        if name.chars().any(is_control_or_separator) || value.chars().any(is_control_or_separator) {
+            let pointer = format!("/query/{}", domain::forms::escape(&name));
+            if !errors.iter().any(|e: &FieldError| e.pointer == pointer) {
+                errors.push(FieldError::new(pointer, "invalid_character"));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    for (name, value) in req.headers() {
+        if value
+            .as_bytes()
+            .iter()
+            .any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)
+        {
+            return Err(ApiError::InvalidHeader(format!(
+                "{name} contains a control character"
+            )));
+        }
+    }
+    Ok(())
 }
 
 async fn complete_problem<B: MessageBody + 'static>(

@@ -52,6 +52,15 @@ impl utoipa::Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The metrics token of the deployment (`metrics.token`), when one is configured"))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -63,6 +72,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .configure(routes::configure)
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    crate::openapi_pass::complete(&mut api);
     api
 }
 
@@ -107,7 +117,8 @@ impl Contract {
         Ok(Self { json, yaml, routes })
     }
 
-    /// The methods the contract declares for `path`; empty when no route matches it.
+    /// The methods the contract declares for `path`, with HEAD wherever GET is (the
+    /// service answers HEAD as GET); empty when no route matches it.
     pub fn allowed_methods(&self, path: &str) -> Vec<Method> {
         let mut allowed: Vec<Method> = Vec::new();
         for (_, methods) in self.routes.iter().filter(|(def, _)| def.is_match(path)) {
@@ -116,6 +127,9 @@ impl Contract {
                     allowed.push(method.clone());
                 }
             }
+        }
+        if allowed.contains(&Method::GET) && !allowed.contains(&Method::HEAD) {
+            allowed.push(Method::HEAD);
         }
         allowed
     }

@@ -10,7 +10,7 @@ use crate::state::AppState;
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header;
-use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
+use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use persistence::{DbPool, PersistenceError};
 use std::net::{SocketAddr, TcpListener};
@@ -42,6 +42,8 @@ pub enum StartupError {
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    admin_address: Option<SocketAddr>,
+    admin: Option<Server>,
 }
 
 impl Application {
@@ -77,6 +79,8 @@ impl Application {
             countries,
             default_language,
             body_limit: settings.server.body_limit_bytes,
+            body_timeout: std::time::Duration::from_secs(settings.server.body_timeout_secs),
+            metrics_access: metrics_access(&settings),
             directory: std::sync::RwLock::new(std::sync::Arc::new(directory)),
             verifier,
             dev_idp,
@@ -103,8 +107,15 @@ impl Application {
             source,
         })?;
 
+        let admin = match &settings.server.admin_bind {
+            Some(bind) => Some(admin_server(&settings, bind, state.clone())?),
+            None => None,
+        };
         let body_limit = settings.server.body_limit_bytes;
         let origins = settings.cors.allowed_origins.clone();
+        let workers = settings.server.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
@@ -124,13 +135,14 @@ impl Application {
                 .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
                 .wrap(metrics_middleware.clone())
                 .wrap(TracingLogger::<RootSpan>::new())
-                .wrap(security_headers())
                 .wrap(from_fn(middleware::request_context))
         })
-        .shutdown_timeout(settings.server.shutdown_timeout_secs);
-        if let Some(workers) = settings.server.workers {
-            server = server.workers(workers);
-        }
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .workers(workers)
+        .client_request_timeout(std::time::Duration::from_secs(
+            settings.server.head_timeout_secs,
+        ))
+        .max_connections(settings.server.max_connections.div_ceil(workers).max(1));
         if !settings.server.handle_signals {
             server = server.disable_signals();
         }
@@ -141,7 +153,21 @@ impl Application {
                 source,
             })?
             .run();
-        Ok(Self { address, server })
+        let (admin_address, admin) = match admin {
+            Some((address, server)) => (Some(address), Some(server)),
+            None => (None, None),
+        };
+        Ok(Self {
+            address,
+            server,
+            admin_address,
+            admin,
+        })
+    }
+
+    /// The address of the admin listener, when `server.admin_bind` is set.
+    pub fn admin_address(&self) -> Option<SocketAddr> {
+        self.admin_address
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -152,14 +178,84 @@ impl Application {
         self.address.port()
     }
 
-    /// A handle to stop the server gracefully.
+    /// A handle to stop the server gracefully (the admin listener stops with it).
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some(admin) = self.admin else {
+            return self.server.await;
+        };
+        let admin_handle = admin.handle();
+        let admin = actix_web::rt::spawn(admin);
+        let outcome = self.server.await;
+        admin_handle.stop(true).await;
+        let _ = admin.await;
+        outcome
     }
+}
+
+/// Who may read `/metrics` on the public listener: the token holders when a token is
+/// configured; otherwise anyone in development and nobody in production.
+fn metrics_access(settings: &Settings) -> crate::state::MetricsAccess {
+    use crate::state::MetricsAccess;
+    match (&settings.metrics.token, settings.environment) {
+        (Some(token), _) => MetricsAccess::Token(token.clone()),
+        (None, crate::config::Environment::Development) => MetricsAccess::Public,
+        (None, crate::config::Environment::Production) => {
+            if settings.server.admin_bind.is_none() {
+                tracing::warn!(
+                    "/metrics is not served: set metrics.token or server.admin_bind to scrape it"
+                );
+            }
+            MetricsAccess::Hidden
+        }
+    }
+}
+
+/// Connections the admin listener accepts at once (probes and scrapes are few).
+const ADMIN_MAX_CONNECTIONS: usize = 64;
+
+/// The admin listener: the probes and `/metrics` only, on one worker of its own with its
+/// own connection budget, so that they answer while the public listener is saturated.
+fn admin_server(
+    settings: &Settings,
+    bind: &str,
+    state: web::Data<AppState>,
+) -> Result<(SocketAddr, Server), StartupError> {
+    let bind_error = |source| StartupError::Bind {
+        address: bind.to_owned(),
+        source,
+    };
+    let listener = TcpListener::bind(bind).map_err(bind_error)?;
+    let address = listener.local_addr().map_err(bind_error)?;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::Data::new(routes::meta::AdminListener))
+            .service(routes::health::live)
+            .service(routes::health::ready)
+            .service(routes::meta::metrics)
+            .default_service(web::to(admin_not_found))
+            .wrap(from_fn(middleware::request_context))
+    })
+    .workers(1)
+    .max_connections(ADMIN_MAX_CONNECTIONS)
+    .client_request_timeout(std::time::Duration::from_secs(
+        settings.server.head_timeout_secs,
+    ))
+    .shutdown_timeout(settings.server.shutdown_timeout_secs);
+    if !settings.server.handle_signals {
+        server = server.disable_signals();
+    }
+    let server = server.listen(listener).map_err(bind_error)?.run();
+    tracing::info!(%address, "admin listener (probes and metrics) bound");
+    Ok((address, server))
+}
+
+async fn admin_not_found() -> Result<HttpResponse, crate::error::ApiError> {
+    Err(crate::error::ApiError::NotFound)
 }
 
 /// The trusted issuers, plus the development IdP when enabled.
@@ -392,16 +488,6 @@ async fn redirect_to_docs() -> HttpResponse {
     HttpResponse::PermanentRedirect()
         .insert_header((header::LOCATION, "/docs/"))
         .finish()
-}
-
-/// Headers on every response. `Cache-Control: no-store` is the default, since most
-/// responses carry personal data; public resources set their own.
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
-        .add((header::CACHE_CONTROL, "no-store"))
 }
 
 /// CORS for the configured origins only (the middleware is off when there are none, so

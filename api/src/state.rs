@@ -20,6 +20,10 @@ pub struct AppState {
     pub default_language: Lang,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// How long a request body may take to arrive (408 after).
+    pub body_timeout: std::time::Duration,
+    /// Who may read `/metrics` on the public listener.
+    pub metrics_access: MetricsAccess,
     pub verifier: crate::auth::Verifier,
     /// The development identity provider, when enabled.
     pub dev_idp: Option<crate::devidp::DevIdp>,
@@ -39,4 +43,15 @@ impl AppState {
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
+}
+
+/// Who may read `/metrics` (the admin listener always serves it openly).
+#[derive(Debug, Clone)]
+pub enum MetricsAccess {
+    /// Anyone (development without a token).
+    Public,
+    /// Callers presenting this bearer token.
+    Token(secrecy::SecretString),
+    /// Nobody on this listener: 404 (production without a token).
+    Hidden,
 }

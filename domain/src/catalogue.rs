@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 const PROCEDURES_SOURCE: &str = include_str!("../catalogue/procedures.toml");
 const GUIDANCE_SOURCE: &str = include_str!("../catalogue/guidance.toml");
-const MESSAGE_SOURCES: [(Lang, &str); 10] = [
+const MESSAGE_SOURCES: [(Lang, &str); 12] = [
     (
         Lang::Fr,
         include_str!("../catalogue/messages/guide.fr.toml"),
@@ -24,6 +24,14 @@ const MESSAGE_SOURCES: [(Lang, &str); 10] = [
     (
         Lang::En,
         include_str!("../catalogue/messages/guide.en.toml"),
+    ),
+    (
+        Lang::Es,
+        include_str!("../catalogue/messages/guide.es.toml"),
+    ),
+    (
+        Lang::Ca,
+        include_str!("../catalogue/messages/guide.ca.toml"),
     ),
     (Lang::Fr, include_str!("../catalogue/messages/fr.toml")),
     (Lang::Nl, include_str!("../catalogue/messages/nl.toml")),

@@ -7,7 +7,7 @@ use crate::i18n::Lang;
 use serde::Deserialize;
 
 /// Languages the guidance and advice are written in; others fall back.
-pub const GUIDE_LANGUAGES: [Lang; 4] = [Lang::Fr, Lang::Nl, Lang::De, Lang::En];
+pub const GUIDE_LANGUAGES: [Lang; 6] = [Lang::Fr, Lang::Nl, Lang::De, Lang::En, Lang::Es, Lang::Ca];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GuidanceLink {

@@ -92,6 +92,11 @@ impl FromStr for Lang {
 /// Picks the language to answer in: the `?lang=` override when it names a known
 /// language, else the best `Accept-Language` entry by q-value (ties keep header order),
 /// else `default`.
+///
+/// Per RFC 9110 §12.5.4 and §12.4.2: parameter names are case-insensitive (`Q=0.5`), a
+/// q-value of 0 means "not acceptable" (an excluded language is never chosen, not even
+/// as the default: the first other language of `Lang::ALL` then is), `*` stands for any
+/// language not listed, and an entry with an unreadable q-value is ignored.
 pub fn negotiate(override_tag: Option<&str>, accept_language: Option<&str>, default: Lang) -> Lang {
     if let Some(lang) = override_tag.and_then(|t| t.parse().ok()) {
         return lang;
@@ -100,28 +105,52 @@ pub fn negotiate(override_tag: Option<&str>, accept_language: Option<&str>, defa
         return default;
     };
     let mut best: Option<(f32, Lang)> = None;
+    let mut excluded: Vec<Lang> = Vec::new();
+    let mut wildcard: Option<f32> = None;
     for entry in header.split(',') {
         let mut parts = entry.split(';');
         let tag = parts.next().unwrap_or_default().trim();
-        // An entry with an unreadable q-value is ignored, as RFC 9110 makes it invalid.
-        let q = match parts.find_map(|p| p.trim().strip_prefix("q=")) {
+        let q = parts.find_map(|p| {
+            let (name, value) = p.split_once('=')?;
+            name.trim().eq_ignore_ascii_case("q").then(|| value.trim())
+        });
+        let q = match q {
             None => 1.0,
-            Some(q) => match q.trim().parse::<f32>() {
-                Ok(q) => q,
-                Err(_) => continue,
+            Some(q) => match q.parse::<f32>() {
+                Ok(q) if (0.0..=1.0).contains(&q) => q,
+                _ => continue,
             },
         };
-        if !(q > 0.0 && q <= 1.0) {
+        if tag == "*" {
+            wildcard = Some(q);
             continue;
         }
         let Ok(lang) = tag.parse::<Lang>() else {
             continue;
         };
+        if q == 0.0 {
+            // `fr-BE;q=0` excludes only that variant; `fr;q=0` the language.
+            if !tag.contains(['-', '_']) {
+                excluded.push(lang);
+            }
+            continue;
+        }
         if best.is_none_or(|(best_q, _)| q > best_q) {
             best = Some((q, lang));
         }
     }
-    best.map(|(_, lang)| lang).unwrap_or(default)
+    if let Some((_, lang)) = best.filter(|(_, l)| !excluded.contains(l)) {
+        return lang;
+    }
+    if wildcard == Some(0.0) || excluded.contains(&default) {
+        // Only what was listed is acceptable, or the default is excluded.
+        return [default]
+            .into_iter()
+            .chain(Lang::ALL)
+            .find(|l| !excluded.contains(l) && *l != Lang::Lb)
+            .unwrap_or(default);
+    }
+    default
 }
 
 /// Messages of several languages, flattened to dotted keys.
@@ -226,7 +255,12 @@ mod tests {
 
     #[test]
     fn negotiation_table() {
-        let cases: [(Option<&str>, Option<&str>, Lang); 10] = [
+        let cases: [(Option<&str>, Option<&str>, Lang); 15] = [
+            (None, Some("fr;Q=0, nl"), Lang::Nl),
+            (None, Some("fr;q=0, nl;Q=0.1"), Lang::Nl),
+            (None, Some("en;q=0"), Lang::Fr),
+            (None, Some("EN;Q=0, fr;q=0"), Lang::Nl),
+            (None, Some("de;q=0.5, fr ; Q = 0.9"), Lang::Fr),
             (None, None, Lang::En),
             (None, Some("nl-BE,nl;q=0.9,fr;q=0.8"), Lang::Nl),
             (None, Some("fr;q=0.5, de;q=0.9"), Lang::De),

@@ -522,9 +522,10 @@ async fn advice_is_listed_by_theme_and_read_in_the_readers_language() {
         article["related_procedures"][0]["name"],
         "Klacht voor fietsdiefstal"
     );
-    // Spanish readers get English (their fallback chain) rather than a blank.
+    // Spanish and Catalan readers get their own texts (issue 12, item 7).
     let es = get_json(&app, "/v1/advice/bicycle-theft?lang=es").await;
-    assert_eq!(es["title"], "Keep your bicycle");
+    assert_eq!(es["title"], "Cuide su bicicleta");
+    assert_eq!(es["language"], "es");
 
     assert_problem(app.get("/v1/advice/nope").await, 404, "advice_not_found").await;
 }

@@ -63,6 +63,23 @@ fn token_with(edit: impl FnOnce(&mut serde_json::Map<String, Value>), kid: &str)
     jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_der(&der)).unwrap()
 }
 
+/// A valid token of the test issuer whose header `edit` changed.
+fn token_with_header(edit: impl FnOnce(&mut Header)) -> String {
+    let claims = json!({
+        "iss": TEST_ISSUER, "aud": AUDIENCE, "sub": "citizen-42", "iat": now(), "exp": now() + 600
+    });
+    let mut der = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    der.extend_from_slice(&SEED);
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some("test-1".into());
+    header.typ = Some("JWT".into());
+    edit(&mut header);
+    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_der(&der)).unwrap()
+}
+
 async fn citizen(app: &TestApp, subject: &str) -> String {
     app.dev_token(json!({"kind": "citizen", "subject": subject, "assurance": "substantial"}))
         .await
@@ -465,6 +482,54 @@ async fn the_jwt_attack_matrix_is_refused_with_401() {
             ),
         ),
         ("garbage", "not.a.token".to_owned()),
+        (
+            "crit with an unknown extension",
+            token_with_header(|h| h.crit = Some(vec!["x-unknown".into()])),
+        ),
+        (
+            "crit naming a registered header",
+            token_with_header(|h| h.crit = Some(vec!["exp".into()])),
+        ),
+        (
+            "empty crit",
+            token_with_header(|h| h.crit = Some(Vec::new())),
+        ),
+        (
+            "iat a year in the future",
+            token_with(
+                |c| {
+                    c.insert("iat".into(), json!(now() + 365 * 86_400));
+                },
+                "test-1",
+            ),
+        ),
+        (
+            "iat two minutes in the future",
+            token_with(
+                |c| {
+                    c.insert("iat".into(), json!(now() + 120));
+                },
+                "test-1",
+            ),
+        ),
+        (
+            "a control character in a claim",
+            token_with(
+                |c| {
+                    c.insert("name".into(), json!("Alice\u{0}Admin"));
+                },
+                "test-1",
+            ),
+        ),
+        (
+            "missing iat",
+            token_with(
+                |c| {
+                    c.remove("iat");
+                },
+                "test-1",
+            ),
+        ),
     ];
     for (name, token) in cases {
         let response = send(&app, reqwest::Method::GET, "/v1/filings", &token, None).await;
@@ -474,6 +539,44 @@ async fn the_jwt_attack_matrix_is_refused_with_401() {
             .get("www-authenticate")
             .unwrap_or_else(|| panic!("{name}: no WWW-Authenticate"));
         assert!(challenge.to_str().unwrap().starts_with("Bearer"), "{name}");
+        assert_problem(response, 401, "unauthorized").await;
+    }
+    // The control: a header edit alone does not break a token, and an `iat` within the
+    // leeway is accepted.
+    let plain = token_with_header(|_| {});
+    assert_eq!(
+        send(&app, reqwest::Method::GET, "/v1/filings", &plain, None)
+            .await
+            .status(),
+        200
+    );
+    let skewed = token_with(
+        |c| {
+            c.insert("iat".into(), json!(now() + 5));
+        },
+        "test-1",
+    );
+    assert_eq!(
+        send(&app, reqwest::Method::GET, "/v1/filings", &skewed, None)
+            .await
+            .status(),
+        200
+    );
+    // Two Authorization headers are ambiguous, even two valid ones.
+    for (first, second) in [
+        (valid.clone(), valid.clone()),
+        (valid.clone(), "garbage".to_owned()),
+        ("garbage".to_owned(), valid.clone()),
+    ] {
+        let response = app
+            .client
+            .get(app.url("/v1/filings"))
+            .header("authorization", format!("Bearer {first}"))
+            .header("authorization", format!("Bearer {second}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.headers().contains_key("www-authenticate"));
         assert_problem(response, 401, "unauthorized").await;
     }
     // A token in the query string is never accepted, even a valid one.

@@ -61,7 +61,7 @@ async fn wrong_method_is_a_405_problem_with_allow() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers()["allow"], "GET");
+    assert_eq!(response.headers()["allow"], "GET, HEAD");
     assert_problem(response, 405, "method_not_allowed").await;
 }
 

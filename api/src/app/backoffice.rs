@@ -5,6 +5,7 @@
 use super::{problem, with_db};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::versions::IfMatch;
 use actix_web::web;
 use chrono::{DateTime, Datelike, Utc};
 use domain::audit::{AuditEvent, AuditOperation, AuditOutcome};
@@ -174,7 +175,7 @@ fn context(
     Ok(context)
 }
 
-/// An officer's action on a filing of the unit; `if_match` is the version they read.
+/// An officer's action on a filing of the unit; `if_match` names the versions they read.
 #[allow(clippy::too_many_arguments)]
 pub async fn act(
     state: &web::Data<AppState>,
@@ -183,7 +184,7 @@ pub async fn act(
     id: &str,
     action: FilingAction,
     input: ActionInput,
-    if_match: i64,
+    if_match: IfMatch,
     lang: Lang,
     request_id: Option<String>,
 ) -> Result<Filing, ApiError> {
@@ -193,10 +194,21 @@ pub async fn act(
             let now = Utc::now();
             persistence::roster::seen(c, &unit, &officer.id, officer.role.as_str(), now)?;
             let filing = load_in_unit(c, &unit, &id)?;
+            if !if_match.matches(filing.version) {
+                return Err(ApiError::PreconditionFailed);
+            }
             let wanted = OfficerCommand::parse(action, &input).ok();
             let context = context(c, &app, &officer, &unit, wanted.as_ref(), now)?;
             let mut effects = filing
-                .act(&officer, &unit, action, &input, &context, if_match, now)
+                .act(
+                    &officer,
+                    &unit,
+                    action,
+                    &input,
+                    &context,
+                    filing.version,
+                    now,
+                )
                 .map_err(|e| problem(&app, lang, Some(&filing.procedure), e))?;
             effects.audit.request_id = request_id;
             if !repo::save(c, &effects)? {

@@ -5,6 +5,7 @@ use super::{problem, rules, with_db};
 use crate::error::ApiError;
 use crate::idempotency::{self, Done, Key, Reply};
 use crate::state::AppState;
+use crate::versions::IfMatch;
 use actix_web::web;
 use chrono::{DateTime, Utc};
 use domain::filing::{DraftInput, Effects, Filing, FilingStatus, NewFilingInput, ReferenceNumber};
@@ -138,13 +139,13 @@ pub async fn list(
     Ok((filings, more))
 }
 
-/// Changes a draft; `if_match` is the version the citizen read.
+/// Changes a draft; `if_match` names the versions the citizen read.
 pub async fn update(
     state: &web::Data<AppState>,
     citizen: CitizenActor,
     id: &str,
     changes: DraftInput,
-    if_match: i64,
+    if_match: IfMatch,
     lang: Lang,
     request_id: Option<String>,
 ) -> Result<Loaded, ApiError> {
@@ -152,8 +153,11 @@ pub async fn update(
     with_db(state, move |conn| {
         conn.write_transaction(|c| {
             let filing = load_owned(c, &citizen.id, &id)?;
+            if !if_match.matches(filing.version) {
+                return Err(ApiError::PreconditionFailed);
+            }
             let mut effects = filing
-                .update(&rules(&app), &citizen, changes, if_match, Utc::now())
+                .update(&rules(&app), &citizen, changes, filing.version, Utc::now())
                 .map_err(|e| problem(&app, lang, Some(&filing.procedure), e))?;
             effects.audit.request_id = request_id;
             save_and_load(c, &effects)

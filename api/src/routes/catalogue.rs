@@ -67,6 +67,12 @@ pub struct ProcedureSummary {
     pub competence: CompetenceView,
     /// Languages its texts exist in.
     pub languages: Vec<String>,
+    /// In a list: the language of this item's texts, the first of its `languages` along
+    /// the reader's fallback chain (it differs from the list's `language` when the
+    /// procedure has no texts in it). Absent in a procedure's own document, whose
+    /// `language` says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -261,6 +267,7 @@ fn summary(state: &AppState, lang: Lang, p: &Procedure) -> ProcedureSummary {
         min_assurance: p.assurance.to_string(),
         competence: (&p.competence).into(),
         languages: p.languages.iter().map(ToString::to_string).collect(),
+        language: None,
     }
 }
 
@@ -313,7 +320,13 @@ pub async fn list_procedures(
         .filter(|p| !served_countries(&state, p).is_empty())
         .filter(|p| country.is_none_or(|c| served_countries(&state, p).contains(&c)))
         .filter(|p| declarant.is_none_or(|d| p.declarants.contains(&d)))
-        .map(|p| summary(&state, lang, p))
+        .map(|p| {
+            let served = crate::i18n::served_among(lang, &p.languages);
+            ProcedureSummary {
+                language: Some(served.to_string()),
+                ..summary(&state, served, p)
+            }
+        })
         .collect();
     Ok(public_json(
         &req,
@@ -356,6 +369,9 @@ pub async fn get_procedure(
         .procedure(&code)
         .filter(|p| !served_countries(&state, p).is_empty())
         .ok_or_else(|| ApiError::ProcedureNotFound(code.clone()))?;
+    // The procedure's texts exist in its own languages: answer (and label) in the first
+    // of them along the reader's fallback chain.
+    let lang = crate::i18n::served_among(lang, &procedure.languages);
     let questionnaire = procedure
         .questions
         .iter()

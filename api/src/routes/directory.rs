@@ -56,7 +56,7 @@ pub struct UnitQuery {
     /// Words of the name (accents and case ignored), or the official number.
     pub q: Option<String>,
     /// Page size, 1 to 200 (default 50).
-    pub limit: Option<usize>,
+    pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Language of the texts (overrides Accept-Language).
@@ -76,10 +76,12 @@ fn parse_country(raw: &Option<String>) -> Result<Option<Country>, ApiError> {
         .transpose()
 }
 
-fn limit(raw: Option<usize>, default: usize) -> Result<usize, ApiError> {
-    match raw {
+/// A page size: 422 `out_of_range` at `/query/limit` outside 1 to `MAX_LIMIT` (negative
+/// values included, as on every list).
+fn limit(raw: Option<i64>, default: usize) -> Result<usize, ApiError> {
+    match raw.map(usize::try_from) {
         None => Ok(default),
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
         Some(_) => Err(query_error("limit", "out_of_range")),
     }
 }
@@ -590,7 +592,7 @@ pub struct MunicipalityQuery {
     /// or of a postal code; accents and case ignored.
     pub q: String,
     /// At most this many (1 to 200, default 20).
-    pub limit: Option<usize>,
+    pub limit: Option<i64>,
     /// Language of the names (overrides Accept-Language).
     pub lang: Option<String>,
 }

@@ -10,7 +10,6 @@ pub mod filings;
 pub mod guidance;
 pub mod health;
 pub mod meta;
-pub mod versions;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;

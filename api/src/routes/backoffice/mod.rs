@@ -15,8 +15,8 @@ use crate::app::backoffice::{self as usecase, consultation};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::i18n::Language;
 use crate::routes::filings::{cursor, parse_cursor};
-use crate::routes::versions::if_match;
 use crate::state::AppState;
+use crate::versions::if_match;
 use access::{
     FilingChange, FilingExport, FilingRead, QueueRead, RosterRead, UnitAccess, UnitAction,
     UnitQuery,

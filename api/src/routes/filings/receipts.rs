@@ -22,18 +22,11 @@ fn wants_pdf(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> 
             "/query/format",
             "unknown_option",
         )])),
-        None => Ok(<header::Accept as header::Header>::parse(req)
-            .ok()
-            .and_then(|accept| {
-                accept.ranked().into_iter().find_map(|m| {
-                    match (m.type_().as_str(), m.subtype().as_str()) {
-                        ("application", "pdf") => Some(true),
-                        ("application", "json") | ("*", "*") | ("application", "*") => Some(false),
-                        _ => None,
-                    }
-                })
-            })
-            .unwrap_or(false)),
+        // By Accept (JSON by default; 406 when neither is acceptable).
+        None => Ok(crate::negotiation::preferred_media(
+            req,
+            &["application/json", "application/pdf"],
+        )? == "application/pdf"),
     }
 }
 
