@@ -89,6 +89,7 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             pointer,
             code: code.to_owned(),
             message,
+            accepted: Default::default(),
         }])
     })?;
     Ok(value)

@@ -57,3 +57,4 @@ pub mod forms;
 pub mod guidance;
 pub mod i18n;
 pub mod idempotency;
+pub mod limits;

@@ -289,6 +289,8 @@ struct DraftParts<'a> {
     answers: &'a BTreeMap<String, serde_json::Value>,
     contact: &'a ContactInput,
     language: &'a str,
+    /// The filing's country (the place's, when given, decides the local date).
+    country: Country,
 }
 
 fn check_draft(
@@ -305,6 +307,7 @@ fn check_draft(
         answers,
         contact,
         language,
+        country,
     } = *parts;
     let mut errors = Vec::new();
     if let Some(c) = &place.country {
@@ -342,31 +345,42 @@ fn check_draft(
             }
         }
         if let Some(days) = procedure.max_facts_age_days {
-            if from < now - Duration::days(i64::from(days)) {
-                errors.push(FieldError::new("/facts_date/from", "too_old"));
+            let earliest = now - Duration::days(i64::from(days));
+            if from < earliest {
+                errors.push(FieldError::new("/facts_date/from", "too_old").with(
+                    domain::forms::Accepted {
+                        earliest: Some(earliest.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                        max_age_days: Some(days),
+                        ..Default::default()
+                    },
+                ));
             }
         }
     } else if final_check && procedure.max_facts_age_days.is_some() {
         errors.push(FieldError::new("/facts_date", "required"));
     }
-    for issue in domain::forms::validate(&state.catalogue, &procedure.form, facts, "/facts") {
+    let zone = place
+        .country
+        .as_deref()
+        .and_then(|c| c.parse::<Country>().ok())
+        .unwrap_or(country)
+        .time_zone();
+    let moment = domain::forms::Moment::new(now, zone);
+    for issue in state
+        .catalogue
+        .validate_facts(procedure, facts, "/facts", &moment)
+    {
         if final_check || issue.code != "required" {
-            errors.push(FieldError::new(issue.pointer, issue.code));
+            errors.push(issue.into());
         }
     }
-    for (question, value) in answers {
-        if !procedure.questions.contains(question) {
-            errors.push(FieldError::new(
-                format!("/answers/{}", domain::forms::escape(question)),
-                "unknown_question",
-            ));
-        } else if !(value.is_boolean() || value.is_string()) {
-            errors.push(FieldError::new(
-                format!("/answers/{}", domain::forms::escape(question)),
-                "invalid_answer",
-            ));
-        }
-    }
+    errors.extend(
+        state
+            .catalogue
+            .check_answers(procedure, answers, facts)
+            .into_iter()
+            .map(FieldError::from),
+    );
     if let Some(email) = &contact.email {
         let valid = email.len() <= 254
             && email
@@ -385,7 +399,7 @@ fn check_draft(
         }
     }
     if language.parse::<Lang>().is_err() {
-        errors.push(FieldError::new("/language", "unknown_option"));
+        errors.push(FieldError::new("/language", "unknown_option").allowed(Lang::ALL));
     }
     errors
 }
@@ -463,9 +477,16 @@ fn view(
     let place: PlaceInput = parse_json(&row.place);
     let country: Country = row.country.parse().unwrap_or(Country::Be);
     let declarant: DeclarantKind = row.declarant.parse().unwrap_or(DeclarantKind::Person);
-    let eligibility = match procedure
-        .map(|p| eligibility::check(catalogue, p, country, declarant, &answers_of(&answers)))
-    {
+    let eligibility = match procedure.map(|p| {
+        eligibility::check(
+            catalogue,
+            p,
+            country,
+            declarant,
+            &answers_of(&answers),
+            lang,
+        )
+    }) {
         Some(Ok(Eligibility::Eligible { .. })) => EligibilityView {
             outcome: "eligible".into(),
             reasons: Vec::new(),
@@ -476,7 +497,7 @@ fn view(
                 .iter()
                 .map(|f| FilingReason {
                     code: f.reason.clone(),
-                    explanation: catalogue.text(lang, &format!("reason.{}", f.reason)),
+                    explanation: f.explanation.clone(),
                 })
                 .collect(),
         },
@@ -736,6 +757,7 @@ pub async fn create(
                 answers: &answers,
                 contact: &contact,
                 language: &language,
+                country,
             },
             now,
             false,
@@ -1040,6 +1062,7 @@ pub async fn update(
             answers: &answers,
             contact: &contact,
             language: &language,
+            country: row.country.parse().unwrap_or(Country::Be),
         },
         now,
         false,
@@ -1147,6 +1170,7 @@ pub async fn submit(
                 country,
                 declarant,
                 &answers_of(&answers),
+                lang,
             ) {
                 Ok(Eligibility::Eligible { .. }) => {}
                 Ok(Eligibility::NotEligible { failures, .. }) => {
@@ -1160,7 +1184,8 @@ pub async fn submit(
                                     .map(|q| format!("/answers/{q}"))
                                     .unwrap_or_else(|| "/procedure".into()),
                                 code: f.reason.clone(),
-                                message: catalogue.text(lang, &format!("reason.{}", f.reason)),
+                                message: f.explanation.clone(),
+                                accepted: Default::default(),
                             })
                             .collect(),
                     ))
@@ -1194,6 +1219,7 @@ pub async fn submit(
                     answers: &answers,
                     contact: &contact,
                     language: &row.language,
+                    country,
                 },
                 now,
                 true,
@@ -1236,6 +1262,7 @@ pub async fn submit(
                                     pointer: "/place/municipality".into(),
                                     code: "candidate".into(),
                                     message: c.municipality.to_string(),
+                                    accepted: Default::default(),
                                 })
                                 .collect(),
                         ))
@@ -1248,6 +1275,7 @@ pub async fn submit(
                             pointer: "/place".into(),
                             code: "invalid_type".into(),
                             message: e.to_string(),
+                            accepted: Default::default(),
                         }]))
                     }
                 };
