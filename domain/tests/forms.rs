@@ -1,6 +1,9 @@
 //! The facts forms of the catalogue: validated against their published JSON Schema, then
 //! their cross-field date rules, with pointers, codes and what would be accepted.
 
+// A test's unwrap is its assertion (helpers outside `#[test]` functions included).
+#![allow(clippy::unwrap_used)]
+
 use chrono::{NaiveDate, TimeZone, Utc};
 use domain::catalogue::Catalogue;
 use domain::forms::{age_on, Moment};
