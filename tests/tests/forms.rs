@@ -194,6 +194,7 @@ async fn appointment_slots_in_the_past_are_refused() {
     let body = |slots: Vec<String>| {
         json!({
             "procedure": "video_complaint", "country": "FR",
+            "answers": {"ongoing_danger": false, "injury": false},
             "facts": {"offence_kind": "theft", "circumstances": "Phone stolen.", "preferred_slots": slots}
         })
         .to_string()
@@ -221,6 +222,37 @@ async fn appointment_slots_in_the_past_are_refused() {
     )
     .await;
     assert_eq!(response.status(), 201);
+
+    // A draft saved when its slots were ahead, submitted once one has passed: refused at
+    // submission too (the slot is moved back in the stored row to stand for the wait).
+    let draft: Value = response.json().await.unwrap();
+    let id = draft["id"].as_str().unwrap();
+    let past = json!({"offence_kind": "theft", "circumstances": "Phone stolen.",
+                      "preferred_slots": [slot(2), slot(-1)]});
+    let sql = format!(
+        "UPDATE filings SET facts = '{}' WHERE id = '{}'",
+        past.to_string().replace('\'', "''"),
+        id.replace('\'', "''")
+    );
+    {
+        use diesel::RunQueryDsl;
+        let pool = app.db.pool();
+        let mut conn = pool.get().unwrap();
+        assert_eq!(diesel::sql_query(sql).execute(&mut conn).unwrap(), 1);
+    }
+    let response = post(
+        &app,
+        &format!("/v1/filings/{id}/submit"),
+        &citizen,
+        "",
+        "fr",
+    )
+    .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert!(
+        errors(&problem).contains(&("/facts/preferred_slots/1".to_owned(), "in_past".to_owned())),
+        "{problem}"
+    );
 }
 
 /// Issue: `unknown_option` did not list the accepted values, `too_old` gave no limit,
