@@ -2,14 +2,15 @@
 //! and the published contract (`maxLength`, `maxItems`, `minimum`/`maximum`) read it from
 //! here, so the two cannot disagree.
 //!
-//! Lengths count Unicode scalar values (`str::chars`), as JSON Schema's `maxLength` does.
+//! Lengths (`_CHARS`) count Unicode scalar values (`str::chars`), as JSON Schema's
+//! `maxLength` does.
 //! The limits of the procedures' facts fields are data of the catalogue
 //! (`catalogue/procedures.toml`); the limits of an item's sub-fields are below.
 
 /// The free-text description of a place (`place.description`), in characters.
 pub const PLACE_DESCRIPTION_MAX_CHARS: usize = 500;
-/// An e-mail address (`contact.email`), in characters (RFC 5321 path limit).
-pub const EMAIL_MAX_CHARS: usize = 254;
+/// An e-mail address (`contact.email`), in bytes (the RFC 5321 path limit).
+pub const EMAIL_MAX_BYTES: usize = 254;
 /// A phone number (`contact.phone`), in characters.
 pub const PHONE_MAX_CHARS: usize = 30;
 /// A postal address (`contact.postal_address`), in characters.

@@ -264,6 +264,8 @@ async fn field_errors_say_what_would_be_accepted_in_the_citizens_language() {
     let body = json!({
         "procedure": "simple_theft", "country": "BE",
         "facts_date": {"from": (Utc::now() - Duration::days(800)).to_rfc3339()},
+        "place": {"description": "z".repeat(501)},
+        "contact": {"phone": "1".repeat(31)},
         "facts": {"theft_kind": "bicycle", "circumstances": "x".repeat(4001),
                   "items": [{"category": "wallet", "colour": "y".repeat(51)}]}
     })
@@ -319,6 +321,8 @@ async fn field_errors_say_what_would_be_accepted_in_the_citizens_language() {
         assert!(long["message"].as_str().unwrap().contains("4000"), "{long}");
         let colour = by_pointer("/facts/items/0/colour");
         assert_eq!(colour["max_length"], 50);
+        assert_eq!(by_pointer("/place/description")["max_length"], 500);
+        assert_eq!(by_pointer("/contact/phone")["max_length"], 30);
         for error in problem["errors"].as_array().unwrap() {
             assert!(
                 no_placeholder(error["message"].as_str().unwrap()),

@@ -17,6 +17,7 @@ use domain::directory::{MunicipalityId, Place, Routing};
 use domain::eligibility::{self, Answer, Eligibility};
 use domain::filing::{transition, ActorKind, FilingAction, FilingStatus, ReferenceNumber};
 use domain::i18n::Lang;
+use domain::limits;
 use persistence::filings::{self as repo, FilingRow};
 use persistence::PersistenceError;
 use serde::{Deserialize, Serialize};
@@ -326,9 +327,12 @@ fn check_draft(
     if place
         .description
         .as_ref()
-        .is_some_and(|d| d.chars().count() > 500)
+        .is_some_and(|d| d.chars().count() > limits::PLACE_DESCRIPTION_MAX_CHARS)
     {
-        errors.push(FieldError::new("/place/description", "too_long"));
+        errors.push(too_long(
+            "/place/description",
+            limits::PLACE_DESCRIPTION_MAX_CHARS,
+        ));
     }
     if let Some(date) = facts_date {
         let from = date.from.with_timezone(&Utc);
@@ -382,7 +386,7 @@ fn check_draft(
             .map(FieldError::from),
     );
     if let Some(email) = &contact.email {
-        let valid = email.len() <= 254
+        let valid = email.len() <= limits::EMAIL_MAX_BYTES
             && email
                 .split_once('@')
                 .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'));
@@ -391,17 +395,29 @@ fn check_draft(
         }
     }
     for (pointer, value, max) in [
-        ("/contact/phone", &contact.phone, 30),
-        ("/contact/postal_address", &contact.postal_address, 500),
+        ("/contact/phone", &contact.phone, limits::PHONE_MAX_CHARS),
+        (
+            "/contact/postal_address",
+            &contact.postal_address,
+            limits::POSTAL_ADDRESS_MAX_CHARS,
+        ),
     ] {
         if value.as_ref().is_some_and(|v| v.chars().count() > max) {
-            errors.push(FieldError::new(pointer, "too_long"));
+            errors.push(too_long(pointer, max));
         }
     }
     if language.parse::<Lang>().is_err() {
         errors.push(FieldError::new("/language", "unknown_option").allowed(Lang::ALL));
     }
     errors
+}
+
+/// A `too_long` error stating the limit.
+fn too_long(pointer: &str, max: usize) -> FieldError {
+    FieldError::new(pointer, "too_long").with(domain::forms::Accepted {
+        max_length: u64::try_from(max).ok(),
+        ..Default::default()
+    })
 }
 
 fn answers_of(raw: &BTreeMap<String, serde_json::Value>) -> BTreeMap<String, Answer> {
@@ -730,7 +746,7 @@ pub async fn create(
             errors.push(FieldError::new("/procedure", "unknown_procedure"));
         }
         if country.is_none() {
-            errors.push(FieldError::new("/country", "unknown_country"));
+            errors.push(FieldError::new("/country", "unknown_country").allowed(&state.countries));
         }
         let (Some(procedure), Some(country)) = (procedure, country) else {
             return Err(ApiError::Validation(errors));
