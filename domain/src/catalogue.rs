@@ -589,6 +589,12 @@ impl Catalogue {
         }
     }
 
+    /// Writes integer facts written as `3.0` or `3e0` as `3` (see `forms::normalize`);
+    /// call before storing validated facts.
+    pub fn normalize_facts(&self, procedure: &Procedure, facts: &mut Value) {
+        crate::forms::normalize(&procedure.form, facts);
+    }
+
     /// Valid facts for a procedure, with dates relative to `now` (examples and tests).
     pub fn sample_facts(&self, procedure: &Procedure, now: DateTime<Utc>) -> Value {
         crate::forms::sample(&self.enums, &procedure.form, now)

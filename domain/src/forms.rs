@@ -881,3 +881,28 @@ pub fn validate(
     }
     issues
 }
+
+/// Rewrites the integer fields of `payload` that are written with a fraction or an
+/// exponent (`3.0`, `3e0`: integers for JSON Schema) as plain integers, so that stored
+/// facts, receipts and exports show `3`. Other values are left as they are.
+pub fn normalize(form: &[FormField], payload: &mut Value) {
+    let Some(object) = payload.as_object_mut() else {
+        return;
+    };
+    for field in form {
+        if let (FieldType::Integer { .. }, Some(value)) =
+            (&field.field_type, object.get_mut(&field.name))
+        {
+            let integral = value
+                .as_f64()
+                .filter(|n| n.fract() == 0.0 && value.as_i64().is_none())
+                .filter(|n| n.abs() < 9.0e15);
+            if let Some(n) = integral {
+                // Exact: |n| < 2^53, and the fraction is zero.
+                #[allow(clippy::cast_possible_truncation)]
+                let n = n as i64;
+                *value = Value::from(n);
+            }
+        }
+    }
+}

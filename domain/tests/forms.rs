@@ -238,3 +238,23 @@ fn ages_count_completed_years() {
     assert_eq!(age_on(d(2008, 2, 29), d(2026, 3, 1)), 18);
     assert_eq!(age_on(d(2027, 1, 1), d(2026, 1, 1)), -1);
 }
+
+#[test]
+fn integers_are_stored_as_integers() {
+    let c = catalogue();
+    let p = c.procedure("fuel_drive_off").unwrap();
+    for (raw, expected) in [
+        ("3.0", json!(3)),
+        ("3e0", json!(3)),
+        ("3", json!(3)),
+        ("3.5", json!(3.5)),
+    ] {
+        let mut facts =
+            json!({"pump_number": serde_json::from_str::<Value>(raw).unwrap(), "amount_eur": 2.0});
+        c.normalize_facts(p, &mut facts);
+        assert_eq!(facts["pump_number"], expected, "{raw}");
+        assert_eq!(facts["pump_number"].is_i64(), raw != "3.5", "{raw}");
+        // Number fields are left alone.
+        assert!(facts["amount_eur"].is_f64());
+    }
+}

@@ -752,7 +752,8 @@ pub async fn create(
             return Err(ApiError::Validation(errors));
         };
         let place = body.place.clone().unwrap_or_default();
-        let facts = body.facts.clone().unwrap_or_else(|| serde_json::json!({}));
+        let mut facts = body.facts.clone().unwrap_or_else(|| serde_json::json!({}));
+        state.catalogue.normalize_facts(procedure, &mut facts);
         let answers = body.answers.clone().unwrap_or_default();
         let contact = body.contact.clone().unwrap_or_default();
         let language = body
@@ -1053,9 +1054,10 @@ pub async fn update(
         .place
         .clone()
         .unwrap_or_else(|| parse_json(&row.place));
-    let facts = changes.facts.clone().unwrap_or_else(|| {
+    let mut facts = changes.facts.clone().unwrap_or_else(|| {
         serde_json::from_str(&row.facts).unwrap_or_else(|_| serde_json::json!({}))
     });
+    state.catalogue.normalize_facts(procedure, &mut facts);
     let answers = changes
         .answers
         .clone()
