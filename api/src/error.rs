@@ -54,13 +54,105 @@ pub struct Problem {
 
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "pointer": "/facts/theft_kind", "code": "unknown_option",
+    "message": "This value is not one of the options. Accepted values: wallet, luggage, other.",
+    "allowed": ["wallet", "luggage", "other"]
+}))]
 pub struct FieldError {
     /// JSON pointer (RFC 6901) to the field in the request body (or `/query/<name>`).
     pub pointer: String,
     /// Stable code of the rule that failed (`required`, `too_long`, `unknown_field`...).
     pub code: String,
-    /// Human-readable explanation, in the request's language.
+    /// Human-readable explanation, in the request's language, ending with what would be
+    /// accepted (the members below, in words).
     pub message: String,
+    /// What would be accepted, as data (members present only where they apply).
+    #[serde(flatten)]
+    pub accepted: Accepted,
+}
+
+/// What would be accepted where a field failed (from the form schema, the catalogue or
+/// `domain::limits`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Accepted {
+    /// The accepted values (codes): `unknown_option`, `unknown_question`, `invalid_answer`...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<String>>,
+    /// The minimum length, in characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u64>,
+    /// The maximum length, in characters (`too_long`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u64>,
+    /// The smallest accepted number (`out_of_range`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    pub minimum: Option<serde_json::Number>,
+    /// The largest accepted number (`out_of_range`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    pub maximum: Option<serde_json::Number>,
+    /// The fewest values of a list (`too_few`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_items: Option<u64>,
+    /// The most values of a list (`too_many`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_items: Option<u64>,
+    /// The earliest accepted date (`YYYY-MM-DD`) or date-time (RFC 3339): `in_past`,
+    /// `too_early`, `too_old`, `age_over_limit` (the earliest birth date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earliest: Option<String>,
+    /// The latest accepted date or date-time: `in_future`, `too_late`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest: Option<String>,
+    /// How old facts may be, in days (`too_old`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_days: Option<u32>,
+    /// The age a person must be under, in years (`age_over_limit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_years: Option<u32>,
+    /// JSON pointer of the other field this one was compared with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other: Option<String>,
+}
+
+impl From<domain::forms::Accepted> for Accepted {
+    fn from(a: domain::forms::Accepted) -> Self {
+        Self {
+            allowed: a.allowed,
+            min_length: a.min_length,
+            max_length: a.max_length,
+            minimum: a.minimum,
+            maximum: a.maximum,
+            min_items: a.min_items,
+            max_items: a.max_items,
+            earliest: a.earliest,
+            latest: a.latest,
+            max_age_days: a.max_age_days,
+            max_age_years: a.max_age_years,
+            other: a.other,
+        }
+    }
+}
+
+impl From<&Accepted> for domain::forms::Accepted {
+    fn from(a: &Accepted) -> Self {
+        Self {
+            allowed: a.allowed.clone(),
+            min_length: a.min_length,
+            max_length: a.max_length,
+            minimum: a.minimum.clone(),
+            maximum: a.maximum.clone(),
+            min_items: a.min_items,
+            max_items: a.max_items,
+            earliest: a.earliest.clone(),
+            latest: a.latest.clone(),
+            max_age_days: a.max_age_days,
+            max_age_years: a.max_age_years,
+            other: a.other.clone(),
+        }
+    }
 }
 
 impl FieldError {
@@ -69,16 +161,61 @@ impl FieldError {
             pointer: pointer.into(),
             code: code.to_owned(),
             message: String::new(),
+            accepted: Accepted::default(),
         }
+    }
+
+    /// This error, saying what would be accepted.
+    pub fn with(mut self, accepted: impl Into<Accepted>) -> Self {
+        self.accepted = accepted.into();
+        self
+    }
+
+    /// The accepted values, for codes that choose among a list.
+    pub fn allowed<S: ToString>(self, values: impl IntoIterator<Item = S>) -> Self {
+        self.with(Accepted {
+            allowed: Some(values.into_iter().map(|v| v.to_string()).collect()),
+            ..Accepted::default()
+        })
+    }
+
+    /// The explanation in `lang`: the code's sentence, then one sentence per accepted
+    /// member (`field_limit.<name>`). A code without a text keeps the message it was
+    /// made with (eligibility reasons come rendered).
+    pub fn explain(&self, lang: Lang) -> String {
+        let texts = texts();
+        let mut message = texts
+            .render(lang, &format!("field_error.{}", self.code), &[])
+            .unwrap_or_else(|| self.message.clone());
+        for (name, value) in domain::forms::Accepted::from(&self.accepted).entries() {
+            if let Some(sentence) =
+                texts.render(lang, &format!("field_limit.{name}"), &[(name, value)])
+            {
+                message.push(' ');
+                message.push_str(&sentence);
+            }
+        }
+        message
+    }
+}
+
+impl From<domain::forms::FieldIssue> for FieldError {
+    fn from(issue: domain::forms::FieldIssue) -> Self {
+        FieldError::new(issue.pointer, issue.code).with(issue.accepted)
     }
 }
 
 /// Codes of field errors; each has a text in every API language.
-pub const FIELD_ERROR_CODES: [&str; 25] = [
+pub const FIELD_ERROR_CODES: [&str; 30] = [
     "municipality_not_found",
     "postal_code_not_found",
     "invalid_record_number",
     "in_future",
+    "in_past",
+    "too_early",
+    "too_late",
+    "age_over_limit",
+    "contradicts_facts",
     "too_old",
     "invalid_email",
     "not_allowed",
@@ -293,36 +430,61 @@ impl ApiError {
             ApiError::AdviceNotFound(slug) => vec![("slug", slug.clone())],
             ApiError::UnitNotFound(id)
             | ApiError::MunicipalityNotFound(id)
-            | ApiError::PostalCodeNotFound(id) => {
+            | ApiError::PostalCodeNotFound(id)
+            | ApiError::FilingNotFound(id) => {
                 vec![("id", id.clone())]
             }
+            ApiError::InvalidTransition { status, action } => {
+                vec![("status", status.clone()), ("action", action.clone())]
+            }
+            ApiError::InsufficientAssurance { required } => vec![("required", required.clone())],
             _ => Vec::new(),
         }
+    }
+
+    /// The parameters in `lang`: an action code becomes its label.
+    fn params_in(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        let mut params = self.params();
+        if let ApiError::InvalidTransition { .. } = self {
+            for (name, value) in &mut params {
+                if *name == "action" {
+                    if let Some(label) = texts().get(lang, &format!("filing_action.{value}")) {
+                        *value = label.to_owned();
+                    }
+                }
+            }
+        }
+        params
     }
 
     /// The problem document in `lang`.
     pub fn to_problem(&self, lang: Lang) -> Problem {
         let code = self.code();
         let texts = texts();
-        let params = self.params();
+        let params = self.params_in(lang);
         let title = texts
-            .format(lang, &format!("problem.{code}.title"), &params)
+            .render(lang, &format!("problem.{code}.title"), &params)
             .unwrap_or_else(|| code.replace('_', " "));
-        let detail = texts
-            .format(lang, &format!("problem.{code}.detail"), &params)
-            .unwrap_or_else(|| self.status_code().to_string());
+        let detail_key = format!("problem.{code}.detail");
+        let detail = match self {
+            // A response made by the framework carries no parameters: a detail that
+            // needs some (the allowed methods, a size limit) is replaced by the title.
+            ApiError::Status(_) => texts
+                .get(lang, &detail_key)
+                .and_then(|t| domain::i18n::fill(t, &[]).ok())
+                .unwrap_or_else(|| title.clone()),
+            _ => texts
+                .render(lang, &detail_key, &params)
+                .unwrap_or_else(|| self.status_code().to_string()),
+        };
         let errors = match self {
             ApiError::Validation(errors)
             | ApiError::NotEligible(errors)
             | ApiError::PlaceAmbiguous(errors) => errors
                 .iter()
                 .map(|e| FieldError {
-                    pointer: e.pointer.clone(),
-                    code: e.code.clone(),
-                    message: texts
-                        .get(lang, &format!("field_error.{}", e.code))
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| e.message.clone()),
+                    message: e.explain(lang),
+                    ..e.clone()
                 })
                 .collect(),
             _ => Vec::new(),
@@ -453,5 +615,214 @@ impl ResponseError for ApiError {
             _ => {}
         }
         response.json(self.to_problem(Lang::En))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::API_LANGUAGES;
+
+    /// One error of each kind, with made-up parameters.
+    fn samples() -> Vec<ApiError> {
+        let mut all = vec![
+            ApiError::NotFound,
+            ApiError::MethodNotAllowed {
+                allow: vec![Method::GET, Method::HEAD],
+            },
+            ApiError::MalformedJson("EOF at line 1".into()),
+            ApiError::UnsupportedMediaType {
+                expected: "application/json",
+            },
+            ApiError::PayloadTooLarge { limit: 65536 },
+            ApiError::InvalidPath("id".into()),
+            ApiError::InvalidQuery("limit".into()),
+            ApiError::InvalidHeader("If-Match".into()),
+            ApiError::Validation(vec![FieldError::new("/a", "required")]),
+            ApiError::ProcedureNotFound("nope".into()),
+            ApiError::AdviceNotFound("nope".into()),
+            ApiError::UnitNotFound("BE-0000".into()),
+            ApiError::MunicipalityNotFound("BE-00000".into()),
+            ApiError::PostalCodeNotFound("0000".into()),
+            ApiError::MissingToken,
+            ApiError::InvalidToken("expired".into()),
+            ApiError::Forbidden,
+            ApiError::InsufficientAssurance {
+                required: "high".into(),
+            },
+            ApiError::DevIdpDisabled,
+            ApiError::FilingNotFound("0192f3c4-5b6a-7c8d-9e0f-112233445566".into()),
+            ApiError::InvalidTransition {
+                status: "Registered".into(),
+                action: "withdraw".into(),
+            },
+            ApiError::NotEligible(vec![FieldError::new("/answers/injury", "injury")]),
+            ApiError::PlaceAmbiguous(vec![FieldError::new("/place", "BE-21015")]),
+            ApiError::NoCompetentUnit,
+            ApiError::PreconditionRequired,
+            ApiError::PreconditionFailed,
+            ApiError::IdempotencyKeyReused,
+            ApiError::IdempotencyKeyInUse,
+            ApiError::QuotaExceeded {
+                retry_after_secs: 60,
+            },
+            ApiError::DatabaseUnavailable,
+            ApiError::Internal("boom".into()),
+        ];
+        for status in [
+            400, 401, 403, 404, 405, 406, 408, 409, 411, 412, 413, 414, 415, 422, 428, 429, 431,
+            500, 503,
+        ] {
+            all.push(ApiError::Status(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            ));
+        }
+        all
+    }
+
+    fn leftover(text: &str) -> bool {
+        !domain::i18n::placeholders(text).is_empty()
+    }
+
+    /// Issue: `{id}` in the 404, `{status}` and `{action}` in the 409 reached clients.
+    #[test]
+    fn every_problem_renders_without_placeholders_in_every_language() {
+        let samples = samples();
+        for code in ApiError::ALL_CODES {
+            assert!(
+                samples.iter().any(|e| e.code() == code),
+                "no sample of {code}"
+            );
+        }
+        let mut bad = Vec::new();
+        for lang in API_LANGUAGES {
+            for error in &samples {
+                let problem = error.to_problem(lang);
+                for text in [&problem.title, &problem.detail] {
+                    if leftover(text) || text.is_empty() {
+                        bad.push(format!("{lang} {}: {text:?}", error.code()));
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+        let missing = ApiError::FilingNotFound("abc-123".into()).to_problem(Lang::Fr);
+        assert!(missing.detail.contains("abc-123"), "{}", missing.detail);
+        let conflict = ApiError::InvalidTransition {
+            status: "Enregistré".into(),
+            action: "withdraw".into(),
+        }
+        .to_problem(Lang::Fr);
+        assert!(
+            conflict.detail.contains("Enregistré") && conflict.detail.contains("retirer"),
+            "{}",
+            conflict.detail
+        );
+    }
+
+    /// Every field error code, with every member of what would be accepted, renders in
+    /// every language: the code's sentence, then the limits, nothing left unfilled.
+    #[test]
+    fn every_field_error_renders_with_its_limits_in_every_language() {
+        let accepted = Accepted {
+            allowed: Some(vec!["wallet".into(), "other".into()]),
+            min_length: Some(1),
+            max_length: Some(4000),
+            minimum: Some(0.into()),
+            maximum: serde_json::Number::from_f64(10.5),
+            min_items: Some(1),
+            max_items: Some(3),
+            earliest: Some("2026-11-30".into()),
+            latest: Some("2026-12-31".into()),
+            max_age_days: Some(365),
+            max_age_years: Some(18),
+            other: Some("/facts/departure_date".into()),
+        };
+        assert_eq!(
+            domain::forms::Accepted::from(&accepted).entries().len(),
+            domain::forms::Accepted::ENTRY_NAMES.len()
+        );
+        let mut bad = Vec::new();
+        for lang in API_LANGUAGES {
+            for code in FIELD_ERROR_CODES {
+                let error = FieldError::new("/x", code).with(accepted.clone());
+                let text = error.explain(lang);
+                if leftover(&text) || text.contains("field_") {
+                    bad.push(format!("{lang} {code}: {text:?}"));
+                }
+                for name in domain::forms::Accepted::ENTRY_NAMES {
+                    if texts()
+                        .exact(lang, &format!("field_limit.{name}"))
+                        .is_none()
+                    {
+                        bad.push(format!("{lang}: no field_limit.{name}"));
+                    }
+                }
+            }
+            for action in domain::filing::FilingAction::ALL {
+                if texts()
+                    .exact(lang, &format!("filing_action.{action}"))
+                    .is_none()
+                {
+                    bad.push(format!("{lang}: no filing_action.{action}"));
+                }
+            }
+            for key in crate::i18n::ROUTING_KEYS {
+                let params = [
+                    ("municipality", "M".to_owned()),
+                    ("unit", "U".to_owned()),
+                    ("postal_code", "P".to_owned()),
+                ];
+                let text = texts()
+                    .render(lang, &format!("routing.{key}"), &params)
+                    .unwrap_or_default();
+                if text.is_empty() || leftover(&text) {
+                    bad.push(format!("{lang} routing.{key}: {text:?}"));
+                }
+            }
+        }
+        bad.dedup();
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+        let text = FieldError::new("/facts/theft_kind", "unknown_option")
+            .allowed(["wallet", "other"])
+            .explain(Lang::Nl);
+        assert!(
+            text.ends_with("Aanvaarde waarden: wallet, other."),
+            "{text}"
+        );
+    }
+
+    /// Every text of the API's catalogue has only placeholders some error fills.
+    #[test]
+    fn every_api_text_uses_known_placeholders() {
+        let known = [
+            "allow",
+            "cause",
+            "expected",
+            "limit",
+            "count",
+            "code",
+            "slug",
+            "id",
+            "required",
+            "status",
+            "action",
+            "municipality",
+            "unit",
+            "postal_code",
+        ];
+        let mut bad = Vec::new();
+        for lang in API_LANGUAGES {
+            for key in texts().keys(lang) {
+                let text = texts().exact(lang, key).unwrap_or_default();
+                for name in domain::i18n::placeholders(text) {
+                    let own = key.starts_with("field_limit.") && key.ends_with(name);
+                    if !own && !known.contains(&name) {
+                        bad.push(format!("{lang} {key}: {{{name}}}"));
+                    }
+                }
+            }
+        }
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
     }
 }

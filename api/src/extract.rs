@@ -227,6 +227,7 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
             pointer,
             code: code.to_owned(),
             message,
+            accepted: Default::default(),
         }])
     })?;
     Ok(value)

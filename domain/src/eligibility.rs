@@ -2,10 +2,14 @@
 //! `Eligible`, or `NotEligible` with every failed condition and where to go instead.
 //! Danger always comes first: an emergency condition is never answered `Eligible`, and
 //! it is reported even when other answers are missing.
+//!
+//! Each failure comes with its explanation already rendered in the reader's language,
+//! parameters filled (`Catalogue::reason_text`): callers never look reason texts up.
 
 use crate::catalogue::{
     Catalogue, Competence, Country, DeclarantKind, Procedure, QuestionKind, Redirect,
 };
+use crate::i18n::Lang;
 use std::collections::BTreeMap;
 
 /// An answer to a question.
@@ -35,6 +39,8 @@ pub struct Failure {
     pub question: Option<String>,
     pub redirect: Redirect,
     pub emergency: bool,
+    /// Why, for the citizen, in the language asked for, every placeholder filled.
+    pub explanation: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,15 +71,29 @@ impl AnswerErrors {
     }
 }
 
+/// Evaluates a case. `lang` is the language of the failures' explanations. Answers to
+/// the procedure's retired questions are checked for their type and otherwise ignored.
 pub fn check(
     catalogue: &Catalogue,
     procedure: &Procedure,
     country: Country,
     declarant: DeclarantKind,
     answers: &BTreeMap<String, Answer>,
+    lang: Lang,
 ) -> Result<Eligibility, AnswerErrors> {
     let mut errors = AnswerErrors::default();
     for (code, answer) in answers {
+        if procedure.retired_questions.contains(code) {
+            let value = match answer {
+                Answer::Yes => serde_json::Value::Bool(true),
+                Answer::No => serde_json::Value::Bool(false),
+                Answer::Choice(c) => serde_json::Value::String(c.clone()),
+            };
+            if catalogue.invalid_answer(procedure, code, &value).is_some() {
+                errors.invalid.push(code.clone());
+            }
+            continue;
+        }
         if !procedure.questions.contains(code) {
             errors.unknown.push(code.clone());
             continue;
@@ -112,6 +132,7 @@ pub fn check(
                 question: Some(rule.question.clone()),
                 redirect: rule.redirect.clone(),
                 emergency: rule.emergency,
+                explanation: catalogue.reason_text(lang, procedure, &rule.code),
             });
         }
     }
@@ -125,6 +146,7 @@ pub fn check(
             question: None,
             redirect: Redirect::PoliceStation,
             emergency: false,
+            explanation: catalogue.reason_text(lang, procedure, "declarant_not_allowed"),
         });
     }
     if !procedure.countries.contains(&country) {
@@ -133,6 +155,7 @@ pub fn check(
             question: None,
             redirect: Redirect::PoliceStation,
             emergency: false,
+            explanation: catalogue.reason_text(lang, procedure, "not_offered_in_country"),
         });
     }
     if failures.is_empty() {
@@ -200,6 +223,7 @@ mod tests {
             Country::Be,
             DeclarantKind::Person,
             &answers(&THEFT_OK),
+            Lang::En,
         )
         .unwrap();
         assert_eq!(
@@ -222,6 +246,7 @@ mod tests {
                 Country::Be,
                 DeclarantKind::Person,
                 &theft_with(question, true),
+                Lang::En,
             )
             .unwrap();
             assert_eq!(reasons(&result), vec![question], "{question}");
@@ -239,7 +264,7 @@ mod tests {
         let mut a = theft_with("known_author", true);
         a.insert("injury".into(), Answer::Yes);
         a.insert("violence".into(), Answer::Yes);
-        let result = check(c, theft, Country::Lu, DeclarantKind::Person, &a).unwrap();
+        let result = check(c, theft, Country::Lu, DeclarantKind::Person, &a, Lang::En).unwrap();
         assert_eq!(reasons(&result), vec!["injury", "known_author", "violence"]);
         let Eligibility::NotEligible { redirects, .. } = result else {
             unreachable!()
@@ -260,6 +285,7 @@ mod tests {
             Country::Fr,
             DeclarantKind::Person,
             &answers(&[("injury", true)]),
+            Lang::En,
         )
         .unwrap();
         assert_eq!(reasons(&result), vec!["injury"]);
@@ -269,6 +295,7 @@ mod tests {
             Country::Fr,
             DeclarantKind::Person,
             &answers(&[("injury", false)]),
+            Lang::En,
         )
         .unwrap_err();
         assert_eq!(
@@ -289,7 +316,7 @@ mod tests {
         let mut a = answers(&THEFT_OK);
         a.insert("favourite_colour".into(), Answer::Yes);
         a.insert("injury".into(), Answer::Choice("maybe".into()));
-        let err = check(c, theft, Country::Be, DeclarantKind::Person, &a).unwrap_err();
+        let err = check(c, theft, Country::Be, DeclarantKind::Person, &a, Lang::En).unwrap_err();
         assert_eq!(err.unknown, vec!["favourite_colour"]);
         assert_eq!(err.invalid, vec!["injury"]);
     }
@@ -304,11 +331,61 @@ mod tests {
             ("violence", false),
         ]);
         assert!(matches!(
-            check(c, fuel, Country::Lu, DeclarantKind::Business, &a).unwrap(),
+            check(c, fuel, Country::Lu, DeclarantKind::Business, &a, Lang::En).unwrap(),
             Eligibility::Eligible { .. }
         ));
-        let private = check(c, fuel, Country::Lu, DeclarantKind::Person, &a).unwrap();
+        let private = check(c, fuel, Country::Lu, DeclarantKind::Person, &a, Lang::En).unwrap();
         assert_eq!(reasons(&private), vec!["declarant_not_allowed"]);
+    }
+
+    /// Reasons come out rendered, parameters filled, in every language (issue: the
+    /// `{declarants}` placeholder reached citizens through the filing paths).
+    #[test]
+    fn explanations_come_out_filled_in_every_language() {
+        let c = catalogue();
+        let fuel = c.procedure("fuel_drive_off").unwrap();
+        let a = answers(&[
+            ("ongoing_danger", true),
+            ("injury", false),
+            ("violence", true),
+        ]);
+        for lang in Lang::ALL {
+            let Eligibility::NotEligible { failures, .. } =
+                check(c, fuel, Country::Be, DeclarantKind::Person, &a, lang).unwrap()
+            else {
+                panic!("not eligible")
+            };
+            assert_eq!(failures.len(), 4);
+            for f in &failures {
+                assert!(!f.explanation.is_empty(), "{lang} {}", f.reason);
+                assert!(
+                    !f.explanation.contains('{') && !f.explanation.contains("reason."),
+                    "{lang} {}: {}",
+                    f.reason,
+                    f.explanation
+                );
+            }
+            let declarant = &failures[2];
+            assert_eq!(declarant.reason, "declarant_not_allowed");
+            assert!(
+                declarant
+                    .explanation
+                    .contains(&c.text(lang, "declarant.business")),
+                "{lang}: {}",
+                declarant.explanation
+            );
+        }
+    }
+
+    #[test]
+    fn a_retired_answer_is_checked_then_ignored() {
+        let c = catalogue();
+        let scam = c.procedure("online_scam").unwrap();
+        assert!(!scam.questions.contains(&"scam_kind".to_owned()));
+        let mut a = answers(&[("ongoing_danger", false), ("illegal_content_only", false)]);
+        a.insert("scam_kind".into(), Answer::Choice("bogus".into()));
+        let err = check(c, scam, Country::Fr, DeclarantKind::Person, &a, Lang::En).unwrap_err();
+        assert_eq!(err.invalid, vec!["scam_kind"]);
     }
 
     #[test]
@@ -320,7 +397,7 @@ mod tests {
         for kind in kinds {
             let mut a = answers(&[("ongoing_danger", false), ("illegal_content_only", false)]);
             a.insert("scam_kind".into(), Answer::Choice(kind.clone()));
-            let result = check(c, scam, Country::Fr, DeclarantKind::Person, &a).unwrap();
+            let result = check(c, scam, Country::Fr, DeclarantKind::Person, &a, Lang::En).unwrap();
             assert_eq!(
                 result,
                 Eligibility::Eligible {
@@ -334,7 +411,7 @@ mod tests {
         let mut a = answers(&[("ongoing_danger", false), ("illegal_content_only", true)]);
         a.insert("scam_kind".into(), Answer::Choice("ransomware".into()));
         let Eligibility::NotEligible { redirects, .. } =
-            check(c, scam, Country::Fr, DeclarantKind::Person, &a).unwrap()
+            check(c, scam, Country::Fr, DeclarantKind::Person, &a, Lang::En).unwrap()
         else {
             panic!("illegal content goes to Pharos")
         };
@@ -350,7 +427,7 @@ mod tests {
             ("injury", false),
             ("violence", false),
         ]);
-        let result = check(c, fuel, Country::Be, DeclarantKind::Business, &a).unwrap();
+        let result = check(c, fuel, Country::Be, DeclarantKind::Business, &a, Lang::En).unwrap();
         assert_eq!(reasons(&result), vec!["not_offered_in_country"]);
     }
 
@@ -386,7 +463,7 @@ mod tests {
             let danger = emergency_questions[choice % emergency_questions.len()];
             a.insert(danger.to_owned(), Answer::Yes);
             let declarant = if business { DeclarantKind::Business } else { DeclarantKind::Person };
-            let result = check(c, procedure, Country::ALL[country], declarant, &a);
+            let result = check(c, procedure, Country::ALL[country], declarant, &a, Lang::En);
             match result {
                 Ok(Eligibility::NotEligible { failures, redirects }) => {
                     prop_assert!(failures[0].emergency);

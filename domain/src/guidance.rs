@@ -2,7 +2,6 @@
 //! information") and the prevention advice articles: data in `catalogue/guidance.toml`,
 //! texts in `catalogue/messages/guide.<lang>.toml`.
 
-use crate::catalogue::{Catalogue, CatalogueError, Country};
 use crate::i18n::Lang;
 use serde::Deserialize;
 
@@ -52,13 +51,22 @@ struct RawArticle {
     related: Vec<String>,
 }
 
+/// Why the guidance data cannot be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuidanceError {
+    Syntax(String),
+    Inconsistent(String),
+}
+
+/// Parses the guidance data; links and related procedures must name one of
+/// `procedures` or `platforms` (codes of the catalogue it belongs to).
 pub(crate) fn parse(
     source: &str,
-    catalogue: &Catalogue,
-) -> Result<(Vec<GuidanceNode>, Vec<Article>), CatalogueError> {
-    let raw: RawGuide =
-        toml::from_str(source).map_err(|e| CatalogueError::Syntax(e.to_string()))?;
-    let bad = |m: String| CatalogueError::Inconsistent(format!("guidance: {m}"));
+    procedures: &[&str],
+    platforms: &[&str],
+) -> Result<(Vec<GuidanceNode>, Vec<Article>), GuidanceError> {
+    let raw: RawGuide = toml::from_str(source).map_err(|e| GuidanceError::Syntax(e.to_string()))?;
+    let bad = |m: String| GuidanceError::Inconsistent(format!("guidance: {m}"));
     let mut nodes = Vec::new();
     for node in raw.nodes {
         let mut links = Vec::new();
@@ -66,10 +74,10 @@ pub(crate) fn parse(
             links.push(match link.split_once(':') {
                 None if link == "advice" => GuidanceLink::Advice,
                 None if link == "emergency" => GuidanceLink::Emergency,
-                Some(("procedure", code)) if catalogue.procedure(code).is_some() => {
+                Some(("procedure", code)) if procedures.contains(&code) => {
                     GuidanceLink::Procedure(code.to_owned())
                 }
-                Some(("platform", code)) if catalogue.platforms.contains_key(code) => {
+                Some(("platform", code)) if platforms.contains(&code) => {
                     GuidanceLink::Platform(code.to_owned())
                 }
                 _ => return Err(bad(format!("node {}: unknown link {link}", node.id))),
@@ -82,7 +90,7 @@ pub(crate) fn parse(
         if let Some(code) = article
             .related
             .iter()
-            .find(|c| catalogue.procedure(c).is_none())
+            .find(|c| !procedures.contains(&c.as_str()))
         {
             return Err(bad(format!(
                 "article {}: unknown procedure {code}",
@@ -101,43 +109,23 @@ pub(crate) fn parse(
     Ok((nodes, articles))
 }
 
-impl Catalogue {
-    /// Whether a guidance link applies in `countries`.
-    pub fn link_available(&self, link: &GuidanceLink, countries: &[Country]) -> bool {
-        match link {
-            GuidanceLink::Procedure(code) => self
-                .procedure(code)
-                .is_some_and(|p| p.countries.iter().any(|c| countries.contains(c))),
-            GuidanceLink::Platform(code) => self
-                .platforms
-                .get(code)
-                .is_some_and(|p| p.countries.iter().any(|c| countries.contains(c))),
-            GuidanceLink::Advice | GuidanceLink::Emergency => true,
-        }
+/// Every message key the guidance and the advice need.
+pub fn keys(guidance: &[GuidanceNode], articles: &[Article]) -> Vec<String> {
+    let mut keys = vec![
+        "guidance.link.advice".to_owned(),
+        "guidance.link.emergency".to_owned(),
+    ];
+    for node in guidance {
+        keys.push(format!("guidance.{}.label", node.id));
+        keys.push(format!("guidance.{}.description", node.id));
     }
-
-    pub fn article(&self, slug: &str) -> Option<&Article> {
-        self.articles.iter().find(|a| a.slug == slug)
-    }
-
-    /// Every message key the guidance and the advice need.
-    pub fn guide_keys(&self) -> Vec<String> {
-        let mut keys = vec![
-            "guidance.link.advice".to_owned(),
-            "guidance.link.emergency".to_owned(),
-        ];
-        for node in &self.guidance {
-            keys.push(format!("guidance.{}.label", node.id));
-            keys.push(format!("guidance.{}.description", node.id));
+    for article in articles {
+        for part in ["title", "summary", "body"] {
+            keys.push(format!("advice.{}.{part}", article.slug));
         }
-        for article in &self.articles {
-            for part in ["title", "summary", "body"] {
-                keys.push(format!("advice.{}.{part}", article.slug));
-            }
-            keys.push(format!("advice_theme.{}", article.theme));
-        }
-        keys
+        keys.push(format!("advice_theme.{}", article.theme));
     }
+    keys
 }
 
 /// The paragraphs of an article's body (separated by blank lines).
@@ -153,35 +141,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn guidance_and_advice_are_complete_in_their_languages() {
-        let catalogue = Catalogue::builtin().unwrap();
-        assert_eq!(catalogue.guidance.len(), 3);
-        assert!(catalogue.articles.len() >= 5);
-        let mut missing = Vec::new();
-        for lang in GUIDE_LANGUAGES {
-            for key in catalogue.guide_keys() {
-                if catalogue.messages.exact(lang, &key).is_none() {
-                    missing.push(format!("{lang}: {key}"));
-                }
-            }
-        }
-        assert!(missing.is_empty(), "{}", missing.join("\n"));
-    }
-
-    #[test]
-    fn every_procedure_is_reachable_from_the_guidance() {
-        let catalogue = Catalogue::builtin().unwrap();
-        for procedure in &catalogue.procedures {
-            let reachable = catalogue.guidance.iter().any(|n| {
-                n.links
-                    .contains(&GuidanceLink::Procedure(procedure.code.clone()))
-            });
-            assert!(reachable, "{} is not in the guidance", procedure.code);
-        }
-    }
-
-    #[test]
     fn bodies_split_into_paragraphs() {
         assert_eq!(paragraphs("a\nb\n\n  c  \n\n\n"), vec!["a b", "c"]);
+    }
+
+    #[test]
+    fn unknown_links_are_refused() {
+        let source = "nodes = [{ id = \"a\", links = [\"procedure:x\"] }]\narticles = []";
+        assert!(parse(source, &["x"], &[]).is_ok());
+        assert!(matches!(
+            parse(source, &["y"], &[]),
+            Err(GuidanceError::Inconsistent(_))
+        ));
+        assert!(matches!(
+            parse("nodes = 1", &[], &[]),
+            Err(GuidanceError::Syntax(_))
+        ));
     }
 }

@@ -202,13 +202,22 @@ impl Messages {
             .find_map(|l| self.exact(*l, key))
     }
 
-    /// Like `get`, with `{name}` placeholders replaced.
-    pub fn format(&self, lang: Lang, key: &str, params: &[(&str, String)]) -> Option<String> {
-        let mut text = self.get(lang, key)?.to_owned();
-        for (name, value) in params {
-            text = text.replace(&format!("{{{name}}}"), value);
-        }
-        Some(text)
+    /// The text of `key` in `lang` (with fallback), its `{name}` placeholders filled from
+    /// `params`: the one way every message of the project is rendered. `None` when no
+    /// language of the chain has the key.
+    ///
+    /// A placeholder without a parameter is a programming error: debug builds (and so
+    /// every test) panic on it, naming the key and the parameter; release builds render
+    /// it as an empty string, so a raw `{name}` never reaches a reader.
+    pub fn render(&self, lang: Lang, key: &str, params: &[(&str, String)]) -> Option<String> {
+        let template = self.get(lang, key)?;
+        Some(match fill(template, params) {
+            Ok(text) => text,
+            Err(missing) => {
+                debug_assert!(false, "message {key} ({lang}): no value for {{{missing}}}");
+                fill_lossy(template, params)
+            }
+        })
     }
 
     /// Every key of a language (for completeness tests).
@@ -218,6 +227,67 @@ impl Messages {
             .into_iter()
             .flat_map(|m| m.keys().map(String::as_str))
     }
+}
+
+/// The names of the `{name}` placeholders of a text, in order (a name is ASCII letters,
+/// digits and underscores; other braces are literal text).
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if is_name(&after[..close]) => {
+                names.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            _ => rest = after,
+        }
+    }
+    names
+}
+
+fn is_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Fills the placeholders of `template`; `Err` names the first one without a value.
+/// Values are inserted as they are (a value containing `{x}` is not filled again).
+pub fn fill<'t>(template: &'t str, params: &[(&str, String)]) -> Result<String, &'t str> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if is_name(&after[..close]) => {
+                let name = &after[..close];
+                let value = params
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v)
+                    .ok_or(name)?;
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn fill_lossy(template: &str, params: &[(&str, String)]) -> String {
+    let mut params = params.to_vec();
+    for name in placeholders(template) {
+        if !params.iter().any(|(n, _)| *n == name) {
+            params.push((name, String::new()));
+        }
+    }
+    fill(template, &params).unwrap_or_default()
 }
 
 fn flatten(
@@ -294,11 +364,30 @@ mod tests {
         assert_eq!(messages.exact(Lang::En, "a.blank"), None);
         assert_eq!(
             messages
-                .format(Lang::Fr, "a.b", &[("name", "Anne".into())])
+                .render(Lang::Fr, "a.b", &[("name", "Anne".into())])
                 .as_deref(),
             Some("bonjour Anne")
         );
         assert!(Messages::from_toml(&[(Lang::Fr, "a = 1")]).is_err());
+    }
+
+    #[test]
+    fn placeholders_are_filled_once_and_literal_braces_kept() {
+        assert_eq!(
+            placeholders("a {x} {y_2} {} {not one} {x}"),
+            ["x", "y_2", "x"]
+        );
+        let params = [("x", "{y}".to_owned()), ("y", "2".to_owned())];
+        assert_eq!(fill("<{x}|{y}|{}>", &params).unwrap(), "<{y}|2|{}>");
+        assert_eq!(fill("{a} and {b}", &[("a", "1".into())]), Err("b"));
+        assert_eq!(fill_lossy("{a} and {b}", &[("a", "1".into())]), "1 and ");
+    }
+
+    #[test]
+    #[should_panic(expected = "no value for {name}")]
+    fn a_missing_parameter_is_a_bug_in_tests() {
+        let messages = Messages::from_toml(&[(Lang::En, "a = \"hello {name}\"")]).unwrap();
+        let _ = messages.render(Lang::En, "a", &[]);
     }
 
     proptest! {

@@ -58,4 +58,5 @@ pub mod forms;
 pub mod guidance;
 pub mod i18n;
 pub mod idempotency;
+pub mod limits;
 pub mod policy;

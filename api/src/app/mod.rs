@@ -40,10 +40,7 @@ pub fn rules(state: &AppState) -> Rules<'_> {
 /// Field issues of the domain as the API's field errors (texts are added when the
 /// problem is rendered in the request's language).
 pub fn field_errors(issues: Vec<FieldIssue>) -> Vec<FieldError> {
-    issues
-        .into_iter()
-        .map(|i| FieldError::new(i.pointer, i.code))
-        .collect()
+    issues.into_iter().map(FieldError::from).collect()
 }
 
 /// A refused command as a problem, in `lang`: the one place where the domain's reasons
@@ -55,18 +52,20 @@ pub fn problem(state: &AppState, lang: Lang, procedure: Option<&str>, e: FilingE
         FilingError::NotEligible(failures) => ApiError::NotEligible(
             failures
                 .iter()
-                .map(|f| FieldError {
-                    pointer: f
-                        .question
-                        .as_deref()
-                        .map(domain::filing::commands::answer_pointer)
-                        .unwrap_or_else(|| "/procedure".into()),
-                    code: f.reason.clone(),
-                    message: catalogue.reason_text(
-                        lang,
-                        procedure.and_then(|p| catalogue.procedure(p)),
+                .map(|f| {
+                    let mut error = FieldError::new(
+                        f.question
+                            .as_deref()
+                            .map(domain::filing::commands::answer_pointer)
+                            .unwrap_or_else(|| "/procedure".into()),
                         &f.reason,
-                    ),
+                    );
+                    // In the reader's language (the domain filled it in the filing's).
+                    error.message = procedure
+                        .and_then(|p| catalogue.procedure(p))
+                        .map(|p| catalogue.reason_text(lang, p, &f.reason))
+                        .unwrap_or_else(|| f.explanation.clone());
+                    error
                 })
                 .collect(),
         ),
@@ -84,10 +83,10 @@ pub fn problem(state: &AppState, lang: Lang, procedure: Option<&str>, e: FilingE
         FilingError::PlaceAmbiguous(candidates) => ApiError::PlaceAmbiguous(
             candidates
                 .iter()
-                .map(|c| FieldError {
-                    pointer: "/place/municipality".into(),
-                    code: "candidate".into(),
-                    message: c.municipality.to_string(),
+                .map(|c| {
+                    let mut error = FieldError::new("/place/municipality", "candidate");
+                    error.message = c.municipality.to_string();
+                    error
                 })
                 .collect(),
         ),

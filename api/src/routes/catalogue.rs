@@ -230,10 +230,7 @@ fn redirect_view(
         },
         Redirect::Procedure(code) => {
             let name = catalogue.text(lang, &format!("procedure.{code}.name"));
-            let label = catalogue
-                .messages
-                .format(lang, "redirect.procedure.label", &[("name", name)])
-                .unwrap_or_default();
+            let label = catalogue.render(lang, "redirect.procedure.label", &[("name", name)]);
             RedirectView {
                 procedure: Some(code.clone()),
                 ..base(RedirectKind::Procedure, label)
@@ -417,7 +414,7 @@ pub async fn get_procedure(
         after_submission: catalogue.text(lang, &format!("procedure.{code}.after_submission")),
         max_facts_age_days: procedure.max_facts_age_days,
         questionnaire,
-        form_schema: domain::forms::json_schema(catalogue, &code, &procedure.form, lang),
+        form_schema: catalogue.form_schema(procedure, lang),
         redirections: redirects
             .into_iter()
             .map(|r| redirect_view(catalogue, lang, r, None))
@@ -538,7 +535,10 @@ pub async fn check_eligibility(
     let mut errors = Vec::new();
     let procedure = catalogue.procedure(&body.procedure);
     if procedure.is_none() {
-        errors.push(FieldError::new("/procedure", "unknown_procedure"));
+        errors.push(
+            FieldError::new("/procedure", "unknown_procedure")
+                .allowed(catalogue.procedures.iter().map(|p| &p.code)),
+        );
     }
     let country = body
         .country
@@ -546,14 +546,14 @@ pub async fn check_eligibility(
         .ok()
         .filter(|c| state.countries.contains(c));
     if country.is_none() {
-        errors.push(FieldError::new("/country", "unknown_country"));
+        errors.push(FieldError::new("/country", "unknown_country").allowed(&state.countries));
     }
     let declarant = match body.declarant.as_deref() {
         None => Some(DeclarantKind::Person),
         Some(d) => d.parse::<DeclarantKind>().ok(),
     };
     if declarant.is_none() {
-        errors.push(FieldError::new("/declarant", "unknown_declarant"));
+        errors.push(FieldError::new("/declarant", "unknown_declarant").allowed(DeclarantKind::ALL));
     }
     let mut answers = BTreeMap::new();
     for (question, value) in &body.answers {
@@ -576,10 +576,21 @@ pub async fn check_eligibility(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let outcome =
-        eligibility::check(catalogue, procedure, country, declarant, &answers).map_err(|e| {
+    let outcome = eligibility::check(catalogue, procedure, country, declarant, &answers, lang)
+        .map_err(|e| {
             let at = |q: &String, code: &str| {
-                FieldError::new(format!("/answers/{}", domain::forms::escape(q)), code)
+                let error = FieldError::new(format!("/answers/{}", domain::forms::escape(q)), code);
+                let allowed = match code {
+                    "unknown_question" => Some(procedure.questions.clone()),
+                    "invalid_answer" => {
+                        catalogue.invalid_answer(procedure, q, &serde_json::Value::Null)
+                    }
+                    _ => None,
+                };
+                match allowed {
+                    Some(values) => error.allowed(values),
+                    None => error,
+                }
             };
             let mut errors: Vec<FieldError> = e
                 .unknown
@@ -590,12 +601,6 @@ pub async fn check_eligibility(
             errors.extend(e.missing.iter().map(|q| at(q, "required")));
             ApiError::Validation(errors)
         })?;
-    let declarants_label = procedure
-        .declarants
-        .iter()
-        .map(|d| catalogue.text(lang, &format!("declarant.{d}")))
-        .collect::<Vec<_>>()
-        .join(", ");
     let result = match outcome {
         Eligibility::Eligible { competence } => EligibilityResult {
             procedure: procedure.code.clone(),
@@ -620,14 +625,7 @@ pub async fn check_eligibility(
                 .map(|f| ReasonView {
                     code: f.reason.clone(),
                     question: f.question.clone(),
-                    explanation: catalogue
-                        .messages
-                        .format(
-                            lang,
-                            &format!("reason.{}", f.reason),
-                            &[("declarants", declarants_label.clone())],
-                        )
-                        .unwrap_or_else(|| f.reason.clone()),
+                    explanation: f.explanation.clone(),
                     redirect: redirect_view(catalogue, lang, &f.redirect, Some(country)),
                 })
                 .collect(),

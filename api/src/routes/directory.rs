@@ -491,7 +491,7 @@ pub async fn jurisdiction(
     };
     let explain = |key: &str, params: &[(&str, String)]| {
         texts()
-            .format(lang, &format!("routing.{key}"), params)
+            .render(lang, &format!("routing.{key}"), params)
             .unwrap_or_default()
     };
     let postal = query.postal_code.clone().unwrap_or_default();

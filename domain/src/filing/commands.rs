@@ -3,10 +3,9 @@
 //! `now`, and returns either a [`FilingError`] or the [`Effects`] to save in one
 //! transaction (the new state, its history entry, its audit event, its messages).
 
-use super::limits;
 use super::model::{
-    answer_from_json, answers_to_json, local_date, timezone, ConfirmationChannel, Contact,
-    FactsDate, Filing, PlaceOfFacts,
+    answer_from_json, answers_to_json, local_date, ConfirmationChannel, Contact, FactsDate, Filing,
+    PlaceOfFacts,
 };
 use super::{transition, ActorKind, FilingAction, FilingStatus, ReferenceNumber, TransitionError};
 use crate::actor::CitizenActor;
@@ -14,8 +13,9 @@ use crate::audit::{ActorRole, AuditEvent, AuditOperation};
 use crate::catalogue::{Assurance, Catalogue, Competence, Country, Procedure};
 use crate::directory::{Candidate, MunicipalityId, PlaceError, Routing};
 use crate::eligibility::{self, Eligibility, Failure};
-use crate::forms::{self, FieldIssue};
+use crate::forms::{self, Accepted, FieldIssue};
 use crate::i18n::Lang;
+use crate::limits;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -165,10 +165,27 @@ pub enum FilingError {
 }
 
 pub(crate) fn issue(pointer: impl Into<String>, code: &'static str) -> FieldIssue {
-    FieldIssue {
-        pointer: pointer.into(),
-        code,
-    }
+    FieldIssue::new(pointer, code)
+}
+
+/// A `too_long` issue stating the limit.
+pub(crate) fn too_long(pointer: &str, max: usize) -> FieldIssue {
+    issue(pointer, "too_long").with(Accepted {
+        max_length: u64::try_from(max).ok(),
+        ..Accepted::default()
+    })
+}
+
+/// An `unknown_option` (or other) issue listing the accepted values.
+fn not_among(
+    pointer: &str,
+    code: &'static str,
+    allowed: impl IntoIterator<Item = String>,
+) -> FieldIssue {
+    issue(pointer, code).with(Accepted {
+        allowed: Some(allowed.into_iter().collect()),
+        ..Accepted::default()
+    })
 }
 
 /// The pointer of an answer: `/answers/{code}`, escaped (RFC 6901).
@@ -180,7 +197,7 @@ pub fn answer_pointer(question: &str) -> String {
 pub(crate) fn check_length(value: Option<&str>, pointer: &str, max: usize) -> Option<FieldIssue> {
     value
         .filter(|v| v.trim().chars().count() > max)
-        .map(|_| issue(pointer, "too_long"))
+        .map(|_| too_long(pointer, max))
 }
 
 /// A required text member: trimmed, non-empty, at most `max` characters.
@@ -192,7 +209,7 @@ pub(crate) fn required_text(
     let value = value.map(str::trim).filter(|v| !v.is_empty());
     match value {
         None => Err(issue(pointer, "required")),
-        Some(v) if v.chars().count() > max => Err(issue(pointer, "too_long")),
+        Some(v) if v.chars().count() > max => Err(too_long(pointer, max)),
         Some(v) => Ok(v.to_owned()),
     }
 }
@@ -207,6 +224,8 @@ pub fn valid_coordinates(lat: f64, lon: f64) -> bool {
 
 /// The parts of a draft as they will be after a change, before typing.
 struct Parts {
+    /// The filing's country (the place's, when it names one, decides the local date).
+    country: Country,
     place: PlaceInput,
     facts_date: Option<FactsDate>,
     facts: Value,
@@ -218,19 +237,29 @@ struct Parts {
 
 /// What a draft holds must be valid (nothing is required yet, unless `final_check`).
 fn check_parts(
-    catalogue: &Catalogue,
+    rules: &Rules<'_>,
     procedure: &Procedure,
     parts: &Parts,
     now: DateTime<Utc>,
     final_check: bool,
 ) -> Vec<FieldIssue> {
+    let catalogue = rules.catalogue;
     let mut errors = Vec::new();
     let place = &parts.place;
-    if let Some(c) = &place.country {
-        if c.parse::<Country>().is_err() {
-            errors.push(issue("/place/country", "unknown_country"));
-        }
-    }
+    let place_country = match &place.country {
+        Some(c) => match c.parse::<Country>() {
+            Ok(country) => Some(country),
+            Err(_) => {
+                errors.push(not_among(
+                    "/place/country",
+                    "unknown_country",
+                    rules.countries.iter().map(|c| c.as_str().to_owned()),
+                ));
+                None
+            }
+        },
+        None => None,
+    };
     if place.lat.is_some() != place.lon.is_some() {
         errors.push(issue("/place/lat", "required"));
     }
@@ -247,7 +276,7 @@ fn check_parts(
     errors.extend(check_length(
         place.description.as_deref(),
         "/place/description",
-        limits::PLACE_DESCRIPTION_MAX,
+        limits::PLACE_DESCRIPTION_MAX_CHARS,
     ));
     if let Some(date) = &parts.facts_date {
         let skew = Duration::minutes(limits::FUTURE_SKEW_MINUTES);
@@ -265,28 +294,30 @@ fn check_parts(
             }
         }
         if let Some(days) = procedure.max_facts_age_days {
-            if from < now - Duration::days(i64::from(days)) {
-                errors.push(issue("/facts_date/from", "too_old"));
+            let earliest = now - Duration::days(i64::from(days));
+            if from < earliest {
+                errors.push(issue("/facts_date/from", "too_old").with(Accepted {
+                    earliest: Some(earliest.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                    max_age_days: Some(days),
+                    ..Accepted::default()
+                }));
             }
         }
     } else if final_check && procedure.max_facts_age_days.is_some() {
         errors.push(issue("/facts_date", "required"));
     }
-    for problem in forms::validate(catalogue, &procedure.form, &parts.facts, "/facts") {
+    // Dates of the form are compared with today at the place of the facts.
+    let zone = place_country.unwrap_or(parts.country).time_zone();
+    let moment = forms::Moment::new(now, zone);
+    for problem in catalogue.validate_facts(procedure, &parts.facts, "/facts", &moment) {
         if final_check || problem.code != "required" {
             errors.push(problem);
         }
     }
-    for (question, value) in &parts.answers {
-        if !procedure.questions.contains(question) {
-            errors.push(issue(answer_pointer(question), "unknown_question"));
-        } else if answer_from_json(value).is_none() {
-            errors.push(issue(answer_pointer(question), "invalid_answer"));
-        }
-    }
+    errors.extend(catalogue.check_answers(procedure, &parts.answers, &parts.facts));
     let contact = &parts.contact;
     if let Some(email) = &contact.email {
-        let valid = email.len() <= limits::EMAIL_MAX
+        let valid = email.len() <= limits::EMAIL_MAX_BYTES
             && email
                 .split_once('@')
                 .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'));
@@ -297,15 +328,19 @@ fn check_parts(
     errors.extend(check_length(
         contact.phone.as_deref(),
         "/contact/phone",
-        limits::PHONE_MAX,
+        limits::PHONE_MAX_CHARS,
     ));
     errors.extend(check_length(
         contact.postal_address.as_deref(),
         "/contact/postal_address",
-        limits::POSTAL_ADDRESS_MAX,
+        limits::POSTAL_ADDRESS_MAX_CHARS,
     ));
     if parts.language.parse::<Lang>().is_err() {
-        errors.push(issue("/language", "unknown_option"));
+        errors.push(not_among(
+            "/language",
+            "unknown_option",
+            Lang::ALL.iter().map(|l| l.as_str().to_owned()),
+        ));
     }
     if final_check {
         match parts.channel {
@@ -410,13 +445,18 @@ impl Filing {
             errors.push(issue("/procedure", "unknown_procedure"));
         }
         if country.is_none() {
-            errors.push(issue("/country", "unknown_country"));
+            errors.push(not_among(
+                "/country",
+                "unknown_country",
+                rules.countries.iter().map(|c| c.as_str().to_owned()),
+            ));
         }
         let (Some(procedure), Some(country)) = (procedure, country) else {
             return Err(FilingError::Invalid(errors));
         };
         let draft = input.draft;
-        let parts = Parts {
+        let mut parts = Parts {
+            country,
             place: draft.place.unwrap_or_default(),
             facts_date: draft.facts_date,
             facts: draft
@@ -427,10 +467,11 @@ impl Filing {
             language: draft.language.unwrap_or_else(|| language.to_string()),
             channel: draft.confirmation_channel,
         };
-        let errors = check_parts(rules.catalogue, procedure, &parts, now, false);
+        let errors = check_parts(rules, procedure, &parts, now, false);
         if !errors.is_empty() {
             return Err(FilingError::Invalid(errors));
         }
+        rules.catalogue.normalize_facts(procedure, &mut parts.facts);
         let filing = Filing {
             id,
             owner: citizen.id.clone(),
@@ -469,6 +510,7 @@ impl Filing {
 
     fn parts(&self) -> Parts {
         Parts {
+            country: self.country,
             place: PlaceInput::from(&self.place),
             facts_date: self.facts_date,
             facts: Value::Object(self.facts.clone()),
@@ -519,10 +561,11 @@ impl Filing {
         if let Some(channel) = changes.confirmation_channel {
             parts.channel = Some(channel);
         }
-        let errors = check_parts(rules.catalogue, procedure, &parts, now, false);
+        let errors = check_parts(rules, procedure, &parts, now, false);
         if !errors.is_empty() {
             return Err(FilingError::Invalid(errors));
         }
+        rules.catalogue.normalize_facts(procedure, &mut parts.facts);
         let mut filing = self.clone();
         filing.status = next;
         filing.language = parts.language.parse().unwrap_or(self.language);
@@ -548,15 +591,22 @@ impl Filing {
         &self,
         catalogue: &Catalogue,
     ) -> Option<Result<Eligibility, eligibility::AnswerErrors>> {
-        catalogue
-            .procedure(&self.procedure)
-            .map(|p| eligibility::check(catalogue, p, self.country, self.declarant, &self.answers))
+        catalogue.procedure(&self.procedure).map(|p| {
+            eligibility::check(
+                catalogue,
+                p,
+                self.country,
+                self.declarant,
+                &self.answers,
+                self.language,
+            )
+        })
     }
 
     /// The start of the citizen's current quota day and the seconds left in it: the
     /// local day in the filing's country.
     pub fn quota_window(&self, now: DateTime<Utc>) -> (DateTime<Utc>, i64) {
-        let tz = timezone(self.country);
+        let tz = self.country.time_zone();
         let today = local_date(now, self.country);
         let start_of = |day: chrono::NaiveDate| {
             tz.from_local_datetime(&day.and_time(NaiveTime::MIN))
@@ -610,6 +660,7 @@ impl Filing {
             self.country,
             self.declarant,
             &self.answers,
+            self.language,
         ) {
             Ok(Eligibility::Eligible { .. }) => {}
             Ok(Eligibility::NotEligible { failures, .. }) => {
@@ -634,7 +685,7 @@ impl Filing {
                 return Err(FilingError::Invalid(errors));
             }
         }
-        let errors = check_parts(rules.catalogue, procedure, &self.parts(), now, true);
+        let errors = check_parts(rules, procedure, &self.parts(), now, true);
         if !errors.is_empty() {
             return Err(FilingError::Invalid(errors));
         }
@@ -743,7 +794,7 @@ impl Filing {
 }
 
 /// The citizen's answer to an information request: trimmed, not empty, at most
-/// [`limits::ANSWER_MAX`] characters.
+/// [`limits::INFO_ANSWER_MAX_CHARS`] characters.
 ///
 /// # Errors
 /// `Invalid` at `/message` (`empty`, `too_long`).
@@ -752,7 +803,7 @@ pub fn check_answer(message: &str) -> Result<String, FilingError> {
     if message.is_empty() {
         return Err(FilingError::Invalid(vec![issue("/message", "empty")]));
     }
-    if message.chars().count() > limits::ANSWER_MAX {
+    if message.chars().count() > limits::INFO_ANSWER_MAX_CHARS {
         return Err(FilingError::Invalid(vec![issue("/message", "too_long")]));
     }
     Ok(message.to_owned())

@@ -5,13 +5,12 @@
 //! - [`commands`]: the citizen's commands (create, update, submit, withdraw, answer);
 //! - [`officer`]: the officers' actions, one mechanism for all;
 //! - [`reference`], [`national`]: the reference number and national register numbers;
-//! - [`limits`]: every length and size limit, shown in the contract.
+//! - limits live in [`crate::limits`], shown in the contract.
 //!
 //! Every command is a pure function of the filing, the actor, its inputs and `now`; it
 //! returns the [`Effects`] that persistence saves in one transaction.
 
 pub mod commands;
-pub mod limits;
 pub mod model;
 pub mod national;
 pub mod officer;

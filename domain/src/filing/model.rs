@@ -84,17 +84,7 @@ impl FactsDate {
 
 /// The calendar date of `instant` in `country`'s legal time.
 pub fn local_date(instant: DateTime<Utc>, country: Country) -> NaiveDate {
-    instant.with_timezone(&timezone(country)).date_naive()
-}
-
-/// The legal time zone of a country of the service (IANA names).
-pub fn timezone(country: Country) -> chrono_tz::Tz {
-    match country {
-        Country::Be => chrono_tz::Europe::Brussels,
-        Country::Lu => chrono_tz::Europe::Luxembourg,
-        Country::Fr => chrono_tz::Europe::Paris,
-        Country::EsCt => chrono_tz::Europe::Madrid,
-    }
+    instant.with_timezone(&country.time_zone()).date_naive()
 }
 
 /// How to reach the citizen.

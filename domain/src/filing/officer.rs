@@ -5,12 +5,12 @@
 //! arm in `parse` and `act`, and one route.
 
 use super::commands::{issue, required_text, Effects, FilingError, HistoryEntry, OutgoingMessage};
-use super::limits;
 use super::model::{ConfirmationChannel, Decision, Filing};
 use super::{transition, ActorKind, FilingAction};
 use crate::actor::OfficerActor;
 use crate::audit::{AuditEvent, AuditOperation};
 use crate::forms::FieldIssue;
+use crate::limits;
 use chrono::{DateTime, Utc};
 
 /// An officer's action, as received (every member optional; which are required depends
@@ -79,18 +79,18 @@ fn decision(input: &ActionInput, where_to_go_required: bool) -> Result<Decision,
     let reason = take(required_text(
         input.reason_code.as_deref(),
         "/reason_code",
-        limits::REASON_CODE_MAX,
+        limits::REASON_CODE_MAX_CHARS,
     ));
     let explanation = take(required_text(
         input.explanation.as_deref(),
         "/explanation",
-        limits::EXPLANATION_MAX,
+        limits::EXPLANATION_MAX_CHARS,
     ));
     let where_to_go = if where_to_go_required {
         take(required_text(
             input.where_to_go.as_deref(),
             "/where_to_go",
-            limits::WHERE_TO_GO_MAX,
+            limits::WHERE_TO_GO_MAX_CHARS,
         ))
     } else {
         match input.where_to_go.as_deref().map(str::trim) {
@@ -98,7 +98,7 @@ fn decision(input: &ActionInput, where_to_go_required: bool) -> Result<Decision,
             Some(w) => take(required_text(
                 Some(w),
                 "/where_to_go",
-                limits::WHERE_TO_GO_MAX,
+                limits::WHERE_TO_GO_MAX_CHARS,
             )),
         }
     };
@@ -127,20 +127,24 @@ impl OfficerCommand {
                 assignee: match input.officer_id.as_deref().map(str::trim) {
                     None | Some("") => None,
                     Some(id) => Some(
-                        required_text(Some(id), "/officer_id", limits::OFFICER_ID_MAX)
+                        required_text(Some(id), "/officer_id", limits::OFFICER_ID_MAX_CHARS)
                             .map_err(one)?,
                     ),
                 },
             },
             FilingAction::RequestInfo => OfficerCommand::RequestInfo {
-                question: required_text(input.message.as_deref(), "/message", limits::QUESTION_MAX)
-                    .map_err(one)?,
+                question: required_text(
+                    input.message.as_deref(),
+                    "/message",
+                    limits::INFO_REQUEST_MAX_CHARS,
+                )
+                .map_err(one)?,
             },
             FilingAction::Register => OfficerCommand::Register {
                 record_number: match &input.record_number {
                     None => None,
                     Some(n) => Some(
-                        required_text(Some(n), "/record_number", limits::RECORD_NUMBER_MAX)
+                        required_text(Some(n), "/record_number", limits::RECORD_NUMBER_MAX_CHARS)
                             .map_err(one)?,
                     ),
                 },
@@ -155,7 +159,7 @@ impl OfficerCommand {
                 let target = required_text(
                     input.target_unit.as_deref(),
                     "/target_unit",
-                    limits::UNIT_ID_MAX,
+                    limits::UNIT_ID_MAX_CHARS,
                 );
                 let decision = decision(input, false);
                 match (target, decision) {
@@ -350,7 +354,7 @@ impl Filing {
     }
 }
 
-/// An internal note of the unit: trimmed, not empty, at most [`limits::NOTE_MAX`].
+/// An internal note of the unit: trimmed, not empty, at most [`limits::NOTE_MAX_CHARS`].
 ///
 /// # Errors
 /// `Invalid` at `/body`.
@@ -359,7 +363,7 @@ pub fn check_note(body: &str) -> Result<String, FilingError> {
     if body.is_empty() {
         return Err(FilingError::Invalid(vec![issue("/body", "empty")]));
     }
-    if body.chars().count() > limits::NOTE_MAX {
+    if body.chars().count() > limits::NOTE_MAX_CHARS {
         return Err(FilingError::Invalid(vec![issue("/body", "too_long")]));
     }
     Ok(body.to_owned())

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use domain::audit::{AuditEvent, AuditOperation};
-use domain::filing::limits;
+use domain::limits;
 use domain::policy;
 
 /// Read the audit trail

@@ -25,7 +25,8 @@ use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use domain::audit::AuditOperation;
-use domain::filing::{limits, FilingAction, FilingStatus};
+use domain::filing::{FilingAction, FilingStatus};
+use domain::limits;
 use persistence::filings::QueueFilter;
 
 fn invalid(name: &str, code: &str) -> ApiError {
@@ -524,7 +525,7 @@ pub async fn export(
         .justification
         .as_deref()
         .map(str::trim)
-        .filter(|j| !j.is_empty() && j.chars().count() <= limits::JUSTIFICATION_MAX)
+        .filter(|j| !j.is_empty() && j.chars().count() <= limits::JUSTIFICATION_MAX_CHARS)
         .ok_or_else(|| invalid("justification", "required"))?
         .to_owned();
     let format = query.format.as_deref().unwrap_or("json");

@@ -25,8 +25,9 @@ use crate::versions::if_match;
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use domain::filing::{limits, FilingStatus};
+use domain::filing::FilingStatus;
 use domain::i18n::Lang;
+use domain::limits;
 
 fn with_etag(loaded: &Loaded, state: &AppState, lang: Lang) -> HttpResponse {
     let view = views::filing_view(state, loaded, lang, Utc::now());

@@ -439,15 +439,15 @@ impl NewFiling {
 /// The limits the contract shows, checked against the domain's constants.
 #[cfg(test)]
 mod tests {
-    use domain::filing::limits;
+    use domain::limits;
 
     #[test]
     fn the_contract_shows_the_domains_limits() {
-        assert_eq!(limits::PLACE_DESCRIPTION_MAX, 500);
-        assert_eq!(limits::EMAIL_MAX, 254);
-        assert_eq!(limits::PHONE_MAX, 30);
-        assert_eq!(limits::POSTAL_ADDRESS_MAX, 500);
-        assert_eq!(limits::ANSWER_MAX, 4000);
+        assert_eq!(limits::PLACE_DESCRIPTION_MAX_CHARS, 500);
+        assert_eq!(limits::EMAIL_MAX_BYTES, 254);
+        assert_eq!(limits::PHONE_MAX_CHARS, 30);
+        assert_eq!(limits::POSTAL_ADDRESS_MAX_CHARS, 500);
+        assert_eq!(limits::INFO_ANSWER_MAX_CHARS, 4000);
         assert_eq!(limits::FILINGS_PAGE_MAX, 100);
     }
 }

@@ -43,11 +43,10 @@ fn eligibility(state: &AppState, filing: &Filing, lang: Lang) -> EligibilityView
                 .iter()
                 .map(|f| FilingReason {
                     code: f.reason.clone(),
-                    explanation: catalogue.reason_text(
-                        lang,
-                        catalogue.procedure(&filing.procedure),
-                        &f.reason,
-                    ),
+                    explanation: catalogue
+                        .procedure(&filing.procedure)
+                        .map(|p| catalogue.reason_text(lang, p, &f.reason))
+                        .unwrap_or_else(|| f.explanation.clone()),
                 })
                 .collect(),
         },
