@@ -205,11 +205,11 @@ pub(crate) fn required_text(
     value: Option<&str>,
     pointer: &str,
     max: usize,
-) -> Result<String, FieldIssue> {
+) -> Result<String, Box<FieldIssue>> {
     let value = value.map(str::trim).filter(|v| !v.is_empty());
     match value {
-        None => Err(issue(pointer, "required")),
-        Some(v) if v.chars().count() > max => Err(too_long(pointer, max)),
+        None => Err(Box::new(issue(pointer, "required"))),
+        Some(v) if v.chars().count() > max => Err(Box::new(too_long(pointer, max))),
         Some(v) => Ok(v.to_owned()),
     }
 }

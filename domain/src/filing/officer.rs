@@ -69,10 +69,10 @@ pub struct ActionContext {
 
 fn decision(input: &ActionInput, where_to_go_required: bool) -> Result<Decision, Vec<FieldIssue>> {
     let mut errors = Vec::new();
-    let mut take = |r: Result<String, FieldIssue>| match r {
+    let mut take = |r: Result<String, Box<FieldIssue>>| match r {
         Ok(v) => Some(v),
         Err(e) => {
-            errors.push(e);
+            errors.push(*e);
             None
         }
     };
@@ -121,7 +121,7 @@ impl OfficerCommand {
     /// status is checked by [`Filing::act`].
     pub fn parse(action: FilingAction, input: &ActionInput) -> Result<Self, FilingError> {
         let invalid = |errors: Vec<FieldIssue>| FilingError::Invalid(errors);
-        let one = |e: FieldIssue| FilingError::Invalid(vec![e]);
+        let one = |e: Box<FieldIssue>| FilingError::Invalid(vec![*e]);
         Ok(match action {
             FilingAction::TakeInCharge => OfficerCommand::TakeInCharge {
                 assignee: match input.officer_id.as_deref().map(str::trim) {
@@ -172,7 +172,8 @@ impl OfficerCommand {
                         }
                     }
                     (target, decision) => {
-                        let mut errors: Vec<FieldIssue> = target.err().into_iter().collect();
+                        let mut errors: Vec<FieldIssue> =
+                            target.err().into_iter().map(|e| *e).collect();
                         errors.extend(decision.err().unwrap_or_default());
                         return Err(invalid(errors));
                     }

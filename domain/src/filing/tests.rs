@@ -215,10 +215,10 @@ fn submission_checks_in_order_and_takes_routing_quota_and_reference_as_inputs() 
             reference(),
             now()
         ),
-        Err(FilingError::Invalid(vec![crate::forms::FieldIssue {
-            pointer: "/place/postal_code".into(),
-            code: "postal_code_not_found",
-        }]))
+        Err(FilingError::Invalid(vec![crate::forms::FieldIssue::new(
+            "/place/postal_code",
+            "postal_code_not_found"
+        )]))
     );
     assert!(matches!(
         filing.submit(&rules, &alice(), routed(), 3, reference(), now()),
