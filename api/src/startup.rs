@@ -316,6 +316,12 @@ fn build_verifier(
         warn_dev_idp(&settings.server.bind, &idp);
         Some(idp)
     } else {
+        if issuers.is_empty() {
+            tracing::warn!(
+                "no identity provider: no token will be accepted (configure auth.issuers, \
+                 or enable the development IdP in development)"
+            );
+        }
         None
     };
     Ok((
