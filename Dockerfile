@@ -1,4 +1,9 @@
-# Multi-stage build of the e-commissariat API.
+# Multi-stage build of the e-commissariat API (first build: about 10 minutes on 2 cores).
+# The image runs in production mode: it refuses to start without a trusted identity
+# provider (`auth.issuers`, e.g. a config file in ECOM_CONFIG; see
+# config/production.example.toml). `docker compose up` runs it as a demo instead (see
+# docker-compose.yml). SIGTERM or SIGINT: in-flight requests finish (30 s); a second
+# signal stops at once. `.ci/run` checks that `.dockerignore` keeps what this build needs.
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .

@@ -11,6 +11,8 @@ use std::process::ExitCode;
 #[command(
     name = "ecommissariat",
     version,
+    // `ecommissariat --bind ADDR` is `ecommissariat serve --bind ADDR`.
+    args_conflicts_with_subcommands = true,
     about = "Backend of the e-commissariat, an online police station",
     long_about = "Backend of the e-commissariat, an online police station.\n\n\
         Without a subcommand, `serve` runs. Without DATABASE_URL, an embedded SQLite \
@@ -30,6 +32,10 @@ struct Cli {
         value_name = "URL"
     )]
     database_url: Option<String>,
+
+    /// `serve`'s options, also accepted without the subcommand.
+    #[command(flatten)]
+    serve: ServeArgs,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -88,15 +94,31 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let message = format!("{error:#}").replace('\n', "; ");
-            eprintln!("ecommissariat: error: {message}");
+            eprintln!("ecommissariat: error: {}", one_line(&error));
             ExitCode::FAILURE
         }
     }
 }
 
+/// An error and its causes on one line, each cause once: a cause whose text the message
+/// already carries (`cannot listen on …: Address already in use`) is not repeated.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line.replace('\n', "; ")
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    let command = cli.command.unwrap_or(Command::Serve(cli.serve));
     let overrides = Overrides {
         config_file: cli.config,
         database_url: cli.database_url,

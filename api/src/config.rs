@@ -108,6 +108,10 @@ pub struct DevIdpSettings {
     /// Whether `POST /dev/tokens` works; default: on in development, off in production
     /// (where turning it on is refused at start-up).
     pub enabled: Option<bool>,
+    /// Where the development IdP keeps its Ed25519 signing key (a private JWK, created on
+    /// first start with mode 0600), so that development tokens survive a restart;
+    /// default `<database.data_dir>/dev-idp-key.json`. Development only.
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -249,7 +253,10 @@ fn defaults() -> Defaults {
             leeway_secs: 30,
             issuers: Vec::new(),
         },
-        dev_idp: DevIdpSettings { enabled: None },
+        dev_idp: DevIdpSettings {
+            enabled: None,
+            key_file: None,
+        },
         filings: FilingSettings {
             daily_submissions: 10,
             target_hours: 72,
@@ -388,6 +395,14 @@ impl Settings {
         self.dev_idp
             .enabled
             .unwrap_or(self.environment == Environment::Development)
+    }
+
+    /// The file of the development IdP's signing key.
+    pub fn dev_idp_key_file(&self) -> PathBuf {
+        self.dev_idp
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.database.data_dir.join(crate::devidp::KEY_FILE_NAME))
     }
 
     pub fn default_language(&self) -> Result<Lang, ConfigError> {

@@ -666,6 +666,7 @@ mod tests {
             ApiError::QuotaExceeded {
                 retry_after_secs: 60,
             },
+            ApiError::RecordNumberTaken,
             ApiError::DatabaseUnavailable,
             ApiError::Internal("boom".into()),
         ];

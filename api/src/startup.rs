@@ -11,7 +11,7 @@ use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, Condition};
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{guard, web, App, HttpResponse, HttpServer};
 use persistence::{DbPool, PersistenceError};
 use std::net::{SocketAddr, TcpListener};
 use tracing_actix_web::TracingLogger;
@@ -116,7 +116,7 @@ impl Application {
         let workers = settings.server.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
-        let mut server = HttpServer::new(move || {
+        let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
                 .configure(routes::configure)
@@ -130,7 +130,12 @@ impl Application {
                 .service(
                     SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/openapi.json"])),
                 )
-                .route("/docs", web::get().to(redirect_to_docs))
+                .route(
+                    "/docs",
+                    web::route()
+                        .guard(guard::Any(guard::Get()).or(guard::Head()))
+                        .to(redirect_to_docs),
+                )
                 .default_service(web::to(routes::fallback::fallback))
                 .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
                 .wrap(metrics_middleware.clone())
@@ -143,16 +148,19 @@ impl Application {
             settings.server.head_timeout_secs,
         ))
         .max_connections(settings.server.max_connections.div_ceil(workers).max(1));
-        if !settings.server.handle_signals {
-            server = server.disable_signals();
-        }
+        // actix stops at once on SIGINT; ours finish in-flight requests on the first
+        // SIGINT or SIGTERM alike (`spawn_signal_handler`).
         let server = server
+            .disable_signals()
             .listen(listener)
             .map_err(|source| StartupError::Bind {
                 address: address.to_string(),
                 source,
             })?
             .run();
+        if settings.server.handle_signals {
+            spawn_signal_handler(server.handle(), settings.server.shutdown_timeout_secs);
+        }
         let (admin_address, admin) = match admin {
             Some((address, server)) => (Some(address), Some(server)),
             None => (None, None),
@@ -214,6 +222,74 @@ fn metrics_access(settings: &Settings) -> crate::state::MetricsAccess {
     }
 }
 
+/// Stops the server gracefully on the first SIGINT (Ctrl-C) or SIGTERM: no new
+/// connections, in-flight requests finish within `grace_secs`. A second signal during
+/// that wait stops the process at once (exit status 130), as a second Ctrl-C is expected
+/// to.
+fn spawn_signal_handler(handle: ServerHandle, grace_secs: u64) {
+    actix_web::rt::spawn(async move {
+        let mut signals = match Signals::new() {
+            Ok(signals) => signals,
+            Err(error) => {
+                return tracing::error!(%error, "cannot listen for SIGINT/SIGTERM; stop with SIGKILL")
+            }
+        };
+        let first = signals.next().await;
+        tracing::info!(
+            signal = first,
+            "stopping: in-flight requests may finish within {grace_secs} s; \
+             send the signal again (Ctrl-C) to stop at once"
+        );
+        let stopping = handle.stop(true);
+        tokio::select! {
+            () = stopping => {}
+            second = signals.next() => {
+                tracing::warn!(signal = second, "second signal: stopping at once, in-flight requests are cut");
+                std::process::exit(130);
+            }
+        }
+    });
+}
+
+/// SIGINT and SIGTERM as one stream (on Unix; elsewhere Ctrl-C only).
+struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// Waits for the next signal and names it.
+    async fn next(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => "SIGINT",
+                _ = self.terminate.recv() => "SIGTERM",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
+}
+
 /// Connections the admin listener accepts at once (probes and scrapes are few).
 const ADMIN_MAX_CONNECTIONS: usize = 64;
 
@@ -246,9 +322,8 @@ fn admin_server(
         settings.server.head_timeout_secs,
     ))
     .shutdown_timeout(settings.server.shutdown_timeout_secs);
-    if !settings.server.handle_signals {
-        server = server.disable_signals();
-    }
+    // The main listener's signal handler stops both (`run_until_stopped`).
+    server = server.disable_signals();
     let server = server.listen(listener).map_err(bind_error)?.run();
     tracing::info!(%address, "admin listener (probes and metrics) bound");
     Ok((address, server))
@@ -267,6 +342,16 @@ fn build_verifier(
         raw.parse::<Assurance>()
             .map_err(|e| StartupError::Auth(e.to_string()))
     };
+    if settings.environment == crate::config::Environment::Production
+        && settings.auth.issuers.is_empty()
+    {
+        return Err(StartupError::Auth(
+            "no trusted identity provider: in production, configure at least one in \
+             `auth.issuers` (a [[auth.issuers]] table in the --config file, see \
+             config/example.toml); without one no token would ever be accepted"
+                .into(),
+        ));
+    }
     let mut issuers = Vec::new();
     for config in &settings.auth.issuers {
         let mut acr = std::collections::HashMap::new();
@@ -316,14 +401,22 @@ fn build_verifier(
     }
     fetch_keys_at_startup(&issuers);
     let dev_idp = if settings.dev_idp_enabled() {
-        let idp = crate::devidp::DevIdp::new().map_err(|e| StartupError::Auth(e.to_string()))?;
+        let key_file = settings.dev_idp_key_file();
+        let idp = crate::devidp::DevIdp::load_or_create(&key_file)
+            .map_err(|e| StartupError::Auth(e.to_string()))?;
         issuers.push(
             idp.trusted()
                 .map_err(|e| StartupError::Auth(e.to_string()))?,
         );
-        tracing::warn!("the development identity provider is enabled: never in production");
+        warn_dev_idp(&settings.server.bind, &idp);
         Some(idp)
     } else {
+        if issuers.is_empty() {
+            tracing::warn!(
+                "no identity provider: no token will be accepted (configure auth.issuers, \
+                 or enable the development IdP in development)"
+            );
+        }
         None
     };
     Ok((
@@ -334,6 +427,28 @@ fn build_verifier(
         },
         dev_idp,
     ))
+}
+
+/// The development IdP signs a token for anyone who asks: say so loudly, and louder when
+/// the service listens beyond this machine.
+fn warn_dev_idp(bind: &str, idp: &crate::devidp::DevIdp) {
+    let loopback = bind
+        .parse::<SocketAddr>()
+        .map(|a| a.ip().is_loopback())
+        .unwrap_or_else(|_| bind.starts_with("localhost:"));
+    tracing::warn!(
+        key = %idp.key_origin(),
+        "DEVELOPMENT IDENTITY PROVIDER ENABLED: POST /dev/tokens signs a token for any \
+         citizen or officer, no questions asked. For trials only, never in production \
+         (environment = \"production\" refuses it; configure auth.issuers instead)"
+    );
+    if !loopback {
+        tracing::warn!(
+            bind,
+            "the development identity provider is reachable from the network: anyone who \
+             reaches this address can act as any officer"
+        );
+    }
 }
 
 /// Imports the shipped reference directory if needed, then loads every dataset.

@@ -119,6 +119,7 @@ pub struct TestApp {
     // Dropped after the server has stopped (fields drop in declaration order, and
     // `Drop for TestApp` stops the server first).
     pub db: TestDb,
+    _data: tempfile::TempDir,
 }
 
 /// Settings for a test service on `db`: port 0, one worker, no signal handling.
@@ -145,6 +146,9 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDb::new();
     let mut settings = test_settings(&db);
+    // The data folder (the development IdP's key) is the test's own.
+    let data = tempfile::tempdir().expect("temporary data folder");
+    settings.database.data_dir = data.path().to_owned();
     customize(&mut settings);
     let (tx, rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {
@@ -175,6 +179,7 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         handle,
         thread: Some(thread),
         db,
+        _data: data,
     }
 }
 

@@ -83,6 +83,7 @@ fn serves_on_a_free_port_and_stops_gracefully_on_sigterm() {
     let mut child = Command::new(BIN)
         .args(["serve", "--bind", "127.0.0.1:0"])
         .env("DATABASE_URL", dir.path().join("e.db"))
+        .env("ECOM__DATABASE__DATA_DIR", dir.path())
         .env("ECOM__LOG__FORMAT", "json")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
@@ -214,4 +215,453 @@ fn help_is_available_for_every_subcommand() {
         let text = String::from_utf8_lossy(&output.stdout);
         assert!(text.contains("Usage:"), "{args:?}: {text}");
     }
+}
+
+/// The binary serving on a free port with JSON logs, its log lines collected as they come.
+struct Service {
+    child: std::process::Child,
+    address: String,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Service {
+    /// Starts `ecommissariat ARGS --bind 127.0.0.1:0` with its data and database in `dir`.
+    fn start(dir: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> Service {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .args(["--bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", dir.join("e.db"))
+            .env("ECOM__DATABASE__DATA_DIR", dir)
+            .env("ECOM__LOG__FORMAT", "json")
+            .env_remove("RUST_LOG")
+            .env_remove("ECOM_CONFIG")
+            .env_remove("ECOM__ENVIRONMENT")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (key, value) in envs {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let collected = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let event: serde_json::Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|_| serde_json::json!({"level": "RAW", "message": line}));
+                if let Some(rest) = event["message"]
+                    .as_str()
+                    .and_then(|m| m.strip_prefix("listening on "))
+                {
+                    let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
+                }
+                collected.lock().unwrap().push(event);
+            }
+        });
+        let address = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("the service did not start: {:?}", lines.lock()));
+        Service {
+            child,
+            address,
+            lines,
+        }
+    }
+
+    fn host(&self) -> &str {
+        self.address.trim_start_matches("http://")
+    }
+
+    fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
+    fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    fn wait(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "still running after {within:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The log events so far, as (level, message) pairs.
+    fn log(&self) -> Vec<(String, String)> {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["level"].as_str().unwrap_or("").to_owned(),
+                    e["message"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP/1.1 request over a raw socket, so that a test controls when the body is sent.
+struct RawRequest {
+    stream: std::net::TcpStream,
+}
+
+impl RawRequest {
+    /// Sends the head and the first `sent` bytes of `body` of a POST to `path`.
+    fn begin(host: &str, path: &str, body: &[u8], sent: usize, token: Option<&str>) -> Self {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(host).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let auth = token
+            .map(|t| format!("authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nhost: {host}\r\ncontent-type: application/json\r\n\
+             content-length: {}\r\n{auth}\r\n",
+            body.len()
+        )
+        .unwrap();
+        stream.write_all(&body[..sent]).unwrap();
+        stream.flush().unwrap();
+        RawRequest { stream }
+    }
+
+    /// Sends the rest of the body and reads the response: its status and body, or None
+    /// when the connection closed without one.
+    fn finish(mut self, rest: &[u8]) -> Option<(u16, String)> {
+        use std::io::{Read, Write};
+        let _ = self.stream.write_all(rest);
+        let mut response = Vec::new();
+        let mut buffer = [0u8; 4096];
+        loop {
+            match self.stream.read(&mut buffer) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    response.extend_from_slice(&buffer[..n]);
+                    let text = String::from_utf8_lossy(&response);
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let length = head
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= length {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let status = text.split_whitespace().nth(1)?.parse().ok()?;
+        let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned())?;
+        Some((status, body))
+    }
+}
+
+const TOKEN_REQUEST: &[u8] =
+    br#"{"kind":"citizen","subject":"slow-upload","assurance":"substantial"}"#;
+
+#[test]
+fn ctrl_c_lets_a_slow_upload_in_flight_finish_then_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    // No subcommand: `ecommissariat --bind ...` serves, as `serve --bind` does.
+    let mut service = Service::start(dir.path(), &[], &[]);
+    let upload = RawRequest::begin(service.host(), "/dev/tokens", TOKEN_REQUEST, 20, None);
+    std::thread::sleep(Duration::from_millis(300));
+    service.signal("INT");
+    // The service waits for the request in flight...
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(service.is_running(), "SIGINT cut the request in flight");
+    // ...which completes normally.
+    let (status, body) = upload
+        .finish(&TOKEN_REQUEST[20..])
+        .expect("a response to the request in flight");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("access_token"), "{body}");
+    let status = service.wait(Duration::from_secs(10));
+    assert!(status.success(), "{status}");
+    // No new connection is accepted once stopping.
+    assert!(std::net::TcpStream::connect(service.host()).is_err());
+    let log = service.log();
+    assert!(
+        log.iter()
+            .any(|(_, m)| m.contains("in-flight requests may finish")),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn a_second_ctrl_c_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = Service::start(dir.path(), &["serve"], &[]);
+    let upload = RawRequest::begin(service.host(), "/dev/tokens", TOKEN_REQUEST, 20, None);
+    std::thread::sleep(Duration::from_millis(300));
+    service.signal("INT");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(service.is_running());
+    let forced = Instant::now();
+    service.signal("INT");
+    let status = service.wait(Duration::from_secs(5));
+    assert!(
+        forced.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        forced.elapsed()
+    );
+    assert_eq!(status.code(), Some(130), "{status}");
+    assert_eq!(upload.finish(&TOKEN_REQUEST[20..]), None);
+}
+
+#[test]
+fn sigterm_is_graceful_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = Service::start(dir.path(), &["serve"], &[]);
+    let upload = RawRequest::begin(service.host(), "/dev/tokens", TOKEN_REQUEST, 5, None);
+    std::thread::sleep(Duration::from_millis(300));
+    service.signal("TERM");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(service.is_running());
+    let (status, _) = upload.finish(&TOKEN_REQUEST[5..]).unwrap();
+    assert_eq!(status, 200);
+    assert!(service.wait(Duration::from_secs(10)).success());
+}
+
+/// `GET path` with a bearer token, on a runtime of its own; the status.
+fn get_with_token(url: &str, token: &str) -> u16 {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            ::reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        })
+}
+
+fn dev_token(service: &Service, subject: &str) -> String {
+    let body = format!(r#"{{"kind":"citizen","subject":"{subject}"}}"#);
+    let (status, body) = RawRequest::begin(
+        service.host(),
+        "/dev/tokens",
+        body.as_bytes(),
+        body.len(),
+        None,
+    )
+    .finish(&[])
+    .unwrap();
+    assert_eq!(status, 200, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn development_tokens_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = Service::start(dir.path(), &[], &[]);
+    let token = dev_token(&first, "alice");
+    assert_eq!(
+        get_with_token(&format!("{}/v1/filings", first.address), &token),
+        200
+    );
+    first.signal("TERM");
+    assert!(first.wait(Duration::from_secs(10)).success());
+    let key = dir.path().join("dev-idp-key.json");
+    assert!(key.is_file(), "the key is kept in the data folder");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the key file is the owner's only: {mode:o}"
+        );
+    }
+
+    let second = Service::start(dir.path(), &[], &[]);
+    assert_eq!(
+        get_with_token(&format!("{}/v1/filings", second.address), &token),
+        200,
+        "a token of the previous run is refused"
+    );
+    drop(second);
+
+    // A new key (the file deleted) refuses the old tokens.
+    std::fs::remove_file(&key).unwrap();
+    let third = Service::start(dir.path(), &[], &[]);
+    assert_eq!(
+        get_with_token(&format!("{}/v1/filings", third.address), &token),
+        401
+    );
+}
+
+#[test]
+fn production_without_a_trusted_issuer_refuses_to_start_and_names_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(BIN)
+        .args(["--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", dir.path().join("e.db"))
+        .env("ECOM__DATABASE__DATA_DIR", dir.path())
+        .env("ECOM__ENVIRONMENT", "production")
+        .env_remove("ECOM_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = error_line(&stderr);
+    assert!(line.contains("auth.issuers"), "{line}");
+    // And the development IdP stays refused there.
+    let output = Command::new(BIN)
+        .args(["--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", dir.path().join("e.db"))
+        .env("ECOM__ENVIRONMENT", "production")
+        .env("ECOM__DEV_IDP__ENABLED", "true")
+        .env_remove("ECOM_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let line = error_line(&String::from_utf8_lossy(&output.stderr));
+    assert!(line.contains("development identity provider"), "{line}");
+    assert!(!dir.path().join("dev-idp-key.json").exists());
+}
+
+#[test]
+fn the_production_example_configuration_is_valid() {
+    let output = Command::new(BIN)
+        .arg("config")
+        .env(
+            "ECOM_CONFIG",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../config/production.example.toml"
+            ),
+        )
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        printed.contains(r#"environment = "production""#),
+        "{printed}"
+    );
+    assert!(printed.contains("[[auth.issuers]]"), "{printed}");
+}
+
+#[test]
+fn a_port_in_use_is_reported_once() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(BIN)
+        .args(["--bind", &address])
+        .env("DATABASE_URL", dir.path().join("e.db"))
+        .env("ECOM__DATABASE__DATA_DIR", dir.path())
+        .env_remove("ECOM_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.matches("Address already in use").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(error_line(&stderr).contains(&address), "{stderr}");
+}
+
+#[test]
+fn client_errors_and_documentation_assets_are_not_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = Service::start(dir.path(), &[], &[]);
+    let started = service.log().len();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = ::reqwest::Client::builder()
+        .redirect(::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let status = |method: ::reqwest::Method, path: &str| {
+        runtime.block_on(async {
+            client
+                .request(method, format!("{}{path}", service.address))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    };
+    use ::reqwest::Method;
+    // The documentation answers GET (and HEAD) at /docs and /docs/.
+    assert_eq!(status(Method::GET, "/docs"), 308);
+    assert_eq!(status(Method::HEAD, "/docs"), 308);
+    assert_eq!(status(Method::GET, "/docs/"), 200);
+    for asset in [
+        "/docs/swagger-ui.css",
+        "/docs/swagger-ui-bundle.js",
+        "/docs/swagger-initializer.js",
+    ] {
+        assert_eq!(status(Method::GET, asset), 200, "{asset}");
+    }
+    // Client errors of several kinds.
+    assert_eq!(status(Method::GET, "/v1/filings"), 401);
+    assert_eq!(status(Method::GET, "/no/such/page"), 404);
+    assert_eq!(status(Method::GET, "/v1/units/no-such-unit"), 404);
+    assert_eq!(status(Method::POST, "/dev/tokens"), 415);
+    assert_eq!(status(Method::DELETE, "/v1/procedures"), 405);
+    service.signal("TERM");
+    assert!(service.wait(Duration::from_secs(10)).success());
+    let log = service.log();
+    let loud: Vec<_> = log[started..]
+        .iter()
+        .filter(|(level, _)| level != "INFO" && level != "DEBUG" && level != "TRACE")
+        .collect();
+    assert!(loud.is_empty(), "{loud:?}");
+    // Each request is still logged once, at INFO, with its status.
+    let requests = service
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e["message"] == "close" && e["span"]["name"] == "request")
+        .count();
+    assert!(requests >= 11, "{requests} request lines");
 }
