@@ -11,11 +11,8 @@
 //! again periodically and when a token names an unknown `kid`).
 
 use crate::error::ApiError;
-use crate::state::AppState;
-use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::HttpRequest;
 use domain::catalogue::Assurance;
-use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
@@ -414,7 +411,9 @@ impl Verifier {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+/// The bearer token of a request: from the one `Authorization` header, never from the
+/// query string.
+pub fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let query = req.query_string();
     if query
         .split('&')
@@ -444,79 +443,6 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
         return Err(ApiError::InvalidToken("expected Bearer".into()));
     }
     Ok(token.trim().to_owned())
-}
-
-/// A citizen or a business declarant, authenticated by a national identity provider (or
-/// the development IdP). A police account gets 403 here.
-#[derive(Debug, Clone)]
-pub struct Citizen(pub Identity);
-
-/// The bearer token and the state to verify it with.
-fn token_and_state(req: &HttpRequest) -> Result<(String, web::Data<AppState>), ApiError> {
-    let token = bearer(req)?;
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .cloned()
-        .ok_or_else(|| ApiError::Internal("no state".into()))?;
-    Ok((token, state))
-}
-
-impl FromRequest for Citizen {
-    type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let prepared = token_and_state(req);
-        Box::pin(async move {
-            let (token, state) = prepared?;
-            let identity = state.verifier.verify_fetching(&token).await?;
-            let police = identity.issuer_kind == IssuerKind::Police
-                || (identity.issuer_kind == IssuerKind::Development && identity.role.is_some());
-            if police {
-                return Err(ApiError::Forbidden.into());
-            }
-            Ok(Citizen(identity))
-        })
-    }
-}
-
-/// A police staff member (officer, supervisor, admin), from the police identity provider
-/// (or the development IdP), with their unit memberships.
-#[derive(Debug, Clone)]
-pub struct Officer(pub Identity);
-
-impl Officer {
-    pub fn role(&self) -> &str {
-        self.0.role.as_deref().unwrap_or("officer")
-    }
-
-    pub fn is_member_of(&self, unit: &str) -> bool {
-        self.0.units.iter().any(|u| u == unit)
-    }
-}
-
-impl FromRequest for Officer {
-    type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let prepared = token_and_state(req);
-        Box::pin(async move {
-            let (token, state) = prepared?;
-            let identity = state.verifier.verify_fetching(&token).await?;
-            let staff = matches!(
-                identity.issuer_kind,
-                IssuerKind::Police | IssuerKind::Development
-            ) && matches!(
-                identity.role.as_deref(),
-                Some("officer" | "supervisor" | "admin")
-            );
-            if !staff {
-                return Err(ApiError::Forbidden.into());
-            }
-            Ok(Officer(identity))
-        })
-    }
 }
 
 #[cfg(test)]

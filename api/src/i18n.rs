@@ -1,12 +1,7 @@
-//! The API's languages: negotiation per request (`?lang=` then `Accept-Language`), and
-//! the message catalogue of problem texts (`api/messages/<lang>.toml`).
+//! The API's languages and the message catalogue of problem texts
+//! (`api/messages/<lang>.toml`). A request's language is `crate::language`'s.
 
-use crate::state::AppState;
-use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
-use domain::i18n::{negotiate, Lang, Messages};
-use std::collections::HashMap;
-use std::future::{ready, Ready};
+use domain::i18n::{Lang, Messages};
 use std::sync::LazyLock;
 
 /// Languages the API's own texts (problems, field errors) are written in.
@@ -36,15 +31,6 @@ pub fn check_texts() -> Result<(), String> {
     TEXTS.as_ref().map(|_| ()).map_err(Clone::clone)
 }
 
-/// The language a request is answered in: the one asked for (`?lang=` when it names a
-/// known language, else the best `Accept-Language` entry, else the deployment's
-/// default), made the language actually served: the first of its fallback chain that
-/// the API writes its texts in (`lb` is answered in German). Handlers label responses
-/// (`Content-Language`, a body's `language`) with it.
-pub fn request_language(req: &HttpRequest) -> Lang {
-    served(asked_language(req))
-}
-
 /// The first language of `lang`'s fallback chain that is one of `API_LANGUAGES`.
 pub fn served(lang: Lang) -> Lang {
     lang.fallback_chain()
@@ -64,24 +50,6 @@ pub fn served_among(lang: Lang, available: &[Lang]) -> Lang {
         .unwrap_or(lang)
 }
 
-/// The language asked for, before the fallback chain.
-fn asked_language(req: &HttpRequest) -> Lang {
-    let default = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.default_language)
-        .unwrap_or(Lang::En);
-    let query = web::Query::<HashMap<String, String>>::from_query(req.query_string()).ok();
-    let override_tag = query
-        .as_ref()
-        .and_then(|q| q.get("lang"))
-        .map(String::as_str);
-    let header = req
-        .headers()
-        .get(actix_web::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    negotiate(override_tag, header, default)
-}
-
 /// Explanations of a jurisdiction answer; each has a text in every API language.
 pub const ROUTING_KEYS: [&str; 9] = [
     "routed.municipality_code",
@@ -94,19 +62,6 @@ pub const ROUTING_KEYS: [&str; 9] = [
     "no_unit",
     "national",
 ];
-
-/// Extractor of the negotiated language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Language(pub Lang);
-
-impl FromRequest for Language {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(Language(request_language(req))))
-    }
-}
 
 #[cfg(test)]
 mod tests {

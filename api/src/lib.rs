@@ -7,6 +7,7 @@ pub mod auth;
 pub mod caching;
 pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod devidp;
 pub mod error;
 pub mod extract;

@@ -116,7 +116,7 @@ pub async fn request_context(
         Ok(()) => next.call(req).await?.map_into_boxed_body(),
     };
     let mut response = if response.status().as_u16() >= 400 {
-        let lang = crate::i18n::request_language(response.request());
+        let lang = crate::language::request_language(response.request());
         complete_problem(response, &request_id.0, &instance, lang).await
     } else {
         response.map_into_boxed_body()

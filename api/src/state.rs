@@ -1,7 +1,7 @@
 //! Shared, read-only state of a running service.
 
+use crate::contract::Contract;
 use crate::metrics::Metrics;
-use crate::openapi::Contract;
 use domain::catalogue::{Catalogue, Country};
 use domain::directory::Directory;
 use domain::i18n::Lang;

@@ -123,6 +123,28 @@ pub struct TestApp {
 }
 
 /// Settings for a test service on `db`: port 0, one worker, no signal handling.
+/// Production mode as a deployment runs it: the development IdP off and one trusted
+/// issuer (inline keys; no test signs with them), since production refuses to start
+/// without one.
+pub fn production(settings: &mut Settings) {
+    settings.environment = api::config::Environment::Production;
+    settings.dev_idp.enabled = Some(false);
+    settings.auth.issuers = vec![api::config::IssuerSettings {
+        issuer: "https://idp.example.test".into(),
+        audience: "e-commissariat".into(),
+        kind: api::auth::IssuerKind::Citizen,
+        jwks: Some(
+            r#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"prod-1","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#
+                .into(),
+        ),
+        jwks_file: None,
+        jwks_url: None,
+        jwks_refresh_secs: None,
+        acr: Default::default(),
+        default_assurance: "low".into(),
+    }];
+}
+
 pub fn test_settings(db: &TestDb) -> Settings {
     let mut settings = Settings::isolated(&Overrides {
         database_url: Some(db.url()),

@@ -774,19 +774,14 @@ async fn metrics_labels_come_from_a_closed_set() {
 
 #[tokio::test]
 async fn metrics_are_not_public_in_production() {
-    let hidden = spawn_app_with(|s| {
-        s.environment = api::config::Environment::Production;
-        s.dev_idp.enabled = Some(false);
-    })
-    .await;
+    let hidden = spawn_app_with(tests::production).await;
     assert_problem(hidden.get("/metrics").await, 404, "not_found").await;
 
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let admin_port = free.local_addr().unwrap().port();
     drop(free);
     let app = spawn_app_with(move |s| {
-        s.environment = api::config::Environment::Production;
-        s.dev_idp.enabled = Some(false);
+        tests::production(s);
         s.metrics.token = Some("s3cret-token".to_owned().into());
         s.server.admin_bind = Some(format!("127.0.0.1:{admin_port}"));
     })

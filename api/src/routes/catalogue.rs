@@ -3,7 +3,7 @@
 use crate::caching::public_json;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::JsonBody;
-use crate::i18n::Language;
+use crate::language::Language;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};

@@ -2,7 +2,8 @@
 
 use crate::caching::public_json;
 use crate::error::{ApiError, FieldError, Problem};
-use crate::i18n::{texts, Language};
+use crate::i18n::texts;
+use crate::language::Language;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};

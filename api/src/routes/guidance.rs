@@ -2,7 +2,7 @@
 
 use crate::caching::public_json;
 use crate::error::{ApiError, FieldError, Problem};
-use crate::i18n::Language;
+use crate::language::Language;
 use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use domain::catalogue::Country;

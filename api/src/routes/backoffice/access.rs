@@ -4,8 +4,8 @@
 //! the body or the query is even parsed, so a malformed request from a non-member is
 //! audited like any other (the body, when the route has one, is read only after).
 
+use crate::actors::Officer;
 use crate::app::backoffice::record;
-use crate::auth::Officer;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::middleware::RequestId;

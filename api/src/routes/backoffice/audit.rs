@@ -2,9 +2,9 @@
 //! (`domain::policy::may_read_audit_trail`); the read is itself recorded.
 
 use super::types::{AuditEventView, AuditPage, AuditQuery};
+use crate::actors::Officer;
 use crate::app::backoffice::record;
 use crate::app::with_db;
-use crate::auth::Officer;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::middleware::RequestId;
 use crate::state::AppState;

@@ -13,7 +13,7 @@ pub use types::*;
 
 use crate::app::backoffice::{self as usecase, consultation};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::i18n::Language;
+use crate::language::Language;
 use crate::routes::filings::{cursor, parse_cursor};
 use crate::state::AppState;
 use crate::versions::if_match;

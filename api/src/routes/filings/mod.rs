@@ -12,13 +12,13 @@ pub mod views;
 pub use receipts::receipt;
 pub use types::*;
 
+use crate::actors::Citizen;
 use crate::app::filings::{self as usecase, Call, Loaded};
-use crate::auth::Citizen;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::JsonBody;
-use crate::i18n::Language;
 use crate::idempotency;
 use crate::language::AskedLanguage;
+use crate::language::Language;
 use crate::middleware::RequestId;
 use crate::state::AppState;
 use crate::versions::if_match;

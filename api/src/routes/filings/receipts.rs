@@ -1,8 +1,8 @@
 //! The receipt of a submitted filing, as JSON or as a one-page PDF.
 
 use super::types::{NamedRef, Receipt, ReceiptQuery};
+use crate::actors::Citizen;
 use crate::app::filings as usecase;
-use crate::auth::Citizen;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::language::AskedLanguage;
 use crate::state::AppState;
