@@ -50,10 +50,8 @@ pub async fn audit_events(
     }
     let limit = query.limit.unwrap_or(limits::AUDIT_PAGE_DEFAULT);
     if !(1..=limits::AUDIT_PAGE_MAX).contains(&limit) {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            "/query/limit",
-            "out_of_range",
-        )]));
+        let error = FieldError::new("/query/limit", "out_of_range");
+        return Err(ApiError::Validation(vec![error]));
     }
     record(&state, event).await?;
     let filter = persistence::audit::AuditFilter {
@@ -68,6 +66,11 @@ pub async fn audit_events(
         Ok(persistence::audit::list(conn, &filter, limit + 1)?)
     })
     .await?;
+    Ok(HttpResponse::Ok().json(page(events, limit)))
+}
+
+/// A page of `limit` events out of `limit + 1` read, with the cursor when more follow.
+fn page(events: Vec<domain::audit::RecordedAuditEvent>, limit: i64) -> AuditPage {
     let more = events.len() as i64 > limit;
     let items: Vec<AuditEventView> = events
         .into_iter()
@@ -93,5 +96,5 @@ pub async fn audit_events(
     } else {
         None
     };
-    Ok(HttpResponse::Ok().json(AuditPage { items, next_cursor }))
+    AuditPage { items, next_cursor }
 }

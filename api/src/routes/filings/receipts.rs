@@ -122,16 +122,12 @@ pub async fn receipt(
     let filing = &loaded.filing;
     let lang = asked.or_filing(filing);
     let Some(body) = receipt_of(&state, filing, lang) else {
-        return Err(crate::app::problem(
-            &state,
-            lang,
-            None,
-            TransitionError {
-                status: filing.status,
-                action: FilingAction::Submit,
-            }
-            .into(),
-        ));
+        // No receipt before submission: the same answer as submitting is not possible.
+        let not_yet = TransitionError {
+            status: filing.status,
+            action: FilingAction::Submit,
+        };
+        return Err(crate::app::problem(&state, lang, None, not_yet.into()));
     };
     let vary = (header::VARY, "Accept, Accept-Language");
     let language = (header::CONTENT_LANGUAGE, lang.as_str());
@@ -141,6 +137,18 @@ pub async fn receipt(
             .insert_header(language)
             .json(body));
     }
+    let disposition = format!("inline; filename=\"receipt-{}.pdf\"", body.reference);
+    let bytes = pdf_of(&state, body, lang).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(vary)
+        .insert_header(language)
+        .insert_header((header::CONTENT_DISPOSITION, disposition))
+        .body(bytes))
+}
+
+/// The receipt as a PDF, with the submission time in the unit's time zone.
+async fn pdf_of(state: &AppState, body: Receipt, lang: Lang) -> Result<Vec<u8>, ApiError> {
     let submitted_local = match state.directory().unit(&body.unit.id) {
         Some(u) => body
             .submitted_at
@@ -149,18 +157,9 @@ pub async fn receipt(
             .to_string(),
         None => body.submitted_at.format("%Y-%m-%d %H:%M UTC").to_string(),
     };
-    let reference = body.reference.clone();
     let issued_at = Utc::now().timestamp();
-    let bytes =
+    Ok(
         web::block(move || super::receipt_pdf::render(&body, lang, &submitted_local, issued_at))
-            .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header(vary)
-        .insert_header(language)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"receipt-{reference}.pdf\""),
-        ))
-        .body(bytes))
+            .await?,
+    )
 }
