@@ -413,6 +413,7 @@ fn place_of(place: &PlaceInput, country: Country) -> Place {
             .and_then(|m| MunicipalityId::parse(m, Some(place_country))),
         postal_code: place.postal_code.clone().map(|p| (place_country, p)),
         point: place.lat.zip(place.lon),
+        ..Place::default()
     }
 }
 
@@ -1245,8 +1246,8 @@ pub async fn submit(
                     }
                     Err(e) => {
                         return Err(ApiError::Validation(vec![FieldError {
-                            pointer: "/place".into(),
-                            code: "invalid_type".into(),
+                            pointer: format!("/place{}", e.member()),
+                            code: e.code().into(),
                             message: e.to_string(),
                         }]))
                     }
@@ -1494,12 +1495,9 @@ pub async fn receipt(
                 .map(|u| u.name(lang).to_owned())
                 .unwrap_or_else(|| unit_id.clone()),
         },
-        unit_contact: crate::routes::directory::ContactView {
-            address: unit.and_then(|u| u.contact.address.clone()),
-            phone: unit.and_then(|u| u.contact.phone.clone()),
-            email: unit.and_then(|u| u.contact.email.clone()),
-            web: unit.and_then(|u| u.contact.web.clone()),
-        },
+        unit_contact: unit
+            .map(|u| crate::routes::directory::ContactView::from(&u.contact))
+            .unwrap_or_default(),
         summary,
         items: facts
             .get("items")
