@@ -323,9 +323,12 @@ impl Settings {
                 "the development identity provider cannot be enabled in production".into(),
             ));
         }
-        if ![self.directory.default_accuracy_m, self.directory.data_margin_m]
-            .iter()
-            .all(|m| m.is_finite() && *m >= 0.0)
+        if ![
+            self.directory.default_accuracy_m,
+            self.directory.data_margin_m,
+        ]
+        .iter()
+        .all(|m| m.is_finite() && *m >= 0.0)
         {
             return Err(ConfigError::Invalid(
                 "directory.default_accuracy_m and directory.data_margin_m must be distances in metres, 0 or more".into(),

@@ -456,9 +456,9 @@ fn municipality_ref(m: &Municipality, lang: Lang) -> MunicipalityRef {
 /// The error of a place, as `/v1/jurisdiction` reports it.
 fn place_problem(e: PlaceError) -> ApiError {
     match e {
-        PlaceError::Empty => {
-            ApiError::InvalidQuery("give lat and lon, municipality, or postal_code with country".into())
-        }
+        PlaceError::Empty => ApiError::InvalidQuery(
+            "give lat and lon, municipality, or postal_code with country".into(),
+        ),
         PlaceError::InvalidCoordinates => {
             ApiError::InvalidQuery("lat must be within -90..90 and lon within -180..180".into())
         }
@@ -598,7 +598,10 @@ fn jurisdiction_view(
             view.explanation = explain(
                 &key,
                 &[
-                    ("municipality", directory.municipality_name(municipality, lang)),
+                    (
+                        "municipality",
+                        directory.municipality_name(municipality, lang),
+                    ),
                     ("unit", unit_name(unit)),
                     ("postal_code", postal),
                 ],
@@ -671,7 +674,10 @@ fn jurisdiction_view(
                 .map(|m| municipality_ref(m, lang));
             view.explanation = explain(
                 "no_unit",
-                &[("municipality", directory.municipality_name(municipality, lang))],
+                &[(
+                    "municipality",
+                    directory.municipality_name(municipality, lang),
+                )],
             );
         }
         Routing::National { unit } => {

@@ -142,7 +142,11 @@ pub struct Municipality {
 /// official name or an established exonym), else its official name in its own region's
 /// language (`Voeren`, `Leuven`, `Sankt Vith` for an English reader), else any name. Never
 /// the reader's fallback language: Voeren is not shown as "Fourons" to an English reader.
-pub fn place_name<'a>(names: &'a BTreeMap<Lang, String>, languages: &[Lang], lang: Lang) -> &'a str {
+pub fn place_name<'a>(
+    names: &'a BTreeMap<Lang, String>,
+    languages: &[Lang],
+    lang: Lang,
+) -> &'a str {
     names
         .get(&lang)
         .or_else(|| languages.iter().find_map(|l| names.get(l)))
@@ -453,16 +457,34 @@ impl DirectoryData {
             .iter()
             .filter_map(|c| c.municipality.country())
             .collect();
+        let mut gaps: BTreeMap<Country, Vec<&Municipality>> = BTreeMap::new();
         for m in &self.municipalities {
             if covered_countries.contains(&m.country)
                 && !by_municipality.contains_key(&m.id)
                 && !split.contains(&&m.id)
             {
-                issues.push(DirectoryIssue {
-                    is_error: false,
-                    message: format!("{} ({}) is covered by no unit", m.id, m.name(Lang::Fr)),
-                });
+                gaps.entry(m.country).or_default().push(m);
             }
+        }
+        // One warning per country, with a few examples: a country loaded in parts (the
+        // French sample beyond Val-d'Oise) is not a list of a thousand lines.
+        for (country, mut list) in gaps {
+            list.sort_by(|a, b| a.id.cmp(&b.id));
+            let examples: Vec<String> = list
+                .iter()
+                .take(3)
+                .map(|m| format!("{} ({})", m.id, m.name(Lang::Fr)))
+                .collect();
+            issues.push(DirectoryIssue {
+                is_error: false,
+                message: format!(
+                    "{country}: {} municipalit{} covered by no unit: {}{}",
+                    list.len(),
+                    if list.len() == 1 { "y is" } else { "ies are" },
+                    examples.join(", "),
+                    if list.len() > 3 { ", ..." } else { "" }
+                ),
+            });
         }
         issues
     }
@@ -478,7 +500,12 @@ impl DirectoryData {
             .municipalities
             .iter()
             .filter(|m| municipalities.contains(&m.id))
-            .map(|m| format!("municipality {} is already defined by another dataset", m.id))
+            .map(|m| {
+                format!(
+                    "municipality {} is already defined by another dataset",
+                    m.id
+                )
+            })
             .collect();
         issues.extend(
             incoming
@@ -497,8 +524,7 @@ impl DirectoryData {
         self.units.extend(other.units.iter().cloned());
         self.coverage.extend(other.coverage.iter().cloned());
         self.shapes.extend(other.shapes.iter().cloned());
-        self.former_names
-            .extend(other.former_names.iter().cloned());
+        self.former_names.extend(other.former_names.iter().cloned());
     }
 }
 
@@ -872,10 +898,7 @@ impl Directory {
                 .iter()
                 .filter(|c| country.is_none_or(|only| only == **c))
                 .map(|c| {
-                    let digits: String = query
-                        .chars()
-                        .filter(char::is_ascii_digit)
-                        .collect();
+                    let digits: String = query.chars().filter(char::is_ascii_digit).collect();
                     (*c, normalize_postal_code(*c, query).unwrap_or(digits))
                 })
                 .collect()
@@ -1010,7 +1033,11 @@ impl Directory {
             [lon + band_lon, lat + band_lat],
         );
         let mut found: Vec<(MunicipalityId, f64)> = Vec::new();
-        for candidate in self.geometry.tree.locate_in_envelope_intersecting(&envelope) {
+        for candidate in self
+            .geometry
+            .tree
+            .locate_in_envelope_intersecting(&envelope)
+        {
             let shape = &self.geometry.shapes[candidate.index];
             let distance = if shape.contains(lon, lat) {
                 0.0
@@ -1065,17 +1092,18 @@ impl Directory {
                 return Err(PlaceError::InvalidCoordinates);
             }
         }
-        if place.accuracy_m.is_some_and(|a| !(a.is_finite() && a >= 0.0)) {
+        if place
+            .accuracy_m
+            .is_some_and(|a| !(a.is_finite() && a >= 0.0))
+        {
             return Err(PlaceError::InvalidAccuracy);
         }
         let municipality = match &place.municipality {
             Some(id) if !self.municipalities.contains_key(id) => {
                 return match id.country() {
-                    Some(country) if !self.covers_country(country) => {
-                        Ok(Routing::OutOfArea {
-                            country: Some(country),
-                        })
-                    }
+                    Some(country) if !self.covers_country(country) => Ok(Routing::OutOfArea {
+                        country: Some(country),
+                    }),
                     _ => Err(PlaceError::UnknownMunicipality(id.to_string())),
                 };
             }
@@ -1145,7 +1173,10 @@ impl Directory {
     ) -> Routing {
         let method = RoutingMethod::MunicipalityCode;
         if let Some(ids) = postal {
-            if !ids.iter().any(|p| self.is_or_part_of(p, &id) || self.is_or_part_of(&id, p)) {
+            if !ids
+                .iter()
+                .any(|p| self.is_or_part_of(p, &id) || self.is_or_part_of(&id, p))
+            {
                 let mut candidates = vec![(id.clone(), f64::NAN)];
                 candidates.extend(ids.iter().map(|p| (p.clone(), f64::NAN)));
                 return self.ambiguous(

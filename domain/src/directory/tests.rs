@@ -250,8 +250,7 @@ fn a_postal_code_settles_a_border_case_or_is_ambiguous_alone() {
         candidates,
         method,
         reason,
-    } =
-        d.route(&Competence::Local, &shared, date(TODAY)).unwrap()
+    } = d.route(&Competence::Local, &shared, date(TODAY)).unwrap()
     else {
         panic!()
     };
@@ -415,7 +414,11 @@ fn the_band_is_the_positions_own_accuracy_plus_the_data_margin() {
     }
     // A 300 m circle (plus 25 m) crosses into East, another unit.
     let routing = d
-        .route(&Competence::Local, &with_accuracy(50.85, 4.496, 300.0), date(TODAY))
+        .route(
+            &Competence::Local,
+            &with_accuracy(50.85, 4.496, 300.0),
+            date(TODAY),
+        )
         .unwrap();
     let Routing::Ambiguous {
         candidates, reason, ..
@@ -437,7 +440,11 @@ fn the_band_is_the_positions_own_accuracy_plus_the_data_margin() {
     // An accuracy that is not a distance is refused.
     for bad in [-1.0, f64::NAN, f64::INFINITY] {
         assert_eq!(
-            d.route(&Competence::Local, &with_accuracy(50.85, 4.43, bad), date(TODAY)),
+            d.route(
+                &Competence::Local,
+                &with_accuracy(50.85, 4.43, bad),
+                date(TODAY)
+            ),
             Err(PlaceError::InvalidAccuracy)
         );
     }
@@ -449,7 +456,11 @@ fn a_point_outside_every_polygon_is_never_routed() {
     // About 100 m, 50 m and 21 m east of Far's eastern edge (lon 5.6).
     for (accuracy, lon) in [(500.0, 5.6014), (100.0, 5.6007), (0.0, 5.6003)] {
         let routing = d
-            .route(&Competence::Local, &with_accuracy(50.05, lon, accuracy), date(TODAY))
+            .route(
+                &Competence::Local,
+                &with_accuracy(50.05, lon, accuracy),
+                date(TODAY),
+            )
             .unwrap();
         match routing {
             Routing::Ambiguous {
@@ -466,8 +477,12 @@ fn a_point_outside_every_polygon_is_never_routed() {
     }
     // Beyond the circle: out of area.
     assert_eq!(
-        d.route(&Competence::Local, &with_accuracy(50.05, 5.603, 10.0), date(TODAY))
-            .unwrap(),
+        d.route(
+            &Competence::Local,
+            &with_accuracy(50.05, 5.603, 10.0),
+            date(TODAY)
+        )
+        .unwrap(),
         Routing::OutOfArea { country: None }
     );
 }
@@ -543,7 +558,10 @@ fn disagreeing_place_fields_are_ambiguous_with_both_sides() {
     };
     assert!(matches!(
         d.route(&Competence::Local, &abroad, date(TODAY)).unwrap(),
-        Routing::Ambiguous { reason: AmbiguityReason::PlaceFieldsDisagree, .. }
+        Routing::Ambiguous {
+            reason: AmbiguityReason::PlaceFieldsDisagree,
+            ..
+        }
     ));
     // A municipality without a shape cannot be checked against the point.
     let unshaped = Place {
@@ -577,8 +595,13 @@ fn postal_codes_are_normalised_and_unknown_ones_say_so() {
         postal_code: Some((Country::Be, " B-9999".into())),
         ..Place::default()
     };
-    let error = d.route(&Competence::Local, &unknown, date(TODAY)).unwrap_err();
-    assert_eq!(error, PlaceError::UnknownPostalCode(Country::Be, "9999".into()));
+    let error = d
+        .route(&Competence::Local, &unknown, date(TODAY))
+        .unwrap_err();
+    assert_eq!(
+        error,
+        PlaceError::UnknownPostalCode(Country::Be, "9999".into())
+    );
     assert_eq!(error.code(), "postal_code_not_found");
     assert_eq!(error.member(), "/postal_code");
     // A country without any directory data: a clear "no unit", not an error.
@@ -587,7 +610,8 @@ fn postal_codes_are_normalised_and_unknown_ones_say_so() {
         ..Place::default()
     };
     assert_eq!(
-        d.route(&Competence::Local, &elsewhere, date(TODAY)).unwrap(),
+        d.route(&Competence::Local, &elsewhere, date(TODAY))
+            .unwrap(),
         Routing::OutOfArea {
             country: Some(Country::EsCt)
         }
@@ -597,7 +621,8 @@ fn postal_codes_are_normalised_and_unknown_ones_say_so() {
         ..Place::default()
     };
     assert_eq!(
-        d.route(&Competence::Local, &municipality, date(TODAY)).unwrap(),
+        d.route(&Competence::Local, &municipality, date(TODAY))
+            .unwrap(),
         Routing::OutOfArea {
             country: Some(Country::EsCt)
         }
@@ -624,8 +649,10 @@ fn a_municipality_served_by_district_routes_its_parts() {
             polygons: square(lon, 50.0, 0.1),
         });
     }
-    data.coverage.push(cover("zone-west", "20000-1", None, None));
-    data.coverage.push(cover("zone-east", "20000-2", None, None));
+    data.coverage
+        .push(cover("zone-west", "20000-1", None, None));
+    data.coverage
+        .push(cover("zone-east", "20000-2", None, None));
     assert!(data.validate().is_empty(), "{:?}", data.validate());
     let d = Directory::new(data, DEFAULT_ACCURACY_M);
     // By point: the district's unit.
@@ -727,7 +754,9 @@ fn former_names_find_the_municipality_they_merged_into() {
     // A name matching directly comes first and without `via`.
     let hits = d.search(Some(Country::Be), "east", Lang::En, 10);
     assert!(hits[0].via.is_none());
-    assert!(d.search(Some(Country::Fr), "galmaarden", Lang::En, 10).is_empty());
+    assert!(d
+        .search(Some(Country::Fr), "galmaarden", Lang::En, 10)
+        .is_empty());
     let mut broken = fixture();
     broken.former_names.push(FormerName {
         name: "Nowhere".into(),
@@ -745,9 +774,16 @@ fn contact_values_keep_their_date_and_source() {
         data_as_of: Some("2023-11".into()),
         source: Some("synthetic".into()),
     };
-    contact.set(ContactField::Phone, Some("+3221234567".into()), provenance.clone());
+    contact.set(
+        ContactField::Phone,
+        Some("+3221234567".into()),
+        provenance.clone(),
+    );
     assert_eq!(contact.get(ContactField::Phone), Some("+3221234567"));
-    assert_eq!(contact.provenance.get(&ContactField::Phone), Some(&provenance));
+    assert_eq!(
+        contact.provenance.get(&ContactField::Phone),
+        Some(&provenance)
+    );
     contact.set(ContactField::Phone, None, provenance);
     assert!(contact.is_empty());
     assert!(contact.provenance.is_empty());
@@ -764,7 +800,9 @@ fn contact_values_keep_their_date_and_source() {
         Some("zone@example.invalid")
     );
     assert!(d.unit_contact("zone-west").unwrap().is_empty());
-    assert!(d.with_unit_contact("no-such-unit", Contact::default()).is_none());
+    assert!(d
+        .with_unit_contact("no-such-unit", Contact::default())
+        .is_none());
 }
 
 #[test]

@@ -70,7 +70,9 @@ pub fn normalize_postal_code(country: Country, raw: &str) -> Option<String> {
 pub fn looks_like_postal_code(query: &str) -> bool {
     let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
     let digits = compact.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '-');
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && compact.len() - digits.len() <= 3
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && compact.len() - digits.len() <= 3
 }
 
 #[cfg(test)]

@@ -46,7 +46,10 @@ static EMBEDDED: LazyLock<BundleFiles> = LazyLock::new(|| BundleFiles {
             "municipalities.csv",
             include_str!("../../../data/reference/municipalities.csv"),
         ),
-        ("units.csv", include_str!("../../../data/reference/units.csv")),
+        (
+            "units.csv",
+            include_str!("../../../data/reference/units.csv"),
+        ),
         (
             "contacts.csv",
             include_str!("../../../data/reference/contacts.csv"),
@@ -399,7 +402,9 @@ pub fn read_bundle(files: &BundleFiles) -> Result<Bundle, Vec<RowError>> {
             for tag in row.get("languages").split_whitespace() {
                 match tag.parse::<Lang>() {
                     Ok(lang) => languages.push(lang),
-                    Err(_) => errors.push(row.error("languages", format!("`{tag}` is not a language"))),
+                    Err(_) => {
+                        errors.push(row.error("languages", format!("`{tag}` is not a language")))
+                    }
                 }
             }
             let part_of = match row.optional("part_of") {
@@ -784,10 +789,7 @@ fn read_contacts(content: &str, data: &mut DirectoryData, errors: &mut Vec<RowEr
             continue;
         }
         let Some(unit) = data.units.iter_mut().find(|u| u.id == unit_id) else {
-            errors.push(row.error(
-                "unit_id",
-                format!("`{unit_id}` is not a unit of units.csv"),
-            ));
+            errors.push(row.error("unit_id", format!("`{unit_id}` is not a unit of units.csv")));
             continue;
         };
         unit.contact.set(

@@ -7,9 +7,9 @@ use crate::db::DbConnection;
 use crate::error::PersistenceError;
 use crate::idempotency::to_db_time;
 use crate::schema::{
-    directory_contact_corrections as crr, directory_coverage as cov,
-    directory_datasets as ds, directory_former_names as fnm, directory_municipalities as mun,
-    directory_shapes as shp, directory_units as unt,
+    directory_contact_corrections as crr, directory_coverage as cov, directory_datasets as ds,
+    directory_former_names as fnm, directory_municipalities as mun, directory_shapes as shp,
+    directory_units as unt,
 };
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -541,7 +541,6 @@ pub fn ensure_reference(
     import(conn, bundle, false, now, &mut |_, _, _| {})
 }
 
-
 /// A unit's contact as stored: `{"phone": {"value": "+32…", "data_as_of": "2023-11",
 /// "source": "…"}, …}`. Rows written by earlier versions hold `[address, phone, email,
 /// web]` and are still read.
@@ -608,9 +607,7 @@ fn apply_corrections(
     conn: &mut DbConnection,
     data: &mut DirectoryData,
 ) -> Result<(), PersistenceError> {
-    let rows: Vec<(String, String)> = crr::table
-        .select((crr::unit_id, crr::contact))
-        .load(conn)?;
+    let rows: Vec<(String, String)> = crr::table.select((crr::unit_id, crr::contact)).load(conn)?;
     for (unit_id, text) in rows {
         let corrected = parse_contact_json(&text)?;
         let Some(unit) = data.units.iter_mut().find(|u| u.id == unit_id) else {
@@ -707,7 +704,11 @@ pub fn correct_unit_contact(
     let mut result = current;
     for (field, value) in changes {
         // A cleared value is kept as an empty correction so that it stays cleared.
-        corrections.set(*field, Some(value.clone().unwrap_or_default()), provenance.clone());
+        corrections.set(
+            *field,
+            Some(value.clone().unwrap_or_default()),
+            provenance.clone(),
+        );
         result.set(*field, value.clone(), provenance.clone());
     }
     let text = contact_json(&corrections);
