@@ -536,6 +536,7 @@ pub fn read_bundle(files: &BundleFiles) -> Result<Bundle, Vec<RowError>> {
                 line,
                 values: &values,
             };
+            let since = row.date("since", &mut errors);
             let (Some(name), Some(municipality), Some(kind)) = (
                 row.required("name", &mut errors),
                 row.municipality("municipality_id", &mut errors),
@@ -546,7 +547,7 @@ pub fn read_bundle(files: &BundleFiles) -> Result<Bundle, Vec<RowError>> {
             data.former_names.push(FormerName {
                 name,
                 municipality,
-                since: row.date("since", &mut errors),
+                since,
                 kind,
             });
         }
@@ -735,8 +736,6 @@ fn read_shapes(file: &str, content: &str, shapes: &mut Vec<Shape>, errors: &mut 
     }
 }
 
-/// What an import did.
-
 /// The contact columns of `units.csv` (address, phone, email, web): values without a
 /// date; `contacts.csv` gives dated ones.
 fn undated_contact(row: &Row<'_>) -> Contact {
@@ -800,5 +799,112 @@ fn read_contacts(content: &str, data: &mut DirectoryData, errors: &mut Vec<RowEr
                 source: row.optional("source"),
             },
         );
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    //! The import format, read without a database (synthetic fixtures, labelled so).
+    use super::*;
+
+    fn files(list: &[(&str, &str)]) -> BundleFiles {
+        BundleFiles {
+            files: list
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    const MANIFEST: &str = "dataset = \"synthetic\"\nversion = \"1\"\n[defaults.BE]\ntimezone = \"Europe/Brussels\"\nhours = \"mo-fr 08:00-18:00\"\n";
+
+    #[test]
+    fn a_bundle_reads_with_contacts_languages_parts_and_former_names() {
+        let bundle = read_bundle(&files(&[
+            ("directory.toml", MANIFEST),
+            (
+                "municipalities.csv",
+                "id,country,code,name_fr,name_nl,languages,part_of,postal_codes\n\
+                 BE-10001,BE,10001,Synthétique,Synthetisch,nl,,1000 1001\n\
+                 BE-10001-1,BE,10001-1,Synthétique 1,,nl,BE-10001,\n",
+            ),
+            (
+                "units.csv",
+                "id,kind,country,name_nl,phone\nzone-synthetic,local_police_zone,BE,PZ Synthetisch,+3200000000\n",
+            ),
+            (
+                "contacts.csv",
+                "unit_id,field,value,data_as_of,source\nzone-synthetic,reception_hours,ma-vr 8-20,2023-11,synthetic\n",
+            ),
+            ("coverage.csv", "unit_id,municipality_id\nzone-synthetic,BE-10001-1\n"),
+            (
+                "former_names.csv",
+                "name,municipality_id,since,kind\nOudnaam,BE-10001,2025-01-01,merged_municipality\n",
+            ),
+        ]))
+        .unwrap();
+        let data = &bundle.data;
+        assert_eq!(data.municipalities[0].languages, vec![Lang::Nl]);
+        assert_eq!(
+            data.municipalities[1].part_of.as_ref().map(|p| p.as_str()),
+            Some("BE-10001")
+        );
+        let contact = &data.units[0].contact;
+        assert_eq!(contact.phone.as_deref(), Some("+3200000000"));
+        assert_eq!(contact.reception_hours.as_deref(), Some("ma-vr 8-20"));
+        assert_eq!(
+            contact
+                .provenance
+                .get(&ContactField::ReceptionHours)
+                .and_then(|p| p.data_as_of.as_deref()),
+            Some("2023-11")
+        );
+        assert_eq!(data.former_names[0].name, "Oudnaam");
+        assert!(data.validate().iter().all(|i| !i.is_error));
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_with_file_line_and_field() {
+        let errors = read_bundle(&files(&[
+            ("directory.toml", MANIFEST),
+            (
+                "municipalities.csv",
+                "id,country,code,name_fr,languages,postal_codes\nBE-10001,BE,10001,X,xx,1000\n",
+            ),
+            (
+                "units.csv",
+                "id,kind,country,name_fr\nzone,local_police_zone,BE,Zone\n",
+            ),
+            (
+                "contacts.csv",
+                "unit_id,field,value,data_as_of,source\nzone,fax,1,,\nnobody,phone,1,,\n",
+            ),
+            (
+                "former_names.csv",
+                "name,municipality_id,since,kind\nOld,BE-10001,2025-13-01,renamed\n",
+            ),
+        ]))
+        .unwrap_err();
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        for expected in [
+            "municipalities.csv:2: field `languages`: `xx` is not a language",
+            "contacts.csv:2: field `field`",
+            "contacts.csv:3: field `unit_id`: `nobody` is not a unit of units.csv",
+            "former_names.csv:2: field `kind`",
+            "former_names.csv:2: field `since`",
+        ] {
+            assert!(
+                lines.iter().any(|l| l.starts_with(expected)),
+                "{expected} in {lines:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_embedded_reference_reads() {
+        let bundle = read_bundle(BundleFiles::embedded()).unwrap();
+        assert_eq!(bundle.dataset, "reference");
+        assert!(bundle.data.units.len() > 250);
     }
 }

@@ -23,6 +23,7 @@ use std::sync::LazyLock;
 
 pub use super::format::geometry;
 
+/// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportOutcome {
     /// The same version and content were already imported: nothing changed.
