@@ -102,7 +102,8 @@ pub struct DevIdpSettings {
 #[serde(deny_unknown_fields)]
 pub struct DirectorySettings {
     /// The uncertainty radius, in metres, assumed around a position sent without
-    /// `accuracy_m` (a pin on a map, typed coordinates).
+    /// `accuracy_m` (a pin on a map, typed coordinates). Replaces the former fixed
+    /// `border_band_m` (see `docs/DIRECTORY.md`).
     pub default_accuracy_m: f64,
     /// Added to every position's radius for the error of the polygons, in metres (the
     /// shipped borders are within about 10–20 m of their sources).
