@@ -9,7 +9,7 @@
 use crate::catalogue::{Competence, Country};
 use crate::i18n::Lang;
 use chrono::NaiveDate;
-use geo::{Contains, Distance, Euclidean};
+use geo::Contains;
 use rstar::{RTree, RTreeObject, AABB};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -712,13 +712,43 @@ impl ProjectedShape {
         self.polygons.contains(&self.project(lon, lat))
     }
 
-    fn distance_m(&self, lon: f64, lat: f64) -> f64 {
+    /// The distance in metres from the point (outside the shape) to its border, when at
+    /// most `band_m`; `None` beyond. Segments whose box is farther than the band are
+    /// skipped without arithmetic, and distances are compared squared: this is the hot
+    /// loop of routing.
+    fn distance_within(&self, lon: f64, lat: f64, band_m: f64) -> Option<f64> {
         let point = self.project(lon, lat);
-        self.polygons
-            .0
-            .iter()
-            .map(|p| Euclidean.distance(&point, p))
-            .fold(f64::INFINITY, f64::min)
+        let (px, py) = (point.x(), point.y());
+        let mut best = band_m * band_m;
+        let mut found = false;
+        for polygon in &self.polygons.0 {
+            for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                for pair in ring.0.windows(2) {
+                    let (a, b) = (pair[0], pair[1]);
+                    if a.x.max(b.x) < px - band_m
+                        || a.x.min(b.x) > px + band_m
+                        || a.y.max(b.y) < py - band_m
+                        || a.y.min(b.y) > py + band_m
+                    {
+                        continue;
+                    }
+                    let (dx, dy) = (b.x - a.x, b.y - a.y);
+                    let length2 = dx * dx + dy * dy;
+                    let t = if length2 > 0.0 {
+                        (((px - a.x) * dx + (py - a.y) * dy) / length2).clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    };
+                    let (cx, cy) = (a.x + t * dx - px, a.y + t * dy - py);
+                    let distance2 = cx * cx + cy * cy;
+                    if distance2 <= best {
+                        best = distance2;
+                        found = true;
+                    }
+                }
+            }
+        }
+        found.then(|| best.sqrt())
     }
 }
 
@@ -1040,11 +1070,11 @@ impl Directory {
         {
             let shape = &self.geometry.shapes[candidate.index];
             let distance = if shape.contains(lon, lat) {
-                0.0
+                Some(0.0)
             } else {
-                shape.distance_m(lon, lat)
+                shape.distance_within(lon, lat, band_m)
             };
-            if distance <= band_m {
+            if let Some(distance) = distance {
                 found.push((shape.municipality.clone(), distance));
             }
         }
