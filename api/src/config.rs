@@ -117,9 +117,13 @@ pub struct DevIdpSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DirectorySettings {
-    /// Half-width, in metres, of the band around municipal borders where a point is
-    /// uncertain (the shipped Belgian polygons can be hundreds of metres off).
-    pub border_band_m: f64,
+    /// The uncertainty radius, in metres, assumed around a position sent without
+    /// `accuracy_m` (a pin on a map, typed coordinates). Replaces the former fixed
+    /// `border_band_m` (see `docs/DIRECTORY.md`).
+    pub default_accuracy_m: f64,
+    /// Added to every position's radius for the error of the polygons, in metres (the
+    /// shipped borders are within about 10–20 m of their sources).
+    pub data_margin_m: f64,
     /// Import the reference directory shipped in the binary at start-up (a no-op when
     /// that version is already in the database).
     pub import_reference: bool,
@@ -245,7 +249,8 @@ fn defaults() -> Defaults {
             default_language: "en".into(),
         },
         directory: DirectorySettings {
-            border_band_m: 1000.0,
+            default_accuracy_m: domain::directory::DEFAULT_ACCURACY_M,
+            data_margin_m: domain::directory::DATA_MARGIN_M,
             import_reference: true,
             refresh_secs: 60,
         },
@@ -365,9 +370,15 @@ impl Settings {
                 "the development identity provider cannot be enabled in production".into(),
             ));
         }
-        if !(self.directory.border_band_m.is_finite() && self.directory.border_band_m >= 0.0) {
+        if ![
+            self.directory.default_accuracy_m,
+            self.directory.data_margin_m,
+        ]
+        .iter()
+        .all(|m| m.is_finite() && *m >= 0.0)
+        {
             return Err(ConfigError::Invalid(
-                "directory.border_band_m must be a distance in metres, 0 or more".into(),
+                "directory.default_accuracy_m and directory.data_margin_m must be distances in metres, 0 or more".into(),
             ));
         }
         Ok(())

@@ -51,13 +51,20 @@ pub fn served_among(lang: Lang, available: &[Lang]) -> Lang {
 }
 
 /// Explanations of a jurisdiction answer; each has a text in every API language.
-pub const ROUTING_KEYS: [&str; 9] = [
+pub const ROUTING_KEYS: [&str; 16] = [
     "routed.municipality_code",
     "routed.postal_code",
     "routed.coordinates",
     "routed.near_border",
     "routed.coordinates_and_postal_code",
     "ambiguous",
+    "ambiguous.outside_near_edge",
+    "ambiguous.shared_postal_code",
+    "ambiguous.place_fields_disagree",
+    "ambiguous.municipality_split",
+    "no_directory",
+    "former_name.merged_municipality",
+    "former_name.postal_locality",
     "out_of_area",
     "no_unit",
     "national",

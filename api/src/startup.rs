@@ -93,7 +93,10 @@ impl Application {
             spawn_directory_refresh(
                 state.clone(),
                 std::time::Duration::from_secs(settings.directory.refresh_secs),
-                settings.directory.border_band_m,
+                (
+                    settings.directory.default_accuracy_m,
+                    settings.directory.data_margin_m,
+                ),
             );
         }
 
@@ -463,10 +466,10 @@ fn load_directory(
         tracing::info!(?outcome, "reference directory");
     }
     let data = persistence::directory::load(&mut conn)?;
-    Ok(domain::directory::Directory::new(
-        data,
-        settings.directory.border_band_m,
-    ))
+    Ok(
+        domain::directory::Directory::new(data, settings.directory.default_accuracy_m)
+            .with_data_margin(settings.directory.data_margin_m),
+    )
 }
 
 /// Reloads the directory whenever the imported datasets change (an operator ran
@@ -540,7 +543,11 @@ fn spawn_jwks_refresh(state: web::Data<AppState>) {
     }
 }
 
-fn spawn_directory_refresh(state: web::Data<AppState>, every: std::time::Duration, band: f64) {
+fn spawn_directory_refresh(
+    state: web::Data<AppState>,
+    every: std::time::Duration,
+    (accuracy, margin): (f64, f64),
+) {
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(every);
         interval.tick().await; // the first tick is immediate; the directory is fresh
@@ -560,7 +567,9 @@ fn spawn_directory_refresh(state: web::Data<AppState>, every: std::time::Duratio
                         return Ok(None);
                     }
                     let data = persistence::directory::load(&mut conn)?;
-                    Ok(Some(domain::directory::Directory::new(data, band)))
+                    Ok(Some(
+                        domain::directory::Directory::new(data, accuracy).with_data_margin(margin),
+                    ))
                 },
             )
             .await;

@@ -33,6 +33,10 @@ pub const RECORD_NUMBER_MAX_CHARS: usize = 64;
 pub const JUSTIFICATION_MAX_CHARS: usize = 500;
 /// Page size of the back-office lists: at least 1, at most this (default 100).
 pub const PAGE_SIZE_MAX: i64 = 500;
+/// A unit's website address (contact data), in characters.
+pub const WEBSITE_MAX_CHARS: usize = 500;
+/// A unit's reception hours as free text (contact data), in characters.
+pub const RECEPTION_HOURS_MAX_CHARS: usize = 500;
 /// A unit id, as given for a transfer, in characters.
 pub const UNIT_ID_MAX_CHARS: usize = 200;
 /// An officer id, as given for an assignment, in characters.

@@ -51,6 +51,28 @@ diesel::table! {
         code -> Text,
         names -> Text,
         postal_codes -> Text,
+        languages -> Text,
+        part_of -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    directory_former_names (id) {
+        id -> BigInt,
+        dataset -> Text,
+        name -> Text,
+        municipality_id -> Text,
+        since -> Nullable<Date>,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    directory_contact_corrections (unit_id) {
+        unit_id -> Text,
+        contact -> Text,
+        corrected_by -> Text,
+        corrected_at -> Timestamp,
     }
 }
 

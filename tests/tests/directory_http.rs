@@ -332,3 +332,343 @@ async fn an_operator_import_from_the_command_line_is_picked_up_live() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test]
+async fn the_answer_follows_the_positions_own_accuracy() {
+    let app = spawn_app().await;
+    // The Grand-Place, with or without a phone's accuracy: never ambiguous.
+    for accuracy in ["", "&accuracy_m=8", "&accuracy_m=65"] {
+        let grand_place = get_json(
+            &app,
+            &format!("/v1/jurisdiction?procedure=simple_theft&lat=50.846750&lon=4.352470{accuracy}&lang=en"),
+        )
+        .await;
+        assert_eq!(
+            grand_place["outcome"], "routed",
+            "{accuracy}: {grand_place}"
+        );
+        assert_eq!(grand_place["confidence"], "high");
+        assert_eq!(grand_place["unit"]["id"], "pz-brussel-hoofdstad-elsene");
+    }
+    // 150 m from the Bruxelles|Schaerbeek border: routed with a good fix, ambiguous
+    // (naming both sides) when the phone reports 250 m.
+    let near = "/v1/jurisdiction?procedure=simple_theft&lat=50.862328&lon=4.355898";
+    let precise = get_json(&app, &format!("{near}&accuracy_m=10")).await;
+    assert_eq!(precise["outcome"], "routed", "{precise}");
+    assert_eq!(precise["municipality"]["id"], "BE-21004");
+    let wide = get_json(&app, &format!("{near}&accuracy_m=250&lang=en")).await;
+    assert_eq!(wide["outcome"], "ambiguous", "{wide}");
+    assert_eq!(wide["reason"], "near_border");
+    let names: Vec<&str> = wide["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["municipality"]["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Brussels") && names.contains(&"Schaerbeek"),
+        "{names:?}"
+    );
+    // An accuracy that is not a distance is a 400.
+    for bad in ["-5", "abc"] {
+        let response = app.get(&format!("{near}&accuracy_m={bad}")).await;
+        assert_eq!(response.status(), 400, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn foreign_land_is_never_routed_to_a_belgian_zone() {
+    let app = spawn_app().await;
+    // Baarle-Nassau, between Baarle-Hertog's exclaves (the reported case).
+    let nassau = get_json(
+        &app,
+        "/v1/jurisdiction?procedure=simple_theft&lat=51.4475&lon=4.92917&lang=en",
+    )
+    .await;
+    assert_ne!(nassau["outcome"], "routed", "{nassau}");
+    // Maastricht, 150 m from Lanaken, with a poor fix reaching Belgium: ambiguous with
+    // one candidate and the explanation that the point is outside, not "several
+    // municipalities served by different units".
+    let maastricht = get_json(
+        &app,
+        "/v1/jurisdiction?procedure=simple_theft&lat=50.845464&lon=5.642492&accuracy_m=400&lang=en",
+    )
+    .await;
+    assert_eq!(maastricht["outcome"], "ambiguous", "{maastricht}");
+    assert_eq!(maastricht["reason"], "outside_near_edge");
+    assert_eq!(maastricht["candidates"].as_array().unwrap().len(), 1);
+    let explanation = maastricht["explanation"].as_str().unwrap();
+    assert!(explanation.contains("outside"), "{explanation}");
+    assert!(!explanation.contains("several"), "{explanation}");
+    // A Baarle-Hertog exclave is Belgian.
+    let exclave = get_json(
+        &app,
+        "/v1/jurisdiction?procedure=simple_theft&lat=51.436249&lon=4.926933",
+    )
+    .await;
+    assert_eq!(exclave["unit"]["id"], "pz-regio-turnhout", "{exclave}");
+}
+
+#[tokio::test]
+async fn disagreeing_place_fields_name_both_candidates() {
+    let app = spawn_app().await;
+    // Coordinates in Visé with the municipality Brussels (the reported case).
+    let vise = get_json(
+        &app,
+        "/v1/jurisdiction?procedure=simple_theft&lat=50.7376&lon=5.6947&municipality=BE-21004&lang=fr",
+    )
+    .await;
+    assert_eq!(vise["outcome"], "ambiguous", "{vise}");
+    assert_eq!(vise["reason"], "place_fields_disagree");
+    let ids: Vec<&str> = vise["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["municipality"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["BE-21004", "BE-62108"]);
+    assert!(
+        vise["explanation"].as_str().unwrap().contains("Visé"),
+        "{vise}"
+    );
+    // The coordinates with a Brussels postal code.
+    let postal = get_json(
+        &app,
+        "/v1/jurisdiction?procedure=simple_theft&lat=50.7376&lon=5.6947&postal_code=1000&country=BE",
+    )
+    .await;
+    assert_eq!(postal["outcome"], "ambiguous", "{postal}");
+    assert_eq!(postal["reason"], "place_fields_disagree");
+    // A municipality with the postal code of another.
+    let mixed = get_json(
+        &app,
+        "/v1/jurisdiction?procedure=simple_theft&municipality=BE-62108&postal_code=B-1000&country=BE",
+    )
+    .await;
+    assert_eq!(mixed["outcome"], "ambiguous", "{mixed}");
+    // Agreeing fields route.
+    let agreeing = get_json(
+        &app,
+        "/v1/jurisdiction?procedure=simple_theft&lat=50.7376&lon=5.6947&municipality=BE-62108&postal_code=4600&country=BE",
+    )
+    .await;
+    assert_eq!(agreeing["outcome"], "routed", "{agreeing}");
+    assert_eq!(agreeing["unit"]["id"], "zp-basse-meuse");
+}
+
+#[tokio::test]
+async fn postal_codes_in_every_written_form_and_unknown_ones() {
+    let app = spawn_app().await;
+    let gps = get_json(
+        &app,
+        "/v1/jurisdiction?procedure=simple_theft&lat=49.6116&lon=6.1319",
+    )
+    .await;
+    assert_eq!(gps["outcome"], "routed", "{gps}");
+    assert_eq!(gps["municipality"]["id"], "LU-luxembourg");
+    for written in ["L-2449", "l-2449", "L2449", "%202449"] {
+        let postal = get_json(
+            &app,
+            &format!("/v1/jurisdiction?procedure=simple_theft&postal_code={written}&country=LU"),
+        )
+        .await;
+        assert_eq!(postal["unit"]["id"], gps["unit"]["id"], "{written}");
+    }
+    for written in ["B-1050", "%201050", "b1050"] {
+        let postal = get_json(
+            &app,
+            &format!("/v1/jurisdiction?procedure=simple_theft&postal_code={written}&country=BE"),
+        )
+        .await;
+        assert_eq!(postal["outcome"], "ambiguous", "{written}: 1050 is shared");
+        assert_eq!(postal["reason"], "shared_postal_code");
+    }
+    for unknown in ["9999", "L-2449", "abcd"] {
+        let response = app
+            .get(&format!(
+                "/v1/jurisdiction?procedure=simple_theft&postal_code={unknown}&country=BE"
+            ))
+            .await;
+        assert_problem(response, 404, "postal_code_not_found").await;
+    }
+}
+
+#[tokio::test]
+async fn a_country_without_directory_is_no_unit() {
+    let app = spawn_app_with(|s| s.directory.import_reference = false).await;
+    let response = get_json(
+        &app,
+        "/v1/jurisdiction?procedure=minor_travel_authorisation&postal_code=08001&country=ES-CT&lang=ca",
+    )
+    .await;
+    assert_eq!(response["outcome"], "no_unit", "{response}");
+    assert_eq!(response["country"], "ES-CT");
+}
+
+#[tokio::test]
+async fn catalan_procedures_route_to_the_abp() {
+    let app = spawn_app().await;
+    let girona = get_json(
+        &app,
+        "/v1/jurisdiction?procedure=minor_travel_authorisation&lat=41.9831&lon=2.8249&lang=es",
+    )
+    .await;
+    assert_eq!(girona["outcome"], "routed", "{girona}");
+    assert_eq!(girona["unit"]["kind"], "basic_police_area");
+    let llivia = get_json(
+        &app,
+        "/v1/jurisdiction?procedure=minor_travel_authorisation&lat=42.4651&lon=1.9818",
+    )
+    .await;
+    assert_eq!(llivia["municipality"]["id"], "ES-CT-17094", "{llivia}");
+    assert_eq!(llivia["unit"]["id"], "es-ct-abp-32");
+}
+
+#[tokio::test]
+async fn names_are_decomposition_proof_and_in_the_places_own_language() {
+    let app = spawn_app().await;
+    let nfd = get_json(&app, "/v1/municipalities?q=Lie%CC%80ge&country=BE").await;
+    assert_eq!(nfd["items"][0]["id"], "BE-62063", "{nfd}");
+    let upper = get_json(&app, "/v1/municipalities?q=LI%C3%88GE&country=BE").await;
+    assert_eq!(upper["items"][0]["id"], "BE-62063");
+    for lang in ["en", "es", "ca"] {
+        let voeren = get_json(&app, &format!("/v1/municipalities?q=Fourons&lang={lang}")).await;
+        assert_eq!(voeren["items"][0]["name"], "Voeren", "{lang}");
+        let vith = get_json(
+            &app,
+            &format!("/v1/municipalities?q=Saint-Vith&lang={lang}"),
+        )
+        .await;
+        assert_eq!(vith["items"][0]["name"], "Sankt Vith", "{lang}");
+        let leuven = get_json(
+            &app,
+            &format!("/v1/jurisdiction?procedure=simple_theft&municipality=BE-24062&lang={lang}"),
+        )
+        .await;
+        assert_eq!(leuven["municipality"]["name"], "Leuven", "{lang}");
+        assert!(leuven["explanation"].as_str().unwrap().contains("Leuven"));
+        assert!(!leuven["explanation"].as_str().unwrap().contains("Louvain"));
+    }
+    let galmaarden = get_json(&app, "/v1/municipalities?q=Galmaarden&lang=en").await;
+    assert_eq!(galmaarden["items"][0]["id"], "BE-23106", "{galmaarden}");
+    assert_eq!(
+        galmaarden["items"][0]["found_as"]["kind"],
+        "merged_municipality"
+    );
+    assert_eq!(
+        galmaarden["items"][0]["found_as"]["note"],
+        "Galmaarden → Pajottegem since 2025-01-01"
+    );
+    let luxembourg = get_json(&app, "/v1/municipalities?q=L-2449").await;
+    assert_eq!(
+        luxembourg["items"][0]["id"], "LU-luxembourg",
+        "{luxembourg}"
+    );
+}
+
+#[tokio::test]
+async fn a_supervisor_corrects_their_units_contact_and_it_is_audited() {
+    let app = spawn_app().await;
+    const ZONE: &str = "pz-pajottenland";
+    let public = get_json(&app, &format!("/v1/units/{ZONE}")).await;
+    assert_eq!(public["contact"]["phone"], "+3254313501", "{public}");
+    let details = public["contact_details"].as_array().unwrap();
+    let phone = details.iter().find(|d| d["field"] == "phone").unwrap();
+    assert_eq!(phone["data_as_of"], "2023-11");
+    assert!(
+        phone.get("source").is_none(),
+        "sources are for the unit's officers"
+    );
+
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-1", "units": [ZONE]}))
+        .await;
+    let supervisor = app
+        .dev_token(
+            json!({"kind": "officer", "role": "supervisor", "subject": "s-1", "units": [ZONE]}),
+        )
+        .await;
+    let other = app
+        .dev_token(json!({"kind": "officer", "role": "supervisor", "subject": "s-9", "units": ["pz-gent"]}))
+        .await;
+    let url = app.url(&format!("/v1/units/{ZONE}/contact"));
+    // Officers of the unit see every value's date and source.
+    let seen: Value = app
+        .client
+        .get(&url)
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let phone = seen["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["field"] == "phone")
+        .unwrap();
+    assert_eq!(phone["data_as_of"], "2023-11");
+    assert!(phone["source"].as_str().unwrap().contains("lblod"));
+    // Neither an officer nor another unit's supervisor may correct it.
+    for token in [&officer, &other] {
+        let refused = app
+            .client
+            .patch(&url)
+            .bearer_auth(token)
+            .json(&json!({"phone": "+3254000000"}))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(refused, 403, "forbidden").await;
+    }
+    let nothing = app
+        .client
+        .patch(&url)
+        .bearer_auth(&supervisor)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(nothing, 422, "validation_failed").await;
+    let corrected = app
+        .client
+        .patch(&url)
+        .bearer_auth(&supervisor)
+        .json(&json!({"phone": "+32 54 31 35 02", "reception_hours": "mo-fr 08:00-20:00", "email": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(corrected.status(), 200);
+    let corrected: Value = corrected.json().await.unwrap();
+    let values = corrected["values"].as_array().unwrap();
+    let phone = values.iter().find(|v| v["field"] == "phone").unwrap();
+    assert_eq!(phone["value"], "+32 54 31 35 02");
+    let source = phone["source"].as_str().unwrap();
+    assert!(source.starts_with("correction by officer "), "{source}");
+    assert!(values.iter().all(|v| v["field"] != "email"), "cleared");
+    // The public view shows the correction at once.
+    let public = get_json(&app, &format!("/v1/units/{ZONE}")).await;
+    assert_eq!(public["contact"]["phone"], "+32 54 31 35 02");
+    assert!(public["contact"].get("email").is_none());
+    // The correction and the refusals are in the audit trail.
+    let trail: Value = app
+        .client
+        .get(app.url("/v1/audit-events?object_type=unit_contact"))
+        .bearer_auth(&supervisor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = trail["items"].as_array().unwrap();
+    assert!(
+        items.iter().any(|e| e["operation"] == "alteration"
+            && e["outcome"] == "allowed"
+            && e["actor_role"] == "supervisor"),
+        "{trail}"
+    );
+    assert!(items.iter().any(|e| e["outcome"] == "denied"));
+}

@@ -4,13 +4,15 @@ use crate::caching::public_json;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::i18n::texts;
 use crate::language::Language;
+use crate::routes::backoffice::access::{ContactChange, ContactRead};
 use crate::state::AppState;
 use actix_web::http::header;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::catalogue::Country;
 use domain::directory::{
-    Candidate, Municipality, MunicipalityId, Place, PlaceError, Routing, Unit,
+    AmbiguityReason, Contact, ContactField, Municipality, MunicipalityId, Place, PlaceError,
+    Routing, Unit,
 };
 use domain::i18n::Lang;
 use serde::{Deserialize, Serialize};
@@ -160,7 +162,8 @@ pub async fn list_units(
     Ok(public_json(&req, lang, &list))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+/// How to reach a unit: the main station's address, phone, e-mail and website.
+#[derive(Debug, Default, Serialize, ToSchema)]
 pub struct ContactView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -170,6 +173,50 @@ pub struct ContactView {
     pub email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub web: Option<String>,
+}
+
+impl From<&Contact> for ContactView {
+    fn from(contact: &Contact) -> Self {
+        Self {
+            address: contact.address.clone(),
+            phone: contact.phone.clone(),
+            email: contact.email.clone(),
+            web: contact.web.clone(),
+        }
+    }
+}
+
+/// One contact value with its date and source.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContactValueView {
+    /// `address`, `phone`, `email`, `website` or `reception_hours`.
+    pub field: String,
+    pub value: String,
+    /// The date of the value as its source gives it (`2023-11`; a correction's day).
+    /// Read it before relying on the value: stations move, numbers change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_as_of: Option<String>,
+    /// Where it comes from (shown to the unit's own officers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+fn contact_values(contact: &Contact, with_source: bool) -> Vec<ContactValueView> {
+    ContactField::ALL
+        .iter()
+        .filter_map(|field| {
+            let value = contact.get(*field)?;
+            let provenance = contact.provenance.get(field);
+            Some(ContactValueView {
+                field: field.to_string(),
+                value: value.to_owned(),
+                data_as_of: provenance.and_then(|p| p.data_as_of.clone()),
+                source: with_source
+                    .then(|| provenance.and_then(|p| p.source.clone()))
+                    .flatten(),
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -196,7 +243,8 @@ pub struct MunicipalityRef {
     "id": "zp-ottignies-louvain-la-neuve", "kind": "local_police_zone", "official_number": "5275",
     "country": "BE", "name": "ZP Ottignies-Louvain-la-Neuve",
     "names": {"fr": "ZP Ottignies-Louvain-la-Neuve"},
-    "contact": {},
+    "contact": {"web": "https://www.police.be/5275"},
+    "contact_details": [{"field": "website", "value": "https://www.police.be/5275", "data_as_of": "2014-2017 (site release)"}],
     "service_hours": {"timezone": "Europe/Brussels", "weekly": "mo-fr 08:00-18:00",
                       "upcoming_exceptions": ["2026-12-25 closed"], "is_default": true},
     "open_now": false, "next_opening": "2026-11-23T07:00:00Z",
@@ -209,6 +257,8 @@ pub struct UnitDetail {
     /// The name in every language the directory has.
     pub names: std::collections::BTreeMap<String, String>,
     pub contact: ContactView,
+    /// Every contact value (with the reception hours), each with its date.
+    pub contact_details: Vec<ContactValueView>,
     pub service_hours: ServiceHoursView,
     /// Whether the unit processes filings at this instant.
     pub open_now: bool,
@@ -267,12 +317,8 @@ pub async fn get_unit(
             .iter()
             .map(|(l, n)| (l.to_string(), n.clone()))
             .collect(),
-        contact: ContactView {
-            address: unit.contact.address.clone(),
-            phone: unit.contact.phone.clone(),
-            email: unit.contact.email.clone(),
-            web: unit.contact.web.clone(),
-        },
+        contact: ContactView::from(&unit.contact),
+        contact_details: contact_values(&unit.contact, false),
         service_hours: ServiceHoursView {
             timezone: unit.hours.timezone.name().to_owned(),
             weekly: unit.hours.spec.clone(),
@@ -282,17 +328,7 @@ pub async fn get_unit(
                 .range(today..)
                 .take(10)
                 .map(|(date, intervals)| {
-                    if intervals.is_empty() {
-                        format!("{date} closed")
-                    } else {
-                        let hours: Vec<String> = intervals
-                            .iter()
-                            .map(|(a, b)| {
-                                format!("{:02}:{:02}-{:02}:{:02}", a / 60, a % 60, b / 60, b % 60)
-                            })
-                            .collect();
-                        format!("{date} {}", hours.join(","))
-                    }
+                    domain::directory::ServiceHours::format_exception(*date, intervals)
                 })
                 .collect(),
             is_default: unit.hours_are_default,
@@ -329,9 +365,16 @@ pub struct JurisdictionQuery {
     pub lat: Option<f64>,
     /// Longitude of the place of the facts (WGS84).
     pub lon: Option<f64>,
+    /// The radius of the position's uncertainty, in metres, as the phone's location API
+    /// reports it (0 to 5000 are used; more counts as 5000). Without it, 50 m is
+    /// assumed. The answer is `ambiguous` only when this circle, plus a 25 m margin for
+    /// the data, crosses a border between units.
+    #[param(minimum = 0)]
+    pub accuracy_m: Option<f64>,
     /// Municipality id (`BE-21004`), or its code with `country`.
     pub municipality: Option<String>,
-    /// Postal code, with `country`.
+    /// Postal code, with `country`, in any usual written form (`1000`, `B-1000`,
+    /// `L-2449`, `L2449`).
     pub postal_code: Option<String>,
     /// BE, LU, FR or ES-CT: the country of `postal_code` or of an unprefixed `municipality`.
     pub country: Option<String>,
@@ -389,7 +432,15 @@ pub struct Jurisdiction {
     pub confidence: Option<String>,
     /// For `ambiguous`: the municipalities to choose from, most likely first.
     pub candidates: Vec<CandidateView>,
-    /// For `out_of_area`, the country when known.
+    /// For `ambiguous`, why: `near_border` (the position's uncertainty circle crosses a
+    /// border between units), `outside_near_edge` (the point is outside the area, near
+    /// it), `shared_postal_code`, `place_fields_disagree` (the coordinates,
+    /// `municipality` and `postal_code` point to different places: every side is a
+    /// candidate), `municipality_split` (the municipality is served by district).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For `out_of_area`, and for `no_unit` of a country without directory: the
+    /// country when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Why, in the requested language.
@@ -406,21 +457,47 @@ fn municipality_ref(m: &Municipality, lang: Lang) -> MunicipalityRef {
     }
 }
 
+/// The error of a place, as `/v1/jurisdiction` reports it.
+fn place_problem(e: PlaceError) -> ApiError {
+    match e {
+        PlaceError::Empty => ApiError::InvalidQuery(
+            "give lat and lon, municipality, or postal_code with country".into(),
+        ),
+        PlaceError::InvalidCoordinates => {
+            ApiError::InvalidQuery("lat must be within -90..90 and lon within -180..180".into())
+        }
+        PlaceError::InvalidAccuracy => {
+            ApiError::InvalidQuery("accuracy_m must be a distance in metres, 0 or more".into())
+        }
+        PlaceError::UnknownMunicipality(id) => ApiError::MunicipalityNotFound(id),
+        PlaceError::UnknownPostalCode(country, code) => {
+            ApiError::PostalCodeNotFound(format!("{country} {code}"))
+        }
+        PlaceError::UnknownNationalUnit(unit) => {
+            ApiError::Internal(format!("national unit {unit} is not in the directory"))
+        }
+    }
+}
+
 /// Find the competent unit
 ///
 /// Routes a procedure by the place of the facts (not the citizen's home): a municipality,
-/// a postal code, coordinates, or a combination. Near a border the answer is `ambiguous`
-/// with the candidates, so that the citizen confirms; procedures with national
-/// competence go to their national unit whatever the place.
+/// a postal code, coordinates (with the position's `accuracy_m`), or a combination. When
+/// the position's uncertainty circle crosses a border between units, or the place fields
+/// disagree, the answer is `ambiguous` with the candidates and a `reason`, so that the
+/// citizen confirms; a point outside every municipality is never routed. Procedures with
+/// national competence go to their national unit whatever the place.
 #[utoipa::path(
     tag = "directory",
     security(()),
     params(JurisdictionQuery),
     responses(
         (status = 200, description = "The routing, with an explanation", body = Jurisdiction),
-        (status = 400, description = "Bad coordinates, no place, or a malformed parameter", body = Problem,
+        (status = 400, description = "Bad coordinates or accuracy, no place, or a malformed parameter", body = Problem,
             content_type = "application/problem+json"),
         (status = 404, description = "Unknown procedure, municipality or postal code", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 422, description = "Unknown country", body = Problem,
             content_type = "application/problem+json"),
     )
 )]
@@ -448,7 +525,7 @@ pub async fn jurisdiction(
         None => None,
     };
     let postal_code = match (&query.postal_code, country) {
-        (Some(code), Some(country)) => Some((country, code.trim().to_owned())),
+        (Some(code), Some(country)) => Some((country, code.clone())),
         (Some(_), None) => return Err(ApiError::InvalidQuery("postal_code needs country".into())),
         (None, _) => None,
     };
@@ -457,26 +534,26 @@ pub async fn jurisdiction(
         municipality,
         postal_code,
         point,
+        accuracy_m: query.accuracy_m,
     };
     let directory = state.directory();
     let routing = directory
         .route(&procedure.competence, &place, date)
-        .map_err(|e| match e {
-            PlaceError::Empty => ApiError::InvalidQuery(
-                "give lat and lon, municipality, or postal_code with country".into(),
-            ),
-            PlaceError::InvalidCoordinates => {
-                ApiError::InvalidQuery("lat must be within -90..90 and lon within -180..180".into())
-            }
-            PlaceError::UnknownMunicipality(id) => ApiError::MunicipalityNotFound(id),
-            PlaceError::UnknownPostalCode(country, code) => {
-                ApiError::PostalCodeNotFound(format!("{country} {code}"))
-            }
-            PlaceError::UnknownNationalUnit(unit) => {
-                ApiError::Internal(format!("national unit {unit} is not in the directory"))
-            }
-        })?;
+        .map_err(place_problem)?;
+    let view = jurisdiction_view(&directory, &routing, &place, date, lang);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_LANGUAGE, lang.as_str()))
+        .json(view))
+}
 
+/// A routing with its explanation in `lang`.
+fn jurisdiction_view(
+    directory: &domain::directory::Directory,
+    routing: &Routing,
+    place: &Place,
+    date: NaiveDate,
+    lang: Lang,
+) -> Jurisdiction {
     let unit_view = |id: &str| directory.unit(id).map(|u| summary(u, lang));
     let unit_name = |id: &str| {
         directory
@@ -484,18 +561,19 @@ pub async fn jurisdiction(
             .map(|u| u.name(lang).to_owned())
             .unwrap_or_else(|| id.to_owned())
     };
-    let muni_name = |id: &MunicipalityId| {
-        directory
-            .municipality(id)
-            .map(|m| m.name(lang).to_owned())
-            .unwrap_or_else(|| id.to_string())
-    };
     let explain = |key: &str, params: &[(&str, String)]| {
         texts()
             .render(lang, &format!("routing.{key}"), params)
             .unwrap_or_default()
     };
-    let postal = query.postal_code.clone().unwrap_or_default();
+    let postal = place
+        .postal_code
+        .as_ref()
+        .map(|(country, code)| {
+            domain::directory::normalize_postal_code(*country, code)
+                .unwrap_or_else(|| code.trim().to_owned())
+        })
+        .unwrap_or_default();
     let mut view = Jurisdiction {
         outcome: JurisdictionOutcome::Routed,
         unit: None,
@@ -503,13 +581,14 @@ pub async fn jurisdiction(
         method: None,
         confidence: None,
         candidates: Vec::new(),
+        reason: None,
         country: None,
         explanation: String::new(),
         date,
         directory_version: directory.version.clone(),
         language: lang.to_string(),
     };
-    match &routing {
+    match routing {
         Routing::Routed {
             unit,
             municipality,
@@ -523,7 +602,10 @@ pub async fn jurisdiction(
             view.explanation = explain(
                 &key,
                 &[
-                    ("municipality", muni_name(municipality)),
+                    (
+                        "municipality",
+                        directory.municipality_name(municipality, lang),
+                    ),
                     ("unit", unit_name(unit)),
                     ("postal_code", postal),
                 ],
@@ -535,33 +617,58 @@ pub async fn jurisdiction(
             view.method = Some(method.to_string());
             view.confidence = Some(confidence.to_string());
         }
-        Routing::Ambiguous { candidates, method } => {
+        Routing::Ambiguous {
+            candidates,
+            method,
+            reason,
+        } => {
             view.outcome = JurisdictionOutcome::Ambiguous;
             view.method = Some(method.to_string());
+            view.reason = Some(reason.to_string());
             view.candidates = candidates
                 .iter()
-                .filter_map(
-                    |Candidate {
-                         municipality,
-                         unit,
-                         distance_m,
-                     }| {
-                        Some(CandidateView {
-                            municipality: municipality_ref(
-                                directory.municipality(municipality)?,
-                                lang,
-                            ),
-                            unit: unit.as_deref().and_then(unit_view),
-                            distance_m: *distance_m,
-                        })
+                .map(|c| CandidateView {
+                    municipality: MunicipalityRef {
+                        id: c.municipality.to_string(),
+                        name: c.name(lang).to_owned(),
                     },
-                )
+                    unit: c.unit.as_deref().and_then(unit_view),
+                    distance_m: c.distance_m,
+                })
                 .collect();
-            view.explanation = explain("ambiguous", &[]);
+            let names = candidates
+                .iter()
+                .map(|c| c.name(lang).to_owned())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let parent = candidates
+                .first()
+                .and_then(|c| directory.municipality(&c.municipality))
+                .and_then(|m| m.part_of.as_ref())
+                .map(|p| directory.municipality_name(p, lang))
+                .unwrap_or_default();
+            let key = match reason {
+                AmbiguityReason::NearBorder => "ambiguous".to_owned(),
+                other => format!("ambiguous.{other}"),
+            };
+            view.explanation = explain(
+                &key,
+                &[
+                    ("candidates", names),
+                    ("postal_code", postal),
+                    ("municipality", parent),
+                ],
+            );
         }
-        Routing::OutOfArea { country } => {
+        Routing::OutOfArea {
+            country: Some(country),
+        } => {
+            view.outcome = JurisdictionOutcome::NoUnit;
+            view.country = Some(country.to_string());
+            view.explanation = explain("no_directory", &[("country", country.to_string())]);
+        }
+        Routing::OutOfArea { country: None } => {
             view.outcome = JurisdictionOutcome::OutOfArea;
-            view.country = country.map(|c| c.to_string());
             view.explanation = explain("out_of_area", &[]);
         }
         Routing::NoUnit { municipality } => {
@@ -569,7 +676,13 @@ pub async fn jurisdiction(
             view.municipality = directory
                 .municipality(municipality)
                 .map(|m| municipality_ref(m, lang));
-            view.explanation = explain("no_unit", &[("municipality", muni_name(municipality))]);
+            view.explanation = explain(
+                "no_unit",
+                &[(
+                    "municipality",
+                    directory.municipality_name(municipality, lang),
+                )],
+            );
         }
         Routing::National { unit } => {
             view.outcome = JurisdictionOutcome::National;
@@ -579,9 +692,7 @@ pub async fn jurisdiction(
             view.explanation = explain("national", &[("unit", unit_name(unit))]);
         }
     }
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_LANGUAGE, lang.as_str()))
-        .json(view))
+    view
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -607,6 +718,24 @@ pub struct MunicipalityView {
     /// Every name it has.
     pub names: std::collections::BTreeMap<String, String>,
     pub postal_codes: Vec<String>,
+    /// When the query matched an older or other name: which, and why it leads here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found_as: Option<FoundAs>,
+}
+
+/// The older or other name a municipality was found under.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"name": "Galmaarden", "kind": "merged_municipality", "since": "2025-01-01",
+    "note": "Galmaarden → Pajottegem since 2025-01-01"}))]
+pub struct FoundAs {
+    pub name: String,
+    /// `merged_municipality` or `postal_locality`.
+    pub kind: String,
+    /// Since when the name leads here (the merger date).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<NaiveDate>,
+    /// The same, in the requested language ("Galmaarden → Pajottegem since 2025-01-01").
+    pub note: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -622,8 +751,10 @@ pub struct MunicipalityList {
 
 /// Search municipalities
 ///
-/// For place pickers: by the start of a name in any of the country's languages, or of a
-/// postal code, accents and case ignored.
+/// For place pickers: by the start of a name in any of the country's languages, of a
+/// postal code (in any usual written form: `L-2449`), or of an older name (`Galmaarden`,
+/// merged into Pajottegem; a postal locality), accents, case and Unicode normalisation
+/// (NFC or NFD) ignored. A match on an older name says so in `found_as`.
 #[utoipa::path(
     tag = "directory",
     security(()),
@@ -649,16 +780,38 @@ pub async fn search_municipalities(
     let items = directory
         .search(country, &query.q, lang, limit)
         .into_iter()
-        .map(|m| MunicipalityView {
-            id: m.id.to_string(),
-            country: m.country.to_string(),
-            name: m.name(lang).to_owned(),
-            names: m
-                .names
-                .iter()
-                .map(|(l, n)| (l.to_string(), n.clone()))
-                .collect(),
-            postal_codes: m.postal_codes.clone(),
+        .map(|hit| {
+            let m = hit.municipality;
+            MunicipalityView {
+                id: m.id.to_string(),
+                country: m.country.to_string(),
+                name: m.name(lang).to_owned(),
+                names: m
+                    .names
+                    .iter()
+                    .map(|(l, n)| (l.to_string(), n.clone()))
+                    .collect(),
+                postal_codes: m.postal_codes.clone(),
+                found_as: hit.via.map(|former| FoundAs {
+                    name: former.name.clone(),
+                    kind: former.kind.to_string(),
+                    since: former.since,
+                    note: texts()
+                        .render(
+                            lang,
+                            &format!("routing.former_name.{}", former.kind),
+                            &[
+                                ("former", former.name.clone()),
+                                ("municipality", m.name(lang).to_owned()),
+                                (
+                                    "date",
+                                    former.since.map(|d| d.to_string()).unwrap_or_default(),
+                                ),
+                            ],
+                        )
+                        .unwrap_or_default(),
+                }),
+            }
         })
         .collect();
     Ok(public_json(
@@ -669,4 +822,194 @@ pub async fn search_municipalities(
             language: lang.to_string(),
         },
     ))
+}
+
+/// A unit's contact data as its officers maintain it: every value with its date and
+/// source.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "unit_id": "pz-pajottenland",
+    "values": [{"field": "phone", "value": "+3254313501", "data_as_of": "2023-11",
+                "source": "lblod/app-organization-portal@c133c4e0:…"}]
+}))]
+pub struct UnitContactView {
+    pub unit_id: String,
+    pub values: Vec<ContactValueView>,
+}
+
+/// A correction of a unit's contact data: each member given replaces the value (an
+/// empty string or `null` clears it); members left out are unchanged.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"phone": "+3254313501", "reception_hours": "mo-fr 08:00-20:00"}))]
+pub struct ContactCorrection {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 64)]
+    pub phone: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 254)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub website: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub reception_hours: Option<Option<String>>,
+}
+
+/// A member present in the body, `null` included (`Some(None)`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// The corrections of a body, checked: each present member trimmed (empty or `null`
+/// clears the value), within its limit; at least one member.
+fn contact_changes(
+    body: ContactCorrection,
+) -> Result<Vec<(ContactField, Option<String>)>, ApiError> {
+    use domain::limits;
+    let mut changes = Vec::new();
+    let mut errors = Vec::new();
+    for (field, value, limit) in [
+        (
+            ContactField::Address,
+            body.address,
+            limits::POSTAL_ADDRESS_MAX_CHARS,
+        ),
+        (ContactField::Phone, body.phone, limits::PHONE_MAX_CHARS),
+        (ContactField::Email, body.email, limits::EMAIL_MAX_BYTES),
+        (
+            ContactField::Website,
+            body.website,
+            limits::WEBSITE_MAX_CHARS,
+        ),
+        (
+            ContactField::ReceptionHours,
+            body.reception_hours,
+            limits::RECEPTION_HOURS_MAX_CHARS,
+        ),
+    ] {
+        let Some(value) = value else { continue };
+        let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        if value.as_ref().is_some_and(|v| v.chars().count() > limit) {
+            let mut error = FieldError::new(format!("/{field}"), "too_long");
+            error.accepted.max_length = u64::try_from(limit).ok();
+            errors.push(error);
+        }
+        changes.push((field, value));
+    }
+    if changes.is_empty() {
+        errors.push(FieldError::new("", "required"));
+    }
+    if errors.is_empty() {
+        Ok(changes)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// Read a unit's contact data (officers)
+///
+/// Every contact value of the officer's own unit with its `data_as_of` and source, so
+/// that those who maintain it see how old each value is.
+#[utoipa::path(
+    tag = "backoffice",
+    security(("bearer" = [])),
+    params(("unit_id" = String, Path, description = "Id of the unit")),
+    responses(
+        (status = 200, description = "The contact data with dates and sources", body = UnitContactView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a member of the unit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/units/{unit_id}/contact")]
+pub async fn get_unit_contact(
+    state: web::Data<AppState>,
+    access: crate::routes::backoffice::access::UnitAccess<ContactRead>,
+) -> Result<HttpResponse, ApiError> {
+    let unit_id = access.unit;
+    let directory = state.directory();
+    let contact = directory
+        .unit_contact(&unit_id)
+        .ok_or_else(|| ApiError::UnitNotFound(unit_id.clone()))?;
+    Ok(HttpResponse::Ok().json(UnitContactView {
+        values: contact_values(contact, true),
+        unit_id,
+    }))
+}
+
+/// Correct a unit's contact data (supervisors)
+///
+/// A supervisor of the unit corrects its address, phone, e-mail, website or reception
+/// hours. Each corrected value is dated today and sourced to the supervisor; it survives
+/// re-imports of the directory, unless the imported value is dated later. The correction
+/// is recorded in the audit trail (`alteration` of `unit_contact`), and so is a refused
+/// attempt.
+#[utoipa::path(
+    tag = "backoffice",
+    security(("bearer" = [])),
+    params(("unit_id" = String, Path, description = "Id of the unit")),
+    request_body = ContactCorrection,
+    responses(
+        (status = 200, description = "The contact data after the correction", body = UnitContactView),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a supervisor of the unit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such unit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A value too long, or nothing to correct", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
+#[patch("/units/{unit_id}/contact")]
+pub async fn correct_unit_contact(
+    state: web::Data<AppState>,
+    request: crate::routes::backoffice::access::UnitAction<ContactChange, ContactCorrection>,
+) -> Result<HttpResponse, ApiError> {
+    let crate::routes::backoffice::access::UnitAction { access, body } = request;
+    let unit_id = access.unit;
+    if state.directory().unit(&unit_id).is_none() {
+        return Err(ApiError::UnitNotFound(unit_id));
+    }
+    let changes = contact_changes(body)?;
+    let mut event = domain::audit::AuditEvent::new(
+        access.officer.audit_actor(Some(&unit_id)),
+        domain::audit::AuditOperation::Alteration,
+        "unit_contact",
+        Some(&unit_id),
+        Utc::now(),
+    );
+    event.request_id = access.request_id;
+    let pool = state.pool.clone();
+    let officer_id = access.officer.id.clone();
+    let unit = unit_id.clone();
+    let contact = web::block(move || {
+        let mut conn = pool.get()?;
+        conn.write_transaction(|c| {
+            let contact = persistence::directory::correct_unit_contact(
+                c,
+                &unit,
+                &changes,
+                &officer_id,
+                event.occurred_at,
+            )?;
+            persistence::audit::append(c, &event)?;
+            Ok::<_, persistence::PersistenceError>(contact)
+        })
+    })
+    .await??
+    .ok_or_else(|| ApiError::UnitNotFound(unit_id.clone()))?;
+    // The routing directory in memory shows the correction at once.
+    if let Ok(mut slot) = state.directory.write() {
+        if let Some(updated) = slot.with_unit_contact(&unit_id, contact.clone()) {
+            *slot = std::sync::Arc::new(updated);
+        }
+    }
+    Ok(HttpResponse::Ok().json(UnitContactView {
+        values: contact_values(&contact, true),
+        unit_id,
+    }))
 }

@@ -34,6 +34,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(directory::get_unit)
                 .service(directory::jurisdiction)
                 .service(directory::search_municipalities)
+                .service(directory::get_unit_contact)
+                .service(directory::correct_unit_contact)
                 .service(filings::create)
                 .service(filings::list)
                 .service(filings::get_filing)

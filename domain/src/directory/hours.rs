@@ -116,6 +116,28 @@ impl ServiceHours {
         Ok(hours)
     }
 
+    /// One exception as [`ServiceHours::parse`] reads it: `2026-12-25 closed`,
+    /// `2026-12-24 08:00-12:00,13:00-15:00`.
+    pub fn format_exception(date: NaiveDate, intervals: &[Interval]) -> String {
+        if intervals.is_empty() {
+            return format!("{date} closed");
+        }
+        let hours: Vec<String> = intervals
+            .iter()
+            .map(|(a, b)| format!("{:02}:{:02}-{:02}:{:02}", a / 60, a % 60, b / 60, b % 60))
+            .collect();
+        format!("{date} {}", hours.join(","))
+    }
+
+    /// The exceptions as [`ServiceHours::parse`] reads them back (`; `-separated).
+    pub fn exceptions_spec(&self) -> String {
+        self.exceptions
+            .iter()
+            .map(|(date, intervals)| Self::format_exception(*date, intervals))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     fn intervals(&self, date: NaiveDate) -> &[Interval] {
         self.exceptions
             .get(&date)
@@ -271,6 +293,23 @@ mod tests {
         let h = ServiceHours::parse("24/7", "", "Europe/Paris").unwrap();
         assert!(h.is_open(at("2026-11-22T03:00:00Z")));
         assert_eq!(h.closes_at(at("2026-11-22T03:00:00Z")), None);
+    }
+
+    #[test]
+    fn exceptions_print_as_they_parse() {
+        let hours = ServiceHours::parse(
+            "mo-fr 08:00-18:00",
+            "2026-12-25 closed; 2026-12-24 08:00-12:00,13:00-15:30",
+            "Europe/Brussels",
+        )
+        .unwrap();
+        let printed = hours.exceptions_spec();
+        assert_eq!(
+            printed,
+            "2026-12-24 08:00-12:00,13:00-15:30; 2026-12-25 closed"
+        );
+        let again = ServiceHours::parse("mo-fr 08:00-18:00", &printed, "Europe/Brussels").unwrap();
+        assert_eq!(again, hours);
     }
 
     #[test]

@@ -9,12 +9,29 @@
 use crate::catalogue::{Competence, Country};
 use crate::i18n::Lang;
 use chrono::NaiveDate;
-use geo::{Contains, Distance, Euclidean};
+use geo::Contains;
 use rstar::{RTree, RTreeObject, AABB};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 pub mod hours;
+pub mod text;
 pub use hours::{ServiceHours, ServiceHoursError};
+pub use text::{fold, normalize_postal_code};
+
+/// The radius assumed around a position sent without `accuracy_m`, in metres: a pin on a
+/// map or typed coordinates.
+pub const DEFAULT_ACCURACY_M: f64 = 50.0;
+
+/// Added to a position's own accuracy for the error of the polygons themselves, in
+/// metres: the shipped borders are within about 10 m of their sources (Belgium: 10 m
+/// Douglas–Peucker; Luxembourg and Catalonia: 20 m), and the sources agree within a few
+/// metres at the median (see `data/reference/SOURCES.md`).
+pub const DATA_MARGIN_M: f64 = 25.0;
+
+/// The largest accuracy radius taken into account, in metres; a phone reporting more is
+/// treated as if it reported this.
+pub const MAX_ACCURACY_M: f64 = 5_000.0;
 
 /// Metres per degree of latitude (and of longitude at the equator).
 const METRES_PER_DEGREE: f64 = 111_320.0;
@@ -27,8 +44,24 @@ crate::code_enum!(
         GendarmerieBrigade => "gendarmerie_brigade",
         NationalUnit => "national_unit",
         ECommissariatTeam => "e_commissariat_team",
+        /// An Àrea Bàsica Policial of the Mossos d'Esquadra (Catalonia).
+        BasicPoliceArea => "basic_police_area",
     }
 );
+
+/// The French force named by the Interior ministry's territorial-competence file
+/// (`PN`/`police`/`police nationale`, `GN`/`gendarmerie`/`gendarmerie nationale`, any
+/// case): the kind of the competent unit and its institution. Commissariats and
+/// gendarmerie brigades stay apart.
+pub fn french_force(raw: &str) -> Option<(UnitKind, &'static str)> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "pn" | "police" | "police nationale" => Some((UnitKind::Commissariat, "police_nationale")),
+        "gn" | "gendarmerie" | "gendarmerie nationale" => {
+            Some((UnitKind::GendarmerieBrigade, "gendarmerie_nationale"))
+        }
+        _ => None,
+    }
+}
 
 /// A municipality id: country and official code, written `BE-21004`, `FR-59350`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -66,37 +99,13 @@ impl MunicipalityId {
         })
     }
 
-    /// The code without its country.
+    /// The code without its country (`21004` of `BE-21004`, `08019` of `ES-CT-08019`).
     pub fn code(&self) -> &str {
-        self.0.split_once('-').map(|(_, c)| c).unwrap_or(&self.0)
+        match self.country() {
+            Some(country) => &self.0[country.as_str().len() + 1..],
+            None => self.0.split_once('-').map(|(_, c)| c).unwrap_or(&self.0),
+        }
     }
-}
-
-/// Lower case without diacritics, for searching (`Liège` and `liege` match).
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        let replacement = match c {
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => "a",
-            'æ' => "ae",
-            'ç' => "c",
-            'è' | 'é' | 'ê' | 'ë' => "e",
-            'ì' | 'í' | 'î' | 'ï' => "i",
-            'ñ' => "n",
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => "o",
-            'œ' => "oe",
-            'ù' | 'ú' | 'û' | 'ü' => "u",
-            'ý' | 'ÿ' => "y",
-            'ß' => "ss",
-            '’' => "'",
-            _ => {
-                out.push(c);
-                continue;
-            }
-        };
-        out.push_str(replacement);
-    }
-    out
 }
 
 fn valid_code(code: &str) -> bool {
@@ -116,29 +125,129 @@ impl std::fmt::Display for MunicipalityId {
 pub struct Municipality {
     pub id: MunicipalityId,
     pub country: Country,
-    /// Names by language (fr, nl, de...); at least one.
+    /// Names by language (fr, nl, de...), official names and established exonyms; at
+    /// least one.
     pub names: BTreeMap<Lang, String>,
+    /// The official language(s) of the municipality's own region, in order (`nl` for
+    /// Flanders, `fr nl` for Brussels, `de` for the German-speaking municipalities, `ca`
+    /// for Catalonia). Empty when unknown.
+    pub languages: Vec<Lang>,
+    /// For a part of a municipality served by several units (Barcelona's district
+    /// ABPs): the municipality it is part of.
+    pub part_of: Option<MunicipalityId>,
     pub postal_codes: Vec<String>,
 }
 
+/// The name of a place in `lang`: its own name in that language when it has one (an
+/// official name or an established exonym), else its official name in its own region's
+/// language (`Voeren`, `Leuven`, `Sankt Vith` for an English reader), else any name. Never
+/// the reader's fallback language: Voeren is not shown as "Fourons" to an English reader.
+pub fn place_name<'a>(
+    names: &'a BTreeMap<Lang, String>,
+    languages: &[Lang],
+    lang: Lang,
+) -> &'a str {
+    names
+        .get(&lang)
+        .or_else(|| languages.iter().find_map(|l| names.get(l)))
+        .or_else(|| names.values().next())
+        .map(String::as_str)
+        .unwrap_or_default()
+}
+
 impl Municipality {
-    /// The name in `lang`, else along its fallback chain, else any.
+    /// The name in `lang` (see [`place_name`]): used on receipts, in explanations and
+    /// in every API answer.
     pub fn name(&self, lang: Lang) -> &str {
-        lang.fallback_chain()
-            .iter()
-            .find_map(|l| self.names.get(l))
-            .or_else(|| self.names.values().next())
-            .map(String::as_str)
-            .unwrap_or_default()
+        place_name(&self.names, &self.languages, lang)
     }
 }
 
+crate::code_enum!(
+    /// Why a municipality is known under another name.
+    FormerNameKind, "former name kind", {
+        /// A municipality merged into this one (Galmaarden into Pajottegem, 2025).
+        MergedMunicipality => "merged_municipality",
+        /// A postal locality of this municipality.
+        PostalLocality => "postal_locality",
+    }
+);
+
+/// An older or other name under which citizens still look for a municipality.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormerName {
+    pub name: String,
+    pub municipality: MunicipalityId,
+    /// Since when the name leads to this municipality (the merger date).
+    pub since: Option<NaiveDate>,
+    pub kind: FormerNameKind,
+}
+
+crate::code_enum!(
+    /// A piece of a unit's contact data.
+    ContactField, "contact field", {
+        Address => "address",
+        Phone => "phone",
+        Email => "email",
+        Website => "website",
+        ReceptionHours => "reception_hours",
+    }
+);
+
+/// Where a contact value comes from and how old it is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Provenance {
+    /// The date of the value as its source gives it (`2023-11`, `2026-08-19`, or a
+    /// description such as `undated page`).
+    pub data_as_of: Option<String>,
+    /// The source: a repository path, a URL, or `correction by <officer>`.
+    pub source: Option<String>,
+}
+
+/// How to reach a unit: the main station's address, phone, e-mail, website and
+/// reception hours (free text, as the source writes them), each with its provenance.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Contact {
     pub address: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
     pub web: Option<String>,
+    pub reception_hours: Option<String>,
+    /// Date and source of each value present.
+    pub provenance: BTreeMap<ContactField, Provenance>,
+}
+
+impl Contact {
+    pub fn get(&self, field: ContactField) -> Option<&str> {
+        match field {
+            ContactField::Address => self.address.as_deref(),
+            ContactField::Phone => self.phone.as_deref(),
+            ContactField::Email => self.email.as_deref(),
+            ContactField::Website => self.web.as_deref(),
+            ContactField::ReceptionHours => self.reception_hours.as_deref(),
+        }
+    }
+
+    /// Sets (or with `None` clears) one value with its provenance.
+    pub fn set(&mut self, field: ContactField, value: Option<String>, provenance: Provenance) {
+        let slot = match field {
+            ContactField::Address => &mut self.address,
+            ContactField::Phone => &mut self.phone,
+            ContactField::Email => &mut self.email,
+            ContactField::Website => &mut self.web,
+            ContactField::ReceptionHours => &mut self.reception_hours,
+        };
+        *slot = value;
+        if slot.is_some() {
+            self.provenance.insert(field, provenance);
+        } else {
+            self.provenance.remove(&field);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        ContactField::ALL.iter().all(|f| self.get(*f).is_none())
+    }
 }
 
 /// A period of validity, both ends included; open when `None`.
@@ -219,6 +328,7 @@ pub struct DirectoryData {
     pub units: Vec<Unit>,
     pub coverage: Vec<Coverage>,
     pub shapes: Vec<Shape>,
+    pub former_names: Vec<FormerName>,
 }
 
 /// A problem found by `DirectoryData::validate`.
@@ -322,32 +432,115 @@ impl DirectoryData {
                 }
             }
         }
+        let mut split: Vec<&MunicipalityId> = Vec::new();
+        for m in &self.municipalities {
+            if let Some(parent) = &m.part_of {
+                if !municipalities.contains_key(parent) {
+                    push(format!("{} is part of unknown municipality {parent}", m.id));
+                }
+                split.push(parent);
+            }
+        }
+        for former in &self.former_names {
+            if !municipalities.contains_key(&former.municipality) {
+                push(format!(
+                    "former name {} leads to unknown municipality {}",
+                    former.name, former.municipality
+                ));
+            }
+        }
         // A municipality of a country with coverage but without a unit of its own is a
-        // gap: reported as a warning, since operators may load a country in parts.
+        // gap: reported as a warning, since operators may load a country in parts. A
+        // municipality split into parts is covered through its parts.
         let covered_countries: Vec<Country> = self
             .coverage
             .iter()
             .filter_map(|c| c.municipality.country())
             .collect();
+        let mut gaps: BTreeMap<Country, Vec<&Municipality>> = BTreeMap::new();
         for m in &self.municipalities {
-            if covered_countries.contains(&m.country) && !by_municipality.contains_key(&m.id) {
-                issues.push(DirectoryIssue {
-                    is_error: false,
-                    message: format!("{} ({}) is covered by no unit", m.id, m.name(Lang::Fr)),
-                });
+            if covered_countries.contains(&m.country)
+                && !by_municipality.contains_key(&m.id)
+                && !split.contains(&&m.id)
+            {
+                gaps.entry(m.country).or_default().push(m);
             }
+        }
+        // One warning per country, with a few examples: a country loaded in parts (the
+        // French sample beyond Val-d'Oise) is not a list of a thousand lines.
+        for (country, mut list) in gaps {
+            list.sort_by(|a, b| a.id.cmp(&b.id));
+            let examples: Vec<String> = list
+                .iter()
+                .take(3)
+                .map(|m| format!("{} ({})", m.id, m.name(Lang::Fr)))
+                .collect();
+            issues.push(DirectoryIssue {
+                is_error: false,
+                message: format!(
+                    "{country}: {} municipalit{} covered by no unit: {}{}",
+                    list.len(),
+                    if list.len() == 1 { "y is" } else { "ies are" },
+                    examples.join(", "),
+                    if list.len() > 3 { ", ..." } else { "" }
+                ),
+            });
         }
         issues
     }
+
+    /// What `incoming` (one dataset) would define again over `self` (the other
+    /// datasets): every municipality and unit id is defined by one dataset only.
+    pub fn conflicts_with(&self, incoming: &DirectoryData) -> Vec<String> {
+        let municipalities: std::collections::HashSet<&MunicipalityId> =
+            self.municipalities.iter().map(|m| &m.id).collect();
+        let units: std::collections::HashSet<&str> =
+            self.units.iter().map(|u| u.id.as_str()).collect();
+        let mut issues: Vec<String> = incoming
+            .municipalities
+            .iter()
+            .filter(|m| municipalities.contains(&m.id))
+            .map(|m| {
+                format!(
+                    "municipality {} is already defined by another dataset",
+                    m.id
+                )
+            })
+            .collect();
+        issues.extend(
+            incoming
+                .units
+                .iter()
+                .filter(|u| units.contains(u.id.as_str()))
+                .map(|u| format!("unit {} is already defined by another dataset", u.id)),
+        );
+        issues
+    }
+
+    /// Adds another dataset's rows (after [`DirectoryData::conflicts_with`]).
+    pub fn extend(&mut self, other: &DirectoryData) {
+        self.municipalities
+            .extend(other.municipalities.iter().cloned());
+        self.units.extend(other.units.iter().cloned());
+        self.coverage.extend(other.coverage.iter().cloned());
+        self.shapes.extend(other.shapes.iter().cloned());
+        self.former_names.extend(other.former_names.iter().cloned());
+    }
 }
 
-/// A place of facts: any combination of a municipality, a postal code and coordinates.
+/// A place of facts: any combination of a municipality, a postal code and coordinates,
+/// with the accuracy of the coordinates.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Place {
     pub municipality: Option<MunicipalityId>,
+    /// The country and the postal code as given; routing normalises it with
+    /// [`normalize_postal_code`].
     pub postal_code: Option<(Country, String)>,
     /// Latitude and longitude, WGS84.
     pub point: Option<(f64, f64)>,
+    /// The radius of the position's uncertainty in metres, as a phone's location API
+    /// reports it (68 % confidence); [`Directory::default_accuracy_m`] when absent.
+    pub accuracy_m: Option<f64>,
 }
 
 crate::code_enum!(
@@ -364,11 +557,32 @@ crate::code_enum!(
 crate::code_enum!(
     /// How sure the routing is.
     Confidence, "confidence", {
-        /// Exact code, unique postal code, or a point far from any border.
+        /// Exact code, unique postal code, or a point whose uncertainty circle stays
+        /// inside one municipality.
         High => "high",
         /// Near a border, but every candidate belongs to the same unit; or a postal code
         /// cross-check settled a border case.
         Medium => "medium",
+    }
+);
+
+crate::code_enum!(
+    /// Why the citizen must choose among candidates.
+    AmbiguityReason, "ambiguity reason", {
+        /// The position's uncertainty circle crosses a border between municipalities
+        /// served by different units.
+        NearBorder => "near_border",
+        /// The point lies outside every municipality of the directory (abroad, at sea),
+        /// but its uncertainty circle reaches these candidates.
+        OutsideNearEdge => "outside_near_edge",
+        /// The postal code is shared by several municipalities.
+        SharedPostalCode => "shared_postal_code",
+        /// The place fields disagree (coordinates in one municipality, `municipality` or
+        /// `postal_code` naming another): each side is a candidate.
+        PlaceFieldsDisagree => "place_fields_disagree",
+        /// The municipality is served by several units, by part (Barcelona's districts):
+        /// the candidates are its parts.
+        MunicipalitySplit => "municipality_split",
     }
 );
 
@@ -379,6 +593,21 @@ pub struct Candidate {
     pub unit: Option<String>,
     /// Distance from the point to the municipality, in metres (0 inside it).
     pub distance_m: Option<f64>,
+    /// The municipality's names and own languages, for [`Candidate::name`].
+    pub names: BTreeMap<Lang, String>,
+    pub languages: Vec<Lang>,
+}
+
+impl Candidate {
+    /// The municipality's name in `lang` (see [`place_name`]).
+    pub fn name(&self, lang: Lang) -> &str {
+        let name = place_name(&self.names, &self.languages, lang);
+        if name.is_empty() {
+            self.municipality.as_str()
+        } else {
+            name
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -389,11 +618,14 @@ pub enum Routing {
         method: RoutingMethod,
         confidence: Confidence,
     },
-    /// The citizen must choose; candidates by decreasing likelihood.
+    /// The citizen must choose; candidates by decreasing likelihood, and why.
     Ambiguous {
         candidates: Vec<Candidate>,
         method: RoutingMethod,
+        reason: AmbiguityReason,
     },
+    /// Outside the directory. `country` is set when the place names a country whose
+    /// directory holds nothing for it (no municipality, no unit): a "no unit" answer.
     OutOfArea {
         country: Option<Country>,
     },
@@ -416,10 +648,39 @@ pub enum PlaceError {
     UnknownPostalCode(Country, String),
     #[error("coordinates out of range")]
     InvalidCoordinates,
+    #[error("accuracy must be a distance in metres, 0 or more")]
+    InvalidAccuracy,
     #[error("unknown national unit {0}")]
     UnknownNationalUnit(String),
 }
 
+impl PlaceError {
+    /// The stable problem or field-error code of this error, for every path that
+    /// reports it (`/v1/jurisdiction`, the filing's place checks).
+    pub fn code(&self) -> &'static str {
+        match self {
+            PlaceError::Empty => "required",
+            PlaceError::UnknownMunicipality(_) => "municipality_not_found",
+            PlaceError::UnknownPostalCode(..) => "postal_code_not_found",
+            PlaceError::InvalidCoordinates | PlaceError::InvalidAccuracy => "out_of_range",
+            PlaceError::UnknownNationalUnit(_) => "no_competent_unit",
+        }
+    }
+
+    /// The member of the place the error is about, relative to the place
+    /// (`/municipality`, `/postal_code`, `/lat`, `/accuracy_m`, or `` for the whole).
+    pub fn member(&self) -> &'static str {
+        match self {
+            PlaceError::Empty | PlaceError::UnknownNationalUnit(_) => "",
+            PlaceError::UnknownMunicipality(_) => "/municipality",
+            PlaceError::UnknownPostalCode(..) => "/postal_code",
+            PlaceError::InvalidCoordinates => "/lat",
+            PlaceError::InvalidAccuracy => "/accuracy_m",
+        }
+    }
+}
+
+#[derive(Clone)]
 struct IndexedShape {
     envelope: AABB<[f64; 2]>,
     index: usize,
@@ -451,32 +712,86 @@ impl ProjectedShape {
         self.polygons.contains(&self.project(lon, lat))
     }
 
-    fn distance_m(&self, lon: f64, lat: f64) -> f64 {
+    /// The distance in metres from the point (outside the shape) to its border, when at
+    /// most `band_m`; `None` beyond. Segments whose box is farther than the band are
+    /// skipped without arithmetic, and distances are compared squared: this is the hot
+    /// loop of routing.
+    fn distance_within(&self, lon: f64, lat: f64, band_m: f64) -> Option<f64> {
         let point = self.project(lon, lat);
-        self.polygons
-            .0
-            .iter()
-            .map(|p| Euclidean.distance(&point, p))
-            .fold(f64::INFINITY, f64::min)
+        let (px, py) = (point.x(), point.y());
+        let mut best = band_m * band_m;
+        let mut found = false;
+        for polygon in &self.polygons.0 {
+            for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                for pair in ring.0.windows(2) {
+                    let (a, b) = (pair[0], pair[1]);
+                    if a.x.max(b.x) < px - band_m
+                        || a.x.min(b.x) > px + band_m
+                        || a.y.max(b.y) < py - band_m
+                        || a.y.min(b.y) > py + band_m
+                    {
+                        continue;
+                    }
+                    let (dx, dy) = (b.x - a.x, b.y - a.y);
+                    let length2 = dx * dx + dy * dy;
+                    let t = if length2 > 0.0 {
+                        (((px - a.x) * dx + (py - a.y) * dy) / length2).clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    };
+                    let (cx, cy) = (a.x + t * dx - px, a.y + t * dy - py);
+                    let distance2 = cx * cx + cy * cy;
+                    if distance2 <= best {
+                        best = distance2;
+                        found = true;
+                    }
+                }
+            }
+        }
+        found.then(|| best.sqrt())
     }
 }
 
-/// The directory, indexed for routing.
+/// The geometry of the directory, shared between copies of it.
+struct Geometry {
+    shapes: Vec<ProjectedShape>,
+    tree: RTree<IndexedShape>,
+    /// Municipalities with a shape.
+    shaped: std::collections::HashSet<MunicipalityId>,
+}
+
+/// A search result: the municipality, and the other name it was found under, if any.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SearchHit<'a> {
+    pub municipality: &'a Municipality,
+    pub via: Option<&'a FormerName>,
+}
+
+/// The directory, indexed for routing. Cloning is cheap: the geometry is shared.
+#[derive(Clone)]
 pub struct Directory {
     pub version: String,
     municipalities: HashMap<MunicipalityId, Municipality>,
     units: HashMap<String, Unit>,
     coverage: HashMap<MunicipalityId, Vec<Coverage>>,
     postal: HashMap<(Country, String), Vec<MunicipalityId>>,
-    shapes: Vec<ProjectedShape>,
-    tree: RTree<IndexedShape>,
-    /// Half-width of the uncertainty band around borders, in metres.
-    pub border_band_m: f64,
+    parts: HashMap<MunicipalityId, Vec<MunicipalityId>>,
+    countries: std::collections::HashSet<Country>,
+    former_names: Vec<FormerName>,
+    geometry: Arc<Geometry>,
+    /// The uncertainty radius of a position sent without accuracy, in metres.
+    pub default_accuracy_m: f64,
+    /// Added to every position's radius for the error of the polygons, in metres.
+    pub data_margin_m: f64,
 }
 
 impl Directory {
-    pub fn new(data: DirectoryData, border_band_m: f64) -> Self {
+    /// Indexes `data`. `default_accuracy_m` is the radius assumed around a point sent
+    /// without accuracy ([`DEFAULT_ACCURACY_M`] is the documented default); the data
+    /// margin is [`DATA_MARGIN_M`] unless set with [`Directory::with_data_margin`].
+    pub fn new(data: DirectoryData, default_accuracy_m: f64) -> Self {
         let mut postal: HashMap<(Country, String), Vec<MunicipalityId>> = HashMap::new();
+        let mut parts: HashMap<MunicipalityId, Vec<MunicipalityId>> = HashMap::new();
         for m in &data.municipalities {
             for p in &m.postal_codes {
                 postal
@@ -484,6 +799,12 @@ impl Directory {
                     .or_default()
                     .push(m.id.clone());
             }
+            if let Some(parent) = &m.part_of {
+                parts.entry(parent.clone()).or_default().push(m.id.clone());
+            }
+        }
+        for list in parts.values_mut() {
+            list.sort();
         }
         let mut coverage: HashMap<MunicipalityId, Vec<Coverage>> = HashMap::new();
         for c in data.coverage {
@@ -513,8 +834,10 @@ impl Directory {
                 polygons: projected,
             });
         }
+        let shaped = shapes.iter().map(|s| s.municipality.clone()).collect();
         Self {
             version: data.version,
+            countries: data.municipalities.iter().map(|m| m.country).collect(),
             municipalities: data
                 .municipalities
                 .into_iter()
@@ -523,14 +846,34 @@ impl Directory {
             units: data.units.into_iter().map(|u| (u.id.clone(), u)).collect(),
             coverage,
             postal,
-            shapes,
-            tree: RTree::bulk_load(indexed),
-            border_band_m,
+            parts,
+            former_names: data.former_names,
+            geometry: Arc::new(Geometry {
+                shapes,
+                tree: RTree::bulk_load(indexed),
+                shaped,
+            }),
+            default_accuracy_m,
+            data_margin_m: DATA_MARGIN_M,
         }
+    }
+
+    /// The same directory with another data margin (metres, 0 or more).
+    pub fn with_data_margin(mut self, data_margin_m: f64) -> Self {
+        self.data_margin_m = data_margin_m;
+        self
     }
 
     pub fn municipality(&self, id: &MunicipalityId) -> Option<&Municipality> {
         self.municipalities.get(id)
+    }
+
+    /// The name of a municipality in `lang` (see [`place_name`]), or its id when unknown.
+    pub fn municipality_name(&self, id: &MunicipalityId, lang: Lang) -> String {
+        self.municipalities
+            .get(id)
+            .map(|m| m.name(lang).to_owned())
+            .unwrap_or_else(|| id.to_string())
     }
 
     pub fn municipalities(&self) -> impl Iterator<Item = &Municipality> {
@@ -545,47 +888,124 @@ impl Directory {
         self.units.values()
     }
 
+    /// How to reach a unit (address, phone, e-mail, website, reception hours, each with
+    /// its date and source), for receipts and refusals; `None` for an unknown unit.
+    pub fn unit_contact(&self, id: &str) -> Option<&Contact> {
+        self.units.get(id).map(|u| &u.contact)
+    }
+
+    /// A copy of this directory where `unit`'s contact is `contact` (after a
+    /// supervisor's correction). `None` for an unknown unit.
+    pub fn with_unit_contact(&self, unit: &str, contact: Contact) -> Option<Self> {
+        let mut copy = self.clone();
+        copy.units.get_mut(unit)?.contact = contact;
+        Some(copy)
+    }
+
+    /// Whether the directory holds anything for `country`.
+    pub fn covers_country(&self, country: Country) -> bool {
+        self.countries.contains(&country)
+    }
+
     /// Municipalities whose name, in any language, or one of its words starts with `query`
-    /// (accents and case ignored), or whose postal code starts with it. Whole-name
-    /// prefixes first, then word prefixes, then postal codes; alphabetical within each.
+    /// (Unicode-normalised, accents and case ignored), or whose postal code starts with it
+    /// (in any written form: `L-2449`), or that an older name leads to (`Galmaarden` →
+    /// Pajottegem; a postal locality). Whole-name prefixes first, then word prefixes,
+    /// then postal codes, then other names; alphabetical within each.
     pub fn search(
         &self,
         country: Option<Country>,
         query: &str,
         lang: Lang,
         limit: usize,
-    ) -> Vec<&Municipality> {
+    ) -> Vec<SearchHit<'_>> {
         let needle = fold(query.trim());
         if needle.is_empty() {
             return Vec::new();
         }
-        let mut ranked: Vec<(u8, String, &Municipality)> = self
+        let postal_needles: Vec<(Country, String)> = if text::looks_like_postal_code(query) {
+            Country::ALL
+                .iter()
+                .filter(|c| country.is_none_or(|only| only == **c))
+                .map(|c| {
+                    let digits: String = query.chars().filter(char::is_ascii_digit).collect();
+                    (*c, normalize_postal_code(*c, query).unwrap_or(digits))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let name_rank = |name: &str| {
+            let folded = fold(name);
+            if folded.starts_with(&needle) {
+                Some(0)
+            } else if folded
+                .split([' ', '-', '\'', '(', '–'])
+                .any(|w| w.starts_with(&needle))
+            {
+                Some(1)
+            } else {
+                None
+            }
+        };
+        let mut ranked: Vec<(u8, String, SearchHit<'_>)> = self
             .municipalities
             .values()
             .filter(|m| country.is_none_or(|c| m.country == c))
             .filter_map(|m| {
-                let names: Vec<String> = m.names.values().map(|n| fold(n)).collect();
-                let rank = if names.iter().any(|n| n.starts_with(&needle)) {
-                    0
-                } else if names.iter().any(|n| {
-                    n.split([' ', '-', '\'', '('])
-                        .any(|w| w.starts_with(&needle))
-                }) {
-                    1
-                } else if m.postal_codes.iter().any(|p| p.starts_with(&needle)) {
-                    2
-                } else {
-                    return None;
-                };
-                Some((rank, fold(m.name(lang)), m))
+                let rank = m
+                    .names
+                    .values()
+                    .filter_map(|n| name_rank(n))
+                    .min()
+                    .or_else(|| {
+                        m.postal_codes
+                            .iter()
+                            .any(|p| {
+                                p.starts_with(&needle)
+                                    || postal_needles
+                                        .iter()
+                                        .any(|(c, n)| *c == m.country && p.starts_with(n.as_str()))
+                            })
+                            .then_some(2)
+                    })?;
+                Some((
+                    rank,
+                    fold(m.name(lang)),
+                    SearchHit {
+                        municipality: m,
+                        via: None,
+                    },
+                ))
             })
             .collect();
+        for former in &self.former_names {
+            let Some(m) = self.municipalities.get(&former.municipality) else {
+                continue;
+            };
+            if country.is_some_and(|c| m.country != c)
+                || ranked.iter().any(|(_, _, h)| h.municipality.id == m.id)
+            {
+                continue;
+            }
+            if name_rank(&former.name).is_some() {
+                ranked.push((
+                    3,
+                    fold(m.name(lang)),
+                    SearchHit {
+                        municipality: m,
+                        via: Some(former),
+                    },
+                ));
+            }
+        }
         ranked.sort_by(|a, b| {
             a.0.cmp(&b.0)
                 .then_with(|| a.1.cmp(&b.1))
-                .then_with(|| a.2.id.cmp(&b.2.id))
+                .then_with(|| a.2.municipality.id.cmp(&b.2.municipality.id))
         });
-        ranked.into_iter().take(limit).map(|(_, _, m)| m).collect()
+        ranked.dedup_by(|a, b| a.2.municipality.id == b.2.municipality.id);
+        ranked.into_iter().take(limit).map(|(_, _, h)| h).collect()
     }
 
     /// The municipalities a unit covers at `date`.
@@ -615,31 +1035,46 @@ impl Directory {
             })
     }
 
-    /// The municipalities sharing a postal code.
+    /// The municipalities of a postal code, in any written form (`L-2449`, `B-1000`,
+    /// `" 1000"`); empty when the code is unknown or malformed.
     pub fn by_postal_code(&self, country: Country, code: &str) -> &[MunicipalityId] {
-        self.postal
-            .get(&(country, code.to_owned()))
+        normalize_postal_code(country, code)
+            .and_then(|code| self.postal.get(&(country, code)))
             .map(Vec::as_slice)
             .unwrap_or_default()
     }
 
-    /// Municipalities containing the point, or within the band of it, nearest first.
-    pub fn locate(&self, lat: f64, lon: f64) -> Vec<(MunicipalityId, f64)> {
-        let band_lat = self.border_band_m / METRES_PER_DEGREE;
+    /// The uncertainty radius around a point: its accuracy (or the default) plus the
+    /// data margin, in metres.
+    pub fn band_m(&self, accuracy_m: Option<f64>) -> f64 {
+        accuracy_m
+            .unwrap_or(self.default_accuracy_m)
+            .clamp(0.0, MAX_ACCURACY_M)
+            + self.data_margin_m
+    }
+
+    /// Municipalities containing the point, or within `band_m` metres of it, nearest
+    /// first (distance 0 inside).
+    pub fn locate_within(&self, lat: f64, lon: f64, band_m: f64) -> Vec<(MunicipalityId, f64)> {
+        let band_lat = band_m / METRES_PER_DEGREE;
         let band_lon = band_lat / lat.to_radians().cos().max(0.01);
         let envelope = AABB::from_corners(
             [lon - band_lon, lat - band_lat],
             [lon + band_lon, lat + band_lat],
         );
         let mut found: Vec<(MunicipalityId, f64)> = Vec::new();
-        for candidate in self.tree.locate_in_envelope_intersecting(&envelope) {
-            let shape = &self.shapes[candidate.index];
+        for candidate in self
+            .geometry
+            .tree
+            .locate_in_envelope_intersecting(&envelope)
+        {
+            let shape = &self.geometry.shapes[candidate.index];
             let distance = if shape.contains(lon, lat) {
-                0.0
+                Some(0.0)
             } else {
-                shape.distance_m(lon, lat)
+                shape.distance_within(lon, lat, band_m)
             };
-            if distance <= self.border_band_m {
+            if let Some(distance) = distance {
                 found.push((shape.municipality.clone(), distance));
             }
         }
@@ -647,7 +1082,25 @@ impl Directory {
         found
     }
 
-    /// Routes a filing of a procedure with `competence`, at `place`, on `date`.
+    /// [`Directory::locate_within`] the default band.
+    pub fn locate(&self, lat: f64, lon: f64) -> Vec<(MunicipalityId, f64)> {
+        self.locate_within(lat, lon, self.band_m(None))
+    }
+
+    /// Routes a filing of a procedure with `competence`, at `place`, on `date` (the
+    /// local date of the facts).
+    ///
+    /// Coordinates are located with their uncertainty circle (accuracy plus data
+    /// margin): inside one municipality and no other unit's border within the circle →
+    /// `Routed`; the circle crossing a border between units → `Ambiguous`
+    /// (`near_border`); outside every municipality → `OutOfArea`, or `Ambiguous`
+    /// (`outside_near_edge`) when the circle reaches one, never `Routed`. Place fields
+    /// that disagree (a point in one municipality, `municipality` or `postal_code` naming
+    /// another) give `Ambiguous` (`place_fields_disagree`) with both sides.
+    ///
+    /// Errors: an unknown municipality or postal code (unless the country has no
+    /// directory at all, which is `OutOfArea { country }`), coordinates or accuracy out
+    /// of range, an unknown national unit.
     pub fn route(
         &self,
         competence: &Competence,
@@ -669,57 +1122,49 @@ impl Directory {
                 return Err(PlaceError::InvalidCoordinates);
             }
         }
-        if let Some(id) = &place.municipality {
-            if !self.municipalities.contains_key(id) {
-                return Err(PlaceError::UnknownMunicipality(id.to_string()));
-            }
-            return Ok(self.settle(
-                id.clone(),
-                RoutingMethod::MunicipalityCode,
-                Confidence::High,
-                date,
-            ));
+        if place
+            .accuracy_m
+            .is_some_and(|a| !(a.is_finite() && a >= 0.0))
+        {
+            return Err(PlaceError::InvalidAccuracy);
         }
-        let postal = match &place.postal_code {
+        let municipality = match &place.municipality {
+            Some(id) if !self.municipalities.contains_key(id) => {
+                return match id.country() {
+                    Some(country) if !self.covers_country(country) => Ok(Routing::OutOfArea {
+                        country: Some(country),
+                    }),
+                    _ => Err(PlaceError::UnknownMunicipality(id.to_string())),
+                };
+            }
+            other => other.clone(),
+        };
+        let postal: Option<&[MunicipalityId]> = match &place.postal_code {
             Some((country, code)) => {
                 let ids = self.by_postal_code(*country, code);
                 if ids.is_empty() {
-                    return Err(PlaceError::UnknownPostalCode(*country, code.clone()));
+                    if !self.covers_country(*country) {
+                        return Ok(Routing::OutOfArea {
+                            country: Some(*country),
+                        });
+                    }
+                    let shown = normalize_postal_code(*country, code)
+                        .unwrap_or_else(|| code.trim().to_owned());
+                    return Err(PlaceError::UnknownPostalCode(*country, shown));
                 }
                 Some(ids)
             }
             None => None,
         };
-        if let Some((lat, lon)) = place.point {
-            let located = self.locate(lat, lon);
-            let inside = located
-                .first()
-                .filter(|(_, d)| *d == 0.0)
-                .map(|(id, _)| id.clone());
-            let mut candidates: Vec<(MunicipalityId, f64)> = located;
-            let mut method = RoutingMethod::Coordinates;
-            if let Some(ids) = postal {
-                let narrowed: Vec<(MunicipalityId, f64)> = candidates
-                    .iter()
-                    .filter(|(id, _)| ids.contains(id))
-                    .cloned()
-                    .collect();
-                // The postal code counts only when it removes some candidates.
-                if !narrowed.is_empty() && narrowed.len() < candidates.len() {
-                    candidates = narrowed;
-                    method = RoutingMethod::CoordinatesAndPostalCode;
-                }
-            }
-            return Ok(match candidates.as_slice() {
-                [] => Routing::OutOfArea { country: None },
-                [(only, _)] if method == RoutingMethod::CoordinatesAndPostalCode => {
-                    self.settle(only.clone(), method, Confidence::Medium, date)
-                }
-                [(only, _)] if inside.as_ref() == Some(only) => {
-                    self.settle(only.clone(), method, Confidence::High, date)
-                }
-                _ => self.border_case(candidates, inside, method, date),
-            });
+        let located = place
+            .point
+            .map(|(lat, lon)| self.locate_within(lat, lon, self.band_m(place.accuracy_m)));
+
+        if let Some(id) = municipality {
+            return Ok(self.route_municipality(id, postal, located, date));
+        }
+        if let Some(located) = located {
+            return Ok(self.route_point(located, postal, date));
         }
         match postal {
             Some([only]) => Ok(self.settle(
@@ -728,14 +1173,146 @@ impl Directory {
                 Confidence::High,
                 date,
             )),
-            Some(ids) => Ok(self.border_case(
+            Some(ids) => Ok(self.ambiguous(
                 ids.iter().map(|id| (id.clone(), f64::NAN)).collect(),
-                None,
                 RoutingMethod::PostalCode,
+                AmbiguityReason::SharedPostalCode,
                 date,
             )),
             None => Err(PlaceError::Empty),
         }
+    }
+
+    /// Whether `candidate` is `id` or one of its parts.
+    fn is_or_part_of(&self, candidate: &MunicipalityId, id: &MunicipalityId) -> bool {
+        candidate == id
+            || self
+                .municipalities
+                .get(candidate)
+                .and_then(|m| m.part_of.as_ref())
+                == Some(id)
+    }
+
+    /// A municipality given by id, checked against the other place fields.
+    fn route_municipality(
+        &self,
+        id: MunicipalityId,
+        postal: Option<&[MunicipalityId]>,
+        located: Option<Vec<(MunicipalityId, f64)>>,
+        date: NaiveDate,
+    ) -> Routing {
+        let method = RoutingMethod::MunicipalityCode;
+        if let Some(ids) = postal {
+            if !ids
+                .iter()
+                .any(|p| self.is_or_part_of(p, &id) || self.is_or_part_of(&id, p))
+            {
+                let mut candidates = vec![(id.clone(), f64::NAN)];
+                candidates.extend(ids.iter().map(|p| (p.clone(), f64::NAN)));
+                return self.ambiguous(
+                    candidates,
+                    method,
+                    AmbiguityReason::PlaceFieldsDisagree,
+                    date,
+                );
+            }
+        }
+        if let Some(located) = located {
+            // The point agrees when the municipality (or one of its parts) is within
+            // the uncertainty circle; a municipality without a shape cannot be checked.
+            if let Some((part, _)) = located.iter().find(|(m, _)| self.is_or_part_of(m, &id)) {
+                return self.settle(part.clone(), method, Confidence::High, date);
+            }
+            let checkable = self.geometry.shaped.contains(&id)
+                || self
+                    .parts
+                    .get(&id)
+                    .is_some_and(|p| p.iter().any(|m| self.geometry.shaped.contains(m)));
+            if checkable {
+                let mut candidates = vec![(id.clone(), f64::NAN)];
+                candidates.extend(located.into_iter().filter(|(m, _)| *m != id));
+                return self.ambiguous(
+                    candidates,
+                    method,
+                    AmbiguityReason::PlaceFieldsDisagree,
+                    date,
+                );
+            }
+        }
+        self.settle(id, method, Confidence::High, date)
+    }
+
+    /// A point (maybe with a postal code), located with its uncertainty circle.
+    fn route_point(
+        &self,
+        located: Vec<(MunicipalityId, f64)>,
+        postal: Option<&[MunicipalityId]>,
+        date: NaiveDate,
+    ) -> Routing {
+        let inside = located
+            .first()
+            .filter(|(_, d)| *d == 0.0)
+            .map(|(id, _)| id.clone());
+        let mut candidates = located;
+        let mut method = RoutingMethod::Coordinates;
+        if let Some(ids) = postal {
+            let narrowed: Vec<(MunicipalityId, f64)> = candidates
+                .iter()
+                .filter(|(id, _)| ids.contains(id))
+                .cloned()
+                .collect();
+            if narrowed.is_empty() && !candidates.is_empty() {
+                // The postal code names municipalities the point is not in nor near.
+                candidates.extend(ids.iter().map(|id| (id.clone(), f64::NAN)));
+                return self.ambiguous(
+                    candidates,
+                    RoutingMethod::CoordinatesAndPostalCode,
+                    AmbiguityReason::PlaceFieldsDisagree,
+                    date,
+                );
+            }
+            // The postal code counts only when it removes some candidates.
+            if !narrowed.is_empty() && narrowed.len() < candidates.len() {
+                candidates = narrowed;
+                method = RoutingMethod::CoordinatesAndPostalCode;
+            }
+        }
+        let Some(inside) = inside else {
+            // Outside every municipality: never routed.
+            return if candidates.is_empty() {
+                Routing::OutOfArea { country: None }
+            } else {
+                self.ambiguous(candidates, method, AmbiguityReason::OutsideNearEdge, date)
+            };
+        };
+        if method == RoutingMethod::CoordinatesAndPostalCode {
+            if let [(only, _)] = candidates.as_slice() {
+                return self.settle(only.clone(), method, Confidence::Medium, date);
+            }
+        }
+        if let [(only, _)] = candidates.as_slice() {
+            return self.settle(only.clone(), method, Confidence::High, date);
+        }
+        // Several municipalities within the circle: certain if they share one unit.
+        let units: Vec<Option<&str>> = candidates
+            .iter()
+            .map(|(m, _)| self.unit_for(m, date))
+            .collect();
+        let containing_unit = self.unit_for(&inside, date);
+        if units.iter().all(|u| *u == containing_unit)
+            && candidates.iter().any(|(m, _)| *m == inside)
+        {
+            return match containing_unit {
+                Some(unit) => Routing::Routed {
+                    unit: unit.to_owned(),
+                    municipality: inside,
+                    method,
+                    confidence: Confidence::Medium,
+                },
+                None => self.settle(inside, method, Confidence::Medium, date),
+            };
+        }
+        self.ambiguous(candidates, method, AmbiguityReason::NearBorder, date)
     }
 
     fn settle(
@@ -752,49 +1329,59 @@ impl Directory {
                 method,
                 confidence,
             },
-            None => Routing::NoUnit { municipality },
+            None => match self.parts.get(&municipality) {
+                Some(parts) if !parts.is_empty() => self.ambiguous(
+                    parts.iter().map(|p| (p.clone(), f64::NAN)).collect(),
+                    method,
+                    AmbiguityReason::MunicipalitySplit,
+                    date,
+                ),
+                _ => Routing::NoUnit { municipality },
+            },
         }
     }
 
-    /// Several municipalities are possible: if they all belong to one unit, the unit is
-    /// certain (the containing municipality is reported); otherwise the citizen chooses.
-    fn border_case(
+    /// The citizen chooses among `candidates` (a municipality split into parts is
+    /// replaced by its parts; duplicates are dropped).
+    fn ambiguous(
         &self,
         candidates: Vec<(MunicipalityId, f64)>,
-        inside: Option<MunicipalityId>,
         method: RoutingMethod,
+        reason: AmbiguityReason,
         date: NaiveDate,
     ) -> Routing {
-        let with_units: Vec<Candidate> = candidates
-            .into_iter()
-            .map(|(municipality, distance)| Candidate {
-                unit: self.unit_for(&municipality, date).map(str::to_owned),
-                distance_m: distance
-                    .is_finite()
-                    .then_some((distance * 10.0).round() / 10.0),
-                municipality,
-            })
-            .collect();
-        let first_unit = with_units.first().map(|c| c.unit.clone());
-        let same_unit = with_units
-            .iter()
-            .all(|c| Some(&c.unit) == first_unit.as_ref());
-        // The municipality to report when the unit is certain: the one containing the
-        // point, if it is still a candidate.
-        let settled = inside.filter(|m| with_units.iter().any(|c| &c.municipality == m));
-        match (same_unit, settled, first_unit) {
-            (true, Some(municipality), Some(Some(unit))) => Routing::Routed {
-                unit,
-                municipality,
-                method,
-                confidence: Confidence::Medium,
-            },
-            // No candidate has a unit: the place is known, no unit serves it.
-            (true, Some(municipality), Some(None)) => Routing::NoUnit { municipality },
-            _ => Routing::Ambiguous {
-                candidates: with_units,
-                method,
-            },
+        let mut seen: Vec<MunicipalityId> = Vec::new();
+        let mut list = Vec::new();
+        for (municipality, distance) in candidates {
+            let expanded: Vec<MunicipalityId> = match self.parts.get(&municipality) {
+                Some(parts) if self.unit_for(&municipality, date).is_none() => parts.clone(),
+                _ => vec![municipality],
+            };
+            for municipality in expanded {
+                if seen.contains(&municipality) {
+                    continue;
+                }
+                seen.push(municipality.clone());
+                let (names, languages) = self
+                    .municipalities
+                    .get(&municipality)
+                    .map(|m| (m.names.clone(), m.languages.clone()))
+                    .unwrap_or_default();
+                list.push(Candidate {
+                    unit: self.unit_for(&municipality, date).map(str::to_owned),
+                    distance_m: distance
+                        .is_finite()
+                        .then_some((distance * 10.0).round() / 10.0),
+                    municipality,
+                    names,
+                    languages,
+                });
+            }
+        }
+        Routing::Ambiguous {
+            candidates: list,
+            method,
+            reason,
         }
     }
 }

@@ -20,6 +20,8 @@ fn municipality(code: &str, name: &str, postal: &[&str]) -> Municipality {
         id: MunicipalityId::new(Country::Be, code),
         country: Country::Be,
         names: [(Lang::Fr, name.to_owned())].into(),
+        languages: vec![Lang::Fr],
+        part_of: None,
         postal_codes: postal.iter().map(|p| (*p).to_owned()).collect(),
     }
 }
@@ -89,6 +91,7 @@ fn fixture() -> DirectoryData {
                 polygons: square(5.5, 50.0, 0.1),
             },
         ],
+        former_names: Vec::new(),
     }
 }
 
@@ -243,12 +246,16 @@ fn a_postal_code_settles_a_border_case_or_is_ambiguous_alone() {
         postal_code: Some((Country::Be, "1001".into())),
         ..Place::default()
     };
-    let Routing::Ambiguous { candidates, method } =
-        d.route(&Competence::Local, &shared, date(TODAY)).unwrap()
+    let Routing::Ambiguous {
+        candidates,
+        method,
+        reason,
+    } = d.route(&Competence::Local, &shared, date(TODAY)).unwrap()
     else {
         panic!()
     };
     assert_eq!(method, RoutingMethod::PostalCode);
+    assert_eq!(reason, AmbiguityReason::SharedPostalCode);
     assert_eq!(candidates.len(), 2);
     let unique = Place {
         postal_code: Some((Country::Be, "1002".into())),
@@ -357,7 +364,7 @@ fn search_ignores_accents_and_case_and_ranks_prefixes() {
     let names = |q: &str| {
         d.search(Some(Country::Be), q, Lang::Fr, 10)
             .iter()
-            .map(|m| m.name(Lang::Fr).to_owned())
+            .map(|h| h.municipality.name(Lang::Fr).to_owned())
             .collect::<Vec<_>>()
     };
     assert_eq!(names("LIEGE"), ["Liège"]);
@@ -368,4 +375,445 @@ fn search_ignores_accents_and_case_and_ranks_prefixes() {
         .search(Some(Country::Fr), "liege", Lang::Fr, 10)
         .is_empty());
     assert_eq!(fold("Œuvre Ærø Straße"), "oeuvre aero strasse");
+    // Decomposed accents (NFD, as macOS and iOS send them) find the same.
+    assert_eq!(names("Lie\u{300}ge"), ["Liège"]);
+    assert_eq!(names("LIE\u{300}GE"), ["Liège"]);
+    assert_eq!(names("Louveigne\u{301}"), ["Louveigné"]);
+}
+
+/// The fixture with a default accuracy of 50 m (and the 25 m data margin).
+fn precise() -> Directory {
+    Directory::new(fixture(), DEFAULT_ACCURACY_M)
+}
+
+fn with_accuracy(lat: f64, lon: f64, accuracy_m: f64) -> Place {
+    Place {
+        point: Some((lat, lon)),
+        accuracy_m: Some(accuracy_m),
+        ..Place::default()
+    }
+}
+
+#[test]
+fn the_band_is_the_positions_own_accuracy_plus_the_data_margin() {
+    let d = precise();
+    // About 280 m west of the West|East border.
+    let place = point(50.85, 4.496);
+    assert!(matches!(
+        d.route(&Competence::Local, &place, date(TODAY)).unwrap(),
+        Routing::Routed { ref unit, confidence: Confidence::High, .. } if unit == "zone-west"
+    ));
+    for accuracy in [0.0, 10.0, 200.0] {
+        assert!(
+            matches!(
+                d.route(&Competence::Local, &with_accuracy(50.85, 4.496, accuracy), date(TODAY)).unwrap(),
+                Routing::Routed { ref unit, .. } if unit == "zone-west"
+            ),
+            "{accuracy}"
+        );
+    }
+    // A 300 m circle (plus 25 m) crosses into East, another unit.
+    let routing = d
+        .route(
+            &Competence::Local,
+            &with_accuracy(50.85, 4.496, 300.0),
+            date(TODAY),
+        )
+        .unwrap();
+    let Routing::Ambiguous {
+        candidates, reason, ..
+    } = routing
+    else {
+        panic!("{routing:?}")
+    };
+    assert_eq!(reason, AmbiguityReason::NearBorder);
+    assert_eq!(candidates.len(), 2);
+    assert_eq!(candidates[0].name(Lang::En), "West");
+    assert_eq!(candidates[1].name(Lang::Nl), "East");
+    // No accuracy: the configured default applies.
+    assert!(matches!(
+        Directory::new(fixture(), 400.0)
+            .route(&Competence::Local, &place, date(TODAY))
+            .unwrap(),
+        Routing::Ambiguous { .. }
+    ));
+    // An accuracy that is not a distance is refused.
+    for bad in [-1.0, f64::NAN, f64::INFINITY] {
+        assert_eq!(
+            d.route(
+                &Competence::Local,
+                &with_accuracy(50.85, 4.43, bad),
+                date(TODAY)
+            ),
+            Err(PlaceError::InvalidAccuracy)
+        );
+    }
+}
+
+#[test]
+fn a_point_outside_every_polygon_is_never_routed() {
+    let d = precise();
+    // About 100 m, 50 m and 21 m east of Far's eastern edge (lon 5.6).
+    for (accuracy, lon) in [(500.0, 5.6014), (100.0, 5.6007), (0.0, 5.6003)] {
+        let routing = d
+            .route(
+                &Competence::Local,
+                &with_accuracy(50.05, lon, accuracy),
+                date(TODAY),
+            )
+            .unwrap();
+        match routing {
+            Routing::Ambiguous {
+                candidates, reason, ..
+            } => {
+                // A single candidate, with a reason saying the point is outside: never
+                // "several municipalities served by different units".
+                assert_eq!(reason, AmbiguityReason::OutsideNearEdge, "{lon}");
+                assert_eq!(candidates.len(), 1);
+                assert!(candidates[0].distance_m.unwrap() > 0.0);
+            }
+            other => panic!("{lon}: {other:?}"),
+        }
+    }
+    // Beyond the circle: out of area.
+    assert_eq!(
+        d.route(
+            &Competence::Local,
+            &with_accuracy(50.05, 5.603, 10.0),
+            date(TODAY)
+        )
+        .unwrap(),
+        Routing::OutOfArea { country: None }
+    );
+}
+
+#[test]
+fn disagreeing_place_fields_are_ambiguous_with_both_sides() {
+    let d = precise();
+    // A point in West with the municipality East.
+    let place = Place {
+        municipality: Some(MunicipalityId::new(Country::Be, "10002")),
+        point: Some((50.85, 4.43)),
+        ..Place::default()
+    };
+    let routing = d.route(&Competence::Local, &place, date(TODAY)).unwrap();
+    let Routing::Ambiguous {
+        candidates, reason, ..
+    } = routing
+    else {
+        panic!("{routing:?}")
+    };
+    assert_eq!(reason, AmbiguityReason::PlaceFieldsDisagree);
+    let ids: Vec<&str> = candidates.iter().map(|c| c.municipality.as_str()).collect();
+    assert_eq!(ids, ["BE-10002", "BE-10001"]);
+    assert_eq!(candidates[0].name(Lang::Fr), "East");
+    assert_eq!(candidates[1].name(Lang::Fr), "West");
+    // The same municipality as the point: routed by the municipality.
+    let agreeing = Place {
+        municipality: Some(MunicipalityId::new(Country::Be, "10001")),
+        point: Some((50.85, 4.43)),
+        ..Place::default()
+    };
+    assert!(matches!(
+        d.route(&Competence::Local, &agreeing, date(TODAY)).unwrap(),
+        Routing::Routed { ref unit, method: RoutingMethod::MunicipalityCode, .. } if unit == "zone-west"
+    ));
+    // Near the border, the citizen's municipality settles it (no disagreement).
+    let chosen = Place {
+        municipality: Some(MunicipalityId::new(Country::Be, "10002")),
+        point: Some((50.85, 4.4995)),
+        ..Place::default()
+    };
+    assert!(matches!(
+        d.route(&Competence::Local, &chosen, date(TODAY)).unwrap(),
+        Routing::Routed { ref unit, .. } if unit == "zone-east"
+    ));
+    // A point in West with the postal code of Far only.
+    let mut postal = point(50.85, 4.43);
+    postal.postal_code = Some((Country::Be, "3000".into()));
+    let Routing::Ambiguous {
+        candidates, reason, ..
+    } = d.route(&Competence::Local, &postal, date(TODAY)).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(reason, AmbiguityReason::PlaceFieldsDisagree);
+    let ids: Vec<&str> = candidates.iter().map(|c| c.municipality.as_str()).collect();
+    assert_eq!(ids, ["BE-10001", "BE-10003"]);
+    // A municipality with a postal code of another one.
+    let mixed = Place {
+        municipality: Some(MunicipalityId::new(Country::Be, "10003")),
+        postal_code: Some((Country::Be, "B-1002".into())),
+        ..Place::default()
+    };
+    assert!(matches!(
+        d.route(&Competence::Local, &mixed, date(TODAY)).unwrap(),
+        Routing::Ambiguous { reason: AmbiguityReason::PlaceFieldsDisagree, ref candidates, .. } if candidates.len() == 2
+    ));
+    // A point abroad with a municipality that has a shape: disagreeing too.
+    let abroad = Place {
+        municipality: Some(MunicipalityId::new(Country::Be, "10001")),
+        point: Some((48.0, 2.0)),
+        ..Place::default()
+    };
+    assert!(matches!(
+        d.route(&Competence::Local, &abroad, date(TODAY)).unwrap(),
+        Routing::Ambiguous {
+            reason: AmbiguityReason::PlaceFieldsDisagree,
+            ..
+        }
+    ));
+    // A municipality without a shape cannot be checked against the point.
+    let unshaped = Place {
+        municipality: Some(MunicipalityId::new(Country::Be, "10004")),
+        point: Some((50.85, 4.43)),
+        ..Place::default()
+    };
+    assert!(matches!(
+        d.route(&Competence::Local, &unshaped, date(TODAY)).unwrap(),
+        Routing::Routed { ref unit, .. } if unit == "zone-east"
+    ));
+}
+
+#[test]
+fn postal_codes_are_normalised_and_unknown_ones_say_so() {
+    let d = precise();
+    for raw in ["1002", " 1002", "B-1002", "b1002", "BE-1002 "] {
+        let place = Place {
+            postal_code: Some((Country::Be, raw.into())),
+            ..Place::default()
+        };
+        assert!(
+            matches!(
+                d.route(&Competence::Local, &place, date(TODAY)).unwrap(),
+                Routing::Routed { ref unit, .. } if unit == "zone-east"
+            ),
+            "{raw}"
+        );
+    }
+    let unknown = Place {
+        postal_code: Some((Country::Be, " B-9999".into())),
+        ..Place::default()
+    };
+    let error = d
+        .route(&Competence::Local, &unknown, date(TODAY))
+        .unwrap_err();
+    assert_eq!(
+        error,
+        PlaceError::UnknownPostalCode(Country::Be, "9999".into())
+    );
+    assert_eq!(error.code(), "postal_code_not_found");
+    assert_eq!(error.member(), "/postal_code");
+    // A country without any directory data: a clear "no unit", not an error.
+    let elsewhere = Place {
+        postal_code: Some((Country::EsCt, "08001".into())),
+        ..Place::default()
+    };
+    assert_eq!(
+        d.route(&Competence::Local, &elsewhere, date(TODAY))
+            .unwrap(),
+        Routing::OutOfArea {
+            country: Some(Country::EsCt)
+        }
+    );
+    let municipality = Place {
+        municipality: MunicipalityId::parse("ES-CT-08019", None),
+        ..Place::default()
+    };
+    assert_eq!(
+        d.route(&Competence::Local, &municipality, date(TODAY))
+            .unwrap(),
+        Routing::OutOfArea {
+            country: Some(Country::EsCt)
+        }
+    );
+    assert_eq!(
+        PlaceError::UnknownMunicipality("BE-1".into()).code(),
+        "municipality_not_found"
+    );
+}
+
+#[test]
+fn a_municipality_served_by_district_routes_its_parts() {
+    let mut data = fixture();
+    let city = MunicipalityId::new(Country::Be, "20000");
+    let mut whole = municipality("20000", "City", &["2000"]);
+    whole.languages = vec![Lang::Nl];
+    data.municipalities.push(whole);
+    for (code, lon) in [("20000-1", 6.0), ("20000-2", 6.1)] {
+        let mut part = municipality(code, &format!("City {code}"), &[]);
+        part.part_of = Some(city.clone());
+        data.municipalities.push(part);
+        data.shapes.push(Shape {
+            municipality: MunicipalityId::new(Country::Be, code),
+            polygons: square(lon, 50.0, 0.1),
+        });
+    }
+    data.coverage
+        .push(cover("zone-west", "20000-1", None, None));
+    data.coverage
+        .push(cover("zone-east", "20000-2", None, None));
+    assert!(data.validate().is_empty(), "{:?}", data.validate());
+    let d = Directory::new(data, DEFAULT_ACCURACY_M);
+    // By point: the district's unit.
+    assert!(matches!(
+        d.route(&Competence::Local, &point(50.05, 6.15), date(TODAY)).unwrap(),
+        Routing::Routed { ref unit, .. } if unit == "zone-east"
+    ));
+    // By the city's code or postal code: the districts to choose from.
+    for place in [
+        Place {
+            municipality: Some(city.clone()),
+            ..Place::default()
+        },
+        Place {
+            postal_code: Some((Country::Be, "2000".into())),
+            ..Place::default()
+        },
+    ] {
+        let routing = d.route(&Competence::Local, &place, date(TODAY)).unwrap();
+        let Routing::Ambiguous {
+            candidates, reason, ..
+        } = routing
+        else {
+            panic!("{routing:?}")
+        };
+        assert_eq!(reason, AmbiguityReason::MunicipalitySplit);
+        assert_eq!(candidates.len(), 2);
+    }
+    // The city with a point in one district: that district.
+    let both = Place {
+        municipality: Some(city),
+        point: Some((50.05, 6.05)),
+        ..Place::default()
+    };
+    assert!(matches!(
+        d.route(&Competence::Local, &both, date(TODAY)).unwrap(),
+        Routing::Routed { ref unit, .. } if unit == "zone-west"
+    ));
+}
+
+#[test]
+fn names_in_a_language_a_place_has_no_name_in_are_its_own_official_name() {
+    let voeren = Municipality {
+        id: MunicipalityId::new(Country::Be, "73109"),
+        country: Country::Be,
+        names: [
+            (Lang::Fr, "Fourons".to_owned()),
+            (Lang::Nl, "Voeren".to_owned()),
+            (Lang::De, "Voeren".to_owned()),
+        ]
+        .into(),
+        languages: vec![Lang::Nl],
+        part_of: None,
+        postal_codes: vec!["3790".into()],
+    };
+    for lang in [Lang::En, Lang::Es, Lang::Ca, Lang::Nl, Lang::Lb] {
+        assert_eq!(voeren.name(lang), "Voeren", "{lang}");
+    }
+    assert_eq!(voeren.name(Lang::Fr), "Fourons");
+    let mut sankt_vith = voeren.clone();
+    sankt_vith.names = [
+        (Lang::Fr, "Saint-Vith".to_owned()),
+        (Lang::Nl, "Sankt Vith".to_owned()),
+        (Lang::De, "Sankt Vith".to_owned()),
+    ]
+    .into();
+    sankt_vith.languages = vec![Lang::De];
+    for lang in [Lang::En, Lang::Es, Lang::Ca] {
+        assert_eq!(sankt_vith.name(lang), "Sankt Vith", "{lang}");
+    }
+    let mut brussels = voeren.clone();
+    brussels.names = [
+        (Lang::Fr, "Bruxelles".to_owned()),
+        (Lang::Nl, "Brussel".to_owned()),
+        (Lang::En, "Brussels".to_owned()),
+    ]
+    .into();
+    brussels.languages = vec![Lang::Fr, Lang::Nl];
+    assert_eq!(brussels.name(Lang::En), "Brussels", "an established exonym");
+    assert_eq!(brussels.name(Lang::Es), "Bruxelles");
+    assert_eq!(brussels.name(Lang::Nl), "Brussel");
+}
+
+#[test]
+fn former_names_find_the_municipality_they_merged_into() {
+    let mut data = fixture();
+    data.former_names.push(FormerName {
+        name: "Galmaarden".into(),
+        municipality: MunicipalityId::new(Country::Be, "10002"),
+        since: Some(date("2025-01-01")),
+        kind: FormerNameKind::MergedMunicipality,
+    });
+    assert!(data.validate().is_empty());
+    let d = Directory::new(data, DEFAULT_ACCURACY_M);
+    let hits = d.search(Some(Country::Be), "galmaa", Lang::En, 10);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].municipality.name(Lang::Fr), "East");
+    assert_eq!(hits[0].via.map(|f| f.name.as_str()), Some("Galmaarden"));
+    // A name matching directly comes first and without `via`.
+    let hits = d.search(Some(Country::Be), "east", Lang::En, 10);
+    assert!(hits[0].via.is_none());
+    assert!(d
+        .search(Some(Country::Fr), "galmaarden", Lang::En, 10)
+        .is_empty());
+    let mut broken = fixture();
+    broken.former_names.push(FormerName {
+        name: "Nowhere".into(),
+        municipality: MunicipalityId::new(Country::Be, "99999"),
+        since: None,
+        kind: FormerNameKind::PostalLocality,
+    });
+    assert_eq!(broken.validate().len(), 1);
+}
+
+#[test]
+fn contact_values_keep_their_date_and_source() {
+    let mut contact = Contact::default();
+    let provenance = Provenance {
+        data_as_of: Some("2023-11".into()),
+        source: Some("synthetic".into()),
+    };
+    contact.set(
+        ContactField::Phone,
+        Some("+3221234567".into()),
+        provenance.clone(),
+    );
+    assert_eq!(contact.get(ContactField::Phone), Some("+3221234567"));
+    assert_eq!(
+        contact.provenance.get(&ContactField::Phone),
+        Some(&provenance)
+    );
+    contact.set(ContactField::Phone, None, provenance);
+    assert!(contact.is_empty());
+    assert!(contact.provenance.is_empty());
+    let d = precise();
+    let mut updated_contact = Contact::default();
+    updated_contact.set(
+        ContactField::Email,
+        Some("zone@example.invalid".into()),
+        Provenance::default(),
+    );
+    let updated = d.with_unit_contact("zone-west", updated_contact).unwrap();
+    assert_eq!(
+        updated.unit_contact("zone-west").unwrap().email.as_deref(),
+        Some("zone@example.invalid")
+    );
+    assert!(d.unit_contact("zone-west").unwrap().is_empty());
+    assert!(d
+        .with_unit_contact("no-such-unit", Contact::default())
+        .is_none());
+}
+
+#[test]
+fn french_forces_keep_commissariats_and_brigades_apart() {
+    assert_eq!(
+        french_force("PN"),
+        Some((UnitKind::Commissariat, "police_nationale"))
+    );
+    assert_eq!(
+        french_force(" gendarmerie nationale"),
+        Some((UnitKind::GendarmerieBrigade, "gendarmerie_nationale"))
+    );
+    assert_eq!(french_force("XX"), None);
 }

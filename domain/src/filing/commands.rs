@@ -809,20 +809,15 @@ pub fn check_answer(message: &str) -> Result<String, FilingError> {
     Ok(message.to_owned())
 }
 
-/// A place routing cannot read, as field errors at the member that is wrong.
+/// A place routing cannot read, as a field error at the member that is wrong (the
+/// directory names both), or no competent unit.
 fn place_error(e: PlaceError) -> FilingError {
     match e {
-        PlaceError::Empty => FilingError::Invalid(vec![issue("/place", "required")]),
-        PlaceError::UnknownMunicipality(_) => {
-            FilingError::Invalid(vec![issue("/place/municipality", "municipality_not_found")])
-        }
-        PlaceError::UnknownPostalCode(..) => {
-            FilingError::Invalid(vec![issue("/place/postal_code", "postal_code_not_found")])
-        }
-        PlaceError::InvalidCoordinates => {
-            FilingError::Invalid(vec![issue("/place/lat", "out_of_range")])
-        }
         PlaceError::UnknownNationalUnit(_) => FilingError::NoCompetentUnit,
+        other => FilingError::Invalid(vec![issue(
+            format!("/place{}", other.member()),
+            other.code(),
+        )]),
     }
 }
 

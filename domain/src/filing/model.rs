@@ -59,6 +59,7 @@ impl PlaceOfFacts {
                 .and_then(|m| MunicipalityId::parse(m, Some(country))),
             postal_code: self.postal_code.clone().map(|p| (country, p)),
             point: self.lat.zip(self.lon),
+            accuracy_m: self.accuracy_m,
         }
     }
 }

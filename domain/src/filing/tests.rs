@@ -199,8 +199,11 @@ fn submission_checks_in_order_and_takes_routing_quota_and_reference_as_inputs() 
             municipality: MunicipalityId::new(Country::Be, "21015"),
             unit: None,
             distance_m: Some(10.0),
+            names: Default::default(),
+            languages: Vec::new(),
         }],
         method: RoutingMethod::Coordinates,
+        reason: crate::directory::AmbiguityReason::NearBorder,
     });
     assert!(matches!(
         filing.submit(&rules, &alice(), ambiguous, 0, reference(), now()),

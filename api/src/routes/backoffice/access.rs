@@ -24,6 +24,10 @@ pub trait Resource {
     const OPERATION: AuditOperation;
     /// The object's type and id, from the request's path.
     fn object(req: &HttpRequest) -> (&'static str, Option<String>);
+    /// The policy: who may enter (by default, the unit's members).
+    fn allowed(officer: &OfficerActor, unit: &str) -> bool {
+        policy::officer_may_access_unit(officer, unit)
+    }
 }
 
 fn path(req: &HttpRequest, name: &str) -> Option<String> {
@@ -76,6 +80,28 @@ impl Resource for FilingExport {
     }
 }
 
+/// A unit's contact data, read by its members.
+pub struct ContactRead;
+/// A unit's contact data, corrected by those who maintain it (its supervisors).
+pub struct ContactChange;
+
+impl Resource for ContactRead {
+    const OPERATION: AuditOperation = AuditOperation::Consultation;
+    fn object(req: &HttpRequest) -> (&'static str, Option<String>) {
+        ("unit_contact", path(req, "unit_id"))
+    }
+}
+
+impl Resource for ContactChange {
+    const OPERATION: AuditOperation = AuditOperation::Alteration;
+    fn object(req: &HttpRequest) -> (&'static str, Option<String>) {
+        ("unit_contact", path(req, "unit_id"))
+    }
+    fn allowed(officer: &OfficerActor, unit: &str) -> bool {
+        policy::may_maintain_unit(officer, unit)
+    }
+}
+
 /// An officer allowed into the back office of the unit in the path (`{unit_id}`).
 pub struct UnitAccess<R: Resource> {
     pub officer: OfficerActor,
@@ -88,7 +114,7 @@ async fn admit<R: Resource>(req: HttpRequest, officer: Officer) -> Result<UnitAc
     let officer = officer.actor();
     let unit = path(&req, "unit_id").unwrap_or_default();
     let request_id = RequestId::of(&req);
-    if !policy::officer_may_access_unit(&officer, &unit) {
+    if !R::allowed(&officer, &unit) {
         let state = req
             .app_data::<web::Data<AppState>>()
             .cloned()

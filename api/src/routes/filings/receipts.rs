@@ -65,12 +65,9 @@ fn receipt_of(state: &AppState, filing: &Filing, lang: Lang) -> Option<Receipt> 
                 .map(|u| u.name(lang).to_owned())
                 .unwrap_or_else(|| unit_id.clone()),
         },
-        unit_contact: crate::routes::directory::ContactView {
-            address: unit.and_then(|u| u.contact.address.clone()),
-            phone: unit.and_then(|u| u.contact.phone.clone()),
-            email: unit.and_then(|u| u.contact.email.clone()),
-            web: unit.and_then(|u| u.contact.web.clone()),
-        },
+        unit_contact: unit
+            .map(|u| crate::routes::directory::ContactView::from(&u.contact))
+            .unwrap_or_default(),
         record_number: filing.record_number.clone(),
         summary,
         items: filing.items().len(),

@@ -1,24 +1,17 @@
-//! The directory's reference data: reading a bundle folder (with a report naming file,
-//! line and field for every bad value), importing it as one dataset (all or nothing,
-//! idempotent per version and checksum), and loading every dataset for routing.
+//! The directory's import format, read and checked without a database: a bundle
+//! folder (or the bundle embedded in the binary) becomes a [`Bundle`], with a report
+//! naming file, line and field for every bad value.
 //!
 //! A bundle folder holds `directory.toml` (dataset, version, default hours per country)
-//! and any of `municipalities.csv`, `units.csv`, `coverage.csv`,
-//! `fr_territorial_competence.csv` and `shapes/*.geojson`.
+//! and any of `municipalities.csv`, `units.csv`, `contacts.csv`, `coverage.csv`,
+//! `former_names.csv`, `fr_territorial_competence.csv` and `shapes/*.geojson`
+//! (`docs/DIRECTORY.md` gives the columns).
 
-use crate::db::DbConnection;
-use crate::error::PersistenceError;
-use crate::idempotency::to_db_time;
-use crate::schema::{
-    directory_coverage as cov, directory_datasets as ds, directory_municipalities as mun,
-    directory_shapes as shp, directory_units as unt,
-};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use diesel::prelude::*;
+use chrono::NaiveDate;
 use domain::catalogue::Country;
 use domain::directory::{
-    Contact, Coverage, DirectoryData, Municipality, MunicipalityId, ServiceHours, Shape, Unit,
-    UnitKind, Validity,
+    french_force, Contact, ContactField, Coverage, DirectoryData, FormerName, FormerNameKind,
+    Municipality, MunicipalityId, Provenance, ServiceHours, Shape, Unit, UnitKind, Validity,
 };
 use domain::i18n::Lang;
 use serde::Deserialize;
@@ -28,17 +21,18 @@ use std::fmt;
 use std::path::Path;
 use std::sync::LazyLock;
 
-/// The files of a bundle, by path relative to its folder.
 #[derive(Debug, Clone, Default)]
 pub struct BundleFiles {
     pub files: BTreeMap<String, String>,
 }
 
-const KNOWN_FILES: [&str; 5] = [
+const KNOWN_FILES: [&str; 7] = [
     "directory.toml",
     "municipalities.csv",
     "units.csv",
+    "contacts.csv",
     "coverage.csv",
+    "former_names.csv",
     "fr_territorial_competence.csv",
 ];
 
@@ -46,24 +40,43 @@ static EMBEDDED: LazyLock<BundleFiles> = LazyLock::new(|| BundleFiles {
     files: [
         (
             "directory.toml",
-            include_str!("../../data/reference/directory.toml"),
+            include_str!("../../../data/reference/directory.toml"),
         ),
         (
             "municipalities.csv",
-            include_str!("../../data/reference/municipalities.csv"),
+            include_str!("../../../data/reference/municipalities.csv"),
         ),
-        ("units.csv", include_str!("../../data/reference/units.csv")),
+        (
+            "units.csv",
+            include_str!("../../../data/reference/units.csv"),
+        ),
+        (
+            "contacts.csv",
+            include_str!("../../../data/reference/contacts.csv"),
+        ),
         (
             "coverage.csv",
-            include_str!("../../data/reference/coverage.csv"),
+            include_str!("../../../data/reference/coverage.csv"),
+        ),
+        (
+            "former_names.csv",
+            include_str!("../../../data/reference/former_names.csv"),
         ),
         (
             "shapes/be.geojson",
-            include_str!("../../data/reference/shapes/be.geojson"),
+            include_str!("../../../data/reference/shapes/be.geojson"),
+        ),
+        (
+            "shapes/es-ct.geojson",
+            include_str!("../../../data/reference/shapes/es-ct.geojson"),
         ),
         (
             "shapes/fr.geojson",
-            include_str!("../../data/reference/shapes/fr.geojson"),
+            include_str!("../../../data/reference/shapes/fr.geojson"),
+        ),
+        (
+            "shapes/lu.geojson",
+            include_str!("../../../data/reference/shapes/lu.geojson"),
         ),
     ]
     .into_iter()
@@ -118,7 +131,7 @@ impl BundleFiles {
         Ok(Self { files })
     }
 
-    fn checksum(&self) -> String {
+    pub(crate) fn checksum(&self) -> String {
         let mut hasher = Sha256::new();
         for (name, content) in &self.files {
             hasher.update(name.as_bytes());
@@ -174,9 +187,9 @@ pub struct Bundle {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Manifest {
-    dataset: String,
-    version: String,
+pub(crate) struct Manifest {
+    pub(crate) dataset: String,
+    pub(crate) version: String,
     #[serde(default)]
     defaults: BTreeMap<String, HoursDefault>,
 }
@@ -314,6 +327,8 @@ impl Row<'_> {
             ("name_nl", Lang::Nl),
             ("name_de", Lang::De),
             ("name_en", Lang::En),
+            ("name_es", Lang::Es),
+            ("name_ca", Lang::Ca),
         ]
         .into_iter()
         .filter_map(|(column, lang)| self.optional(column).map(|n| (lang, n)))
@@ -383,10 +398,25 @@ pub fn read_bundle(files: &BundleFiles) -> Result<Bundle, Vec<RowError>> {
             if names.is_empty() {
                 errors.push(row.error("name_fr", "the municipality has no name"));
             }
+            let mut languages = Vec::new();
+            for tag in row.get("languages").split_whitespace() {
+                match tag.parse::<Lang>() {
+                    Ok(lang) => languages.push(lang),
+                    Err(_) => {
+                        errors.push(row.error("languages", format!("`{tag}` is not a language")))
+                    }
+                }
+            }
+            let part_of = match row.optional("part_of") {
+                Some(_) => row.municipality("part_of", &mut errors),
+                None => None,
+            };
             data.municipalities.push(Municipality {
                 id,
                 country,
                 names,
+                languages,
+                part_of,
                 postal_codes: row
                     .get("postal_codes")
                     .split_whitespace()
@@ -451,12 +481,7 @@ pub fn read_bundle(files: &BundleFiles) -> Result<Bundle, Vec<RowError>> {
                 official_number: row.optional("official_number"),
                 country,
                 names,
-                contact: Contact {
-                    address: row.optional("address"),
-                    phone: row.optional("phone"),
-                    email: row.optional("email"),
-                    web: row.optional("web"),
-                },
+                contact: undated_contact(&row),
                 hours,
                 hours_are_default,
                 validity: Validity {
@@ -490,6 +515,40 @@ pub fn read_bundle(files: &BundleFiles) -> Result<Bundle, Vec<RowError>> {
                     from: row.date("valid_from", &mut errors),
                     until: row.date("valid_until", &mut errors),
                 },
+            });
+        }
+    }
+
+    if let Some(content) = files.files.get("contacts.csv") {
+        read_contacts(content, &mut data, &mut errors);
+    }
+
+    if let Some(content) = files.files.get("former_names.csv") {
+        let file = "former_names.csv";
+        for (line, values) in records(
+            file,
+            content,
+            &["name", "municipality_id", "kind"],
+            &mut errors,
+        ) {
+            let row = Row {
+                file,
+                line,
+                values: &values,
+            };
+            let since = row.date("since", &mut errors);
+            let (Some(name), Some(municipality), Some(kind)) = (
+                row.required("name", &mut errors),
+                row.municipality("municipality_id", &mut errors),
+                row.parse::<FormerNameKind>("kind", &mut errors),
+            ) else {
+                continue;
+            };
+            data.former_names.push(FormerName {
+                name,
+                municipality,
+                since,
+                kind,
             });
         }
     }
@@ -544,18 +603,15 @@ fn read_fr_competence(
         ) else {
             continue;
         };
-        let (kind, institution) = match institution.to_ascii_lowercase().as_str() {
-            "pn" | "police" | "police nationale" => (UnitKind::Commissariat, "police_nationale"),
-            "gn" | "gendarmerie" | "gendarmerie nationale" => {
-                (UnitKind::GendarmerieBrigade, "gendarmerie_nationale")
-            }
-            other => {
-                errors.push(row.error(
-                    "institution",
-                    format!("`{other}` is neither police (PN) nor gendarmerie (GN)"),
-                ));
-                continue;
-            }
+        let Some((kind, institution)) = french_force(&institution) else {
+            errors.push(row.error(
+                "institution",
+                format!(
+                    "`{}` is neither police (PN) nor gendarmerie (GN)",
+                    institution.to_ascii_lowercase()
+                ),
+            ));
+            continue;
         };
         let Some(municipality) = MunicipalityId::parse(&commune, Some(Country::Fr)) else {
             errors.push(row.error("commune_code", format!("`{commune}` is not an INSEE code")));
@@ -680,510 +736,175 @@ fn read_shapes(file: &str, content: &str, shapes: &mut Vec<Shape>, errors: &mut 
     }
 }
 
-/// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImportOutcome {
-    /// The same version and content were already imported: nothing changed.
-    Unchanged { dataset: String, version: String },
-    Imported {
-        dataset: String,
-        version: String,
-        counts: Counts,
-        warnings: Vec<String>,
-    },
-    /// `--dry-run`: everything checked, nothing written.
-    Checked {
-        dataset: String,
-        version: String,
-        counts: Counts,
-        warnings: Vec<String>,
-    },
+/// The contact columns of `units.csv` (address, phone, email, web): values without a
+/// date; `contacts.csv` gives dated ones.
+fn undated_contact(row: &Row<'_>) -> Contact {
+    let mut contact = Contact::default();
+    for (column, field) in [
+        ("address", ContactField::Address),
+        ("phone", ContactField::Phone),
+        ("email", ContactField::Email),
+        ("web", ContactField::Website),
+    ] {
+        if let Some(value) = row.optional(column) {
+            contact.set(
+                field,
+                Some(value),
+                Provenance {
+                    data_as_of: None,
+                    source: Some(format!("{}:{}", row.file, row.line)),
+                },
+            );
+        }
+    }
+    contact
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Counts {
-    pub municipalities: usize,
-    pub units: usize,
-    pub coverage: usize,
-    pub shapes: usize,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("{} error(s) in the bundle", .0.len())]
-    Rows(Vec<RowError>),
-    #[error("{} inconsistency(ies) in the directory", .0.len())]
-    Invalid(Vec<String>),
-    #[error(transparent)]
-    Persistence(#[from] PersistenceError),
-}
-
-impl From<diesel::result::Error> for ImportError {
-    fn from(e: diesel::result::Error) -> Self {
-        ImportError::Persistence(e.into())
+/// `contacts.csv`: one dated, sourced value per row (`unit_id,field,value,data_as_of,
+/// source`; `field` is `address`, `phone`, `email`, `website` or `reception_hours`).
+fn read_contacts(content: &str, data: &mut DirectoryData, errors: &mut Vec<RowError>) {
+    let file = "contacts.csv";
+    let mut seen: HashSet<(String, ContactField)> = HashSet::new();
+    for (line, values) in records(
+        file,
+        content,
+        &["unit_id", "field", "value", "data_as_of", "source"],
+        errors,
+    ) {
+        let row = Row {
+            file,
+            line,
+            values: &values,
+        };
+        let (Some(unit_id), Some(field), Some(value)) = (
+            row.required("unit_id", errors),
+            row.parse::<ContactField>("field", errors),
+            row.required("value", errors),
+        ) else {
+            continue;
+        };
+        if !seen.insert((unit_id.clone(), field)) {
+            errors.push(row.error("field", format!("{field} of {unit_id} is given twice")));
+            continue;
+        }
+        let Some(unit) = data.units.iter_mut().find(|u| u.id == unit_id) else {
+            errors.push(row.error("unit_id", format!("`{unit_id}` is not a unit of units.csv")));
+            continue;
+        };
+        unit.contact.set(
+            field,
+            Some(value),
+            Provenance {
+                data_as_of: row.optional("data_as_of"),
+                source: row.optional("source"),
+            },
+        );
     }
 }
 
-/// Imports `bundle` as its dataset: replaces that dataset's rows in one transaction after
-/// checking the union with the other datasets. `progress` gets (stage, done, total).
-pub fn import(
-    conn: &mut DbConnection,
-    bundle: &Bundle,
-    dry_run: bool,
-    now: DateTime<Utc>,
-    progress: &mut dyn FnMut(&str, usize, usize),
-) -> Result<ImportOutcome, ImportError> {
-    let counts = Counts {
-        municipalities: bundle.data.municipalities.len(),
-        units: bundle.data.units.len(),
-        coverage: bundle.data.coverage.len(),
-        shapes: bundle.data.shapes.len(),
-    };
-    conn.write_transaction(|c| {
-        let current: Option<(String, String)> = ds::table
-            .filter(ds::dataset.eq(&bundle.dataset))
-            .select((ds::version, ds::checksum))
-            .first(c)
-            .optional()?;
-        if current.as_ref() == Some(&(bundle.version.clone(), bundle.checksum.clone())) {
-            return Ok(ImportOutcome::Unchanged {
-                dataset: bundle.dataset.clone(),
-                version: bundle.version.clone(),
-            });
-        }
-        progress("checking", 0, 1);
-        let mut union = load_filtered(c, Some(&bundle.dataset))?;
-        let mut issues = Vec::new();
-        let defined_elsewhere: HashSet<&MunicipalityId> =
-            union.municipalities.iter().map(|m| &m.id).collect();
-        for m in &bundle.data.municipalities {
-            if defined_elsewhere.contains(&m.id) {
-                issues.push(format!(
-                    "municipality {} is already defined by another dataset",
-                    m.id
-                ));
-            }
-        }
-        let units_elsewhere: HashSet<&str> = union.units.iter().map(|u| u.id.as_str()).collect();
-        for u in &bundle.data.units {
-            if units_elsewhere.contains(u.id.as_str()) {
-                issues.push(format!(
-                    "unit {} is already defined by another dataset",
-                    u.id
-                ));
-            }
-        }
-        if !issues.is_empty() {
-            return Err(ImportError::Invalid(issues));
-        }
-        union
-            .municipalities
-            .extend(bundle.data.municipalities.iter().cloned());
-        union.units.extend(bundle.data.units.iter().cloned());
-        union.coverage.extend(bundle.data.coverage.iter().cloned());
-        union.shapes.extend(bundle.data.shapes.iter().cloned());
-        let (errors, warnings): (Vec<_>, Vec<_>) =
-            union.validate().into_iter().partition(|i| i.is_error);
-        if !errors.is_empty() {
-            return Err(ImportError::Invalid(
-                errors.into_iter().map(|i| i.message).collect(),
-            ));
-        }
-        let warnings: Vec<String> = warnings.into_iter().map(|i| i.message).collect();
-        progress("checking", 1, 1);
-        if dry_run {
-            return Ok(ImportOutcome::Checked {
-                dataset: bundle.dataset.clone(),
-                version: bundle.version.clone(),
-                counts,
-                warnings,
-            });
-        }
-        write_dataset(c, bundle, now, progress)?;
-        Ok(ImportOutcome::Imported {
-            dataset: bundle.dataset.clone(),
-            version: bundle.version.clone(),
-            counts,
-            warnings,
-        })
-    })
-}
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    //! The import format, read without a database (synthetic fixtures, labelled so).
+    use super::*;
 
-#[derive(Insertable)]
-#[diesel(table_name = mun, treat_none_as_null = true)]
-struct MunicipalityRow {
-    id: String,
-    dataset: String,
-    country: String,
-    code: String,
-    names: String,
-    postal_codes: String,
-}
-
-#[derive(Insertable, Queryable)]
-#[diesel(table_name = unt, treat_none_as_null = true)]
-struct UnitRow {
-    id: String,
-    dataset: String,
-    kind: String,
-    official_number: Option<String>,
-    country: String,
-    names: String,
-    contact: String,
-    timezone: String,
-    hours: String,
-    exceptions: String,
-    hours_are_default: bool,
-    valid_from: Option<NaiveDate>,
-    valid_until: Option<NaiveDate>,
-    institution: Option<String>,
-    confidence: Option<String>,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = cov, treat_none_as_null = true)]
-struct CoverageRow {
-    dataset: String,
-    unit_id: String,
-    municipality_id: String,
-    valid_from: Option<NaiveDate>,
-    valid_until: Option<NaiveDate>,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = shp)]
-struct ShapeRow {
-    municipality_id: String,
-    dataset: String,
-    geometry: String,
-}
-
-fn names_json(names: &BTreeMap<Lang, String>) -> Result<String, PersistenceError> {
-    Ok(serde_json::to_string(names)?)
-}
-
-fn geometry_json(polygons: &geo::MultiPolygon<f64>) -> String {
-    let coords: Vec<Vec<Vec<[f64; 2]>>> = polygons
-        .0
-        .iter()
-        .map(|p| {
-            std::iter::once(p.exterior())
-                .chain(p.interiors())
-                .map(|r| r.0.iter().map(|c| [c.x, c.y]).collect())
-                .collect()
-        })
-        .collect();
-    serde_json::json!({"type": "MultiPolygon", "coordinates": coords}).to_string()
-}
-
-const CHUNK: usize = 500;
-
-/// Inserts rows, in multi-row statements on PostgreSQL and one by one on SQLite (inside
-/// the import's transaction, where single inserts are cheap).
-macro_rules! insert_rows {
-    ($conn:expr, $table:expr, $rows:expr, $stage:expr, $progress:expr) => {{
-        let rows = $rows;
-        let total = rows.len();
-        match $conn {
-            DbConnection::Postgresql(pg) => {
-                for (i, chunk) in rows.chunks(CHUNK).enumerate() {
-                    diesel::insert_into($table).values(chunk).execute(pg)?;
-                    $progress($stage, (i * CHUNK + chunk.len()).min(total), total);
-                }
-            }
-            DbConnection::Sqlite(sqlite) => {
-                for (i, row) in rows.iter().enumerate() {
-                    diesel::insert_into($table).values(row).execute(sqlite)?;
-                    if (i + 1) % CHUNK == 0 || i + 1 == total {
-                        $progress($stage, i + 1, total);
-                    }
-                }
-            }
-        }
-    }};
-}
-
-fn write_dataset(
-    conn: &mut DbConnection,
-    bundle: &Bundle,
-    now: DateTime<Utc>,
-    progress: &mut dyn FnMut(&str, usize, usize),
-) -> Result<(), ImportError> {
-    let dataset = &bundle.dataset;
-    diesel::delete(mun::table.filter(mun::dataset.eq(dataset))).execute(conn)?;
-    diesel::delete(unt::table.filter(unt::dataset.eq(dataset))).execute(conn)?;
-    diesel::delete(cov::table.filter(cov::dataset.eq(dataset))).execute(conn)?;
-    diesel::delete(shp::table.filter(shp::dataset.eq(dataset))).execute(conn)?;
-    diesel::delete(ds::table.filter(ds::dataset.eq(dataset))).execute(conn)?;
-
-    let data = &bundle.data;
-    let municipalities = data
-        .municipalities
-        .iter()
-        .map(|m| {
-            Ok(MunicipalityRow {
-                id: m.id.to_string(),
-                dataset: dataset.clone(),
-                country: m.country.to_string(),
-                code: m.id.code().to_owned(),
-                names: names_json(&m.names)?,
-                postal_codes: m.postal_codes.join(" "),
-            })
-        })
-        .collect::<Result<Vec<_>, PersistenceError>>()?;
-    insert_rows!(
-        &mut *conn,
-        mun::table,
-        &municipalities,
-        "municipalities",
-        progress
-    );
-
-    let units = data
-        .units
-        .iter()
-        .map(|u| {
-            let exceptions = u
-                .hours
-                .exceptions
+    fn files(list: &[(&str, &str)]) -> BundleFiles {
+        BundleFiles {
+            files: list
                 .iter()
-                .map(|(date, intervals)| {
-                    let hours = if intervals.is_empty() {
-                        "closed".to_owned()
-                    } else {
-                        intervals
-                            .iter()
-                            .map(|(a, b)| {
-                                format!("{:02}:{:02}-{:02}:{:02}", a / 60, a % 60, b / 60, b % 60)
-                            })
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    };
-                    format!("{date} {hours}")
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            Ok(UnitRow {
-                id: u.id.clone(),
-                dataset: dataset.clone(),
-                kind: u.kind.to_string(),
-                official_number: u.official_number.clone(),
-                country: u.country.to_string(),
-                names: names_json(&u.names)?,
-                contact: serde_json::to_string(&[
-                    &u.contact.address,
-                    &u.contact.phone,
-                    &u.contact.email,
-                    &u.contact.web,
-                ])?,
-                timezone: u.hours.timezone.name().to_owned(),
-                hours: u.hours.spec.clone(),
-                exceptions,
-                hours_are_default: u.hours_are_default,
-                valid_from: u.validity.from,
-                valid_until: u.validity.until,
-                institution: u.institution.clone(),
-                confidence: u.confidence.clone(),
-            })
-        })
-        .collect::<Result<Vec<_>, PersistenceError>>()?;
-    insert_rows!(&mut *conn, unt::table, &units, "units", progress);
-
-    let coverage: Vec<CoverageRow> = data
-        .coverage
-        .iter()
-        .map(|c| CoverageRow {
-            dataset: dataset.clone(),
-            unit_id: c.unit.clone(),
-            municipality_id: c.municipality.to_string(),
-            valid_from: c.validity.from,
-            valid_until: c.validity.until,
-        })
-        .collect();
-    insert_rows!(&mut *conn, cov::table, &coverage, "coverage", progress);
-
-    let shapes: Vec<ShapeRow> = data
-        .shapes
-        .iter()
-        .map(|s| ShapeRow {
-            municipality_id: s.municipality.to_string(),
-            dataset: dataset.clone(),
-            geometry: geometry_json(&s.polygons),
-        })
-        .collect();
-    insert_rows!(&mut *conn, shp::table, &shapes, "shapes", progress);
-
-    diesel::insert_into(ds::table)
-        .values((
-            ds::dataset.eq(dataset),
-            ds::version.eq(&bundle.version),
-            ds::checksum.eq(&bundle.checksum),
-            ds::imported_at.eq(to_db_time(now)),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Every dataset's rows, as one directory.
-pub fn load(conn: &mut DbConnection) -> Result<DirectoryData, PersistenceError> {
-    load_filtered(conn, None)
-}
-
-fn corrupt(what: String) -> PersistenceError {
-    PersistenceError::Corrupt(domain::UnknownCode {
-        kind: "directory row",
-        value: what,
-    })
-}
-
-/// Every dataset's rows except those of `except`.
-fn load_filtered(
-    conn: &mut DbConnection,
-    except: Option<&str>,
-) -> Result<DirectoryData, PersistenceError> {
-    let mut data = DirectoryData::default();
-    let versions: Vec<(String, String)> = ds::table
-        .select((ds::dataset, ds::version))
-        .order(ds::dataset)
-        .load(conn)?;
-    data.version = versions
-        .iter()
-        .map(|(d, v)| format!("{d}@{v}"))
-        .collect::<Vec<_>>()
-        .join(",");
-
-    let mut query = mun::table.into_boxed();
-    if let Some(skip) = except {
-        query = query.filter(mun::dataset.ne(skip));
-    }
-    let rows: Vec<(String, String, String)> = query
-        .select((mun::id, mun::names, mun::postal_codes))
-        .load(conn)?;
-    for (id, names, postal) in rows {
-        let id = MunicipalityId::parse(&id, None).ok_or_else(|| corrupt(id.clone()))?;
-        let country = id.country().ok_or_else(|| corrupt(id.to_string()))?;
-        data.municipalities.push(Municipality {
-            id,
-            country,
-            names: serde_json::from_str(&names)?,
-            postal_codes: postal.split_whitespace().map(str::to_owned).collect(),
-        });
-    }
-
-    let mut query = unt::table.into_boxed();
-    if let Some(skip) = except {
-        query = query.filter(unt::dataset.ne(skip));
-    }
-    let rows: Vec<UnitRow> = query.load(conn)?;
-    for row in rows {
-        let contact: [Option<String>; 4] = serde_json::from_str(&row.contact)?;
-        let [address, phone, email, web] = contact;
-        let hours = ServiceHours::parse(&row.hours, &row.exceptions, &row.timezone)
-            .map_err(|e| corrupt(e.to_string()))?;
-        data.units.push(Unit {
-            kind: row.kind.parse()?,
-            country: row.country.parse()?,
-            names: serde_json::from_str(&row.names)?,
-            contact: Contact {
-                address,
-                phone,
-                email,
-                web,
-            },
-            hours,
-            hours_are_default: row.hours_are_default,
-            validity: Validity {
-                from: row.valid_from,
-                until: row.valid_until,
-            },
-            official_number: row.official_number,
-            institution: row.institution,
-            confidence: row.confidence,
-            id: row.id,
-        });
-    }
-
-    let mut query = cov::table.into_boxed();
-    if let Some(skip) = except {
-        query = query.filter(cov::dataset.ne(skip));
-    }
-    let rows: Vec<(String, String, Option<NaiveDate>, Option<NaiveDate>)> = query
-        .select((
-            cov::unit_id,
-            cov::municipality_id,
-            cov::valid_from,
-            cov::valid_until,
-        ))
-        .order(cov::id)
-        .load(conn)?;
-    for (unit, municipality, from, until) in rows {
-        data.coverage.push(Coverage {
-            unit,
-            municipality: MunicipalityId::parse(&municipality, None)
-                .ok_or_else(|| corrupt(municipality.clone()))?,
-            validity: Validity { from, until },
-        });
-    }
-
-    let mut query = shp::table.into_boxed();
-    if let Some(skip) = except {
-        query = query.filter(shp::dataset.ne(skip));
-    }
-    let rows: Vec<(String, String)> = query
-        .select((shp::municipality_id, shp::geometry))
-        .load(conn)?;
-    for (id, geometry_text) in rows {
-        let value: serde_json::Value = serde_json::from_str(&geometry_text)?;
-        data.shapes.push(Shape {
-            municipality: MunicipalityId::parse(&id, None).ok_or_else(|| corrupt(id.clone()))?,
-            polygons: geometry(&value).ok_or_else(|| corrupt(format!("geometry of {id}")))?,
-        });
-    }
-    Ok(data)
-}
-
-/// The imported datasets: name, version, import time.
-pub fn datasets(
-    conn: &mut DbConnection,
-) -> Result<Vec<(String, String, NaiveDateTime)>, PersistenceError> {
-    Ok(ds::table
-        .select((ds::dataset, ds::version, ds::imported_at))
-        .order(ds::dataset)
-        .load(conn)?)
-}
-
-/// Imports the embedded reference bundle unless the same version is already there. The
-/// bundle is parsed only when its checksum differs from the imported one.
-pub fn ensure_reference(
-    conn: &mut DbConnection,
-    now: DateTime<Utc>,
-) -> Result<ImportOutcome, ImportError> {
-    static CHECKSUM: LazyLock<String> = LazyLock::new(|| BundleFiles::embedded().checksum());
-    static MANIFEST: LazyLock<Result<Manifest, String>> = LazyLock::new(|| {
-        let source = BundleFiles::embedded()
-            .files
-            .get("directory.toml")
-            .map(String::as_str)
-            .unwrap_or_default();
-        toml::from_str(source).map_err(|e| e.to_string())
-    });
-    static BUNDLE: LazyLock<Result<Bundle, Vec<RowError>>> =
-        LazyLock::new(|| read_bundle(BundleFiles::embedded()));
-    if let Ok(manifest) = MANIFEST.as_ref() {
-        let current: Option<(String, String)> = ds::table
-            .filter(ds::dataset.eq(&manifest.dataset))
-            .select((ds::version, ds::checksum))
-            .first(conn)
-            .optional()?;
-        if current == Some((manifest.version.clone(), CHECKSUM.clone())) {
-            return Ok(ImportOutcome::Unchanged {
-                dataset: manifest.dataset.clone(),
-                version: manifest.version.clone(),
-            });
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         }
     }
-    let bundle = BUNDLE
-        .as_ref()
-        .map_err(|errors| ImportError::Rows(errors.clone()))?;
-    import(conn, bundle, false, now, &mut |_, _, _| {})
+
+    const MANIFEST: &str = "dataset = \"synthetic\"\nversion = \"1\"\n[defaults.BE]\ntimezone = \"Europe/Brussels\"\nhours = \"mo-fr 08:00-18:00\"\n";
+
+    #[test]
+    fn a_bundle_reads_with_contacts_languages_parts_and_former_names() {
+        let bundle = read_bundle(&files(&[
+            ("directory.toml", MANIFEST),
+            (
+                "municipalities.csv",
+                "id,country,code,name_fr,name_nl,languages,part_of,postal_codes\n\
+                 BE-10001,BE,10001,Synthétique,Synthetisch,nl,,1000 1001\n\
+                 BE-10001-1,BE,10001-1,Synthétique 1,,nl,BE-10001,\n",
+            ),
+            (
+                "units.csv",
+                "id,kind,country,name_nl,phone\nzone-synthetic,local_police_zone,BE,PZ Synthetisch,+3200000000\n",
+            ),
+            (
+                "contacts.csv",
+                "unit_id,field,value,data_as_of,source\nzone-synthetic,reception_hours,ma-vr 8-20,2023-11,synthetic\n",
+            ),
+            ("coverage.csv", "unit_id,municipality_id\nzone-synthetic,BE-10001-1\n"),
+            (
+                "former_names.csv",
+                "name,municipality_id,since,kind\nOudnaam,BE-10001,2025-01-01,merged_municipality\n",
+            ),
+        ]))
+        .unwrap();
+        let data = &bundle.data;
+        assert_eq!(data.municipalities[0].languages, vec![Lang::Nl]);
+        assert_eq!(
+            data.municipalities[1].part_of.as_ref().map(|p| p.as_str()),
+            Some("BE-10001")
+        );
+        let contact = &data.units[0].contact;
+        assert_eq!(contact.phone.as_deref(), Some("+3200000000"));
+        assert_eq!(contact.reception_hours.as_deref(), Some("ma-vr 8-20"));
+        assert_eq!(
+            contact
+                .provenance
+                .get(&ContactField::ReceptionHours)
+                .and_then(|p| p.data_as_of.as_deref()),
+            Some("2023-11")
+        );
+        assert_eq!(data.former_names[0].name, "Oudnaam");
+        assert!(data.validate().iter().all(|i| !i.is_error));
+    }
+
+    #[test]
+    fn every_bad_value_is_reported_with_file_line_and_field() {
+        let errors = read_bundle(&files(&[
+            ("directory.toml", MANIFEST),
+            (
+                "municipalities.csv",
+                "id,country,code,name_fr,languages,postal_codes\nBE-10001,BE,10001,X,xx,1000\n",
+            ),
+            (
+                "units.csv",
+                "id,kind,country,name_fr\nzone,local_police_zone,BE,Zone\n",
+            ),
+            (
+                "contacts.csv",
+                "unit_id,field,value,data_as_of,source\nzone,fax,1,,\nnobody,phone,1,,\n",
+            ),
+            (
+                "former_names.csv",
+                "name,municipality_id,since,kind\nOld,BE-10001,2025-13-01,renamed\n",
+            ),
+        ]))
+        .unwrap_err();
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        for expected in [
+            "municipalities.csv:2: field `languages`: `xx` is not a language",
+            "contacts.csv:2: field `field`",
+            "contacts.csv:3: field `unit_id`: `nobody` is not a unit of units.csv",
+            "former_names.csv:2: field `kind`",
+            "former_names.csv:2: field `since`",
+        ] {
+            assert!(
+                lines.iter().any(|l| l.starts_with(expected)),
+                "{expected} in {lines:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_embedded_reference_reads() {
+        let bundle = read_bundle(BundleFiles::embedded()).unwrap();
+        assert_eq!(bundle.dataset, "reference");
+        assert!(bundle.data.units.len() > 250);
+    }
 }
