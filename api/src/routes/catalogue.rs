@@ -8,9 +8,9 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::catalogue::{
-    Catalogue, Competence, Country, DeclarantKind, Procedure, QuestionKind, Redirect,
+    Catalogue, Competence, Country, DeclarantKind, Procedure, Question, QuestionKind, Redirect,
 };
-use domain::eligibility::{self, Answer, Eligibility};
+use domain::eligibility::{self, Answer, AnswerErrors, Eligibility};
 use domain::i18n::Lang;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -272,6 +272,129 @@ fn query_error(name: &str, code: &str) -> ApiError {
     ApiError::Validation(vec![FieldError::new(format!("/query/{name}"), code)])
 }
 
+/// The filters of the procedure list: an unknown country or declarant is a validation
+/// error at its query parameter (the country first).
+fn procedure_filters(
+    query: &ProcedureQuery,
+) -> Result<(Option<Country>, Option<DeclarantKind>), ApiError> {
+    let country = match &query.country {
+        Some(c) => Some(
+            c.parse::<Country>()
+                .map_err(|_| query_error("country", "unknown_country"))?,
+        ),
+        None => None,
+    };
+    let declarant = match &query.declarant {
+        Some(d) => Some(
+            d.parse::<DeclarantKind>()
+                .map_err(|_| query_error("declarant", "unknown_declarant"))?,
+        ),
+        None => None,
+    };
+    Ok((country, declarant))
+}
+
+/// The procedures offered in at least one served country that match the filters, each in
+/// the first of its languages along the reader's fallback chain.
+fn procedure_list(
+    state: &AppState,
+    lang: Lang,
+    country: Option<Country>,
+    declarant: Option<DeclarantKind>,
+) -> ProcedureList {
+    let items = state
+        .catalogue
+        .procedures
+        .iter()
+        .filter(|p| !served_countries(state, p).is_empty())
+        .filter(|p| country.is_none_or(|c| served_countries(state, p).contains(&c)))
+        .filter(|p| declarant.is_none_or(|d| p.declarants.contains(&d)))
+        .map(|p| {
+            let served = crate::i18n::served_among(lang, &p.languages);
+            ProcedureSummary {
+                language: Some(served.to_string()),
+                ..summary(state, served, p)
+            }
+        })
+        .collect();
+    ProcedureList {
+        catalogue_version: state.catalogue.version.clone(),
+        language: lang.to_string(),
+        items,
+    }
+}
+
+/// An eligibility question with its texts (and, for a choice, its options' labels).
+fn question_view(catalogue: &Catalogue, lang: Lang, q: &Question) -> QuestionView {
+    let (answer_type, options) = match &q.kind {
+        QuestionKind::Boolean => ("boolean", Vec::new()),
+        QuestionKind::Choice {
+            enumeration,
+            options,
+        } => (
+            "choice",
+            options
+                .iter()
+                .map(|o| AnswerOption {
+                    value: o.clone(),
+                    label: catalogue.text(lang, &format!("option.{enumeration}.{o}")),
+                })
+                .collect(),
+        ),
+    };
+    QuestionView {
+        code: q.code.clone(),
+        text: catalogue.text(lang, &format!("question.{}.text", q.code)),
+        help: catalogue.optional_text(lang, &format!("question.{}.help", q.code)),
+        answer_type: answer_type.into(),
+        options,
+    }
+}
+
+/// Where a procedure's rules may send the citizen, each once, in `Redirect`'s order.
+fn rule_redirects<'a>(catalogue: &'a Catalogue, procedure: &Procedure) -> Vec<&'a Redirect> {
+    let mut redirects: Vec<&Redirect> = procedure
+        .rules
+        .iter()
+        .filter_map(|r| catalogue.rules.get(r))
+        .map(|r| &r.redirect)
+        .collect();
+    redirects.sort();
+    redirects.dedup();
+    redirects
+}
+
+/// A procedure's own document, its texts in `lang`.
+fn procedure_detail(state: &AppState, lang: Lang, procedure: &Procedure) -> ProcedureDetail {
+    let catalogue = &state.catalogue;
+    let code = &procedure.code;
+    let questionnaire = procedure
+        .questions
+        .iter()
+        .filter_map(|q| catalogue.questions.get(q))
+        .map(|q| question_view(catalogue, lang, q))
+        .collect();
+    let countries = served_countries(state, procedure);
+    ProcedureDetail {
+        summary: summary(state, lang, procedure),
+        help: catalogue.text(lang, &format!("procedure.{code}.help")),
+        after_submission: catalogue.text(lang, &format!("procedure.{code}.after_submission")),
+        max_facts_age_days: procedure.max_facts_age_days,
+        questionnaire,
+        form_schema: catalogue.form_schema(procedure, lang),
+        redirections: rule_redirects(catalogue, procedure)
+            .into_iter()
+            .map(|r| redirect_view(catalogue, lang, r, None))
+            .collect(),
+        emergency_numbers: countries
+            .iter()
+            .map(|c| (c.to_string(), catalogue.emergency_numbers(*c).to_vec()))
+            .collect(),
+        catalogue_version: catalogue.version.clone(),
+        language: lang.to_string(),
+    }
+}
+
 /// List the procedures
 ///
 /// Every procedure this deployment offers, with names and descriptions in the requested
@@ -296,44 +419,9 @@ pub async fn list_procedures(
     query: web::Query<ProcedureQuery>,
     Language(lang): Language,
 ) -> Result<HttpResponse, ApiError> {
-    let country = match &query.country {
-        Some(c) => Some(
-            c.parse::<Country>()
-                .map_err(|_| query_error("country", "unknown_country"))?,
-        ),
-        None => None,
-    };
-    let declarant = match &query.declarant {
-        Some(d) => Some(
-            d.parse::<DeclarantKind>()
-                .map_err(|_| query_error("declarant", "unknown_declarant"))?,
-        ),
-        None => None,
-    };
-    let items = state
-        .catalogue
-        .procedures
-        .iter()
-        .filter(|p| !served_countries(&state, p).is_empty())
-        .filter(|p| country.is_none_or(|c| served_countries(&state, p).contains(&c)))
-        .filter(|p| declarant.is_none_or(|d| p.declarants.contains(&d)))
-        .map(|p| {
-            let served = crate::i18n::served_among(lang, &p.languages);
-            ProcedureSummary {
-                language: Some(served.to_string()),
-                ..summary(&state, served, p)
-            }
-        })
-        .collect();
-    Ok(public_json(
-        &req,
-        lang,
-        &ProcedureList {
-            catalogue_version: state.catalogue.version.clone(),
-            language: lang.to_string(),
-            items,
-        },
-    ))
+    let (country, declarant) = procedure_filters(&query)?;
+    let list = procedure_list(&state, lang, country, declarant);
+    Ok(public_json(&req, lang, &list))
 }
 
 /// Get a procedure
@@ -361,72 +449,19 @@ pub async fn get_procedure(
     Language(lang): Language,
 ) -> Result<HttpResponse, ApiError> {
     let code = code.into_inner();
-    let catalogue = &state.catalogue;
-    let procedure = catalogue
+    let procedure = state
+        .catalogue
         .procedure(&code)
         .filter(|p| !served_countries(&state, p).is_empty())
         .ok_or_else(|| ApiError::ProcedureNotFound(code.clone()))?;
     // The procedure's texts exist in its own languages: answer (and label) in the first
     // of them along the reader's fallback chain.
     let lang = crate::i18n::served_among(lang, &procedure.languages);
-    let questionnaire = procedure
-        .questions
-        .iter()
-        .filter_map(|q| catalogue.questions.get(q))
-        .map(|q| {
-            let (answer_type, options) = match &q.kind {
-                QuestionKind::Boolean => ("boolean", Vec::new()),
-                QuestionKind::Choice {
-                    enumeration,
-                    options,
-                } => (
-                    "choice",
-                    options
-                        .iter()
-                        .map(|o| AnswerOption {
-                            value: o.clone(),
-                            label: catalogue.text(lang, &format!("option.{enumeration}.{o}")),
-                        })
-                        .collect(),
-                ),
-            };
-            QuestionView {
-                code: q.code.clone(),
-                text: catalogue.text(lang, &format!("question.{}.text", q.code)),
-                help: catalogue.optional_text(lang, &format!("question.{}.help", q.code)),
-                answer_type: answer_type.into(),
-                options,
-            }
-        })
-        .collect();
-    let mut redirects: Vec<&Redirect> = procedure
-        .rules
-        .iter()
-        .filter_map(|r| catalogue.rules.get(r))
-        .map(|r| &r.redirect)
-        .collect();
-    redirects.sort();
-    redirects.dedup();
-    let countries = served_countries(&state, procedure);
-    let detail = ProcedureDetail {
-        summary: summary(&state, lang, procedure),
-        help: catalogue.text(lang, &format!("procedure.{code}.help")),
-        after_submission: catalogue.text(lang, &format!("procedure.{code}.after_submission")),
-        max_facts_age_days: procedure.max_facts_age_days,
-        questionnaire,
-        form_schema: catalogue.form_schema(procedure, lang),
-        redirections: redirects
-            .into_iter()
-            .map(|r| redirect_view(catalogue, lang, r, None))
-            .collect(),
-        emergency_numbers: countries
-            .iter()
-            .map(|c| (c.to_string(), catalogue.emergency_numbers(*c).to_vec()))
-            .collect(),
-        catalogue_version: catalogue.version.clone(),
-        language: lang.to_string(),
-    };
-    Ok(public_json(&req, lang, &detail))
+    Ok(public_json(
+        &req,
+        lang,
+        &procedure_detail(&state, lang, procedure),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -532,6 +567,38 @@ pub async fn check_eligibility(
     Language(lang): Language,
 ) -> Result<HttpResponse, ApiError> {
     let catalogue = &state.catalogue;
+    let case = eligibility_case(&state, &body)?;
+    let outcome = eligibility::check(
+        catalogue,
+        case.procedure,
+        case.country,
+        case.declarant,
+        &case.answers,
+        lang,
+    )
+    .map_err(|e| answer_errors(catalogue, case.procedure, &e))?;
+    let result = EligibilityResult::new(catalogue, lang, case.procedure, case.country, outcome);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_LANGUAGE, lang.as_str()))
+        .json(result))
+}
+
+/// A case to check, read from the request.
+struct EligibilityCase<'a> {
+    procedure: &'a Procedure,
+    country: Country,
+    declarant: DeclarantKind,
+    answers: BTreeMap<String, Answer>,
+}
+
+/// Reads a case: the procedure, a served country, the declarant (a person when absent)
+/// and answers that are booleans or strings. Every fault is reported at once, with the
+/// allowed values.
+fn eligibility_case<'a>(
+    state: &'a AppState,
+    body: &EligibilityCheckRequest,
+) -> Result<EligibilityCase<'a>, ApiError> {
+    let catalogue = &state.catalogue;
     let mut errors = Vec::new();
     let procedure = catalogue.procedure(&body.procedure);
     if procedure.is_none() {
@@ -555,8 +622,29 @@ pub async fn check_eligibility(
     if declarant.is_none() {
         errors.push(FieldError::new("/declarant", "unknown_declarant").allowed(DeclarantKind::ALL));
     }
+    let answers = parse_answers(&body.answers, &mut errors);
+    let (Some(procedure), Some(country), Some(declarant)) = (procedure, country, declarant) else {
+        return Err(ApiError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    Ok(EligibilityCase {
+        procedure,
+        country,
+        declarant,
+        answers,
+    })
+}
+
+/// The answers that are booleans or strings; any other value is an `invalid_answer`
+/// added to `errors`.
+fn parse_answers(
+    raw: &BTreeMap<String, serde_json::Value>,
+    errors: &mut Vec<FieldError>,
+) -> BTreeMap<String, Answer> {
     let mut answers = BTreeMap::new();
-    for (question, value) in &body.answers {
+    for (question, value) in raw {
         match value {
             serde_json::Value::Bool(b) => {
                 answers.insert(question.clone(), Answer::from_bool(*b));
@@ -570,74 +658,79 @@ pub async fn check_eligibility(
             )),
         }
     }
-    let (Some(procedure), Some(country), Some(declarant)) = (procedure, country, declarant) else {
-        return Err(ApiError::Validation(errors));
+    answers
+}
+
+/// Answers that cannot be evaluated, as a validation error: unknown questions, then
+/// invalid answers, then missing ones, each with its allowed values where there are some.
+fn answer_errors(catalogue: &Catalogue, procedure: &Procedure, e: &AnswerErrors) -> ApiError {
+    let at = |q: &String, code: &str| {
+        let error = FieldError::new(format!("/answers/{}", domain::forms::escape(q)), code);
+        let allowed = match code {
+            "unknown_question" => Some(procedure.questions.clone()),
+            "invalid_answer" => catalogue.invalid_answer(procedure, q, &serde_json::Value::Null),
+            _ => None,
+        };
+        match allowed {
+            Some(values) => error.allowed(values),
+            None => error,
+        }
     };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let outcome = eligibility::check(catalogue, procedure, country, declarant, &answers, lang)
-        .map_err(|e| {
-            let at = |q: &String, code: &str| {
-                let error = FieldError::new(format!("/answers/{}", domain::forms::escape(q)), code);
-                let allowed = match code {
-                    "unknown_question" => Some(procedure.questions.clone()),
-                    "invalid_answer" => {
-                        catalogue.invalid_answer(procedure, q, &serde_json::Value::Null)
-                    }
-                    _ => None,
-                };
-                match allowed {
-                    Some(values) => error.allowed(values),
-                    None => error,
-                }
-            };
-            let mut errors: Vec<FieldError> = e
-                .unknown
-                .iter()
-                .map(|q| at(q, "unknown_question"))
-                .collect();
-            errors.extend(e.invalid.iter().map(|q| at(q, "invalid_answer")));
-            errors.extend(e.missing.iter().map(|q| at(q, "required")));
-            ApiError::Validation(errors)
-        })?;
-    let result = match outcome {
-        Eligibility::Eligible { competence } => EligibilityResult {
+    let mut errors: Vec<FieldError> = e
+        .unknown
+        .iter()
+        .map(|q| at(q, "unknown_question"))
+        .collect();
+    errors.extend(e.invalid.iter().map(|q| at(q, "invalid_answer")));
+    errors.extend(e.missing.iter().map(|q| at(q, "required")));
+    ApiError::Validation(errors)
+}
+
+impl EligibilityResult {
+    /// The outcome of a check, its texts in `lang` and its redirects with the country's
+    /// emergency numbers.
+    fn new(
+        catalogue: &Catalogue,
+        lang: Lang,
+        procedure: &Procedure,
+        country: Country,
+        outcome: Eligibility,
+    ) -> Self {
+        let redirect = |r: &Redirect| redirect_view(catalogue, lang, r, Some(country));
+        let (outcome, competence, reasons, redirects) = match outcome {
+            Eligibility::Eligible { competence } => (
+                EligibilityOutcome::Eligible,
+                Some((&competence).into()),
+                Vec::new(),
+                Vec::new(),
+            ),
+            Eligibility::NotEligible {
+                failures,
+                redirects,
+            } => (
+                EligibilityOutcome::NotEligible,
+                None,
+                failures
+                    .iter()
+                    .map(|f| ReasonView {
+                        code: f.reason.clone(),
+                        question: f.question.clone(),
+                        explanation: f.explanation.clone(),
+                        redirect: redirect(&f.redirect),
+                    })
+                    .collect(),
+                redirects.iter().map(redirect).collect(),
+            ),
+        };
+        Self {
             procedure: procedure.code.clone(),
             country: country.to_string(),
-            outcome: EligibilityOutcome::Eligible,
-            competence: Some((&competence).into()),
-            reasons: Vec::new(),
-            redirects: Vec::new(),
-            emergency_numbers: catalogue.emergency_numbers(country).to_vec(),
-            language: lang.to_string(),
-        },
-        Eligibility::NotEligible {
-            failures,
+            outcome,
+            competence,
+            reasons,
             redirects,
-        } => EligibilityResult {
-            procedure: procedure.code.clone(),
-            country: country.to_string(),
-            outcome: EligibilityOutcome::NotEligible,
-            competence: None,
-            reasons: failures
-                .iter()
-                .map(|f| ReasonView {
-                    code: f.reason.clone(),
-                    question: f.question.clone(),
-                    explanation: f.explanation.clone(),
-                    redirect: redirect_view(catalogue, lang, &f.redirect, Some(country)),
-                })
-                .collect(),
-            redirects: redirects
-                .iter()
-                .map(|r| redirect_view(catalogue, lang, r, Some(country)))
-                .collect(),
             emergency_numbers: catalogue.emergency_numbers(country).to_vec(),
             language: lang.to_string(),
-        },
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_LANGUAGE, lang.as_str()))
-        .json(result))
+        }
+    }
 }

@@ -72,34 +72,74 @@ pub async fn issue_token(
     JsonBody(body): JsonBody<DevTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let idp = state.dev_idp.as_ref().ok_or(ApiError::DevIdpDisabled)?;
-    let invalid = |pointer: &str, code: &str| {
-        ApiError::Validation(vec![crate::error::FieldError::new(pointer, code)])
-    };
-    let assurance = body.assurance.as_deref().unwrap_or("substantial");
-    if assurance.parse::<domain::catalogue::Assurance>().is_err() {
-        return Err(invalid("/assurance", "unknown_option"));
-    }
-    let ttl = body.ttl_secs.unwrap_or(3600);
-    if !(1..=86_400).contains(&ttl) {
-        return Err(invalid("/ttl_secs", "out_of_range"));
-    }
-    let subject = body
-        .subject
-        .clone()
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let mut claims = serde_json::Map::new();
-    claims.insert("sub".into(), subject.clone().into());
-    claims.insert("acr".into(), assurance.into());
-    for (name, value) in [
-        ("name", &body.name),
-        ("email", &body.email),
-        ("locale", &body.locale),
-        ("national_number", &body.national_number),
-    ] {
-        if let Some(value) = value {
-            claims.insert(name.into(), value.clone().into());
+    let grant = TokenGrant::from_request(&body)?;
+    let token = idp
+        .sign(grant.claims, chrono::Utc::now().timestamp(), grant.ttl)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok().json(DevToken {
+        access_token: token,
+        token_type: "Bearer".into(),
+        expires_in: grant.ttl,
+        subject: grant.subject,
+    }))
+}
+
+fn invalid(pointer: &str, code: &str) -> ApiError {
+    ApiError::Validation(vec![crate::error::FieldError::new(pointer, code)])
+}
+
+/// What a development token says: its claims, its subject and its lifetime in seconds.
+struct TokenGrant {
+    claims: serde_json::Map<String, serde_json::Value>,
+    subject: String,
+    ttl: i64,
+}
+
+impl TokenGrant {
+    /// Checks a request (the assurance level, a lifetime of 1 to 86400 seconds, an
+    /// officer's role) and builds the claims: `sub`, `acr`, the optional identity claims,
+    /// and the business's or the officer's own.
+    fn from_request(body: &DevTokenRequest) -> Result<Self, ApiError> {
+        let assurance = body.assurance.as_deref().unwrap_or("substantial");
+        if assurance.parse::<domain::catalogue::Assurance>().is_err() {
+            return Err(invalid("/assurance", "unknown_option"));
         }
+        let ttl = body.ttl_secs.unwrap_or(3600);
+        if !(1..=86_400).contains(&ttl) {
+            return Err(invalid("/ttl_secs", "out_of_range"));
+        }
+        let subject = body
+            .subject
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let mut claims = serde_json::Map::new();
+        claims.insert("sub".into(), subject.clone().into());
+        claims.insert("acr".into(), assurance.into());
+        for (name, value) in [
+            ("name", &body.name),
+            ("email", &body.email),
+            ("locale", &body.locale),
+            ("national_number", &body.national_number),
+        ] {
+            if let Some(value) = value {
+                claims.insert(name.into(), value.clone().into());
+            }
+        }
+        account_claims(body, &mut claims)?;
+        Ok(Self {
+            claims,
+            subject,
+            ttl,
+        })
     }
+}
+
+/// Adds the claims of the account's kind: a business's registration number and name, an
+/// officer's role (`officer`, `supervisor` or `admin`) and units.
+fn account_claims(
+    body: &DevTokenRequest,
+    claims: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<(), ApiError> {
     match body.kind {
         DevAccountKind::Citizen => {}
         DevAccountKind::Business => {
@@ -123,15 +163,7 @@ pub async fn issue_token(
             claims.insert("units".into(), body.units.clone().into());
         }
     }
-    let token = idp
-        .sign(claims, chrono::Utc::now().timestamp(), ttl)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(HttpResponse::Ok().json(DevToken {
-        access_token: token,
-        token_type: "Bearer".into(),
-        expires_in: ttl,
-        subject,
-    }))
+    Ok(())
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -5,8 +5,9 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::language::Language;
 use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use domain::catalogue::Country;
+use domain::catalogue::{Catalogue, Country};
 use domain::guidance::{paragraphs, GuidanceLink};
+use domain::i18n::Lang;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -107,70 +108,88 @@ pub async fn get_guidance(
     Language(lang): Language,
 ) -> Result<HttpResponse, ApiError> {
     let country = parse_country(&state, &query.country)?;
-    let countries: Vec<Country> = match country {
-        Some(c) => vec![c],
-        None => state.countries.clone(),
-    };
-    let catalogue = &state.catalogue;
-    let nodes = catalogue
-        .guidance
-        .iter()
-        .map(|node| GuidanceNodeView {
-            id: node.id.clone(),
-            label: catalogue.text(lang, &format!("guidance.{}.label", node.id)),
-            description: catalogue.text(lang, &format!("guidance.{}.description", node.id)),
-            links: node
-                .links
-                .iter()
-                .filter(|l| catalogue.link_available(l, &countries))
-                .map(|link| {
-                    let view = |kind, label| GuidanceLinkView {
-                        kind,
-                        label,
-                        procedure: None,
-                        url: None,
-                        emergency_numbers: None,
-                    };
-                    match link {
-                        GuidanceLink::Procedure(code) => GuidanceLinkView {
-                            procedure: Some(code.clone()),
-                            ..view(
-                                LinkKind::Procedure,
-                                catalogue.text(lang, &format!("procedure.{code}.name")),
-                            )
-                        },
-                        GuidanceLink::Platform(code) => GuidanceLinkView {
-                            url: catalogue.platforms.get(code).map(|p| p.url.clone()),
-                            ..view(
-                                LinkKind::Platform,
-                                catalogue.text(lang, &format!("redirect.platform.{code}")),
-                            )
-                        },
-                        GuidanceLink::Advice => view(
-                            LinkKind::Advice,
-                            catalogue.text(lang, "guidance.link.advice"),
-                        ),
-                        GuidanceLink::Emergency => GuidanceLinkView {
-                            emergency_numbers: country
-                                .map(|c| catalogue.emergency_numbers(c).to_vec()),
-                            ..view(
-                                LinkKind::Emergency,
-                                catalogue.text(lang, "guidance.link.emergency"),
-                            )
-                        },
-                    }
-                })
-                .collect(),
-        })
-        .collect();
     Ok(public_json(
         &req,
         lang,
-        &Guidance {
+        &Guidance::new(&state, lang, country),
+    ))
+}
+
+impl Guidance {
+    /// The guidance tree in `lang`, keeping the links available in `country` (in any
+    /// served country when none is given).
+    fn new(state: &AppState, lang: Lang, country: Option<Country>) -> Self {
+        let countries: Vec<Country> = match country {
+            Some(c) => vec![c],
+            None => state.countries.clone(),
+        };
+        let catalogue = &state.catalogue;
+        let nodes = catalogue
+            .guidance
+            .iter()
+            .map(|node| GuidanceNodeView {
+                id: node.id.clone(),
+                label: catalogue.text(lang, &format!("guidance.{}.label", node.id)),
+                description: catalogue.text(lang, &format!("guidance.{}.description", node.id)),
+                links: node
+                    .links
+                    .iter()
+                    .filter(|l| catalogue.link_available(l, &countries))
+                    .map(|link| GuidanceLinkView::new(catalogue, lang, link, country))
+                    .collect(),
+            })
+            .collect();
+        Guidance {
             language: lang.to_string(),
             nodes,
-        },
-    ))
+        }
+    }
+}
+
+impl GuidanceLinkView {
+    /// A link with its label in `lang`; an emergency link carries the numbers of
+    /// `country`, when one is given.
+    fn new(
+        catalogue: &Catalogue,
+        lang: Lang,
+        link: &GuidanceLink,
+        country: Option<Country>,
+    ) -> Self {
+        let view = |kind, label| GuidanceLinkView {
+            kind,
+            label,
+            procedure: None,
+            url: None,
+            emergency_numbers: None,
+        };
+        match link {
+            GuidanceLink::Procedure(code) => GuidanceLinkView {
+                procedure: Some(code.clone()),
+                ..view(
+                    LinkKind::Procedure,
+                    catalogue.text(lang, &format!("procedure.{code}.name")),
+                )
+            },
+            GuidanceLink::Platform(code) => GuidanceLinkView {
+                url: catalogue.platforms.get(code).map(|p| p.url.clone()),
+                ..view(
+                    LinkKind::Platform,
+                    catalogue.text(lang, &format!("redirect.platform.{code}")),
+                )
+            },
+            GuidanceLink::Advice => view(
+                LinkKind::Advice,
+                catalogue.text(lang, "guidance.link.advice"),
+            ),
+            GuidanceLink::Emergency => GuidanceLinkView {
+                emergency_numbers: country.map(|c| catalogue.emergency_numbers(c).to_vec()),
+                ..view(
+                    LinkKind::Emergency,
+                    catalogue.text(lang, "guidance.link.emergency"),
+                )
+            },
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
