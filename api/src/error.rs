@@ -773,6 +773,10 @@ mod tests {
                     ("municipality", "M".to_owned()),
                     ("unit", "U".to_owned()),
                     ("postal_code", "P".to_owned()),
+                    ("candidates", "C".to_owned()),
+                    ("country", "X".to_owned()),
+                    ("former", "F".to_owned()),
+                    ("date", "D".to_owned()),
                 ];
                 let text = texts()
                     .render(lang, &format!("routing.{key}"), &params)
@@ -811,6 +815,10 @@ mod tests {
             "municipality",
             "unit",
             "postal_code",
+            "candidates",
+            "country",
+            "former",
+            "date",
         ];
         let mut bad = Vec::new();
         for lang in API_LANGUAGES {

@@ -422,9 +422,7 @@ impl DirectoryData {
                         shape.municipality
                     ));
                 }
-                if ring.0.iter().any(|c| {
-                    !c.x.is_finite() || !c.y.is_finite() || c.x.abs() > 180.0 || c.y.abs() > 90.0
-                }) {
+                if ring.0.iter().any(|c| !valid_coordinates(c.y, c.x)) {
                     push(format!(
                         "shape of {}: a coordinate is out of range",
                         shape.municipality
@@ -526,6 +524,21 @@ impl DirectoryData {
         self.shapes.extend(other.shapes.iter().cloned());
         self.former_names.extend(other.former_names.iter().cloned());
     }
+}
+
+/// Whether a WGS84 position is a real one: finite, latitude within ±90°, longitude
+/// within ±180° (degrees). The one place coordinates are checked: routing, the
+/// directory's shapes and the filing's place all call it.
+pub fn valid_coordinates(lat: f64, lon: f64) -> bool {
+    lat.is_finite()
+        && lon.is_finite()
+        && (-90.0..=90.0).contains(&lat)
+        && (-180.0..=180.0).contains(&lon)
+}
+
+/// Whether a position's accuracy is a distance: finite and not negative (metres).
+pub fn valid_accuracy(metres: f64) -> bool {
+    metres.is_finite() && metres >= 0.0
 }
 
 /// A place of facts: any combination of a municipality, a postal code and coordinates,
@@ -1113,19 +1126,13 @@ impl Directory {
             }
             return Ok(Routing::National { unit: unit.clone() });
         }
-        if let Some((lat, lon)) = place.point {
-            if !(lat.is_finite()
-                && lon.is_finite()
-                && (-90.0..=90.0).contains(&lat)
-                && (-180.0..=180.0).contains(&lon))
-            {
-                return Err(PlaceError::InvalidCoordinates);
-            }
-        }
         if place
-            .accuracy_m
-            .is_some_and(|a| !(a.is_finite() && a >= 0.0))
+            .point
+            .is_some_and(|(lat, lon)| !valid_coordinates(lat, lon))
         {
+            return Err(PlaceError::InvalidCoordinates);
+        }
+        if place.accuracy_m.is_some_and(|a| !valid_accuracy(a)) {
             return Err(PlaceError::InvalidAccuracy);
         }
         let municipality = match &place.municipality {

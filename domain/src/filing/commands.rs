@@ -11,7 +11,9 @@ use super::{transition, ActorKind, FilingAction, FilingStatus, ReferenceNumber, 
 use crate::actor::CitizenActor;
 use crate::audit::{ActorRole, AuditEvent, AuditOperation};
 use crate::catalogue::{Assurance, Catalogue, Competence, Country, Procedure};
-use crate::directory::{Candidate, MunicipalityId, PlaceError, Routing};
+use crate::directory::{
+    valid_accuracy, valid_coordinates, Candidate, MunicipalityId, PlaceError, Routing,
+};
 use crate::eligibility::{self, Eligibility, Failure};
 use crate::forms::{self, Accepted, FieldIssue};
 use crate::i18n::Lang;
@@ -214,14 +216,6 @@ pub(crate) fn required_text(
     }
 }
 
-/// Whether a WGS84 position is a real one (the one place coordinates are checked).
-pub fn valid_coordinates(lat: f64, lon: f64) -> bool {
-    lat.is_finite()
-        && lon.is_finite()
-        && (-90.0..=90.0).contains(&lat)
-        && (-180.0..=180.0).contains(&lon)
-}
-
 /// The parts of a draft as they will be after a change, before typing.
 struct Parts {
     /// The filing's country (the place's, when it names one, decides the local date).
@@ -268,10 +262,8 @@ fn check_parts(
             errors.push(issue("/place/lat", "out_of_range"));
         }
     }
-    if let Some(accuracy) = place.accuracy_m {
-        if !(accuracy.is_finite() && accuracy >= 0.0) {
-            errors.push(issue("/place/accuracy_m", "out_of_range"));
-        }
+    if place.accuracy_m.is_some_and(|a| !valid_accuracy(a)) {
+        errors.push(issue("/place/accuracy_m", "out_of_range"));
     }
     errors.extend(check_length(
         place.description.as_deref(),
