@@ -33,6 +33,7 @@ impl Officer {
     pub fn actor(&self) -> OfficerActor {
         OfficerActor {
             id: self.0.user_id.clone(),
+            name: self.0.name.clone(),
             role: self
                 .0
                 .role

@@ -55,6 +55,9 @@ impl CitizenActor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficerActor {
     pub id: String,
+    /// The name the police identity provider gives, for colleagues in the back office
+    /// (never written to the audit trail).
+    pub name: Option<String>,
     pub role: StaffRole,
     /// The units the officer belongs to.
     pub units: Vec<String>,

@@ -48,6 +48,7 @@ mod tests {
     fn officer(role: StaffRole, units: &[&str]) -> OfficerActor {
         OfficerActor {
             id: "o-1".into(),
+            name: None,
             role,
             units: units.iter().map(|u| u.to_string()).collect(),
             client_id: None,

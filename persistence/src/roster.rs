@@ -14,6 +14,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub officer_id: String,
+    /// The name the police identity provider gave at the last visit, when it gave one.
+    pub name: Option<String>,
     pub role: String,
     pub first_seen_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
@@ -24,12 +26,14 @@ pub struct Member {
 struct NewMember<'a> {
     unit_id: &'a str,
     officer_id: &'a str,
+    name: Option<&'a str>,
     role: &'a str,
     first_seen_at: NaiveDateTime,
     last_seen_at: NaiveDateTime,
 }
 
-/// Records that `officer` acted as a member of `unit` at `now` (their role as of now).
+/// Records that `officer` acted as a member of `unit` at `now` (their role, and their
+/// name when the token gives one, as of now; a token without a name keeps the known one).
 /// Safe inside a transaction and under concurrency: the insert runs in a savepoint, and
 /// losing the race to insert the same member turns into an update.
 pub fn seen(
@@ -37,17 +41,22 @@ pub fn seen(
     unit: &str,
     officer: &str,
     role: &str,
+    name: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
     let at = to_db_time(now);
     let touch = |conn: &mut DbConnection| {
-        diesel::update(
-            m::table
-                .filter(m::unit_id.eq(unit))
-                .filter(m::officer_id.eq(officer)),
-        )
-        .set((m::role.eq(role), m::last_seen_at.eq(at)))
-        .execute(conn)
+        let member = m::table
+            .filter(m::unit_id.eq(unit))
+            .filter(m::officer_id.eq(officer));
+        match name {
+            Some(name) => diesel::update(member)
+                .set((m::role.eq(role), m::last_seen_at.eq(at), m::name.eq(name)))
+                .execute(conn),
+            None => diesel::update(member)
+                .set((m::role.eq(role), m::last_seen_at.eq(at)))
+                .execute(conn),
+        }
     };
     if touch(conn)? > 0 {
         return Ok(());
@@ -57,6 +66,7 @@ pub fn seen(
             .values(NewMember {
                 unit_id: unit,
                 officer_id: officer,
+                name,
                 role,
                 first_seen_at: at,
                 last_seen_at: at,
@@ -89,15 +99,23 @@ pub fn is_member(
 
 /// The known members of `unit`, most recently seen first.
 pub fn members(conn: &mut DbConnection, unit: &str) -> Result<Vec<Member>, PersistenceError> {
-    let rows: Vec<(String, String, NaiveDateTime, NaiveDateTime)> = m::table
+    type Row = (String, Option<String>, String, NaiveDateTime, NaiveDateTime);
+    let rows: Vec<Row> = m::table
         .filter(m::unit_id.eq(unit))
         .order((m::last_seen_at.desc(), m::officer_id.asc()))
-        .select((m::officer_id, m::role, m::first_seen_at, m::last_seen_at))
+        .select((
+            m::officer_id,
+            m::name,
+            m::role,
+            m::first_seen_at,
+            m::last_seen_at,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(officer_id, role, first, last)| Member {
+        .map(|(officer_id, name, role, first, last)| Member {
             officer_id,
+            name,
             role,
             first_seen_at: from_db_time(first),
             last_seen_at: from_db_time(last),

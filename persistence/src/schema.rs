@@ -188,6 +188,7 @@ diesel::table! {
     unit_members (unit_id, officer_id) {
         unit_id -> Text,
         officer_id -> Text,
+        name -> Nullable<Text>,
         role -> Text,
         first_seen_at -> Timestamp,
         last_seen_at -> Timestamp,

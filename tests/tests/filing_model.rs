@@ -582,3 +582,36 @@ async fn issued_references_end_in_a_letter_or_digit() {
         assert!(!"ILOU".contains(check), "{reference}");
     }
 }
+
+#[tokio::test]
+async fn the_roster_lists_colleagues_by_the_name_their_token_gives() {
+    let app = spawn_app().await;
+    let named = app
+        .dev_token(json!({"kind": "officer", "subject": "o-7", "name": "Inspecteur Jan Peeters", "units": [ZONE]}))
+        .await;
+    let unnamed = officer(&app, "o-8", &[ZONE]).await;
+    for token in [&named, &unnamed] {
+        let response = app
+            .client
+            .get(app.url(&format!("/v1/units/{ZONE}/filings")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let roster: Value = app
+        .client
+        .get(app.url(&format!("/v1/units/{ZONE}/members")))
+        .bearer_auth(&unnamed)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = roster["items"].as_array().unwrap();
+    let named_entry = items.iter().find(|m| m["name"] == "Inspecteur Jan Peeters");
+    assert!(named_entry.is_some(), "{roster}");
+    assert_eq!(items.len(), 2);
+}

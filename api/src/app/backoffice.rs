@@ -18,7 +18,11 @@ use persistence::DbConnection;
 
 /// Appends an audit event; an allowed access to a unit also records the officer as a
 /// known member of the unit (`persistence::roster`), in the same transaction.
-pub fn record_in(conn: &mut DbConnection, event: &AuditEvent) -> Result<(), ApiError> {
+pub fn record_in(
+    conn: &mut DbConnection,
+    event: &AuditEvent,
+    name: Option<&str>,
+) -> Result<(), ApiError> {
     conn.write_transaction(|c| {
         if let (AuditOutcome::Allowed, Some(unit)) = (event.outcome, &event.actor.unit) {
             persistence::roster::seen(
@@ -26,6 +30,7 @@ pub fn record_in(conn: &mut DbConnection, event: &AuditEvent) -> Result<(), ApiE
                 unit,
                 &event.actor.id,
                 event.actor.role.as_str(),
+                name,
                 event.occurred_at,
             )?;
         }
@@ -34,9 +39,10 @@ pub fn record_in(conn: &mut DbConnection, event: &AuditEvent) -> Result<(), ApiE
     })
 }
 
-/// Records an access (allowed or refused) in the audit trail.
+/// Records an access in the audit trail (a refusal; allowed accesses go through
+/// `record_in` with the officer's name, for the roster).
 pub async fn record(state: &web::Data<AppState>, event: AuditEvent) -> Result<(), ApiError> {
-    with_db(state, move |conn| record_in(conn, &event)).await
+    with_db(state, move |conn| record_in(conn, &event, None)).await
 }
 
 /// The consultation of `object` in `unit` by `officer`, now.
@@ -71,10 +77,10 @@ pub async fn queue(
     request_id: Option<String>,
 ) -> Result<(Vec<Filing>, bool), ApiError> {
     let event = consultation(officer, unit, ("unit_queue", Some(unit)), request_id);
-    let unit = unit.to_owned();
+    let (unit, name) = (unit.to_owned(), officer.name.clone());
     let mut filings = with_db(state, move |conn| {
         let filings = repo::queue(conn, &unit, &filter, limit + 1)?;
-        record_in(conn, &event)?;
+        record_in(conn, &event, name.as_deref())?;
         Ok(filings)
     })
     .await?;
@@ -94,16 +100,17 @@ pub struct OfficerLoaded {
 /// disclosure `event` says).
 pub async fn get(
     state: &web::Data<AppState>,
+    officer: &OfficerActor,
     unit: &str,
     id: &str,
     event: AuditEvent,
 ) -> Result<OfficerLoaded, ApiError> {
-    let (unit, id) = (unit.to_owned(), id.to_owned());
+    let (unit, id, name) = (unit.to_owned(), id.to_owned(), officer.name.clone());
     with_db(state, move |conn| {
         let filing = load_in_unit(conn, &unit, &id)?;
         let history = repo::history(conn, &filing.id)?;
         let notes = repo::notes(conn, &filing.id)?;
-        record_in(conn, &event)?;
+        record_in(conn, &event, name.as_deref())?;
         Ok(OfficerLoaded {
             filing,
             history,
@@ -192,7 +199,14 @@ pub async fn act(
     with_db(state, move |conn| {
         let saved = conn.write_transaction(|c| {
             let now = Utc::now();
-            persistence::roster::seen(c, &unit, &officer.id, officer.role.as_str(), now)?;
+            persistence::roster::seen(
+                c,
+                &unit,
+                &officer.id,
+                officer.role.as_str(),
+                officer.name.as_deref(),
+                now,
+            )?;
             let filing = load_in_unit(c, &unit, &id)?;
             if !if_match.matches(filing.version) {
                 return Err(ApiError::PreconditionFailed);
@@ -239,7 +253,14 @@ pub async fn add_note(
         conn.write_transaction(|c| {
             let now = Utc::now();
             load_in_unit(c, &unit, &id)?;
-            persistence::roster::seen(c, &unit, &officer.id, officer.role.as_str(), now)?;
+            persistence::roster::seen(
+                c,
+                &unit,
+                &officer.id,
+                officer.role.as_str(),
+                officer.name.as_deref(),
+                now,
+            )?;
             repo::add_note(c, &id, &officer.id, &unit, &body, now)?;
             let mut event = AuditEvent::about_filing(
                 officer.audit_actor(Some(&unit)),

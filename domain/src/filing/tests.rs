@@ -37,6 +37,7 @@ fn alice() -> CitizenActor {
 fn officer(units: &[&str]) -> OfficerActor {
     OfficerActor {
         id: "o-1".into(),
+        name: None,
         role: StaffRole::Officer,
         units: units.iter().map(|u| u.to_string()).collect(),
         client_id: None,

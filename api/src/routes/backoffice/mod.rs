@@ -151,8 +151,9 @@ pub async fn members(
         ("unit_members", Some(&unit)),
         access.request_id,
     );
+    let name = access.officer.name.clone();
     let members = crate::app::with_db(&state, move |conn| {
-        usecase::record_in(conn, &event)?;
+        usecase::record_in(conn, &event, name.as_deref())?;
         Ok(persistence::roster::members(conn, &unit)?)
     })
     .await?;
@@ -161,6 +162,7 @@ pub async fn members(
             .into_iter()
             .map(|m| UnitMember {
                 officer_id: m.officer_id,
+                name: m.name,
                 role: m.role,
                 first_seen_at: m.first_seen_at,
                 last_seen_at: m.last_seen_at,
@@ -196,7 +198,7 @@ pub async fn get_unit_filing(
         ("filing", Some(&id)),
         access.request_id,
     );
-    let loaded = usecase::get(&state, &access.unit, &id, event).await?;
+    let loaded = usecase::get(&state, &access.officer, &access.unit, &id, event).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"v{}\"", loaded.filing.version)))
         .json(OfficerFilingView::of(
@@ -489,7 +491,7 @@ pub async fn list_notes(
         ("filing", Some(&id)),
         access.request_id,
     );
-    let loaded = usecase::get(&state, &access.unit, &id, event).await?;
+    let loaded = usecase::get(&state, &access.officer, &access.unit, &id, event).await?;
     Ok(HttpResponse::Ok().json(Notes {
         notes: loaded.notes.iter().map(NoteView::from).collect(),
     }))
@@ -541,7 +543,7 @@ pub async fn export(
     event.operation = AuditOperation::Disclosure;
     event.justification = Some(justification);
     event.recipient = Some("police_records_system".into());
-    let loaded = usecase::get(&state, &access.unit, &id, event).await?;
+    let loaded = usecase::get(&state, &access.officer, &access.unit, &id, event).await?;
     let fields = records::fields(&state, &loaded.filing, lang);
     Ok(match format {
         "xml" => HttpResponse::Ok()

@@ -158,11 +158,14 @@ pub struct Queue {
 
 /// A known member of a unit.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"officer_id": "u-7d2e4f6a8b0c1d3e5f7a9b1c", "role": "officer",
+#[schema(example = json!({"officer_id": "u-7d2e4f6a8b0c1d3e5f7a9b1c", "name": "Inspecteur Jan Peeters", "role": "officer",
     "first_seen_at": "2026-11-02T08:01:00Z", "last_seen_at": "2026-11-22T09:15:00Z"}))]
 pub struct UnitMember {
     /// The id to give as `officer_id` when assigning a filing.
     pub officer_id: String,
+    /// The name the police identity provider gave at the officer's last visit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub role: String,
     pub first_seen_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,

@@ -1,0 +1,1 @@
+ALTER TABLE unit_members DROP COLUMN name;
