@@ -615,3 +615,19 @@ async fn the_roster_lists_colleagues_by_the_name_their_token_gives() {
     assert!(named_entry.is_some(), "{roster}");
     assert_eq!(items.len(), 2);
 }
+
+#[tokio::test]
+async fn a_case_for_the_station_says_how_to_reach_the_competent_unit() {
+    let app = spawn_app().await;
+    let token = citizen(&app, "gina").await;
+    let mut body = bicycle(&yesterday());
+    body["answers"]["violence"] = json!(true);
+    // Ghent (NIS 44021): PZ Gent's main station, from the zone contacts of the directory.
+    body["place"] = json!({"municipality": "BE-44021"});
+    let draft = create(&app, &token, &body).await;
+    assert_eq!(draft["eligibility"]["outcome"], "not_eligible");
+    assert_eq!(draft["routing"]["unit"]["id"], "pz-gent");
+    let contact = &draft["routing"]["unit_contact"];
+    assert_eq!(contact["phone"], "+3292666130", "{draft}");
+    assert!(contact["address"].as_str().unwrap().contains("Gent"));
+}

@@ -140,6 +140,10 @@ pub struct RoutingView {
     pub unit_open_now: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_next_opening: Option<DateTime<Utc>>,
+    /// How to reach the unit: where to go when the case cannot be filed online, or after a
+    /// decision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_contact: Option<crate::routes::directory::ContactView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -73,6 +73,7 @@ fn routing(state: &AppState, filing: &Filing, lang: Lang, now: DateTime<Utc>) ->
         candidates: Vec::new(),
         unit_open_now: None,
         unit_next_opening: None,
+        unit_contact: None,
     };
     let routed_unit = if let Some(unit) = &filing.unit {
         let national =
@@ -119,6 +120,7 @@ fn routing(state: &AppState, filing: &Filing, lang: Lang, now: DateTime<Utc>) ->
     if let Some(unit) = routed_unit.as_deref().and_then(|u| directory.unit(u)) {
         view.unit_open_now = Some(unit.hours.is_open(now));
         view.unit_next_opening = unit.hours.next_opening(now);
+        view.unit_contact = Some(crate::routes::directory::ContactView::from(&unit.contact));
         view.unit = Some(NamedRef {
             id: unit.id.clone(),
             name: unit.name(lang).to_owned(),
