@@ -8,7 +8,9 @@ use crate::state::AppState;
 use crate::versions::IfMatch;
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use domain::filing::{DraftInput, Effects, Filing, FilingStatus, NewFilingInput, ReferenceNumber};
+use domain::filing::{
+    DraftInput, Effects, Filing, FilingError, FilingStatus, NewFilingInput, ReferenceNumber,
+};
 use domain::i18n::Lang;
 use domain::policy::CitizenActor;
 use persistence::filings::{self as repo, HistoryRow};
@@ -245,17 +247,14 @@ pub async fn withdraw(
     lang: Lang,
     request_id: Option<String>,
 ) -> Result<Loaded, ApiError> {
-    let (app, id) = (state.clone(), id.to_owned());
-    with_db(state, move |conn| {
-        conn.write_transaction(|c| {
-            let filing = load_owned(c, &citizen.id, &id)?;
-            let mut effects = filing
-                .withdraw(&citizen, Utc::now())
-                .map_err(|e| problem(&app, lang, None, e))?;
-            effects.audit.request_id = request_id;
-            save_and_load(c, &effects)
-        })
-    })
+    citizen_step(
+        state,
+        citizen,
+        id,
+        lang,
+        request_id,
+        |filing, citizen, now| filing.withdraw(citizen, now),
+    )
     .await
 }
 
@@ -268,13 +267,38 @@ pub async fn answer(
     lang: Lang,
     request_id: Option<String>,
 ) -> Result<Loaded, ApiError> {
+    citizen_step(
+        state,
+        citizen,
+        id,
+        lang,
+        request_id,
+        |filing, citizen, now| filing.answer(citizen, message, now),
+    )
+    .await
+}
+
+/// Loads the citizen's own filing, runs `command` on it and saves its effects, in one
+/// transaction.
+async fn citizen_step<F>(
+    state: &web::Data<AppState>,
+    citizen: CitizenActor,
+    id: &str,
+    lang: Lang,
+    request_id: Option<String>,
+    command: F,
+) -> Result<Loaded, ApiError>
+where
+    F: FnOnce(&Filing, &CitizenActor, DateTime<Utc>) -> Result<Effects, FilingError>
+        + Send
+        + 'static,
+{
     let (app, id) = (state.clone(), id.to_owned());
     with_db(state, move |conn| {
         conn.write_transaction(|c| {
             let filing = load_owned(c, &citizen.id, &id)?;
-            let mut effects = filing
-                .answer(&citizen, message, Utc::now())
-                .map_err(|e| problem(&app, lang, None, e))?;
+            let mut effects =
+                command(&filing, &citizen, Utc::now()).map_err(|e| problem(&app, lang, None, e))?;
             effects.audit.request_id = request_id;
             save_and_load(c, &effects)
         })

@@ -730,23 +730,13 @@ impl Filing {
         citizen: &CitizenActor,
         now: DateTime<Utc>,
     ) -> Result<Effects, FilingError> {
-        let next = transition(self.status, FilingAction::Withdraw, ActorKind::Citizen)?;
-        let mut filing = self.clone();
-        filing.status = next;
-        filing.version = self.version + 1;
-        filing.updated_at = now;
-        Ok(Effects {
-            history: Some(citizen_history(
-                &filing,
-                Some(self.status),
-                FilingAction::Withdraw.as_str(),
-                now,
-            )),
-            audit: citizen_event(citizen, AuditOperation::Alteration, &self.id, now),
-            filing,
-            expected_version: Some(self.version),
-            messages: Vec::new(),
-        })
+        self.citizen_step(
+            citizen,
+            FilingAction::Withdraw,
+            AuditOperation::Alteration,
+            now,
+            |_| {},
+        )
     }
 
     /// Answers the officer's question; the filing goes back to the officer. The message
@@ -760,24 +750,39 @@ impl Filing {
         message: String,
         now: DateTime<Utc>,
     ) -> Result<Effects, FilingError> {
-        let next = transition(
-            self.status,
+        self.citizen_step(
+            citizen,
             FilingAction::AnswerInfoRequest,
-            ActorKind::Citizen,
-        )?;
+            AuditOperation::Collection,
+            now,
+            |filing| filing.info_answer = Some(message),
+        )
+    }
+
+    /// A citizen's status change: the transition, then `change`, a new version, the
+    /// history entry and the audit event (`operation`).
+    fn citizen_step(
+        &self,
+        citizen: &CitizenActor,
+        action: FilingAction,
+        operation: AuditOperation,
+        now: DateTime<Utc>,
+        change: impl FnOnce(&mut Filing),
+    ) -> Result<Effects, FilingError> {
+        let next = transition(self.status, action, ActorKind::Citizen)?;
         let mut filing = self.clone();
+        change(&mut filing);
         filing.status = next;
-        filing.info_answer = Some(message);
         filing.version = self.version + 1;
         filing.updated_at = now;
         Ok(Effects {
             history: Some(citizen_history(
                 &filing,
                 Some(self.status),
-                FilingAction::AnswerInfoRequest.as_str(),
+                action.as_str(),
                 now,
             )),
-            audit: citizen_event(citizen, AuditOperation::Collection, &self.id, now),
+            audit: citizen_event(citizen, operation, &self.id, now),
             filing,
             expected_version: Some(self.version),
             messages: Vec::new(),

@@ -424,18 +424,30 @@ impl FilingChanges {
 impl NewFiling {
     /// The new filing as the domain's input.
     pub fn into_input(self) -> model::NewFilingInput {
+        let NewFiling {
+            procedure,
+            country,
+            place,
+            facts_date,
+            answers,
+            facts,
+            contact,
+            confirmation_channel,
+            language,
+        } = self;
+        let draft = FilingChanges {
+            place,
+            facts_date,
+            answers,
+            facts,
+            contact,
+            confirmation_channel,
+            language,
+        };
         model::NewFilingInput {
-            procedure: self.procedure,
-            country: self.country,
-            draft: model::DraftInput {
-                place: self.place.map(Into::into),
-                facts_date: self.facts_date.map(Into::into),
-                answers: self.answers,
-                facts: self.facts,
-                contact: self.contact.map(Into::into),
-                confirmation_channel: self.confirmation_channel.map(Into::into),
-                language: self.language,
-            },
+            procedure,
+            country,
+            draft: draft.into_draft(),
         }
     }
 }
