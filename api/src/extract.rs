@@ -146,7 +146,12 @@ impl<'de> Visitor<'de> for Node<'_> {
         Ok(Value::from(v))
     }
 
+    /// A number with no fractional part is an integer, however it is written (`2.0`, `2e3`):
+    /// JSON does not tell them apart, nor does JSON Schema's `integer`.
     fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        if v.fract() == 0.0 && v >= -(2f64.powi(63)) && v < 2f64.powi(63) {
+            return Ok(Value::from(v as i64));
+        }
         Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
 

@@ -14,13 +14,97 @@
 //! an integer from 1 to the maximum its description states ("1 to N"), `country` is one
 //! of the catalogue's country codes (parameters and body properties), `format` is one of
 //! the formats of its operation, `justification` is required on the export, and a body's
-//! `message` is at least one character.
+//! `message` is at least one character. The closed vocabularies the handlers check
+//! (`declarant`, `kind`, `status`, `assigned`, the dev IdP's `assurance` and `role`) get
+//! their `enum`; the cursors and `Idempotency-Key` their `pattern`.
+//!
+//! And it writes the intake rule for text (`crate::intake`) as a `pattern`: on every free
+//! string parameter in the path or the query, no control character (C0, DEL, C1) nor
+//! U+2028/U+2029 ([`OUTSIDE_BODY_TEXT`]); on every free string of a request body's schema,
+//! no control character but tab, LF and CR ([`BODY_TEXT`]); on the keys of free-form body
+//! objects, none at all (`propertyNames`). The patterns use `\xNN`/`\uNNNN` escapes, which
+//! ECMA-262 and Python's `re` read alike.
 
-use domain::catalogue::Country;
+use domain::catalogue::{Assurance, Country, DeclarantKind};
+use domain::directory::UnitKind;
+use domain::filing::FilingStatus;
+use std::collections::BTreeSet;
 use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
 use utoipa::openapi::request_body::RequestBody;
-use utoipa::openapi::schema::{Object, Schema};
+use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Object, Schema, SchemaType, Type};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required, ResponseBuilder};
+
+/// A path segment, a query parameter or an object key: no control character (C0, DEL,
+/// C1) and no U+2028/U+2029 (`crate::intake::is_control_or_separator`).
+pub const OUTSIDE_BODY_TEXT: &str = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$";
+
+/// A string in a JSON body: no control character but tab, LF and CR (which, like
+/// U+2028/U+2029, become LF).
+pub const BODY_TEXT: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
+
+/// A body string that is trimmed and must not be empty (a note's `body`, a `message`): at
+/// least one character that is not white space, and the rule of [`BODY_TEXT`].
+pub const BODY_TEXT_NOT_BLANK: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*[^\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$";
+
+/// `Idempotency-Key`: 1 to 255 visible ASCII characters (`domain::idempotency`).
+const IDEMPOTENCY_KEY: &str = r"^[!-~]{1,255}$";
+
+/// A list cursor `<microseconds>.<id>` (`routes::filings::parse_cursor`).
+const TIME_CURSOR: &str = r"^[+-]?[0-9]{1,18}\.[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$";
+
+/// What a query parameter may hold, beyond its type.
+enum Values {
+    Enum(Vec<String>),
+    Pattern(String),
+}
+
+fn codes<T: ToString>(all: &[T]) -> Vec<String> {
+    all.iter().map(ToString::to_string).collect()
+}
+
+/// The closed query parameters (path, name, values).
+fn query_values() -> Vec<(&'static str, &'static str, Values)> {
+    let statuses = codes(FilingStatus::ALL).join("|");
+    vec![
+        ("/v1/procedures", "declarant", Values::Enum(codes(DeclarantKind::ALL))),
+        ("/v1/units", "kind", Values::Enum(codes(UnitKind::ALL))),
+        ("/v1/filings", "status", Values::Enum(codes(FilingStatus::ALL))),
+        ("/v1/filings", "cursor", Values::Pattern(TIME_CURSOR.into())),
+        (
+            "/v1/units/{unit_id}/filings",
+            "status",
+            // Comma-separated, spaces around each allowed.
+            Values::Pattern(format!("^ *({statuses}) *(, *({statuses}) *)*$")),
+        ),
+        (
+            "/v1/units/{unit_id}/filings",
+            "assigned",
+            Values::Enum(vec!["me".into(), "none".into()]),
+        ),
+        (
+            "/v1/units/{unit_id}/filings",
+            "cursor",
+            Values::Pattern(TIME_CURSOR.into()),
+        ),
+        (
+            "/v1/units/{unit_id}/filings/{id}/export",
+            "justification",
+            // At least one character that is not white space (it is trimmed).
+            Values::Pattern(
+                r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*[^\s\x00-\x1f\x7f-\x9f\u2028\u2029][^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+                    .into(),
+            ),
+        ),
+    ]
+}
+
+/// The closed properties of request bodies (schema, property, values).
+fn body_enums() -> Vec<(&'static str, &'static str, Vec<String>)> {
+    vec![
+        ("DevTokenRequest", "assurance", codes(Assurance::ALL)),
+        ("DevTokenRequest", "role", codes(crate::routes::dev::ROLES)),
+    ]
+}
 
 /// The values of `format` per operation (path, values).
 const FORMATS: [(&str, &[&str]); 2] = [
@@ -31,12 +115,17 @@ const FORMATS: [(&str, &[&str]); 2] = [
     ),
 ];
 
+/// Operations with several media types that `format` alone chooses (no 406).
+const NO_NEGOTIATION: [&str; 1] = ["/v1/units/{unit_id}/filings/{id}/export"];
+
 /// Query parameters that are required although their type is optional (the handler
 /// answers 422 without them): (path, name).
 const REQUIRED_QUERY: [(&str, &str); 1] =
     [("/v1/units/{unit_id}/filings/{id}/export", "justification")];
 
 pub fn complete(api: &mut OpenApi) {
+    let query_values = query_values();
+    let mut bodies = BTreeSet::new();
     for (path, item) in api.paths.paths.iter_mut() {
         let operations = [
             &mut item.get,
@@ -46,19 +135,161 @@ pub fn complete(api: &mut OpenApi) {
             &mut item.patch,
         ];
         for operation in operations.into_iter().flatten() {
-            constrain_parameters(path, operation);
-            add_shared_responses(operation);
+            constrain_parameters(path, operation, &query_values);
+            add_shared_responses(operation, !NO_NEGOTIATION.contains(&path.as_str()));
+            if let Some(RefOr::T(body)) = operation.request_body.as_mut() {
+                for content in body.content.values_mut() {
+                    let RefOr::T(content) = content else {
+                        continue;
+                    };
+                    if let Some(schema) = content.schema.as_mut() {
+                        collect_refs(schema, &mut bodies);
+                        constrain_text(schema);
+                    }
+                }
+            }
         }
     }
     if let Some(components) = api.components.as_mut() {
+        // The schemas a request body reaches, through references.
+        let mut pending: Vec<String> = bodies.iter().cloned().collect();
+        while let Some(name) = pending.pop() {
+            if let Some(schema) = components.schemas.get(&name) {
+                let mut found = BTreeSet::new();
+                collect_refs(schema, &mut found);
+                for name in found {
+                    if bodies.insert(name.clone()) {
+                        pending.push(name);
+                    }
+                }
+            }
+        }
+        let enums = body_enums();
         for (name, schema) in components.schemas.iter_mut() {
             if matches!(name.as_str(), "Problem" | "FieldError") {
                 continue;
             }
             if let RefOr::T(Schema::Object(object)) = schema {
                 constrain_properties(object);
+                for (_, property, values) in enums.iter().filter(|(s, _, _)| s == name) {
+                    if let Some(RefOr::T(Schema::Object(p))) = object.properties.get_mut(*property)
+                    {
+                        p.enum_values = Some(enum_of(p, values));
+                    }
+                }
+            }
+            if bodies.contains(name) {
+                if let RefOr::T(Schema::Object(object)) = schema {
+                    for (property, schema) in object.properties.iter_mut() {
+                        if let ("message" | "body", RefOr::T(Schema::Object(schema))) =
+                            (property.as_str(), schema)
+                        {
+                            if is_string(schema) {
+                                schema.pattern = Some(BODY_TEXT_NOT_BLANK.into());
+                            }
+                        }
+                    }
+                }
+                constrain_text(schema);
             }
         }
+    }
+}
+
+/// The `enum` of a string property: the values, and `null` when the type admits it.
+fn enum_of(object: &Object, values: &[String]) -> Vec<serde_json::Value> {
+    let mut out: Vec<serde_json::Value> = values.iter().map(|v| v.as_str().into()).collect();
+    if matches!(&object.schema_type, SchemaType::Array(types) if types.contains(&Type::Null)) {
+        out.push(serde_json::Value::Null);
+    }
+    out
+}
+
+/// The names of the component schemas `schema` refers to.
+fn collect_refs(schema: &RefOr<Schema>, names: &mut BTreeSet<String>) {
+    if let Ok(json) = serde_json::to_value(schema) {
+        collect_json_refs(&json, names);
+    }
+}
+
+fn collect_json_refs(value: &serde_json::Value, names: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("$ref", serde_json::Value::String(r)) => {
+                        if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                            names.insert(name.to_owned());
+                        }
+                    }
+                    _ => collect_json_refs(value, names),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                collect_json_refs(item, names);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_string(object: &Object) -> bool {
+    match &object.schema_type {
+        SchemaType::Type(t) => *t == Type::String,
+        SchemaType::Array(types) => types.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    }
+}
+
+fn is_object(object: &Object) -> bool {
+    match &object.schema_type {
+        SchemaType::Type(t) => *t == Type::Object,
+        SchemaType::Array(types) => types.contains(&Type::Object),
+        SchemaType::AnyValue => false,
+    }
+}
+
+/// The intake rule, in a request body's schema: free strings get [`BODY_TEXT`], the keys
+/// of free-form objects [`OUTSIDE_BODY_TEXT`].
+fn constrain_text(schema: &mut RefOr<Schema>) {
+    let RefOr::T(schema) = schema else {
+        return;
+    };
+    match schema {
+        Schema::Object(object) => {
+            if is_string(object)
+                && object.enum_values.is_none()
+                && object.format.is_none()
+                && object.pattern.is_none()
+            {
+                object.pattern = Some(BODY_TEXT.into());
+            }
+            if is_object(object) && object.properties.is_empty() && object.property_names.is_none()
+            {
+                let mut keys = Object::with_type(Type::String);
+                keys.pattern = Some(OUTSIDE_BODY_TEXT.into());
+                object.property_names = Some(Box::new(Schema::Object(keys)));
+            }
+            for property in object.properties.values_mut() {
+                constrain_text(property);
+            }
+            if let Some(additional) = object.additional_properties.as_mut() {
+                if let AdditionalProperties::RefOr(schema) = additional.as_mut() {
+                    constrain_text(schema);
+                }
+            }
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                constrain_text(items);
+            }
+        }
+        Schema::OneOf(one_of) => one_of.items.iter_mut().for_each(constrain_text),
+        Schema::AllOf(all_of) => all_of.items.iter_mut().for_each(constrain_text),
+        Schema::AnyOf(any_of) => any_of.items.iter_mut().for_each(constrain_text),
+        _ => {}
     }
 }
 
@@ -91,7 +322,11 @@ fn constrain_properties(object: &mut Object) {
     }
 }
 
-fn constrain_parameters(path: &str, operation: &mut Operation) {
+fn constrain_parameters(
+    path: &str,
+    operation: &mut Operation,
+    query_values: &[(&str, &str, Values)],
+) {
     let Some(parameters) = operation.parameters.as_mut() else {
         return;
     };
@@ -99,33 +334,66 @@ fn constrain_parameters(path: &str, operation: &mut Operation) {
         let RefOr::T(parameter) = parameter else {
             continue;
         };
-        if parameter.parameter_in != ParameterIn::Query {
+        let location = parameter.parameter_in.clone();
+        let name = parameter.name.clone();
+        if location == ParameterIn::Header {
+            if name.eq_ignore_ascii_case("idempotency-key") {
+                if let Some(schema) = object_of(&mut parameter.schema) {
+                    schema.schema_type = SchemaType::Type(Type::String);
+                    schema.min_length = Some(1);
+                    schema.max_length = Some(255);
+                    schema.pattern = Some(IDEMPOTENCY_KEY.into());
+                }
+            }
+            continue;
+        }
+        if !matches!(location, ParameterIn::Query | ParameterIn::Path) {
             continue;
         }
         let description = parameter.description.clone().unwrap_or_default();
-        if REQUIRED_QUERY.contains(&(path, parameter.name.as_str())) {
+        if location == ParameterIn::Query && REQUIRED_QUERY.contains(&(path, name.as_str())) {
             parameter.required = Required::True;
         }
-        let name = parameter.name.clone();
         let Some(schema) = object_of(&mut parameter.schema) else {
             continue;
         };
-        match name.as_str() {
-            "limit" => {
-                schema.minimum = Some(1.into());
-                if let Some(max) = stated_maximum(&description) {
-                    schema.maximum = Some(max.into());
+        if location == ParameterIn::Query {
+            match name.as_str() {
+                "limit" => {
+                    schema.minimum = Some(1.into());
+                    if let Some(max) = stated_maximum(&description) {
+                        schema.maximum = Some(max.into());
+                    }
+                }
+                "country" if schema.enum_values.is_none() => {
+                    schema.enum_values = Some(country_codes());
+                }
+                "format" => {
+                    if let Some((_, values)) = FORMATS.iter().find(|(p, _)| *p == path) {
+                        schema.enum_values = Some(values.iter().map(|v| (*v).into()).collect());
+                    }
+                }
+                _ => {}
+            }
+            if let Some((_, _, values)) = query_values
+                .iter()
+                .find(|(p, n, _)| *p == path && *n == name)
+            {
+                match values {
+                    Values::Enum(values) => {
+                        schema.enum_values =
+                            Some(values.iter().map(|v| v.as_str().into()).collect());
+                    }
+                    Values::Pattern(pattern) => schema.pattern = Some(pattern.clone()),
                 }
             }
-            "country" if schema.enum_values.is_none() => {
-                schema.enum_values = Some(country_codes());
-            }
-            "format" => {
-                if let Some((_, values)) = FORMATS.iter().find(|(p, _)| *p == path) {
-                    schema.enum_values = Some(values.iter().map(|v| (*v).into()).collect());
-                }
-            }
-            _ => {}
+        }
+        if is_string(schema)
+            && schema.enum_values.is_none()
+            && schema.format.is_none()
+            && schema.pattern.is_none()
+        {
+            schema.pattern = Some(OUTSIDE_BODY_TEXT.into());
         }
     }
 }
@@ -189,7 +457,7 @@ fn parameters(operation: &Operation) -> Vec<&Parameter> {
         .collect()
 }
 
-fn add_shared_responses(operation: &mut Operation) {
+fn add_shared_responses(operation: &mut Operation, negotiates: bool) {
     let params = parameters(operation);
     let query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
     let path = params.iter().any(|p| p.parameter_in == ParameterIn::Path);
@@ -202,10 +470,11 @@ fn add_shared_responses(operation: &mut Operation) {
             .tags
             .as_ref()
             .is_some_and(|t| t.iter().any(|t| t == "filings"));
-    let several_media = matches!(
-        operation.responses.responses.get("200"),
-        Some(RefOr::T(r)) if r.content.len() > 1
-    );
+    let several_media = negotiates
+        && matches!(
+            operation.responses.responses.get("200"),
+            Some(RefOr::T(r)) if r.content.len() > 1
+        );
     if has_json_body(&operation.request_body) {
         add(
             operation,

@@ -174,3 +174,103 @@ fn every_schema_example_conforms_to_its_schema() {
     }
     assert!(defects.is_empty(), "{}", defects.join("\n"));
 }
+
+/// Whether `pattern` (a JSON Schema `pattern`) accepts `text`.
+fn pattern_accepts(pattern: &str, text: &str) -> bool {
+    let schema = serde_json::json!({"type": "string", "pattern": pattern});
+    jsonschema::validator_for(&schema)
+        .unwrap_or_else(|e| panic!("{pattern}: {e}"))
+        .is_valid(&Value::from(text))
+}
+
+/// Characters around the edges of the intake rule.
+fn probes() -> Vec<char> {
+    let mut chars: Vec<char> = ('\u{0}'..='\u{a0}').collect();
+    chars.extend([
+        '\u{2027}', '\u{2028}', '\u{2029}', '\u{202a}', '\u{feff}', 'é', '中', '😀',
+    ]);
+    chars
+}
+
+/// The contract states the intake rule of `api::intake` (schemathesis generates from
+/// it): every free string parameter in the path or the query carries a pattern that
+/// refuses exactly the characters the service refuses there, and every free string of
+/// a request body one that refuses exactly what the body rule refuses.
+#[test]
+fn the_contract_states_the_intake_rule_for_text() {
+    let doc: Value = serde_json::from_str(&api::openapi::document().to_json().unwrap()).unwrap();
+    let mut outside = std::collections::BTreeSet::new();
+    let mut defects = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let schema = &parameter["schema"];
+                let free = schema["type"] == "string"
+                    && schema.get("enum").is_none()
+                    && schema.get("format").is_none();
+                if !free || !matches!(parameter["in"].as_str(), Some("path" | "query")) {
+                    continue;
+                }
+                match schema["pattern"].as_str() {
+                    Some(pattern) => {
+                        outside.insert(pattern.to_owned());
+                    }
+                    None => {
+                        defects.push(format!("{method} {path} {}: no pattern", parameter["name"]))
+                    }
+                }
+            }
+        }
+    }
+    assert!(defects.is_empty(), "{}", defects.join("\n"));
+    // The general rule; the narrower patterns (cursors, lists) refuse the same characters.
+    let general = outside
+        .iter()
+        .find(|p| pattern_accepts(p, "any text"))
+        .expect("a general pattern");
+    for c in probes() {
+        let refused = api::intake::is_control_or_separator(c);
+        assert_eq!(
+            pattern_accepts(general, &format!("a{c}b")),
+            !refused,
+            "U+{:04X} in a path or query",
+            c as u32
+        );
+        for pattern in &outside {
+            for witness in ["1.a", "me", "submitted", "x"] {
+                if pattern_accepts(pattern, witness) && refused {
+                    assert!(
+                        !pattern_accepts(pattern, &format!("{witness}{c}")),
+                        "{pattern} accepts U+{:04X}",
+                        c as u32
+                    );
+                }
+            }
+        }
+    }
+    // Request bodies: the pattern on a free string of NoteBody, say, and on every other.
+    let body = doc["components"]["schemas"]["ActionBody"]["properties"]["explanation"]["pattern"]
+        .as_str()
+        .expect("a body pattern");
+    for c in probes() {
+        let accepted = api::intake::normalise_text(&format!("a{c}b")).is_some();
+        assert_eq!(
+            pattern_accepts(body, &format!("a{c}b")),
+            accepted,
+            "U+{:04X} in a body string",
+            c as u32
+        );
+    }
+    let note = doc["components"]["schemas"]["NoteBody"]["properties"]["body"]["pattern"]
+        .as_str()
+        .expect("a note pattern");
+    for (text, ok) in [
+        ("a", true),
+        (" a\t", true),
+        ("", false),
+        (" \u{a0}\n", false),
+        ("a\u{7}", false),
+    ] {
+        assert_eq!(pattern_accepts(note, text), ok, "{text:?}");
+    }
+}

@@ -984,3 +984,69 @@ async fn the_contract_documents_the_shared_responses_and_constraints() {
         assert_eq!(problem["errors"][0]["pointer"], "/query/limit", "{path}");
     }
 }
+
+/// A JSON number without a fractional part is an integer however it is written (JSON
+/// Schema's `integer` says so too): `60.0` and `6e1` are 60 seconds; `60.5` is not.
+#[tokio::test]
+async fn integral_numbers_written_with_a_fraction_or_exponent_are_integers() {
+    let app = spawn_app().await;
+    for ttl in ["60.0", "6e1", "6.0E1"] {
+        let body = format!(r#"{{"kind": "citizen", "subject": "alice", "ttl_secs": {ttl}}}"#);
+        let response = post_raw(&app, "/dev/tokens", None, &body).await;
+        assert_eq!(response.status(), 200, "{ttl}");
+        let token: Value = response.json().await.unwrap();
+        assert_eq!(token["expires_in"], 60, "{ttl}: {token}");
+    }
+    for ttl in ["60.5", "1e-3"] {
+        let body = format!(r#"{{"kind": "citizen", "subject": "alice", "ttl_secs": {ttl}}}"#);
+        let problem = assert_problem(
+            post_raw(&app, "/dev/tokens", None, &body).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["pointer"], "/ttl_secs", "{ttl}");
+    }
+    // 0 and 86401 are out of the stated range, 0.0 too.
+    for ttl in ["0", "0.0", "86401"] {
+        let body = format!(r#"{{"kind": "citizen", "ttl_secs": {ttl}}}"#);
+        let problem = assert_problem(
+            post_raw(&app, "/dev/tokens", None, &body).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["code"], "out_of_range", "{ttl}");
+    }
+}
+
+/// The development IdP's `role` is one of its three values for every kind of account
+/// (the contract's `enum`), not only for officers.
+#[tokio::test]
+async fn an_unknown_dev_role_is_refused_whatever_the_kind() {
+    let app = spawn_app().await;
+    for kind in ["citizen", "business", "officer"] {
+        let body = json!({"kind": kind, "role": "AAA"}).to_string();
+        let problem = assert_problem(
+            post_raw(&app, "/dev/tokens", None, &body).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(
+            problem["errors"][0]["pointer"], "/role",
+            "{kind}: {problem}"
+        );
+        assert_eq!(problem["errors"][0]["code"], "unknown_option", "{kind}");
+    }
+    let body = json!({"kind": "officer", "role": "supervisor", "units": [ZONE]}).to_string();
+    assert_eq!(
+        post_raw(&app, "/dev/tokens", None, &body).await.status(),
+        200
+    );
+    let body = json!({"kind": "citizen", "role": null}).to_string();
+    assert_eq!(
+        post_raw(&app, "/dev/tokens", None, &body).await.status(),
+        200
+    );
+}

@@ -33,13 +33,33 @@ pub struct DevTokenRequest {
     /// For a business: its registration number and name.
     pub business_id: Option<String>,
     pub business_name: Option<String>,
-    /// For an officer: `officer`, `supervisor` or `admin` (default `officer`).
+    /// For an officer: `officer`, `supervisor` or `admin` (default `officer`). Another
+    /// value is 422 `unknown_option` whatever the kind.
+    #[serde(default, deserialize_with = "known_role")]
     pub role: Option<String>,
     /// For an officer: the units they belong to.
     #[serde(default)]
     pub units: Vec<String>,
-    /// Lifetime in seconds (default 3600, at most 86400).
+    /// Lifetime in seconds, 1 to 86400 (default 3600).
+    #[schema(minimum = 1, maximum = 86400)]
     pub ttl_secs: Option<i64>,
+}
+
+/// The officer roles the development IdP signs.
+pub const ROLES: &[&str] = &["officer", "supervisor", "admin"];
+
+/// `role`: absent, `null`, or one of [`ROLES`] (an unknown one is refused for every kind of
+/// account, not only for officers).
+fn known_role<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let role = Option::<String>::deserialize(deserializer)?;
+    match role {
+        Some(r) if !ROLES.contains(&r.as_str()) => {
+            Err(serde::de::Error::unknown_variant(&r, ROLES))
+        }
+        role => Ok(role),
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

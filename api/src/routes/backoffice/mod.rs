@@ -506,8 +506,11 @@ pub async fn list_notes(
     security(("bearer" = [])),
     params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The filing"), ExportQuery),
     responses(
-        (status = 200, description = "The filing, field by field", content_type = "application/json",
-            body = Object, example = json!({"fields": [{"key": "reference", "label": "Reference", "value": "EC-2026-7K2Q-9XHM-C"}]})),
+        (status = 200, description = "The filing, field by field, in the `format` asked for", content(
+            (Object = "application/json", example = json!({"fields": [{"key": "reference", "label": "Reference", "value": "EC-2026-7K2Q-9XHM-C"}]})),
+            (String = "application/xml", example = json!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<filing>\n  <field key=\"reference\" label=\"Reference\">EC-2026-7K2Q-9XHM-C</field>\n</filing>\n")),
+            (String = "text/plain", example = json!("Reference: EC-2026-7K2Q-9XHM-C\n")),
+        )),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such filing in this unit", body = Problem, content_type = "application/problem+json"),
