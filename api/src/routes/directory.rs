@@ -11,8 +11,8 @@ use actix_web::{get, patch, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::catalogue::Country;
 use domain::directory::{
-    AmbiguityReason, Contact, ContactField, Municipality, MunicipalityId, Place, PlaceError,
-    Routing, Unit,
+    AmbiguityReason, Contact, ContactField, Directory, FormerName, Municipality, MunicipalityId,
+    Place, PlaceError, Routing, SearchHit, ServiceHours, Unit, UnitKind,
 };
 use domain::i18n::Lang;
 use serde::{Deserialize, Serialize};
@@ -99,6 +99,67 @@ fn summary(unit: &Unit, lang: Lang) -> UnitSummary {
     }
 }
 
+fn parse_kind(raw: &Option<String>) -> Result<Option<UnitKind>, ApiError> {
+    raw.as_deref()
+        .map(|k| {
+            k.parse::<UnitKind>()
+                .map_err(|_| query_error("kind", "unknown_option"))
+        })
+        .transpose()
+}
+
+/// The words of `q`, folded (accents and case ignored); none without `q`.
+fn folded_words(q: Option<&str>) -> Vec<String> {
+    q.map(|q| q.split_whitespace().map(domain::directory::fold).collect())
+        .unwrap_or_default()
+}
+
+/// Which units a listing asks for.
+struct UnitFilter {
+    country: Option<Country>,
+    kind: Option<UnitKind>,
+    /// Folded words, each of which must be the official number or part of a name.
+    words: Vec<String>,
+}
+
+impl UnitFilter {
+    fn matches(&self, unit: &Unit) -> bool {
+        self.country.is_none_or(|c| unit.country == c)
+            && self.kind.is_none_or(|k| unit.kind == k)
+            && self.words.iter().all(|w| {
+                unit.official_number.as_deref() == Some(w.as_str())
+                    || unit
+                        .names
+                        .values()
+                        .any(|n| domain::directory::fold(n).contains(w.as_str()))
+            })
+    }
+
+    /// The matching units with an id after `cursor` (all without it), by id.
+    fn units_after<'a>(&self, directory: &'a Directory, cursor: Option<&str>) -> Vec<&'a Unit> {
+        let mut units: Vec<&Unit> = directory
+            .units()
+            .filter(|u| self.matches(u))
+            .filter(|u| cursor.is_none_or(|c| u.id.as_str() > c))
+            .collect();
+        units.sort_by(|a, b| a.id.cmp(&b.id));
+        units
+    }
+}
+
+impl UnitList {
+    /// The first `limit` of `units` (sorted by id), with the cursor of the next page.
+    fn page(mut units: Vec<&Unit>, limit: usize, lang: Lang) -> Self {
+        let more = units.len() > limit;
+        units.truncate(limit);
+        Self {
+            next_cursor: more.then(|| units.last().map(|u| u.id.clone())).flatten(),
+            items: units.into_iter().map(|u| summary(u, lang)).collect(),
+            language: lang.to_string(),
+        }
+    }
+}
+
 /// List police units
 ///
 /// The units of the directory, by id, with cursor pagination. Filter by country, kind, or
@@ -121,44 +182,15 @@ pub async fn list_units(
     query: web::Query<UnitQuery>,
     Language(lang): Language,
 ) -> Result<HttpResponse, ApiError> {
-    let country = parse_country(&query.country)?;
-    let kind = query
-        .kind
-        .as_deref()
-        .map(|k| {
-            k.parse::<domain::directory::UnitKind>()
-                .map_err(|_| query_error("kind", "unknown_option"))
-        })
-        .transpose()?;
-    let limit = limit(query.limit, 50)?;
-    let words: Vec<String> = query
-        .q
-        .as_deref()
-        .map(|q| q.split_whitespace().map(domain::directory::fold).collect())
-        .unwrap_or_default();
-    let directory = state.directory();
-    let mut units: Vec<&Unit> = directory
-        .units()
-        .filter(|u| country.is_none_or(|c| u.country == c))
-        .filter(|u| kind.is_none_or(|k| u.kind == k))
-        .filter(|u| {
-            words.iter().all(|w| {
-                u.official_number.as_deref() == Some(w.as_str())
-                    || u.names
-                        .values()
-                        .any(|n| domain::directory::fold(n).contains(w.as_str()))
-            })
-        })
-        .filter(|u| query.cursor.as_deref().is_none_or(|c| u.id.as_str() > c))
-        .collect();
-    units.sort_by(|a, b| a.id.cmp(&b.id));
-    let more = units.len() > limit;
-    units.truncate(limit);
-    let list = UnitList {
-        next_cursor: more.then(|| units.last().map(|u| u.id.clone())).flatten(),
-        items: units.into_iter().map(|u| summary(u, lang)).collect(),
-        language: lang.to_string(),
+    let filter = UnitFilter {
+        country: parse_country(&query.country)?,
+        kind: parse_kind(&query.kind)?,
+        words: folded_words(query.q.as_deref()),
     };
+    let limit = limit(query.limit, 50)?;
+    let directory = state.directory();
+    let units = filter.units_after(&directory, query.cursor.as_deref());
+    let list = UnitList::page(units, limit, lang);
     Ok(public_json(&req, lang, &list))
 }
 
@@ -283,6 +315,55 @@ pub struct UnitDetail {
     pub language: String,
 }
 
+impl ServiceHoursView {
+    /// The schedule, with the next 10 exceptions from `today` (in the schedule's zone) on.
+    fn new(hours: &ServiceHours, is_default: bool, today: NaiveDate) -> Self {
+        Self {
+            timezone: hours.timezone.name().to_owned(),
+            weekly: hours.spec.clone(),
+            upcoming_exceptions: hours
+                .exceptions
+                .range(today..)
+                .take(10)
+                .map(|(date, intervals)| ServiceHours::format_exception(*date, intervals))
+                .collect(),
+            is_default,
+        }
+    }
+}
+
+impl UnitDetail {
+    /// The unit as it stands at `now`: open or not, and the municipalities it covers today.
+    fn new(directory: &Directory, unit: &Unit, now: DateTime<Utc>, lang: Lang) -> Self {
+        let today = now.with_timezone(&unit.hours.timezone).date_naive();
+        Self {
+            summary: summary(unit, lang),
+            names: unit
+                .names
+                .iter()
+                .map(|(l, n)| (l.to_string(), n.clone()))
+                .collect(),
+            contact: ContactView::from(&unit.contact),
+            contact_details: contact_values(&unit.contact, false),
+            service_hours: ServiceHoursView::new(&unit.hours, unit.hours_are_default, today),
+            open_now: unit.hours.is_open(now),
+            next_opening: unit.hours.next_opening(now),
+            closes_at: unit.hours.closes_at(now),
+            municipalities: directory
+                .covered_by(&unit.id, now.date_naive())
+                .into_iter()
+                .filter_map(|m| directory.municipality(m))
+                .map(|m| municipality_ref(m, lang))
+                .collect(),
+            valid_from: unit.validity.from,
+            valid_until: unit.validity.until,
+            institution: unit.institution.clone(),
+            confidence: unit.confidence.clone(),
+            language: lang.to_string(),
+        }
+    }
+}
+
 /// Get a police unit
 ///
 /// The unit with its contact, service hours, whether it is open now, and the
@@ -307,50 +388,7 @@ pub async fn get_unit(
     let unit = directory
         .unit(&id)
         .ok_or_else(|| ApiError::UnitNotFound(id.clone()))?;
-    let now = Utc::now();
-    let today = now.with_timezone(&unit.hours.timezone).date_naive();
-    let open_now = unit.hours.is_open(now);
-    let detail = UnitDetail {
-        summary: summary(unit, lang),
-        names: unit
-            .names
-            .iter()
-            .map(|(l, n)| (l.to_string(), n.clone()))
-            .collect(),
-        contact: ContactView::from(&unit.contact),
-        contact_details: contact_values(&unit.contact, false),
-        service_hours: ServiceHoursView {
-            timezone: unit.hours.timezone.name().to_owned(),
-            weekly: unit.hours.spec.clone(),
-            upcoming_exceptions: unit
-                .hours
-                .exceptions
-                .range(today..)
-                .take(10)
-                .map(|(date, intervals)| {
-                    domain::directory::ServiceHours::format_exception(*date, intervals)
-                })
-                .collect(),
-            is_default: unit.hours_are_default,
-        },
-        open_now,
-        next_opening: unit.hours.next_opening(now),
-        closes_at: unit.hours.closes_at(now),
-        municipalities: directory
-            .covered_by(&unit.id, now.date_naive())
-            .into_iter()
-            .filter_map(|m| directory.municipality(m))
-            .map(|m| MunicipalityRef {
-                id: m.id.to_string(),
-                name: m.name(lang).to_owned(),
-            })
-            .collect(),
-        valid_from: unit.validity.from,
-        valid_until: unit.validity.until,
-        institution: unit.institution.clone(),
-        confidence: unit.confidence.clone(),
-        language: lang.to_string(),
-    };
+    let detail = UnitDetail::new(&directory, unit, Utc::now(), lang);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_LANGUAGE, lang.as_str()))
         .json(detail))
@@ -479,6 +517,36 @@ fn place_problem(e: PlaceError) -> ApiError {
     }
 }
 
+/// The place of the facts a query gives: 400 when `lat` comes without `lon` (or the
+/// reverse) or `postal_code` without `country`, 404 for a malformed municipality id, 422
+/// for an unknown country.
+fn place_of(query: &JurisdictionQuery) -> Result<Place, ApiError> {
+    let country = parse_country(&query.country)?;
+    let point = match (query.lat, query.lon) {
+        (Some(lat), Some(lon)) => Some((lat, lon)),
+        (None, None) => None,
+        _ => return Err(ApiError::InvalidQuery("lat and lon go together".into())),
+    };
+    let municipality = match &query.municipality {
+        Some(raw) => Some(
+            MunicipalityId::parse(raw, country)
+                .ok_or_else(|| ApiError::MunicipalityNotFound(raw.clone()))?,
+        ),
+        None => None,
+    };
+    let postal_code = match (&query.postal_code, country) {
+        (Some(code), Some(country)) => Some((country, code.clone())),
+        (Some(_), None) => return Err(ApiError::InvalidQuery("postal_code needs country".into())),
+        (None, _) => None,
+    };
+    Ok(Place {
+        municipality,
+        postal_code,
+        point,
+        accuracy_m: query.accuracy_m,
+    })
+}
+
 /// Find the competent unit
 ///
 /// Routes a procedure by the place of the facts (not the citizen's home): a municipality,
@@ -511,31 +579,8 @@ pub async fn jurisdiction(
     let procedure = catalogue
         .procedure(&query.procedure)
         .ok_or_else(|| ApiError::ProcedureNotFound(query.procedure.clone()))?;
-    let country = parse_country(&query.country)?;
-    let point = match (query.lat, query.lon) {
-        (Some(lat), Some(lon)) => Some((lat, lon)),
-        (None, None) => None,
-        _ => return Err(ApiError::InvalidQuery("lat and lon go together".into())),
-    };
-    let municipality = match &query.municipality {
-        Some(raw) => Some(
-            MunicipalityId::parse(raw, country)
-                .ok_or_else(|| ApiError::MunicipalityNotFound(raw.clone()))?,
-        ),
-        None => None,
-    };
-    let postal_code = match (&query.postal_code, country) {
-        (Some(code), Some(country)) => Some((country, code.clone())),
-        (Some(_), None) => return Err(ApiError::InvalidQuery("postal_code needs country".into())),
-        (None, _) => None,
-    };
+    let place = place_of(&query)?;
     let date = query.date.unwrap_or_else(|| Utc::now().date_naive());
-    let place = Place {
-        municipality,
-        postal_code,
-        point,
-        accuracy_m: query.accuracy_m,
-    };
     let directory = state.directory();
     let routing = directory
         .route(&procedure.competence, &place, date)
@@ -749,6 +794,59 @@ pub struct MunicipalityList {
     pub language: String,
 }
 
+impl FoundAs {
+    /// The other name `former` that led to `municipality`, explained in `lang`.
+    fn new(former: &FormerName, municipality: &Municipality, lang: Lang) -> Self {
+        let date = former.since.map(|d| d.to_string()).unwrap_or_default();
+        Self {
+            name: former.name.clone(),
+            kind: former.kind.to_string(),
+            since: former.since,
+            note: texts()
+                .render(
+                    lang,
+                    &format!("routing.former_name.{}", former.kind),
+                    &[
+                        ("former", former.name.clone()),
+                        ("municipality", municipality.name(lang).to_owned()),
+                        ("date", date),
+                    ],
+                )
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl MunicipalityView {
+    fn new(hit: SearchHit<'_>, lang: Lang) -> Self {
+        let m = hit.municipality;
+        Self {
+            id: m.id.to_string(),
+            country: m.country.to_string(),
+            name: m.name(lang).to_owned(),
+            names: m
+                .names
+                .iter()
+                .map(|(l, n)| (l.to_string(), n.clone()))
+                .collect(),
+            postal_codes: m.postal_codes.clone(),
+            found_as: hit.via.map(|former| FoundAs::new(former, m, lang)),
+        }
+    }
+}
+
+impl MunicipalityList {
+    fn new(hits: Vec<SearchHit<'_>>, lang: Lang) -> Self {
+        Self {
+            items: hits
+                .into_iter()
+                .map(|hit| MunicipalityView::new(hit, lang))
+                .collect(),
+            language: lang.to_string(),
+        }
+    }
+}
+
 /// Search municipalities
 ///
 /// For place pickers: by the start of a name in any of the country's languages, of a
@@ -777,51 +875,8 @@ pub async fn search_municipalities(
     let country = parse_country(&query.country)?;
     let limit = limit(query.limit, 20)?;
     let directory = state.directory();
-    let items = directory
-        .search(country, &query.q, lang, limit)
-        .into_iter()
-        .map(|hit| {
-            let m = hit.municipality;
-            MunicipalityView {
-                id: m.id.to_string(),
-                country: m.country.to_string(),
-                name: m.name(lang).to_owned(),
-                names: m
-                    .names
-                    .iter()
-                    .map(|(l, n)| (l.to_string(), n.clone()))
-                    .collect(),
-                postal_codes: m.postal_codes.clone(),
-                found_as: hit.via.map(|former| FoundAs {
-                    name: former.name.clone(),
-                    kind: former.kind.to_string(),
-                    since: former.since,
-                    note: texts()
-                        .render(
-                            lang,
-                            &format!("routing.former_name.{}", former.kind),
-                            &[
-                                ("former", former.name.clone()),
-                                ("municipality", m.name(lang).to_owned()),
-                                (
-                                    "date",
-                                    former.since.map(|d| d.to_string()).unwrap_or_default(),
-                                ),
-                            ],
-                        )
-                        .unwrap_or_default(),
-                }),
-            }
-        })
-        .collect();
-    Ok(public_json(
-        &req,
-        lang,
-        &MunicipalityList {
-            items,
-            language: lang.to_string(),
-        },
-    ))
+    let hits = directory.search(country, &query.q, lang, limit);
+    Ok(public_json(&req, lang, &MunicipalityList::new(hits, lang)))
 }
 
 /// A unit's contact data as its officers maintain it: every value with its date and
@@ -911,6 +966,44 @@ fn contact_changes(
     }
 }
 
+/// Stores the corrections of a unit's contact data by `officer_id` with their audit
+/// `event`, in one transaction; 404 when the unit has gone meanwhile.
+async fn save_contact_correction(
+    state: &AppState,
+    unit_id: &str,
+    changes: Vec<(ContactField, Option<String>)>,
+    officer_id: String,
+    event: domain::audit::AuditEvent,
+) -> Result<Contact, ApiError> {
+    let pool = state.pool.clone();
+    let unit = unit_id.to_owned();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        conn.write_transaction(|c| {
+            let contact = persistence::directory::correct_unit_contact(
+                c,
+                &unit,
+                &changes,
+                &officer_id,
+                event.occurred_at,
+            )?;
+            persistence::audit::append(c, &event)?;
+            Ok::<_, persistence::PersistenceError>(contact)
+        })
+    })
+    .await??
+    .ok_or_else(|| ApiError::UnitNotFound(unit_id.to_owned()))
+}
+
+/// The routing directory in memory shows the correction at once.
+fn show_contact_correction(state: &AppState, unit_id: &str, contact: &Contact) {
+    if let Ok(mut slot) = state.directory.write() {
+        if let Some(updated) = slot.with_unit_contact(unit_id, contact.clone()) {
+            *slot = std::sync::Arc::new(updated);
+        }
+    }
+}
+
 /// Read a unit's contact data (officers)
 ///
 /// Every contact value of the officer's own unit with its `data_as_of` and source, so
@@ -983,31 +1076,9 @@ pub async fn correct_unit_contact(
         Utc::now(),
     );
     event.request_id = access.request_id;
-    let pool = state.pool.clone();
     let officer_id = access.officer.id.clone();
-    let unit = unit_id.clone();
-    let contact = web::block(move || {
-        let mut conn = pool.get()?;
-        conn.write_transaction(|c| {
-            let contact = persistence::directory::correct_unit_contact(
-                c,
-                &unit,
-                &changes,
-                &officer_id,
-                event.occurred_at,
-            )?;
-            persistence::audit::append(c, &event)?;
-            Ok::<_, persistence::PersistenceError>(contact)
-        })
-    })
-    .await??
-    .ok_or_else(|| ApiError::UnitNotFound(unit_id.clone()))?;
-    // The routing directory in memory shows the correction at once.
-    if let Ok(mut slot) = state.directory.write() {
-        if let Some(updated) = slot.with_unit_contact(&unit_id, contact.clone()) {
-            *slot = std::sync::Arc::new(updated);
-        }
-    }
+    let contact = save_contact_correction(&state, &unit_id, changes, officer_id, event).await?;
+    show_contact_correction(&state, &unit_id, &contact);
     Ok(HttpResponse::Ok().json(UnitContactView {
         values: contact_values(&contact, true),
         unit_id,
