@@ -77,6 +77,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 /// (422), then the shape of `T` (422); errors located by JSON pointer.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value = checked_value(bytes)?;
+    // Every request body of the API is an object; serde would otherwise read a struct
+    // from an array by position (`[null, null]` as the first two members).
+    if !value.is_object() {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "",
+            "invalid_type",
+        )]));
+    }
     from_value(value)
 }
 

@@ -631,3 +631,34 @@ async fn a_case_for_the_station_says_how_to_reach_the_competent_unit() {
     assert_eq!(contact["phone"], "+3292666130", "{draft}");
     assert!(contact["address"].as_str().unwrap().contains("Gent"));
 }
+
+#[tokio::test]
+async fn a_body_must_be_an_object_not_an_array_read_by_position() {
+    let app = spawn_app().await;
+    let token = citizen(&app, "hana").await;
+    let supervisor = app
+        .dev_token(
+            json!({"kind": "officer", "subject": "s-1", "role": "supervisor", "units": [ZONE]}),
+        )
+        .await;
+    for (method, path, token) in [
+        (reqwest::Method::POST, "/v1/filings".to_owned(), &token),
+        (
+            reqwest::Method::PATCH,
+            format!("/v1/units/{ZONE}/contact"),
+            &supervisor,
+        ),
+    ] {
+        let response = app
+            .client
+            .request(method, app.url(&path))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(r#"["bicycle_theft", "BE"]"#)
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["code"], "invalid_type", "{path}");
+    }
+}

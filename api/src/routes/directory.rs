@@ -896,7 +896,7 @@ pub struct UnitContactView {
 /// empty string or `null` clears it); members left out are unchanged.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"phone": "+3254313501", "reception_hours": "mo-fr 08:00-20:00"}))]
+#[schema(example = json!({"phone": "+3254313501", "reception_hours": "mo-fr 08:00-20:00"}), min_properties = 1)]
 pub struct ContactCorrection {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 500)]
