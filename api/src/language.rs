@@ -24,13 +24,6 @@ impl AskedLanguage {
     pub fn or_filing(self, filing: &Filing) -> Lang {
         self.0.unwrap_or(filing.language)
     }
-
-    /// The request's own choice, else the sign-in's locale, else the default.
-    pub fn or_locale(self, locale: Option<&str>, state: &AppState) -> Lang {
-        self.0
-            .or_else(|| locale.and_then(|l| l.parse().ok()))
-            .unwrap_or(state.default_language)
-    }
 }
 
 /// Negotiates with two different defaults: when both give the same answer, the request

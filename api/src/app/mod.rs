@@ -100,9 +100,3 @@ pub fn problem(state: &AppState, lang: Lang, procedure: Option<&str>, e: FilingE
         }
     }
 }
-
-/// A persistence error inside a use case: a corrupt row is logged with what names it
-/// (never its content) and answered 500.
-pub fn stored(e: PersistenceError) -> ApiError {
-    ApiError::Persistence(e)
-}
