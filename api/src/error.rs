@@ -502,7 +502,8 @@ impl ApiError {
     }
 }
 
-fn code_for_status(status: StatusCode) -> &'static str {
+/// The stable problem code of a bare HTTP status (a response the framework made).
+pub fn code_for_status(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "bad_request",
         401 => "unauthorized",

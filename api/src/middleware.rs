@@ -12,7 +12,7 @@ use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest};
 use domain::i18n::Lang;
 use std::future::{ready, Ready};
 use tracing::Span;
-use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
+use tracing_actix_web::RootSpanBuilder;
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -258,8 +258,29 @@ impl RootSpanBuilder for RootSpan {
         )
     }
 
+    /// Records the status and, for an error, its stable code only: an error's message or
+    /// debug form may quote the input (a mistyped e-mail address, an id typed as a path),
+    /// which is personal data and never goes to the log.
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        DefaultRootSpanBuilder::on_request_end(span, outcome);
+        let (status, error) = match outcome {
+            Ok(response) => (response.status(), response.response().error()),
+            Err(error) => (error.as_response_error().status_code(), Some(error)),
+        };
+        span.record("http.status_code", status.as_u16());
+        span.record(
+            "otel.status_code",
+            if status.is_server_error() {
+                "ERROR"
+            } else {
+                "OK"
+            },
+        );
+        if let Some(error) = error {
+            let code = error
+                .as_error::<ApiError>()
+                .map_or_else(|| crate::error::code_for_status(status), ApiError::code);
+            span.record("exception.message", code);
+        }
     }
 }
 

@@ -665,3 +665,42 @@ fn client_errors_and_documentation_assets_are_not_warnings() {
         .count();
     assert!(requests >= 11, "{requests} request lines");
 }
+
+/// Rejected input never reaches the log: an error's message or debug form may quote it
+/// (a mistyped e-mail address, an id typed as a path), so the log records the stable code.
+#[test]
+fn rejected_input_is_not_quoted_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = Service::start(dir.path(), &[], &[]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = ::reqwest::Client::new();
+    runtime.block_on(async {
+        let unit = client
+            .get(format!("{}/v1/units/hank@example.net", service.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unit.status(), 404);
+        let token = client
+            .post(format!("{}/dev/tokens", service.address))
+            .header("content-type", "application/json")
+            .body(r#"{"kind": "citizen", "subject": "s", "erin.z@example.net": 1}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(token.status(), 422);
+    });
+    service.signal("TERM");
+    assert!(service.wait(Duration::from_secs(10)).success());
+    let lines = service.lines.lock().unwrap();
+    let all = lines
+        .iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!all.contains("example.net"), "{all}");
+    assert!(all.contains("unit_not_found"), "the code is logged: {all}");
+}
