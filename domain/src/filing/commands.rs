@@ -216,6 +216,20 @@ pub(crate) fn required_text(
     }
 }
 
+/// An e-mail address as a confirmation can be sent to: at most 254 bytes, one `@`
+/// between a non-empty local part and a domain with a dot, and no white space.
+pub fn valid_email(email: &str) -> bool {
+    email.len() <= limits::EMAIL_MAX_BYTES
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
+}
+
 /// The parts of a draft as they will be after a change, before typing.
 struct Parts {
     /// The filing's country (the place's, when it names one, decides the local date).
@@ -309,11 +323,7 @@ fn check_parts(
     errors.extend(catalogue.check_answers(procedure, &parts.answers, &parts.facts));
     let contact = &parts.contact;
     if let Some(email) = &contact.email {
-        let valid = email.len() <= limits::EMAIL_MAX_BYTES
-            && email
-                .split_once('@')
-                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.'));
-        if !valid {
+        if !valid_email(email) {
             errors.push(issue("/contact/email", "invalid_email"));
         }
     }

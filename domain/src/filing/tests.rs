@@ -400,3 +400,20 @@ fn record_numbers_follow_the_units_pattern() {
         assert!(!is_units_record_number("5271", bad), "{bad}");
     }
 }
+
+#[test]
+fn e_mail_addresses_have_one_at_sign_and_a_domain() {
+    use commands::valid_email;
+    assert!(valid_email("alice@example.org"));
+    for bad in [
+        "ivan@@example.net",
+        "not an email",
+        "@example.org",
+        "a@example",
+        "a@.org",
+        "a b@example.org",
+        "a@example.org.",
+    ] {
+        assert!(!valid_email(bad), "{bad}");
+    }
+}
