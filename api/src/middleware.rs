@@ -232,6 +232,45 @@ async fn complete_problem<B: MessageBody + 'static>(
     ServiceResponse::new(request, head.set_body(body).map_into_boxed_body())
 }
 
+/// The responses actix-http's HTTP/1 parser writes before a request exists (431 for a
+/// request head over 128 KiB, 400 for a head it refuses, 408 for a head that did not
+/// arrive within `server.head_timeout_secs`, 500 for a payload fault), given the standard
+/// shape: a problem+json body in English (no `Accept-Language` could be read) with a fresh
+/// `request_id`, `X-Request-Id`, `Content-Language` and the security headers. Installed
+/// once per process by `install_parser_responses` (the hook is our patch of actix-http,
+/// `vendor/README.md`). The `instance` is empty: the path was not read.
+fn parser_response(
+    status: actix_web::http::StatusCode,
+) -> (actix_web::http::header::HeaderMap, actix_web::web::Bytes) {
+    let request_id = uuid::Uuid::now_v7().to_string();
+    let mut problem = ApiError::Status(status).to_problem(Lang::En);
+    problem.request_id = request_id.clone();
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    let mut headers = actix_web::http::header::HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+    );
+    headers.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static("en"));
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert(X_REQUEST_ID, value);
+    }
+    for (name, value) in SECURITY_HEADERS {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    tracing::info!(
+        http.status_code = status.as_u16(),
+        request_id = %request_id,
+        "request refused by the HTTP parser"
+    );
+    (headers, actix_web::web::Bytes::from(body))
+}
+
+/// Makes the HTTP/1 parser's own responses problem+json (see `parser_response`); idempotent.
+pub fn install_parser_responses() {
+    actix_http::h1::set_parser_responder(parser_response);
+}
+
 /// The root span of each request: method, route template and request id. No client
 /// address, user agent or query string: they may be personal data.
 pub struct RootSpan;

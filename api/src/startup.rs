@@ -119,6 +119,7 @@ impl Application {
         let workers = settings.server.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
+        crate::middleware::install_parser_responses();
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()

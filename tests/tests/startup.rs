@@ -647,6 +647,30 @@ fn client_errors_and_documentation_assets_are_not_warnings() {
     assert_eq!(status(Method::GET, "/v1/units/no-such-unit"), 404);
     assert_eq!(status(Method::POST, "/dev/tokens"), 415);
     assert_eq!(status(Method::DELETE, "/v1/procedures"), 405);
+    // Requests the HTTP parser refuses (a control character in a header, a head over
+    // 128 KiB) are client errors too; the reason is logged at INFO, never the input.
+    for raw in [
+        b"GET /v1/procedures HTTP/1.1\r\nHost: x\r\nA: secret\x01value\r\n\r\n".to_vec(),
+        format!(
+            "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+            "a".repeat(140 * 1024)
+        )
+        .into_bytes(),
+    ] {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(service.host()).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let _ = stream.write_all(&raw);
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response);
+        assert!(
+            response.starts_with(b"HTTP/1.1 4"),
+            "{}",
+            String::from_utf8_lossy(&response)
+        );
+    }
     service.signal("TERM");
     assert!(service.wait(Duration::from_secs(10)).success());
     let log = service.log();
@@ -655,6 +679,18 @@ fn client_errors_and_documentation_assets_are_not_warnings() {
         .filter(|(level, _)| level != "INFO" && level != "DEBUG" && level != "TRACE")
         .collect();
     assert!(loud.is_empty(), "{loud:?}");
+    assert!(
+        !log.iter().any(|(_, message)| message.contains("secret")),
+        "the refused header was quoted: {log:?}"
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|(level, message)| level == "INFO"
+                && message == "request refused by the HTTP parser")
+            .count(),
+        2,
+        "{log:?}"
+    );
     // Each request is still logged once, at INFO, with its status.
     let requests = service
         .lines
