@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod negotiation;
 pub mod openapi;
+pub mod query_params;
 mod openapi_pass;
 pub mod routes;
 pub mod startup;
