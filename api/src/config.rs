@@ -442,8 +442,13 @@ impl Settings {
     /// (made on first start). Production without keys is an error naming the settings.
     pub fn keyring(
         &self,
-    ) -> Result<(persistence::sealing::Keyring, persistence::sealing::KeyringOrigin), ConfigError>
-    {
+    ) -> Result<
+        (
+            persistence::sealing::Keyring,
+            persistence::sealing::KeyringOrigin,
+        ),
+        ConfigError,
+    > {
         use persistence::sealing::{self, Keyring, KeyringOrigin};
         let sealing_error =
             |e: sealing::SealingError| ConfigError::Invalid(format!("sealing: {e}"));

@@ -53,8 +53,7 @@ fn query_parameters(value: &serde_json::Value) -> Vec<(ResourceDef, Method, Vec<
                         .filter_map(|p| {
                             Some(QueryParam {
                                 name: p.get("name")?.as_str()?.to_owned(),
-                                required: p.get("required").and_then(|r| r.as_bool())
-                                    == Some(true),
+                                required: p.get("required").and_then(|r| r.as_bool()) == Some(true),
                                 schema: p.get("schema").cloned().unwrap_or_default(),
                             })
                         })

@@ -480,9 +480,7 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::InsufficientAssurance { .. } => "insufficient_assurance",
             ApiError::DevIdpDisabled => "not_found",
-            ApiError::FilingNotFound(_) | ApiError::UnitFilingNotFound { .. } => {
-                "filing_not_found"
-            }
+            ApiError::FilingNotFound(_) | ApiError::UnitFilingNotFound { .. } => "filing_not_found",
             ApiError::ReceiptNotAvailable { .. } => "receipt_not_available",
             ApiError::InvalidTransition { .. } => "invalid_transition",
             ApiError::NotEligible { .. } => "filing_not_eligible",
@@ -616,9 +614,7 @@ impl ApiError {
             request_id: String::new(),
             errors,
             competent_unit: match self {
-                ApiError::NotEligible { competent_unit, .. } => {
-                    competent_unit.as_deref().cloned()
-                }
+                ApiError::NotEligible { competent_unit, .. } => competent_unit.as_deref().cloned(),
                 _ => None,
             },
             candidates: match self {

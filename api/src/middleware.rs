@@ -159,7 +159,8 @@ fn intake_check(req: &ServiceRequest) -> Result<(), ApiError> {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         let decode = |raw: &str| percent_decode(&raw.replace('+', " "));
         if decode(name).is_none() || decode(value).is_none() {
-            let name = decode(name).unwrap_or_else(|| String::from_utf8_lossy(name.as_bytes()).into_owned());
+            let name = decode(name)
+                .unwrap_or_else(|| String::from_utf8_lossy(name.as_bytes()).into_owned());
             let pointer = format!("/query/{}", domain::forms::escape(&name));
             if !errors.iter().any(|e: &FieldError| e.pointer == pointer) {
                 errors.push(FieldError::new(pointer, "invalid_utf8"));

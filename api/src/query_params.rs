@@ -101,10 +101,21 @@ fn check(pointer: &str, value: &str, schema: &Value) -> Option<FieldError> {
     let bounds = accepted(schema);
     let error = |code: &str| Some(FieldError::new(pointer, code).with(bounds.clone()));
     let in_bounds = |n: f64| {
-        bounds.minimum.as_ref().and_then(|m| m.as_f64()).is_none_or(|m| n >= m)
-            && bounds.maximum.as_ref().and_then(|m| m.as_f64()).is_none_or(|m| n <= m)
+        bounds
+            .minimum
+            .as_ref()
+            .and_then(|m| m.as_f64())
+            .is_none_or(|m| n >= m)
+            && bounds
+                .maximum
+                .as_ref()
+                .and_then(|m| m.as_f64())
+                .is_none_or(|m| n <= m)
     };
-    match (type_of(schema), schema.get("format").and_then(Value::as_str)) {
+    match (
+        type_of(schema),
+        schema.get("format").and_then(Value::as_str),
+    ) {
         (Some("integer"), _) => match value.trim().parse::<i64>() {
             Err(_) => error("invalid_integer"),
             Ok(n) if !in_bounds(n as f64) => error("out_of_range"),
@@ -172,12 +183,18 @@ mod tests {
                 .code,
             "invalid_integer"
         );
-        assert_eq!(check("/query/limit", "0", &limit).unwrap().code, "out_of_range");
+        assert_eq!(
+            check("/query/limit", "0", &limit).unwrap().code,
+            "out_of_range"
+        );
         assert!(check("/query/limit", "20", &limit).is_none());
         let flag = json!({"type": ["boolean", "null"]});
         let e = check("/query/overdue", "maybe", &flag).unwrap();
         assert_eq!(e.code, "unknown_option");
-        assert_eq!(e.accepted.allowed, Some(vec!["true".into(), "false".into()]));
+        assert_eq!(
+            e.accepted.allowed,
+            Some(vec!["true".into(), "false".into()])
+        );
         let at = json!({"type": ["string", "null"], "format": "date-time"});
         assert_eq!(
             check("/query/from", "yesterday", &at).unwrap().code,
@@ -185,9 +202,18 @@ mod tests {
         );
         assert!(check("/query/from", "2026-11-22T10:00:00Z", &at).is_none());
         let lat = json!({"type": ["number", "null"], "minimum": -90, "maximum": 90});
-        assert_eq!(check("/query/lat", "abc", &lat).unwrap().code, "invalid_number");
-        assert_eq!(check("/query/lat", "NaN", &lat).unwrap().code, "invalid_number");
-        assert_eq!(check("/query/lat", "91", &lat).unwrap().code, "out_of_range");
+        assert_eq!(
+            check("/query/lat", "abc", &lat).unwrap().code,
+            "invalid_number"
+        );
+        assert_eq!(
+            check("/query/lat", "NaN", &lat).unwrap().code,
+            "invalid_number"
+        );
+        assert_eq!(
+            check("/query/lat", "91", &lat).unwrap().code,
+            "out_of_range"
+        );
         let format = json!({"type": "string", "enum": ["json", "pdf"]});
         assert!(check("/query/format", "xml", &format).is_none());
         assert_eq!(

@@ -361,17 +361,25 @@ pub fn exchanges(conn: &mut DbConnection, filing: &str) -> Result<Vec<Exchange>,
     let rows: Vec<Row> = x::table
         .filter(x::filing_id.eq(filing))
         .order(x::id.asc())
-        .select((x::asked_at, x::asked_by, x::question, x::answered_at, x::answer))
+        .select((
+            x::asked_at,
+            x::asked_by,
+            x::question,
+            x::answered_at,
+            x::answer,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(asked_at, asked_by, question, answered_at, answer)| Exchange {
-            asked_at: from_db_time(asked_at),
-            asked_by,
-            question,
-            answered_at: answered_at.map(from_db_time),
-            answer,
-        })
+        .map(
+            |(asked_at, asked_by, question, answered_at, answer)| Exchange {
+                asked_at: from_db_time(asked_at),
+                asked_by,
+                question,
+                answered_at: answered_at.map(from_db_time),
+                answer,
+            },
+        )
         .collect())
 }
 

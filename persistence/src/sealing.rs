@@ -141,7 +141,10 @@ impl Keyring {
                 ))
             }
         };
-        Ok(Keyring { current, keys: ring })
+        Ok(Keyring {
+            current,
+            keys: ring,
+        })
     }
 
     /// The id of the key new values are sealed with.
@@ -280,7 +283,9 @@ pub fn read_key_file(path: &Path) -> Result<Keyring, SealingError> {
     })?;
     Keyring::new(
         file.current.as_deref(),
-        file.keys.iter().map(|(id, key)| (id.as_str(), key.as_str())),
+        file.keys
+            .iter()
+            .map(|(id, key)| (id.as_str(), key.as_str())),
     )
     .map_err(|e| SealingError::Config(format!("{name}: {e}")))
 }
@@ -407,7 +412,13 @@ mod tests {
     #[test]
     fn malformed_envelopes_are_refused() {
         let ring = Keyring::new(None, [("k1", K1)]).unwrap();
-        for bad in ["", "plain text", "ecs2.k1.AAAA", "ecs1.k1.%%%", "ecs1.k1.AAAA"] {
+        for bad in [
+            "",
+            "plain text",
+            "ecs2.k1.AAAA",
+            "ecs1.k1.%%%",
+            "ecs1.k1.AAAA",
+        ] {
             assert!(
                 matches!(ring.open(bad, "c"), Err(SealingError::Malformed(_))),
                 "{bad}"

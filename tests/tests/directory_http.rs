@@ -120,14 +120,39 @@ async fn postal_codes_resolve_or_list_the_municipalities_sharing_them() {
 async fn bad_places_are_422_naming_the_parameter_and_unknown_codes_404() {
     let app = spawn_app().await;
     for (query, pointer, code, accepted) in [
-        ("lat=NaN&lon=4", "/query/lat", "out_of_range", Some(("minimum", -90.0))),
-        ("lat=91&lon=4", "/query/lat", "out_of_range", Some(("maximum", 90.0))),
-        ("lat=50&lon=181", "/query/lon", "out_of_range", Some(("maximum", 180.0))),
+        (
+            "lat=NaN&lon=4",
+            "/query/lat",
+            "out_of_range",
+            Some(("minimum", -90.0)),
+        ),
+        (
+            "lat=91&lon=4",
+            "/query/lat",
+            "out_of_range",
+            Some(("maximum", 90.0)),
+        ),
+        (
+            "lat=50&lon=181",
+            "/query/lon",
+            "out_of_range",
+            Some(("maximum", 180.0)),
+        ),
         ("lat=50", "/query/lon", "required", None),
-        ("lat=abc&lon=4", "/query/lat", "invalid_number", Some(("minimum", -90.0))),
+        (
+            "lat=abc&lon=4",
+            "/query/lat",
+            "invalid_number",
+            Some(("minimum", -90.0)),
+        ),
         ("", "/query", "place_required", None),
         ("postal_code=1000", "/query/country", "required", None),
-        ("lat=50&lat=51&lon=4", "/query/lat", "repeated_parameter", None),
+        (
+            "lat=50&lat=51&lon=4",
+            "/query/lat",
+            "repeated_parameter",
+            None,
+        ),
     ] {
         let problem = assert_problem(
             app.get(&format!(
@@ -388,10 +413,16 @@ async fn the_answer_follows_the_positions_own_accuracy() {
         names.contains(&"Brussels") && names.contains(&"Schaerbeek"),
         "{names:?}"
     );
-    // An accuracy that is not a distance is a 400.
-    for bad in ["-5", "abc"] {
+    // An accuracy that is not a distance is a field error saying what is accepted.
+    for (bad, code) in [("-5", "out_of_range"), ("abc", "invalid_number")] {
         let response = app.get(&format!("{near}&accuracy_m={bad}")).await;
-        assert_eq!(response.status(), 400, "{bad}");
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(
+            problem["errors"][0]["pointer"], "/query/accuracy_m",
+            "{bad}"
+        );
+        assert_eq!(problem["errors"][0]["code"], code, "{bad}");
+        assert_eq!(problem["errors"][0]["minimum"].as_f64(), Some(0.0), "{bad}");
     }
 }
 

@@ -349,7 +349,10 @@ async fn a_place_near_a_border_is_confirmed_then_submitted() {
         .iter()
         .find(|c| c["municipality"]["id"] == "BE-21015")
         .unwrap_or_else(|| panic!("{problem}"));
-    assert_eq!(schaerbeek["municipality"]["name"], "Schaarbeek", "{problem}");
+    assert_eq!(
+        schaerbeek["municipality"]["name"], "Schaarbeek",
+        "{problem}"
+    );
     assert_eq!(
         schaerbeek["unit"]["id"],
         "pz-evere-schaarbeek-sint-joost-ten-node"
@@ -364,7 +367,10 @@ async fn a_place_near_a_border_is_confirmed_then_submitted() {
         .unwrap_or_else(|| panic!("{problem}"));
     assert_eq!(error["pointer"], "/place/municipality");
     assert!(
-        error["message"].as_str().unwrap().starts_with("Schaarbeek (BE-21015)"),
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Schaarbeek (BE-21015)"),
         "{problem}"
     );
 

@@ -183,7 +183,12 @@ async fn the_competent_unit_reads_who_the_complainant_is_and_each_read_is_audite
     // The queue and the notes do not show it (and are not reads of it).
     let queue = get(&app, &officer, &format!("/v1/units/{ZONE}/filings")).await;
     assert_no_secret("the queue", &queue.text().await.unwrap());
-    let notes = get(&app, &officer, &format!("/v1/units/{ZONE}/filings/{id}/notes")).await;
+    let notes = get(
+        &app,
+        &officer,
+        &format!("/v1/units/{ZONE}/filings/{id}/notes"),
+    )
+    .await;
     assert_no_secret("the notes", &notes.text().await.unwrap());
     assert_eq!(identity_reads(&app, &id).len(), 3);
 }

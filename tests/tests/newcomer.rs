@@ -86,26 +86,52 @@ async fn every_round_of_questions_and_answers_is_kept_for_both_sides() {
         ("Its frame number?", "GZ12345678"),
     ];
     for (question, answer) in rounds {
-        act(&app, &officer, &id, "request-info", json!({"message": question})).await;
+        act(
+            &app,
+            &officer,
+            &id,
+            "request-info",
+            json!({"message": question}),
+        )
+        .await;
         let path = format!("/v1/filings/{id}/answers");
         let body = json!({"message": answer});
         let response = send(&app, reqwest::Method::POST, &path, &citizen, Some(body)).await;
         assert_eq!(response.status(), 200);
     }
-    act(&app, &officer, &id, "request-info", json!({"message": "A photo?"})).await;
+    act(
+        &app,
+        &officer,
+        &id,
+        "request-info",
+        json!({"message": "A photo?"}),
+    )
+    .await;
 
-    let mine: Value = send(&app, reqwest::Method::GET, &format!("/v1/filings/{id}"), &citizen, None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mine: Value = send(
+        &app,
+        reqwest::Method::GET,
+        &format!("/v1/filings/{id}"),
+        &citizen,
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     let exchanges = mine["exchanges"].as_array().unwrap();
     assert_eq!(exchanges.len(), 3, "{mine}");
     for (i, (question, answer)) in rounds.iter().enumerate() {
         assert_eq!(exchanges[i]["question"], *question);
         assert_eq!(exchanges[i]["answer"], *answer);
-        assert!(exchanges[i]["answered_at"].as_str().unwrap() >= exchanges[i]["asked_at"].as_str().unwrap());
-        assert!(exchanges[i].get("asked_by").is_none(), "no officer id for the citizen");
+        assert!(
+            exchanges[i]["answered_at"].as_str().unwrap()
+                >= exchanges[i]["asked_at"].as_str().unwrap()
+        );
+        assert!(
+            exchanges[i].get("asked_by").is_none(),
+            "no officer id for the citizen"
+        );
     }
     assert_eq!(exchanges[2]["question"], "A photo?");
     assert!(exchanges[2].get("answer").is_none());
@@ -158,21 +184,25 @@ async fn a_refusal_that_sends_the_citizen_to_a_station_gives_its_contact() {
         .await;
     let mut body = bicycle_theft();
     body["answers"]["violence"] = json!(true);
+    // Boom, served by PZ Rupel, whose main station the directory knows.
+    body["place"] = json!({"municipality": "BE-11005"});
     let draft = create(&app, &citizen, body).await;
-    let path = format!("/v1/filings/{}/submit?lang=nl", draft["id"].as_str().unwrap());
+    let path = format!(
+        "/v1/filings/{}/submit?lang=nl",
+        draft["id"].as_str().unwrap()
+    );
     let response = send(&app, reqwest::Method::POST, &path, &citizen, None).await;
     let problem = assert_problem(response, 422, "filing_not_eligible").await;
     let unit = &problem["competent_unit"];
-    assert_eq!(unit["id"], ZONE, "{problem}");
+    assert_eq!(unit["id"], "pz-rupel", "{problem}");
     assert!(unit["name"].as_str().is_some_and(|n| !n.is_empty()));
     assert!(unit["open_now"].is_boolean());
-    // The zone's contact data, as the directory has it (the CSV of police_zone_contacts
-    // gives Ottignies-Louvain-la-Neuve a website at least).
-    let contact_members = ["address", "phone", "email", "website"];
-    assert!(
-        contact_members.iter().any(|m| unit[*m].is_string()),
+    assert_eq!(
+        unit["address"], "Hoofdcommissariaat, Jozef Van Cleemputplein 5, 2850 Boom",
         "{problem}"
     );
+    assert_eq!(unit["phone"], "+3234430900");
+    assert!(unit["website"].is_string());
     assert_eq!(problem["errors"][0]["pointer"], "/answers/violence");
 }
 
@@ -187,14 +217,54 @@ async fn query_errors_name_the_parameter_and_what_it_accepts_on_every_route() {
         .await;
     let queue = format!("/v1/units/{ZONE}/filings");
     for (token, path, pointer, code) in [
-        (&officer, format!("{queue}?limit=99999999999999999999"), "/query/limit", "invalid_integer"),
-        (&officer, format!("{queue}?limit=10&limit=20"), "/query/limit", "repeated_parameter"),
-        (&officer, format!("{queue}?limit=0"), "/query/limit", "out_of_range"),
-        (&officer, format!("{queue}?submitted_from=yesterday"), "/query/submitted_from", "invalid_date_time"),
-        (&officer, format!("{queue}?overdue=maybe"), "/query/overdue", "unknown_option"),
-        (&citizen, "/v1/filings?limit=abc".to_owned(), "/query/limit", "invalid_integer"),
-        (&citizen, "/v1/filings?limit=500".to_owned(), "/query/limit", "out_of_range"),
-        (&officer, "/v1/audit-events?limit=x".to_owned(), "/query/limit", "invalid_integer"),
+        (
+            &officer,
+            format!("{queue}?limit=99999999999999999999"),
+            "/query/limit",
+            "invalid_integer",
+        ),
+        (
+            &officer,
+            format!("{queue}?limit=10&limit=20"),
+            "/query/limit",
+            "repeated_parameter",
+        ),
+        (
+            &officer,
+            format!("{queue}?limit=0"),
+            "/query/limit",
+            "out_of_range",
+        ),
+        (
+            &officer,
+            format!("{queue}?submitted_from=yesterday"),
+            "/query/submitted_from",
+            "invalid_date_time",
+        ),
+        (
+            &officer,
+            format!("{queue}?overdue=maybe"),
+            "/query/overdue",
+            "unknown_option",
+        ),
+        (
+            &citizen,
+            "/v1/filings?limit=abc".to_owned(),
+            "/query/limit",
+            "invalid_integer",
+        ),
+        (
+            &citizen,
+            "/v1/filings?limit=500".to_owned(),
+            "/query/limit",
+            "out_of_range",
+        ),
+        (
+            &officer,
+            "/v1/audit-events?limit=x".to_owned(),
+            "/query/limit",
+            "invalid_integer",
+        ),
     ] {
         for lang in ["fr", "nl"] {
             let separator = if path.contains('?') { '&' } else { '?' };
@@ -211,11 +281,18 @@ async fn query_errors_name_the_parameter_and_what_it_accepts_on_every_route() {
             assert_eq!(error["pointer"], pointer, "{path}: {problem}");
             assert_eq!(error["code"], code, "{path}: {problem}");
             let message = error["message"].as_str().unwrap();
-            assert!(!message.contains("invalid digit"), "serde's words: {message}");
+            assert!(
+                !message.contains("invalid digit"),
+                "serde's words: {message}"
+            );
             if pointer == "/query/limit" && code != "repeated_parameter" {
                 assert_eq!(error["minimum"], 1, "{problem}");
                 assert!(error["maximum"].is_number(), "{problem}");
-                let word = if lang == "fr" { "Minimum :" } else { "Minimum:" };
+                let word = if lang == "fr" {
+                    "Minimum :"
+                } else {
+                    "Minimum:"
+                };
                 assert!(message.contains(word), "{lang}: {message}");
             }
             if code == "unknown_option" {
@@ -234,11 +311,17 @@ async fn what_a_write_answers_is_what_a_read_shows() {
     for _ in 0..3 {
         let created = create(&app, &citizen, bicycle_theft()).await;
         let id = created["id"].as_str().unwrap();
-        let read: Value = send(&app, reqwest::Method::GET, &format!("/v1/filings/{id}"), &citizen, None)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let read: Value = send(
+            &app,
+            reqwest::Method::GET,
+            &format!("/v1/filings/{id}"),
+            &citizen,
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
         for member in ["created_at", "updated_at"] {
             assert_eq!(created[member], read[member], "{member}");
             let text = created[member].as_str().unwrap();

@@ -2,21 +2,21 @@
 //! command and saves its effects in one transaction, with its audit event last.
 
 use super::{problem, rules, with_competent_unit, with_db};
-use domain::directory::Routing;
 use crate::error::ApiError;
 use crate::idempotency::{self, Done, Key, Reply};
 use crate::state::AppState;
 use crate::versions::IfMatch;
 use actix_web::web;
 use chrono::{DateTime, Utc};
+use domain::directory::Routing;
 use domain::filing::{
     ComplainantIdentity, DraftInput, Effects, Filing, FilingError, FilingStatus, NewFilingInput,
     ReferenceNumber,
 };
-use persistence::identities::{self, SealedIdentity};
 use domain::i18n::Lang;
 use domain::policy::CitizenActor;
 use persistence::filings::{self as repo, HistoryRow};
+use persistence::identities::{self, SealedIdentity};
 use persistence::{DbConnection, PersistenceError};
 
 /// A filing with its status history.
@@ -204,7 +204,13 @@ pub async fn update(
                 return Err(ApiError::PreconditionFailed);
             }
             let mut effects = filing
-                .update(&rules(&app), &citizen, changes, filing.version, super::now())
+                .update(
+                    &rules(&app),
+                    &citizen,
+                    changes,
+                    filing.version,
+                    super::now(),
+                )
                 .map_err(|e| problem(&app, lang, Some(&filing.procedure), e))?;
             effects.audit.request_id = request_id;
             save_and_load(c, &effects)
@@ -351,8 +357,8 @@ where
     with_db(state, move |conn| {
         conn.write_transaction(|c| {
             let filing = load_owned(c, &citizen.id, &id)?;
-            let mut effects =
-                command(&filing, &citizen, super::now()).map_err(|e| problem(&app, lang, None, e))?;
+            let mut effects = command(&filing, &citizen, super::now())
+                .map_err(|e| problem(&app, lang, None, e))?;
             effects.audit.request_id = request_id;
             save_and_load(c, &effects)
         })

@@ -153,9 +153,9 @@ pub fn with_competent_unit(
             let directory = state.directory();
             ApiError::NotEligible {
                 errors,
-                competent_unit: unit.and_then(|id| directory.unit(id)).map(|u| {
-                    Box::new(crate::error::UnitContact::of(u, lang, now()))
-                }),
+                competent_unit: unit
+                    .and_then(|id| directory.unit(id))
+                    .map(|u| Box::new(crate::error::UnitContact::of(u, lang, now()))),
             }
         }
         other => other,

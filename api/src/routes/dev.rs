@@ -180,8 +180,8 @@ impl TokenGrant {
             }
         }
         if let Some(address) = &body.address {
-            let address = serde_json::to_value(address)
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let address =
+                serde_json::to_value(address).map_err(|e| ApiError::Internal(e.to_string()))?;
             claims.insert("address".into(), address);
         }
         account_claims(body, &mut claims)?;

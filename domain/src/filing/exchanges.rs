@@ -27,10 +27,7 @@ pub enum ExchangeStep<'a> {
         question: &'a str,
     },
     /// The open round is answered.
-    Answered {
-        at: DateTime<Utc>,
-        answer: &'a str,
-    },
+    Answered { at: DateTime<Utc>, answer: &'a str },
 }
 
 impl Effects {

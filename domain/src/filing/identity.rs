@@ -95,7 +95,10 @@ impl ComplainantIdentity {
             ("given_name", self.given_name.is_some()),
             ("family_name", self.family_name.is_some()),
             ("birthdate", self.birthdate.is_some()),
-            ("address", self.address.as_ref().is_some_and(|a| !a.is_empty())),
+            (
+                "address",
+                self.address.as_ref().is_some_and(|a| !a.is_empty()),
+            ),
             ("national_number", self.national_number.is_some()),
             ("business_id", self.business_id.is_some()),
             ("business_name", self.business_name.is_some()),
@@ -137,7 +140,9 @@ mod national_number_digits {
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NationalNumber>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<NationalNumber>, D::Error> {
         Option::<String>::deserialize(d)?
             .map(|raw| NationalNumber::parse(&raw).map_err(serde::de::Error::custom))
             .transpose()

@@ -181,7 +181,10 @@ pub fn export_fields(
 /// as `YY.MM.DD-SSS.CC`...), when one was captured.
 pub fn complainant_fields(
     fields: &mut Vec<Field>,
-    identity: Option<&(domain::filing::ComplainantIdentity, chrono::DateTime<chrono::Utc>)>,
+    identity: Option<&(
+        domain::filing::ComplainantIdentity,
+        chrono::DateTime<chrono::Utc>,
+    )>,
 ) {
     let Some((identity, _)) = identity else {
         return;
@@ -193,18 +196,54 @@ pub fn complainant_fields(
         .map(|n| super::types::formatted_national_number(n.as_str()));
     let values = [
         ("name", "Complainant – name", identity.name.clone()),
-        ("given_name", "Complainant – given names", identity.given_name.clone()),
-        ("family_name", "Complainant – surname", identity.family_name.clone()),
-        ("birthdate", "Complainant – birth date", identity.birthdate.clone()),
-        ("address.formatted", "Complainant – address", address.formatted),
-        ("address.street_address", "Complainant – street", address.street_address),
-        ("address.postal_code", "Complainant – postal code", address.postal_code),
-        ("address.locality", "Complainant – locality", address.locality),
+        (
+            "given_name",
+            "Complainant – given names",
+            identity.given_name.clone(),
+        ),
+        (
+            "family_name",
+            "Complainant – surname",
+            identity.family_name.clone(),
+        ),
+        (
+            "birthdate",
+            "Complainant – birth date",
+            identity.birthdate.clone(),
+        ),
+        (
+            "address.formatted",
+            "Complainant – address",
+            address.formatted,
+        ),
+        (
+            "address.street_address",
+            "Complainant – street",
+            address.street_address,
+        ),
+        (
+            "address.postal_code",
+            "Complainant – postal code",
+            address.postal_code,
+        ),
+        (
+            "address.locality",
+            "Complainant – locality",
+            address.locality,
+        ),
         ("address.region", "Complainant – region", address.region),
         ("address.country", "Complainant – country", address.country),
         ("national_number", "Complainant – national number", national),
-        ("business_id", "Complainant – company number", identity.business_id.clone()),
-        ("business_name", "Complainant – company name", identity.business_name.clone()),
+        (
+            "business_id",
+            "Complainant – company number",
+            identity.business_id.clone(),
+        ),
+        (
+            "business_name",
+            "Complainant – company name",
+            identity.business_name.clone(),
+        ),
     ];
     let at = fields
         .iter()

@@ -228,7 +228,12 @@ impl OfficerFilingView {
 
     /// The view with the rounds of questions and answers (the filing's own page).
     pub fn with_exchanges(mut self, exchanges: &[domain::filing::Exchange]) -> Self {
-        self.exchanges = Some(exchanges.iter().map(|e| ExchangeView::of(e, true)).collect());
+        self.exchanges = Some(
+            exchanges
+                .iter()
+                .map(|e| ExchangeView::of(e, true))
+                .collect(),
+        );
         self
     }
 

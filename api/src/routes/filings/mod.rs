@@ -55,12 +55,7 @@ fn render(
 
 /// What the use case is told about a citizen's request, with the identity claims of their
 /// sign-in (kept, sealed, on the filing).
-fn call(
-    req: &HttpRequest,
-    lang: Lang,
-    key: Option<idempotency::Key>,
-    citizen: &Citizen,
-) -> Call {
+fn call(req: &HttpRequest, lang: Lang, key: Option<idempotency::Key>, citizen: &Citizen) -> Call {
     Call {
         lang,
         request_id: RequestId::of(req),

@@ -171,6 +171,7 @@ pub struct HistoryEntry {
     "next_steps": "Votre plainte est transmise à l'unité de police du lieu du vol...",
     "history": [{"at": "2026-11-22T10:00:00Z", "status": "draft", "label": "Brouillon",
                  "explanation": "Vous avez commencé cette déclaration ; elle n'a pas encore été envoyée à la police."}],
+    "exchanges": [],
     "version": 2
 }))]
 pub struct FilingView {
