@@ -350,9 +350,9 @@ async fn a_new_current_key_still_opens_identities_sealed_with_the_old_one() {
     let sealed = |conn: &mut persistence::DbConnection, id: &str| {
         persistence::identities::find(conn, id).unwrap().unwrap()
     };
-    assert_eq!(sealed(&mut *conn, &old).key_id, "k1");
-    assert_eq!(sealed(&mut *conn, &new).key_id, "k2");
-    assert!(sealed(&mut *conn, &new).sealed.starts_with("ecs1.k2."));
+    assert_eq!(sealed(&mut conn, &old).key_id, "k1");
+    assert_eq!(sealed(&mut conn, &new).key_id, "k2");
+    assert!(sealed(&mut conn, &new).sealed.starts_with("ecs1.k2."));
     assert_eq!(
         persistence::identities::count_by_key(&mut conn).unwrap(),
         vec![("k1".to_owned(), 1), ("k2".to_owned(), 1)]
