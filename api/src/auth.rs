@@ -229,9 +229,13 @@ struct Claims {
     iat: i64,
     acr: Option<String>,
     name: Option<String>,
+    given_name: Option<String>,
+    family_name: Option<String>,
     email: Option<String>,
     locale: Option<String>,
     birthdate: Option<String>,
+    /// OpenID Connect's address object (or, from some providers, a plain string).
+    address: Option<serde_json::Value>,
     national_number: Option<String>,
     business_id: Option<String>,
     business_name: Option<String>,
@@ -253,10 +257,10 @@ pub struct Identity {
     pub name: Option<String>,
     pub email: Option<String>,
     pub locale: Option<String>,
-    pub birthdate: Option<String>,
-    /// Whether the token carried a national number with a valid checksum. The number
-    /// itself is never stored (see docs/API-DESIGN.md).
-    pub national_number_verified: bool,
+    /// The identity claims (name, birth date, address, national number when its check
+    /// digits are valid, business): captured, sealed, on a citizen's filings for the
+    /// officers of the competent unit. Its `Debug` form shows no value.
+    pub personal: domain::filing::ComplainantIdentity,
     /// For a business declarant (a shop, a fuel station operator).
     pub business: Option<(String, Option<String>)>,
     /// For police accounts: `officer`, `supervisor` or `admin`, and unit memberships.
@@ -357,9 +361,12 @@ impl Verifier {
         }
         // The intake rule applies to what a token says too (its claims may be stored,
         // and PostgreSQL refuses U+0000): no control characters in any text claim.
+        let address_texts = address_strings(claims.address.as_ref());
         let texts = [Some(&claims.sub), claims.acr.as_ref(), claims.name.as_ref()]
             .into_iter()
             .chain([
+                claims.given_name.as_ref(),
+                claims.family_name.as_ref(),
                 claims.email.as_ref(),
                 claims.locale.as_ref(),
                 claims.birthdate.as_ref(),
@@ -371,7 +378,8 @@ impl Verifier {
                 claims.client_id.as_ref(),
             ])
             .flatten()
-            .chain(claims.units.iter());
+            .chain(claims.units.iter())
+            .chain(address_texts.iter());
         if texts
             .into_iter()
             .any(|t| t.chars().any(crate::intake::is_control_or_separator))
@@ -391,6 +399,7 @@ impl Verifier {
             .and_then(|acr| issuer.acr.get(acr).copied())
             .unwrap_or(issuer.default_assurance);
         let digest = Sha256::digest(format!("{}\u{0}{}", issuer.issuer, claims.sub).as_bytes());
+        let personal = personal_claims(&claims);
         Ok(Identity {
             user_id: format!("u-{}", hex::encode(&digest[..12])),
             issuer_kind: issuer.kind,
@@ -398,16 +407,67 @@ impl Verifier {
             name: claims.name,
             email: claims.email,
             locale: claims.locale,
-            birthdate: claims.birthdate,
-            national_number_verified: claims
-                .national_number
-                .as_deref()
-                .is_some_and(|n| domain::filing::NationalNumber::parse(n).is_ok()),
+            personal,
             business: claims.business_id.map(|id| (id, claims.business_name)),
             role: claims.role,
             units: claims.units,
             client_id: claims.azp.or(claims.client_id),
         })
+    }
+}
+
+/// Every string inside an `address` claim (for the intake rule).
+fn address_strings(address: Option<&serde_json::Value>) -> Vec<String> {
+    match address {
+        Some(serde_json::Value::String(text)) => vec![text.clone()],
+        Some(serde_json::Value::Object(members)) => members
+            .values()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The identity claims of a token as the filing keeps them: texts trimmed and bounded, an
+/// address from OpenID Connect's object (unknown members ignored) or a plain string (as
+/// `formatted`), a national number only when its check digits are valid (a number that
+/// fails them is not the person's, whatever the token says).
+fn personal_claims(claims: &Claims) -> domain::filing::ComplainantIdentity {
+    use domain::filing::{ComplainantIdentity as C, NationalNumber, PostalAddress};
+    let member = |name: &str| {
+        claims
+            .address
+            .as_ref()
+            .and_then(|a| a.get(name))
+            .and_then(serde_json::Value::as_str)
+            .and_then(|t| C::claim(Some(t)))
+    };
+    let address = match &claims.address {
+        Some(serde_json::Value::String(text)) => PostalAddress {
+            formatted: C::claim(Some(text)),
+            ..PostalAddress::default()
+        },
+        _ => PostalAddress {
+            formatted: member("formatted"),
+            street_address: member("street_address"),
+            postal_code: member("postal_code"),
+            locality: member("locality"),
+            region: member("region"),
+            country: member("country"),
+        },
+    };
+    C {
+        name: C::claim(claims.name.as_deref()),
+        given_name: C::claim(claims.given_name.as_deref()),
+        family_name: C::claim(claims.family_name.as_deref()),
+        birthdate: C::claim(claims.birthdate.as_deref()),
+        address: (!address.is_empty()).then_some(address),
+        national_number: claims
+            .national_number
+            .as_deref()
+            .and_then(|n| NationalNumber::parse(n).ok()),
+        business_id: C::claim(claims.business_id.as_deref()),
+        business_name: C::claim(claims.business_name.as_deref()),
     }
 }
 

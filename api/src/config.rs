@@ -48,6 +48,27 @@ pub struct Settings {
     pub filings: FilingSettings,
     #[serde(default)]
     pub metrics: MetricsSettings,
+    #[serde(default)]
+    pub sealing: SealingSettings,
+}
+
+/// The keys that seal personal data at rest (the complainant's identity;
+/// `persistence::sealing`). Give the keys inline (`keys`, or `ECOM__SEALING__KEYS` as
+/// `{id="base64"}`) or in a keyring file (`key_file`), not both. In development, with
+/// neither, a key file is made in the data folder on first start; production refuses to
+/// start without configured keys.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealingSettings {
+    /// The id of the key new values are sealed with; optional with a single key.
+    pub current_key: Option<String>,
+    /// Key id (1 to 32 of `A-Z a-z 0-9 - _`) → 32 random bytes in base64
+    /// (`openssl rand -base64 32`). Keep retired keys here: they still open old values.
+    #[serde(default)]
+    pub keys: std::collections::BTreeMap<String, SecretString>,
+    /// A keyring file: `{"current": id, "keys": {id: base64}}` (mode 0600); default in
+    /// development `<database.data_dir>/sealing-keys.json`, made on first start.
+    pub key_file: Option<PathBuf>,
 }
 
 /// Who may read `/metrics` (see docs/OPERATIONS.md, "Metrics").
@@ -416,6 +437,57 @@ impl Settings {
             .unwrap_or_else(|| self.database.data_dir.join(crate::devidp::KEY_FILE_NAME))
     }
 
+    /// The keyring that seals personal data, and where it came from: the configured keys,
+    /// the configured key file, or, in development only, the data folder's key file
+    /// (made on first start). Production without keys is an error naming the settings.
+    pub fn keyring(
+        &self,
+    ) -> Result<
+        (
+            persistence::sealing::Keyring,
+            persistence::sealing::KeyringOrigin,
+        ),
+        ConfigError,
+    > {
+        use persistence::sealing::{self, Keyring, KeyringOrigin};
+        let sealing_error =
+            |e: sealing::SealingError| ConfigError::Invalid(format!("sealing: {e}"));
+        match (&self.sealing.key_file, self.sealing.keys.is_empty()) {
+            (Some(_), false) => Err(ConfigError::Invalid(
+                "sealing: give sealing.keys or sealing.key_file, not both".into(),
+            )),
+            (None, false) => Keyring::new(
+                self.sealing
+                    .current_key
+                    .as_deref()
+                    .filter(|c| !c.trim().is_empty()),
+                self.sealing
+                    .keys
+                    .iter()
+                    .map(|(id, key)| (id.as_str(), key.expose_secret())),
+            )
+            .map(|k| (k, KeyringOrigin::Configured))
+            .map_err(|e| ConfigError::Invalid(format!("sealing.keys: {e}"))),
+            (Some(path), true) => {
+                let keyring = sealing::read_key_file(path).map_err(sealing_error)?;
+                Ok((keyring, KeyringOrigin::Loaded(path.clone())))
+            }
+            (None, true) if self.environment == Environment::Production => {
+                Err(ConfigError::Invalid(
+                    "sealing: no key to seal personal data at rest: in production, configure \
+                     sealing.keys (environment ECOM__SEALING__KEYS='{id=\"base64 of 32 random \
+                     bytes\"}', with ECOM__SEALING__CURRENT_KEY when there are several) or \
+                     sealing.key_file"
+                        .into(),
+                ))
+            }
+            (None, true) => sealing::load_or_create_key_file(
+                &self.database.data_dir.join(sealing::KEY_FILE_NAME),
+            )
+            .map_err(sealing_error),
+        }
+    }
+
     pub fn default_language(&self) -> Result<Lang, ConfigError> {
         self.catalogue
             .default_language
@@ -485,6 +557,26 @@ impl Settings {
             metrics.insert("token".into(), toml::Value::String("<redacted>".into()));
         }
         tree.insert("metrics".into(), toml::Value::Table(metrics));
+        let mut sealing = toml::Table::new();
+        if let Some(current) = &self.sealing.current_key {
+            sealing.insert("current_key".into(), toml::Value::String(current.clone()));
+        }
+        if !self.sealing.keys.is_empty() {
+            let keys = self
+                .sealing
+                .keys
+                .keys()
+                .map(|id| (id.clone(), toml::Value::String("<redacted>".into())))
+                .collect();
+            sealing.insert("keys".into(), toml::Value::Table(keys));
+        }
+        if let Some(file) = &self.sealing.key_file {
+            sealing.insert(
+                "key_file".into(),
+                toml::Value::String(file.display().to_string()),
+            );
+        }
+        tree.insert("sealing".into(), toml::Value::Table(sealing));
         toml::to_string_pretty(&tree).unwrap_or_default()
     }
 }

@@ -16,6 +16,54 @@ pub struct Contract {
     pub json: String,
     pub yaml: String,
     routes: Vec<(ResourceDef, Vec<Method>)>,
+    /// Each operation's query parameters (for `crate::query_params`).
+    queries: Vec<(ResourceDef, Method, Vec<QueryParam>)>,
+}
+
+/// A query parameter as the contract declares it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryParam {
+    pub name: String,
+    pub required: bool,
+    /// Its JSON Schema (`type`, `format`, `minimum`, `maximum`, `enum`...).
+    pub schema: serde_json::Value,
+}
+
+/// The query parameters of every operation of the document `value`.
+fn query_parameters(value: &serde_json::Value) -> Vec<(ResourceDef, Method, Vec<QueryParam>)> {
+    let Some(paths) = value.get("paths").and_then(|p| p.as_object()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let Ok(method) = Method::from_bytes(method.to_uppercase().as_bytes()) else {
+                continue;
+            };
+            let params = operation
+                .get("parameters")
+                .and_then(|p| p.as_array())
+                .map(|params| {
+                    params
+                        .iter()
+                        .filter(|p| p.get("in").and_then(|i| i.as_str()) == Some("query"))
+                        .filter_map(|p| {
+                            Some(QueryParam {
+                                name: p.get("name")?.as_str()?.to_owned(),
+                                required: p.get("required").and_then(|r| r.as_bool()) == Some(true),
+                                schema: p.get("schema").cloned().unwrap_or_default(),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push((ResourceDef::new(path.as_str()), method, params));
+        }
+    }
+    out
 }
 
 const METHODS: [&str; 8] = [
@@ -44,7 +92,28 @@ impl Contract {
                     .collect()
             })
             .unwrap_or_default();
-        Ok(Self { json, yaml, routes })
+        let queries = query_parameters(&value);
+        Ok(Self {
+            json,
+            yaml,
+            routes,
+            queries,
+        })
+    }
+
+    /// The query parameters the contract declares for `method` on `path` (HEAD reads
+    /// GET's); empty when no operation matches.
+    pub fn query_parameters(&self, path: &str, method: &Method) -> Vec<&QueryParam> {
+        let method = if method == Method::HEAD {
+            &Method::GET
+        } else {
+            method
+        };
+        self.queries
+            .iter()
+            .find(|(def, m, _)| m == method && def.is_match(path))
+            .map(|(_, _, params)| params.iter().collect())
+            .unwrap_or_default()
     }
 
     /// The methods the contract declares for `path`, with HEAD wherever GET is (the

@@ -50,6 +50,79 @@ pub struct Problem {
     /// Field errors, for validation problems.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// `filing_not_eligible`: the unit competent for the place of the facts, where the
+    /// citizen can file in person, with its contact data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub competent_unit: Option<UnitContact>,
+    /// `place_ambiguous`: the municipalities to choose from (set `place.municipality` to
+    /// one `municipality.id`), most likely first, named in the request's language.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<PlaceCandidate>,
+}
+
+/// An id with its name in the reader's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NamedId {
+    pub id: String,
+    pub name: String,
+}
+
+/// A municipality the place of the facts may be in, and the unit competent there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"municipality": {"id": "BE-21015", "name": "Schaerbeek"},
+    "unit": {"id": "pz-evere-schaarbeek-sint-joost-ten-node", "name": "PZ Schaerbeek/Saint-Josse/Evere"}}))]
+pub struct PlaceCandidate {
+    pub municipality: NamedId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<NamedId>,
+}
+
+/// A police unit to go to, with its contact data as the directory gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "zp-ottignies-louvain-la-neuve", "name": "ZP Ottignies-Louvain-la-Neuve",
+    "address": "Avenue des Combattants 35, 1340 Ottignies-Louvain-la-Neuve", "phone": "+32 10 43 81 00",
+    "website": "https://www.police.be/5276", "open_now": false, "next_opening": "2026-11-23T07:00:00Z"}))]
+pub struct UnitContact {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    /// Reception hours as the unit publishes them (free text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reception_hours: Option<String>,
+    /// Whether the unit's service is open now.
+    pub open_now: bool,
+    /// When it next opens, when closed now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_opening: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl UnitContact {
+    /// The unit as a citizen is sent to it, named in `lang`, at `now`.
+    pub fn of(
+        unit: &domain::directory::Unit,
+        lang: Lang,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        let contact = &unit.contact;
+        UnitContact {
+            id: unit.id.clone(),
+            name: unit.name(lang).to_owned(),
+            address: contact.address.clone(),
+            phone: contact.phone.clone(),
+            email: contact.email.clone(),
+            website: contact.web.clone(),
+            reception_hours: contact.reception_hours.clone(),
+            open_now: unit.hours.is_open(now),
+            next_opening: unit.hours.next_opening(now),
+        }
+    }
 }
 
 /// One invalid field of a request.
@@ -206,7 +279,7 @@ impl From<domain::forms::FieldIssue> for FieldError {
 }
 
 /// Codes of field errors; each has a text in every API language.
-pub const FIELD_ERROR_CODES: [&str; 30] = [
+pub const FIELD_ERROR_CODES: [&str; 35] = [
     "municipality_not_found",
     "postal_code_not_found",
     "invalid_record_number",
@@ -237,6 +310,11 @@ pub const FIELD_ERROR_CODES: [&str; 30] = [
     "invalid_answer",
     "duplicate_key",
     "invalid_character",
+    "repeated_parameter",
+    "invalid_utf8",
+    "place_required",
+    "invalid_integer",
+    "invalid_number",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -281,12 +359,26 @@ pub enum ApiError {
     DevIdpDisabled,
     #[error("filing not found")]
     FilingNotFound(String),
+    /// An officer's filing id that is not in the unit of the URL (code `filing_not_found`,
+    /// with the unit named).
+    #[error("filing not found in the unit")]
+    UnitFilingNotFound { id: String, unit: String },
+    /// A receipt asked for before submission (409); `status` is the filing's status code.
+    #[error("no receipt yet")]
+    ReceiptNotAvailable { status: String },
     #[error("invalid transition")]
     InvalidTransition { status: String, action: String },
     #[error("not eligible")]
-    NotEligible(Vec<FieldError>),
+    NotEligible {
+        errors: Vec<FieldError>,
+        /// Where to file in person instead, when the place is routed.
+        competent_unit: Option<Box<UnitContact>>,
+    },
     #[error("ambiguous place")]
-    PlaceAmbiguous(Vec<FieldError>),
+    PlaceAmbiguous {
+        errors: Vec<FieldError>,
+        candidates: Vec<PlaceCandidate>,
+    },
     #[error("no competent unit")]
     NoCompetentUnit,
     #[error("If-Match required")]
@@ -326,8 +418,9 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 impl ApiError {
     /// Every code an `ApiError` can have.
-    pub const ALL_CODES: [&'static str; 37] = [
+    pub const ALL_CODES: [&'static str; 38] = [
         "filing_not_found",
+        "receipt_not_available",
         "record_number_taken",
         "invalid_transition",
         "filing_not_eligible",
@@ -387,10 +480,11 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::InsufficientAssurance { .. } => "insufficient_assurance",
             ApiError::DevIdpDisabled => "not_found",
-            ApiError::FilingNotFound(_) => "filing_not_found",
+            ApiError::FilingNotFound(_) | ApiError::UnitFilingNotFound { .. } => "filing_not_found",
+            ApiError::ReceiptNotAvailable { .. } => "receipt_not_available",
             ApiError::InvalidTransition { .. } => "invalid_transition",
-            ApiError::NotEligible(_) => "filing_not_eligible",
-            ApiError::PlaceAmbiguous(_) => "place_ambiguous",
+            ApiError::NotEligible { .. } => "filing_not_eligible",
+            ApiError::PlaceAmbiguous { .. } => "place_ambiguous",
             ApiError::NoCompetentUnit => "no_competent_unit",
             ApiError::PreconditionRequired => "precondition_required",
             ApiError::PreconditionFailed => "precondition_failed",
@@ -437,35 +531,56 @@ impl ApiError {
             ApiError::InvalidTransition { status, action } => {
                 vec![("status", status.clone()), ("action", action.clone())]
             }
+            ApiError::UnitFilingNotFound { id, unit } => {
+                vec![("id", id.clone()), ("unit", unit.clone())]
+            }
+            ApiError::ReceiptNotAvailable { status } => vec![("status", status.clone())],
             ApiError::InsufficientAssurance { required } => vec![("required", required.clone())],
             _ => Vec::new(),
         }
     }
 
-    /// The parameters in `lang`: an action code becomes its label.
+    /// The parameters in `lang`: an action code and a status code become their labels,
+    /// so that a problem never mixes languages.
     fn params_in(&self, lang: Lang) -> Vec<(&'static str, String)> {
         let mut params = self.params();
-        if let ApiError::InvalidTransition { .. } = self {
+        if let ApiError::InvalidTransition { .. } | ApiError::ReceiptNotAvailable { .. } = self {
             for (name, value) in &mut params {
-                if *name == "action" {
-                    if let Some(label) = texts().get(lang, &format!("filing_action.{value}")) {
-                        *value = label.to_owned();
-                    }
+                let section = match *name {
+                    "action" => "filing_action",
+                    "status" => "filing_status",
+                    _ => continue,
+                };
+                if let Some(label) = texts().get(lang, &format!("{section}.{value}")) {
+                    *value = label.to_owned();
                 }
             }
         }
         params
     }
 
+    /// The key of this error's texts (`problem.<key>.title|detail`): its code, except
+    /// where one code has texts for several situations.
+    fn text_key(&self) -> &'static str {
+        match self {
+            ApiError::UnitFilingNotFound { .. } => "unit_filing_not_found",
+            other => other.code(),
+        }
+    }
+
+    /// Text keys besides the codes (each has texts in every API language).
+    pub const EXTRA_TEXT_KEYS: [&'static str; 1] = ["unit_filing_not_found"];
+
     /// The problem document in `lang`.
     pub fn to_problem(&self, lang: Lang) -> Problem {
         let code = self.code();
+        let key = self.text_key();
         let texts = texts();
         let params = self.params_in(lang);
         let title = texts
-            .render(lang, &format!("problem.{code}.title"), &params)
+            .render(lang, &format!("problem.{key}.title"), &params)
             .unwrap_or_else(|| code.replace('_', " "));
-        let detail_key = format!("problem.{code}.detail");
+        let detail_key = format!("problem.{key}.detail");
         let detail = match self {
             // A response made by the framework carries no parameters: a detail that
             // needs some (the allowed methods, a size limit) is replaced by the title.
@@ -479,8 +594,8 @@ impl ApiError {
         };
         let errors = match self {
             ApiError::Validation(errors)
-            | ApiError::NotEligible(errors)
-            | ApiError::PlaceAmbiguous(errors) => errors
+            | ApiError::NotEligible { errors, .. }
+            | ApiError::PlaceAmbiguous { errors, .. } => errors
                 .iter()
                 .map(|e| FieldError {
                     message: e.explain(lang),
@@ -498,6 +613,14 @@ impl ApiError {
             code: code.to_owned(),
             request_id: String::new(),
             errors,
+            competent_unit: match self {
+                ApiError::NotEligible { competent_unit, .. } => competent_unit.as_deref().cloned(),
+                _ => None,
+            },
+            candidates: match self {
+                ApiError::PlaceAmbiguous { candidates, .. } => candidates.clone(),
+                _ => Vec::new(),
+            },
         }
     }
 }
@@ -538,12 +661,14 @@ impl ResponseError for ApiError {
             | ApiError::MunicipalityNotFound(_)
             | ApiError::PostalCodeNotFound(_)
             | ApiError::DevIdpDisabled
-            | ApiError::FilingNotFound(_) => StatusCode::NOT_FOUND,
+            | ApiError::FilingNotFound(_)
+            | ApiError::UnitFilingNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::InvalidTransition { .. }
+            | ApiError::ReceiptNotAvailable { .. }
             | ApiError::IdempotencyKeyInUse
             | ApiError::RecordNumberTaken => StatusCode::CONFLICT,
-            ApiError::NotEligible(_)
-            | ApiError::PlaceAmbiguous(_)
+            ApiError::NotEligible { .. }
+            | ApiError::PlaceAmbiguous { .. }
             | ApiError::NoCompetentUnit
             | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -653,12 +778,25 @@ mod tests {
             },
             ApiError::DevIdpDisabled,
             ApiError::FilingNotFound("0192f3c4-5b6a-7c8d-9e0f-112233445566".into()),
+            ApiError::UnitFilingNotFound {
+                id: "0192f3c4-5b6a-7c8d-9e0f-112233445566".into(),
+                unit: "zp-namur".into(),
+            },
+            ApiError::ReceiptNotAvailable {
+                status: "draft".into(),
+            },
             ApiError::InvalidTransition {
                 status: "Registered".into(),
                 action: "withdraw".into(),
             },
-            ApiError::NotEligible(vec![FieldError::new("/answers/injury", "injury")]),
-            ApiError::PlaceAmbiguous(vec![FieldError::new("/place", "BE-21015")]),
+            ApiError::NotEligible {
+                errors: vec![FieldError::new("/answers/injury", "injury")],
+                competent_unit: None,
+            },
+            ApiError::PlaceAmbiguous {
+                errors: vec![FieldError::new("/place", "BE-21015")],
+                candidates: Vec::new(),
+            },
             ApiError::NoCompetentUnit,
             ApiError::PreconditionRequired,
             ApiError::PreconditionFailed,

@@ -20,6 +20,7 @@ pub mod middleware;
 pub mod negotiation;
 pub mod openapi;
 mod openapi_pass;
+pub mod query_params;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -139,14 +139,34 @@ pub async fn request_context(
 fn intake_check(req: &ServiceRequest) -> Result<(), ApiError> {
     use crate::intake::{is_control_or_separator, percent_decode};
     let path = req.path();
-    if let Some(decoded) = percent_decode(path) {
-        if decoded.chars().any(is_control_or_separator) {
+    match percent_decode(path) {
+        Some(decoded) if decoded.chars().any(is_control_or_separator) => {
             return Err(ApiError::InvalidPath(
                 "the path contains a control character".into(),
             ));
         }
+        Some(_) => {}
+        None => {
+            return Err(ApiError::InvalidPath(
+                "the path is not valid UTF-8 once percent-decoded".into(),
+            ))
+        }
     }
     let mut errors = Vec::new();
+    // Text that is not UTF-8 once percent-decoded (`q=%FF`) is refused, never read with
+    // replacement characters.
+    for pair in req.query_string().split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |raw: &str| percent_decode(&raw.replace('+', " "));
+        if decode(name).is_none() || decode(value).is_none() {
+            let name = decode(name)
+                .unwrap_or_else(|| String::from_utf8_lossy(name.as_bytes()).into_owned());
+            let pointer = format!("/query/{}", domain::forms::escape(&name));
+            if !errors.iter().any(|e: &FieldError| e.pointer == pointer) {
+                errors.push(FieldError::new(pointer, "invalid_utf8"));
+            }
+        }
+    }
     for (name, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
         if name.chars().any(is_control_or_separator) || value.chars().any(is_control_or_separator) {
             let pointer = format!("/query/{}", domain::forms::escape(&name));
@@ -179,12 +199,32 @@ async fn complete_problem<B: MessageBody + 'static>(
     lang: Lang,
 ) -> ServiceResponse<BoxBody> {
     let status = response.status();
-    // Our own errors are rendered again, in the request's language.
+    // Our own errors are rendered again, in the request's language; a query parameter's
+    // error says what the parameter accepts (from the contract) wherever it was made.
     let rendered = response
         .response()
         .error()
         .and_then(|e| e.as_error::<ApiError>())
-        .and_then(|e| serde_json::to_value(e.to_problem(lang)).ok());
+        .map(|e| match e {
+            ApiError::Validation(errors) => {
+                let mut errors = errors.clone();
+                if let Some(state) = response
+                    .request()
+                    .app_data::<web::Data<crate::state::AppState>>()
+                {
+                    let req = response.request();
+                    crate::query_params::complete(
+                        &state.contract,
+                        req.path(),
+                        req.method(),
+                        &mut errors,
+                    );
+                }
+                ApiError::Validation(errors).to_problem(lang)
+            }
+            other => other.to_problem(lang),
+        })
+        .and_then(|problem| serde_json::to_value(problem).ok());
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -350,9 +390,11 @@ pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|err, _| ApiError::InvalidPath(err.to_string()).into())
 }
 
+/// Query strings that do not deserialize: 422 with the parameter, the reason and what it
+/// accepts (`crate::query_params`), on every route.
 pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default()
-        .error_handler(|err, _| ApiError::InvalidQuery(err.to_string()).into())
+        .error_handler(|err, req| crate::query_params::problem(req, err.to_string()).into())
 }
 
 pub fn payload_config(limit: usize) -> web::PayloadConfig {

@@ -2,8 +2,9 @@
 //! right kind, what the shared machinery does (so that no handler has to repeat it):
 //!
 //! - a JSON request body: 400 `malformed_json`, 408, 413, 415 and 422;
-//! - query parameters: 400 `invalid_query` (unreadable) and 422 (field errors at
-//!   `/query/<name>`, control characters included);
+//! - query parameters: 422 (field errors at `/query/<name>`: unreadable, out of bounds,
+//!   repeated, missing, not UTF-8 or with a control character, each with what the
+//!   parameter accepts; `crate::query_params`);
 //! - path parameters: 400 `invalid_path`;
 //! - an `Idempotency-Key` header: 400 `invalid_header` when malformed;
 //! - a bearer token: 401 with `WWW-Authenticate`; on the citizen routes (tag
@@ -510,15 +511,10 @@ fn add_shared_responses(operation: &mut Operation, negotiates: bool) {
     if query {
         add(
             operation,
-            "400",
-            "invalid_query",
-            "A query parameter cannot be read (`invalid_query`)",
-        );
-        add(
-            operation,
             "422",
             "/query/",
-            "A query parameter is invalid: field errors at `/query/<name>`",
+            "A query parameter is invalid (unreadable, out of bounds, repeated, missing, not \
+             UTF-8): field errors at `/query/<name>` with what it accepts (`validation_failed`)",
         );
     }
     if path {

@@ -37,6 +37,9 @@ pub enum StartupError {
     Directory(String),
     #[error("authentication: {0}")]
     Auth(String),
+    /// The keys that seal personal data at rest (`sealing.*`).
+    #[error("{0}")]
+    Sealing(String),
 }
 
 pub struct Application {
@@ -70,6 +73,14 @@ impl Application {
             .map_err(|e| StartupError::Texts(e.to_string()))?;
         let directory = load_directory(&pool, &settings)?;
         let (verifier, dev_idp) = build_verifier(&settings)?;
+        let (sealing, origin) = settings
+            .keyring()
+            .map_err(|e| StartupError::Sealing(e.to_string()))?;
+        tracing::info!(
+            keys = %origin,
+            current = sealing.current_id(),
+            "personal data is sealed at rest (AES-256-GCM)"
+        );
         let state = web::Data::new(AppState {
             pool,
             database,
@@ -84,6 +95,7 @@ impl Application {
             directory: std::sync::RwLock::new(std::sync::Arc::new(directory)),
             verifier,
             dev_idp,
+            sealing,
             daily_submissions: settings.filings.daily_submissions,
             target_hours: settings.filings.target_hours,
         });

@@ -27,6 +27,8 @@ pub struct AppState {
     pub verifier: crate::auth::Verifier,
     /// The development identity provider, when enabled.
     pub dev_idp: Option<crate::devidp::DevIdp>,
+    /// The keys that seal personal data at rest (the complainants' identities).
+    pub sealing: persistence::sealing::Keyring,
     /// Submissions a citizen may make per day.
     pub daily_submissions: u32,
     /// Processing target, in hours, for the overdue filter.

@@ -7,13 +7,18 @@
 use crate::db::DbConnection;
 use crate::error::PersistenceError;
 use crate::idempotency::{from_db_time, to_db_time};
-use crate::schema::{filing_history as h, filing_notes as n, filings as f, outbox_messages as o};
+use crate::schema::{
+    filing_exchanges as x, filing_history as h, filing_notes as n, filings as f,
+    outbox_messages as o,
+};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::directory::MunicipalityId;
 use domain::filing::commands::municipality_of;
 use domain::filing::model::{answer_from_json, FactsDate};
-use domain::filing::{ConfirmationChannel, Effects, Filing, FilingStatus, ReferenceNumber};
+use domain::filing::{
+    ConfirmationChannel, Effects, Exchange, ExchangeStep, Filing, FilingStatus, ReferenceNumber,
+};
 
 /// A filing as stored. JSON parts stay JSON here; [`Filing`] gives them shape.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -289,6 +294,7 @@ pub fn save_state(conn: &mut DbConnection, effects: &Effects) -> Result<bool, Pe
             ))
             .execute(conn)?;
     }
+    save_exchange(conn, &row.id, effects)?;
     for message in &effects.messages {
         diesel::insert_into(o::table)
             .values((
@@ -302,6 +308,79 @@ pub fn save_state(conn: &mut DbConnection, effects: &Effects) -> Result<bool, Pe
             .execute(conn)?;
     }
     Ok(true)
+}
+
+/// Opens a round of questions and answers, or answers the open one, as the effects say.
+fn save_exchange(
+    conn: &mut DbConnection,
+    filing: &str,
+    effects: &Effects,
+) -> Result<(), PersistenceError> {
+    match effects.exchange_step() {
+        Some(ExchangeStep::Asked { at, by, question }) => {
+            diesel::insert_into(x::table)
+                .values((
+                    x::filing_id.eq(filing),
+                    x::asked_at.eq(to_db_time(at)),
+                    x::asked_by.eq(by),
+                    x::question.eq(question),
+                ))
+                .execute(conn)?;
+        }
+        Some(ExchangeStep::Answered { at, answer }) => {
+            let open: Option<i64> = x::table
+                .filter(x::filing_id.eq(filing))
+                .filter(x::answered_at.is_null())
+                .order(x::id.desc())
+                .select(x::id)
+                .first(conn)
+                .optional()?;
+            if let Some(id) = open {
+                diesel::update(x::table.filter(x::id.eq(id)))
+                    .set((
+                        x::answered_at.eq(Some(to_db_time(at))),
+                        x::answer.eq(Some(answer)),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        None => {}
+    }
+    Ok(())
+}
+
+/// The rounds of questions and answers of a filing, oldest first.
+pub fn exchanges(conn: &mut DbConnection, filing: &str) -> Result<Vec<Exchange>, PersistenceError> {
+    type Row = (
+        NaiveDateTime,
+        String,
+        String,
+        Option<NaiveDateTime>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = x::table
+        .filter(x::filing_id.eq(filing))
+        .order(x::id.asc())
+        .select((
+            x::asked_at,
+            x::asked_by,
+            x::question,
+            x::answered_at,
+            x::answer,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(asked_at, asked_by, question, answered_at, answer)| Exchange {
+                asked_at: from_db_time(asked_at),
+                asked_by,
+                question,
+                answered_at: answered_at.map(from_db_time),
+                answer,
+            },
+        )
+        .collect())
 }
 
 /// Saves a command's effects inside the caller's write transaction: [`save_state`], then

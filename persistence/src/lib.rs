@@ -10,8 +10,10 @@ pub mod directory;
 pub mod error;
 pub mod filings;
 pub mod idempotency;
+pub mod identities;
 pub mod roster;
 pub mod schema;
+pub mod sealing;
 
 pub use db::{connect, Backend, DatabaseUrl, DbConnection, DbPool, PoolOptions};
 /// The error of a query inside `DbConnection::write_transaction`, for callers' own error types.

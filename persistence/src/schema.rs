@@ -203,10 +203,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    filing_identities (filing_id) {
+        filing_id -> Text,
+        key_id -> Text,
+        sealed -> Text,
+        captured_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    filing_exchanges (id) {
+        id -> BigInt,
+        filing_id -> Text,
+        asked_at -> Timestamp,
+        asked_by -> Text,
+        question -> Text,
+        answered_at -> Nullable<Timestamp>,
+        answer -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(filing_history -> filings (filing_id));
 diesel::allow_tables_to_appear_in_same_query!(
     filings,
     filing_history,
+    filing_identities,
+    filing_exchanges,
     filing_notes,
     outbox_messages,
     record_sequences,

@@ -23,6 +23,8 @@ pub enum TestDb {
         name: String,
         url: String,
     },
+    /// Another test's database, used by a second service (dropped by its owner).
+    Shared { url: String, postgres: bool },
 }
 
 impl TestDb {
@@ -57,11 +59,23 @@ impl TestDb {
         match self {
             TestDb::Sqlite { path, .. } => format!("sqlite://{}", path.display()),
             TestDb::Postgres { url, .. } => url.clone(),
+            TestDb::Shared { url, .. } => url.clone(),
         }
     }
 
     pub fn is_postgres(&self) -> bool {
-        matches!(self, TestDb::Postgres { .. })
+        matches!(
+            self,
+            TestDb::Postgres { .. } | TestDb::Shared { postgres: true, .. }
+        )
+    }
+
+    /// The same database, for a second service (it is dropped with this one).
+    pub fn shared(&self) -> TestDb {
+        TestDb::Shared {
+            url: self.url(),
+            postgres: self.is_postgres(),
+        }
     }
 
     /// Makes the database disappear while the service runs (for readiness tests).
@@ -75,6 +89,7 @@ impl TestDb {
             TestDb::Postgres {
                 admin_url, name, ..
             } => drop_database(admin_url, name),
+            TestDb::Shared { .. } => {}
         }
     }
 
@@ -122,13 +137,16 @@ pub struct TestApp {
     _data: tempfile::TempDir,
 }
 
-/// Settings for a test service on `db`: port 0, one worker, no signal handling.
-/// Production mode as a deployment runs it: the development IdP off and one trusted
-/// issuer (inline keys; no test signs with them), since production refuses to start
-/// without one.
+/// A sealing key for tests (32 bytes, base64), under the id `test-1`.
+pub const TEST_SEALING_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+/// Production mode as a deployment runs it: the development IdP off, one trusted issuer
+/// (inline keys; no test signs with them) and a configured sealing key, since production
+/// refuses to start without either.
 pub fn production(settings: &mut Settings) {
     settings.environment = api::config::Environment::Production;
     settings.dev_idp.enabled = Some(false);
+    settings.sealing.keys = [("test-1".to_owned(), TEST_SEALING_KEY.into())].into();
     settings.auth.issuers = vec![api::config::IssuerSettings {
         issuer: "https://idp.example.test".into(),
         audience: "e-commissariat".into(),
@@ -166,7 +184,19 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the service on a fresh database after `customize` adjusted its settings.
 pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
-    let db = TestDb::new();
+    spawn_app_on(TestDb::new(), customize).await
+}
+
+impl TestApp {
+    /// A second service on this test's database (its own data folder), for what must
+    /// hold across a restart or a configuration change; `self` must outlive it.
+    pub async fn sibling(&self, customize: impl FnOnce(&mut Settings)) -> TestApp {
+        spawn_app_on(self.db.shared(), customize).await
+    }
+}
+
+/// Starts the service on `db` after `customize` adjusted its settings.
+pub async fn spawn_app_on(db: TestDb, customize: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = test_settings(&db);
     // The data folder (the development IdP's key) is the test's own.
     let data = tempfile::tempdir().expect("temporary data folder");

@@ -101,12 +101,14 @@ async fn filters_select_country_and_declarant() {
     )
     .await;
     assert_eq!(problem["errors"][0]["pointer"], "/query/country");
-    assert_problem(
+    let problem = assert_problem(
         app.get("/v1/procedures?country=BE&country=FR").await,
-        400,
-        "invalid_query",
+        422,
+        "validation_failed",
     )
     .await;
+    assert_eq!(problem["errors"][0]["pointer"], "/query/country");
+    assert_eq!(problem["errors"][0]["code"], "repeated_parameter");
 }
 
 #[tokio::test]

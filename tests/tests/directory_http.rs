@@ -117,24 +117,66 @@ async fn postal_codes_resolve_or_list_the_municipalities_sharing_them() {
 }
 
 #[tokio::test]
-async fn bad_places_are_400_and_unknown_codes_404() {
+async fn bad_places_are_422_naming_the_parameter_and_unknown_codes_404() {
     let app = spawn_app().await;
-    for query in [
-        "lat=NaN&lon=4",
-        "lat=91&lon=4",
-        "lat=50&lon=181",
-        "lat=50",
-        "lat=abc&lon=4",
-        "",
-        "postal_code=1000",
+    for (query, pointer, code, accepted) in [
+        (
+            "lat=NaN&lon=4",
+            "/query/lat",
+            "out_of_range",
+            Some(("minimum", -90.0)),
+        ),
+        (
+            "lat=91&lon=4",
+            "/query/lat",
+            "out_of_range",
+            Some(("maximum", 90.0)),
+        ),
+        (
+            "lat=50&lon=181",
+            "/query/lon",
+            "out_of_range",
+            Some(("maximum", 180.0)),
+        ),
+        ("lat=50", "/query/lon", "required", None),
+        (
+            "lat=abc&lon=4",
+            "/query/lat",
+            "invalid_number",
+            Some(("minimum", -90.0)),
+        ),
+        ("", "/query", "place_required", None),
+        ("postal_code=1000", "/query/country", "required", None),
+        (
+            "lat=50&lat=51&lon=4",
+            "/query/lat",
+            "repeated_parameter",
+            None,
+        ),
     ] {
-        assert_problem(
-            app.get(&format!("/v1/jurisdiction?procedure=simple_theft&{query}"))
-                .await,
-            400,
-            "invalid_query",
+        let problem = assert_problem(
+            app.get(&format!(
+                "/v1/jurisdiction?procedure=simple_theft&{query}&lang=fr"
+            ))
+            .await,
+            422,
+            "validation_failed",
         )
         .await;
+        let error = &problem["errors"][0];
+        assert_eq!(error["pointer"], pointer, "{query}: {problem}");
+        assert_eq!(error["code"], code, "{query}: {problem}");
+        if let Some((member, value)) = accepted {
+            assert_eq!(error[member].as_f64(), Some(value), "{query}: {problem}");
+        }
+        // In the request's language, with what is accepted in words.
+        assert!(!error["message"].as_str().unwrap().is_empty());
+        if code == "out_of_range" {
+            assert!(
+                error["message"].as_str().unwrap().contains("Minimum"),
+                "{problem}"
+            );
+        }
     }
     assert_problem(
         app.get("/v1/jurisdiction?procedure=simple_theft&municipality=BE-99999")
@@ -241,12 +283,14 @@ async fn municipalities_are_found_by_prefix_in_any_language() {
         "validation_failed",
     )
     .await;
-    assert_problem(
+    let problem = assert_problem(
         app.get("/v1/municipalities?country=BE").await,
-        400,
-        "invalid_query",
+        422,
+        "validation_failed",
     )
     .await;
+    assert_eq!(problem["errors"][0]["pointer"], "/query/q", "{problem}");
+    assert_eq!(problem["errors"][0]["code"], "required", "{problem}");
 }
 
 fn operator_folder(competence: &str) -> tempfile::TempDir {
@@ -369,10 +413,16 @@ async fn the_answer_follows_the_positions_own_accuracy() {
         names.contains(&"Brussels") && names.contains(&"Schaerbeek"),
         "{names:?}"
     );
-    // An accuracy that is not a distance is a 400.
-    for bad in ["-5", "abc"] {
+    // An accuracy that is not a distance is a field error saying what is accepted.
+    for (bad, code) in [("-5", "out_of_range"), ("abc", "invalid_number")] {
         let response = app.get(&format!("{near}&accuracy_m={bad}")).await;
-        assert_eq!(response.status(), 400, "{bad}");
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(
+            problem["errors"][0]["pointer"], "/query/accuracy_m",
+            "{bad}"
+        );
+        assert_eq!(problem["errors"][0]["code"], code, "{bad}");
+        assert_eq!(problem["errors"][0]["minimum"].as_f64(), Some(0.0), "{bad}");
     }
 }
 

@@ -335,12 +335,44 @@ async fn a_place_near_a_border_is_confirmed_then_submitted() {
     let draft = create(&app, &token, &body).await;
     assert_eq!(draft["routing"]["outcome"], "ambiguous");
     let id = draft["id"].as_str().unwrap();
-    let problem = assert_problem(submit(&app, &token, id).await, 422, "place_ambiguous").await;
-    assert!(problem["errors"]
+    let response = app
+        .client
+        .post(app.url(&format!("/v1/filings/{id}/submit?lang=nl")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, 422, "place_ambiguous").await;
+    // The candidates as data (id and name in the reader's language, with their unit)...
+    let candidates = problem["candidates"].as_array().unwrap();
+    let schaerbeek = candidates
+        .iter()
+        .find(|c| c["municipality"]["id"] == "BE-21015")
+        .unwrap_or_else(|| panic!("{problem}"));
+    assert_eq!(
+        schaerbeek["municipality"]["name"], "Schaarbeek",
+        "{problem}"
+    );
+    assert_eq!(
+        schaerbeek["unit"]["id"],
+        "pz-evere-schaarbeek-sint-joost-ten-node"
+    );
+    assert!(candidates.len() >= 2, "{problem}");
+    // ...and as text: each field error names one, and accepts its id.
+    let error = problem["errors"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|e| e["message"] == "BE-21015"));
+        .find(|e| e["allowed"] == json!(["BE-21015"]))
+        .unwrap_or_else(|| panic!("{problem}"));
+    assert_eq!(error["pointer"], "/place/municipality");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Schaarbeek (BE-21015)"),
+        "{problem}"
+    );
 
     let patched = app
         .client

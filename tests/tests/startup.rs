@@ -740,3 +740,83 @@ fn rejected_input_is_not_quoted_in_the_log() {
     assert!(!all.contains("example.net"), "{all}");
     assert!(all.contains("unit_not_found"), "the code is logged: {all}");
 }
+
+/// A production configuration with one trusted issuer (so that only the sealing keys are
+/// missing), written in `dir`.
+fn production_config(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("production.toml");
+    std::fs::write(
+        &path,
+        r#"environment = "production"
+[[auth.issuers]]
+issuer = "https://idp.example.test"
+audience = "e-commissariat"
+kind = "citizen"
+jwks = '{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"prod-1","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}'
+default_assurance = "low"
+"#,
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn production_without_a_sealing_key_refuses_to_start_and_names_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = production_config(dir.path());
+    let output = Command::new(BIN)
+        .args(["--bind", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .env("DATABASE_URL", dir.path().join("e.db"))
+        .env("ECOM__DATABASE__DATA_DIR", dir.path())
+        .env_remove("ECOM__SEALING__KEYS")
+        .env_remove("ECOM__SEALING__KEY_FILE")
+        .env_remove("ECOM_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let line = error_line(&String::from_utf8_lossy(&output.stderr));
+    assert!(line.contains("sealing.keys"), "{line}");
+    assert!(line.contains("ECOM__SEALING__KEYS"), "{line}");
+    // Production never makes a key of its own.
+    assert!(!dir.path().join("sealing-keys.json").exists());
+
+    // A key that is not 32 bytes is refused, naming the key (and never printing it).
+    let output = Command::new(BIN)
+        .args(["--bind", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .env("DATABASE_URL", dir.path().join("e.db"))
+        .env("ECOM__SEALING__KEYS", r#"{k2026="c2hvcnQta2V5"}"#)
+        .env_remove("ECOM_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let line = error_line(&String::from_utf8_lossy(&output.stderr));
+    assert!(line.contains("key k2026") && line.contains("32"), "{line}");
+    assert!(!line.contains("c2hvcnQta2V5"), "{line}");
+
+    // With keys from the environment it starts, and says which key seals.
+    let config = config.to_string_lossy().into_owned();
+    let service = Service::start(
+        dir.path(),
+        &["--config", &config],
+        &[
+            (
+                "ECOM__SEALING__KEYS",
+                &format!(r#"{{k2025="{0}",k2026="{0}"}}"#, tests::TEST_SEALING_KEY),
+            ),
+            ("ECOM__SEALING__CURRENT_KEY", "k2026"),
+        ],
+    );
+    let log = service.log();
+    assert!(
+        log.iter()
+            .any(|(_, m)| m.contains("personal data is sealed at rest")),
+        "{log:?}"
+    );
+    let all = format!("{:?}", service.lines.lock().unwrap());
+    assert!(all.contains("k2026"), "{all}");
+    assert!(!all.contains(tests::TEST_SEALING_KEY), "a key in the log");
+}

@@ -10,7 +10,9 @@ use actix_web::web;
 use chrono::{DateTime, Datelike, Utc};
 use domain::audit::{AuditEvent, AuditOperation, AuditOutcome};
 use domain::filing::officer::record_number;
-use domain::filing::{ActionContext, ActionInput, Filing, FilingAction, OfficerCommand};
+use domain::filing::{
+    ActionContext, ActionInput, ComplainantIdentity, Filing, FilingAction, OfficerCommand,
+};
 use domain::i18n::Lang;
 use domain::policy::OfficerActor;
 use persistence::filings::{self as repo, HistoryRow, QueueFilter};
@@ -23,20 +25,27 @@ pub fn record_in(
     event: &AuditEvent,
     name: Option<&str>,
 ) -> Result<(), ApiError> {
-    conn.write_transaction(|c| {
-        if let (AuditOutcome::Allowed, Some(unit)) = (event.outcome, &event.actor.unit) {
-            persistence::roster::seen(
-                c,
-                unit,
-                &event.actor.id,
-                event.actor.role.as_str(),
-                name,
-                event.occurred_at,
-            )?;
-        }
-        persistence::audit::append(c, event).map(|_| ())?;
-        Ok(())
-    })
+    conn.write_transaction(|c| record_within(c, event, name))
+}
+
+/// [`record_in`] inside the caller's write transaction.
+fn record_within(
+    c: &mut DbConnection,
+    event: &AuditEvent,
+    name: Option<&str>,
+) -> Result<(), ApiError> {
+    if let (AuditOutcome::Allowed, Some(unit)) = (event.outcome, &event.actor.unit) {
+        persistence::roster::seen(
+            c,
+            unit,
+            &event.actor.id,
+            event.actor.role.as_str(),
+            name,
+            event.occurred_at,
+        )?;
+    }
+    persistence::audit::append(c, event).map(|_| ())?;
+    Ok(())
 }
 
 /// Records an access in the audit trail (a refusal; allowed accesses go through
@@ -57,14 +66,17 @@ pub fn consultation(
         AuditOperation::Consultation,
         object.0,
         object.1,
-        Utc::now(),
+        super::now(),
     );
     event.request_id = request_id;
     event
 }
 
 fn load_in_unit(conn: &mut DbConnection, unit: &str, id: &str) -> Result<Filing, ApiError> {
-    repo::find_in_unit(conn, unit, id)?.ok_or_else(|| ApiError::FilingNotFound(id.to_owned()))
+    repo::find_in_unit(conn, unit, id)?.ok_or_else(|| ApiError::UnitFilingNotFound {
+        id: id.to_owned(),
+        unit: unit.to_owned(),
+    })
 }
 
 /// A page of the unit's queue, then its consultation recorded.
@@ -94,27 +106,76 @@ pub struct OfficerLoaded {
     pub filing: Filing,
     pub history: Vec<HistoryRow>,
     pub notes: Vec<repo::Note>,
+    /// The rounds of questions and answers, oldest first.
+    pub exchanges: Vec<domain::filing::Exchange>,
+    /// The complainant's identity (opened) and when it was captured, when asked for and
+    /// one was captured.
+    pub identity: Option<(ComplainantIdentity, DateTime<Utc>)>,
+}
+
+/// The object type under which each read of a complainant's identity is audited.
+pub const IDENTITY_OBJECT: &str = "complainant_identity";
+
+/// Opens the complainant's identity of `filing`, if one was captured. A value that does
+/// not open (a key no longer configured, an altered row) is an error naming the filing
+/// and the key, never shown as "no identity".
+fn open_identity(
+    conn: &mut DbConnection,
+    state: &AppState,
+    filing: &str,
+) -> Result<Option<(ComplainantIdentity, DateTime<Utc>)>, ApiError> {
+    let Some(stored) = persistence::identities::find(conn, filing)? else {
+        return Ok(None);
+    };
+    let plaintext = state
+        .sealing
+        .open(&stored.sealed, &persistence::identities::context(filing))
+        .map_err(|e| ApiError::Internal(format!("the identity of filing {filing}: {e}")))?;
+    let identity = serde_json::from_slice(&plaintext).map_err(|e| {
+        ApiError::Internal(format!(
+            "the identity of filing {filing} does not read: column {}",
+            e.column()
+        ))
+    })?;
+    Ok(Some((identity, stored.captured_at)))
 }
 
 /// One filing of the unit, recorded as a consultation (or, for an export, as the
-/// disclosure `event` says).
+/// disclosure `event` says). With `identity_event`, the complainant's identity is opened
+/// too, and that read is recorded as its own event (object `complainant_identity`), in
+/// the same transaction, when there was one to read.
 pub async fn get(
     state: &web::Data<AppState>,
     officer: &OfficerActor,
     unit: &str,
     id: &str,
     event: AuditEvent,
+    identity_event: Option<AuditEvent>,
 ) -> Result<OfficerLoaded, ApiError> {
     let (unit, id, name) = (unit.to_owned(), id.to_owned(), officer.name.clone());
+    let app = state.clone();
     with_db(state, move |conn| {
         let filing = load_in_unit(conn, &unit, &id)?;
         let history = repo::history(conn, &filing.id)?;
         let notes = repo::notes(conn, &filing.id)?;
-        record_in(conn, &event, name.as_deref())?;
+        let exchanges = repo::exchanges(conn, &filing.id)?;
+        let identity = match &identity_event {
+            Some(_) => open_identity(conn, &app, &filing.id)?,
+            None => None,
+        };
+        conn.write_transaction(|c| {
+            record_within(c, &event, name.as_deref())?;
+            if let (Some(read), Some(_)) = (&identity_event, &identity) {
+                persistence::audit::append(c, read)?;
+            }
+            Ok::<(), ApiError>(())
+        })?;
         Ok(OfficerLoaded {
             filing,
             history,
             notes,
+            exchanges,
+            identity,
         })
     })
     .await
@@ -198,7 +259,7 @@ pub async fn act(
     let (app, unit, id) = (state.clone(), unit.to_owned(), id.to_owned());
     with_db(state, move |conn| {
         let saved = conn.write_transaction(|c| {
-            let now = Utc::now();
+            let now = super::now();
             persistence::roster::seen(
                 c,
                 &unit,
@@ -251,7 +312,7 @@ pub async fn add_note(
     let (unit, id) = (unit.to_owned(), id.to_owned());
     with_db(state, move |conn| {
         conn.write_transaction(|c| {
-            let now = Utc::now();
+            let now = super::now();
             load_in_unit(c, &unit, &id)?;
             persistence::roster::seen(
                 c,

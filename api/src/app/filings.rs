@@ -1,25 +1,30 @@
 //! The citizen's use cases: each loads the filing (their own only), runs the domain's
 //! command and saves its effects in one transaction, with its audit event last.
 
-use super::{problem, rules, with_db};
+use super::{problem, rules, with_competent_unit, with_db};
 use crate::error::ApiError;
 use crate::idempotency::{self, Done, Key, Reply};
 use crate::state::AppState;
 use crate::versions::IfMatch;
 use actix_web::web;
 use chrono::{DateTime, Utc};
+use domain::directory::Routing;
 use domain::filing::{
-    DraftInput, Effects, Filing, FilingError, FilingStatus, NewFilingInput, ReferenceNumber,
+    ComplainantIdentity, DraftInput, Effects, Filing, FilingError, FilingStatus, NewFilingInput,
+    ReferenceNumber,
 };
 use domain::i18n::Lang;
 use domain::policy::CitizenActor;
 use persistence::filings::{self as repo, HistoryRow};
+use persistence::identities::{self, SealedIdentity};
 use persistence::{DbConnection, PersistenceError};
 
 /// A filing with its status history.
 pub struct Loaded {
     pub filing: Filing,
     pub history: Vec<HistoryRow>,
+    /// The rounds of questions and answers, oldest first.
+    pub exchanges: Vec<domain::filing::Exchange>,
 }
 
 /// What every use case is told about its request: the language of its answer, the
@@ -28,6 +33,9 @@ pub struct Call {
     pub lang: Lang,
     pub request_id: Option<String>,
     pub key: Option<Key>,
+    /// The identity claims of the citizen's sign-in, captured (sealed) on the filing at
+    /// creation and at submission.
+    pub personal: ComplainantIdentity,
 }
 
 /// Renders the reply of a use case from the filing as saved (inside its transaction, so
@@ -40,7 +48,12 @@ fn load_owned(conn: &mut DbConnection, owner: &str, id: &str) -> Result<Filing, 
 
 fn loaded(conn: &mut DbConnection, filing: Filing) -> Result<Loaded, ApiError> {
     let history = repo::history(conn, &filing.id)?;
-    Ok(Loaded { filing, history })
+    let exchanges = repo::exchanges(conn, &filing.id)?;
+    Ok(Loaded {
+        filing,
+        history,
+        exchanges,
+    })
 }
 
 /// Saves effects (audit last) and reads the filing back with its history.
@@ -51,19 +64,48 @@ fn save_and_load(conn: &mut DbConnection, effects: &Effects) -> Result<Loaded, A
     loaded(conn, effects.filing.clone())
 }
 
-/// Saves effects inside an idempotent request: the key is taken, the state saved and the
-/// reply stored in the request's transaction, then the audit event is appended if the
-/// work was done (not replayed), last.
+/// The complainant's identity sealed for the filing `filing_id` with the current key, at
+/// `now`; `None` when the sign-in gave no identity claim (nothing is kept).
+fn seal_identity(
+    state: &AppState,
+    filing_id: &str,
+    personal: &ComplainantIdentity,
+    now: DateTime<Utc>,
+) -> Result<Option<SealedIdentity>, ApiError> {
+    if personal.is_empty() {
+        return Ok(None);
+    }
+    let plaintext = serde_json::to_vec(personal).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let sealed = state
+        .sealing
+        .seal(&plaintext, &identities::context(filing_id))
+        .map_err(|e| ApiError::Internal(format!("sealing an identity: {e}")))?;
+    Ok(Some(SealedIdentity {
+        filing_id: filing_id.to_owned(),
+        key_id: state.sealing.current_id().to_owned(),
+        sealed,
+        captured_at: now,
+    }))
+}
+
+/// Saves effects inside an idempotent request: the key is taken, the state saved (with
+/// the complainant's sealed identity, if given) and the reply stored in the request's
+/// transaction, then the audit event is appended if the work was done (not replayed),
+/// last.
 fn save_idempotent(
     conn: &mut DbConnection,
     key: Option<&Key>,
     effects: Effects,
+    identity: Option<SealedIdentity>,
     render: Render,
     stale: ApiError,
 ) -> Result<Done, ApiError> {
     let done = idempotency::within(key, conn, |c| {
         if !repo::save_state(c, &effects)? {
             return Err(stale);
+        }
+        if let Some(identity) = &identity {
+            identities::store(c, identity)?;
         }
         Ok(render(&loaded(c, effects.filing.clone())?))
     })?;
@@ -86,10 +128,12 @@ pub async fn create(
         lang,
         request_id,
         key,
+        personal,
     } = call;
-    let now = Utc::now();
+    let now = super::now();
     let id = uuid::Uuid::new_v4().to_string();
     let procedure = input.procedure.clone();
+    let identity = seal_identity(&state, &id, &personal, now)?;
     let mut effects = Filing::create(&rules(&state), &citizen, input, id, language, now)
         .map_err(|e| problem(&state, lang, Some(&procedure), e))?;
     effects.audit.request_id = request_id;
@@ -99,6 +143,7 @@ pub async fn create(
                 c,
                 key.as_ref(),
                 effects,
+                identity,
                 render,
                 ApiError::PreconditionFailed,
             )
@@ -159,7 +204,13 @@ pub async fn update(
                 return Err(ApiError::PreconditionFailed);
             }
             let mut effects = filing
-                .update(&rules(&app), &citizen, changes, filing.version, Utc::now())
+                .update(
+                    &rules(&app),
+                    &citizen,
+                    changes,
+                    filing.version,
+                    super::now(),
+                )
                 .map_err(|e| problem(&app, lang, Some(&filing.procedure), e))?;
             effects.audit.request_id = request_id;
             save_and_load(c, &effects)
@@ -206,11 +257,12 @@ pub async fn submit(
         lang,
         request_id,
         key,
+        personal,
     } = call;
     let app = state.clone();
     with_db(&state, move |conn| {
         conn.write_transaction(|c| {
-            let now = Utc::now();
+            let now = super::now();
             let filing = load_owned(c, &citizen.id, &id)?;
             let rules = rules(&app);
             let procedure = rules
@@ -225,15 +277,23 @@ pub async fn submit(
             let (day_start, _) = filing.quota_window(now);
             let submitted_today = repo::submitted_since(c, &citizen.id, day_start)?;
             let reference = fresh_reference(c, filing.reference_year(now))?;
+            let competent = match &routing {
+                Ok(Routing::Routed { unit, .. }) => Some(unit.clone()),
+                _ => None,
+            };
             let mut effects = filing
                 .submit(&rules, &citizen, routing, submitted_today, reference, now)
-                .map_err(|e| problem(&app, lang, Some(&filing.procedure), e))?;
+                .map_err(|e| problem(&app, lang, Some(&filing.procedure), e))
+                .map_err(|e| with_competent_unit(&app, lang, competent.as_deref(), e))?;
             effects.audit.request_id = request_id;
             let stale = ApiError::InvalidTransition {
                 status: "submitted".into(),
                 action: "submit".into(),
             };
-            save_idempotent(c, key.as_ref(), effects, render, stale)
+            // The identity as the sign-in that submits gives it (the latest the provider
+            // vouched for) replaces the one captured with the draft.
+            let identity = seal_identity(&app, &effects.filing.id, &personal, now)?;
+            save_idempotent(c, key.as_ref(), effects, identity, render, stale)
         })
     })
     .await
@@ -297,8 +357,8 @@ where
     with_db(state, move |conn| {
         conn.write_transaction(|c| {
             let filing = load_owned(c, &citizen.id, &id)?;
-            let mut effects =
-                command(&filing, &citizen, Utc::now()).map_err(|e| problem(&app, lang, None, e))?;
+            let mut effects = command(&filing, &citizen, super::now())
+                .map_err(|e| problem(&app, lang, None, e))?;
             effects.audit.request_id = request_id;
             save_and_load(c, &effects)
         })

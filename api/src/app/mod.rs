@@ -14,6 +14,14 @@ use domain::forms::FieldIssue;
 use domain::i18n::Lang;
 use persistence::{DbConnection, PersistenceError};
 
+/// The time of a use case: now, truncated once to the microseconds both databases keep
+/// (PostgreSQL stores microseconds, SQLite would keep nanoseconds), so that what a write
+/// answers and what every later read shows are the same instant.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
 /// Runs `work` with a pooled connection on the blocking thread pool.
 pub async fn with_db<T, F>(state: &web::Data<AppState>, work: F) -> Result<T, ApiError>
 where
@@ -49,8 +57,8 @@ pub fn problem(state: &AppState, lang: Lang, procedure: Option<&str>, e: FilingE
     let catalogue = &state.catalogue;
     match e {
         FilingError::Invalid(issues) => ApiError::Validation(field_errors(issues)),
-        FilingError::NotEligible(failures) => ApiError::NotEligible(
-            failures
+        FilingError::NotEligible(failures) => ApiError::NotEligible {
+            errors: failures
                 .iter()
                 .map(|f| {
                     let mut error = FieldError::new(
@@ -68,28 +76,18 @@ pub fn problem(state: &AppState, lang: Lang, procedure: Option<&str>, e: FilingE
                     error
                 })
                 .collect(),
-        ),
+            competent_unit: None,
+        },
         FilingError::InsufficientAssurance { required } => ApiError::InsufficientAssurance {
             required: required.to_string(),
         },
+        // Codes: the problem names them in the language it is rendered in.
         FilingError::InvalidTransition(t) => ApiError::InvalidTransition {
-            status: crate::i18n::texts()
-                .get(lang, &format!("filing_status.{}", t.status))
-                .unwrap_or(t.status.as_str())
-                .to_owned(),
+            status: t.status.to_string(),
             action: t.action.to_string(),
         },
         FilingError::Stale => ApiError::PreconditionFailed,
-        FilingError::PlaceAmbiguous(candidates) => ApiError::PlaceAmbiguous(
-            candidates
-                .iter()
-                .map(|c| {
-                    let mut error = FieldError::new("/place/municipality", "candidate");
-                    error.message = c.municipality.to_string();
-                    error
-                })
-                .collect(),
-        ),
+        FilingError::PlaceAmbiguous(candidates) => place_ambiguous(state, lang, &candidates),
         FilingError::NoCompetentUnit => ApiError::NoCompetentUnit,
         FilingError::QuotaExceeded { retry_after_secs } => {
             ApiError::QuotaExceeded { retry_after_secs }
@@ -98,5 +96,68 @@ pub fn problem(state: &AppState, lang: Lang, procedure: Option<&str>, e: FilingE
         FilingError::UnknownProcedure(code) => {
             ApiError::Internal(format!("a stored filing names unknown procedure {code}"))
         }
+    }
+}
+
+/// The `place_ambiguous` problem: one field error per candidate at `/place/municipality`
+/// (its message names the municipality in `lang`, with its id; `allowed` is the id), and
+/// the candidates as data, with the unit competent for each.
+fn place_ambiguous(
+    state: &AppState,
+    lang: Lang,
+    candidates: &[domain::directory::Candidate],
+) -> ApiError {
+    let directory = state.directory();
+    let named_unit = |id: &str| crate::error::NamedId {
+        id: id.to_owned(),
+        name: directory
+            .unit(id)
+            .map_or_else(|| id.to_owned(), |u| u.name(lang).to_owned()),
+    };
+    ApiError::PlaceAmbiguous {
+        errors: candidates
+            .iter()
+            .map(|c| {
+                let mut error = FieldError::new("/place/municipality", "candidate");
+                error.message = format!("{} ({})", c.name(lang), c.municipality);
+                error.accepted.allowed = Some(vec![c.municipality.to_string()]);
+                error
+            })
+            .collect(),
+        candidates: candidates
+            .iter()
+            .map(|c| crate::error::PlaceCandidate {
+                municipality: crate::error::NamedId {
+                    id: c.municipality.to_string(),
+                    name: c.name(lang).to_owned(),
+                },
+                unit: c.unit.as_deref().map(named_unit),
+            })
+            .collect(),
+    }
+}
+
+/// A refusal that sends the citizen to a station (`filing_not_eligible`) with the contact
+/// data of `unit`, the unit competent for the place of the facts, named in `lang`.
+pub fn with_competent_unit(
+    state: &AppState,
+    lang: Lang,
+    unit: Option<&str>,
+    error: ApiError,
+) -> ApiError {
+    match error {
+        ApiError::NotEligible {
+            errors,
+            competent_unit: None,
+        } => {
+            let directory = state.directory();
+            ApiError::NotEligible {
+                errors,
+                competent_unit: unit
+                    .and_then(|id| directory.unit(id))
+                    .map(|u| Box::new(crate::error::UnitContact::of(u, lang, now()))),
+            }
+        }
+        other => other,
     }
 }

@@ -18,17 +18,30 @@ pub enum DevAccountKind {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"kind": "citizen", "subject": "alice", "assurance": "substantial", "name": "Alice Martin", "locale": "fr"}))]
+#[schema(example = json!({"kind": "citizen", "subject": "alice", "assurance": "substantial", "name": "Alice Martin",
+    "given_name": "Alice", "family_name": "Martin", "birthdate": "1985-07-30", "national_number": "85.07.30-033.28",
+    "address": {"street_address": "Rue de la Station 12", "postal_code": "1340", "locality": "Ottignies-Louvain-la-Neuve", "country": "BE"},
+    "locale": "fr"}))]
 pub struct DevTokenRequest {
     pub kind: DevAccountKind,
     /// The account's subject at the IdP; a random one when absent.
     pub subject: Option<String>,
     /// `low`, `substantial` (default) or `high`.
     pub assurance: Option<String>,
+    /// Full name (`name` claim).
     pub name: Option<String>,
+    /// Given names (`given_name` claim).
+    pub given_name: Option<String>,
+    /// Surname (`family_name` claim).
+    pub family_name: Option<String>,
+    /// Birth date, `YYYY-MM-DD` (`birthdate` claim).
+    pub birthdate: Option<String>,
+    /// Postal address (OpenID Connect's `address` claim).
+    pub address: Option<DevAddress>,
     pub email: Option<String>,
     pub locale: Option<String>,
-    /// A national number to put in the token (checked, never stored).
+    /// A Belgian national register number to put in the token (`national_number`
+    /// claim); kept, sealed, on the citizen's filings when its check digits are valid.
     pub national_number: Option<String>,
     /// For a business: its registration number and name.
     pub business_id: Option<String>,
@@ -43,6 +56,24 @@ pub struct DevTokenRequest {
     /// Lifetime in seconds, 1 to 86400 (default 3600).
     #[schema(minimum = 1, maximum = 86400)]
     pub ttl_secs: Option<i64>,
+}
+
+/// A postal address, as OpenID Connect's `address` claim (§5.1.1).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DevAddress {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locality: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
 }
 
 /// The officer roles the development IdP signs.
@@ -137,6 +168,9 @@ impl TokenGrant {
         claims.insert("acr".into(), assurance.into());
         for (name, value) in [
             ("name", &body.name),
+            ("given_name", &body.given_name),
+            ("family_name", &body.family_name),
+            ("birthdate", &body.birthdate),
             ("email", &body.email),
             ("locale", &body.locale),
             ("national_number", &body.national_number),
@@ -144,6 +178,11 @@ impl TokenGrant {
             if let Some(value) = value {
                 claims.insert(name.into(), value.clone().into());
             }
+        }
+        if let Some(address) = &body.address {
+            let address =
+                serde_json::to_value(address).map_err(|e| ApiError::Internal(e.to_string()))?;
+            claims.insert("address".into(), address);
         }
         account_claims(body, &mut claims)?;
         Ok(Self {

@@ -399,9 +399,11 @@ pub async fn get_unit(
 pub struct JurisdictionQuery {
     /// Code of the procedure (national procedures ignore the place).
     pub procedure: String,
-    /// Latitude of the place of the facts (WGS84).
+    /// Latitude of the place of the facts (WGS84), in degrees.
+    #[param(minimum = -90, maximum = 90)]
     pub lat: Option<f64>,
-    /// Longitude of the place of the facts (WGS84).
+    /// Longitude of the place of the facts (WGS84), in degrees.
+    #[param(minimum = -180, maximum = 180)]
     pub lon: Option<f64>,
     /// The radius of the position's uncertainty, in metres, as the phone's location API
     /// reports it (0 to 5000 are used; more counts as 5000). Without it, 50 m is
@@ -495,18 +497,46 @@ fn municipality_ref(m: &Municipality, lang: Lang) -> MunicipalityRef {
     }
 }
 
-/// The error of a place, as `/v1/jurisdiction` reports it.
-fn place_problem(e: PlaceError) -> ApiError {
+/// A query parameter's field error saying what it accepts.
+fn query_field(name: &str, code: &str, accepted: crate::error::Accepted) -> FieldError {
+    FieldError::new(format!("/query/{name}"), code).with(accepted)
+}
+
+/// A bound of a query parameter, as data.
+fn bound(n: f64) -> Option<serde_json::Number> {
+    serde_json::Number::from_f64(n)
+}
+
+/// The error of a place, as `/v1/jurisdiction` reports it: a field error naming the
+/// parameter and what it accepts, or the missing municipality or postal code.
+fn place_problem(e: PlaceError, place: &Place) -> ApiError {
+    use crate::error::Accepted;
+    let range = |min: f64, max: f64| Accepted {
+        minimum: bound(min),
+        maximum: bound(max),
+        ..Accepted::default()
+    };
+    let field = |name: &str, code: &str, accepted| {
+        ApiError::Validation(vec![query_field(name, code, accepted)])
+    };
     match e {
-        PlaceError::Empty => ApiError::InvalidQuery(
-            "give lat and lon, municipality, or postal_code with country".into(),
+        PlaceError::Empty => {
+            ApiError::Validation(vec![FieldError::new("/query", "place_required")])
+        }
+        PlaceError::InvalidCoordinates => match place.point {
+            Some((lat, _)) if !(-90.0..=90.0).contains(&lat) => {
+                field("lat", "out_of_range", range(-90.0, 90.0))
+            }
+            _ => field("lon", "out_of_range", range(-180.0, 180.0)),
+        },
+        PlaceError::InvalidAccuracy => field(
+            "accuracy_m",
+            "out_of_range",
+            Accepted {
+                minimum: bound(0.0),
+                ..Accepted::default()
+            },
         ),
-        PlaceError::InvalidCoordinates => {
-            ApiError::InvalidQuery("lat must be within -90..90 and lon within -180..180".into())
-        }
-        PlaceError::InvalidAccuracy => {
-            ApiError::InvalidQuery("accuracy_m must be a distance in metres, 0 or more".into())
-        }
         PlaceError::UnknownMunicipality(id) => ApiError::MunicipalityNotFound(id),
         PlaceError::UnknownPostalCode(country, code) => {
             ApiError::PostalCodeNotFound(format!("{country} {code}"))
@@ -517,15 +547,26 @@ fn place_problem(e: PlaceError) -> ApiError {
     }
 }
 
-/// The place of the facts a query gives: 400 when `lat` comes without `lon` (or the
-/// reverse) or `postal_code` without `country`, 404 for a malformed municipality id, 422
-/// for an unknown country.
+/// The place of the facts a query gives: 422 when `lat` comes without `lon` (or the
+/// reverse) or `postal_code` without `country` (naming the missing one), 404 for a
+/// malformed municipality id, 422 for an unknown country.
 fn place_of(query: &JurisdictionQuery) -> Result<Place, ApiError> {
     let country = parse_country(&query.country)?;
+    let missing = |name: &str, other: &str| {
+        ApiError::Validation(vec![query_field(
+            name,
+            "required",
+            crate::error::Accepted {
+                other: Some(format!("/query/{other}")),
+                ..crate::error::Accepted::default()
+            },
+        )])
+    };
     let point = match (query.lat, query.lon) {
         (Some(lat), Some(lon)) => Some((lat, lon)),
         (None, None) => None,
-        _ => return Err(ApiError::InvalidQuery("lat and lon go together".into())),
+        (Some(_), None) => return Err(missing("lon", "lat")),
+        (None, Some(_)) => return Err(missing("lat", "lon")),
     };
     let municipality = match &query.municipality {
         Some(raw) => Some(
@@ -536,7 +577,7 @@ fn place_of(query: &JurisdictionQuery) -> Result<Place, ApiError> {
     };
     let postal_code = match (&query.postal_code, country) {
         (Some(code), Some(country)) => Some((country, code.clone())),
-        (Some(_), None) => return Err(ApiError::InvalidQuery("postal_code needs country".into())),
+        (Some(_), None) => return Err(missing("country", "postal_code")),
         (None, _) => None,
     };
     Ok(Place {
@@ -584,7 +625,7 @@ pub async fn jurisdiction(
     let directory = state.directory();
     let routing = directory
         .route(&procedure.competence, &place, date)
-        .map_err(place_problem)?;
+        .map_err(|e| place_problem(e, &place))?;
     let view = jurisdiction_view(&directory, &routing, &place, date, lang);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_LANGUAGE, lang.as_str()))
@@ -1073,7 +1114,7 @@ pub async fn correct_unit_contact(
         domain::audit::AuditOperation::Alteration,
         "unit_contact",
         Some(&unit_id),
-        Utc::now(),
+        crate::app::now(),
     );
     event.request_id = access.request_id;
     let officer_id = access.officer.id.clone();

@@ -5,12 +5,15 @@
 //! - [`commands`]: the citizen's commands (create, update, submit, withdraw, answer);
 //! - [`officer`]: the officers' actions, one mechanism for all;
 //! - [`reference`], [`national`]: the reference number and national register numbers;
+//! - [`identity`]: the complainant's identity claims (sealed at rest, officers only);
 //! - limits live in [`crate::limits`], shown in the contract.
 //!
 //! Every command is a pure function of the filing, the actor, its inputs and `now`; it
 //! returns the [`Effects`] that persistence saves in one transaction.
 
 pub mod commands;
+pub mod exchanges;
+pub mod identity;
 pub mod model;
 pub mod national;
 pub mod officer;
@@ -24,6 +27,8 @@ pub use commands::{
     check_answer, DraftInput, Effects, FilingError, HistoryEntry, NewFilingInput, OutgoingMessage,
     PlaceInput, Rules,
 };
+pub use exchanges::{Exchange, ExchangeStep};
+pub use identity::{ComplainantIdentity, PostalAddress};
 pub use model::{ConfirmationChannel, Contact, Decision, FactsDate, Filing, PlaceOfFacts};
 pub use national::NationalNumber;
 pub use officer::{check_note, ActionContext, ActionInput, OfficerCommand};

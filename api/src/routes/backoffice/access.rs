@@ -12,7 +12,6 @@ use crate::middleware::RequestId;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
-use chrono::Utc;
 use domain::audit::{AuditEvent, AuditOperation};
 use domain::policy::{self, OfficerActor};
 use futures_util::future::LocalBoxFuture;
@@ -125,7 +124,7 @@ async fn admit<R: Resource>(req: HttpRequest, officer: Officer) -> Result<UnitAc
             R::OPERATION,
             object_type,
             object_id.as_deref(),
-            Utc::now(),
+            crate::app::now(),
         )
         .denied();
         event.request_id = request_id;

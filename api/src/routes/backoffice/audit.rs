@@ -9,7 +9,6 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::middleware::RequestId;
 use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use domain::audit::{AuditEvent, AuditOperation};
 use domain::limits;
 use domain::policy;
@@ -41,7 +40,7 @@ pub async fn audit_events(
         AuditOperation::Consultation,
         "audit_trail",
         None,
-        Utc::now(),
+        crate::app::now(),
     );
     event.request_id = RequestId::of(&req);
     if !policy::may_read_audit_trail(&officer) {

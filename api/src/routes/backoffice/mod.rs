@@ -192,20 +192,35 @@ pub async fn get_unit_filing(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, id) = path.into_inner();
+    let request_id = access.request_id.clone();
     let event = consultation(
         &access.officer,
         &access.unit,
         ("filing", Some(&id)),
-        access.request_id,
+        request_id.clone(),
     );
-    let loaded = usecase::get(&state, &access.officer, &access.unit, &id, event).await?;
+    let identity_read = consultation(
+        &access.officer,
+        &access.unit,
+        (usecase::IDENTITY_OBJECT, Some(&id)),
+        request_id,
+    );
+    let loaded = usecase::get(
+        &state,
+        &access.officer,
+        &access.unit,
+        &id,
+        event,
+        Some(identity_read),
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, format!("\"v{}\"", loaded.filing.version)))
-        .json(OfficerFilingView::of(
-            &loaded.filing,
-            Some(&loaded.history),
-            Some(&loaded.notes),
-        )))
+        .json(
+            OfficerFilingView::of(&loaded.filing, Some(&loaded.history), Some(&loaded.notes))
+                .with_exchanges(&loaded.exchanges)
+                .with_complainant(loaded.identity.as_ref()),
+        ))
 }
 
 /// One officer action: the same path for every action (`domain::filing::officer`).
@@ -491,10 +506,49 @@ pub async fn list_notes(
         ("filing", Some(&id)),
         access.request_id,
     );
-    let loaded = usecase::get(&state, &access.officer, &access.unit, &id, event).await?;
+    let loaded = usecase::get(&state, &access.officer, &access.unit, &id, event, None).await?;
     Ok(HttpResponse::Ok().json(Notes {
         notes: loaded.notes.iter().map(NoteView::from).collect(),
     }))
+}
+
+/// The export's justification (required, trimmed, bounded) and format (`json` by
+/// default, `xml` or `text`).
+fn export_request(query: &ExportQuery) -> Result<(String, &str), ApiError> {
+    let justification = query
+        .justification
+        .as_deref()
+        .map(str::trim)
+        .filter(|j| !j.is_empty() && j.chars().count() <= limits::JUSTIFICATION_MAX_CHARS)
+        .ok_or_else(|| invalid("justification", "required"))?
+        .to_owned();
+    let format = query.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "xml" | "text") {
+        return Err(invalid("format", "unknown_option"));
+    }
+    Ok((justification, format))
+}
+
+/// The audit events of an export: the disclosure of the filing to the records system,
+/// and that of the complainant's identity (recorded when there is one), both with the
+/// justification.
+fn disclosure_events(
+    access: &UnitAccess<FilingExport>,
+    id: &str,
+    justification: String,
+) -> (domain::audit::AuditEvent, domain::audit::AuditEvent) {
+    let mut event = consultation(
+        &access.officer,
+        &access.unit,
+        ("filing", Some(id)),
+        access.request_id.clone(),
+    );
+    event.operation = AuditOperation::Disclosure;
+    event.justification = Some(justification);
+    event.recipient = Some("police_records_system".into());
+    let mut identity_read = event.clone();
+    identity_read.object_type = usecase::IDENTITY_OBJECT.into();
+    (event, identity_read)
 }
 
 /// Export a filing for the records system
@@ -526,28 +580,18 @@ pub async fn export(
 ) -> Result<HttpResponse, ApiError> {
     let UnitQuery { access, query } = request;
     let (_, id) = path.into_inner();
-    let justification = query
-        .justification
-        .as_deref()
-        .map(str::trim)
-        .filter(|j| !j.is_empty() && j.chars().count() <= limits::JUSTIFICATION_MAX_CHARS)
-        .ok_or_else(|| invalid("justification", "required"))?
-        .to_owned();
-    let format = query.format.as_deref().unwrap_or("json");
-    if !matches!(format, "json" | "xml" | "text") {
-        return Err(invalid("format", "unknown_option"));
-    }
-    let mut event = consultation(
+    let (justification, format) = export_request(&query)?;
+    let (event, identity_read) = disclosure_events(&access, &id, justification);
+    let loaded = usecase::get(
+        &state,
         &access.officer,
         &access.unit,
-        ("filing", Some(&id)),
-        access.request_id,
-    );
-    event.operation = AuditOperation::Disclosure;
-    event.justification = Some(justification);
-    event.recipient = Some("police_records_system".into());
-    let loaded = usecase::get(&state, &access.officer, &access.unit, &id, event).await?;
-    let fields = records::fields(&state, &loaded.filing, lang);
+        &id,
+        event,
+        Some(identity_read),
+    )
+    .await?;
+    let fields = records::export_fields(&state, &loaded, lang);
     Ok(match format {
         "xml" => HttpResponse::Ok()
             .content_type("application/xml; charset=utf-8")

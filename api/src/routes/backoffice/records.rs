@@ -148,6 +148,120 @@ pub fn fields(state: &AppState, filing: &Filing, lang: Lang) -> Vec<Field> {
     fields
 }
 
+/// Every exported field of a filing loaded for an officer: the filing's, the
+/// complainant's identity after the declarant's kind, and each round of questions and
+/// answers (`exchanges.<n>.question`, `.answer`, numbered from 1) at the end.
+pub fn export_fields(
+    state: &AppState,
+    loaded: &crate::app::backoffice::OfficerLoaded,
+    lang: Lang,
+) -> Vec<Field> {
+    let mut fields = self::fields(state, &loaded.filing, lang);
+    complainant_fields(&mut fields, loaded.identity.as_ref());
+    for (i, exchange) in loaded.exchanges.iter().enumerate() {
+        let n = i + 1;
+        fields.push(Field {
+            key: format!("exchanges.{n}.question"),
+            label: format!("Question {n} to the citizen"),
+            value: exchange.question.clone(),
+        });
+        if let Some(answer) = exchange.answer.clone().filter(|a| !a.is_empty()) {
+            fields.push(Field {
+                key: format!("exchanges.{n}.answer"),
+                label: format!("Citizen's answer {n}"),
+                value: answer,
+            });
+        }
+    }
+    fields
+}
+
+/// Adds the complainant's identity after the declarant's kind (`complainant.name`,
+/// `complainant.birthdate`, `complainant.address.locality`, `complainant.national_number`
+/// as `YY.MM.DD-SSS.CC`...), when one was captured.
+pub fn complainant_fields(
+    fields: &mut Vec<Field>,
+    identity: Option<&(
+        domain::filing::ComplainantIdentity,
+        chrono::DateTime<chrono::Utc>,
+    )>,
+) {
+    let Some((identity, _)) = identity else {
+        return;
+    };
+    let address = identity.address.clone().unwrap_or_default();
+    let national = identity
+        .national_number
+        .as_ref()
+        .map(|n| super::types::formatted_national_number(n.as_str()));
+    let values = [
+        ("name", "Complainant – name", identity.name.clone()),
+        (
+            "given_name",
+            "Complainant – given names",
+            identity.given_name.clone(),
+        ),
+        (
+            "family_name",
+            "Complainant – surname",
+            identity.family_name.clone(),
+        ),
+        (
+            "birthdate",
+            "Complainant – birth date",
+            identity.birthdate.clone(),
+        ),
+        (
+            "address.formatted",
+            "Complainant – address",
+            address.formatted,
+        ),
+        (
+            "address.street_address",
+            "Complainant – street",
+            address.street_address,
+        ),
+        (
+            "address.postal_code",
+            "Complainant – postal code",
+            address.postal_code,
+        ),
+        (
+            "address.locality",
+            "Complainant – locality",
+            address.locality,
+        ),
+        ("address.region", "Complainant – region", address.region),
+        ("address.country", "Complainant – country", address.country),
+        ("national_number", "Complainant – national number", national),
+        (
+            "business_id",
+            "Complainant – company number",
+            identity.business_id.clone(),
+        ),
+        (
+            "business_name",
+            "Complainant – company name",
+            identity.business_name.clone(),
+        ),
+    ];
+    let at = fields
+        .iter()
+        .position(|f| f.key == "declarant")
+        .map_or(fields.len(), |i| i + 1);
+    let added: Vec<Field> = values
+        .into_iter()
+        .filter_map(|(key, label, value)| {
+            value.filter(|v| !v.is_empty()).map(|value| Field {
+                key: format!("complainant.{key}"),
+                label: label.to_owned(),
+                value,
+            })
+        })
+        .collect();
+    fields.splice(at..at, added);
+}
+
 /// Text as XML 1.0 character data or attribute value: the five markup characters
 /// escaped, and the characters XML 1.0 does not allow at all (C0 controls but tab, line
 /// feed and carriage return; U+FFFE, U+FFFF) replaced by U+FFFD, since not even a

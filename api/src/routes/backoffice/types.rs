@@ -2,10 +2,10 @@
 //! officer's view of a filing.
 
 use crate::routes::filings::types::{
-    ConfirmationChannel, ContactInput, Decision, FactsDate, PlaceInput,
+    ConfirmationChannel, ContactInput, Decision, ExchangeView, FactsDate, PlaceInput,
 };
 use chrono::{DateTime, Utc};
-use domain::filing::{ActionInput, Filing};
+use domain::filing::{ActionInput, ComplainantIdentity, Filing};
 use persistence::filings::{self as repo, HistoryRow, Note};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,7 +17,11 @@ use utoipa::{IntoParams, ToSchema};
     "status": "submitted", "unit_id": "zp-ottignies-louvain-la-neuve", "municipality_id": "BE-25121",
     "owner_id": "u-2f1c0e8b9a7d6c5b4a3f2e1d", "declarant": "person", "assurance_checked": true, "country": "BE", "language": "fr",
     "submitted_at": "2026-11-22T10:05:00Z", "facts_date": {"from": "2026-11-21T18:00:00+01:00"}, "place": {"lat": 50.673, "lon": 4.5687}, "facts": {}, "answers": {},
-    "contact": {"email": "alice@example.org"}, "confirmation_channel": "email", "version": 2
+    "contact": {"email": "alice@example.org"}, "confirmation_channel": "email",
+    "complainant": {"name": "Alice Martin", "given_name": "Alice", "family_name": "Martin", "birthdate": "1985-07-30",
+        "address": {"street_address": "Rue de la Station 12", "postal_code": "1340", "locality": "Ottignies-Louvain-la-Neuve", "country": "BE"},
+        "national_number": "85.07.30-033.28", "captured_at": "2026-11-22T10:05:00Z"},
+    "version": 2
 }))]
 pub struct OfficerFilingView {
     pub id: String,
@@ -65,7 +69,100 @@ pub struct OfficerFilingView {
     /// The unit's internal notes, oldest first (on the filing's own page, not in queues).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<NoteView>>,
+    /// Who the complainant is, as their identity provider vouched for it (on the filing's
+    /// own page, not in queues; absent when the sign-in gave no identity claim). Each
+    /// read is audited (`complainant_identity`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complainant: Option<ComplainantView>,
+    /// Every round of questions and answers, oldest first, with who asked (on the
+    /// filing's own page, not in queues).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchanges: Option<Vec<ExchangeView>>,
     pub version: i64,
+}
+
+/// The complainant's identity claims, for the official report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplainantView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    /// `YYYY-MM-DD` (or as the provider gives it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birthdate: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<AddressView>,
+    /// The Belgian national register number, `YY.MM.DD-SSS.CC` (its check digits valid).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub national_number: Option<String>,
+    /// A business declarant's registration number (`BE0123456789`) and name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_name: Option<String>,
+    /// When the claims were captured (the filing's creation, or its submission).
+    pub captured_at: DateTime<Utc>,
+}
+
+/// A postal address (OpenID Connect's `address` claim).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddressView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locality: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+/// A national register number as printed on the Belgian identity card: `YY.MM.DD-SSS.CC`.
+pub fn formatted_national_number(digits: &str) -> String {
+    if digits.len() != 11 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return digits.to_owned();
+    }
+    format!(
+        "{}.{}.{}-{}.{}",
+        &digits[0..2],
+        &digits[2..4],
+        &digits[4..6],
+        &digits[6..9],
+        &digits[9..11]
+    )
+}
+
+impl ComplainantView {
+    pub fn of(identity: &ComplainantIdentity, captured_at: DateTime<Utc>) -> Self {
+        ComplainantView {
+            name: identity.name.clone(),
+            given_name: identity.given_name.clone(),
+            family_name: identity.family_name.clone(),
+            birthdate: identity.birthdate.clone(),
+            address: identity.address.as_ref().map(|a| AddressView {
+                formatted: a.formatted.clone(),
+                street_address: a.street_address.clone(),
+                postal_code: a.postal_code.clone(),
+                locality: a.locality.clone(),
+                region: a.region.clone(),
+                country: a.country.clone(),
+            }),
+            national_number: identity
+                .national_number
+                .as_ref()
+                .map(|n| formatted_national_number(n.as_str())),
+            business_id: identity.business_id.clone(),
+            business_name: identity.business_name.clone(),
+            captured_at,
+        }
+    }
 }
 
 /// One step of a filing's history, with who took it.
@@ -123,8 +220,30 @@ impl OfficerFilingView {
                     .collect()
             }),
             notes: notes.map(|n| n.iter().map(NoteView::from).collect()),
+            complainant: None,
+            exchanges: None,
             version: filing.version,
         }
+    }
+
+    /// The view with the rounds of questions and answers (the filing's own page).
+    pub fn with_exchanges(mut self, exchanges: &[domain::filing::Exchange]) -> Self {
+        self.exchanges = Some(
+            exchanges
+                .iter()
+                .map(|e| ExchangeView::of(e, true))
+                .collect(),
+        );
+        self
+    }
+
+    /// The view with the complainant's identity (the filing's own page).
+    pub fn with_complainant(
+        mut self,
+        identity: Option<&(ComplainantIdentity, DateTime<Utc>)>,
+    ) -> Self {
+        self.complainant = identity.map(|(i, at)| ComplainantView::of(i, *at));
+        self
     }
 }
 

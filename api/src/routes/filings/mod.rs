@@ -53,11 +53,14 @@ fn render(
     })
 }
 
-fn call(req: &HttpRequest, lang: Lang, key: Option<idempotency::Key>) -> Call {
+/// What the use case is told about a citizen's request, with the identity claims of their
+/// sign-in (kept, sealed, on the filing).
+fn call(req: &HttpRequest, lang: Lang, key: Option<idempotency::Key>, citizen: &Citizen) -> Call {
     Call {
         lang,
         request_id: RequestId::of(req),
         key,
+        personal: citizen.0.personal.clone(),
     }
 }
 
@@ -102,7 +105,7 @@ pub async fn create(
             actor,
             body.into_input(),
             language,
-            call(&req, lang, key),
+            call(&req, lang, key, &citizen),
             render(&state, StatusCode::CREATED, true, lang),
         )
     })
@@ -276,7 +279,7 @@ pub async fn submit(
             state.clone(),
             actor,
             id.clone(),
-            call(&req, lang, key),
+            call(&req, lang, key, &citizen),
             render(&state, StatusCode::OK, false, lang),
         )
     })

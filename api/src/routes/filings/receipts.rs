@@ -9,7 +9,7 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use domain::filing::{Filing, FilingAction, TransitionError};
+use domain::filing::Filing;
 use domain::i18n::Lang;
 
 /// Whether the client wants the PDF: `?format=` decides, else the first of the two in the
@@ -101,7 +101,7 @@ fn receipt_of(state: &AppState, filing: &Filing, lang: Lang) -> Option<Receipt> 
             headers(("Content-Disposition" = String, description = "For the PDF: inline, with a file name"))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such filing among yours", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not submitted yet", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not submitted yet (`receipt_not_available`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown format", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -119,12 +119,9 @@ pub async fn receipt(
     let filing = &loaded.filing;
     let lang = asked.or_filing(filing);
     let Some(body) = receipt_of(&state, filing, lang) else {
-        // No receipt before submission: the same answer as submitting is not possible.
-        let not_yet = TransitionError {
-            status: filing.status,
-            action: FilingAction::Submit,
-        };
-        return Err(crate::app::problem(&state, lang, None, not_yet.into()));
+        return Err(ApiError::ReceiptNotAvailable {
+            status: filing.status.to_string(),
+        });
     };
     let vary = (header::VARY, "Accept, Accept-Language");
     let language = (header::CONTENT_LANGUAGE, lang.as_str());

@@ -171,6 +171,7 @@ pub struct HistoryEntry {
     "next_steps": "Votre plainte est transmise à l'unité de police du lieu du vol...",
     "history": [{"at": "2026-11-22T10:00:00Z", "status": "draft", "label": "Brouillon",
                  "explanation": "Vous avez commencé cette déclaration ; elle n'a pas encore été envoyée à la police."}],
+    "exchanges": [],
     "version": 2
 }))]
 pub struct FilingView {
@@ -211,6 +212,9 @@ pub struct FilingView {
     /// The citizen's answer to it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub info_answer: Option<String>,
+    /// Every round of questions from the unit and answers, oldest first (the last one is
+    /// `info_request` / `info_answer`).
+    pub exchanges: Vec<ExchangeView>,
     /// The official record number, once registered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record_number: Option<String>,
@@ -219,6 +223,38 @@ pub struct FilingView {
     pub decision: Option<Decision>,
     /// The version, also the `ETag`; send it in `If-Match` to change a draft.
     pub version: i64,
+}
+
+/// One round: the unit's question and the citizen's answer, once given.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"question": "Could you give the frame number of the bicycle?", "asked_at": "2026-11-22T11:00:00Z",
+    "answer": "WBK12345678", "answered_at": "2026-11-22T18:30:00Z"}))]
+pub struct ExchangeView {
+    pub question: String,
+    pub asked_at: DateTime<Utc>,
+    /// Absent while the question waits for its answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered_at: Option<DateTime<Utc>>,
+    /// The pseudonymous id of the officer who asked (in the officers' view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asked_by: Option<String>,
+}
+
+impl ExchangeView {
+    /// The round as the citizen sees it (`officer`: as the unit sees it, with who asked).
+    pub fn of(exchange: &domain::filing::Exchange, officer: bool) -> Self {
+        ExchangeView {
+            question: exchange.question.clone(),
+            asked_at: exchange.asked_at,
+            answer: exchange.answer.clone(),
+            answered_at: exchange.answered_at,
+            asked_by: officer
+                .then(|| exchange.asked_by.clone())
+                .filter(|a| !a.is_empty()),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

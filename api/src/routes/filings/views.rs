@@ -136,7 +136,11 @@ pub fn filing_view(
     lang: Lang,
     now: DateTime<Utc>,
 ) -> FilingView {
-    let Loaded { filing, history } = loaded;
+    let Loaded {
+        filing,
+        history,
+        exchanges,
+    } = loaded;
     let catalogue = &state.catalogue;
     FilingView {
         id: filing.id.clone(),
@@ -181,6 +185,10 @@ pub fn filing_view(
             .collect(),
         info_request: filing.info_request.clone(),
         info_answer: filing.info_answer.clone(),
+        exchanges: exchanges
+            .iter()
+            .map(|e| super::types::ExchangeView::of(e, false))
+            .collect(),
         record_number: filing.record_number.clone(),
         decision: filing.decision.as_ref().map(Decision::from),
         version: filing.version,
