@@ -490,7 +490,8 @@ pub async fn list_notes(
         &access.unit,
         ("filing", Some(&id)),
         access.request_id,
-    );
+    )
+    .with_action("list_notes");
     let loaded = usecase::get(&state, &access.officer, &access.unit, &id, event).await?;
     Ok(HttpResponse::Ok().json(Notes {
         notes: loaded.notes.iter().map(NoteView::from).collect(),
@@ -544,6 +545,7 @@ pub async fn export(
         access.request_id,
     );
     event.operation = AuditOperation::Disclosure;
+    event.action = "export".into();
     event.justification = Some(justification);
     event.recipient = Some("police_records_system".into());
     let loaded = usecase::get(&state, &access.officer, &access.unit, &id, event).await?;

@@ -268,7 +268,13 @@ pub struct AuditEventView {
     pub actor_unit: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// The Art. 25 category: collection, consultation, alteration, disclosure,
+    /// combination, erasure.
     pub operation: String,
+    /// What was done, by name (`create_draft`, `submit`, `register`,
+    /// `request_information`, `add_note`, `export`, `view_filing`, `list_queue`,
+    /// `read_audit_trail`, ...).
+    pub action: String,
     pub object_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object_id: Option<String>,
