@@ -289,7 +289,7 @@ pub struct AuditEventView {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"items": [{"id": 1, "occurred_at": "2026-11-22T10:00:00Z", "actor_id": "u-1f2e3d4c5b6a79880a1b2c3d",
-    "actor_role": "officer", "actor_unit": "zp-ottignies-louvain-la-neuve", "operation": "consultation", "object_type": "filing",
+    "actor_role": "officer", "actor_unit": "zp-ottignies-louvain-la-neuve", "client_id": "back-office", "operation": "consultation", "action": "view_filing", "object_type": "filing",
     "object_id": "6f1c2a3e-8d7b-4c5a-9e0f-1a2b3c4d5e6f", "outcome": "allowed"}], "next_cursor": 1}))]
 pub struct AuditPage {
     pub items: Vec<AuditEventView>,
