@@ -276,7 +276,7 @@ mod tests {
         assert!(a.leaf_entry().starts_with(LEAF_ENTRY_TAG));
         let text = String::from_utf8_lossy(&a.leaf_entry()).into_owned();
         assert!(text.contains("2026-11-30T10:00:00.123456Z"), "{text}");
-        assert_eq!(a.event.action, "consultation_filing");
+        assert_eq!(a.event.action, "view_filing");
         let queue = AuditEvent::new(
             a.event.actor.clone(),
             AuditOperation::Consultation,

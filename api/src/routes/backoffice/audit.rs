@@ -45,8 +45,7 @@ pub async fn audit_events(
         "audit_trail",
         None,
         Utc::now(),
-    )
-    .with_action("read_audit_trail");
+    );
     event.request_id = RequestId::of(&req);
     if !policy::may_read_audit_trail(&officer) {
         record(&state, event.denied()).await?;
@@ -58,7 +57,20 @@ pub async fn audit_events(
         return Err(ApiError::Validation(vec![error]));
     }
     record(&state, event).await?;
-    let filter = persistence::audit::AuditFilter {
+    let filter = filter_of(&query, &officer);
+    let events = with_db(&state, move |conn| {
+        Ok(persistence::audit::list(conn, &filter, limit + 1)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page(events, limit)))
+}
+
+/// The query's filter, within what `officer` reads.
+fn filter_of(
+    query: &AuditQuery,
+    officer: &policy::OfficerActor,
+) -> persistence::audit::AuditFilter {
+    persistence::audit::AuditFilter {
         object_type: query.object_type.clone(),
         object_id: query.object_id.clone(),
         actor_id: query.actor.clone(),
@@ -66,13 +78,8 @@ pub async fn audit_events(
         until: query.until,
         after_id: query.cursor,
         id: None,
-        units: units_of(&officer),
-    };
-    let events = with_db(&state, move |conn| {
-        Ok(persistence::audit::list(conn, &filter, limit + 1)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(page(events, limit)))
+        units: units_of(officer),
+    }
 }
 
 /// The units whose events `officer` reads (`None`: all).

@@ -544,8 +544,7 @@ pub async fn export(
         ("filing", Some(&id)),
         access.request_id,
     );
-    event.operation = AuditOperation::Disclosure;
-    event.action = "export".into();
+    (event.operation, event.action) = (AuditOperation::Disclosure, "export".into());
     event.justification = Some(justification);
     event.recipient = Some("police_records_system".into());
     let loaded = usecase::get(&state, &access.officer, &access.unit, &id, event).await?;
