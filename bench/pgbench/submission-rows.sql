@@ -30,7 +30,6 @@ INSERT INTO audit_events (occurred_at, actor_id, actor_role, actor_unit, client_
   VALUES (now(), 'pgb-owner-' || :owner, 'citizen', DEFAULT, 'dev-client', 'collection', 'filing', 'pgb-' || :n,
     DEFAULT, DEFAULT, 'allowed', gen_random_uuid()::text, '', '', 'create_draft') RETURNING id \gset audit_
 INSERT INTO audit_pending (event_id, occurred_at) VALUES (:audit_id, now());
-INSERT INTO audit_pending (event_id, occurred_at) VALUES (:audit_id, now());
 COMMIT;
 
 BEGIN;
@@ -56,6 +55,5 @@ INSERT INTO audit_events (occurred_at, actor_id, actor_role, actor_unit, client_
     object_id, justification, recipient, outcome, request_id, prev_hash, hash, action)
   VALUES (now(), 'pgb-owner-' || :owner, 'citizen', DEFAULT, 'dev-client', 'collection', 'filing', 'pgb-' || :n,
     DEFAULT, DEFAULT, 'allowed', gen_random_uuid()::text, '', '', 'submit') RETURNING id \gset audit_
-INSERT INTO audit_pending (event_id, occurred_at) VALUES (:audit_id, now());
 INSERT INTO audit_pending (event_id, occurred_at) VALUES (:audit_id, now());
 COMMIT;

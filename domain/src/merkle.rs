@@ -82,7 +82,7 @@ pub fn subtree_root<S: SubtreeHashes>(
     if n == 0 {
         return Ok(empty_root());
     }
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         return source.perfect(n.trailing_zeros(), start / n);
     }
     let k = split(n);
