@@ -28,8 +28,8 @@ impl Citizen {
 }
 
 impl Officer {
-    /// The officer as the domain sees them. The extractor admits only the three staff
-    /// roles; anything else reads as the least privileged.
+    /// The officer as the domain sees them. The extractor admits only the staff roles
+    /// (`domain::policy::StaffRole`); anything else reads as the least privileged.
     pub fn actor(&self) -> OfficerActor {
         OfficerActor {
             id: self.0.user_id.clone(),
@@ -80,7 +80,7 @@ impl FromRequest for Citizen {
     }
 }
 
-/// A police staff member (officer, supervisor, admin), from the police identity provider
+/// A police staff member (officer, supervisor, admin, auditor), from the police identity provider
 /// (or the development IdP), with their unit memberships.
 #[derive(Debug, Clone)]
 pub struct Officer(pub Identity);
@@ -97,10 +97,10 @@ impl FromRequest for Officer {
             let staff = matches!(
                 identity.issuer_kind,
                 IssuerKind::Police | IssuerKind::Development
-            ) && matches!(
-                identity.role.as_deref(),
-                Some("officer" | "supervisor" | "admin")
-            );
+            ) && identity
+                .role
+                .as_deref()
+                .is_some_and(|r| r.parse::<StaffRole>().is_ok());
             if !staff {
                 return Err(ApiError::Forbidden.into());
             }

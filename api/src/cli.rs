@@ -61,8 +61,34 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain of the audit trail; exits 1 naming the first broken event
-    Verify,
+    /// Check the whole audit log against the witness's checkpoints: every event against
+    /// its sealed hash, every signed root, the database's checkpoints, the hash chain of
+    /// the events before the log; exits 1 naming each problem
+    Verify {
+        /// The witness folder (default: audit.witness_dir, or audit-witness in the data
+        /// folder)
+        #[arg(long, value_name = "DIR", conflicts_with = "checkpoint")]
+        witness: Option<PathBuf>,
+        /// A checkpoint obtained from the witness (a JSON file), instead of a folder
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<PathBuf>,
+        /// A public key (base64) that verifies checkpoints, besides the configured ones;
+        /// repeatable
+        #[arg(long = "public-key", value_name = "BASE64")]
+        public_keys: Vec<String>,
+    },
+    /// Check a proof saved from the API (an event's inclusion proof, or a consistency
+    /// proof) offline: no database, only the public keys
+    VerifyProof {
+        /// The proof, as the API returned it (JSON)
+        file: PathBuf,
+        /// A public key (base64) that verifies checkpoints; repeatable. Without one, the
+        /// configured keys are used
+        #[arg(long = "public-key", value_name = "BASE64")]
+        public_keys: Vec<String>,
+    },
+    /// Print the public keys that verify the audit log's checkpoints
+    Keys,
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,20 +197,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(command) => {
             let settings = Settings::load(&overrides)?;
-            let url = settings.database_url()?;
-            // One connection, no pool: a one-shot command leaves no threads behind.
-            let mut conn = persistence::db::connect_once(&url, &settings.pool_options())?;
-            match persistence::audit::verify(&mut conn)? {
-                persistence::audit::ChainCheck::Intact { events } => {
-                    println!("audit trail intact: {events} event(s) checked");
-                    Ok(())
-                }
-                persistence::audit::ChainCheck::BrokenAt { id, reason } => {
-                    anyhow::bail!("audit trail broken at event {id}: {reason}")
-                }
-            }
+            crate::auditlog::cli::run(&settings, command_of(command))
         }
         Command::Serve(_) => {
             let settings = Settings::load(&overrides)?;
@@ -200,6 +215,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+    }
+}
+
+fn command_of(command: AuditCommand) -> crate::auditlog::cli::AuditCommand {
+    use crate::auditlog::cli::AuditCommand as C;
+    match command {
+        AuditCommand::Verify {
+            witness,
+            checkpoint,
+            public_keys,
+        } => C::Verify {
+            witness,
+            checkpoint,
+            public_keys,
+        },
+        AuditCommand::VerifyProof { file, public_keys } => C::VerifyProof { file, public_keys },
+        AuditCommand::Keys => C::Keys,
     }
 }
 

@@ -50,6 +50,7 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     #[serde(default)]
     pub sealing: SealingSettings,
+    pub audit: AuditSettings,
 }
 
 /// The keys that seal personal data at rest (the complainant's identity;
@@ -69,6 +70,38 @@ pub struct SealingSettings {
     /// A keyring file: `{"current": id, "keys": {id: base64}}` (mode 0600); default in
     /// development `<database.data_dir>/sealing-keys.json`, made on first start.
     pub key_file: Option<PathBuf>,
+}
+
+/// The sealed audit log (see docs/ARCHITECTURE.md, "The audit log").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// How often the sealer seals the committed events, in milliseconds (one batch, and
+    /// one signed checkpoint, per tick with events). Events are sealed within about this
+    /// interval plus one batch's time.
+    pub seal_interval_ms: u64,
+    /// Most events sealed in one transaction (more are sealed in further batches at once).
+    pub batch_size: i64,
+    /// The Ed25519 signing key, as a private JWK file (made on first start, mode 0600);
+    /// default `<database.data_dir>/audit-signing-key.json`. Keep it off the database's
+    /// host and backups in production, or give it through `signing_key` instead.
+    pub signing_key_file: Option<PathBuf>,
+    /// The signing key's 32-byte seed, base64 (`ECOM__AUDIT__SIGNING_KEY`): a secret from
+    /// the environment, which wins over `signing_key_file`.
+    #[serde(skip_serializing)]
+    pub signing_key: Option<SecretString>,
+    /// Public keys (base64, 32 bytes) of former signing keys, so that checkpoints they
+    /// signed keep verifying after a rotation.
+    pub retired_public_keys: Vec<String>,
+    /// The witness: an append-only folder receiving each checkpoint as a file; default
+    /// `<database.data_dir>/audit-witness`. Put it on other storage than the database.
+    pub witness_dir: Option<PathBuf>,
+    /// An HTTP(S) endpoint receiving each checkpoint as a JSON `POST` (besides the folder
+    /// when `witness_dir` is also set; instead of the default folder otherwise).
+    pub witness_url: Option<String>,
+    /// How often the service checks the log's tail against the latest checkpoint, in
+    /// seconds (also once at start-up).
+    pub check_interval_secs: u64,
 }
 
 /// Who may read `/metrics` (see docs/OPERATIONS.md, "Metrics").
@@ -230,6 +263,7 @@ struct Defaults {
     auth: AuthSettings,
     dev_idp: DevIdpSettings,
     filings: FilingSettings,
+    audit: AuditSettings,
 }
 
 #[derive(Serialize)]
@@ -286,6 +320,16 @@ fn defaults() -> Defaults {
         filings: FilingSettings {
             daily_submissions: 10,
             target_hours: 72,
+        },
+        audit: AuditSettings {
+            seal_interval_ms: 500,
+            batch_size: 2000,
+            signing_key_file: None,
+            signing_key: None,
+            retired_public_keys: Vec::new(),
+            witness_dir: None,
+            witness_url: None,
+            check_interval_secs: 60,
         },
     }
 }
@@ -391,6 +435,16 @@ impl Settings {
                 "the development identity provider cannot be enabled in production".into(),
             ));
         }
+        if self.audit.seal_interval_ms == 0 || self.audit.seal_interval_ms > 60_000 {
+            return Err(ConfigError::Invalid(
+                "audit.seal_interval_ms must be between 1 and 60000".into(),
+            ));
+        }
+        if self.audit.batch_size < 1 || self.audit.check_interval_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "audit.batch_size and audit.check_interval_secs must be at least 1".into(),
+            ));
+        }
         if ![
             self.directory.default_accuracy_m,
             self.directory.data_margin_m,
@@ -488,6 +542,24 @@ impl Settings {
         }
     }
 
+    /// The audit log's signing key file.
+    pub fn audit_key_file(&self) -> PathBuf {
+        self.audit
+            .signing_key_file
+            .clone()
+            .unwrap_or_else(|| self.database.data_dir.join("audit-signing-key.json"))
+    }
+
+    /// The audit log's witness folder, if any: the configured one, or the default one
+    /// in the data folder when no HTTP witness is configured either.
+    pub fn audit_witness_dir(&self) -> Option<PathBuf> {
+        match (&self.audit.witness_dir, &self.audit.witness_url) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, Some(_)) => None,
+            (None, None) => Some(self.database.data_dir.join("audit-witness")),
+        }
+    }
+
     pub fn default_language(&self) -> Result<Lang, ConfigError> {
         self.catalogue
             .default_language
@@ -552,6 +624,17 @@ impl Settings {
         tree.insert("auth".into(), section(&self.auth));
         tree.insert("dev_idp".into(), section(&self.dev_idp));
         tree.insert("filings".into(), section(&self.filings));
+        let mut audit = match section(&self.audit) {
+            toml::Value::Table(table) => table,
+            _ => toml::Table::new(),
+        };
+        if self.audit.signing_key.is_some() {
+            audit.insert(
+                "signing_key".into(),
+                toml::Value::String("<redacted>".into()),
+            );
+        }
+        tree.insert("audit".into(), toml::Value::Table(audit));
         let mut metrics = toml::Table::new();
         if self.metrics.token.is_some() {
             metrics.insert("token".into(), toml::Value::String("<redacted>".into()));

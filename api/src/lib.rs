@@ -3,6 +3,7 @@
 
 pub mod actors;
 pub mod app;
+pub mod auditlog;
 pub mod auth;
 pub mod caching;
 pub mod cli;

@@ -12,6 +12,8 @@ pub struct Metrics {
     pool_connections: IntGauge,
     pool_idle: IntGauge,
     pool_max: IntGauge,
+    /// The audit log's sealer and checks.
+    pub audit: crate::auditlog::AuditMetrics,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +47,8 @@ impl Metrics {
                 "db_pool_max_connections",
                 "Maximum size of the database pool",
             )?,
+            audit: crate::auditlog::AuditMetrics::register(&registry, NAMESPACE)
+                .map_err(|e| MetricsError(e.to_string()))?,
             registry,
         };
         Ok((metrics, middleware))

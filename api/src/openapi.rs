@@ -20,6 +20,7 @@ handled online: call 112 (EU), 113 (LU), 17 (FR) or 101 (BE).",
     ),
     servers((url = "/", description = "This service")),
     tags(
+        (name = "audit log", description = "The sealed audit log: its public keys, signed checkpoints, and the inclusion and consistency proofs an auditor checks offline"),
         (name = "back office", description = "Officers of a unit: its queue and the processing of its filings"),
         (name = "catalogue", description = "What a citizen can do online, and whether their case can be filed online"),
         (name = "directory", description = "Police units, and the unit competent for the place of the facts"),

@@ -40,6 +40,8 @@ pub enum StartupError {
     /// The keys that seal personal data at rest (`sealing.*`).
     #[error("{0}")]
     Sealing(String),
+    #[error("audit log: {0}")]
+    Audit(String),
 }
 
 pub struct Application {
@@ -47,6 +49,7 @@ pub struct Application {
     server: Server,
     admin_address: Option<SocketAddr>,
     admin: Option<Server>,
+    sealer: Option<crate::auditlog::sealer::Sealer>,
 }
 
 impl Application {
@@ -81,6 +84,9 @@ impl Application {
             current = sealing.current_id(),
             "personal data is sealed at rest (AES-256-GCM)"
         );
+        let (audit_log, sealer_parts) = audit_log(&settings, &pool, &metrics)?;
+        let sealer = crate::auditlog::sealer::Sealer::spawn(sealer_parts)
+            .map_err(|e| StartupError::Audit(e.to_string()))?;
         let state = web::Data::new(AppState {
             pool,
             database,
@@ -98,6 +104,7 @@ impl Application {
             sealing,
             daily_submissions: settings.filings.daily_submissions,
             target_hours: settings.filings.target_hours,
+            audit_log,
         });
 
         spawn_jwks_refresh(state.clone());
@@ -186,6 +193,7 @@ impl Application {
             server,
             admin_address,
             admin,
+            sealer: Some(sealer),
         })
     }
 
@@ -207,17 +215,70 @@ impl Application {
         self.server.handle()
     }
 
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Some(admin) = self.admin else {
-            return self.server.await;
+    /// Serves until stopped; then stops the audit sealer (which seals what is pending
+    /// once more when it leads).
+    pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
+        let sealer = self.sealer.take();
+        let outcome = match self.admin {
+            None => self.server.await,
+            Some(admin) => {
+                let admin_handle = admin.handle();
+                let admin = actix_web::rt::spawn(admin);
+                let outcome = self.server.await;
+                admin_handle.stop(true).await;
+                let _ = admin.await;
+                outcome
+            }
         };
-        let admin_handle = admin.handle();
-        let admin = actix_web::rt::spawn(admin);
-        let outcome = self.server.await;
-        admin_handle.stop(true).await;
-        let _ = admin.await;
+        if let Some(mut sealer) = sealer {
+            let _ = tokio::task::spawn_blocking(move || sealer.stop()).await;
+        }
         outcome
     }
+}
+
+/// The audit log's keys and witness, checked once now (a problem is logged at ERROR and
+/// set in the metrics, the service still starts), and what the sealer thread needs.
+fn audit_log(
+    settings: &Settings,
+    pool: &DbPool,
+    metrics: &crate::metrics::Metrics,
+) -> Result<(crate::state::AuditLog, crate::auditlog::sealer::SealerParts), StartupError> {
+    use crate::auditlog::{keys, sealer, witness::Witness};
+    let audit = &settings.audit;
+    let signer = keys::AuditSigner::load(audit.signing_key.as_ref(), &settings.audit_key_file())
+        .map_err(|e| StartupError::Audit(e.to_string()))?;
+    let keyring = keys::Keyring::new(Some(signer.public()), &audit.retired_public_keys)
+        .map_err(|e| StartupError::Audit(e.to_string()))?;
+    let witness = Witness {
+        dir: settings.audit_witness_dir(),
+        url: audit.witness_url.clone(),
+    };
+    tracing::info!(key_id = signer.key_id(), key = signer.origin(), witness = ?witness, "audit log");
+    if settings.environment == crate::config::Environment::Production
+        && audit.signing_key.is_none()
+        && audit.signing_key_file.is_none()
+    {
+        tracing::warn!(
+            "the audit log's signing key is in the data folder: set audit.signing_key_file \
+             (or ECOM__AUDIT__SIGNING_KEY) to keep it away from the database's administrators"
+        );
+    }
+    let mut conn = pool.get().map_err(PersistenceError::from)?;
+    sealer::check(&mut conn, &keyring, &witness, &metrics.audit);
+    drop(conn);
+    let parts = sealer::SealerParts {
+        url: settings.database_url()?,
+        options: settings.pool_options(),
+        interval: std::time::Duration::from_millis(audit.seal_interval_ms),
+        batch_size: audit.batch_size,
+        check_every: std::time::Duration::from_secs(audit.check_interval_secs),
+        signer: std::sync::Arc::new(signer),
+        keyring: keyring.clone(),
+        witness: witness.clone(),
+        metrics: metrics.audit.clone(),
+    };
+    Ok((crate::state::AuditLog { keyring, witness }, parts))
 }
 
 /// Who may read `/metrics` on the public listener: the token holders when a token is

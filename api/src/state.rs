@@ -35,6 +35,15 @@ pub struct AppState {
     pub target_hours: u32,
     /// The directory of units, held in memory for routing; replaced whole on reload.
     pub directory: RwLock<Arc<Directory>>,
+    /// The audit log's public keys and witness.
+    pub audit_log: AuditLog,
+}
+
+/// What the service knows of its audit log besides the database.
+pub struct AuditLog {
+    /// The keys that verify checkpoints (the current one first).
+    pub keyring: crate::auditlog::keys::Keyring,
+    pub witness: crate::auditlog::witness::Witness,
 }
 
 impl AppState {

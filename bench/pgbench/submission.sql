@@ -2,9 +2,11 @@
 -- POST /v1/filings and POST /v1/filings/{id}/submit, each with an Idempotency-Key, captured
 -- from PostgreSQL's statement log (log_statement = all) and replayed with the same tables,
 -- indexes, row sizes and transaction boundaries. `SELECT 1` is the pool's check of a
--- connection when a request takes it (three per request). The audit hash is computed by
--- the server here and by the service in the API; the chain lock is the same. A colon in a
--- literal is followed by a space, since pgbench would read ":name" as one of its variables.
+-- connection when a request takes it (three per request). The audit event is appended
+-- unsealed, with its place in the sealer's queue, and no lock, as the API does since the
+-- sealed log (issue 14); the sealer's own work is not replayed here (it runs in the API's
+-- process during the API's runs). A colon in a literal is followed by a space, since
+-- pgbench would read ":name" as one of its variables.
 \set n random(1, 9000000000000000000)
 \set owner random(1, 256)
 
@@ -38,13 +40,11 @@ INSERT INTO idempotency_keys (caller, idempotency_key, request_fingerprint, crea
     now() + interval '1 day', 201, '[["etag","\"v1\""],["location","/v1/filings/3ca9bd2a-e9b5-45fc-bfff-99f787fe403b"]]',
     '{"answers": {"exploitable_traces": false,"injury": false,"known_author": false,"ongoing_danger": false,"violence": false},"confirmation_channel": "email","contact": {"email": "a@example.org","phone": null,"postal_address": null},"country": "BE","created_at": "2026-11-22T23: 22: 28.261994Z","declarant": "person","eligibility": {"outcome": "eligible","reasons": []},"facts": {"bicycle_locked": true,"circumstances": "Load run 1a2b3c4d, bicycle 1000000012 gone from the rack.","items": [{"brand": "Gazelle","category": "bicycle","colour": "blue","serial_number": "GZ1000000012"}]},"facts_date": {"from": "2026-11-21T23: 22: 28Z","until": null},"history": [{"at": "2026-11-22T23: 22: 28.261994Z","label": "Draft","status": "draft"}],"id": "3ca9bd2a-e9b5-45fc-bfff-99f787fe403b","language": "en","next_steps": "Your complaint is sent to the police unit of the place of the theft, which registers the bicycle as stolen. You receive a confirmation by e-mail or by post.","place": {"country": null,"description": "Rack 12345","lat": 50.673,"lon": 4.5687,"municipality": null,"postal_code": null},"procedure": "bicycle_theft","procedure_name": "Complaint for bicycle theft","routing": {"candidates": [],"municipality": {"id": "BE-25121","name": "Ottignies-Louvain-la-Neuve"},"outcome": "routed","unit": {"id": "zp-ottignies-louvain-la-neuve","name": "ZP Ottignies-Louvain-la-Neuve"},"unit_next_opening": "2026-11-23T07: 00: 00Z","unit_open_now": false},"status": "draft","status_label": "Draft","updated_at": "2026-11-22T23: 22: 28.261994Z","version": 1}');
 SAVEPOINT diesel_savepoint_1;
-SELECT pg_advisory_xact_lock(7305805536102278260);
-SELECT coalesce((SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1), '') AS prev_hash \gset
 INSERT INTO audit_events (occurred_at, actor_id, actor_role, actor_unit, client_id, operation, object_type,
-    object_id, justification, recipient, outcome, request_id, prev_hash, hash)
-  VALUES (now(), 'pgb-owner-' || :owner, 'citizen', DEFAULT, DEFAULT, 'collection', 'filing', 'pgb-' || :n,
-    DEFAULT, DEFAULT, 'allowed', gen_random_uuid()::text, :prev_hash,
-    encode(sha256(convert_to(:prev_hash || 'pgb-c-' || :n, 'UTF8')), 'hex')) RETURNING id;
+    object_id, justification, recipient, outcome, request_id, prev_hash, hash, action)
+  VALUES (now(), 'pgb-owner-' || :owner, 'citizen', DEFAULT, 'dev-client', 'collection', 'filing', 'pgb-' || :n,
+    DEFAULT, DEFAULT, 'allowed', gen_random_uuid()::text, '', '', 'create_draft') RETURNING id \gset audit_
+INSERT INTO audit_pending (event_id, occurred_at) VALUES (:audit_id, now());
 RELEASE SAVEPOINT diesel_savepoint_1;
 COMMIT;
 
@@ -86,12 +86,10 @@ INSERT INTO idempotency_keys (caller, idempotency_key, request_fingerprint, crea
     now() + interval '1 day', 200, '[["etag","\"v2\""]]',
     '{"answers": {"exploitable_traces": false,"injury": false,"known_author": false,"ongoing_danger": false,"violence": false},"confirmation_channel": "email","contact": {"email": "a@example.org","phone": null,"postal_address": null},"country": "BE","created_at": "2026-11-22T23: 22: 28.261994Z","declarant": "person","eligibility": {"outcome": "eligible","reasons": []},"facts": {"bicycle_locked": true,"circumstances": "Load run 1a2b3c4d, bicycle 1000000012 gone from the rack.","items": [{"brand": "Gazelle","category": "bicycle","colour": "blue","serial_number": "GZ1000000012"}]},"facts_date": {"from": "2026-11-21T23: 22: 28Z","until": null},"history": [{"at": "2026-11-22T23: 22: 28.261994Z","label": "Draft","status": "draft"},{"at": "2026-11-22T23: 22: 28.436259Z","label": "Submitted","status": "submitted"}],"id": "3ca9bd2a-e9b5-45fc-bfff-99f787fe403b","language": "en","next_steps": "Your complaint is sent to the police unit of the place of the theft, which registers the bicycle as stolen. You receive a confirmation by e-mail or by post.","place": {"country": null,"description": "Rack 12345","lat": 50.673,"lon": 4.5687,"municipality": null,"postal_code": null},"procedure": "bicycle_theft","procedure_name": "Complaint for bicycle theft","reference": "EC-2026-V93G-73VK-Z","routing": {"candidates": [],"municipality": {"id": "BE-25121","name": "Ottignies-Louvain-la-Neuve"},"outcome": "routed","unit": {"id": "zp-ottignies-louvain-la-neuve","name": "ZP Ottignies-Louvain-la-Neuve"},"unit_next_opening": "2026-11-23T07: 00: 00Z","unit_open_now": false},"status": "submitted","status_label": "Submitted","submitted_at": "2026-11-22T23: 22: 28.436259Z","updated_at": "2026-11-22T23: 22: 28.436259Z","version": 2}');
 SAVEPOINT diesel_savepoint_1;
-SELECT pg_advisory_xact_lock(7305805536102278260);
-SELECT coalesce((SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1), '') AS prev_hash \gset
 INSERT INTO audit_events (occurred_at, actor_id, actor_role, actor_unit, client_id, operation, object_type,
-    object_id, justification, recipient, outcome, request_id, prev_hash, hash)
-  VALUES (now(), 'pgb-owner-' || :owner, 'citizen', DEFAULT, DEFAULT, 'collection', 'filing', 'pgb-' || :n,
-    DEFAULT, DEFAULT, 'allowed', gen_random_uuid()::text, :prev_hash,
-    encode(sha256(convert_to(:prev_hash || 'pgb-s-' || :n, 'UTF8')), 'hex')) RETURNING id;
+    object_id, justification, recipient, outcome, request_id, prev_hash, hash, action)
+  VALUES (now(), 'pgb-owner-' || :owner, 'citizen', DEFAULT, 'dev-client', 'collection', 'filing', 'pgb-' || :n,
+    DEFAULT, DEFAULT, 'allowed', gen_random_uuid()::text, '', '', 'submit') RETURNING id \gset audit_
+INSERT INTO audit_pending (event_id, occurred_at) VALUES (:audit_id, now());
 RELEASE SAVEPOINT diesel_savepoint_1;
 COMMIT;

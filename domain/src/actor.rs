@@ -10,6 +10,9 @@ crate::code_enum!(
         Officer => "officer",
         Supervisor => "supervisor",
         Admin => "admin",
+        /// Reads the whole audit trail (a data protection officer, an inspector); acts
+        /// in no unit.
+        Auditor => "auditor",
     }
 );
 
@@ -20,6 +23,7 @@ impl StaffRole {
             StaffRole::Officer => ActorRole::Officer,
             StaffRole::Supervisor => ActorRole::Supervisor,
             StaffRole::Admin => ActorRole::Admin,
+            StaffRole::Auditor => ActorRole::Auditor,
         }
     }
 }

@@ -59,4 +59,5 @@ pub mod guidance;
 pub mod i18n;
 pub mod idempotency;
 pub mod limits;
+pub mod merkle;
 pub mod policy;

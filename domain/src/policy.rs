@@ -4,7 +4,8 @@
 //! business declarant) or a member of the police staff with a role and unit memberships.
 //! The questions follow the seed documents: a citizen sees only their own filings
 //! (another's is answered like a missing one), an officer acts only for the units they
-//! belong to, and only supervisors read the audit trail of EU Directive 2016/680 Art. 25.
+//! belong to; supervisors and administrators read the audit trail of EU Directive
+//! 2016/680 Art. 25 for their own units, auditors read all of it.
 
 pub use crate::actor::{CitizenActor, OfficerActor, StaffRole};
 use crate::filing::{Filing, FilingAction};
@@ -26,9 +27,33 @@ pub fn officer_may_act(officer: &OfficerActor, unit: &str, action: FilingAction)
     officer_may_access_unit(officer, unit) && action.is_officers()
 }
 
-/// May this officer read the audit trail? Supervisors and administrators.
+/// May this officer read the audit trail? Supervisors and administrators (for their
+/// units, see [`audit_scope`]) and auditors.
 pub fn may_read_audit_trail(officer: &OfficerActor) -> bool {
-    matches!(officer.role, StaffRole::Supervisor | StaffRole::Admin)
+    matches!(
+        officer.role,
+        StaffRole::Supervisor | StaffRole::Admin | StaffRole::Auditor
+    )
+}
+
+/// Which audit events an officer allowed to read the trail reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditScope {
+    /// Every event (auditors).
+    All,
+    /// The events of these units: those of actors acting for them, and those about their
+    /// filings (whoever acted) and their queue, roster and contact data.
+    Units(Vec<String>),
+}
+
+/// The part of the audit trail this officer reads: all of it for an auditor, their own
+/// units' for a supervisor or an administrator (an administrator runs the platform, and is
+/// among those the trail must watch). Only meaningful when [`may_read_audit_trail`].
+pub fn audit_scope(officer: &OfficerActor) -> AuditScope {
+    match officer.role {
+        StaffRole::Auditor => AuditScope::All,
+        _ => AuditScope::Units(officer.units.clone()),
+    }
 }
 
 /// May this officer correct the reference data of `unit` (its contact details)? Its own
@@ -37,7 +62,7 @@ pub fn may_maintain_unit(officer: &OfficerActor, unit: &str) -> bool {
     match officer.role {
         StaffRole::Admin => true,
         StaffRole::Supervisor => officer.is_member_of(unit),
-        StaffRole::Officer => false,
+        StaffRole::Officer | StaffRole::Auditor => false,
     }
 }
 
@@ -63,6 +88,23 @@ mod tests {
         assert!(!officer_may_act(&o, "zp-a", FilingAction::Submit));
         assert!(!may_read_audit_trail(&o));
         assert!(may_read_audit_trail(&officer(StaffRole::Supervisor, &[])));
+        assert!(may_read_audit_trail(&officer(StaffRole::Auditor, &[])));
+        assert_eq!(
+            audit_scope(&officer(StaffRole::Auditor, &[])),
+            AuditScope::All
+        );
+        assert_eq!(
+            audit_scope(&officer(StaffRole::Supervisor, &["zp-a"])),
+            AuditScope::Units(vec!["zp-a".into()])
+        );
+        assert_eq!(
+            audit_scope(&officer(StaffRole::Admin, &["zp-a"])),
+            AuditScope::Units(vec!["zp-a".into()])
+        );
+        assert!(!may_maintain_unit(
+            &officer(StaffRole::Auditor, &["zp-a"]),
+            "zp-a"
+        ));
     }
 
     #[test]

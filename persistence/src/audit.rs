@@ -1,5 +1,10 @@
 //! The append-only audit-event store. The database refuses UPDATE and DELETE on it
 //! (triggers in both backends' migrations).
+//!
+//! [`append`] writes an event unsealed, in the caller's transaction, with no lock: it is
+//! queued in `audit_pending` and the sealer (`crate::auditlog`) later gives it its place
+//! in the Merkle log. Events written before the log (2026-11-22 to 2026-11-30) also carry
+//! a hash chain (`prev_hash`, `hash`), still checked by [`verify_legacy_chain`].
 
 use crate::db::DbConnection;
 use crate::error::PersistenceError;
@@ -27,13 +32,14 @@ struct NewAuditEventRow<'a> {
     request_id: Option<&'a str>,
     prev_hash: String,
     hash: String,
+    action: &'a str,
 }
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = crate::schema::audit_events)]
-struct AuditEventRow {
-    id: i64,
-    occurred_at: NaiveDateTime,
+pub(crate) struct AuditEventRow {
+    pub(crate) id: i64,
+    pub(crate) occurred_at: NaiveDateTime,
     actor_id: String,
     actor_role: String,
     actor_unit: Option<String>,
@@ -47,6 +53,31 @@ struct AuditEventRow {
     request_id: Option<String>,
     prev_hash: String,
     hash: String,
+    action: String,
+}
+
+impl AuditEventRow {
+    /// The leaf entry of the stored values (`domain::audit::leaf_entry`), readable or not.
+    pub(crate) fn leaf_entry(&self) -> Vec<u8> {
+        let id = self.id.to_string();
+        let at = format!("{}Z", self.occurred_at.format("%Y-%m-%dT%H:%M:%S%.6f"));
+        domain::audit::leaf_entry(&[
+            Some(&id),
+            Some(&at),
+            Some(&self.actor_id),
+            Some(&self.actor_role),
+            self.actor_unit.as_deref(),
+            self.client_id.as_deref(),
+            Some(&self.operation),
+            Some(&self.action),
+            Some(&self.object_type),
+            self.object_id.as_deref(),
+            self.justification.as_deref(),
+            self.recipient.as_deref(),
+            Some(&self.outcome),
+            self.request_id.as_deref(),
+        ])
+    }
 }
 
 impl TryFrom<AuditEventRow> for RecordedAuditEvent {
@@ -64,6 +95,7 @@ impl TryFrom<AuditEventRow> for RecordedAuditEvent {
                     client_id: row.client_id,
                 },
                 operation: row.operation.parse()?,
+                action: row.action,
                 object_type: row.object_type,
                 object_id: row.object_id,
                 justification: row.justification,
@@ -75,11 +107,8 @@ impl TryFrom<AuditEventRow> for RecordedAuditEvent {
     }
 }
 
-/// Lock id serialising appends on PostgreSQL, so that the chain never forks.
-const CHAIN_LOCK_ID: i64 = 0x6563_6f6d_6175_6474; // "ecomaudt"
-
-/// The hash of an event: SHA-256 over the previous hash and every field, each followed
-/// by a separator, in a fixed order.
+/// The hash of an event of the legacy chain (before the Merkle log): SHA-256 over the
+/// previous hash and every field, each followed by a separator, in a fixed order.
 #[allow(clippy::too_many_arguments)]
 fn chain_hash(
     prev: &str,
@@ -121,36 +150,13 @@ fn chain_hash(
     hex::encode(hasher.finalize())
 }
 
-/// Appends one event, chained to the previous one; returns its id.
+/// Appends one event, unsealed, in the caller's transaction (or its own); returns its id.
+/// No lock: the event is queued in `audit_pending`, and the sealer gives it its place in
+/// the log once its transaction has committed (`crate::auditlog::seal_batch`).
 pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> Result<i64, PersistenceError> {
+    use crate::schema::audit_pending::dsl as p;
     conn.write_transaction(|c| {
-        if let DbConnection::Postgresql(pg) = c {
-            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK_ID})"))
-                .execute(pg)?;
-        }
-        let prev: String = a::audit_events
-            .order(a::id.desc())
-            .select(a::hash)
-            .first(c)
-            .optional()?
-            .unwrap_or_default();
         let occurred_at = to_db_time(event.occurred_at);
-        let hash = chain_hash(
-            &prev,
-            occurred_at,
-            (
-                &event.actor.id,
-                event.actor.role.as_str(),
-                event.actor.unit.as_deref(),
-                event.actor.client_id.as_deref(),
-            ),
-            event.operation.as_str(),
-            (&event.object_type, event.object_id.as_deref()),
-            event.justification.as_deref(),
-            event.recipient.as_deref(),
-            event.outcome.as_str(),
-            event.request_id.as_deref(),
-        );
         let row = NewAuditEventRow {
             occurred_at,
             actor_id: &event.actor.id,
@@ -164,33 +170,40 @@ pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> Result<i64, Persis
             recipient: event.recipient.as_deref(),
             outcome: event.outcome.as_str(),
             request_id: event.request_id.as_deref(),
-            prev_hash: prev,
-            hash,
+            prev_hash: String::new(),
+            hash: String::new(),
+            action: &event.action,
         };
-        Ok(diesel::insert_into(a::audit_events)
+        let id: i64 = diesel::insert_into(a::audit_events)
             .values(&row)
             .returning(a::id)
-            .get_result(c)?)
+            .get_result(c)?;
+        diesel::insert_into(p::audit_pending)
+            .values((p::event_id.eq(id), p::occurred_at.eq(occurred_at)))
+            .execute(c)?;
+        Ok(id)
     })
 }
 
-/// The result of checking the chain.
+/// The result of checking the legacy chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainCheck {
-    /// Every event links to the previous one and matches its hash.
+    /// Every chained event links to the previous one and matches its hash.
     Intact { events: u64 },
     /// The first event whose stored values do not match its hash or its predecessor.
     BrokenAt { id: i64, reason: String },
 }
 
-/// Recomputes the whole chain, in pages.
-pub fn verify(conn: &mut DbConnection) -> Result<ChainCheck, PersistenceError> {
+/// Recomputes the legacy hash chain: the events written before the Merkle log, which
+/// carry a `hash` (later events have none), in id order, in pages.
+pub fn verify_legacy_chain(conn: &mut DbConnection) -> Result<ChainCheck, PersistenceError> {
     let mut prev = String::new();
     let mut after = 0i64;
     let mut count = 0u64;
     loop {
         let rows: Vec<AuditEventRow> = a::audit_events
             .filter(a::id.gt(after))
+            .filter(a::hash.ne(""))
             .order(a::id.asc())
             .limit(1000)
             .select(AuditEventRow::as_select())
@@ -244,6 +257,12 @@ pub struct AuditFilter {
     pub until: Option<DateTime<Utc>>,
     /// Only events with an id greater than this (cursor pagination).
     pub after_id: Option<i64>,
+    /// Only this event.
+    pub id: Option<i64>,
+    /// Only the events of these units (`domain::policy::AuditScope::Units`): of actors
+    /// acting for one of them, about one of their filings (as routed now), or about their
+    /// queue, roster or contact data. `None`: every event.
+    pub units: Option<Vec<String>>,
 }
 
 /// Events matching `filter`, oldest first, at most `limit`.
@@ -270,6 +289,27 @@ pub fn list(
     }
     if let Some(v) = filter.after_id {
         query = query.filter(a::id.gt(v));
+    }
+    if let Some(v) = filter.id {
+        query = query.filter(a::id.eq(v));
+    }
+    if let Some(units) = &filter.units {
+        use crate::schema::filings::dsl as f;
+        let their_filings = f::filings
+            .filter(f::unit_id.eq_any(units.clone()))
+            .select(f::id.nullable());
+        query = query.filter(
+            a::actor_unit
+                .eq_any(units.clone())
+                .or(a::object_type
+                    .eq("filing")
+                    .nullable()
+                    .and(a::object_id.eq_any(their_filings)))
+                .or(a::object_type
+                    .eq_any(["unit_queue", "unit_members", "unit_contact"])
+                    .nullable()
+                    .and(a::object_id.eq_any(units.clone()))),
+        );
     }
     query
         .order(a::id.asc())

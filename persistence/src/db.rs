@@ -200,7 +200,8 @@ impl ConnectionManager {
         &self.url
     }
 
-    fn open(&self) -> Result<DbConnection, PersistenceError> {
+    /// One connection, without migrating (tests prepare older schemas with it).
+    pub fn open(&self) -> Result<DbConnection, PersistenceError> {
         match &self.url {
             DatabaseUrl::Postgres(raw) => {
                 let url = with_connect_timeout(raw, self.connect_timeout);

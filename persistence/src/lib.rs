@@ -5,6 +5,7 @@
 //! runs inside or outside a transaction.
 
 pub mod audit;
+pub mod auditlog;
 pub mod db;
 pub mod directory;
 pub mod error;

@@ -31,6 +31,40 @@ diesel::table! {
         request_id -> Nullable<Text>,
         prev_hash -> Text,
         hash -> Text,
+        action -> Text,
+    }
+}
+
+diesel::table! {
+    audit_pending (event_id) {
+        event_id -> BigInt,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (log_index) {
+        log_index -> BigInt,
+        event_id -> BigInt,
+        leaf_hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_nodes (level, idx) {
+        level -> Integer,
+        idx -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_checkpoints (tree_size) {
+        tree_size -> BigInt,
+        root_hash -> Text,
+        issued_at -> Timestamp,
+        key_id -> Text,
+        signature -> Text,
     }
 }
 
@@ -224,6 +258,7 @@ diesel::table! {
     }
 }
 
+diesel::allow_tables_to_appear_in_same_query!(audit_events, audit_log, audit_pending, filings);
 diesel::joinable!(filing_history -> filings (filing_id));
 diesel::allow_tables_to_appear_in_same_query!(
     filings,

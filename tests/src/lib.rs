@@ -175,6 +175,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.server.shutdown_timeout_secs = 1;
     settings.database.pool_size = 4;
     settings.database.connect_timeout_secs = 2;
+    // Seal quickly, so that tests wait little for the audit log.
+    settings.audit.seal_interval_ms = 100;
     settings
 }
 
@@ -251,6 +253,32 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// The service's data folder (its keys, the audit witness).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data.path()
+    }
+
+    /// Waits until every committed audit event is sealed (at most 15 s, then panics:
+    /// a test must not pass while the sealer is stuck).
+    pub async fn wait_sealed(&self) {
+        let pool = self.db.pool();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            let pending = {
+                let mut conn = pool.get().unwrap();
+                persistence::auditlog::pending_count(&mut conn).unwrap()
+            };
+            if pending == 0 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{pending} audit event(s) still unsealed after 15 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     /// A token of the development identity provider (`POST /dev/tokens` with `body`).

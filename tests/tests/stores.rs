@@ -165,6 +165,7 @@ fn event(actor: &str, object: &str, minutes: i64) -> AuditEvent {
             client_id: Some("back-office".into()),
         },
         operation: AuditOperation::Consultation,
+        action: "view_filing".into(),
         object_type: "filing".into(),
         object_id: Some(object.into()),
         justification: Some("processing".into()),
@@ -261,63 +262,92 @@ fn write_transactions_roll_back_as_a_whole() {
     assert_eq!(audit::count(&mut conn).unwrap(), 1);
 }
 
-#[test]
-fn the_audit_chain_verifies_and_a_direct_edit_breaks_it_at_that_row() {
-    let db = TestDb::new();
-    let pool = db.pool();
-    let mut conn = pool.get().unwrap();
-    let ids: Vec<i64> = (0..3)
-        .map(|i| audit::append(&mut conn, &event("officer-1", &format!("f-{i}"), i)).unwrap())
-        .collect();
-    assert_eq!(
-        audit::verify(&mut conn).unwrap(),
-        audit::ChainCheck::Intact { events: 3 }
-    );
-
-    let bin = env!("CARGO_BIN_EXE_ecommissariat-under-test");
-    let ok = std::process::Command::new(bin)
-        .args(["audit", "verify"])
-        .env("DATABASE_URL", db.url())
-        .output()
-        .unwrap();
-    assert!(ok.status.success(), "{ok:?}");
-    assert!(String::from_utf8_lossy(&ok.stdout).contains("intact: 3 event(s)"));
-
-    // Someone with direct database access disables the protection and edits a row.
-    if db.is_postgres() {
-        conn.batch_execute(
-            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete",
-        )
-        .unwrap();
-    } else {
-        conn.batch_execute("DROP TRIGGER audit_events_no_update")
-            .unwrap();
+/// Seals every pending event (as the sealer does), with a test key.
+fn seal_all(conn: &mut persistence::DbConnection) -> Vec<domain::audit::Checkpoint> {
+    let signer = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let sign = |head: &persistence::auditlog::TreeHead| {
+        use ed25519_dalek::Signer;
+        let root = hex_of(&head.root_hash);
+        let text = domain::audit::Checkpoint::signed_text(head.tree_size, &root, head.issued_at);
+        Ok(domain::audit::Checkpoint {
+            tree_size: head.tree_size,
+            root_hash: root,
+            issued_at: head.issued_at,
+            key_id: "test".into(),
+            signature: base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                signer.sign(text.as_bytes()).to_bytes(),
+            ),
+        })
+    };
+    let mut checkpoints = Vec::new();
+    while let Some(c) = persistence::auditlog::seal_batch(conn, 7, Utc::now(), &sign).unwrap() {
+        checkpoints.push(c);
     }
-    conn.batch_execute(&format!(
-        "UPDATE audit_events SET outcome = 'denied' WHERE id = {}",
-        ids[1]
-    ))
-    .unwrap();
-    assert_eq!(
-        audit::verify(&mut conn).unwrap(),
-        audit::ChainCheck::BrokenAt {
-            id: ids[1],
-            reason: "its content does not match its hash".into()
-        }
-    );
-    let broken = std::process::Command::new(bin)
-        .args(["audit", "verify"])
-        .env("DATABASE_URL", db.url())
-        .output()
-        .unwrap();
-    assert_eq!(broken.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&broken.stderr).contains(&format!("broken at event {}", ids[1]))
-    );
+    checkpoints
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The event ids in log order.
+fn log_order(conn: &mut persistence::DbConnection) -> Vec<i64> {
+    let entries = persistence::auditlog::entries(conn, 0, 10_000).unwrap();
+    assert!(entries
+        .iter()
+        .enumerate()
+        .all(|(i, e)| e.log_index == i as u64));
+    entries.iter().map(|e| e.event_id).collect()
 }
 
 #[test]
-fn concurrent_appends_keep_one_chain() {
+fn a_rolled_back_append_leaves_no_hole_and_a_late_commit_is_sealed_after() {
+    let db = TestDb::new();
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let first = audit::append(&mut conn, &event("officer-1", "f-1", 0)).unwrap();
+    let rolled_back: Result<(), persistence::PersistenceError> = conn.write_transaction(|c| {
+        audit::append(c, &event("officer-1", "f-2", 0))?;
+        Err(persistence::PersistenceError::Connect("abandoned".into()))
+    });
+    assert!(rolled_back.is_err());
+    let third = audit::append(&mut conn, &event("officer-1", "f-3", 0)).unwrap();
+    let checkpoints = seal_all(&mut conn);
+    assert_eq!(checkpoints.last().unwrap().tree_size, 2);
+    assert_eq!(log_order(&mut conn), [first, third]);
+
+    if !db.is_postgres() {
+        return; // SQLite's writers are serial: no transaction commits out of id order.
+    }
+    // A transaction takes an id, then commits after a later one has been sealed.
+    let (taken_tx, taken) = std::sync::mpsc::channel();
+    let (go_tx, go) = std::sync::mpsc::channel::<()>();
+    let late_pool = pool.clone();
+    let late = std::thread::spawn(move || {
+        let mut c = late_pool.get().unwrap();
+        c.write_transaction(|c| {
+            let id = audit::append(c, &event("officer-2", "f-4", 0))?;
+            taken_tx.send(id).unwrap();
+            go.recv().unwrap();
+            Ok::<_, persistence::PersistenceError>(id)
+        })
+        .unwrap()
+    });
+    let late_id = taken.recv().unwrap();
+    let early_id = audit::append(&mut conn, &event("officer-3", "f-5", 0)).unwrap();
+    assert!(late_id < early_id);
+    seal_all(&mut conn);
+    assert_eq!(log_order(&mut conn), [first, third, early_id]);
+    go_tx.send(()).unwrap();
+    assert_eq!(late.join().unwrap(), late_id);
+    let checkpoints = seal_all(&mut conn);
+    assert_eq!(checkpoints.last().unwrap().tree_size, 4);
+    assert_eq!(log_order(&mut conn), [first, third, early_id, late_id]);
+}
+
+#[test]
+fn concurrent_appends_are_all_sealed_once() {
     let db = TestDb::new();
     let pool = db.pool();
     let handles: Vec<_> = (0..8)
@@ -325,19 +355,29 @@ fn concurrent_appends_keep_one_chain() {
             let pool = pool.clone();
             std::thread::spawn(move || {
                 let mut conn = pool.get().unwrap();
-                for j in 0..5 {
-                    audit::append(&mut conn, &event("officer-1", &format!("f-{i}-{j}"), j))
-                        .unwrap();
-                }
+                (0..5)
+                    .map(|j| {
+                        audit::append(&mut conn, &event("officer-1", &format!("f-{i}-{j}"), j))
+                            .unwrap()
+                    })
+                    .collect::<Vec<_>>()
             })
         })
         .collect();
-    for h in handles {
-        h.join().unwrap();
-    }
+    let mut ids: Vec<i64> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
     let mut conn = pool.get().unwrap();
-    assert_eq!(
-        audit::verify(&mut conn).unwrap(),
-        audit::ChainCheck::Intact { events: 40 }
-    );
+    seal_all(&mut conn);
+    let mut sealed = log_order(&mut conn);
+    ids.sort_unstable();
+    sealed.sort_unstable();
+    assert_eq!(sealed, ids);
+    // The stored tree hashes to the checkpoint: the root from stored subtrees.
+    let latest = persistence::auditlog::latest_checkpoint(&mut conn)
+        .unwrap()
+        .unwrap();
+    let root = persistence::auditlog::root_at(&mut conn, 40).unwrap();
+    assert_eq!(hex_of(&root), latest.root_hash);
 }

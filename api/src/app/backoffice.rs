@@ -328,7 +328,8 @@ pub async fn add_note(
                 AuditOperation::Alteration,
                 &id,
                 now,
-            );
+            )
+            .with_action("add_note");
             event.request_id = request_id;
             persistence::audit::append(c, &event)?;
             Ok(repo::notes(c, &id)?)

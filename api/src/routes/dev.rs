@@ -46,7 +46,7 @@ pub struct DevTokenRequest {
     /// For a business: its registration number and name.
     pub business_id: Option<String>,
     pub business_name: Option<String>,
-    /// For an officer: `officer`, `supervisor` or `admin` (default `officer`). Another
+    /// For an officer: `officer`, `supervisor`, `admin` or `auditor` (default `officer`). Another
     /// value is 422 `unknown_option` whatever the kind.
     #[serde(default, deserialize_with = "known_role")]
     pub role: Option<String>,
@@ -56,6 +56,10 @@ pub struct DevTokenRequest {
     /// Lifetime in seconds, 1 to 86400 (default 3600).
     #[schema(minimum = 1, maximum = 86400)]
     pub ttl_secs: Option<i64>,
+    /// The client application the token is issued to (its `azp` claim), recorded in
+    /// the audit trail; default `dev-client`.
+    #[schema(max_length = 100)]
+    pub client_id: Option<String>,
 }
 
 /// A postal address, as OpenID Connect's `address` claim (§5.1.1).
@@ -77,7 +81,7 @@ pub struct DevAddress {
 }
 
 /// The officer roles the development IdP signs.
-pub const ROLES: &[&str] = &["officer", "supervisor", "admin"];
+pub const ROLES: &[&str] = &["officer", "supervisor", "admin", "auditor"];
 
 /// `role`: absent, `null`, or one of [`ROLES`] (an unknown one is refused for every kind of
 /// account, not only for officers).
@@ -165,6 +169,11 @@ impl TokenGrant {
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let mut claims = serde_json::Map::new();
         claims.insert("sub".into(), subject.clone().into());
+        let client = body.client_id.as_deref().unwrap_or("dev-client");
+        if client.is_empty() || client.chars().count() > 100 {
+            return Err(invalid("/client_id", "out_of_range"));
+        }
+        claims.insert("azp".into(), client.into());
         claims.insert("acr".into(), assurance.into());
         for (name, value) in [
             ("name", &body.name),
@@ -194,7 +203,7 @@ impl TokenGrant {
 }
 
 /// Adds the claims of the account's kind: a business's registration number and name, an
-/// officer's role (`officer`, `supervisor` or `admin`) and units.
+/// officer's role (`officer`, `supervisor`, `admin` or `auditor`) and units.
 fn account_claims(
     body: &DevTokenRequest,
     claims: &mut serde_json::Map<String, serde_json::Value>,
@@ -215,7 +224,7 @@ fn account_claims(
         }
         DevAccountKind::Officer => {
             let role = body.role.clone().unwrap_or_else(|| "officer".into());
-            if !matches!(role.as_str(), "officer" | "supervisor" | "admin") {
+            if !ROLES.contains(&role.as_str()) {
                 return Err(invalid("/role", "unknown_option"));
             }
             claims.insert("role".into(), role.into());

@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource. Every route is registered here through
 //! `utoipa_actix_web`, so that it is in the OpenAPI document.
 
+pub mod auditlog;
 pub mod backoffice;
 pub mod catalogue;
 pub mod dev;
@@ -57,6 +58,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(backoffice::add_note)
                 .service(backoffice::list_notes)
                 .service(backoffice::export)
-                .service(backoffice::audit_events),
+                .service(backoffice::audit_events)
+                .service(auditlog::inclusion)
+                .service(auditlog::latest_checkpoint)
+                .service(auditlog::consistency)
+                .service(auditlog::keys),
         );
 }

@@ -503,7 +503,8 @@ impl Filing {
         };
         Ok(Effects {
             history: Some(citizen_history(&filing, None, "create", now)),
-            audit: citizen_event(citizen, AuditOperation::Collection, &filing.id, now),
+            audit: citizen_event(citizen, AuditOperation::Collection, &filing.id, now)
+                .with_action("create_draft"),
             filing,
             expected_version: None,
             messages: Vec::new(),
@@ -581,7 +582,8 @@ impl Filing {
         filing.updated_at = now;
         Ok(Effects {
             history: None,
-            audit: citizen_event(citizen, AuditOperation::Alteration, &self.id, now),
+            audit: citizen_event(citizen, AuditOperation::Alteration, &self.id, now)
+                .with_action("update_draft"),
             filing,
             expected_version: Some(self.version),
             messages: Vec::new(),
@@ -724,7 +726,8 @@ impl Filing {
                 FilingAction::Submit.as_str(),
                 now,
             )),
-            audit: citizen_event(citizen, AuditOperation::Collection, &self.id, now),
+            audit: citizen_event(citizen, AuditOperation::Collection, &self.id, now)
+                .with_action(FilingAction::Submit.as_str()),
             filing,
             expected_version: Some(self.version),
             messages: Vec::new(),
@@ -792,7 +795,7 @@ impl Filing {
                 action.as_str(),
                 now,
             )),
-            audit: citizen_event(citizen, operation, &self.id, now),
+            audit: citizen_event(citizen, operation, &self.id, now).with_action(action.as_str()),
             filing,
             expected_version: Some(self.version),
             messages: Vec::new(),

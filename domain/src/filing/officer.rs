@@ -347,7 +347,8 @@ impl Filing {
                 AuditOperation::Alteration,
                 &self.id,
                 now,
-            ),
+            )
+            .with_action(action.as_str()),
             filing,
             expected_version: Some(self.version),
             messages,

@@ -1,5 +1,6 @@
-//! The audit trail's reader, for supervisors and administrators
-//! (`domain::policy::may_read_audit_trail`); the read is itself recorded.
+//! The audit trail's reader, for supervisors and administrators (their units' events)
+//! and auditors (all events): `domain::policy::may_read_audit_trail` and `audit_scope`;
+//! the read is itself recorded.
 
 use super::types::{AuditEventView, AuditPage, AuditQuery};
 use crate::actors::Officer;
@@ -15,7 +16,9 @@ use domain::policy;
 
 /// Read the audit trail
 ///
-/// Supervisors and administrators only; the read is itself recorded in the trail.
+/// Supervisors and administrators read the events of their own units (by their members,
+/// or about their filings, queue, roster and contact data); auditors read every event.
+/// The read is itself recorded in the trail.
 #[utoipa::path(
     tag = "back office",
     security(("bearer" = [])),
@@ -23,7 +26,7 @@ use domain::policy;
     responses(
         (status = 200, description = "A page of audit events, oldest first", body = AuditPage),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not a supervisor", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a supervisor, administrator or auditor", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad filter", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -53,19 +56,37 @@ pub async fn audit_events(
         return Err(ApiError::Validation(vec![error]));
     }
     record(&state, event).await?;
-    let filter = persistence::audit::AuditFilter {
+    let filter = filter_of(&query, &officer);
+    let events = with_db(&state, move |conn| {
+        Ok(persistence::audit::list(conn, &filter, limit + 1)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page(events, limit)))
+}
+
+/// The query's filter, within what `officer` reads.
+fn filter_of(
+    query: &AuditQuery,
+    officer: &policy::OfficerActor,
+) -> persistence::audit::AuditFilter {
+    persistence::audit::AuditFilter {
         object_type: query.object_type.clone(),
         object_id: query.object_id.clone(),
         actor_id: query.actor.clone(),
         from: query.from,
         until: query.until,
         after_id: query.cursor,
-    };
-    let events = with_db(&state, move |conn| {
-        Ok(persistence::audit::list(conn, &filter, limit + 1)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(page(events, limit)))
+        id: None,
+        units: units_of(officer),
+    }
+}
+
+/// The units whose events `officer` reads (`None`: all).
+pub fn units_of(officer: &policy::OfficerActor) -> Option<Vec<String>> {
+    match policy::audit_scope(officer) {
+        policy::AuditScope::All => None,
+        policy::AuditScope::Units(units) => Some(units),
+    }
 }
 
 /// A page of `limit` events out of `limit + 1` read, with the cursor when more follow.
@@ -82,6 +103,7 @@ fn page(events: Vec<domain::audit::RecordedAuditEvent>, limit: i64) -> AuditPage
             actor_unit: r.event.actor.unit,
             client_id: r.event.actor.client_id,
             operation: r.event.operation.to_string(),
+            action: r.event.action,
             object_type: r.event.object_type,
             object_id: r.event.object_id,
             justification: r.event.justification,

@@ -505,7 +505,8 @@ pub async fn list_notes(
         &access.unit,
         ("filing", Some(&id)),
         access.request_id,
-    );
+    )
+    .with_action("list_notes");
     let loaded = usecase::get(&state, &access.officer, &access.unit, &id, event, None).await?;
     Ok(HttpResponse::Ok().json(Notes {
         notes: loaded.notes.iter().map(NoteView::from).collect(),
@@ -544,10 +545,13 @@ fn disclosure_events(
         access.request_id.clone(),
     );
     event.operation = AuditOperation::Disclosure;
+    event.action = domain::audit::default_action(AuditOperation::Disclosure, "filing");
     event.justification = Some(justification);
     event.recipient = Some("police_records_system".into());
     let mut identity_read = event.clone();
     identity_read.object_type = usecase::IDENTITY_OBJECT.into();
+    identity_read.action =
+        domain::audit::default_action(AuditOperation::Disclosure, usecase::IDENTITY_OBJECT);
     (event, identity_read)
 }
 

@@ -387,7 +387,13 @@ pub struct AuditEventView {
     pub actor_unit: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// The Art. 25 category: collection, consultation, alteration, disclosure,
+    /// combination, erasure.
     pub operation: String,
+    /// What was done, by name (`create_draft`, `submit`, `register`,
+    /// `request_information`, `add_note`, `export`, `view_filing`, `list_queue`,
+    /// `read_audit_trail`, ...).
+    pub action: String,
     pub object_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object_id: Option<String>,
@@ -402,7 +408,7 @@ pub struct AuditEventView {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"items": [{"id": 1, "occurred_at": "2026-11-22T10:00:00Z", "actor_id": "u-1f2e3d4c5b6a79880a1b2c3d",
-    "actor_role": "officer", "actor_unit": "zp-ottignies-louvain-la-neuve", "operation": "consultation", "object_type": "filing",
+    "actor_role": "officer", "actor_unit": "zp-ottignies-louvain-la-neuve", "client_id": "back-office", "operation": "consultation", "action": "view_filing", "object_type": "filing",
     "object_id": "6f1c2a3e-8d7b-4c5a-9e0f-1a2b3c4d5e6f", "outcome": "allowed"}], "next_cursor": 1}))]
 pub struct AuditPage {
     pub items: Vec<AuditEventView>,
