@@ -493,7 +493,7 @@ fn rfc_verify_inclusion(
         }
         if fnn % 2 == 1 || fnn == snn {
             r = node(p, &r);
-            while fnn % 2 == 0 && fnn != 0 {
+            while fnn.is_multiple_of(2) && fnn != 0 {
                 fnn >>= 1;
                 snn >>= 1;
             }
@@ -535,7 +535,7 @@ fn rfc_verify_consistency(
         if fnn % 2 == 1 || fnn == snn {
             fr = node(c, &fr);
             sr = node(c, &sr);
-            while fnn % 2 == 0 && fnn != 0 {
+            while fnn.is_multiple_of(2) && fnn != 0 {
                 fnn >>= 1;
                 snn >>= 1;
             }
