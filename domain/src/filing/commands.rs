@@ -717,6 +717,8 @@ impl Filing {
         filing.reference = Some(reference);
         filing.submitted_at = Some(now);
         filing.updated_at = now;
+        // The acknowledgement, by the channel the citizen chose.
+        let messages = filing.status_messages(self);
         Ok(Effects {
             history: Some(citizen_history(
                 &filing,
@@ -727,7 +729,7 @@ impl Filing {
             audit: citizen_event(citizen, AuditOperation::Collection, &self.id, now),
             filing,
             expected_version: Some(self.version),
-            messages: Vec::new(),
+            messages,
         })
     }
 
