@@ -37,11 +37,18 @@ pub enum StartupError {
     Directory(String),
     #[error("authentication: {0}")]
     Auth(String),
+    #[error("notifications: {0}")]
+    Delivery(String),
 }
 
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    /// Stops the delivery worker, when it runs in this process.
+    delivery: Option<(
+        tokio::sync::watch::Sender<bool>,
+        tokio::task::JoinHandle<()>,
+    )>,
     admin_address: Option<SocketAddr>,
     admin: Option<Server>,
 }
@@ -88,6 +95,19 @@ impl Application {
             target_hours: settings.filings.target_hours,
         });
 
+        let delivery = if settings.notifications.worker {
+            let directory_state = state.clone();
+            let worker = crate::delivery::Worker::new(
+                &settings,
+                state.pool.clone(),
+                crate::delivery::unit_names_from(move || directory_state.directory()),
+                Some(state.metrics.delivery.clone()),
+            )
+            .map_err(|e| StartupError::Delivery(e.to_string()))?;
+            Some(crate::delivery::spawn(worker))
+        } else {
+            None
+        };
         spawn_jwks_refresh(state.clone());
         if settings.directory.refresh_secs > 0 {
             spawn_directory_refresh(
@@ -171,6 +191,7 @@ impl Application {
         Ok(Self {
             address,
             server,
+            delivery,
             admin_address,
             admin,
         })
@@ -195,14 +216,22 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Some(admin) = self.admin else {
-            return self.server.await;
+        let outcome = match self.admin {
+            None => self.server.await,
+            Some(admin) => {
+                let admin_handle = admin.handle();
+                let admin = actix_web::rt::spawn(admin);
+                let outcome = self.server.await;
+                admin_handle.stop(true).await;
+                let _ = admin.await;
+                outcome
+            }
         };
-        let admin_handle = admin.handle();
-        let admin = actix_web::rt::spawn(admin);
-        let outcome = self.server.await;
-        admin_handle.stop(true).await;
-        let _ = admin.await;
+        // The delivery worker finishes its round (and records it) before the process ends.
+        if let Some((stop, worker)) = self.delivery {
+            let _ = stop.send(true);
+            let _ = worker.await;
+        }
         outcome
     }
 }
@@ -455,7 +484,7 @@ fn warn_dev_idp(bind: &str, idp: &crate::devidp::DevIdp) {
 }
 
 /// Imports the shipped reference directory if needed, then loads every dataset.
-fn load_directory(
+pub(crate) fn load_directory(
     pool: &DbPool,
     settings: &Settings,
 ) -> Result<domain::directory::Directory, StartupError> {

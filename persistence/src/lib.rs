@@ -10,6 +10,7 @@ pub mod directory;
 pub mod error;
 pub mod filings;
 pub mod idempotency;
+pub mod outbox;
 pub mod roster;
 pub mod schema;
 

@@ -383,7 +383,9 @@ async fn the_full_path_ends_registered_with_a_confirmation_in_the_outbox() {
     );
     assert!(outbox.iter().all(|m| m.0 == "email"));
     assert!(outbox[3].2.contains(&format!("5275/{year}/000001")));
-    assert!(outbox.iter().all(|m| !m.2.contains("SECRET") && !m.2.contains("Colour")));
+    assert!(outbox
+        .iter()
+        .all(|m| !m.2.contains("SECRET") && !m.2.contains("Colour")));
 
     let seen: Value = app
         .client

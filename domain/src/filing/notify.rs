@@ -80,7 +80,10 @@ impl Filing {
                 payload.insert(key.to_owned(), value);
             }
         };
-        put("reference", json!(self.reference.as_ref().map(|r| r.as_str())));
+        put(
+            "reference",
+            json!(self.reference.as_ref().map(|r| r.as_str())),
+        );
         put("unit_id", json!(self.unit));
         match template {
             MessageTemplate::Submitted => {

@@ -499,10 +499,7 @@ fn each_status_change_tells_the_citizen_by_their_channel_without_facts() {
     // The officer's question is read in the app, never sent by e-mail.
     assert!(!asked.messages[0].payload.to_string().contains("colour"));
     // The citizen's answer notifies nobody (they did it).
-    let answered = asked
-        .filing
-        .answer(&alice(), "Red.".into(), now())
-        .unwrap();
+    let answered = asked.filing.answer(&alice(), "Red.".into(), now()).unwrap();
     assert!(answered.messages.is_empty());
     let registered = act(&answered.filing, FilingAction::Register, &none);
     check(&registered, "filing_registered", &[]);
