@@ -57,6 +57,44 @@ enum Command {
     /// Check the audit trail
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Run the delivery worker alone (e-mails from the outbox), until SIGINT or SIGTERM
+    Worker,
+    /// Inspect and retry queued messages
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+    /// Letters by post: close a day's batch for the print-and-mail provider
+    #[command(subcommand)]
+    Letters(LettersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OutboxCommand {
+    /// List messages, newest first: id, channel, status, attempts, due, last error,
+    /// template, filing (never an address)
+    List {
+        /// Only messages in this status: pending, sending, sent, failed, dead
+        #[arg(long)]
+        status: Option<String>,
+        /// At most this many
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Send a failed or dead message again, now, with a fresh attempt budget
+    Retry {
+        /// The message's id (first column of `outbox list`)
+        id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LettersCommand {
+    /// Write the letters queued up to the end of a day (UTC) as PDFs with a manifest into
+    /// <letters_dir>/<date>/, and mark them sent; a letter is never in two batches
+    Batch {
+        /// The day, YYYY-MM-DD; default today (UTC)
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +238,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(command) => {
             let settings = Settings::load(&overrides)?;
             crate::auditlog::cli::run(&settings, command_of(command))
+        }
+        Command::Worker => {
+            let settings = Settings::load(&overrides)?;
+            telemetry::init(&settings.log);
+            crate::operator::worker(settings)
+        }
+        Command::Outbox(command) => {
+            let settings = Settings::load(&overrides)?;
+            let url = settings.database_url()?;
+            let mut conn = persistence::db::connect_once(&url, &settings.pool_options())?;
+            match command {
+                OutboxCommand::List { status, limit } => {
+                    crate::operator::list(&mut conn, status.as_deref(), limit)
+                }
+                OutboxCommand::Retry { id } => crate::operator::retry(&mut conn, id),
+            }
+        }
+        Command::Letters(LettersCommand::Batch { date }) => {
+            let settings = Settings::load(&overrides)?;
+            telemetry::init(&settings.log);
+            crate::operator::letters_batch(&settings, date)
         }
         Command::Serve(_) => {
             let settings = Settings::load(&overrides)?;

@@ -51,6 +51,7 @@ pub struct Settings {
     #[serde(default)]
     pub sealing: SealingSettings,
     pub audit: AuditSettings,
+    pub notifications: NotificationSettings,
 }
 
 /// The keys that seal personal data at rest (the complainant's identity;
@@ -102,6 +103,52 @@ pub struct AuditSettings {
     /// How often the service checks the log's tail against the latest checkpoint, in
     /// seconds (also once at start-up).
     pub check_interval_secs: u64,
+}
+
+/// Delivery of the messages to citizens (issue 15): e-mail through SMTP, letters in
+/// daily batches for a print-and-mail provider, and the worker that sends them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// lettre's URL form: `smtp://host:port` (plain, or STARTTLS when offered:
+    /// `?tls=required` to insist), `smtps://user:pass@host` (TLS from the start). When
+    /// absent, e-mails are written as `.eml` files into `mail_dir` (no setup needed;
+    /// nothing leaves the machine).
+    pub smtp_url: Option<SecretString>,
+    /// The sender (`From`), a mailbox such as `e-commissariat <no-reply@police.example>`;
+    /// its domain also names the messages (`Message-ID`).
+    pub from: String,
+    /// An optional `Reply-To` mailbox.
+    pub reply_to: Option<String>,
+    /// Where e-mails go when no `smtp_url` is set; default `<database.data_dir>/mail`.
+    pub mail_dir: Option<PathBuf>,
+    /// Where letter batches are written (one folder per day); default
+    /// `<database.data_dir>/letters`.
+    pub letters_dir: Option<PathBuf>,
+    /// The sender's return address printed above the window of a letter (lines split by
+    /// `\n`).
+    pub letter_sender: String,
+    /// The link where the citizen answers an information request; `{filing_id}` is
+    /// replaced by the filing's id (point it at the app's or portal's page).
+    pub answer_url: String,
+    /// Run the delivery worker inside the service (also `ecommissariat worker`, alone).
+    pub worker: bool,
+    /// How often an idle worker looks for due messages, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Messages claimed at once by a worker.
+    pub batch_size: u32,
+    /// E-mails sent at once (SMTP connections kept open).
+    pub concurrency: u32,
+    /// Attempts before a message is dead-lettered (`dead`).
+    pub max_attempts: u32,
+    /// The delay after a first temporary failure, in seconds; doubled at each further
+    /// one (with jitter), up to `retry_max_secs`.
+    pub retry_base_secs: u64,
+    pub retry_max_secs: u64,
+    /// A claim not finished within this many seconds (its worker died) is claimed again.
+    pub lease_secs: u64,
+    /// Limit of one SMTP exchange, in seconds.
+    pub smtp_timeout_secs: u64,
 }
 
 /// Who may read `/metrics` (see docs/OPERATIONS.md, "Metrics").
@@ -264,6 +311,23 @@ struct Defaults {
     dev_idp: DevIdpSettings,
     filings: FilingSettings,
     audit: AuditSettings,
+    notifications: DefaultNotifications,
+}
+
+#[derive(Serialize)]
+struct DefaultNotifications {
+    from: String,
+    letter_sender: String,
+    answer_url: String,
+    worker: bool,
+    poll_interval_ms: u64,
+    batch_size: u32,
+    concurrency: u32,
+    max_attempts: u32,
+    retry_base_secs: u64,
+    retry_max_secs: u64,
+    lease_secs: u64,
+    smtp_timeout_secs: u64,
 }
 
 #[derive(Serialize)]
@@ -330,6 +394,20 @@ fn defaults() -> Defaults {
             witness_dir: None,
             witness_url: None,
             check_interval_secs: 60,
+        },
+        notifications: DefaultNotifications {
+            from: "e-commissariat <no-reply@e-commissariat.localhost>".into(),
+            letter_sender: "Police - e-commissariat".into(),
+            answer_url: "http://127.0.0.1:8080/v1/filings/{filing_id}".into(),
+            worker: true,
+            poll_interval_ms: 1000,
+            batch_size: 64,
+            concurrency: 8,
+            max_attempts: 12,
+            retry_base_secs: 30,
+            retry_max_secs: 1800,
+            lease_secs: 120,
+            smtp_timeout_secs: 20,
         },
     }
 }
@@ -445,6 +523,7 @@ impl Settings {
                 "audit.batch_size and audit.check_interval_secs must be at least 1".into(),
             ));
         }
+        self.check_notifications()?;
         if ![
             self.directory.default_accuracy_m,
             self.directory.data_margin_m,
@@ -457,6 +536,54 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    fn check_notifications(&self) -> Result<(), ConfigError> {
+        let n = &self.notifications;
+        if n.batch_size == 0 || n.concurrency == 0 || n.max_attempts == 0 {
+            return Err(ConfigError::Invalid(
+                "notifications.batch_size, concurrency and max_attempts must be at least 1".into(),
+            ));
+        }
+        if n.poll_interval_ms == 0 || n.lease_secs == 0 || n.smtp_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "notifications.poll_interval_ms, lease_secs and smtp_timeout_secs must be at least 1"
+                    .into(),
+            ));
+        }
+        if n.retry_base_secs == 0 || n.retry_max_secs < n.retry_base_secs {
+            return Err(ConfigError::Invalid(
+                "notifications.retry_base_secs must be at least 1 and at most retry_max_secs"
+                    .into(),
+            ));
+        }
+        let mailbox = |key: &str, value: &str| {
+            value
+                .parse::<lettre::message::Mailbox>()
+                .map(|_| ())
+                .map_err(|e| ConfigError::Invalid(format!("notifications.{key}: {e}")))
+        };
+        mailbox("from", &n.from)?;
+        if let Some(reply_to) = &n.reply_to {
+            mailbox("reply_to", reply_to)?;
+        }
+        Ok(())
+    }
+
+    /// Where e-mails are written when no SMTP server is configured.
+    pub fn mail_dir(&self) -> PathBuf {
+        self.notifications
+            .mail_dir
+            .clone()
+            .unwrap_or_else(|| self.database.data_dir.join("mail"))
+    }
+
+    /// Where letter batches are written.
+    pub fn letters_dir(&self) -> PathBuf {
+        self.notifications
+            .letters_dir
+            .clone()
+            .unwrap_or_else(|| self.database.data_dir.join("letters"))
     }
 
     /// The countries served, parsed.
@@ -660,7 +787,63 @@ impl Settings {
             );
         }
         tree.insert("sealing".into(), toml::Value::Table(sealing));
+        tree.insert("notifications".into(), self.notifications_toml());
         toml::to_string_pretty(&tree).unwrap_or_default()
+    }
+}
+
+impl Settings {
+    /// The notifications section, the SMTP URL's password redacted.
+    fn notifications_toml(&self) -> toml::Value {
+        let n = &self.notifications;
+        let mut t = toml::Table::new();
+        let mut put = |k: &str, v: toml::Value| {
+            t.insert(k.into(), v);
+        };
+        let int = |v: u64| toml::Value::Integer(i64::try_from(v).unwrap_or(i64::MAX));
+        if let Some(url) = &n.smtp_url {
+            put(
+                "smtp_url",
+                toml::Value::String(redact_url(url.expose_secret())),
+            );
+        }
+        put("from", toml::Value::String(n.from.clone()));
+        if let Some(reply_to) = &n.reply_to {
+            put("reply_to", toml::Value::String(reply_to.clone()));
+        }
+        for (key, path) in [("mail_dir", &n.mail_dir), ("letters_dir", &n.letters_dir)] {
+            if let Some(path) = path {
+                put(key, toml::Value::String(path.display().to_string()));
+            }
+        }
+        put(
+            "letter_sender",
+            toml::Value::String(n.letter_sender.clone()),
+        );
+        put("answer_url", toml::Value::String(n.answer_url.clone()));
+        put("worker", toml::Value::Boolean(n.worker));
+        put("poll_interval_ms", int(n.poll_interval_ms));
+        put("batch_size", int(u64::from(n.batch_size)));
+        put("concurrency", int(u64::from(n.concurrency)));
+        put("max_attempts", int(u64::from(n.max_attempts)));
+        put("retry_base_secs", int(n.retry_base_secs));
+        put("retry_max_secs", int(n.retry_max_secs));
+        put("lease_secs", int(n.lease_secs));
+        put("smtp_timeout_secs", int(n.smtp_timeout_secs));
+        toml::Value::Table(t)
+    }
+}
+
+/// A URL with its password replaced by `***`.
+fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) => "<invalid URL>".to_owned(),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use actix_web_prom::{PrometheusMetrics, PrometheusMetricsBuilder};
 use persistence::DbPool;
-use prometheus::{Encoder, IntGauge, Registry, TextEncoder};
+use prometheus::{Encoder, IntCounterVec, IntGauge, IntGaugeVec, Registry, TextEncoder};
 
 const NAMESPACE: &str = "ecommissariat";
 
@@ -14,6 +14,82 @@ pub struct Metrics {
     pool_max: IntGauge,
     /// The audit log's sealer and checks.
     pub audit: crate::auditlog::AuditMetrics,
+    /// The outbox's gauges and counters, which the delivery worker keeps.
+    pub delivery: DeliveryMetrics,
+}
+
+/// The outbox's metrics: its depth by channel and status, the age of its oldest due
+/// message by channel (refreshed by the delivery worker every few seconds), and the
+/// delivery attempts by channel and outcome.
+#[derive(Clone)]
+pub struct DeliveryMetrics {
+    depth: IntGaugeVec,
+    oldest_due: prometheus::GaugeVec,
+    deliveries: IntCounterVec,
+}
+
+impl DeliveryMetrics {
+    fn new(registry: &Registry) -> Result<Self, MetricsError> {
+        let error = |e: prometheus::Error| MetricsError(e.to_string());
+        let depth = IntGaugeVec::new(
+            prometheus::Opts::new("outbox_messages", "Queued messages by channel and status")
+                .namespace(NAMESPACE),
+            &["channel", "status"],
+        )
+        .map_err(error)?;
+        let oldest_due = prometheus::GaugeVec::new(
+            prometheus::Opts::new(
+                "outbox_oldest_due_seconds",
+                "Age of the oldest message due and not yet sent, by channel (0 when none)",
+            )
+            .namespace(NAMESPACE),
+            &["channel"],
+        )
+        .map_err(error)?;
+        let deliveries = IntCounterVec::new(
+            prometheus::Opts::new(
+                "outbox_deliveries_total",
+                "Delivery attempts by channel and outcome (delivered, temporary_failure, permanent_failure)",
+            )
+            .namespace(NAMESPACE),
+            &["channel", "outcome"],
+        )
+        .map_err(error)?;
+        registry.register(Box::new(depth.clone())).map_err(error)?;
+        registry
+            .register(Box::new(oldest_due.clone()))
+            .map_err(error)?;
+        registry
+            .register(Box::new(deliveries.clone()))
+            .map_err(error)?;
+        Ok(DeliveryMetrics {
+            depth,
+            oldest_due,
+            deliveries,
+        })
+    }
+
+    /// Counts one attempt.
+    pub fn delivered(&self, channel: &str, outcome: &str) {
+        self.deliveries.with_label_values(&[channel, outcome]).inc();
+    }
+
+    /// Sets the depth (channel, status, count) and the oldest due message's age in
+    /// milliseconds per channel.
+    pub fn set_outbox(&self, depth: &[(String, String, i64)], oldest: &[(&str, Option<i64>)]) {
+        self.depth.reset();
+        for (channel, status, count) in depth {
+            self.depth
+                .with_label_values(&[channel.as_str(), status.as_str()])
+                .set(*count);
+        }
+        for (channel, age) in oldest {
+            // Milliseconds to seconds, for display.
+            #[allow(clippy::cast_precision_loss)]
+            let seconds = age.map_or(0.0, |ms| ms.max(0) as f64 / 1000.0);
+            self.oldest_due.with_label_values(&[*channel]).set(seconds);
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +125,7 @@ impl Metrics {
             )?,
             audit: crate::auditlog::AuditMetrics::register(&registry, NAMESPACE)
                 .map_err(|e| MetricsError(e.to_string()))?,
+            delivery: DeliveryMetrics::new(&registry)?,
             registry,
         };
         Ok((metrics, middleware))

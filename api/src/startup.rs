@@ -42,11 +42,18 @@ pub enum StartupError {
     Sealing(String),
     #[error("audit log: {0}")]
     Audit(String),
+    #[error("notifications: {0}")]
+    Delivery(String),
 }
 
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    /// Stops the delivery worker, when it runs in this process.
+    delivery: Option<(
+        tokio::sync::watch::Sender<bool>,
+        tokio::task::JoinHandle<()>,
+    )>,
     admin_address: Option<SocketAddr>,
     admin: Option<Server>,
     sealer: Option<crate::auditlog::sealer::Sealer>,
@@ -107,6 +114,19 @@ impl Application {
             audit_log,
         });
 
+        let delivery = if settings.notifications.worker {
+            let directory_state = state.clone();
+            let worker = crate::delivery::Worker::new(
+                &settings,
+                state.pool.clone(),
+                crate::delivery::unit_names_from(move || directory_state.directory()),
+                Some(state.metrics.delivery.clone()),
+            )
+            .map_err(|e| StartupError::Delivery(e.to_string()))?;
+            Some(crate::delivery::spawn(worker))
+        } else {
+            None
+        };
         spawn_jwks_refresh(state.clone());
         if settings.directory.refresh_secs > 0 {
             spawn_directory_refresh(
@@ -191,6 +211,7 @@ impl Application {
         Ok(Self {
             address,
             server,
+            delivery,
             admin_address,
             admin,
             sealer: Some(sealer),
@@ -215,10 +236,11 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped; then stops the audit sealer (which seals what is pending
-    /// once more when it leads).
+    /// Serves until stopped; then lets the delivery worker finish its round, and stops
+    /// the audit sealer (which seals what is pending once more when it leads).
     pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         let sealer = self.sealer.take();
+        let delivery = self.delivery.take();
         let outcome = match self.admin {
             None => self.server.await,
             Some(admin) => {
@@ -230,6 +252,11 @@ impl Application {
                 outcome
             }
         };
+        // The delivery worker finishes its round (and records it) before the process ends.
+        if let Some((stop, worker)) = delivery {
+            let _ = stop.send(true);
+            let _ = worker.await;
+        }
         if let Some(mut sealer) = sealer {
             let _ = tokio::task::spawn_blocking(move || sealer.stop()).await;
         }
@@ -529,7 +556,7 @@ fn warn_dev_idp(bind: &str, idp: &crate::devidp::DevIdp) {
 }
 
 /// Imports the shipped reference directory if needed, then loads every dataset.
-fn load_directory(
+pub(crate) fn load_directory(
     pool: &DbPool,
     settings: &Settings,
 ) -> Result<domain::directory::Directory, StartupError> {

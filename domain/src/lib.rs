@@ -51,6 +51,7 @@ macro_rules! code_enum {
 pub mod actor;
 pub mod audit;
 pub mod catalogue;
+pub mod delivery;
 pub mod directory;
 pub mod eligibility;
 pub mod filing;

@@ -304,6 +304,8 @@ pub fn save_state(conn: &mut DbConnection, effects: &Effects) -> Result<bool, Pe
                 o::language.eq(message.language.as_str()),
                 o::payload.eq(message.payload.to_string()),
                 o::created_at.eq(to_db_time(effects.filing.updated_at)),
+                o::status.eq(domain::delivery::OutboxStatus::Pending.as_str()),
+                o::available_at.eq(to_db_time(effects.filing.updated_at)),
             ))
             .execute(conn)?;
     }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod filings;
 pub mod idempotency;
 pub mod identities;
+pub mod outbox;
 pub mod roster;
 pub mod schema;
 pub mod sealing;

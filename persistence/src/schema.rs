@@ -202,6 +202,13 @@ diesel::table! {
         payload -> Text,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        status -> Text,
+        attempts -> Integer,
+        available_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        claimed_by -> Nullable<Text>,
+        claimed_at -> Nullable<Timestamp>,
+        batch -> Nullable<Text>,
     }
 }
 

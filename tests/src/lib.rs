@@ -2,6 +2,8 @@
 //! or a new PostgreSQL database when `TEST_DATABASE_URL` is set) and the real service
 //! bound to a free port, spoken to over HTTP.
 
+pub mod smtp;
+
 use actix_web::dev::ServerHandle;
 use api::config::{Overrides, Settings};
 use api::startup::Application;

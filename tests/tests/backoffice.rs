@@ -370,10 +370,22 @@ async fn the_full_path_ends_registered_with_a_confirmation_in_the_outbox() {
     let pool = app.db.pool();
     let mut conn = pool.get().unwrap();
     let outbox = persistence::filings::outbox_for(&mut conn, &id).unwrap();
-    assert_eq!(outbox.len(), 1);
-    assert_eq!(outbox[0].0, "email");
-    assert_eq!(outbox[0].1, "filing_registered");
-    assert!(outbox[0].2.contains(&format!("5275/{year}/000001")));
+    // One message per status change the citizen is told of (the answer is theirs).
+    let templates: Vec<&str> = outbox.iter().map(|m| m.1.as_str()).collect();
+    assert_eq!(
+        templates,
+        [
+            "filing_submitted",
+            "filing_taken_in_charge",
+            "filing_info_requested",
+            "filing_registered"
+        ]
+    );
+    assert!(outbox.iter().all(|m| m.0 == "email"));
+    assert!(outbox[3].2.contains(&format!("5275/{year}/000001")));
+    assert!(outbox
+        .iter()
+        .all(|m| !m.2.contains("SECRET") && !m.2.contains("Colour")));
 
     let seen: Value = app
         .client

@@ -4,6 +4,7 @@
 //! may have to store. Handlers (`routes`) call it; it never calls them.
 
 pub mod backoffice;
+pub mod deliveries;
 pub mod filings;
 
 use crate::error::{ApiError, FieldError};

@@ -48,6 +48,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(backoffice::queue)
                 .service(backoffice::members)
                 .service(backoffice::get_unit_filing)
+                .service(backoffice::messages::filing_messages)
                 .service(backoffice::take_in_charge)
                 .service(backoffice::request_info)
                 .service(backoffice::register)

@@ -719,6 +719,8 @@ impl Filing {
         filing.reference = Some(reference);
         filing.submitted_at = Some(now);
         filing.updated_at = now;
+        // The acknowledgement, by the channel the citizen chose.
+        let messages = filing.status_messages(self);
         Ok(Effects {
             history: Some(citizen_history(
                 &filing,
@@ -730,7 +732,7 @@ impl Filing {
                 .with_action(FilingAction::Submit.as_str()),
             filing,
             expected_version: Some(self.version),
-            messages: Vec::new(),
+            messages,
         })
     }
 

@@ -4,6 +4,7 @@
 //! - [`status`]: the state machine and the named sets of statuses;
 //! - [`commands`]: the citizen's commands (create, update, submit, withdraw, answer);
 //! - [`officer`]: the officers' actions, one mechanism for all;
+//! - [`notify`]: the messages each status change sends the citizen;
 //! - [`reference`], [`national`]: the reference number and national register numbers;
 //! - [`identity`]: the complainant's identity claims (sealed at rest, officers only);
 //! - limits live in [`crate::limits`], shown in the contract.
@@ -16,6 +17,7 @@ pub mod exchanges;
 pub mod identity;
 pub mod model;
 pub mod national;
+pub mod notify;
 pub mod officer;
 pub mod reference;
 pub mod status;
@@ -31,6 +33,7 @@ pub use exchanges::{Exchange, ExchangeStep};
 pub use identity::{ComplainantIdentity, PostalAddress};
 pub use model::{ConfirmationChannel, Contact, Decision, FactsDate, Filing, PlaceOfFacts};
 pub use national::NationalNumber;
+pub use notify::MessageTemplate;
 pub use officer::{check_note, ActionContext, ActionInput, OfficerCommand};
 pub use reference::ReferenceNumber;
 pub use status::{transition, ActorKind, FilingAction, FilingStatus, TransitionError};

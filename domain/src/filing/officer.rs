@@ -4,8 +4,8 @@
 //! audit event and the citizen's messages). Adding an action is one variant here, its
 //! arm in `parse` and `act`, and one route.
 
-use super::commands::{issue, required_text, Effects, FilingError, HistoryEntry, OutgoingMessage};
-use super::model::{ConfirmationChannel, Decision, Filing};
+use super::commands::{issue, required_text, Effects, FilingError, HistoryEntry};
+use super::model::{Decision, Filing};
 use super::{transition, ActorKind, FilingAction};
 use crate::actor::OfficerActor;
 use crate::audit::{AuditEvent, AuditOperation};
@@ -266,7 +266,6 @@ impl Filing {
         let next = transition(self.status, action, ActorKind::Officer)?;
         let command = OfficerCommand::parse(action, input)?;
         let mut filing = self.clone();
-        let mut messages = Vec::new();
         match command {
             OfficerCommand::TakeInCharge { assignee } => {
                 if assignee.as_deref().is_some_and(|a| a != officer.id)
@@ -297,19 +296,6 @@ impl Filing {
                     })?,
                 };
                 filing.record_number = Some(number);
-                // The citizen's confirmation, by the channel they chose, in their language.
-                messages.push(OutgoingMessage {
-                    channel: filing
-                        .confirmation_channel
-                        .unwrap_or(ConfirmationChannel::Email),
-                    template: "filing_registered",
-                    language: filing.language,
-                    payload: serde_json::json!({
-                        "reference": filing.reference.as_ref().map(|r| r.as_str()),
-                        "record_number": filing.record_number,
-                        "unit_id": filing.unit,
-                    }),
-                });
             }
             OfficerCommand::Reject { decision } | OfficerCommand::Redirect { decision } => {
                 filing.decision = Some(decision);
@@ -333,6 +319,8 @@ impl Filing {
         filing.status = next;
         filing.version = self.version + 1;
         filing.updated_at = now;
+        // The citizen is told, by the channel they chose, in their language.
+        let messages = filing.status_messages(self);
         Ok(Effects {
             history: Some(HistoryEntry {
                 at: now,

@@ -417,3 +417,145 @@ fn e_mail_addresses_have_one_at_sign_and_a_domain() {
         assert!(!valid_email(bad), "{bad}");
     }
 }
+
+/// Every status change that concerns the citizen queues exactly one message by their
+/// channel, in their language, whose payload holds references and never the facts.
+#[test]
+fn each_status_change_tells_the_citizen_by_their_channel_without_facts() {
+    let catalogue = catalogue();
+    let unit = "zp-ottignies-louvain-la-neuve";
+    let officer = officer(&[unit]);
+    let context = ActionContext {
+        unit_number: "5271".into(),
+        next_record_number: Some("5271/2026/000001".into()),
+        target_unit_exists: true,
+        ..ActionContext::default()
+    };
+    let draft = draft(&catalogue);
+    // A draft and its changes notify nobody.
+    assert!(draft.status_messages(&draft).is_empty());
+    let submission = draft
+        .submit(
+            &rules(&catalogue),
+            &alice(),
+            routed(),
+            0,
+            ReferenceNumber::generate(2026, 7),
+            now(),
+        )
+        .unwrap();
+    let reference = submission
+        .filing
+        .reference
+        .as_ref()
+        .unwrap()
+        .as_str()
+        .to_owned();
+    let check = |effects: &Effects, template: &str, members: &[&str]| {
+        assert_eq!(effects.messages.len(), 1, "{template}");
+        let message = &effects.messages[0];
+        assert_eq!(message.template, template);
+        assert_eq!(message.channel, ConfirmationChannel::Email);
+        assert_eq!(message.language, crate::i18n::Lang::Fr);
+        assert_eq!(message.payload["reference"], reference.as_str());
+        let parsed: MessageTemplate = template.parse().unwrap();
+        for member in parsed.required_members().iter().chain(members) {
+            assert!(
+                !message.payload[member].is_null(),
+                "{template}: {member} in {}",
+                message.payload
+            );
+        }
+        let text = message.payload.to_string();
+        for secret in ["Gone.", "bicycle", "alice@example.org", "GZ1"] {
+            assert!(!text.contains(secret), "{template}: {secret} in {text}");
+        }
+    };
+    check(&submission, "filing_submitted", &[]);
+    assert_eq!(submission.messages[0].payload["country"], "BE");
+    let act = |filing: &Filing, action: FilingAction, input: &ActionInput| {
+        filing
+            .act(
+                &officer,
+                unit,
+                action,
+                input,
+                &context,
+                filing.version,
+                now(),
+            )
+            .unwrap()
+    };
+    let none = ActionInput::default();
+    let taken = act(&submission.filing, FilingAction::TakeInCharge, &none);
+    check(&taken, "filing_taken_in_charge", &[]);
+    let question = ActionInput {
+        message: Some("What colour was the bicycle?".into()),
+        ..ActionInput::default()
+    };
+    let asked = act(&taken.filing, FilingAction::RequestInfo, &question);
+    check(&asked, "filing_info_requested", &[]);
+    assert_eq!(asked.messages[0].payload["filing_id"], "f-1");
+    // The officer's question is read in the app, never sent by e-mail.
+    assert!(!asked.messages[0].payload.to_string().contains("colour"));
+    // The citizen's answer notifies nobody (they did it).
+    let answered = asked.filing.answer(&alice(), "Red.".into(), now()).unwrap();
+    assert!(answered.messages.is_empty());
+    let registered = act(&answered.filing, FilingAction::Register, &none);
+    check(&registered, "filing_registered", &[]);
+    assert_eq!(
+        registered.messages[0].payload["record_number"],
+        "5271/2026/000001"
+    );
+    check(
+        &act(&registered.filing, FilingAction::Close, &none),
+        "filing_closed",
+        &[],
+    );
+    let decision = ActionInput {
+        reason_code: Some("not_police".into()),
+        explanation: Some("This is a civil matter.".into()),
+        where_to_go: Some("Your municipality's mediation service.".into()),
+        ..ActionInput::default()
+    };
+    let rejected = act(&taken.filing, FilingAction::Reject, &decision);
+    check(&rejected, "filing_rejected", &["where_to_go"]);
+    assert_eq!(
+        rejected.messages[0].payload["reason"],
+        "This is a civil matter."
+    );
+    check(
+        &act(&taken.filing, FilingAction::Redirect, &decision),
+        "filing_redirected",
+        &[],
+    );
+    let transfer = ActionInput {
+        target_unit: Some("zp-wavre".into()),
+        reason_code: Some("wrong_unit".into()),
+        explanation: Some("Not ours.".into()),
+        ..ActionInput::default()
+    };
+    let transferred = act(&taken.filing, FilingAction::Transfer, &transfer);
+    check(&transferred, "filing_transferred", &[]);
+    assert_eq!(transferred.messages[0].payload["unit_id"], "zp-wavre");
+    assert_eq!(transferred.messages[0].payload["from_unit_id"], unit);
+    // A citizen who chose the post gets letters.
+    let mut by_post = taken.filing.clone();
+    by_post.confirmation_channel = Some(ConfirmationChannel::Post);
+    let letter = act(&by_post, FilingAction::Register, &none);
+    assert_eq!(letter.messages[0].channel, ConfirmationChannel::Post);
+    // A withdrawal notifies nobody.
+    let withdrawn = submission.filing.withdraw(&alice(), now()).unwrap();
+    assert!(withdrawn.messages.is_empty());
+}
+
+#[test]
+fn every_template_announces_one_status() {
+    for template in MessageTemplate::ALL {
+        let statuses: Vec<_> = FilingStatus::ALL
+            .iter()
+            .filter(|s| MessageTemplate::for_status(**s) == Some(*template))
+            .collect();
+        assert_eq!(statuses.len(), 1, "{template}");
+    }
+}

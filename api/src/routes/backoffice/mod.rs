@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod messages;
 pub mod records;
 pub mod types;
 

@@ -1,0 +1,11 @@
+DROP INDEX outbox_messages_batch_idx;
+DROP INDEX outbox_messages_filing_idx;
+DROP INDEX outbox_messages_due_idx;
+ALTER TABLE outbox_messages DROP COLUMN batch;
+ALTER TABLE outbox_messages DROP COLUMN claimed_at;
+ALTER TABLE outbox_messages DROP COLUMN claimed_by;
+ALTER TABLE outbox_messages DROP COLUMN last_error;
+ALTER TABLE outbox_messages DROP COLUMN available_at;
+ALTER TABLE outbox_messages DROP COLUMN attempts;
+ALTER TABLE outbox_messages DROP COLUMN status;
+CREATE INDEX outbox_messages_pending_idx ON outbox_messages (sent_at, id);
