@@ -28,6 +28,7 @@ use utoipa::IntoParams;
 /// the retired ones that signed older checkpoints. Public.
 #[utoipa::path(
     tag = "audit log",
+    security(()),
     responses((status = 200, description = "The keys, current first", body = AuditKeys))
 )]
 #[get("/audit-log/keys")]
