@@ -58,7 +58,7 @@ pub struct DevTokenRequest {
     pub ttl_secs: Option<i64>,
     /// The client application the token is issued to (its `azp` claim), recorded in
     /// the audit trail; default `dev-client`.
-    #[schema(max_length = 100)]
+    #[schema(min_length = 1, max_length = 100)]
     pub client_id: Option<String>,
 }
 
@@ -189,6 +189,12 @@ impl TokenGrant {
             }
         }
         if let Some(address) = &body.address {
+            // The contract names the countries the service knows; another is refused.
+            if let Some(country) = &address.country {
+                if country.parse::<domain::catalogue::Country>().is_err() {
+                    return Err(invalid("/address/country", "unknown_option"));
+                }
+            }
             let address =
                 serde_json::to_value(address).map_err(|e| ApiError::Internal(e.to_string()))?;
             claims.insert("address".into(), address);
