@@ -15,7 +15,9 @@
 //! an integer from 1 to the maximum its description states ("1 to N"), `country` is one
 //! of the catalogue's country codes (parameters and body properties), `format` is one of
 //! the formats of its operation, `justification` is required on the export, and a body's
-//! `message` is at least one character. The closed vocabularies the handlers check
+//! `message` is at least one character; a body's `message`, `body` and every required
+//! text with a minimum length are trimmed, so they must hold a character that is not
+//! white space ([`BODY_TEXT_NOT_BLANK`]). The closed vocabularies the handlers check
 //! (`declarant`, `kind`, `status`, `assigned`, the dev IdP's `assurance` and `role`) get
 //! their `enum`; the cursors and `Idempotency-Key` their `pattern`.
 //!
@@ -181,13 +183,22 @@ pub fn complete(api: &mut OpenApi) {
             }
             if bodies.contains(name) {
                 if let RefOr::T(Schema::Object(object)) = schema {
+                    let required = object.required.clone();
                     for (property, schema) in object.properties.iter_mut() {
-                        if let ("message" | "body", RefOr::T(Schema::Object(schema))) =
-                            (property.as_str(), schema)
+                        let RefOr::T(Schema::Object(schema)) = schema else {
+                            continue;
+                        };
+                        // A note's `body`, a `message`, and every required text that
+                        // must not be empty: trimmed, so not blank either.
+                        let not_empty = required.contains(property)
+                            && schema.min_length.is_some_and(|m| m >= 1);
+                        if (matches!(property.as_str(), "message" | "body") || not_empty)
+                            && is_string(schema)
+                            && schema.pattern.is_none()
+                            && schema.enum_values.is_none()
+                            && schema.format.is_none()
                         {
-                            if is_string(schema) {
-                                schema.pattern = Some(BODY_TEXT_NOT_BLANK.into());
-                            }
+                            schema.pattern = Some(BODY_TEXT_NOT_BLANK.into());
                         }
                     }
                 }

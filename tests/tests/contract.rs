@@ -249,7 +249,7 @@ fn the_contract_states_the_intake_rule_for_text() {
         }
     }
     // Request bodies: the pattern on a free string of NoteBody, say, and on every other.
-    let body = doc["components"]["schemas"]["ActionBody"]["properties"]["explanation"]["pattern"]
+    let body = doc["components"]["schemas"]["RejectBody"]["properties"]["where_to_go"]["pattern"]
         .as_str()
         .expect("a body pattern");
     for c in probes() {
@@ -273,4 +273,120 @@ fn the_contract_states_the_intake_rule_for_text() {
     ] {
         assert_eq!(pattern_accepts(note, text), ok, "{text:?}");
     }
+}
+
+/// Each officer action requires exactly the members its contract body requires. The
+/// reported case: `{}` posted to `transfer` or `reject` was valid by the contract (one
+/// shared body with every member optional) and refused by the service. Now each action has
+/// its own body; an empty body and a blank one are refused by both, naming the same members.
+#[tokio::test]
+async fn each_officer_action_requires_what_its_contract_body_requires() {
+    use serde_json::json;
+    use std::collections::BTreeSet;
+    const ZONE: &str = "zp-ottignies-louvain-la-neuve";
+    let app = spawn_app().await;
+    let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let required = |name: &str| -> BTreeSet<String> {
+        schemas[name]["required"]
+            .as_array()
+            .map(|r| r.iter().map(|v| v.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default()
+    };
+    for (path, schema) in [
+        ("take-in-charge", "TakeInChargeBody"),
+        ("request-info", "RequestInfoBody"),
+        ("register", "RegisterBody"),
+        ("reject", "RejectBody"),
+        ("redirect", "RedirectBody"),
+        ("transfer", "TransferBody"),
+        ("close", "CloseBody"),
+    ] {
+        let operation = &doc["paths"][format!("/v1/units/{{unit_id}}/filings/{{id}}/{path}")]
+            ["post"];
+        let body = &operation["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+        assert_eq!(body, &json!(format!("#/components/schemas/{schema}")), "{path}");
+    }
+    for schema in ["TakeInChargeBody", "RegisterBody", "CloseBody"] {
+        assert!(required(schema).is_empty(), "{schema} requires nothing");
+    }
+
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": "zoe"}))
+        .await;
+    let created: Value = app
+        .client
+        .post(app.url("/v1/filings"))
+        .bearer_auth(&citizen)
+        .json(&json!({
+            "procedure": "bicycle_theft", "country": "BE", "place": {"municipality": "BE-25121"},
+            "facts_date": {"from": (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339()},
+            "answers": {"ongoing_danger": false, "injury": false, "known_author": false, "violence": false, "exploitable_traces": false},
+            "facts": {"bicycle_locked": true, "circumstances": "Gone.", "items": [{"category": "bicycle"}]},
+            "contact": {"email": "zoe@example.org"}, "confirmation_channel": "email"
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let submitted = app
+        .client
+        .post(app.url(&format!("/v1/filings/{id}/submit")))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status(), 200);
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-9", "units": [ZONE]}))
+        .await;
+    let post = |action: &str, version: i64, body: Value| {
+        app.client
+            .post(app.url(&format!("/v1/units/{ZONE}/filings/{id}/{action}")))
+            .bearer_auth(&officer)
+            .header("if-match", format!("\"v{version}\""))
+            .json(&body)
+            .send()
+    };
+    let taken = post("take-in-charge", 2, json!({})).await.unwrap();
+    assert_eq!(taken.status(), 200);
+
+    for (action, schema) in [
+        ("request-info", "RequestInfoBody"),
+        ("reject", "RejectBody"),
+        ("redirect", "RedirectBody"),
+        ("transfer", "TransferBody"),
+    ] {
+        let members = required(schema);
+        assert!(!members.is_empty(), "{schema} requires its members");
+        let validator = jsonschema::validator_for(&schemas[schema]).unwrap();
+        let blank: Value = members
+            .iter()
+            .map(|m| (m.clone(), json!(" \t ")))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+        for body in [json!({}), blank] {
+            assert!(!validator.is_valid(&body), "{schema} accepts {body}");
+            let response = post(action, 3, body.clone()).await.unwrap();
+            assert_eq!(response.status(), 422, "{action} {body}");
+            let problem: Value = response.json().await.unwrap();
+            assert_eq!(problem["code"], "validation_failed");
+            let named: BTreeSet<String> = problem["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["pointer"].as_str().unwrap().trim_start_matches('/').to_owned())
+                .collect();
+            assert_eq!(named, members, "{action} {body}");
+        }
+    }
+    // A member of another action is not one of this action's.
+    let stray = post("close", 3, json!({"message": "hello"})).await.unwrap();
+    assert_eq!(stray.status(), 422);
+    assert!(!jsonschema::validator_for(&schemas["CloseBody"])
+        .unwrap()
+        .is_valid(&json!({"message": "hello"})));
 }

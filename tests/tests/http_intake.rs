@@ -1039,7 +1039,7 @@ async fn the_contract_documents_the_shared_responses_and_constraints() {
         }
     }
     assert_eq!(
-        contract["components"]["schemas"]["ActionBody"]["properties"]["message"]["minLength"],
+        contract["components"]["schemas"]["RequestInfoBody"]["properties"]["message"]["minLength"],
         1
     );
     // A negative limit is the same problem on every list.

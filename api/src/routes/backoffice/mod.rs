@@ -225,10 +225,10 @@ pub async fn get_unit_filing(
 }
 
 /// One officer action: the same path for every action (`domain::filing::officer`).
-async fn act(
+async fn act<B: Into<domain::filing::officer::ActionInput>>(
     req: HttpRequest,
     state: web::Data<AppState>,
-    request: UnitAction<FilingChange, ActionBody>,
+    request: UnitAction<FilingChange, B>,
     id: String,
     action: FilingAction,
     lang: domain::i18n::Lang,
@@ -254,12 +254,12 @@ async fn act(
 
 /// Declares one route per officer action, each with its own contract entry.
 macro_rules! officer_action {
-    ($(#[$meta:meta])* $name:ident, $action:expr) => {
+    ($(#[$meta:meta])* $name:ident, $body:ty, $action:expr) => {
         $(#[$meta])*
         pub async fn $name(
             req: HttpRequest,
             state: web::Data<AppState>,
-            request: UnitAction<FilingChange, ActionBody>,
+            request: UnitAction<FilingChange, $body>,
             path: web::Path<(String, String)>,
             Language(lang): Language,
         ) -> Result<HttpResponse, ApiError> {
@@ -277,7 +277,7 @@ officer_action!(
     tag = "back office",
     security(("bearer" = [])),
     params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The filing"), ("If-Match" = String, Header, description = "The ETag last read")),
-    request_body = ActionBody,
+    request_body = TakeInChargeBody,
     responses(
         (status = 200, description = "Taken in charge", body = OfficerFilingView),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -290,6 +290,7 @@ officer_action!(
 )]
 #[post("/units/{unit_id}/filings/{id}/take-in-charge")]
     take_in_charge,
+    TakeInChargeBody,
     FilingAction::TakeInCharge
 );
 officer_action!(
@@ -300,7 +301,7 @@ officer_action!(
     tag = "back office",
     security(("bearer" = [])),
     params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The filing"), ("If-Match" = String, Header, description = "The ETag last read")),
-    request_body = ActionBody,
+    request_body = RequestInfoBody,
     responses(
         (status = 200, description = "Information requested", body = OfficerFilingView),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -314,6 +315,7 @@ officer_action!(
 )]
 #[post("/units/{unit_id}/filings/{id}/request-info")]
     request_info,
+    RequestInfoBody,
     FilingAction::RequestInfo
 );
 officer_action!(
@@ -324,7 +326,7 @@ officer_action!(
     tag = "back office",
     security(("bearer" = [])),
     params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The filing"), ("If-Match" = String, Header, description = "The ETag last read")),
-    request_body = ActionBody,
+    request_body = RegisterBody,
     responses(
         (status = 200, description = "Done", body = OfficerFilingView),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -338,6 +340,7 @@ officer_action!(
 )]
 #[post("/units/{unit_id}/filings/{id}/register")]
     register,
+    RegisterBody,
     FilingAction::Register
 );
 officer_action!(
@@ -348,7 +351,7 @@ officer_action!(
     tag = "back office",
     security(("bearer" = [])),
     params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The filing"), ("If-Match" = String, Header, description = "The ETag last read")),
-    request_body = ActionBody,
+    request_body = RejectBody,
     responses(
         (status = 200, description = "Done", body = OfficerFilingView),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -362,6 +365,7 @@ officer_action!(
 )]
 #[post("/units/{unit_id}/filings/{id}/reject")]
     reject,
+    RejectBody,
     FilingAction::Reject
 );
 officer_action!(
@@ -372,7 +376,7 @@ officer_action!(
     tag = "back office",
     security(("bearer" = [])),
     params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The filing"), ("If-Match" = String, Header, description = "The ETag last read")),
-    request_body = ActionBody,
+    request_body = RedirectBody,
     responses(
         (status = 200, description = "Done", body = OfficerFilingView),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -386,6 +390,7 @@ officer_action!(
 )]
 #[post("/units/{unit_id}/filings/{id}/redirect")]
     redirect,
+    RedirectBody,
     FilingAction::Redirect
 );
 officer_action!(
@@ -396,7 +401,7 @@ officer_action!(
     tag = "back office",
     security(("bearer" = [])),
     params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The filing"), ("If-Match" = String, Header, description = "The ETag last read")),
-    request_body = ActionBody,
+    request_body = TransferBody,
     responses(
         (status = 200, description = "Done", body = OfficerFilingView),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -410,6 +415,7 @@ officer_action!(
 )]
 #[post("/units/{unit_id}/filings/{id}/transfer")]
     transfer,
+    TransferBody,
     FilingAction::Transfer
 );
 officer_action!(
@@ -420,7 +426,7 @@ officer_action!(
     tag = "back office",
     security(("bearer" = [])),
     params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The filing"), ("If-Match" = String, Header, description = "The ETag last read")),
-    request_body = ActionBody,
+    request_body = CloseBody,
     responses(
         (status = 200, description = "Done", body = OfficerFilingView),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
@@ -434,6 +440,7 @@ officer_action!(
 )]
 #[post("/units/{unit_id}/filings/{id}/close")]
     close,
+    CloseBody,
     FilingAction::Close
 );
 

@@ -297,35 +297,112 @@ pub struct UnitMembers {
     pub items: Vec<UnitMember>,
 }
 
+// The bodies of the officer actions, one per action, so that the contract says which
+// members each action requires (`domain::filing::officer::OfficerCommand::parse` checks
+// them again, with every missing member named). A required text is trimmed and must not
+// be blank; the contract's pass writes that rule as a pattern
+// (`crate::openapi_pass::BODY_TEXT_NOT_BLANK`).
+
+/// `take-in-charge`: for the caller, or for a colleague of the unit.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"officer_id": "u-7d2e4f6a8b0c1d3e5f7a9b1c"}))]
+pub struct TakeInChargeBody {
+    /// A colleague of the unit to assign (`GET /v1/units/{unit_id}/members`); the caller
+    /// when absent or blank. Someone who is not a member is 422 at `/officer_id`.
+    #[schema(max_length = 200)]
+    pub officer_id: Option<String>,
+}
+
+/// `request-info`: the question to the citizen.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"message": "Could you give the frame number of the bicycle?"}))]
-pub struct ActionBody {
-    /// For `request-info`: the question to the citizen.
-    #[schema(max_length = 2000)]
-    pub message: Option<String>,
-    /// For `take-in-charge`: a colleague of the unit to assign (default: the caller).
-    #[schema(max_length = 200)]
-    pub officer_id: Option<String>,
-    /// For `register`: the official record number, in the unit's own pattern
-    /// (`<unit number>/<year>/<sequence>`); the unit's next number when absent. A number
-    /// already used is 409 `record_number_taken`.
-    #[schema(max_length = 64)]
+pub struct RequestInfoBody {
+    /// The question, shown to the citizen (1 to 2000 characters, trimmed).
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 2000)]
+    pub message: String,
+}
+
+/// `register`: the official record number.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"record_number": "5277/2026/000042"}))]
+pub struct RegisterBody {
+    /// The official record number, in the unit's own pattern `<unit number>/<year, 4
+    /// digits>/<sequence, 1 to 10 digits>`; the unit's next number when absent. A number in
+    /// another pattern is 422 `invalid_record_number`, one already used 409
+    /// `record_number_taken`.
+    #[schema(max_length = 64, pattern = r"^[ \t\n\r]*[^/ \t\n\r\x00-\x1f\x7f-\x9f][^/\x00-\x1f\x7f-\x9f]*/[0-9]{4}/[0-9]{1,10}[ \t\n\r]*$")]
     pub record_number: Option<String>,
-    /// For `reject`, `redirect`, `transfer`: a stable reason code (such as
-    /// `not_a_police_matter`, `duplicate`, `wrong_unit`).
-    #[schema(max_length = 64)]
-    pub reason_code: Option<String>,
-    /// For `reject`, `redirect`, `transfer`: the explanation, shown to the citizen.
-    #[schema(max_length = 2000)]
-    pub explanation: Option<String>,
-    /// For `redirect` (and optionally `reject`): where the citizen should go instead.
+}
+
+/// `reject`: why, for the citizen.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason_code": "not_a_police_matter", "explanation": "A neighbourhood dispute without an offence.",
+    "where_to_go": "Your municipality's mediation service."}))]
+pub struct RejectBody {
+    /// A stable reason code (such as `not_a_police_matter`, `duplicate`).
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 64)]
+    pub reason_code: String,
+    /// The explanation, shown to the citizen.
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 2000)]
+    pub explanation: String,
+    /// Where the citizen may go instead, if anywhere.
     #[schema(max_length = 500)]
     pub where_to_go: Option<String>,
-    /// For `transfer`: the unit that is really competent.
-    #[schema(max_length = 200)]
-    pub target_unit: Option<String>,
 }
+
+/// `redirect`: where the citizen should go instead, and why.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason_code": "civil_matter", "explanation": "A dispute between neighbours is a civil matter.",
+    "where_to_go": "The justice of the peace of your canton."}))]
+pub struct RedirectBody {
+    /// A stable reason code (such as `civil_matter`).
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 64)]
+    pub reason_code: String,
+    /// The explanation, shown to the citizen.
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 2000)]
+    pub explanation: String,
+    /// Where the citizen should go instead.
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 500)]
+    pub where_to_go: String,
+}
+
+/// `transfer`: the unit really competent, and why.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"target_unit": "zp-wavre", "reason_code": "wrong_unit",
+    "explanation": "The facts took place in Wavre."}))]
+pub struct TransferBody {
+    /// Another unit of the directory (`GET /v1/units`); this unit or an unknown one is 422
+    /// at `/target_unit`.
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 200)]
+    pub target_unit: String,
+    /// A stable reason code (such as `wrong_unit`).
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 64)]
+    pub reason_code: String,
+    /// The explanation, shown to the citizen.
+    #[serde(default)]
+    #[schema(required = true, min_length = 1, max_length = 2000)]
+    pub explanation: String,
+}
+
+/// `close`: nothing to say (an empty object).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({}))]
+pub struct CloseBody {}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -416,17 +493,74 @@ pub struct AuditPage {
     pub next_cursor: Option<i64>,
 }
 
-impl From<ActionBody> for ActionInput {
-    fn from(b: ActionBody) -> Self {
+/// A required text: `None` when empty, so that the domain names it as missing.
+fn given(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
+}
+
+impl From<TakeInChargeBody> for ActionInput {
+    fn from(b: TakeInChargeBody) -> Self {
         ActionInput {
-            message: b.message,
             officer_id: b.officer_id,
-            record_number: b.record_number,
-            reason_code: b.reason_code,
-            explanation: b.explanation,
-            where_to_go: b.where_to_go,
-            target_unit: b.target_unit,
+            ..ActionInput::default()
         }
+    }
+}
+
+impl From<RequestInfoBody> for ActionInput {
+    fn from(b: RequestInfoBody) -> Self {
+        ActionInput {
+            message: given(b.message),
+            ..ActionInput::default()
+        }
+    }
+}
+
+impl From<RegisterBody> for ActionInput {
+    fn from(b: RegisterBody) -> Self {
+        ActionInput {
+            record_number: b.record_number,
+            ..ActionInput::default()
+        }
+    }
+}
+
+impl From<RejectBody> for ActionInput {
+    fn from(b: RejectBody) -> Self {
+        ActionInput {
+            reason_code: given(b.reason_code),
+            explanation: given(b.explanation),
+            where_to_go: b.where_to_go,
+            ..ActionInput::default()
+        }
+    }
+}
+
+impl From<RedirectBody> for ActionInput {
+    fn from(b: RedirectBody) -> Self {
+        ActionInput {
+            reason_code: given(b.reason_code),
+            explanation: given(b.explanation),
+            where_to_go: given(b.where_to_go),
+            ..ActionInput::default()
+        }
+    }
+}
+
+impl From<TransferBody> for ActionInput {
+    fn from(b: TransferBody) -> Self {
+        ActionInput {
+            target_unit: given(b.target_unit),
+            reason_code: given(b.reason_code),
+            explanation: given(b.explanation),
+            ..ActionInput::default()
+        }
+    }
+}
+
+impl From<CloseBody> for ActionInput {
+    fn from(_: CloseBody) -> Self {
+        ActionInput::default()
     }
 }
 
