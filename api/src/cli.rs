@@ -65,6 +65,10 @@ enum Command {
     /// Letters by post: close a day's batch for the print-and-mail provider
     #[command(subcommand)]
     Letters(LettersCommand),
+    /// Manage units' appointment capacities (what `PUT
+    /// /v1/units/{unit}/appointment-capacities/{kind}` does, for operators)
+    #[command(subcommand)]
+    Appointments(AppointmentsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +98,26 @@ enum LettersCommand {
         /// The day, YYYY-MM-DD; default today (UTC)
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AppointmentsCommand {
+    /// Print a unit's capacities as JSON (the API's shape)
+    Show {
+        /// The unit's id
+        unit: String,
+    },
+    /// Publish or replace a unit's capacity for a kind (`station`, `video`) from a JSON
+    /// file in the API's shape; checked like the API (within the unit's service hours),
+    /// written with an audit event
+    Set {
+        /// The unit's id
+        unit: String,
+        /// `station` or `video`
+        kind: String,
+        /// The JSON file
+        file: PathBuf,
     },
 }
 
@@ -260,6 +284,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(&settings.log);
             crate::operator::letters_batch(&settings, date)
         }
+        Command::Appointments(command) => {
+            let settings = Settings::load(&overrides)?;
+            let url = settings.database_url()?;
+            // One connection, no pool: a one-shot command leaves no threads behind.
+            let mut conn = persistence::db::connect_once(&url, &settings.pool_options())?;
+            appointments_command(&mut conn, command)
+        }
         Command::Serve(_) => {
             let settings = Settings::load(&overrides)?;
             telemetry::init(&settings.log);
@@ -291,6 +322,79 @@ fn command_of(command: AuditCommand) -> crate::auditlog::cli::AuditCommand {
         },
         AuditCommand::VerifyProof { file, public_keys } => C::VerifyProof { file, public_keys },
         AuditCommand::Keys => C::Keys,
+    }
+}
+
+fn appointments_command(
+    conn: &mut persistence::DbConnection,
+    command: AppointmentsCommand,
+) -> anyhow::Result<()> {
+    use crate::routes::appointments::{CapacityBody, CapacityView};
+    use domain::appointments::input::Target;
+    use persistence::appointments as repo;
+    match command {
+        AppointmentsCommand::Show { unit } => {
+            let items: Vec<CapacityView> = repo::capacities(conn, &unit)?
+                .iter()
+                .map(CapacityView::from)
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&items)?);
+            Ok(())
+        }
+        AppointmentsCommand::Set { unit, kind, file } => {
+            let kind: domain::appointments::AppointmentKind = kind
+                .parse()
+                .map_err(|_| anyhow::anyhow!("unknown kind `{kind}`: station or video"))?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let body: CapacityBody = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let data = persistence::directory::load(conn)?;
+            let hours = data
+                .units
+                .iter()
+                .find(|u| u.id == unit)
+                .map(|u| u.hours.clone())
+                .ok_or_else(|| anyhow::anyhow!("unknown unit `{unit}`"))?;
+            let now = chrono::Utc::now();
+            let version = conn.write_transaction(|c| -> anyhow::Result<i64> {
+                let expected = repo::capacity(c, &unit, kind)?.map(|e| e.version);
+                let target = Target {
+                    unit: &unit,
+                    kind,
+                    hours: &hours,
+                    version: expected.map_or(1, |v| v + 1),
+                };
+                let capacity = body.into_input().check(target, now).map_err(|issues| {
+                    let lines: Vec<String> = issues
+                        .iter()
+                        .map(|i| format!("{}: {}", i.pointer, i.code))
+                        .collect();
+                    report("the capacity has errors (nothing was written)", &lines);
+                    anyhow::anyhow!("{} error(s) in {}", lines.len(), file.display())
+                })?;
+                if !repo::save_capacity(c, &capacity, expected)? {
+                    anyhow::bail!("the capacity changed meanwhile; run the command again");
+                }
+                let object = format!("{unit}/{kind}");
+                let event = domain::audit::AuditEvent::new(
+                    domain::audit::Actor {
+                        id: "cli".into(),
+                        role: domain::audit::ActorRole::System,
+                        unit: Some(unit.clone()),
+                        client_id: None,
+                    },
+                    domain::audit::AuditOperation::Alteration,
+                    "appointment_capacity",
+                    Some(&object),
+                    now,
+                );
+                persistence::audit::append(c, &event)?;
+                Ok(capacity.version)
+            })?;
+            println!("{unit} {kind}: capacity version {version}");
+            Ok(())
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! `ECOM_CONFIG`), then `ECOM__SECTION__KEY` environment variables, then `DATABASE_URL`,
 //! then command-line flags. Secrets are `SecretString` and never printed.
 
-use domain::catalogue::Country;
+use domain::catalogue::{Assurance, Country};
 use domain::i18n::Lang;
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -52,6 +52,8 @@ pub struct Settings {
     pub sealing: SealingSettings,
     pub audit: AuditSettings,
     pub notifications: NotificationSettings,
+    pub notices: NoticeSettings,
+    pub appointments: AppointmentSettings,
 }
 
 /// The keys that seal personal data at rest (the complainant's identity;
@@ -149,6 +151,115 @@ pub struct NotificationSettings {
     pub lease_secs: u64,
     /// Limit of one SMTP exchange, in seconds.
     pub smtp_timeout_secs: u64,
+}
+
+/// What the citizen is told and when (`domain::notices`): the review time, the units'
+/// processing targets, and the live stream of notifications.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoticeSettings {
+    /// Days the citizen has to ask for a review of a rejection or a redirect, where the
+    /// country's data (`domain/notices/support.toml`) names none.
+    pub review_days: u32,
+    /// Processing target of every unit: hours of its service time from reaching it to
+    /// being taken in charge.
+    pub take_in_charge_hours: u32,
+    /// Processing target: service hours from being taken in charge to the decision.
+    pub decision_hours: u32,
+    /// Targets of particular units, by unit id (`[notices.unit_targets.zp-namur]` with
+    /// `take_in_charge_hours` and `decision_hours`).
+    pub unit_targets: std::collections::BTreeMap<String, UnitTarget>,
+    /// How often an open stream (`GET /v1/notifications/stream`) reads the database for
+    /// new notifications, in milliseconds (at least 50).
+    pub stream_poll_ms: u64,
+    /// A comment line is sent on an idle stream this often, in seconds, so that proxies
+    /// keep it open and the client knows it is alive.
+    pub stream_heartbeat_secs: u64,
+    /// A stream ends after this many seconds; the client reconnects with
+    /// `Last-Event-ID` and a valid token (so a stream never outlives a token for long).
+    pub stream_max_secs: u64,
+}
+
+/// A unit's own processing target, in hours of its service time.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitTarget {
+    pub take_in_charge_hours: u32,
+    pub decision_hours: u32,
+}
+
+impl Default for NoticeSettings {
+    fn default() -> Self {
+        let target = domain::notices::ProcessingTarget::DEFAULT;
+        NoticeSettings {
+            review_days: domain::notices::NoticeRules::default().review_days,
+            take_in_charge_hours: target.take_in_charge_hours,
+            decision_hours: target.decision_hours,
+            unit_targets: Default::default(),
+            stream_poll_ms: 1000,
+            stream_heartbeat_secs: 15,
+            stream_max_secs: 900,
+        }
+    }
+}
+
+impl NoticeSettings {
+    /// The processing target of `unit`: its own, else the deployment's.
+    pub fn target(&self, unit: &str) -> domain::notices::ProcessingTarget {
+        match self.unit_targets.get(unit) {
+            Some(t) => domain::notices::ProcessingTarget {
+                take_in_charge_hours: t.take_in_charge_hours,
+                decision_hours: t.decision_hours,
+            },
+            None => domain::notices::ProcessingTarget {
+                take_in_charge_hours: self.take_in_charge_hours,
+                decision_hours: self.decision_hours,
+            },
+        }
+    }
+
+    /// The deployment's rules for end-of-case notices.
+    pub fn rules(&self) -> domain::notices::NoticeRules {
+        domain::notices::NoticeRules {
+            review_days: self.review_days,
+        }
+    }
+}
+
+/// Appointments (see docs/APPOINTMENTS.md): the video provider and the levels of
+/// assurance a video complaint requires per country.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppointmentSettings {
+    /// The video room's URL, with `{room}` (the room name) and `{token}` (an HS256 JWT
+    /// signed with `video_secret`, as Jitsi's token authentication reads it).
+    pub video_room_url: String,
+    /// The shared secret of the video provider's token authentication; development
+    /// makes one per start when absent, production gives no video link without it (503).
+    pub video_secret: Option<SecretString>,
+    /// The token's `iss` (Jitsi's `app_id`) and `aud`.
+    pub video_app_id: String,
+    pub video_audience: String,
+    /// How many minutes before the slot the link is given and valid.
+    pub video_early_minutes: u32,
+    /// Country code → minimum eIDAS level for a video complaint (`substantial` or
+    /// `high`); substantial where absent.
+    pub video_assurance: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for AppointmentSettings {
+    fn default() -> Self {
+        Self {
+            video_room_url: "https://meet.example.org/{room}?jwt={token}".into(),
+            video_secret: None,
+            video_app_id: "e-commissariat".into(),
+            video_audience: "jitsi".into(),
+            video_early_minutes: 10,
+            video_assurance: [("FR".to_string(), "substantial".to_string())]
+                .into_iter()
+                .collect(),
+        }
+    }
 }
 
 /// Who may read `/metrics` (see docs/OPERATIONS.md, "Metrics").
@@ -503,6 +614,18 @@ impl Settings {
         }
         self.countries()?;
         self.default_language()?;
+        self.video_assurance()?;
+        let room = &self.appointments.video_room_url;
+        if !room.contains("{room}") || !room.contains("{token}") {
+            return Err(ConfigError::Invalid(
+                "appointments.video_room_url must contain {room} and {token}".into(),
+            ));
+        }
+        if self.appointments.video_early_minutes > 60 {
+            return Err(ConfigError::Invalid(
+                "appointments.video_early_minutes may not exceed 60".into(),
+            ));
+        }
         if self.auth.leeway_secs > crate::auth::MAX_LEEWAY_SECS {
             return Err(ConfigError::Invalid(
                 "auth.leeway_secs may not exceed 60".into(),
@@ -709,6 +832,28 @@ impl Settings {
         }
     }
 
+    /// The minimum level of assurance for a video complaint, per country: substantial
+    /// or high (eIDAS), as configured in `appointments.video_assurance`.
+    pub fn video_assurance(
+        &self,
+    ) -> Result<std::collections::BTreeMap<Country, Assurance>, ConfigError> {
+        let mut levels = std::collections::BTreeMap::new();
+        for (country, level) in &self.appointments.video_assurance {
+            let invalid = || {
+                ConfigError::Invalid(format!(
+                    "appointments.video_assurance.{country}: a country code and `substantial` or `high`"
+                ))
+            };
+            let code: Country = country.parse().map_err(|_| invalid())?;
+            let level: Assurance = level.parse().map_err(|_| invalid())?;
+            if level == Assurance::Low {
+                return Err(invalid());
+            }
+            levels.insert(code, level);
+        }
+        Ok(levels)
+    }
+
     /// The effective configuration as TOML, with secrets redacted.
     pub fn redacted_toml(&self) -> String {
         let url = match self.database_url() {
@@ -762,6 +907,7 @@ impl Settings {
             );
         }
         tree.insert("audit".into(), toml::Value::Table(audit));
+        tree.insert("notices".into(), section(&self.notices));
         let mut metrics = toml::Table::new();
         if self.metrics.token.is_some() {
             metrics.insert("token".into(), toml::Value::String("<redacted>".into()));
@@ -788,6 +934,20 @@ impl Settings {
         }
         tree.insert("sealing".into(), toml::Value::Table(sealing));
         tree.insert("notifications".into(), self.notifications_toml());
+        let a = &self.appointments;
+        let mut appointments = toml::Table::new();
+        appointments.insert("video_room_url".into(), a.video_room_url.clone().into());
+        if a.video_secret.is_some() {
+            appointments.insert("video_secret".into(), "<redacted>".into());
+        }
+        appointments.insert("video_app_id".into(), a.video_app_id.clone().into());
+        appointments.insert("video_audience".into(), a.video_audience.clone().into());
+        appointments.insert(
+            "video_early_minutes".into(),
+            i64::from(a.video_early_minutes).into(),
+        );
+        appointments.insert("video_assurance".into(), section(&a.video_assurance));
+        tree.insert("appointments".into(), toml::Value::Table(appointments));
         toml::to_string_pretty(&tree).unwrap_or_default()
     }
 }

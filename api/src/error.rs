@@ -399,6 +399,15 @@ pub enum ApiError {
     Internal(String),
     #[error(transparent)]
     Persistence(#[from] PersistenceError),
+    /// An appointment's rule refused the request (`domain::appointments`).
+    #[error("appointment: {0}")]
+    Appointment(#[from] domain::appointments::AppointmentError),
+    #[error("appointment not found")]
+    AppointmentNotFound(String),
+    #[error("no capacity published")]
+    CapacityNotFound(String),
+    #[error("no video provider configured")]
+    VideoNotConfigured,
     /// A response made by the framework or a middleware, identified by its status.
     #[error("HTTP {0}")]
     Status(StatusCode),
@@ -496,6 +505,10 @@ impl ApiError {
             ApiError::Internal(_) => "internal_error",
             ApiError::Persistence(e) if e.is_unavailable() => "service_unavailable",
             ApiError::Persistence(_) => "internal_error",
+            ApiError::Appointment(e) => e.code(),
+            ApiError::AppointmentNotFound(_) => "appointment_not_found",
+            ApiError::CapacityNotFound(_) => "capacity_not_found",
+            ApiError::VideoNotConfigured => "video_not_configured",
             ApiError::Status(status) => code_for_status(*status),
         }
     }
@@ -536,6 +549,10 @@ impl ApiError {
             }
             ApiError::ReceiptNotAvailable { status } => vec![("status", status.clone())],
             ApiError::InsufficientAssurance { required } => vec![("required", required.clone())],
+            ApiError::AppointmentNotFound(id) | ApiError::CapacityNotFound(id) => {
+                vec![("id", id.clone())]
+            }
+            ApiError::Appointment(e) => appointment_params(e),
             _ => Vec::new(),
         }
     }
@@ -625,6 +642,40 @@ impl ApiError {
     }
 }
 
+/// The HTTP status of an appointment rule's refusal.
+fn appointment_status(e: &domain::appointments::AppointmentError) -> StatusCode {
+    use domain::appointments::AppointmentError as E;
+    match e {
+        E::SlotFull
+        | E::AlreadyBooked
+        | E::FilingNotReady
+        | E::ChangeWindowClosed
+        | E::NotBooked(_)
+        | E::NotStarted
+        | E::RoomNotOpen { .. }
+        | E::RoomClosed => StatusCode::CONFLICT,
+        E::OtherOfficer | E::InsufficientAssurance { .. } => StatusCode::FORBIDDEN,
+        E::KindNotOffered
+        | E::NoAppointmentForProcedure
+        | E::WrongUnit
+        | E::SlotInPast
+        | E::SlotTooFar
+        | E::NoSuchSlot
+        | E::OutcomeNotForKind => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+/// The `{placeholders}` of an appointment problem's texts.
+fn appointment_params(e: &domain::appointments::AppointmentError) -> Vec<(&'static str, String)> {
+    use domain::appointments::AppointmentError as E;
+    match e {
+        E::RoomNotOpen { opens_at } => vec![("opens_at", opens_at.to_rfc3339())],
+        E::NotBooked(status) => vec![("status", status.to_string())],
+        E::InsufficientAssurance { required } => vec![("required", required.to_string())],
+        _ => Vec::new(),
+    }
+}
+
 /// The stable problem code of a bare HTTP status (a response the framework made).
 pub fn code_for_status(status: StatusCode) -> &'static str {
     match status.as_u16() {
@@ -688,6 +739,11 @@ impl ResponseError for ApiError {
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Persistence(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Persistence(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Appointment(e) => appointment_status(e),
+            ApiError::AppointmentNotFound(_) | ApiError::CapacityNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::VideoNotConfigured => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Status(status) => *status,
         }
     }
@@ -958,6 +1014,7 @@ mod tests {
             "country",
             "former",
             "date",
+            "opens_at",
         ];
         let mut bad = Vec::new();
         for lang in API_LANGUAGES {

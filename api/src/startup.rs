@@ -73,6 +73,7 @@ impl Application {
         let (metrics, metrics_middleware) = Metrics::new()?;
         let contract = Contract::new(&openapi::document()).map_err(StartupError::Contract)?;
         crate::i18n::check_texts().map_err(StartupError::Texts)?;
+        domain::notices::check().map_err(StartupError::Texts)?;
         let catalogue = domain::catalogue::Catalogue::builtin()
             .map_err(|e| StartupError::Texts(e.to_string()))?;
         let countries = settings
@@ -112,6 +113,11 @@ impl Application {
             daily_submissions: settings.filings.daily_submissions,
             target_hours: settings.filings.target_hours,
             audit_log,
+            notices: settings.notices.clone(),
+            video: crate::video::VideoProvider::from_settings(&settings),
+            video_assurance: settings
+                .video_assurance()
+                .map_err(|e| StartupError::Texts(e.to_string()))?,
         });
 
         let delivery = if settings.notifications.worker {

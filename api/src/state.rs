@@ -33,10 +33,17 @@ pub struct AppState {
     pub daily_submissions: u32,
     /// Processing target, in hours, for the overdue filter.
     pub target_hours: u32,
+    /// What the citizen is told and when: review time, processing targets, the stream.
+    pub notices: crate::config::NoticeSettings,
     /// The directory of units, held in memory for routing; replaced whole on reload.
     pub directory: RwLock<Arc<Directory>>,
     /// The audit log's public keys and witness.
     pub audit_log: AuditLog,
+    /// The video provider of video complaints.
+    pub video: crate::video::VideoProvider,
+    /// The minimum level of assurance for a video complaint, per country (substantial
+    /// where absent).
+    pub video_assurance: std::collections::BTreeMap<Country, domain::catalogue::Assurance>,
 }
 
 /// What the service knows of its audit log besides the database.

@@ -49,6 +49,7 @@ macro_rules! code_enum {
 }
 
 pub mod actor;
+pub mod appointments;
 pub mod audit;
 pub mod catalogue;
 pub mod delivery;
@@ -61,4 +62,5 @@ pub mod i18n;
 pub mod idempotency;
 pub mod limits;
 pub mod merkle;
+pub mod notices;
 pub mod policy;

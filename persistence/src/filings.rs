@@ -51,6 +51,7 @@ pub struct FilingRow {
     pub info_answer: Option<String>,
     pub record_number: Option<String>,
     pub decision: Option<String>,
+    pub app_notifications: bool,
 }
 
 impl From<&Filing> for FilingRow {
@@ -92,6 +93,7 @@ impl From<&Filing> for FilingRow {
             info_answer: filing.info_answer.clone(),
             record_number: filing.record_number.clone(),
             decision: filing.decision.as_ref().map(|d| json(d)),
+            app_notifications: filing.app_notifications,
         }
     }
 }
@@ -191,6 +193,7 @@ impl TryFrom<FilingRow> for Filing {
             record_number: row.record_number,
             info_request: row.info_request,
             info_answer: row.info_answer,
+            app_notifications: row.app_notifications,
             version: row.version,
             created_at: from_db_time(row.created_at),
             updated_at: from_db_time(row.updated_at),
@@ -260,7 +263,8 @@ pub fn find_in_unit(
 
 /// Saves what a command changed, inside the caller's write transaction, except its audit
 /// event (see [`save`]): the filing (inserted, or updated if still at the expected
-/// version), its history entry and its queued messages. Returns false, having written
+/// version), its history entry, the citizen's in-app notification
+/// (`domain::notices::notice_for`) and its queued messages. Returns false, having written
 /// nothing, when the filing changed meanwhile (the caller answers 412).
 pub fn save_state(conn: &mut DbConnection, effects: &Effects) -> Result<bool, PersistenceError> {
     let row = FilingRow::from(&effects.filing);
@@ -293,9 +297,20 @@ pub fn save_state(conn: &mut DbConnection, effects: &Effects) -> Result<bool, Pe
                 h::actor_id.eq(&entry.actor_id),
             ))
             .execute(conn)?;
+        // The citizen's in-app notification, if the change notifies them (the domain's
+        // rule); an officer's action names its own unit, the one before a transfer.
+        let previous_unit = effects.audit.actor.unit.as_deref();
+        if let Some(notice) = domain::notices::notice_for(&effects.filing, entry, previous_unit) {
+            crate::notifications::append(conn, &notice)?;
+        }
     }
     save_exchange(conn, &row.id, effects)?;
-    for message in &effects.messages {
+    // The app channel is delivered by the notification feed: nothing to queue for it.
+    for message in effects
+        .messages
+        .iter()
+        .filter(|m| m.channel != ConfirmationChannel::App)
+    {
         diesel::insert_into(o::table)
             .values((
                 o::filing_id.eq(&row.id),

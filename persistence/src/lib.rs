@@ -4,6 +4,7 @@
 //! Repositories take `&mut DbConnection` and return domain types, so the same function
 //! runs inside or outside a transaction.
 
+pub mod appointments;
 pub mod audit;
 pub mod auditlog;
 pub mod db;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod filings;
 pub mod idempotency;
 pub mod identities;
+pub mod notifications;
 pub mod outbox;
 pub mod roster;
 pub mod schema;

@@ -178,6 +178,7 @@ diesel::table! {
         info_answer -> Nullable<Text>,
         record_number -> Nullable<Text>,
         decision -> Nullable<Text>,
+        app_notifications -> Bool,
     }
 }
 
@@ -254,6 +255,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    appointment_capacities (unit_id, kind) {
+        unit_id -> Text,
+        kind -> Text,
+        duration_minutes -> Integer,
+        desks -> Integer,
+        weekly -> Text,
+        exceptions -> Text,
+        change_cutoff_minutes -> Integer,
+        min_notice_minutes -> Integer,
+        horizon_days -> Integer,
+        timezone -> Text,
+        active -> Integer,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     filing_exchanges (id) {
         id -> BigInt,
         filing_id -> Text,
@@ -265,14 +284,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        owner_id -> Text,
+        seq -> BigInt,
+        filing_id -> Text,
+        event -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    appointments (id) {
+        id -> Text,
+        filing_id -> Text,
+        owner_id -> Text,
+        unit_id -> Text,
+        kind -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        status -> Text,
+        cancelled_by -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        officer_id -> Nullable<Text>,
+        identity_document -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (unit_id) {
+        unit_id -> Text,
+        token_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(audit_events, audit_log, audit_pending, filings);
 diesel::joinable!(filing_history -> filings (filing_id));
+diesel::joinable!(appointments -> filings (filing_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    appointments,
     filings,
     filing_history,
     filing_identities,
     filing_exchanges,
     filing_notes,
+    notifications,
     outbox_messages,
     record_sequences,
     unit_members

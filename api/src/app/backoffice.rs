@@ -192,7 +192,7 @@ fn unit_number(state: &AppState, unit: &str) -> String {
 
 /// What an action needs to know about the world: the colleague's membership, the target
 /// unit, the unit's next free record number.
-fn context(
+pub(crate) fn context(
     conn: &mut DbConnection,
     state: &AppState,
     officer: &OfficerActor,

@@ -365,3 +365,31 @@ where
     })
     .await
 }
+
+/// Changes how the citizen is told about their filing (channel, address, app
+/// notifications); `if_match` names the versions they read. Audited.
+pub async fn change_preferences(
+    state: &web::Data<AppState>,
+    citizen: CitizenActor,
+    id: &str,
+    changes: domain::filing::PreferencesInput,
+    if_match: IfMatch,
+    lang: Lang,
+    request_id: Option<String>,
+) -> Result<Loaded, ApiError> {
+    let (app, id) = (state.clone(), id.to_owned());
+    with_db(state, move |conn| {
+        conn.write_transaction(|c| {
+            let filing = load_owned(c, &citizen.id, &id)?;
+            if !if_match.matches(filing.version) {
+                return Err(ApiError::PreconditionFailed);
+            }
+            let mut effects = filing
+                .change_preferences(&citizen, changes, filing.version, Utc::now())
+                .map_err(|e| problem(&app, lang, None, e))?;
+            effects.audit.request_id = request_id;
+            save_and_load(c, &effects)
+        })
+    })
+    .await
+}

@@ -3,9 +3,11 @@
 //! it knows the database and the domain, and nothing of HTTP but the idempotent reply it
 //! may have to store. Handlers (`routes`) call it; it never calls them.
 
+pub mod appointments;
 pub mod backoffice;
 pub mod deliveries;
 pub mod filings;
+pub mod notifications;
 
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;

@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource. Every route is registered here through
 //! `utoipa_actix_web`, so that it is in the OpenAPI document.
 
+pub mod appointments;
 pub mod auditlog;
 pub mod backoffice;
 pub mod catalogue;
@@ -11,6 +12,7 @@ pub mod filings;
 pub mod guidance;
 pub mod health;
 pub mod meta;
+pub mod notifications;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -45,6 +47,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(filings::withdraw)
                 .service(filings::receipt)
                 .service(filings::answer)
+                .service(filings::change_preferences)
+                .service(notifications::list)
+                .service(notifications::stream)
+                .service(notifications::mark_all_read)
+                .service(notifications::mark_read)
                 .service(backoffice::queue)
                 .service(backoffice::members)
                 .service(backoffice::get_unit_filing)
@@ -63,6 +70,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(auditlog::inclusion)
                 .service(auditlog::latest_checkpoint)
                 .service(auditlog::consistency)
-                .service(auditlog::keys),
+                .service(auditlog::keys)
+                .service(appointments::search_slots)
+                .service(appointments::book)
+                .service(appointments::list_for_filing)
+                .service(appointments::get_appointment)
+                .service(appointments::reschedule)
+                .service(appointments::cancel)
+                .service(appointments::calendar_file)
+                .service(appointments::video_room)
+                .service(appointments::unit::list_capacities)
+                .service(appointments::unit::put_capacity)
+                .service(appointments::unit::published_slots)
+                .service(appointments::unit::agenda)
+                .service(appointments::unit::unit_cancel)
+                .service(appointments::unit::no_show)
+                .service(appointments::unit::record_outcome)
+                .service(appointments::unit::officer_video_room)
+                .service(appointments::unit::create_feed)
+                .service(appointments::unit::feed),
         );
 }

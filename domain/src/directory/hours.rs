@@ -213,6 +213,55 @@ impl ServiceHours {
     }
 }
 
+/// How far one service-time search looks ahead, in days: a unit closed for longer has no
+/// date to promise.
+const SERVICE_TIME_HORIZON_DAYS: i64 = 366;
+
+impl ServiceHours {
+    /// The instant at which `minutes` of service time (time during which the unit is open)
+    /// have passed since `start`; `start` itself when `minutes` is 0 and the unit is open.
+    /// Intervals are counted in the unit's local clock time, to the minute (a start with
+    /// seconds keeps them, and may end up to a minute past a closing time). `None` when the unit does not
+    /// offer that much service time within a year (closed, or almost always closed).
+    pub fn after_service_minutes(
+        &self,
+        start: DateTime<Utc>,
+        minutes: u32,
+    ) -> Option<DateTime<Utc>> {
+        let (first_day, first_minute) = self.local(start);
+        let mut left = minutes;
+        for offset in 0..SERVICE_TIME_HORIZON_DAYS {
+            let date = first_day + Duration::days(offset);
+            for (a, b) in self.intervals(date) {
+                let from = if offset == 0 {
+                    (*a).max(first_minute)
+                } else {
+                    *a
+                };
+                if from >= *b {
+                    continue;
+                }
+                let available = u32::from(*b - from);
+                if left <= available {
+                    // `left` fits in this interval, which is at most 1440 minutes long.
+                    let minute = from + u16::try_from(left).ok()?;
+                    // Starting inside an interval, the seconds of `start` count too.
+                    let seconds = if offset == 0 && from == first_minute {
+                        let local = start.with_timezone(&self.timezone);
+                        Duration::seconds(i64::from(local.second()))
+                            + Duration::nanoseconds(i64::from(local.nanosecond()))
+                    } else {
+                        Duration::zero()
+                    };
+                    return self.to_utc(date, minute).map(|t| t + seconds);
+                }
+                left -= available;
+            }
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,5 +376,42 @@ mod tests {
                 "{spec} {ex} {tz}"
             );
         }
+    }
+
+    #[test]
+    fn service_time_counts_only_opening_hours() {
+        // Brussels in winter: 08:00 local is 07:00 UTC.
+        let h = ServiceHours::parse("mo-fr 08:00-16:00", "2026-12-25 closed", "Europe/Brussels")
+            .unwrap();
+        // Friday 27 November 2026, 15:00 local: one hour left that day, then Monday.
+        assert_eq!(
+            h.after_service_minutes(at("2026-11-27T14:00:00Z"), 3 * 60),
+            Some(at("2026-11-30T09:00:00Z"))
+        );
+        // Submitted on Saturday: the clock starts on Monday at 08:00.
+        assert_eq!(
+            h.after_service_minutes(at("2026-11-28T10:00:00Z"), 8 * 60),
+            Some(at("2026-11-30T15:00:00Z"))
+        );
+        // Seconds count: 15:00:30 plus half an hour is 15:30:30.
+        assert_eq!(
+            h.after_service_minutes(at("2026-11-30T14:00:30Z"), 30),
+            Some(at("2026-11-30T14:30:30Z"))
+        );
+        // Christmas is skipped: Thursday 24 at 15:00 plus two hours is Monday 28 at 09:00.
+        assert_eq!(
+            h.after_service_minutes(at("2026-12-24T14:00:00Z"), 2 * 60),
+            Some(at("2026-12-28T08:00:00Z"))
+        );
+        let always = ServiceHours::parse("24/7", "", "Europe/Paris").unwrap();
+        assert_eq!(
+            always.after_service_minutes(at("2026-11-27T14:00:00Z"), 72 * 60),
+            Some(at("2026-11-30T14:00:00Z"))
+        );
+        let closed = ServiceHours::parse("mo closed", "", "Europe/Paris").unwrap();
+        assert_eq!(
+            closed.after_service_minutes(at("2026-11-27T14:00:00Z"), 1),
+            None
+        );
     }
 }

@@ -1034,6 +1034,36 @@ impl Directory {
         ids
     }
 
+    /// Where a unit is, roughly: the mean of the centroids of the municipalities it
+    /// covers at `date`, as `(lat, lon)` in degrees; `None` for a unit without shapes
+    /// (a national team). Used to rank nearby units (appointments at another station).
+    pub fn unit_centre(&self, unit: &str, date: NaiveDate) -> Option<(f64, f64)> {
+        use geo::Centroid;
+        let covered: std::collections::HashSet<&MunicipalityId> =
+            self.covered_by(unit, date).into_iter().collect();
+        let (mut lat, mut lon, mut n) = (0.0, 0.0, 0.0);
+        for shape in &self.geometry.shapes {
+            if !covered.contains(&shape.municipality) {
+                continue;
+            }
+            if let Some(c) = shape.polygons.centroid() {
+                lat += c.y() / METRES_PER_DEGREE;
+                lon += c.x() / (METRES_PER_DEGREE * shape.cos_lat);
+                n += 1.0;
+            }
+        }
+        (n > 0.0).then(|| (lat / n, lon / n))
+    }
+
+    /// The distance in metres between two `(lat, lon)` points (equirectangular, good
+    /// to a fraction of a percent at the scale of a region).
+    pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+        let cos_lat = ((a.0 + b.0) / 2.0).to_radians().cos();
+        let dx = (a.1 - b.1) * METRES_PER_DEGREE * cos_lat;
+        let dy = (a.0 - b.0) * METRES_PER_DEGREE;
+        (dx * dx + dy * dy).sqrt()
+    }
+
     /// The unit competent for a municipality at `date`.
     pub fn unit_for(&self, municipality: &MunicipalityId, date: NaiveDate) -> Option<&str> {
         self.coverage

@@ -487,6 +487,7 @@ impl Filing {
             facts: typed_facts(parts.facts),
             contact: parts.contact,
             confirmation_channel: parts.channel,
+            app_notifications: true,
             status: FilingStatus::Draft,
             unit: None,
             municipality: None,

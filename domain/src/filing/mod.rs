@@ -5,6 +5,7 @@
 //! - [`commands`]: the citizen's commands (create, update, submit, withdraw, answer);
 //! - [`officer`]: the officers' actions, one mechanism for all;
 //! - [`notify`]: the messages each status change sends the citizen;
+//! - [`preferences`]: how the citizen is told (channel, address, app notifications);
 //! - [`reference`], [`national`]: the reference number and national register numbers;
 //! - [`identity`]: the complainant's identity claims (sealed at rest, officers only);
 //! - limits live in [`crate::limits`], shown in the contract.
@@ -19,6 +20,7 @@ pub mod model;
 pub mod national;
 pub mod notify;
 pub mod officer;
+pub mod preferences;
 pub mod reference;
 pub mod status;
 
@@ -35,5 +37,6 @@ pub use model::{ConfirmationChannel, Contact, Decision, FactsDate, Filing, Place
 pub use national::NationalNumber;
 pub use notify::MessageTemplate;
 pub use officer::{check_note, ActionContext, ActionInput, OfficerCommand};
+pub use preferences::PreferencesInput;
 pub use reference::ReferenceNumber;
 pub use status::{transition, ActorKind, FilingAction, FilingStatus, TransitionError};

@@ -103,10 +103,13 @@ pub struct Contact {
 
 crate::code_enum!(
     /// How the citizen receives the confirmation the Belgian source promises ("by postal
-    /// mail or by e-mail, as you chose").
+    /// mail or by e-mail, as you chose"), or in the app: the notification feed
+    /// (`domain::notices::feed`) is then the confirmation, and nothing is queued in the
+    /// outbox.
     ConfirmationChannel, "confirmation channel", {
         Email => "email",
         Post => "post",
+        App => "app",
     }
 );
 
@@ -153,6 +156,10 @@ pub struct Filing {
     pub answers: BTreeMap<String, Answer>,
     pub contact: Contact,
     pub confirmation_channel: Option<ConfirmationChannel>,
+    /// Whether the citizen wants this filing's notifications in the app (on unless they
+    /// turned them off; the legally required ones still reach the feed when the app is
+    /// their confirmation channel).
+    pub app_notifications: bool,
     pub status: FilingStatus,
     /// The competent unit, once submitted (or transferred).
     pub unit: Option<String>,

@@ -40,6 +40,7 @@ crate::code_enum!(
         Redirect => "redirect",
         Transfer => "transfer",
         Close => "close",
+        ChangePreferences => "change_preferences",
     }
 );
 
@@ -139,6 +140,8 @@ pub fn transition(
         (S::TakenInCharge, A::Redirect, Officer) => S::Redirected,
         (S::Submitted | S::TakenInCharge, A::Transfer, Officer) => S::Transferred,
         (S::Registered | S::Rejected | S::Redirected, A::Close, Officer) => S::Closed,
+        // How the citizen is told: until the filing is finished; the status stays.
+        (s, A::ChangePreferences, Citizen) if !s.is_final() => s,
         _ => return Err(TransitionError { status, action }),
     };
     Ok(next)
@@ -197,7 +200,7 @@ mod tests {
     proptest! {
         #[test]
         fn final_states_accept_nothing_and_citizens_never_decide(
-            path in proptest::collection::vec((0usize..11, any::<bool>()), 0..30)
+            path in proptest::collection::vec((0usize..FilingAction::ALL.len(), any::<bool>()), 0..30)
         ) {
             let mut status = S::Draft;
             for (a, officer) in path {
@@ -206,8 +209,11 @@ mod tests {
                 match transition(status, action, actor) {
                     Ok(next) => {
                         prop_assert!(!status.is_final(), "{} left a final state", status);
-                        if actor == Citizen {
+                        if actor == Citizen && action != A::ChangePreferences {
                             prop_assert!(matches!(next, S::Draft | S::Submitted | S::Withdrawn | S::TakenInCharge));
+                        }
+                        if action == A::ChangePreferences {
+                            prop_assert_eq!(next, status);
                         }
                         if action == A::Withdraw {
                             prop_assert!(!status.taken_in_charge());

@@ -4,11 +4,13 @@
 //! the caller's filing, never for any filing). Handlers parse the request, call the use
 //! case (`crate::app::filings`) and shape the answer; the rules are the domain's.
 
+mod preferences;
 pub mod receipt_pdf;
 mod receipts;
 pub mod types;
 pub mod views;
 
+pub use preferences::{change_preferences, PreferencesChange};
 pub use receipts::receipt;
 pub use types::*;
 

@@ -9,7 +9,6 @@ use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use domain::filing::Filing;
 use domain::i18n::Lang;
 
 /// Whether the client wants the PDF: `?format=` decides, else the first of the two in the
@@ -31,7 +30,8 @@ fn wants_pdf(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> 
 }
 
 /// The receipt's content in `lang`; `None` before submission.
-fn receipt_of(state: &AppState, filing: &Filing, lang: Lang) -> Option<Receipt> {
+fn receipt_of(state: &AppState, loaded: &usecase::Loaded, lang: Lang) -> Option<Receipt> {
+    let filing = &loaded.filing;
     let (Some(reference), Some(unit_id), Some(submitted_at)) =
         (&filing.reference, &filing.unit, filing.submitted_at)
     else {
@@ -81,6 +81,14 @@ fn receipt_of(state: &AppState, filing: &Filing, lang: Lang) -> Option<Receipt> 
         ),
         emergency_numbers: catalogue.emergency_numbers(filing.country).to_vec(),
         language: lang.to_string(),
+        timeline: crate::routes::notifications::views::timeline(
+            state,
+            filing.unit.as_deref(),
+            filing.status,
+            super::views::status_since(loaded),
+            lang,
+            Utc::now(),
+        ),
     })
 }
 
@@ -118,7 +126,7 @@ pub async fn receipt(
     let loaded = usecase::get(&state, &citizen.0.user_id, &id).await?;
     let filing = &loaded.filing;
     let lang = asked.or_filing(filing);
-    let Some(body) = receipt_of(&state, filing, lang) else {
+    let Some(body) = receipt_of(&state, &loaded, lang) else {
         return Err(ApiError::ReceiptNotAvailable {
             status: filing.status.to_string(),
         });

@@ -58,6 +58,8 @@ pub struct ContactInput {
 pub enum ConfirmationChannel {
     Email,
     Post,
+    /// In the app: the notification feed is the confirmation (no e-mail, no letter).
+    App,
 }
 
 /// A new draft. Everything but the procedure and the country may come later, by PATCH.
@@ -172,6 +174,12 @@ pub struct HistoryEntry {
     "history": [{"at": "2026-11-22T10:00:00Z", "status": "draft", "label": "Brouillon",
                  "explanation": "Vous avez commencé cette déclaration ; elle n'a pas encore été envoyée à la police."}],
     "exchanges": [],
+    "app_notifications": true,
+    "timeline": {"late": false, "steps": [
+        {"step": "taken_in_charge", "label": "Un agent de l'unité prend votre dépôt en charge", "expected_by": "2026-11-23T15:00:00Z", "late": false},
+        {"step": "decision", "label": "L'unité décide : votre plainte est enregistrée, ou l'on vous dit pourquoi pas et où vous adresser", "expected_by": "2026-11-26T15:00:00Z", "late": false}],
+        "target": {"take_in_charge_hours": 8, "decision_hours": 24},
+        "service_hours": "mo-fr 08:00-16:00", "time_zone": "Europe/Brussels", "service_hours_are_default": true},
     "version": 2
 }))]
 pub struct FilingView {
@@ -221,6 +229,16 @@ pub struct FilingView {
     /// Why it was rejected or redirected, and where to go.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<Decision>,
+    /// Whether the filing's notifications reach the app (`PATCH .../preferences`).
+    pub app_notifications: bool,
+    /// Once submitted: the steps still to come, each with the date by which it is
+    /// expected, and whether the filing is late.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<crate::routes::notifications::TimelineView>,
+    /// Once rejected, redirected or closed: the reason, how to ask for a review and by
+    /// when, and the victim-support services of the country.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_of_case: Option<crate::routes::notifications::EndOfCaseView>,
     /// The version, also the `ETag`; send it in `If-Match` to change a draft.
     pub version: i64,
 }
@@ -304,6 +322,9 @@ pub struct Receipt {
     pub follow_up: String,
     pub emergency_numbers: Vec<String>,
     pub language: String,
+    /// The expected timeline: the steps still to come with their dates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<crate::routes::notifications::TimelineView>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -429,6 +450,7 @@ impl From<ConfirmationChannel> for model::ConfirmationChannel {
         match c {
             ConfirmationChannel::Email => model::ConfirmationChannel::Email,
             ConfirmationChannel::Post => model::ConfirmationChannel::Post,
+            ConfirmationChannel::App => model::ConfirmationChannel::App,
         }
     }
 }
@@ -438,6 +460,7 @@ impl From<model::ConfirmationChannel> for ConfirmationChannel {
         match c {
             model::ConfirmationChannel::Email => ConfirmationChannel::Email,
             model::ConfirmationChannel::Post => ConfirmationChannel::Post,
+            model::ConfirmationChannel::App => ConfirmationChannel::App,
         }
     }
 }

@@ -191,8 +191,51 @@ pub fn filing_view(
             .collect(),
         record_number: filing.record_number.clone(),
         decision: filing.decision.as_ref().map(Decision::from),
+        app_notifications: filing.app_notifications,
+        timeline: crate::routes::notifications::views::timeline(
+            state,
+            filing.unit.as_deref(),
+            filing.status,
+            status_since(loaded),
+            lang,
+            now,
+        ),
+        end_of_case: end_of_case(state, loaded, lang),
         version: filing.version,
     }
+}
+
+/// When the filing entered its current status: its last history entry (the submission,
+/// a transfer, the taking in charge, the citizen's answer, a decision).
+pub fn status_since(loaded: &Loaded) -> DateTime<Utc> {
+    loaded
+        .history
+        .last()
+        .map(|h| repo::utc(h.occurred_at))
+        .unwrap_or(loaded.filing.updated_at)
+}
+
+/// The end-of-case notice of a rejected, redirected or closed filing.
+fn end_of_case(
+    state: &AppState,
+    loaded: &Loaded,
+    lang: Lang,
+) -> Option<crate::routes::notifications::EndOfCaseView> {
+    let filing = &loaded.filing;
+    let outcome = domain::notices::Outcome::of_status(filing.status)?;
+    Some(crate::routes::notifications::views::end_of_case(
+        state,
+        filing.country,
+        outcome,
+        lang,
+        filing
+            .reference
+            .as_ref()
+            .map(|r| r.as_str())
+            .unwrap_or_default(),
+        filing.unit.as_deref(),
+        status_since(loaded),
+    ))
 }
 
 /// A line of the citizen's list.

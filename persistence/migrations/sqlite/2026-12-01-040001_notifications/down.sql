@@ -1,0 +1,2 @@
+DROP TABLE notifications;
+ALTER TABLE filings DROP COLUMN app_notifications;

@@ -1,0 +1,3 @@
+DROP TABLE calendar_feeds;
+DROP TABLE appointments;
+DROP TABLE appointment_capacities;
