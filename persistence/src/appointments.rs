@@ -16,6 +16,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::appointments::input::{CapacityInput, ExceptionInput, Target};
 use domain::appointments::{Appointment, AppointmentKind, AppointmentStatus, Capacity, Change};
+use domain::delivery::OutboxStatus;
 use domain::directory::hours::ServiceHours;
 use domain::filing::commands::OutgoingMessage;
 use std::collections::BTreeMap;
@@ -423,13 +424,20 @@ pub fn save(conn: &mut DbConnection, change: &Change) -> Result<bool, Persistenc
     }
 }
 
-/// Queues a message to the citizen about their filing in the notification outbox.
+/// Queues a message to the citizen about their filing in the notification outbox, due
+/// at `available_at` (now, or later for a reminder). With a `topic`, the pending messages
+/// of that topic are withdrawn first: only the latest stands.
 pub fn queue_message(
     conn: &mut DbConnection,
     filing: &str,
     message: &OutgoingMessage,
     now: DateTime<Utc>,
+    available_at: DateTime<Utc>,
+    topic: Option<&str>,
 ) -> Result<(), PersistenceError> {
+    if let Some(topic) = topic {
+        withdraw_pending(conn, topic)?;
+    }
     diesel::insert_into(o::table)
         .values((
             o::filing_id.eq(filing),
@@ -438,9 +446,23 @@ pub fn queue_message(
             o::language.eq(message.language.as_str()),
             o::payload.eq(message.payload.to_string()),
             o::created_at.eq(to_db_time(now)),
+            o::status.eq(OutboxStatus::Pending.as_str()),
+            o::available_at.eq(to_db_time(available_at)),
+            o::topic.eq(topic),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Withdraws the messages of `topic` that are still pending (not claimed by a worker):
+/// a reminder whose appointment moved or ended. Returns how many.
+pub fn withdraw_pending(conn: &mut DbConnection, topic: &str) -> Result<usize, PersistenceError> {
+    Ok(diesel::delete(
+        o::table
+            .filter(o::topic.eq(topic))
+            .filter(o::status.eq(OutboxStatus::Pending.as_str())),
+    )
+    .execute(conn)?)
 }
 
 /// Sets (or replaces) the hash of `unit`'s calendar-feed token.

@@ -210,6 +210,7 @@ diesel::table! {
         claimed_by -> Nullable<Text>,
         claimed_at -> Nullable<Timestamp>,
         batch -> Nullable<Text>,
+        topic -> Nullable<Text>,
     }
 }
 

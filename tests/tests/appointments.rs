@@ -1149,3 +1149,149 @@ async fn the_unit_cancels_with_a_reason_the_citizen_is_told_and_records_no_shows
     .await;
     assert_problem(response, 404, "appointment_not_found").await;
 }
+
+/// The pending reminders of a filing's appointments: (appointment id, due at).
+fn pending_reminders(app: &TestApp, filing: &str) -> Vec<(String, DateTime<Utc>)> {
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    persistence::outbox::for_filing(&mut conn, filing)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.template == "appointment_reminder" && m.status == "pending")
+        .map(|m| {
+            let payload: Value = serde_json::from_str(&m.payload).unwrap();
+            (
+                payload["appointment_id"].as_str().unwrap().to_owned(),
+                m.available(),
+            )
+        })
+        .collect()
+}
+
+fn text_part(message: &Value) -> String {
+    message["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["content_type"] == "text/plain")
+        .and_then(|p| p["text"].as_str())
+        .unwrap_or_else(|| panic!("no text part in {message}"))
+        .to_owned()
+}
+
+/// The reminder follows the appointment: queued 24 h before the start when it is booked,
+/// replaced when it moves, withdrawn when it is cancelled; delivered by e-mail (to a real
+/// SMTP server) in the citizen's language and the unit's local time, without the facts.
+/// The unit's cancellation reaches the citizen the same way, with its reason.
+#[tokio::test]
+async fn the_reminder_follows_the_appointment_and_goes_out_by_e_mail() {
+    use tests::smtp::SmtpSink;
+    let sink = SmtpSink::start("accept");
+    let smtp = sink.url();
+    let app = tests::spawn_app_with(move |s| {
+        s.notifications.smtp_url = Some(secrecy::SecretString::from(smtp));
+        s.notifications.worker = true;
+        s.notifications.poll_interval_ms = 100;
+    })
+    .await;
+    publish(&app, CERGY, "video", capacity(30, 2)).await;
+    let alice = citizen(&app, "alice", "substantial").await;
+    let filing = submitted(&app, &alice, "video_complaint").await;
+    let offered = slots(&app, &alice, &filing, CERGY).await;
+    let (first, second) = (later(&offered, 2), later(&offered, 3));
+    let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+
+    let booked: Value = book(&app, &alice, &filing, &first, "r-1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = booked["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        pending_reminders(&app, &filing),
+        [(id.clone(), at(&first) - Duration::hours(24))]
+    );
+    // Rescheduled: one reminder, for the new time.
+    let response = send(
+        &app,
+        Method::POST,
+        &format!("/v1/appointments/{id}/reschedule"),
+        &alice,
+        Some(json!({"starts_at": second})),
+        &[("if-match", "\"v1\"")],
+    )
+    .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    assert_eq!(
+        pending_reminders(&app, &filing),
+        [(id.clone(), at(&second) - Duration::hours(24))]
+    );
+
+    // The day before: the worker sends it (the acknowledgement went first).
+    sql(
+        &app,
+        "UPDATE outbox_messages SET available_at = '2000-01-01 00:00:00' \
+         WHERE template = 'appointment_reminder'",
+    );
+    let received = sink.wait_for(2, std::time::Duration::from_secs(30)).await;
+    let reminder = received
+        .iter()
+        .find(|m| text_part(m).contains("rendez-vous vidéo"))
+        .unwrap_or_else(|| panic!("no reminder in {received:?}"));
+    let text = text_part(reminder);
+    let local = at(&second)
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y, %H:%M")
+        .to_string();
+    assert!(text.contains(&local), "{local} not in {text}");
+    assert!(reminder["headers"]["subject"]
+        .as_str()
+        .unwrap()
+        .starts_with("Rappel"));
+    assert!(!text.contains("Phone stolen"), "no facts in an e-mail");
+    assert!(pending_reminders(&app, &filing).is_empty());
+
+    // Cancelled by the citizen: the next booking's reminder is withdrawn with it.
+    let response = send(
+        &app,
+        Method::POST,
+        &format!("/v1/appointments/{id}/cancel"),
+        &alice,
+        None,
+        &[("if-match", "\"v2\"")],
+    )
+    .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let again: Value = book(&app, &alice, &filing, &first, "r-2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let again_id = again["id"].as_str().unwrap().to_owned();
+    assert_eq!(pending_reminders(&app, &filing).len(), 1);
+    // The unit cancels it: withdrawn, and the citizen is told why, in local time.
+    let member = officer(&app, "o-cergy", "officer", CERGY).await;
+    let reason = "The officer on duty is needed elsewhere.";
+    let response = send(
+        &app,
+        Method::POST,
+        &format!("/v1/units/{CERGY}/appointments/{again_id}/cancel"),
+        &member,
+        Some(json!({"reason": reason})),
+        &[("if-match", "\"v1\"")],
+    )
+    .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    assert!(pending_reminders(&app, &filing).is_empty());
+    let received = sink.wait_for(3, std::time::Duration::from_secs(30)).await;
+    let told = received
+        .iter()
+        .map(text_part)
+        .find(|t| t.contains(reason))
+        .unwrap_or_else(|| panic!("no cancellation in {received:?}"));
+    let local = at(&first)
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y, %H:%M")
+        .to_string();
+    assert!(told.contains(&local), "{local} not in {told}");
+}

@@ -302,10 +302,14 @@ async fn each_officer_action_requires_what_its_contract_body_requires() {
         ("transfer", "TransferBody"),
         ("close", "CloseBody"),
     ] {
-        let operation = &doc["paths"][format!("/v1/units/{{unit_id}}/filings/{{id}}/{path}")]
-            ["post"];
+        let operation =
+            &doc["paths"][format!("/v1/units/{{unit_id}}/filings/{{id}}/{path}")]["post"];
         let body = &operation["requestBody"]["content"]["application/json"]["schema"]["$ref"];
-        assert_eq!(body, &json!(format!("#/components/schemas/{schema}")), "{path}");
+        assert_eq!(
+            body,
+            &json!(format!("#/components/schemas/{schema}")),
+            "{path}"
+        );
     }
     for schema in ["TakeInChargeBody", "RegisterBody", "CloseBody"] {
         assert!(required(schema).is_empty(), "{schema} requires nothing");
@@ -378,7 +382,13 @@ async fn each_officer_action_requires_what_its_contract_body_requires() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|e| e["pointer"].as_str().unwrap().trim_start_matches('/').to_owned())
+                .map(|e| {
+                    e["pointer"]
+                        .as_str()
+                        .unwrap()
+                        .trim_start_matches('/')
+                        .to_owned()
+                })
                 .collect();
             assert_eq!(named, members, "{action} {body}");
         }

@@ -16,11 +16,11 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::appointments::capacity::local_instant;
 use domain::appointments::input::{CapacityInput, Target};
 use domain::appointments::{
-    check_assurance, video_assurance, Appointment, AppointmentError, AppointmentKind, Capacity,
-    Change, NewBooking, OpenSlot, Outcome, Slot,
+    cancellation_message, check_assurance, reminder, reminder_topic, video_assurance, Addressee,
+    Appointment, AppointmentError, AppointmentKind, Capacity, Change, NewBooking, OpenSlot,
+    Outcome, Slot,
 };
 use domain::audit::{AuditEvent, AuditOperation};
-use domain::filing::commands::OutgoingMessage;
 use domain::filing::{ActionInput, ConfirmationChannel, Filing, FilingAction, FilingStatus};
 use domain::policy::{CitizenActor, OfficerActor};
 use persistence::appointments as repo;
@@ -43,7 +43,32 @@ fn save(conn: &mut DbConnection, change: &Change) -> Result<(), ApiError> {
     if !repo::save(conn, change)? {
         return Err(ApiError::PreconditionFailed);
     }
+    keep_reminder(conn, &change.appointment)?;
     persistence::audit::append(conn, &change.audit)?;
+    Ok(())
+}
+
+/// Keeps the appointment's reminder in step with it, in the transaction of the change:
+/// queued (due 24 h before the start) while it is booked, replaced when it moves,
+/// withdrawn when it ends (`domain::appointments::reminder`).
+fn keep_reminder(conn: &mut DbConnection, appointment: &Appointment) -> Result<(), ApiError> {
+    let topic = reminder_topic(&appointment.id);
+    let now = appointment.updated_at;
+    let filing =
+        persistence::filings::find_owned(conn, &appointment.owner, &appointment.filing_id)?;
+    match filing.and_then(|f| reminder(appointment, &Addressee::of(&f), now)) {
+        Some(due) => repo::queue_message(
+            conn,
+            &appointment.filing_id,
+            &due.message,
+            now,
+            due.due_at,
+            Some(&topic),
+        )?,
+        None => {
+            repo::withdraw_pending(conn, &topic)?;
+        }
+    }
     Ok(())
 }
 
@@ -359,6 +384,7 @@ pub async fn book(
                 if !repo::save(c, &change)? {
                     return Err(ApiError::PreconditionFailed);
                 }
+                keep_reminder(c, &change.appointment)?;
                 let reply = render(&change.appointment);
                 audit = Some(change.audit);
                 Ok(reply)
@@ -470,29 +496,6 @@ fn load_in_unit(conn: &mut DbConnection, unit: &str, id: &str) -> Result<Appoint
     repo::find_in_unit(conn, unit, id)?.ok_or_else(|| not_found(id))
 }
 
-/// The citizen's message when the unit cancels: by the channel of the filing, in its
-/// language, with ids and the reason (the officer's words, which the citizen reads).
-fn cancellation_message(
-    filing: &Filing,
-    appointment: &Appointment,
-    reason: &str,
-) -> OutgoingMessage {
-    OutgoingMessage {
-        channel: filing
-            .confirmation_channel
-            .unwrap_or(ConfirmationChannel::Email),
-        template: "appointment_cancelled_by_unit",
-        language: filing.language,
-        payload: serde_json::json!({
-            "appointment_id": appointment.id,
-            "reference": filing.reference.as_ref().map(|r| r.as_str()),
-            "unit_id": appointment.unit,
-            "starts_at": appointment.starts_at.to_rfc3339(),
-            "reason": reason,
-        }),
-    }
-}
-
 /// Registers the filing after a signature or a complaint taken: takes it in charge
 /// first if nobody has, then registers it with the unit's next record number, through
 /// the filing's own commands (history, audit and the citizen's confirmation included).
@@ -584,8 +587,7 @@ pub async fn act(
                     let filing =
                         persistence::filings::find_owned(c, &current.owner, &current.filing_id)?;
                     if let Some(filing) = filing {
-                        let message = cancellation_message(&filing, &current, reason);
-                        repo::queue_message(c, &filing.id, &message, now)?;
+                        tell_cancelled(c, &filing, &current, reason, now)?;
                     }
                 }
                 UnitAct::Outcome {
@@ -598,6 +600,28 @@ pub async fn act(
         })
     })
     .await
+}
+
+/// Tells the citizen that the unit cancelled: by e-mail or letter through the outbox,
+/// and in the app's feed when that is their channel or they want it (the same rules as
+/// a status change's).
+fn tell_cancelled(
+    conn: &mut DbConnection,
+    filing: &Filing,
+    appointment: &Appointment,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let message = cancellation_message(appointment, &Addressee::of(filing), reason);
+    if message.channel != ConfirmationChannel::App {
+        repo::queue_message(conn, &filing.id, &message, now, now, None)?;
+    }
+    if let Some(notice) =
+        domain::notices::appointment_cancelled_notice(filing, &appointment.unit, now)
+    {
+        persistence::notifications::append(conn, &notice)?;
+    }
+    Ok(())
 }
 
 // ---- video room -------------------------------------------------------------------

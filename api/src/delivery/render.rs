@@ -24,7 +24,7 @@ const SOURCES: [(Lang, &str); 6] = [
 ];
 
 /// Texts every language has in `[common]`.
-pub const COMMON_KEYS: [&str; 7] = [
+pub const COMMON_KEYS: [&str; 8] = [
     "greeting",
     "reference_line",
     "where_to_look",
@@ -32,6 +32,7 @@ pub const COMMON_KEYS: [&str; 7] = [
     "footer",
     "link_label",
     "date_format",
+    "time_format",
 ];
 
 const TEXT_LAYOUT: &str = "\
@@ -324,8 +325,29 @@ impl Renderer {
             }
             _ => None,
         };
+        // An appointment's start, in the local time of the filing's country.
+        let starts_at = match (member("starts_at"), member("country")) {
+            (Some(at), Some(country)) => {
+                let at: DateTime<Utc> = at
+                    .parse()
+                    .map_err(|e| RenderError::Payload(format!("starts_at: {e}")))?;
+                let country: Country = country
+                    .parse()
+                    .map_err(|e: domain::UnknownCode| RenderError::Payload(e.to_string()))?;
+                let date = self.text(lang, "common.date_format", &context! {})?;
+                let time = self.text(lang, "common.time_format", &context! {})?;
+                Some(
+                    at.with_timezone(&country.time_zone())
+                        .format(&format!("{date}, {time}"))
+                        .to_string(),
+                )
+            }
+            _ => None,
+        };
         Ok(context! {
             reference => member("reference"),
+            starts_at => starts_at,
+            kind => member("kind"),
             unit => unit_name("unit_id"),
             from_unit => unit_name("from_unit_id"),
             record_number => member("record_number"),
@@ -368,6 +390,11 @@ mod tests {
                 json!({"reason": "A civil <matter> & more.", "where_to_go": "Town hall"})
             }
             MessageTemplate::Transferred => json!({"from_unit_id": "zp-wavre"}),
+            MessageTemplate::AppointmentReminder => {
+                json!({"kind": "video", "starts_at": "2026-12-10T09:00:00Z", "country": "BE"})
+            }
+            MessageTemplate::AppointmentCancelledByUnit => json!({"kind": "station",
+                "starts_at": "2026-12-10T09:00:00Z", "country": "BE", "reason": "The desk is closed."}),
             _ => json!({}),
         };
         for (k, v) in extra.as_object().unwrap() {
@@ -441,6 +468,18 @@ mod tests {
             )
             .unwrap();
         assert_eq!(r.lang, Lang::De);
+        // An appointment's start is local: 09:00 UTC on 10 Dec is 10:00 in Brussels.
+        let r = renderer
+            .render(
+                "appointment_reminder",
+                "nl",
+                &payload(MessageTemplate::AppointmentReminder),
+                "f-1",
+                &context(),
+            )
+            .unwrap();
+        assert!(r.text.contains("10-12-2026, 10:00"), "{}", r.text);
+        assert!(r.text.contains("video"), "{}", r.text);
         assert_eq!(
             r.link.as_deref(),
             Some("https://app.police.example/filings/f-1")

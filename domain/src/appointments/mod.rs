@@ -12,7 +12,10 @@ pub mod timezone;
 pub use capacity::{Capacity, Exception, OpenSlot, Slot};
 
 use crate::audit::{Actor, AuditEvent, AuditOperation};
-use crate::catalogue::Assurance;
+use crate::catalogue::{Assurance, Country};
+use crate::filing::commands::OutgoingMessage;
+use crate::filing::{ConfirmationChannel, Filing, MessageTemplate};
+use crate::i18n::Lang;
 use chrono::{DateTime, Duration, Utc};
 
 crate::code_enum!(
@@ -441,39 +444,110 @@ impl Appointment {
     }
 }
 
-/// A reminder to queue in the notification outbox: deliver not before `due_at`.
+/// Whom an appointment's messages go to, and how: taken from its filing
+/// ([`Addressee::of`]), by the channel the citizen chose (e-mail when none), in the
+/// filing's language, with its reference and country (whose time zone the texts use).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Addressee {
+    pub reference: Option<String>,
+    pub channel: ConfirmationChannel,
+    pub language: Lang,
+    pub country: Country,
+}
+
+impl Addressee {
+    pub fn of(filing: &Filing) -> Self {
+        Addressee {
+            reference: filing.reference.as_ref().map(|r| r.as_str().to_owned()),
+            channel: filing
+                .confirmation_channel
+                .unwrap_or(ConfirmationChannel::Email),
+            language: filing.language,
+            country: filing.country,
+        }
+    }
+}
+
+/// A message to queue in the notification outbox, not to be delivered before `due_at`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reminder {
     pub due_at: DateTime<Utc>,
-    pub template: &'static str,
-    /// Ids and times only, never the facts.
-    pub payload: serde_json::Value,
+    pub message: OutgoingMessage,
 }
 
 /// How long before the slot the reminder goes out, in hours.
 pub const REMINDER_HOURS_BEFORE: i64 = 24;
 
-/// The reminder of a booked appointment: 24 h before its start, or `None` when that
-/// moment has passed at `now` (a booking made less than 24 h ahead) or the appointment
-/// is not booked. Rescheduling gives a new reminder; the previous one is void (its
-/// payload names the start it was for, so a sender can drop a stale one).
-pub fn reminder(appointment: &Appointment, now: DateTime<Utc>) -> Option<Reminder> {
-    if appointment.status != AppointmentStatus::Booked {
+/// The outbox topic of an appointment's reminder: at most one pending message per topic
+/// stands, so a reschedule replaces the reminder and a cancellation withdraws it.
+pub fn reminder_topic(appointment_id: &str) -> String {
+    format!("appointment:{appointment_id}:reminder")
+}
+
+/// What every message about an appointment carries: ids, the unit, the kind and the
+/// start (never the facts of the filing).
+fn payload(
+    appointment: &Appointment,
+    to: &Addressee,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut payload = serde_json::Map::new();
+    if let Some(reference) = &to.reference {
+        payload.insert("reference".into(), reference.as_str().into());
+    }
+    for (key, value) in [
+        ("appointment_id", appointment.id.as_str()),
+        ("unit_id", appointment.unit.as_str()),
+        ("kind", appointment.kind.as_str()),
+        ("country", to.country.as_str()),
+    ] {
+        payload.insert(key.into(), value.into());
+    }
+    payload.insert(
+        "starts_at".into(),
+        appointment.starts_at.to_rfc3339().into(),
+    );
+    payload
+}
+
+/// The reminder of a booked appointment (template `appointment_reminder`), due
+/// [`REMINDER_HOURS_BEFORE`] hours before its start; `None` when that moment has passed
+/// at `now` (a booking made less than 24 h ahead) or the appointment is not booked.
+/// Queued under [`reminder_topic`], so that a reschedule replaces it. Only by e-mail: a
+/// letter posted a day before would arrive after the appointment, and the app holds the
+/// booking, whose calendar entry (`GET /v1/appointments/{id}/calendar.ics`) carries the
+/// same alarm 24 h before.
+pub fn reminder(appointment: &Appointment, to: &Addressee, now: DateTime<Utc>) -> Option<Reminder> {
+    if appointment.status != AppointmentStatus::Booked || to.channel != ConfirmationChannel::Email {
         return None;
     }
     let due_at = appointment.starts_at - Duration::hours(REMINDER_HOURS_BEFORE);
     (due_at > now).then(|| Reminder {
         due_at,
-        template: "appointment_reminder",
-        payload: serde_json::json!({
-            "appointment_id": appointment.id,
-            "filing_id": appointment.filing_id,
-            "unit_id": appointment.unit,
-            "kind": appointment.kind.as_str(),
-            "starts_at": appointment.starts_at.to_rfc3339(),
-            "version": appointment.version,
-        }),
+        message: OutgoingMessage {
+            channel: to.channel,
+            template: MessageTemplate::AppointmentReminder.as_str(),
+            language: to.language,
+            payload: payload(appointment, to).into(),
+        },
     })
+}
+
+/// The citizen's message when the unit cancels (template
+/// `appointment_cancelled_by_unit`): the appointment's start and the officer's reason,
+/// which the citizen reads.
+pub fn cancellation_message(
+    appointment: &Appointment,
+    to: &Addressee,
+    reason: &str,
+) -> OutgoingMessage {
+    let mut payload = payload(appointment, to);
+    payload.insert("reason".into(), reason.into());
+    OutgoingMessage {
+        channel: to.channel,
+        template: MessageTemplate::AppointmentCancelledByUnit.as_str(),
+        language: to.language,
+        payload: payload.into(),
+    }
 }
 
 #[cfg(test)]

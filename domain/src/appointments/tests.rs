@@ -2,7 +2,10 @@ use super::capacity::*;
 use super::input::*;
 use super::*;
 use crate::audit::ActorRole;
+use crate::catalogue::Country;
 use crate::directory::hours::ServiceHours;
+use crate::filing::{ConfirmationChannel, MessageTemplate};
+use crate::i18n::Lang;
 use chrono::{NaiveDate, TimeZone, Timelike};
 use chrono_tz::Tz;
 
@@ -285,13 +288,74 @@ fn the_video_room_opens_a_few_minutes_before_and_closes_at_the_end() {
     assert_eq!(held.room_officer("o2"), Err(AppointmentError::OtherOfficer));
 }
 
+fn addressee() -> Addressee {
+    Addressee {
+        reference: Some("EC-2026-7K2Q-9XHM-C".into()),
+        channel: ConfirmationChannel::Email,
+        language: Lang::Nl,
+        country: Country::Be,
+    }
+}
+
 #[test]
-fn the_reminder_is_due_24_hours_before() {
+fn the_reminder_is_due_24_hours_before_by_the_citizens_channel_without_facts() {
     let a = booked(AppointmentKind::Video, "2026-12-10T09:00:00Z");
-    let r = reminder(&a, utc("2026-12-01T00:00:00Z")).unwrap();
+    let r = reminder(&a, &addressee(), utc("2026-12-01T00:00:00Z")).unwrap();
     assert_eq!(r.due_at, utc("2026-12-09T09:00:00Z"));
-    assert_eq!(r.template, "appointment_reminder");
-    assert!(reminder(&a, utc("2026-12-09T10:00:00Z")).is_none());
+    assert_eq!(r.message.template, "appointment_reminder");
+    assert_eq!(r.message.channel, ConfirmationChannel::Email);
+    assert_eq!(r.message.language, Lang::Nl);
+    let mut keys: Vec<&str> = r
+        .message
+        .payload
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "appointment_id",
+            "country",
+            "kind",
+            "reference",
+            "starts_at",
+            "unit_id"
+        ]
+    );
+    for key in MessageTemplate::AppointmentReminder.required_members() {
+        assert!(r.message.payload.get(*key).is_some(), "{key}");
+    }
+    // Too late for a reminder, or no longer booked: none.
+    assert!(reminder(&a, &addressee(), utc("2026-12-09T10:00:00Z")).is_none());
+    let mut cancelled = a.clone();
+    cancelled.status = AppointmentStatus::Cancelled;
+    assert!(reminder(&cancelled, &addressee(), utc("2026-12-01T00:00:00Z")).is_none());
+    // By e-mail only: a letter would come too late, and the app has the calendar alarm.
+    for channel in [ConfirmationChannel::Post, ConfirmationChannel::App] {
+        let to = Addressee {
+            channel,
+            ..addressee()
+        };
+        assert!(reminder(&a, &to, utc("2026-12-01T00:00:00Z")).is_none());
+    }
+    assert_eq!(
+        reminder_topic(&a.id),
+        format!("appointment:{}:reminder", a.id)
+    );
+}
+
+#[test]
+fn the_units_cancellation_tells_the_reason_and_the_start() {
+    let a = booked(AppointmentKind::Station, "2026-12-10T09:00:00Z");
+    let m = cancellation_message(&a, &addressee(), "The desk is closed.");
+    assert_eq!(m.template, "appointment_cancelled_by_unit");
+    assert_eq!(m.payload["reason"], "The desk is closed.");
+    for key in MessageTemplate::AppointmentCancelledByUnit.required_members() {
+        assert!(m.payload.get(*key).is_some(), "{key}");
+    }
 }
 
 #[test]

@@ -28,6 +28,10 @@ crate::code_enum!(
         Transferred => "filing_transferred",
         /// Closed.
         Closed => "filing_closed",
+        /// An appointment is tomorrow (`domain::appointments::reminder`).
+        AppointmentReminder => "appointment_reminder",
+        /// The unit cancelled an appointment, with its reason.
+        AppointmentCancelledByUnit => "appointment_cancelled_by_unit",
     }
 );
 
@@ -58,6 +62,10 @@ impl MessageTemplate {
             Self::Rejected => &["unit_id", "reason"],
             Self::Redirected => &["unit_id", "reason", "where_to_go"],
             Self::Transferred => &["unit_id", "from_unit_id"],
+            Self::AppointmentReminder => &["unit_id", "kind", "starts_at", "country"],
+            Self::AppointmentCancelledByUnit => {
+                &["unit_id", "kind", "starts_at", "country", "reason"]
+            }
         }
     }
 }
@@ -99,7 +107,10 @@ impl Filing {
                 }
             }
             MessageTemplate::Transferred => put("from_unit_id", json!(previous.unit)),
-            MessageTemplate::TakenInCharge | MessageTemplate::Closed => {}
+            MessageTemplate::TakenInCharge
+            | MessageTemplate::Closed
+            | MessageTemplate::AppointmentReminder
+            | MessageTemplate::AppointmentCancelledByUnit => {}
         }
         vec![OutgoingMessage {
             channel,

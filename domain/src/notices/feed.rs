@@ -34,6 +34,8 @@ crate::code_enum!(
         Redirected => "redirected",
         Transferred => "transferred",
         Closed => "closed",
+        /// The unit cancelled the citizen's appointment (not a status change).
+        AppointmentCancelled => "appointment_cancelled",
     }
 );
 
@@ -145,6 +147,34 @@ pub fn notice_for(
                 .flatten(),
         },
         at: entry.at,
+    })
+}
+
+/// The notification of an appointment that `unit` cancelled, for the filing's owner: in
+/// the feed when the app is their confirmation channel or they want app notifications
+/// (the same rule as a status change's; the e-mail or letter goes by the outbox).
+pub fn appointment_cancelled_notice(
+    filing: &Filing,
+    unit: &str,
+    at: DateTime<Utc>,
+) -> Option<Notice> {
+    let by_app = filing.confirmation_channel == Some(ConfirmationChannel::App);
+    if !(filing.app_notifications || by_app) {
+        return None;
+    }
+    Some(Notice {
+        event: NoticeEvent::AppointmentCancelled,
+        owner: filing.owner.clone(),
+        filing_id: filing.id.clone(),
+        payload: NoticePayload {
+            reference: filing.reference.as_ref().map(|r| r.as_str().to_owned()),
+            procedure: filing.procedure.clone(),
+            country: filing.country.as_str().to_owned(),
+            unit: Some(unit.to_owned()),
+            previous_unit: None,
+            record_number: None,
+        },
+        at,
     })
 }
 

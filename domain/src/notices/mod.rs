@@ -21,7 +21,10 @@ pub use clock::{timeline, ClockStep, ExpectedStep, ProcessingTarget, Timeline};
 pub use end_of_case::{
     end_of_case, EndOfCaseContext, EndOfCaseNotice, NoticeRules, Outcome, Review, SupportService,
 };
-pub use feed::{feed_text, notice_for, FeedNames, FeedText, Notice, NoticeEvent, NoticePayload};
+pub use feed::{
+    appointment_cancelled_notice, feed_text, notice_for, FeedNames, FeedText, Notice, NoticeEvent,
+    NoticePayload,
+};
 
 use crate::i18n::{Lang, Messages};
 use std::sync::LazyLock;

@@ -334,7 +334,10 @@ pub struct RegisterBody {
     /// digits>/<sequence, 1 to 10 digits>`; the unit's next number when absent. A number in
     /// another pattern is 422 `invalid_record_number`, one already used 409
     /// `record_number_taken`.
-    #[schema(max_length = 64, pattern = r"^[ \t\n\r]*[^/ \t\n\r\x00-\x1f\x7f-\x9f][^/\x00-\x1f\x7f-\x9f]*/[0-9]{4}/[0-9]{1,10}[ \t\n\r]*$")]
+    #[schema(
+        max_length = 64,
+        pattern = r"^[ \t\n\r]*[^/ \t\n\r\x00-\x1f\x7f-\x9f][^/\x00-\x1f\x7f-\x9f]*/[0-9]{4}/[0-9]{1,10}[ \t\n\r]*$"
+    )]
     pub record_number: Option<String>,
 }
 
