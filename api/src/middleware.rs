@@ -2,7 +2,7 @@
 //! and the extractor configurations that turn bad input into problems.
 
 use crate::error::{ApiError, FieldError, PROBLEM_CONTENT_TYPE};
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PayloadError};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -107,7 +107,8 @@ pub async fn request_context(
             req.head_mut().method = other;
         }
     }
-    if req.method() == Method::HEAD {
+    let head = req.method() == Method::HEAD;
+    if head {
         req.head_mut().method = Method::GET;
     }
 
@@ -121,6 +122,12 @@ pub async fn request_context(
     } else {
         response.map_into_boxed_body()
     };
+    // A HEAD of a stream (Server-Sent Events) ends with its headers: the encoder sends
+    // no body for HEAD, but it would poll the stream to its end (minutes) before the
+    // connection could serve its next request.
+    if head && matches!(response.response().body().size(), BodySize::Stream) {
+        response = response.map_body(|_, _| BoxBody::new(actix_web::body::None::new()));
+    }
     if let Ok(value) = HeaderValue::from_str(&request_id.0) {
         response.headers_mut().insert(X_REQUEST_ID, value);
     }

@@ -1033,7 +1033,11 @@ async fn the_contract_documents_the_shared_responses_and_constraints() {
                     assert!(has("400"), "{path}");
                 }
             }
-            if path.starts_with("/v1/filings") {
+            if api::openapi_pass::CITIZEN_PATHS
+                .iter()
+                .any(|p| path.starts_with(p))
+                && operation["security"].is_array()
+            {
                 assert!(has("403"), "{method} {path}: 403");
             }
         }
