@@ -22,7 +22,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod negotiation;
 pub mod openapi;
-mod openapi_pass;
+pub mod openapi_pass;
 pub mod operator;
 pub mod query_params;
 pub mod routes;

@@ -7,8 +7,8 @@
 //!   parameter accepts; `crate::query_params`);
 //! - path parameters: 400 `invalid_path`;
 //! - an `Idempotency-Key` header: 400 `invalid_header` when malformed;
-//! - a bearer token: 401 with `WWW-Authenticate`; on the citizen routes (tag
-//!   `filings`), 403 for a token that is not a citizen's account;
+//! - a bearer token: 401 with `WWW-Authenticate`; on the citizen's routes
+//!   ([`CITIZEN_PATHS`]), 403 for a token that is not a citizen's account;
 //! - a 200 with several media types: 406 when none is acceptable.
 //!
 //! It also writes the constraints the handlers enforce into the parameters: `limit` is
@@ -139,7 +139,7 @@ pub fn complete(api: &mut OpenApi) {
         ];
         for operation in operations.into_iter().flatten() {
             constrain_parameters(path, operation, &query_values);
-            add_shared_responses(operation, !NO_NEGOTIATION.contains(&path.as_str()));
+            add_shared_responses(path, operation, !NO_NEGOTIATION.contains(&path.as_str()));
             if let Some(RefOr::T(body)) = operation.request_body.as_mut() {
                 for content in body.content.values_mut() {
                     let RefOr::T(content) = content else {
@@ -469,7 +469,16 @@ fn parameters(operation: &Operation) -> Vec<&Parameter> {
         .collect()
 }
 
-fn add_shared_responses(operation: &mut Operation, negotiates: bool) {
+/// The citizen's own routes: their handlers take `crate::actors::Citizen`, which answers
+/// 403 to a token that is not a citizen's account (an officer's, say).
+pub const CITIZEN_PATHS: [&str; 4] = [
+    "/v1/filings",
+    "/v1/appointments",
+    "/v1/appointment-slots",
+    "/v1/notifications",
+];
+
+fn add_shared_responses(route: &str, operation: &mut Operation, negotiates: bool) {
     let params = parameters(operation);
     let query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
     let path = params.iter().any(|p| p.parameter_in == ParameterIn::Path);
@@ -478,10 +487,9 @@ fn add_shared_responses(operation: &mut Operation, negotiates: bool) {
     });
     let bearer = serde_json::to_string(&operation.security).is_ok_and(|s| s.contains("\"bearer\""));
     let citizen = bearer
-        && operation
-            .tags
-            .as_ref()
-            .is_some_and(|t| t.iter().any(|t| t == "filings"));
+        && CITIZEN_PATHS
+            .iter()
+            .any(|p| route == *p || route.starts_with(&format!("{p}/")));
     let several_media = negotiates
         && matches!(
             operation.responses.responses.get("200"),
