@@ -335,15 +335,17 @@ fn metrics_access(settings: &Settings) -> crate::state::MetricsAccess {
 /// Stops the server gracefully on the first SIGINT (Ctrl-C) or SIGTERM: no new
 /// connections, in-flight requests finish within `grace_secs`. A second signal during
 /// that wait stops the process at once (exit status 130), as a second Ctrl-C is expected
-/// to.
+/// to. The signals are taken here, before the service says it listens: a signal that
+/// comes before the runtime first polls the handler's task waits for it, instead of
+/// killing the process (the default action).
 fn spawn_signal_handler(handle: ServerHandle, grace_secs: u64) {
+    let mut signals = match Signals::new() {
+        Ok(signals) => signals,
+        Err(error) => {
+            return tracing::error!(%error, "cannot listen for SIGINT/SIGTERM; stop with SIGKILL")
+        }
+    };
     actix_web::rt::spawn(async move {
-        let mut signals = match Signals::new() {
-            Ok(signals) => signals,
-            Err(error) => {
-                return tracing::error!(%error, "cannot listen for SIGINT/SIGTERM; stop with SIGKILL")
-            }
-        };
         let first = signals.next().await;
         tracing::info!(
             signal = first,

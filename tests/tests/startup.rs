@@ -447,7 +447,7 @@ fn sigterm_is_graceful_too() {
     std::thread::sleep(Duration::from_millis(300));
     service.signal("TERM");
     std::thread::sleep(Duration::from_millis(500));
-    assert!(service.is_running());
+    assert!(service.is_running(), "{:?}", service.log());
     let (status, _) = upload.finish(&TOKEN_REQUEST[5..]).unwrap();
     assert_eq!(status, 200);
     assert!(service.wait(Duration::from_secs(10)).success());
