@@ -391,7 +391,18 @@ async fn the_running_service_checks_its_tail_and_raises_the_metric() {
             .and_then(|l| l.split(' ').nth(1))
             .and_then(|v| v.parse().ok())
     };
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    // The gauges are set after each sealing round, so they may lag the database by
+    // one round: wait for the round that follows the seal.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let metrics = loop {
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        if metric(&metrics, "audit_unsealed_events") == Some(0.0)
+            || std::time::Instant::now() > deadline
+        {
+            break metrics;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     assert_eq!(
         metric(&metrics, "audit_log_integrity_ok"),
         Some(1.0),

@@ -459,9 +459,20 @@ async fn preferences_change_the_channel_and_app_notifications_with_their_rules()
     {
         let pool = app.db.pool();
         let mut conn = pool.get().unwrap();
+        // One e-mail per status change (issue 15's delivery), none in the feed.
         let outbox = persistence::filings::outbox_for(&mut conn, &id).unwrap();
-        assert_eq!(outbox.len(), 1);
-        assert_eq!(outbox[0].0, "email");
+        let sent: Vec<(&str, &str)> = outbox
+            .iter()
+            .map(|m| (m.0.as_str(), m.1.as_str()))
+            .collect();
+        assert_eq!(
+            sent,
+            [
+                ("email", "filing_submitted"),
+                ("email", "filing_taken_in_charge"),
+                ("email", "filing_registered")
+            ]
+        );
     }
 
     // A second filing, confirmed in the app and with app notifications off: the required

@@ -468,6 +468,13 @@ mod tests {
             )
             .unwrap();
         assert_eq!(r.lang, Lang::De);
+        assert_eq!(
+            r.link.as_deref(),
+            Some("https://app.police.example/filings/f-1")
+        );
+        assert!(r
+            .html
+            .contains("<a href=\"https://app.police.example/filings/f-1\">"));
         // An appointment's start is local: 09:00 UTC on 10 Dec is 10:00 in Brussels.
         let r = renderer
             .render(
@@ -480,13 +487,6 @@ mod tests {
             .unwrap();
         assert!(r.text.contains("10-12-2026, 10:00"), "{}", r.text);
         assert!(r.text.contains("video"), "{}", r.text);
-        assert_eq!(
-            r.link.as_deref(),
-            Some("https://app.police.example/filings/f-1")
-        );
-        assert!(r
-            .html
-            .contains("<a href=\"https://app.police.example/filings/f-1\">"));
     }
 
     #[test]
