@@ -19,7 +19,8 @@
 //! text with a minimum length are trimmed, so they must hold a character that is not
 //! white space ([`BODY_TEXT_NOT_BLANK`]). The closed vocabularies the handlers check
 //! (`declarant`, `kind`, `status`, `assigned`, the dev IdP's `assurance` and `role`) get
-//! their `enum`; the cursors and `Idempotency-Key` their `pattern`.
+//! their `enum`, and so do the appointments' (`kind`, the agenda's `span`, an outcome and
+//! the identity document checked); the cursors and `Idempotency-Key` their `pattern`.
 //!
 //! And it writes the intake rule for text (`crate::intake`) as a `pattern`: on every free
 //! string parameter in the path or the query, no control character (C0, DEL, C1) nor
@@ -28,6 +29,7 @@
 //! objects, none at all (`propertyNames`). The patterns use `\xNN`/`\uNNNN` escapes, which
 //! ECMA-262 and Python's `re` read alike.
 
+use domain::appointments::{AppointmentKind, Outcome};
 use domain::catalogue::{Assurance, Country, DeclarantKind};
 use domain::directory::UnitKind;
 use domain::filing::FilingStatus;
@@ -89,6 +91,17 @@ fn query_values() -> Vec<(&'static str, &'static str, Values)> {
             "cursor",
             Values::Pattern(TIME_CURSOR.into()),
         ),
+        ("/v1/units/{unit_id}/agenda", "span", Values::Enum(vec!["day".into(), "week".into()])),
+        (
+            "/v1/units/{unit_id}/appointment-capacities/{kind}",
+            "kind",
+            Values::Enum(codes(AppointmentKind::ALL)),
+        ),
+        (
+            "/v1/units/{unit_id}/appointment-capacities/{kind}/slots",
+            "kind",
+            Values::Enum(codes(AppointmentKind::ALL)),
+        ),
         (
             "/v1/units/{unit_id}/filings/{id}/export",
             "justification",
@@ -106,6 +119,12 @@ fn body_enums() -> Vec<(&'static str, &'static str, Vec<String>)> {
     vec![
         ("DevTokenRequest", "assurance", codes(Assurance::ALL)),
         ("DevTokenRequest", "role", codes(crate::routes::dev::ROLES)),
+        ("OutcomeBody", "outcome", codes(Outcome::ALL)),
+        (
+            "OutcomeBody",
+            "identity_document",
+            codes(domain::appointments::IDENTITY_DOCUMENTS),
+        ),
     ]
 }
 

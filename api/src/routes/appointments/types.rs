@@ -13,11 +13,14 @@ use utoipa::{IntoParams, ToSchema};
 pub struct ExceptionBody {
     /// The local date (YYYY-MM-DD).
     pub date: NaiveDate,
-    /// `HH:MM-HH:MM` windows in the unit's local time; empty = closed all day.
+    /// `HH:MM-HH:MM` windows in the unit's local time (at most 12); empty = closed all
+    /// day.
     #[serde(default)]
+    #[schema(max_items = 12)]
     pub hours: Vec<String>,
     /// Why (a holiday, a closure), for supervisors; at most 200 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub reason: Option<String>,
 }
 
@@ -42,16 +45,21 @@ pub struct CapacityBody {
     pub weekly: BTreeMap<String, Vec<String>>,
     /// Holidays, closures, changed hours (at most 400).
     #[serde(default)]
+    #[schema(max_items = 400)]
     pub exceptions: Vec<ExceptionBody>,
     /// The citizen may reschedule or cancel until this many minutes before the slot
     /// (default 1440, at most 10080).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 10080)]
     pub change_cutoff_minutes: Option<u32>,
-    /// A slot is offered only if it starts at least this many minutes ahead (default 60).
+    /// A slot is offered only if it starts at least this many minutes ahead (default 60,
+    /// at most 10080).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 10080)]
     pub min_notice_minutes: Option<u32>,
-    /// How far ahead slots are offered, in days (default 60, at most 180).
+    /// How far ahead slots are offered, in days (default 60, 1 to 366).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 366)]
     pub horizon_days: Option<u32>,
     /// Whether slots are offered (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -313,7 +321,8 @@ pub struct RoomView {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "The officer on duty is needed elsewhere; please book another slot."}))]
 pub struct UnitCancelBody {
-    /// Told to the citizen (1 to 1000 characters).
+    /// Told to the citizen (1 to 1000 characters, trimmed).
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
 }
 
@@ -325,8 +334,9 @@ pub struct OutcomeBody {
     /// `signed` (station: the pre-complaint signed, the identity checked),
     /// `complaint_taken` or `not_possible` (video).
     pub outcome: String,
-    /// For `not_possible`: why (required).
+    /// For `not_possible`: why (required; at most 1000 characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
     /// For `signed`: the document checked (`identity_card`, `passport`,
     /// `residence_permit`, `driving_licence`).
