@@ -112,14 +112,14 @@ impl PartnerInput {
             "/client_ids",
             self.client_ids,
             (1, limits::PARTNER_CLIENT_IDS_MAX),
-            |c| valid_client_id(c),
+            valid_client_id,
         );
         let origins = list(
             &mut issues,
             "/origins",
             self.origins,
             (0, limits::PARTNER_ORIGINS_MAX),
-            |o| valid_origin(o),
+            valid_origin,
         );
         let scope_codes = self.scopes.unwrap_or_else(|| vec!["filings".into()]);
         let mut scopes = Vec::new();
