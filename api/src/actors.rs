@@ -23,6 +23,7 @@ impl Citizen {
             },
             assurance: self.0.assurance,
             client_id: self.0.client_id.clone(),
+            partner: self.0.partner.clone(),
         }
     }
 }
@@ -67,6 +68,7 @@ impl FromRequest for Citizen {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let prepared = token_and_state(req);
+        let pattern = req.match_pattern();
         Box::pin(async move {
             let (token, state) = prepared?;
             let identity = state.verifier.verify_fetching(&token).await?;
@@ -75,8 +77,66 @@ impl FromRequest for Citizen {
             if police {
                 return Err(ApiError::Forbidden.into());
             }
+            let identity = front_door(&state, identity, pattern.as_deref()).await?;
             Ok(Citizen(identity))
         })
+    }
+}
+
+/// The routes a partner may call for a citizen: the citizen's filings (made through it).
+/// Anything else with a partner's token (the notification feed, appointments) is 403: it
+/// would show what the citizen did elsewhere.
+pub const PARTNER_ROUTES: [&str; 7] = [
+    "/v1/filings",
+    "/v1/filings/{id}",
+    "/v1/filings/{id}/submit",
+    "/v1/filings/{id}/withdraw",
+    "/v1/filings/{id}/answers",
+    "/v1/filings/{id}/receipt",
+    "/v1/filings/{id}/preferences",
+];
+
+/// Which front door a citizen's token came through (issue 16): the token's client (`azp`
+/// or `client_id`, RFC 9068) names a registered partner, or the police app. A partner
+/// that is disabled, or without the `filings` scope, is 403 `partner_disabled` /
+/// `forbidden`; a client-credentials token (`sub` = its client) is no citizen (403); a
+/// client that is neither a partner's nor the app's (`auth.app_client_ids`, when set) is
+/// 401 `unknown_client`.
+async fn front_door(
+    state: &web::Data<AppState>,
+    mut identity: Identity,
+    route: Option<&str>,
+) -> Result<Identity, ApiError> {
+    let Some(client) = identity.client_id.clone() else {
+        return match state.app_client_ids.is_empty() {
+            true => Ok(identity),
+            false => Err(ApiError::UnknownClient),
+        };
+    };
+    let partner = crate::app::with_db(state, move |conn| {
+        Ok(persistence::partners::by_client(conn, &client)?)
+    })
+    .await?;
+    match partner {
+        Some(partner) if partner.is_disabled() => Err(ApiError::PartnerDisabled(partner.id)),
+        Some(_) if identity.machine => Err(ApiError::Forbidden),
+        Some(partner) if !partner.has_scope(domain::partner::PartnerScope::Filings) => {
+            Err(ApiError::Forbidden)
+        }
+        Some(_) if !route.is_some_and(|r| PARTNER_ROUTES.contains(&r)) => Err(ApiError::Forbidden),
+        Some(partner) => {
+            identity.partner = Some(partner.id);
+            Ok(identity)
+        }
+        None if state.app_client_ids.is_empty()
+            || identity
+                .client_id
+                .as_ref()
+                .is_some_and(|c| state.app_client_ids.contains(c)) =>
+        {
+            Ok(identity)
+        }
+        None => Err(ApiError::UnknownClient),
     }
 }
 

@@ -267,6 +267,11 @@ pub struct Identity {
     pub role: Option<String>,
     pub units: Vec<String>,
     pub client_id: Option<String>,
+    /// A client-credentials token: its `sub` is its own client id (no person behind it).
+    pub machine: bool,
+    /// The registered partner whose client sent the token (filled by the `Citizen`
+    /// extractor from the registry; `None`: the police app).
+    pub partner: Option<String>,
 }
 
 /// All trusted issuers.
@@ -411,7 +416,9 @@ impl Verifier {
             business: claims.business_id.map(|id| (id, claims.business_name)),
             role: claims.role,
             units: claims.units,
+            machine: claims.azp.as_ref().or(claims.client_id.as_ref()) == Some(&claims.sub),
             client_id: claims.azp.or(claims.client_id),
+            partner: None,
         })
     }
 }

@@ -69,6 +69,56 @@ enum Command {
     /// /v1/units/{unit}/appointment-capacities/{kind}` does, for operators)
     #[command(subcommand)]
     Appointments(AppointmentsCommand),
+    /// Manage the partners (portals, zone websites, municipal offices), what the admin
+    /// API does, for operators; every change is audited
+    #[command(subcommand)]
+    Partners(PartnersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PartnersCommand {
+    /// Register a partner; prints it as JSON with its webhook signing secret (shown once)
+    Add {
+        /// A slug: lowercase letters, digits and `-` (2 to 63)
+        #[arg(long)]
+        id: String,
+        /// Its display name
+        #[arg(long)]
+        name: String,
+        /// national_portal, zone_website, municipal_office or other
+        #[arg(long)]
+        kind: String,
+        /// An OAuth client id of its tokens (`azp` / `client_id`); repeatable, at least one
+        #[arg(long = "client-id", value_name = "CLIENT_ID", required = true)]
+        client_ids: Vec<String>,
+        /// A browser origin allowed to call the API (`https://host[:port]`); repeatable
+        #[arg(long = "origin", value_name = "ORIGIN")]
+        origins: Vec<String>,
+        /// A scope: filings, webhooks; repeatable (default: filings)
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// Requests per minute (default 600)
+        #[arg(long)]
+        quota: Option<i64>,
+    },
+    /// List the partners: id, kind, state, client ids, name
+    List,
+    /// Print a partner as JSON (never its secret)
+    Show {
+        /// The partner's id
+        id: String,
+    },
+    /// Disable a partner: its tokens are refused from now on
+    Disable {
+        /// The partner's id
+        id: String,
+    },
+    /// Make a new webhook signing secret (printed once); the previous one keeps signing
+    /// for 24 h
+    RotateSecret {
+        /// The partner's id
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -291,6 +341,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut conn = persistence::db::connect_once(&url, &settings.pool_options())?;
             appointments_command(&mut conn, command)
         }
+        Command::Partners(command) => {
+            let settings = Settings::load(&overrides)?;
+            let url = settings.database_url()?;
+            let mut conn = persistence::db::connect_once(&url, &settings.pool_options())?;
+            partners_command(&settings, &mut conn, command)
+        }
         Command::Serve(_) => {
             let settings = Settings::load(&overrides)?;
             telemetry::init(&settings.log);
@@ -322,6 +378,108 @@ fn command_of(command: AuditCommand) -> crate::auditlog::cli::AuditCommand {
         },
         AuditCommand::VerifyProof { file, public_keys } => C::VerifyProof { file, public_keys },
         AuditCommand::Keys => C::Keys,
+    }
+}
+
+/// The command line's actor in the audit trail.
+fn cli_actor() -> domain::audit::Actor {
+    domain::audit::Actor {
+        id: "cli".into(),
+        role: domain::audit::ActorRole::System,
+        unit: None,
+        client_id: None,
+    }
+}
+
+fn partner_failure(e: crate::app::partners::PartnerError) -> anyhow::Error {
+    use crate::app::partners::PartnerError;
+    match e {
+        PartnerError::Invalid(issues) => {
+            let lines: Vec<String> = issues
+                .iter()
+                .map(|i| format!("{}: {}", i.pointer, i.code))
+                .collect();
+            report("the registration has errors (nothing was written)", &lines);
+            anyhow::anyhow!("{} error(s)", lines.len())
+        }
+        other => other.into(),
+    }
+}
+
+fn partners_command(
+    settings: &Settings,
+    conn: &mut persistence::DbConnection,
+    command: PartnersCommand,
+) -> anyhow::Result<()> {
+    use crate::app::partners as usecase;
+    use crate::routes::partners::{PartnerView, PartnerWithSecret};
+    let now = crate::app::now();
+    let json = |value: &dyn erased::Json| -> anyhow::Result<()> {
+        println!("{}", value.pretty()?);
+        Ok(())
+    };
+    match command {
+        PartnersCommand::Add {
+            id,
+            name,
+            kind,
+            client_ids,
+            origins,
+            scopes,
+            quota,
+        } => {
+            let (keyring, _) = settings.keyring()?;
+            let input = domain::partner::PartnerInput {
+                id,
+                name,
+                kind,
+                client_ids,
+                origins,
+                scopes: (!scopes.is_empty()).then_some(scopes),
+                quota_per_minute: quota,
+            };
+            let created = usecase::register(conn, &keyring, input, cli_actor(), now, None)
+                .map_err(partner_failure)?;
+            json(&PartnerWithSecret::from(created))
+        }
+        PartnersCommand::List => {
+            for p in persistence::partners::list(conn)? {
+                let state = if p.is_disabled() {
+                    "disabled"
+                } else {
+                    "enabled"
+                };
+                let clients = p.client_ids.join(",");
+                println!("{}\t{}\t{state}\t{clients}\t{}", p.id, p.kind, p.name);
+            }
+            Ok(())
+        }
+        PartnersCommand::Show { id } => match persistence::partners::get(conn, &id)? {
+            Some(p) => json(&PartnerView::from(p)),
+            None => anyhow::bail!("no partner `{id}`"),
+        },
+        PartnersCommand::Disable { id } => {
+            let p = usecase::disable(conn, &id, cli_actor(), now, None).map_err(partner_failure)?;
+            json(&PartnerView::from(p))
+        }
+        PartnersCommand::RotateSecret { id } => {
+            let (keyring, _) = settings.keyring()?;
+            let rotated = usecase::rotate_secret(conn, &keyring, &id, cli_actor(), now, None)
+                .map_err(partner_failure)?;
+            json(&PartnerWithSecret::from(rotated))
+        }
+    }
+}
+
+/// Pretty JSON of any serializable value behind a `dyn`.
+mod erased {
+    pub trait Json {
+        fn pretty(&self) -> serde_json::Result<String>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn pretty(&self) -> serde_json::Result<String> {
+            serde_json::to_string_pretty(self)
+        }
     }
 }
 

@@ -289,6 +289,11 @@ pub struct FilingSettings {
 pub struct AuthSettings {
     /// Clock leeway for `exp`, `nbf` and `iat`, in seconds (at most 60).
     pub leeway_secs: u64,
+    /// The OAuth client ids of the police app. When set, a citizen's token whose client
+    /// (`azp` / `client_id`) is neither one of these nor a registered partner's is refused
+    /// (401 `unknown_client`); empty: every unregistered client counts as the app.
+    #[serde(default)]
+    pub app_client_ids: Vec<String>,
     /// The identity providers whose tokens are accepted.
     pub issuers: Vec<IssuerSettings>,
 }
@@ -488,6 +493,7 @@ fn defaults() -> Defaults {
         },
         auth: AuthSettings {
             leeway_secs: 30,
+            app_client_ids: Vec::new(),
             issuers: Vec::new(),
         },
         dev_idp: DevIdpSettings {

@@ -408,6 +408,19 @@ pub enum ApiError {
     CapacityNotFound(String),
     #[error("no video provider configured")]
     VideoNotConfigured,
+    /// No partner with this id (404 `partner_not_found`).
+    #[error("partner not found")]
+    PartnerNotFound(String),
+    /// A partner id or client id registered already (409 `partner_conflict`).
+    #[error("partner id or client id registered")]
+    PartnerConflict(String),
+    /// A token from a client that is neither a registered partner's nor the app's (401
+    /// `unknown_client`).
+    #[error("unknown client")]
+    UnknownClient,
+    /// A token from a disabled partner's client (403 `partner_disabled`).
+    #[error("partner disabled")]
+    PartnerDisabled(String),
     /// A response made by the framework or a middleware, identified by its status.
     #[error("HTTP {0}")]
     Status(StatusCode),
@@ -509,6 +522,10 @@ impl ApiError {
             ApiError::AppointmentNotFound(_) => "appointment_not_found",
             ApiError::CapacityNotFound(_) => "capacity_not_found",
             ApiError::VideoNotConfigured => "video_not_configured",
+            ApiError::PartnerNotFound(_) => "partner_not_found",
+            ApiError::PartnerConflict(_) => "partner_conflict",
+            ApiError::UnknownClient => "unknown_client",
+            ApiError::PartnerDisabled(_) => "partner_disabled",
             ApiError::Status(status) => code_for_status(*status),
         }
     }
@@ -549,7 +566,11 @@ impl ApiError {
             }
             ApiError::ReceiptNotAvailable { status } => vec![("status", status.clone())],
             ApiError::InsufficientAssurance { required } => vec![("required", required.clone())],
-            ApiError::AppointmentNotFound(id) | ApiError::CapacityNotFound(id) => {
+            ApiError::AppointmentNotFound(id)
+            | ApiError::CapacityNotFound(id)
+            | ApiError::PartnerNotFound(id)
+            | ApiError::PartnerConflict(id)
+            | ApiError::PartnerDisabled(id) => {
                 vec![("id", id.clone())]
             }
             ApiError::Appointment(e) => appointment_params(e),
@@ -744,6 +765,10 @@ impl ResponseError for ApiError {
                 StatusCode::NOT_FOUND
             }
             ApiError::VideoNotConfigured => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::PartnerNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::PartnerConflict(_) => StatusCode::CONFLICT,
+            ApiError::UnknownClient => StatusCode::UNAUTHORIZED,
+            ApiError::PartnerDisabled(_) => StatusCode::FORBIDDEN,
             ApiError::Status(status) => *status,
         }
     }

@@ -110,6 +110,7 @@ impl Application {
             verifier,
             dev_idp,
             sealing,
+            app_client_ids: settings.auth.app_client_ids.clone(),
             daily_submissions: settings.filings.daily_submissions,
             target_hours: settings.filings.target_hours,
             audit_log,

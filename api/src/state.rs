@@ -29,6 +29,9 @@ pub struct AppState {
     pub dev_idp: Option<crate::devidp::DevIdp>,
     /// The keys that seal personal data at rest (the complainants' identities).
     pub sealing: persistence::sealing::Keyring,
+    /// The police app's OAuth client ids (`auth.app_client_ids`; empty: any client that
+    /// is not a partner's).
+    pub app_client_ids: Vec<String>,
     /// Submissions a citizen may make per day.
     pub daily_submissions: u32,
     /// Processing target, in hours, for the overdue filter.

@@ -38,6 +38,9 @@ pub struct CitizenActor {
     pub assurance: Assurance,
     /// The client application that sent the request (`azp` / `client_id`).
     pub client_id: Option<String>,
+    /// The partner acting for the citizen, when the client is a registered partner's
+    /// (`None`: the police app).
+    pub partner: Option<String>,
 }
 
 impl CitizenActor {

@@ -63,4 +63,5 @@ pub mod idempotency;
 pub mod limits;
 pub mod merkle;
 pub mod notices;
+pub mod partner;
 pub mod policy;

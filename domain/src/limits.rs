@@ -62,3 +62,23 @@ pub const ITEM_COLOUR_MAX_CHARS: usize = 50;
 pub const ITEM_DESCRIPTION_MAX_CHARS: usize = 500;
 /// An item's estimated value, in euros (from 0).
 pub const ITEM_VALUE_MAX_EUR: f64 = 10_000_000.0;
+
+/// A partner's id (a slug: lowercase letters, digits and `-`), in characters.
+pub const PARTNER_ID_MAX_CHARS: usize = 63;
+/// A partner's display name, in characters.
+pub const PARTNER_NAME_MAX_CHARS: usize = 200;
+/// The OAuth client ids a partner may use (`azp` / `client_id` of its tokens).
+pub const PARTNER_CLIENT_IDS_MAX: usize = 10;
+/// One OAuth client id, in characters.
+pub const PARTNER_CLIENT_ID_MAX_CHARS: usize = 255;
+/// The browser origins a partner may embed the service from.
+pub const PARTNER_ORIGINS_MAX: usize = 20;
+/// One browser origin (`https://host[:port]`), in characters.
+pub const PARTNER_ORIGIN_MAX_CHARS: usize = 255;
+/// A partner's request quota, in requests per minute: the smallest and the largest.
+pub const PARTNER_QUOTA_MIN: u32 = 1;
+pub const PARTNER_QUOTA_MAX: u32 = 100_000;
+/// The quota of a partner registered without one, in requests per minute.
+pub const PARTNER_QUOTA_DEFAULT: u32 = 600;
+/// How long a rotated-out signing secret stays valid (both signatures are sent), hours.
+pub const PARTNER_OLD_SECRET_HOURS: i64 = 24;

@@ -10,9 +10,11 @@
 pub use crate::actor::{CitizenActor, OfficerActor, StaffRole};
 use crate::filing::{Filing, FilingAction};
 
-/// May this citizen see this filing? Only their own.
+/// May this citizen see this filing? Only their own; and when a partner acts for them,
+/// only those made through that partner (OWASP API1: a partner never sees another
+/// partner's filings, nor the app's).
 pub fn citizen_may_see(citizen: &CitizenActor, filing: &Filing) -> bool {
-    filing.owner == citizen.id
+    filing.owner == citizen.id && (citizen.partner.is_none() || filing.channel == citizen.partner)
 }
 
 /// May this officer read the back office of `unit` (its queue, its filings, its roster)?
@@ -64,6 +66,13 @@ pub fn may_maintain_unit(officer: &OfficerActor, unit: &str) -> bool {
         StaffRole::Supervisor => officer.is_member_of(unit),
         StaffRole::Officer | StaffRole::Auditor => false,
     }
+}
+
+/// May this staff member register, change, disable or read the partners (portals, zone
+/// websites) and rotate their signing secrets? Administrators only: a partner acts for
+/// citizens across every unit.
+pub fn may_administer_partners(officer: &OfficerActor) -> bool {
+    officer.role == StaffRole::Admin
 }
 
 #[cfg(test)]

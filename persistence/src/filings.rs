@@ -52,6 +52,8 @@ pub struct FilingRow {
     pub record_number: Option<String>,
     pub decision: Option<String>,
     pub app_notifications: bool,
+    /// `None`: the police app; else the partner's id.
+    pub channel: Option<String>,
 }
 
 impl From<&Filing> for FilingRow {
@@ -94,6 +96,7 @@ impl From<&Filing> for FilingRow {
             record_number: filing.record_number.clone(),
             decision: filing.decision.as_ref().map(|d| json(d)),
             app_notifications: filing.app_notifications,
+            channel: filing.channel.clone(),
         }
     }
 }
@@ -198,6 +201,7 @@ impl TryFrom<FilingRow> for Filing {
             created_at: from_db_time(row.created_at),
             updated_at: from_db_time(row.updated_at),
             submitted_at: row.submitted_at.map(from_db_time),
+            channel: row.channel,
         })
     }
 }
@@ -410,15 +414,20 @@ pub fn save(conn: &mut DbConnection, effects: &Effects) -> Result<bool, Persiste
     Ok(true)
 }
 
-/// The owner's filings, newest first, after the cursor `(created_at, id)`.
+/// The owner's filings, newest first, after the cursor `(created_at, id)`; only those
+/// made through `channel` (a partner's id) when given.
 pub fn list_owned(
     conn: &mut DbConnection,
     owner: &str,
+    channel: Option<&str>,
     status: Option<FilingStatus>,
     before: Option<(NaiveDateTime, String)>,
     limit: i64,
 ) -> Result<Vec<Filing>, PersistenceError> {
     let mut query = f::table.filter(f::owner_id.eq(owner)).into_boxed();
+    if let Some(channel) = channel {
+        query = query.filter(f::channel.eq(channel));
+    }
     if let Some(status) = status {
         query = query.filter(f::status.eq(status.as_str()));
     }

@@ -179,6 +179,7 @@ diesel::table! {
         record_number -> Nullable<Text>,
         decision -> Nullable<Text>,
         app_notifications -> Bool,
+        channel -> Nullable<Text>,
     }
 }
 
@@ -327,6 +328,34 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    partners (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        origins -> Text,
+        scopes -> Text,
+        quota_per_minute -> BigInt,
+        secret -> Text,
+        secret_rotated_at -> Timestamp,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partner_clients (client_id) {
+        client_id -> Text,
+        partner_id -> Text,
+    }
+}
+
+diesel::joinable!(partner_clients -> partners (partner_id));
+diesel::allow_tables_to_appear_in_same_query!(partners, partner_clients);
 
 diesel::allow_tables_to_appear_in_same_query!(audit_events, audit_log, audit_pending, filings);
 diesel::joinable!(filing_history -> filings (filing_id));

@@ -42,8 +42,14 @@ pub struct Call {
 /// that an idempotent request stores exactly what it answered).
 pub type Render = Box<dyn FnOnce(&Loaded) -> Reply + Send>;
 
-fn load_owned(conn: &mut DbConnection, owner: &str, id: &str) -> Result<Filing, ApiError> {
-    repo::find_owned(conn, owner, id)?.ok_or_else(|| ApiError::FilingNotFound(id.to_owned()))
+fn load_owned(
+    conn: &mut DbConnection,
+    citizen: &CitizenActor,
+    id: &str,
+) -> Result<Filing, ApiError> {
+    repo::find_owned(conn, &citizen.id, id)?
+        .filter(|filing| domain::policy::citizen_may_see(citizen, filing))
+        .ok_or_else(|| ApiError::FilingNotFound(id.to_owned()))
 }
 
 fn loaded(conn: &mut DbConnection, filing: Filing) -> Result<Loaded, ApiError> {
@@ -152,29 +158,35 @@ pub async fn create(
     .await
 }
 
-/// The citizen's own filing with its history.
-pub async fn get(state: &web::Data<AppState>, owner: &str, id: &str) -> Result<Loaded, ApiError> {
-    let (owner, id) = (owner.to_owned(), id.to_owned());
+/// The citizen's own filing with its history (through a partner: only one made through it).
+pub async fn get(
+    state: &web::Data<AppState>,
+    citizen: &CitizenActor,
+    id: &str,
+) -> Result<Loaded, ApiError> {
+    let (citizen, id) = (citizen.clone(), id.to_owned());
     with_db(state, move |conn| {
-        let filing = load_owned(conn, &owner, &id)?;
+        let filing = load_owned(conn, &citizen, &id)?;
         loaded(conn, filing)
     })
     .await
 }
 
-/// A page of the citizen's filings, newest first, and whether more follow.
+/// A page of the citizen's filings, newest first, and whether more follow (through a
+/// partner: only those made through it).
 pub async fn list(
     state: &web::Data<AppState>,
-    owner: &str,
+    citizen: &CitizenActor,
     status: Option<FilingStatus>,
     before: Option<(DateTime<Utc>, String)>,
     limit: i64,
 ) -> Result<(Vec<Filing>, bool), ApiError> {
-    let owner = owner.to_owned();
+    let citizen = citizen.clone();
     let mut filings = with_db(state, move |conn| {
         Ok(repo::list_owned(
             conn,
-            &owner,
+            &citizen.id,
+            citizen.partner.as_deref(),
             status,
             before.map(|(at, id)| (repo::time(at), id)),
             limit + 1,
@@ -199,7 +211,7 @@ pub async fn update(
     let (app, id) = (state.clone(), id.to_owned());
     with_db(state, move |conn| {
         conn.write_transaction(|c| {
-            let filing = load_owned(c, &citizen.id, &id)?;
+            let filing = load_owned(c, &citizen, &id)?;
             if !if_match.matches(filing.version) {
                 return Err(ApiError::PreconditionFailed);
             }
@@ -263,7 +275,7 @@ pub async fn submit(
     with_db(&state, move |conn| {
         conn.write_transaction(|c| {
             let now = super::now();
-            let filing = load_owned(c, &citizen.id, &id)?;
+            let filing = load_owned(c, &citizen, &id)?;
             let rules = rules(&app);
             let procedure = rules
                 .procedure_of(&filing)
@@ -356,7 +368,7 @@ where
     let (app, id) = (state.clone(), id.to_owned());
     with_db(state, move |conn| {
         conn.write_transaction(|c| {
-            let filing = load_owned(c, &citizen.id, &id)?;
+            let filing = load_owned(c, &citizen, &id)?;
             let mut effects = command(&filing, &citizen, super::now())
                 .map_err(|e| problem(&app, lang, None, e))?;
             effects.audit.request_id = request_id;
@@ -380,7 +392,7 @@ pub async fn change_preferences(
     let (app, id) = (state.clone(), id.to_owned());
     with_db(state, move |conn| {
         conn.write_transaction(|c| {
-            let filing = load_owned(c, &citizen.id, &id)?;
+            let filing = load_owned(c, &citizen, &id)?;
             if !if_match.matches(filing.version) {
                 return Err(ApiError::PreconditionFailed);
             }

@@ -13,6 +13,7 @@ pub mod guidance;
 pub mod health;
 pub mod meta;
 pub mod notifications;
+pub mod partners;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -71,6 +72,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(auditlog::latest_checkpoint)
                 .service(auditlog::consistency)
                 .service(auditlog::keys)
+                .service(partners::register)
+                .service(partners::list)
+                .service(partners::show)
+                .service(partners::disable)
+                .service(partners::rotate_secret)
                 .service(appointments::search_slots)
                 .service(appointments::book)
                 .service(appointments::list_for_filing)

@@ -501,6 +501,7 @@ impl Filing {
             created_at: now,
             updated_at: now,
             submitted_at: None,
+            channel: citizen.partner.clone(),
         };
         Ok(Effects {
             history: Some(citizen_history(&filing, None, "create", now)),

@@ -179,6 +179,9 @@ pub struct Filing {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The front door it was made through: `None` for the police app, or the id of the
+    /// partner (a portal, a zone's website) that acted for the citizen (issue 16).
+    pub channel: Option<String>,
 }
 
 impl Filing {

@@ -133,6 +133,7 @@ mod tests {
             declarant: DeclarantKind::Person,
             assurance: Assurance::Substantial,
             client_id: None,
+            partner: None,
         }
     }
 
@@ -167,6 +168,7 @@ mod tests {
             created_at: Utc::now(),
             updated_at: Utc::now(),
             submitted_at: None,
+            channel: None,
         }
     }
 

@@ -31,6 +31,7 @@ fn alice() -> CitizenActor {
         declarant: DeclarantKind::Person,
         assurance: Assurance::Substantial,
         client_id: Some("police-app".into()),
+        partner: None,
     }
 }
 

@@ -309,6 +309,7 @@ mod tests {
             created_at: Utc::now(),
             updated_at: Utc::now(),
             submitted_at: None,
+            channel: None,
         }
     }
 

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
     "id": "6f1c2a3e-8d7b-4c5a-9e0f-1a2b3c4d5e6f", "reference": "EC-2026-7K2Q-9XHM-C", "procedure": "bicycle_theft",
     "status": "submitted", "unit_id": "zp-ottignies-louvain-la-neuve", "municipality_id": "BE-25121",
     "owner_id": "u-2f1c0e8b9a7d6c5b4a3f2e1d", "declarant": "person", "assurance_checked": true, "country": "BE", "language": "fr",
-    "submitted_at": "2026-11-22T10:05:00Z", "facts_date": {"from": "2026-11-21T18:00:00+01:00"}, "place": {"lat": 50.673, "lon": 4.5687}, "facts": {}, "answers": {},
+    "submitted_at": "2026-11-22T10:05:00Z", "channel": "app", "facts_date": {"from": "2026-11-21T18:00:00+01:00"}, "place": {"lat": 50.673, "lon": 4.5687}, "facts": {}, "answers": {},
     "contact": {"email": "alice@example.org"}, "confirmation_channel": "email",
     "complainant": {"name": "Alice Martin", "given_name": "Alice", "family_name": "Martin", "birthdate": "1985-07-30",
         "address": {"street_address": "Rue de la Station 12", "postal_code": "1340", "locality": "Ottignies-Louvain-la-Neuve", "country": "BE"},
@@ -42,6 +42,9 @@ pub struct OfficerFilingView {
     pub language: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The front door it was made through: `app`, or the partner's id.
+    #[schema(example = "app")]
+    pub channel: String,
     /// When the facts happened, as the citizen gave it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facts_date: Option<FactsDate>,
@@ -196,6 +199,7 @@ impl OfficerFilingView {
             country: filing.country.to_string(),
             language: filing.language.to_string(),
             submitted_at: filing.submitted_at,
+            channel: crate::routes::filings::views::channel(filing),
             facts_date: filing.facts_date.as_ref().map(Into::into),
             assigned_officer: filing.assigned_officer.clone(),
             info_request: filing.info_request.clone(),

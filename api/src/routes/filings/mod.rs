@@ -101,7 +101,7 @@ pub async fn create(
         .and_then(|l| l.parse().ok())
         .unwrap_or(lang);
     let actor = citizen.actor();
-    idempotency::run(&state, &req, &actor.id.clone(), &request, |key| {
+    idempotency::run(&state, &req, &idempotency_caller(&actor), &request, |key| {
         usecase::create(
             state.clone(),
             actor,
@@ -135,7 +135,7 @@ pub async fn get_filing(
     id: web::Path<String>,
     asked: AskedLanguage,
 ) -> Result<HttpResponse, ApiError> {
-    let loaded = usecase::get(&state, &citizen.0.user_id, &id).await?;
+    let loaded = usecase::get(&state, &citizen.actor(), &id).await?;
     let lang = asked.or_filing(&loaded.filing);
     Ok(with_etag(&loaded, &state, lang))
 }
@@ -191,7 +191,7 @@ pub async fn list(
         Some(raw) => Some(parse_cursor(raw).ok_or_else(|| invalid("cursor", "invalid_type"))?),
         None => None,
     };
-    let (filings, more) = usecase::list(&state, &citizen.0.user_id, status, before, limit).await?;
+    let (filings, more) = usecase::list(&state, &citizen.actor(), status, before, limit).await?;
     let next_cursor = more
         .then(|| filings.last().map(|f| cursor(f.created_at, &f.id)))
         .flatten();
@@ -276,7 +276,7 @@ pub async fn submit(
     let id = id.into_inner();
     let actor = citizen.actor();
     let request = serde_json::json!({"submit": id});
-    idempotency::run(&state, &req, &actor.id.clone(), &request, |key| {
+    idempotency::run(&state, &req, &idempotency_caller(&actor), &request, |key| {
         usecase::submit(
             state.clone(),
             actor,
@@ -355,4 +355,13 @@ pub async fn answer(
     .await?;
     let lang = asked.or_filing(&loaded.filing);
     Ok(with_etag(&loaded, &state, lang))
+}
+
+/// Whose idempotency keys these are: the citizen, per front door (a partner replaying a
+/// key never gets the reply stored for the app or another partner).
+fn idempotency_caller(actor: &domain::policy::CitizenActor) -> String {
+    match &actor.partner {
+        Some(partner) => format!("{}@{partner}", actor.id),
+        None => actor.id.clone(),
+    }
 }

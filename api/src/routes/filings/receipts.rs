@@ -123,7 +123,7 @@ pub async fn receipt(
     asked: AskedLanguage,
 ) -> Result<HttpResponse, ApiError> {
     let pdf = wants_pdf(&req, query.format.as_deref())?;
-    let loaded = usecase::get(&state, &citizen.0.user_id, &id).await?;
+    let loaded = usecase::get(&state, &citizen.actor(), &id).await?;
     let filing = &loaded.filing;
     let lang = asked.or_filing(filing);
     let Some(body) = receipt_of(&state, &loaded, lang) else {

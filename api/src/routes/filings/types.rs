@@ -165,7 +165,7 @@ pub struct HistoryEntry {
     "reference": "EC-2026-7K2Q-9XHM-C", "country": "BE", "declarant": "person", "language": "fr",
     "place": {"lat": 50.673, "lon": 4.5687}, "facts": {}, "answers": {}, "contact": {"email": "alice@example.org"},
     "confirmation_channel": "email", "created_at": "2026-11-22T10:00:00Z", "updated_at": "2026-11-22T10:05:00Z",
-    "submitted_at": "2026-11-22T10:05:00Z",
+    "submitted_at": "2026-11-22T10:05:00Z", "channel": "app",
     "eligibility": {"outcome": "eligible", "reasons": []},
     "routing": {"outcome": "routed", "unit": {"id": "zp-ottignies-louvain-la-neuve", "name": "ZP Ottignies-Louvain-la-Neuve"},
                 "municipality": {"id": "BE-25121", "name": "Ottignies-Louvain-la-Neuve"}, "candidates": [], "unit_open_now": false,
@@ -207,6 +207,10 @@ pub struct FilingView {
     pub updated_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The front door it was made through: `app` (the police app), or the id of the
+    /// partner that acted for the citizen (a portal, a zone's website).
+    #[schema(example = "app")]
+    pub channel: String,
     /// The eligibility of the case as it stands (the recap).
     pub eligibility: EligibilityView,
     /// Where it goes (the recap), or where it went once submitted.
@@ -295,6 +299,9 @@ pub struct FilingSummary {
     pub created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<DateTime<Utc>>,
+    /// `app`, or the id of the partner it was made through.
+    #[schema(example = "app")]
+    pub channel: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -161,6 +161,7 @@ pub fn filing_view(
         created_at: filing.created_at,
         updated_at: filing.updated_at,
         submitted_at: filing.submitted_at,
+        channel: channel(filing),
         eligibility: eligibility(state, filing, lang),
         routing: routing(state, filing, lang, now),
         next_steps: catalogue.text(
@@ -251,7 +252,13 @@ pub fn summary(state: &AppState, filing: &Filing, lang: Lang) -> FilingSummary {
         reference: filing.reference.as_ref().map(|r| r.as_str().to_owned()),
         created_at: filing.created_at,
         submitted_at: filing.submitted_at,
+        channel: channel(filing),
     }
+}
+
+/// The channel as the API shows it: `app`, or the partner's id.
+pub fn channel(filing: &domain::filing::Filing) -> String {
+    filing.channel.clone().unwrap_or_else(|| "app".into())
 }
 
 /// The reply carrying a filing view with its `ETag` (and `Location` for a new one).

@@ -1,0 +1,349 @@
+//! Partners: the other front doors of the service (a national e-government portal, a
+//! police zone's website, a municipal office's counter), each known by the OAuth client
+//! ids it uses at the trusted identity providers (the `azp` / `client_id` claim of its
+//! tokens, RFC 9068), the browser origins it embeds the service from, what it may do
+//! (its scopes), its request quota, and whether it is disabled.
+//!
+//! This module checks a registration ([`PartnerInput::check`]); the registry itself is
+//! `persistence::partners`, and who may administer it `crate::policy::may_administer_partners`.
+
+use crate::forms::{Accepted, FieldIssue};
+use crate::limits;
+use chrono::{DateTime, Utc};
+
+crate::code_enum!(
+    /// What kind of front door a partner is.
+    PartnerKind, "partner kind", {
+        /// A national e-government portal (MyGuichet.lu, the Belgian federal portal).
+        NationalPortal => "national_portal",
+        /// A police zone's website embedding the intake.
+        ZoneWebsite => "zone_website",
+        /// A municipal office filing at the counter with the citizen.
+        MunicipalOffice => "municipal_office",
+        Other => "other",
+    }
+);
+
+crate::code_enum!(
+    /// What a partner may do.
+    PartnerScope, "partner scope", {
+        /// Act for a citizen with the citizen's token: file, follow its own filings.
+        Filings => "filings",
+        /// With a client-credentials token: manage its webhook endpoints, read their
+        /// delivery logs.
+        Webhooks => "webhooks",
+    }
+);
+
+/// A registered partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partner {
+    /// A slug chosen at registration (`myguichet-lu`); never changes.
+    pub id: String,
+    pub name: String,
+    pub kind: PartnerKind,
+    /// The OAuth client ids of its tokens (`azp` or `client_id`); each belongs to one
+    /// partner only.
+    pub client_ids: Vec<String>,
+    /// Browser origins (`https://host[:port]`) allowed to call the API (CORS).
+    pub origins: Vec<String>,
+    pub scopes: Vec<PartnerScope>,
+    /// Requests per minute.
+    pub quota_per_minute: u32,
+    /// When it was disabled: its tokens are then refused (403).
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// When its webhook signing secret was last made (registration or rotation).
+    pub secret_rotated_at: DateTime<Utc>,
+    /// Until when the previous signing secret still signs (24 h after a rotation).
+    pub previous_secret_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Partner {
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
+
+    pub fn has_scope(&self, scope: PartnerScope) -> bool {
+        self.scopes.contains(&scope)
+    }
+}
+
+/// A registration as an administrator sends it (API body or command line), unchecked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartnerInput {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub client_ids: Vec<String>,
+    pub origins: Vec<String>,
+    /// Absent: `filings` only.
+    pub scopes: Option<Vec<String>>,
+    /// Absent: [`limits::PARTNER_QUOTA_DEFAULT`].
+    pub quota_per_minute: Option<i64>,
+}
+
+impl PartnerInput {
+    /// The partner this registration makes at `now`, or every issue (JSON pointers into
+    /// the API's body): `id` a slug of 2 to 63 characters (`[a-z0-9][a-z0-9-]*`), `name`
+    /// 1 to 200 characters, `kind` known, 1 to 10 distinct client ids of 1 to 255
+    /// printable characters without spaces, at most 20 distinct origins each
+    /// `http(s)://host[:port]` (lowercase, no path), known distinct scopes, a quota of 1
+    /// to 100 000 requests per minute.
+    pub fn check(self, now: DateTime<Utc>) -> Result<Partner, Vec<FieldIssue>> {
+        let mut issues = Vec::new();
+        let id = self.id.trim().to_owned();
+        if !valid_slug(&id) {
+            issues.push(FieldIssue::new("/id", "invalid_character").with(Accepted {
+                min_length: Some(2),
+                max_length: Some(limits::PARTNER_ID_MAX_CHARS as u64),
+                ..Accepted::default()
+            }));
+        }
+        let name = self.name.trim().to_owned();
+        text(&mut issues, "/name", &name, limits::PARTNER_NAME_MAX_CHARS);
+        let kind = self.kind.parse::<PartnerKind>().ok();
+        if kind.is_none() {
+            issues.push(FieldIssue::new("/kind", "unknown_option").with(allowed(PartnerKind::ALL)));
+        }
+        let client_ids = list(
+            &mut issues,
+            "/client_ids",
+            self.client_ids,
+            (1, limits::PARTNER_CLIENT_IDS_MAX),
+            valid_client_id,
+        );
+        let origins = list(
+            &mut issues,
+            "/origins",
+            self.origins,
+            (0, limits::PARTNER_ORIGINS_MAX),
+            valid_origin,
+        );
+        let scope_codes = self.scopes.unwrap_or_else(|| vec!["filings".into()]);
+        let mut scopes = Vec::new();
+        for (i, code) in scope_codes.iter().enumerate() {
+            match code.parse::<PartnerScope>() {
+                Ok(scope) if !scopes.contains(&scope) => scopes.push(scope),
+                Ok(_) => issues.push(FieldIssue::new(format!("/scopes/{i}"), "duplicate_key")),
+                Err(_) => issues.push(
+                    FieldIssue::new(format!("/scopes/{i}"), "unknown_option")
+                        .with(allowed(PartnerScope::ALL)),
+                ),
+            }
+        }
+        let quota = self
+            .quota_per_minute
+            .unwrap_or(i64::from(limits::PARTNER_QUOTA_DEFAULT));
+        let quota = u32::try_from(quota)
+            .ok()
+            .filter(|q| (limits::PARTNER_QUOTA_MIN..=limits::PARTNER_QUOTA_MAX).contains(q));
+        if quota.is_none() {
+            issues.push(
+                FieldIssue::new("/quota_per_minute", "out_of_range").with(Accepted {
+                    minimum: Some(limits::PARTNER_QUOTA_MIN.into()),
+                    maximum: Some(limits::PARTNER_QUOTA_MAX.into()),
+                    ..Accepted::default()
+                }),
+            );
+        }
+        match (kind, quota) {
+            (Some(kind), Some(quota_per_minute)) if issues.is_empty() => Ok(Partner {
+                id,
+                name,
+                kind,
+                client_ids,
+                origins,
+                scopes,
+                quota_per_minute,
+                disabled_at: None,
+                secret_rotated_at: now,
+                previous_secret_until: None,
+                created_at: now,
+                updated_at: now,
+            }),
+            _ => Err(issues),
+        }
+    }
+}
+
+fn allowed<T: ToString>(values: &[T]) -> Accepted {
+    Accepted {
+        allowed: Some(values.iter().map(ToString::to_string).collect()),
+        ..Accepted::default()
+    }
+}
+
+fn text(issues: &mut Vec<FieldIssue>, pointer: &str, value: &str, max: usize) {
+    if value.is_empty() {
+        issues.push(FieldIssue::new(pointer, "empty"));
+    } else if value.chars().count() > max {
+        issues.push(FieldIssue::new(pointer, "too_long").with(Accepted {
+            max_length: Some(max as u64),
+            ..Accepted::default()
+        }));
+    }
+}
+
+/// The trimmed, distinct values of a list of `min..=max` items, each passing `valid`.
+fn list(
+    issues: &mut Vec<FieldIssue>,
+    pointer: &str,
+    values: Vec<String>,
+    (min, max): (usize, usize),
+    valid: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    if values.len() < min {
+        issues.push(FieldIssue::new(pointer, "too_few").with(Accepted {
+            min_items: Some(min as u64),
+            ..Accepted::default()
+        }));
+    }
+    if values.len() > max {
+        issues.push(FieldIssue::new(pointer, "too_many").with(Accepted {
+            max_items: Some(max as u64),
+            ..Accepted::default()
+        }));
+    }
+    let mut kept: Vec<String> = Vec::new();
+    for (i, value) in values.into_iter().enumerate() {
+        let value = value.trim().to_owned();
+        if !valid(&value) {
+            issues.push(FieldIssue::new(
+                format!("{pointer}/{i}"),
+                "invalid_character",
+            ));
+        } else if kept.contains(&value) {
+            issues.push(FieldIssue::new(format!("{pointer}/{i}"), "duplicate_key"));
+        } else {
+            kept.push(value);
+        }
+    }
+    kept
+}
+
+/// `[a-z0-9][a-z0-9-]*`, 2 to 63 characters.
+pub fn valid_slug(id: &str) -> bool {
+    (2..=limits::PARTNER_ID_MAX_CHARS).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// 1 to 255 visible ASCII characters (RFC 6749's `client_id` is VSCHAR).
+fn valid_client_id(id: &str) -> bool {
+    (1..=limits::PARTNER_CLIENT_ID_MAX_CHARS).contains(&id.len())
+        && id.chars().all(|c| c.is_ascii_graphic())
+}
+
+/// A browser origin as the `Origin` header sends it: `http` or `https`, a lowercase host
+/// (letters, digits, `.` and `-`), an optional port, nothing else.
+pub fn valid_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, port) = match rest.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (rest, None),
+    };
+    origin.len() <= limits::PARTNER_ORIGIN_MAX_CHARS
+        && !host.is_empty()
+        && !host.starts_with(['.', '-'])
+        && host
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && port
+            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> PartnerInput {
+        PartnerInput {
+            id: "myguichet-lu".into(),
+            name: "MyGuichet.lu".into(),
+            kind: "national_portal".into(),
+            client_ids: vec!["myguichet".into()],
+            origins: vec!["https://guichet.public.lu".into()],
+            scopes: None,
+            quota_per_minute: None,
+        }
+    }
+
+    #[test]
+    fn a_good_registration_gets_the_defaults() {
+        let partner = input().check(Utc::now()).unwrap();
+        assert_eq!(partner.kind, PartnerKind::NationalPortal);
+        assert_eq!(partner.scopes, vec![PartnerScope::Filings]);
+        assert_eq!(partner.quota_per_minute, limits::PARTNER_QUOTA_DEFAULT);
+        assert!(!partner.is_disabled());
+    }
+
+    #[test]
+    fn every_issue_is_reported_with_its_pointer() {
+        let bad = PartnerInput {
+            id: "My Portal".into(),
+            name: " ".into(),
+            kind: "bank".into(),
+            client_ids: vec!["a b".into()],
+            origins: vec![
+                "https://ok.example".into(),
+                "https://ok.example".into(),
+                "https://x.example/path".into(),
+                "ftp://x.example".into(),
+            ],
+            scopes: Some(vec!["filings".into(), "all".into()]),
+            quota_per_minute: Some(0),
+        };
+        let issues = bad.check(Utc::now()).unwrap_err();
+        let pointers: Vec<(&str, &str)> = issues
+            .iter()
+            .map(|i| (i.pointer.as_str(), i.code))
+            .collect();
+        assert_eq!(
+            pointers,
+            vec![
+                ("/id", "invalid_character"),
+                ("/name", "empty"),
+                ("/kind", "unknown_option"),
+                ("/client_ids/0", "invalid_character"),
+                ("/origins/1", "duplicate_key"),
+                ("/origins/2", "invalid_character"),
+                ("/origins/3", "invalid_character"),
+                ("/scopes/1", "unknown_option"),
+                ("/quota_per_minute", "out_of_range"),
+            ]
+        );
+    }
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        for good in [
+            "https://a.example",
+            "http://localhost:8080",
+            "https://x-y.be:443",
+        ] {
+            assert!(valid_origin(good), "{good}");
+        }
+        for bad in [
+            "https://",
+            "https://A.example",
+            "https://a.example/",
+            "https://a:",
+            "a.example",
+            "https://a:123456",
+        ] {
+            assert!(!valid_origin(bad), "{bad}");
+        }
+        assert!(!valid_slug("a"));
+        assert!(!valid_slug("-ab"));
+        assert!(valid_slug("zp-5276"));
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE partner_clients;
+DROP TABLE partners;
