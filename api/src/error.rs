@@ -279,7 +279,8 @@ impl From<domain::forms::FieldIssue> for FieldError {
 }
 
 /// Codes of field errors; each has a text in every API language.
-pub const FIELD_ERROR_CODES: [&str; 35] = [
+pub const FIELD_ERROR_CODES: [&str; 36] = [
+    "invalid_cancel_code",
     "municipality_not_found",
     "postal_code_not_found",
     "invalid_record_number",
@@ -408,6 +409,11 @@ pub enum ApiError {
     CapacityNotFound(String),
     #[error("no video provider configured")]
     VideoNotConfigured,
+    /// A rule of the discreet alert refused the request (`domain::alerts`).
+    #[error("alert: {0}")]
+    Alert(#[from] domain::alerts::AlertError),
+    #[error("alert not found")]
+    AlertNotFound(String),
     /// A response made by the framework or a middleware, identified by its status.
     #[error("HTTP {0}")]
     Status(StatusCode),
@@ -509,6 +515,8 @@ impl ApiError {
             ApiError::AppointmentNotFound(_) => "appointment_not_found",
             ApiError::CapacityNotFound(_) => "capacity_not_found",
             ApiError::VideoNotConfigured => "video_not_configured",
+            ApiError::Alert(e) => e.code(),
+            ApiError::AlertNotFound(_) => "alert_not_found",
             ApiError::Status(status) => code_for_status(*status),
         }
     }
@@ -549,7 +557,9 @@ impl ApiError {
             }
             ApiError::ReceiptNotAvailable { status } => vec![("status", status.clone())],
             ApiError::InsufficientAssurance { required } => vec![("required", required.clone())],
-            ApiError::AppointmentNotFound(id) | ApiError::CapacityNotFound(id) => {
+            ApiError::AppointmentNotFound(id)
+            | ApiError::CapacityNotFound(id)
+            | ApiError::AlertNotFound(id) => {
                 vec![("id", id.clone())]
             }
             ApiError::Appointment(e) => appointment_params(e),
@@ -744,6 +754,11 @@ impl ResponseError for ApiError {
                 StatusCode::NOT_FOUND
             }
             ApiError::VideoNotConfigured => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Alert(e) => match e {
+                domain::alerts::AlertError::WrongCancelCode => StatusCode::FORBIDDEN,
+                _ => StatusCode::CONFLICT,
+            },
+            ApiError::AlertNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Status(status) => *status,
         }
     }
