@@ -280,13 +280,22 @@ pub fn update(
     Ok(())
 }
 
+/// What the rate limits read of a citizen's alerts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recent {
+    /// When each alert raised since the given time was raised.
+    pub raised: Vec<DateTime<Utc>>,
+    /// When an alert of theirs was last flagged abusive (its end).
+    pub flagged: Option<DateTime<Utc>>,
+}
+
 /// The raising times of `citizen`'s alerts since `since`, and the latest time one of
 /// their alerts was flagged abusive (its end), for the rate limits.
 pub fn recent_of(
     conn: &mut DbConnection,
     citizen: &str,
     since: DateTime<Utc>,
-) -> Result<(Vec<DateTime<Utc>>, Option<DateTime<Utc>>), PersistenceError> {
+) -> Result<Recent, PersistenceError> {
     let raised: Vec<NaiveDateTime> = a::table
         .filter(a::citizen_id.eq(citizen))
         .filter(a::raised_at.ge(to_db_time(since)))
@@ -299,10 +308,10 @@ pub fn recent_of(
         .order(a::ended_at.desc())
         .first(conn)
         .optional()?;
-    Ok((
-        raised.into_iter().map(from_db_time).collect(),
-        flagged.flatten().map(from_db_time),
-    ))
+    Ok(Recent {
+        raised: raised.into_iter().map(from_db_time).collect(),
+        flagged: flagged.flatten().map(from_db_time),
+    })
 }
 
 /// Unacknowledged, never escalated alerts that reached their unit before `before`,

@@ -207,7 +207,9 @@ async fn an_alert_reaches_the_zone_officer_at_once_with_its_track_and_is_acknowl
     assert_eq!(acked.status(), 200);
     let acked: Value = acked.json().await.unwrap();
     assert_eq!(acked["status"], "acknowledged");
-    assert!(acked["acknowledged_by"].as_str().is_some_and(|s| !s.is_empty()));
+    assert!(acked["acknowledged_by"]
+        .as_str()
+        .is_some_and(|s| !s.is_empty()));
     let told = next_event(
         &mut citizen_stream,
         &mut citizen_seen,

@@ -145,11 +145,11 @@ pub async fn raise(
     let settings = state.alerts.clone();
     with_db(state, move |conn| {
         conn.write_transaction(|c| {
-            let (recent, flagged) = repo::recent_of(c, &citizen.id, now - Duration::hours(1))?;
-            rules::rate_limit(&recent, settings.max_per_hour, now)
+            let recent = repo::recent_of(c, &citizen.id, now - Duration::hours(1))?;
+            rules::rate_limit(&recent.raised, settings.max_per_hour, now)
                 .and_then(|()| {
                     let block = Duration::hours(i64::from(settings.abuse_block_hours));
-                    rules::abuse_block(flagged, block, now)
+                    rules::abuse_block(recent.flagged, block, now)
                 })
                 .map_err(|retry_after_secs| ApiError::QuotaExceeded { retry_after_secs })?;
             let id = uuid::Uuid::now_v7().to_string();
