@@ -56,6 +56,51 @@ pub struct Settings {
     pub notices: NoticeSettings,
     #[serde(default)]
     pub appointments: AppointmentSettings,
+    #[serde(default)]
+    pub alerts: AlertSettings,
+}
+
+/// The discreet alert (docs/ALERTS.md): acknowledgement delay, fallback units, limits
+/// and the officers' and citizens' streams.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertSettings {
+    /// An alert nobody of its unit acknowledged after this many seconds escalates to
+    /// the country's fallback unit.
+    pub ack_timeout_secs: u64,
+    /// The fallback unit of each country, by country code (`BE = "unit-id"`): a
+    /// national or regional centre that is always staffed. A country without one never
+    /// escalates (its alerts stay with their unit); a place its directory covers but no
+    /// unit serves goes to it directly.
+    pub fallback_units: std::collections::BTreeMap<String, String>,
+    /// How often each instance looks for alerts to escalate, in milliseconds.
+    pub escalation_poll_ms: u64,
+    /// Alerts a citizen may raise per hour.
+    pub max_per_hour: u32,
+    /// Hours a citizen may raise no alert after one of theirs was flagged abusive.
+    pub abuse_block_hours: u32,
+    /// How often an open alert stream reads the database, in milliseconds (at least 50).
+    pub stream_poll_ms: u64,
+    /// A comment line is sent on an idle stream this often, in seconds.
+    pub stream_heartbeat_secs: u64,
+    /// A stream ends after this many seconds; the client reconnects with
+    /// `Last-Event-ID`.
+    pub stream_max_secs: u64,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings {
+            ack_timeout_secs: 60,
+            fallback_units: Default::default(),
+            escalation_poll_ms: 1000,
+            max_per_hour: 3,
+            abuse_block_hours: 24,
+            stream_poll_ms: 250,
+            stream_heartbeat_secs: 15,
+            stream_max_secs: 900,
+        }
+    }
 }
 
 /// The keys that seal personal data at rest (the complainant's identity;
@@ -916,6 +961,7 @@ impl Settings {
         }
         tree.insert("audit".into(), toml::Value::Table(audit));
         tree.insert("notices".into(), section(&self.notices));
+        tree.insert("alerts".into(), section(&self.alerts));
         let mut metrics = toml::Table::new();
         if self.metrics.token.is_some() {
             metrics.insert("token".into(), toml::Value::String("<redacted>".into()));

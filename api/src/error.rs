@@ -279,7 +279,8 @@ impl From<domain::forms::FieldIssue> for FieldError {
 }
 
 /// Codes of field errors; each has a text in every API language.
-pub const FIELD_ERROR_CODES: [&str; 35] = [
+pub const FIELD_ERROR_CODES: [&str; 36] = [
+    "invalid_cancel_code",
     "municipality_not_found",
     "postal_code_not_found",
     "invalid_record_number",
@@ -421,6 +422,11 @@ pub enum ApiError {
     /// A token from a disabled partner's client (403 `partner_disabled`).
     #[error("partner disabled")]
     PartnerDisabled(String),
+    /// A rule of the discreet alert refused the request (`domain::alerts`).
+    #[error("alert: {0}")]
+    Alert(#[from] domain::alerts::AlertError),
+    #[error("alert not found")]
+    AlertNotFound(String),
     /// A response made by the framework or a middleware, identified by its status.
     #[error("HTTP {0}")]
     Status(StatusCode),
@@ -526,6 +532,8 @@ impl ApiError {
             ApiError::PartnerConflict(_) => "partner_conflict",
             ApiError::UnknownClient => "unknown_client",
             ApiError::PartnerDisabled(_) => "partner_disabled",
+            ApiError::Alert(e) => e.code(),
+            ApiError::AlertNotFound(_) => "alert_not_found",
             ApiError::Status(status) => code_for_status(*status),
         }
     }
@@ -570,7 +578,8 @@ impl ApiError {
             | ApiError::CapacityNotFound(id)
             | ApiError::PartnerNotFound(id)
             | ApiError::PartnerConflict(id)
-            | ApiError::PartnerDisabled(id) => {
+            | ApiError::PartnerDisabled(id)
+            | ApiError::AlertNotFound(id) => {
                 vec![("id", id.clone())]
             }
             ApiError::Appointment(e) => appointment_params(e),
@@ -769,6 +778,11 @@ impl ResponseError for ApiError {
             ApiError::PartnerConflict(_) => StatusCode::CONFLICT,
             ApiError::UnknownClient => StatusCode::UNAUTHORIZED,
             ApiError::PartnerDisabled(_) => StatusCode::FORBIDDEN,
+            ApiError::Alert(e) => match e {
+                domain::alerts::AlertError::WrongCancelCode => StatusCode::FORBIDDEN,
+                _ => StatusCode::CONFLICT,
+            },
+            ApiError::AlertNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Status(status) => *status,
         }
     }

@@ -490,11 +490,13 @@ fn parameters(operation: &Operation) -> Vec<&Parameter> {
 
 /// The citizen's own routes: their handlers take `crate::actors::Citizen`, which answers
 /// 403 to a token that is not a citizen's account (an officer's, say).
-pub const CITIZEN_PATHS: [&str; 4] = [
+pub const CITIZEN_PATHS: [&str; 6] = [
     "/v1/filings",
     "/v1/appointments",
     "/v1/appointment-slots",
     "/v1/notifications",
+    "/v1/alerts",
+    "/v1/alert-cancel-code",
 ];
 
 fn add_shared_responses(route: &str, operation: &mut Operation, negotiates: bool) {

@@ -115,6 +115,7 @@ impl Application {
             target_hours: settings.filings.target_hours,
             audit_log,
             notices: settings.notices.clone(),
+            alerts: settings.alerts.clone(),
             video: crate::video::VideoProvider::from_settings(&settings),
             video_assurance: settings
                 .video_assurance()
@@ -135,6 +136,7 @@ impl Application {
             None
         };
         spawn_jwks_refresh(state.clone());
+        crate::app::alerts::spawn_escalation(state.clone());
         if settings.directory.refresh_secs > 0 {
             spawn_directory_refresh(
                 state.clone(),

@@ -38,6 +38,8 @@ pub struct AppState {
     pub target_hours: u32,
     /// What the citizen is told and when: review time, processing targets, the stream.
     pub notices: crate::config::NoticeSettings,
+    /// The discreet alert: acknowledgement delay, fallback units, limits, streams.
+    pub alerts: crate::config::AlertSettings,
     /// The directory of units, held in memory for routing; replaced whole on reload.
     pub directory: RwLock<Arc<Directory>>,
     /// The audit log's public keys and witness.

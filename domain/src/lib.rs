@@ -49,6 +49,7 @@ macro_rules! code_enum {
 }
 
 pub mod actor;
+pub mod alerts;
 pub mod appointments;
 pub mod audit;
 pub mod catalogue;

@@ -372,3 +372,56 @@ diesel::allow_tables_to_appear_in_same_query!(
     record_sequences,
     unit_members
 );
+
+diesel::table! {
+    alerts (id) {
+        id -> Text,
+        citizen_id -> Text,
+        client_id -> Nullable<Text>,
+        kind -> Text,
+        text -> Nullable<Text>,
+        country -> Nullable<Text>,
+        first_unit_id -> Text,
+        unit_id -> Text,
+        status -> Text,
+        raised_at -> Timestamp,
+        routed_at -> Timestamp,
+        escalated_at -> Nullable<Timestamp>,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<Text>,
+        ended_at -> Nullable<Timestamp>,
+        ended_by -> Nullable<Text>,
+        cancel_failures -> Integer,
+    }
+}
+
+diesel::table! {
+    alert_positions (id) {
+        id -> BigInt,
+        alert_id -> Text,
+        lat -> Double,
+        lon -> Double,
+        accuracy_m -> Nullable<Double>,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    alert_events (seq) {
+        seq -> BigInt,
+        alert_id -> Text,
+        unit_id -> Text,
+        event -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    alert_cancel_codes (citizen_id) {
+        citizen_id -> Text,
+        code_sealed -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(alerts, alert_positions, alert_events);

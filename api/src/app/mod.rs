@@ -3,6 +3,7 @@
 //! it knows the database and the domain, and nothing of HTTP but the idempotent reply it
 //! may have to store. Handlers (`routes`) call it; it never calls them.
 
+pub mod alerts;
 pub mod appointments;
 pub mod backoffice;
 pub mod deliveries;

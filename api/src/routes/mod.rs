@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource. Every route is registered here through
 //! `utoipa_actix_web`, so that it is in the OpenAPI document.
 
+pub mod alerts;
 pub mod appointments;
 pub mod auditlog;
 pub mod backoffice;
@@ -49,6 +50,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(filings::receipt)
                 .service(filings::answer)
                 .service(filings::change_preferences)
+                .service(alerts::set_cancel_code)
+                .service(alerts::raise)
+                .service(alerts::add_position)
+                .service(alerts::cancel)
+                .service(alerts::citizen_stream)
+                .service(alerts::unit_stream)
+                .service(alerts::get_alert)
+                .service(alerts::acknowledge)
+                .service(alerts::close)
+                .service(alerts::flag_abusive)
                 .service(notifications::list)
                 .service(notifications::stream)
                 .service(notifications::mark_all_read)
