@@ -54,6 +54,33 @@ pub struct Settings {
     pub notifications: NotificationSettings,
     pub notices: NoticeSettings,
     pub appointments: AppointmentSettings,
+    #[serde(default)]
+    pub retention: RetentionSettings,
+}
+
+/// The retention job (docs/RETENTION.md). The periods themselves are catalogue data
+/// (`domain/catalogue/retention.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSettings {
+    /// Whether the service runs the job itself, every `interval_secs` (default: on).
+    pub enabled: bool,
+    /// Seconds between two runs of the job in the service (default 3600; at least 1); the
+    /// first run comes one interval after the start.
+    pub interval_secs: u64,
+    /// Days added to the clock the job reads: a test setting, to age a database without
+    /// rewriting it. Refused in production (default 0).
+    pub clock_offset_days: i64,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval_secs: 3600,
+            clock_offset_days: 0,
+        }
+    }
 }
 
 /// The keys that seal personal data at rest (the complainant's identity;
@@ -634,6 +661,16 @@ impl Settings {
         if self.environment == Environment::Production && self.dev_idp.enabled == Some(true) {
             return Err(ConfigError::Invalid(
                 "the development identity provider cannot be enabled in production".into(),
+            ));
+        }
+        if self.environment == Environment::Production && self.retention.clock_offset_days != 0 {
+            return Err(ConfigError::Invalid(
+                "retention.clock_offset_days is a test setting, refused in production".into(),
+            ));
+        }
+        if self.retention.interval_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "retention.interval_secs must be at least 1".into(),
             ));
         }
         if self.audit.seal_interval_ms == 0 || self.audit.seal_interval_ms > 60_000 {

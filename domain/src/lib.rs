@@ -64,3 +64,4 @@ pub mod limits;
 pub mod merkle;
 pub mod notices;
 pub mod policy;
+pub mod retention;

@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod identities;
 pub mod notifications;
 pub mod outbox;
+pub mod retention;
 pub mod roster;
 pub mod schema;
 pub mod sealing;

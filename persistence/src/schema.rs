@@ -179,6 +179,7 @@ diesel::table! {
         record_number -> Nullable<Text>,
         decision -> Nullable<Text>,
         app_notifications -> Bool,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 

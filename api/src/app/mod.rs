@@ -8,6 +8,7 @@ pub mod backoffice;
 pub mod deliveries;
 pub mod filings;
 pub mod notifications;
+pub mod retention;
 
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
