@@ -435,12 +435,20 @@ fn retention_run(
     for (id, class, days) in &report.erased {
         println!("{verb} {id} {class} {days}d");
     }
-    let kept: Vec<String> = report.kept.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let kept: Vec<String> = report
+        .kept
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
     println!(
         "{} filing(s) {verb}, {} skipped; kept: {}",
         report.erased.len(),
         report.skipped,
-        if kept.is_empty() { "none".into() } else { kept.join(", ") }
+        if kept.is_empty() {
+            "none".into()
+        } else {
+            kept.join(", ")
+        }
     );
     Ok(())
 }

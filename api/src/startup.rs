@@ -662,8 +662,10 @@ fn spawn_jwks_refresh(state: web::Data<AppState>) {
 pub fn retention_policy(
     catalogue: &domain::catalogue::Catalogue,
 ) -> Result<domain::retention::RetentionPolicy, StartupError> {
-    domain::retention::RetentionPolicy::shipped(catalogue.procedures.iter().map(|p| p.code.as_str()))
-        .map_err(|e| StartupError::Texts(e.to_string()))
+    domain::retention::RetentionPolicy::shipped(
+        catalogue.procedures.iter().map(|p| p.code.as_str()),
+    )
+    .map_err(|e| StartupError::Texts(e.to_string()))
 }
 
 /// The retention job in the service: every `interval_secs`, the first one interval after

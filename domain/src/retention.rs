@@ -268,7 +268,11 @@ mod tests {
     #[test]
     fn every_shipped_procedure_is_known() {
         let catalogue = crate::catalogue::Catalogue::builtin().unwrap();
-        let codes: Vec<&str> = catalogue.procedures.iter().map(|p| p.code.as_str()).collect();
+        let codes: Vec<&str> = catalogue
+            .procedures
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect();
         RetentionPolicy::shipped(codes).unwrap();
     }
 
@@ -325,7 +329,10 @@ mod tests {
         ));
         assert!(matches!(
             decide(&p, &registered, day(190)),
-            RetentionDecision::Erase { class: RetentionClass::Registered, .. }
+            RetentionDecision::Erase {
+                class: RetentionClass::Registered,
+                ..
+            }
         ));
     }
 
@@ -339,7 +346,11 @@ mod tests {
         ));
         assert!(matches!(
             decide(&policy(), &closed, day(365)),
-            RetentionDecision::Erase { class: RetentionClass::Rejected, days: 365, .. }
+            RetentionDecision::Erase {
+                class: RetentionClass::Rejected,
+                days: 365,
+                ..
+            }
         ));
         closed.decided = None;
         assert_eq!(

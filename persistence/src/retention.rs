@@ -37,12 +37,14 @@ pub struct Candidate {
 
 impl Candidate {
     pub fn status(&self) -> Result<FilingStatus, PersistenceError> {
-        self.status.parse().map_err(|e: domain::UnknownCode| PersistenceError::CorruptRow {
-            table: "filings",
-            id: self.id.clone(),
-            field: "status",
-            cause: e.to_string(),
-        })
+        self.status
+            .parse()
+            .map_err(|e: domain::UnknownCode| PersistenceError::CorruptRow {
+                table: "filings",
+                id: self.id.clone(),
+                field: "status",
+                cause: e.to_string(),
+            })
     }
 
     pub fn last_change(&self) -> DateTime<Utc> {
@@ -73,7 +75,13 @@ pub fn candidates(
     Ok(query
         .order(f::id.asc())
         .limit(limit)
-        .select((f::id, f::procedure_code, f::status, f::version, f::updated_at))
+        .select((
+            f::id,
+            f::procedure_code,
+            f::status,
+            f::version,
+            f::updated_at,
+        ))
         .load(conn)?)
 }
 
@@ -93,12 +101,13 @@ pub fn decided_status(
         .optional()?;
     status
         .map(|s| {
-            s.parse().map_err(|e: domain::UnknownCode| PersistenceError::CorruptRow {
-                table: "filing_history",
-                id: filing.to_owned(),
-                field: "to_status",
-                cause: e.to_string(),
-            })
+            s.parse()
+                .map_err(|e: domain::UnknownCode| PersistenceError::CorruptRow {
+                    table: "filing_history",
+                    id: filing.to_owned(),
+                    field: "to_status",
+                    cause: e.to_string(),
+                })
         })
         .transpose()
 }
@@ -139,10 +148,12 @@ fn take(conn: &mut DbConnection, id: &str, version: i64) -> Result<bool, Persist
         )
     };
     let rows: Vec<TakenRow> = match conn {
-        DbConnection::Postgresql(pg) => diesel::sql_query(sql(["$1", "$2"], "FOR UPDATE SKIP LOCKED"))
-            .bind::<Text, _>(id)
-            .bind::<BigInt, _>(version)
-            .load(pg)?,
+        DbConnection::Postgresql(pg) => {
+            diesel::sql_query(sql(["$1", "$2"], "FOR UPDATE SKIP LOCKED"))
+                .bind::<Text, _>(id)
+                .bind::<BigInt, _>(version)
+                .load(pg)?
+        }
         DbConnection::Sqlite(sqlite) => diesel::sql_query(sql(["?1", "?2"], ""))
             .bind::<Text, _>(id)
             .bind::<BigInt, _>(version)

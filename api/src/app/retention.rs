@@ -119,13 +119,12 @@ fn consider(
     } else {
         None
     };
-    let handed_over = if domain::retention::class_of(status, decided)
-        == Some(RetentionClass::Registered)
-    {
-        store::handed_over(conn, &candidate.id)?
-    } else {
-        None
-    };
+    let handed_over =
+        if domain::retention::class_of(status, decided) == Some(RetentionClass::Registered) {
+            store::handed_over(conn, &candidate.id)?
+        } else {
+            None
+        };
     let facts = RetentionFacts {
         procedure: &candidate.procedure,
         status,
@@ -140,9 +139,13 @@ fn consider(
         }
         RetentionDecision::Erase { class, days, .. } => {
             let erased = dry_run || {
-                let mut event =
-                    AuditEvent::about_filing(system_actor(), AuditOperation::Erasure, &candidate.id, now)
-                        .with_action(ERASE_ACTION);
+                let mut event = AuditEvent::about_filing(
+                    system_actor(),
+                    AuditOperation::Erasure,
+                    &candidate.id,
+                    now,
+                )
+                .with_action(ERASE_ACTION);
                 event.justification = Some(format!(
                     "retention period elapsed: {class} filings of {}, {days} days",
                     candidate.procedure
