@@ -52,7 +52,9 @@ pub struct Settings {
     pub sealing: SealingSettings,
     pub audit: AuditSettings,
     pub notifications: NotificationSettings,
+    #[serde(default)]
     pub notices: NoticeSettings,
+    #[serde(default)]
     pub appointments: AppointmentSettings,
     #[serde(default)]
     pub retention: RetentionSettings,
