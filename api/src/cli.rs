@@ -73,6 +73,9 @@ enum Command {
     /// API does, for operators; every change is audited
     #[command(subcommand)]
     Partners(PartnersCommand),
+    /// Erase personal data past its retention period (docs/RETENTION.md)
+    #[command(subcommand)]
+    Retention(RetentionCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +121,17 @@ enum PartnersCommand {
     RotateSecret {
         /// The partner's id
         id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RetentionCommand {
+    /// Run the retention job once: erase every filing whose period ran out, one audit
+    /// event each; prints one line per filing (`erased <id> <class> <days>d`) and a summary
+    Run {
+        /// Only print what would be erased; change nothing
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -347,6 +361,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut conn = persistence::db::connect_once(&url, &settings.pool_options())?;
             partners_command(&settings, &mut conn, command)
         }
+        Command::Retention(RetentionCommand::Run { dry_run }) => {
+            let settings = Settings::load(&overrides)?;
+            let url = settings.database_url()?;
+            let mut conn = persistence::db::connect_once(&url, &settings.pool_options())?;
+            retention_run(&mut conn, &settings, dry_run)
+        }
         Command::Serve(_) => {
             let settings = Settings::load(&overrides)?;
             telemetry::init(&settings.log);
@@ -558,6 +578,38 @@ fn appointments_command(
 
 /// Prints at most this many problems of a report, then a count of the rest.
 const REPORT_LINES: usize = 50;
+
+/// `retention run`: the job once, on the clock moved by `retention.clock_offset_days`.
+fn retention_run(
+    conn: &mut persistence::DbConnection,
+    settings: &Settings,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let catalogue = domain::catalogue::Catalogue::builtin()?;
+    let policy = crate::startup::retention_policy(&catalogue)?;
+    let now = crate::app::now() + chrono::Duration::days(settings.retention.clock_offset_days);
+    let report = crate::app::retention::run(conn, &policy, now, dry_run)?;
+    let verb = if dry_run { "due" } else { "erased" };
+    for (id, class, days) in &report.erased {
+        println!("{verb} {id} {class} {days}d");
+    }
+    let kept: Vec<String> = report
+        .kept
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    println!(
+        "{} filing(s) {verb}, {} skipped; kept: {}",
+        report.erased.len(),
+        report.skipped,
+        if kept.is_empty() {
+            "none".into()
+        } else {
+            kept.join(", ")
+        }
+    );
+    Ok(())
+}
 
 fn report(title: &str, lines: &[String]) {
     eprintln!("{title}:");

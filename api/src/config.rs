@@ -58,6 +58,8 @@ pub struct Settings {
     pub appointments: AppointmentSettings,
     #[serde(default)]
     pub alerts: AlertSettings,
+    #[serde(default)]
+    pub retention: RetentionSettings,
 }
 
 /// The discreet alert (docs/ALERTS.md): acknowledgement delay, fallback units, limits
@@ -99,6 +101,31 @@ impl Default for AlertSettings {
             stream_poll_ms: 250,
             stream_heartbeat_secs: 15,
             stream_max_secs: 900,
+        }
+    }
+}
+
+/// The retention job (docs/RETENTION.md). The periods themselves are catalogue data
+/// (`domain/catalogue/retention.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionSettings {
+    /// Whether the service runs the job itself, every `interval_secs` (default: on).
+    pub enabled: bool,
+    /// Seconds between two runs of the job in the service (default 3600; at least 1); the
+    /// first run comes one interval after the start.
+    pub interval_secs: u64,
+    /// Days added to the clock the job reads: a test setting, to age a database without
+    /// rewriting it. Refused in production (default 0).
+    pub clock_offset_days: i64,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval_secs: 3600,
+            clock_offset_days: 0,
         }
     }
 }
@@ -687,6 +714,16 @@ impl Settings {
         if self.environment == Environment::Production && self.dev_idp.enabled == Some(true) {
             return Err(ConfigError::Invalid(
                 "the development identity provider cannot be enabled in production".into(),
+            ));
+        }
+        if self.environment == Environment::Production && self.retention.clock_offset_days != 0 {
+            return Err(ConfigError::Invalid(
+                "retention.clock_offset_days is a test setting, refused in production".into(),
+            ));
+        }
+        if self.retention.interval_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "retention.interval_secs must be at least 1".into(),
             ));
         }
         if self.audit.seal_interval_ms == 0 || self.audit.seal_interval_ms > 60_000 {

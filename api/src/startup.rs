@@ -76,6 +76,7 @@ impl Application {
         domain::notices::check().map_err(StartupError::Texts)?;
         let catalogue = domain::catalogue::Catalogue::builtin()
             .map_err(|e| StartupError::Texts(e.to_string()))?;
+        let retention = retention_policy(&catalogue)?;
         let countries = settings
             .countries()
             .map_err(|e| StartupError::Texts(e.to_string()))?;
@@ -101,6 +102,7 @@ impl Application {
             metrics,
             contract,
             catalogue,
+            retention,
             countries,
             default_language,
             body_limit: settings.server.body_limit_bytes,
@@ -137,6 +139,9 @@ impl Application {
         };
         spawn_jwks_refresh(state.clone());
         crate::app::alerts::spawn_escalation(state.clone());
+        if settings.retention.enabled {
+            spawn_retention(state.clone(), &settings.retention);
+        }
         if settings.directory.refresh_secs > 0 {
             spawn_directory_refresh(
                 state.clone(),
@@ -653,6 +658,51 @@ fn spawn_jwks_refresh(state: web::Data<AppState>) {
             }
         });
     }
+}
+
+/// The retention periods of the catalogue's procedures.
+///
+/// # Errors
+/// `retention.toml` unreadable, or naming a procedure the catalogue does not have.
+pub fn retention_policy(
+    catalogue: &domain::catalogue::Catalogue,
+) -> Result<domain::retention::RetentionPolicy, StartupError> {
+    domain::retention::RetentionPolicy::shipped(
+        catalogue.procedures.iter().map(|p| p.code.as_str()),
+    )
+    .map_err(|e| StartupError::Texts(e.to_string()))
+}
+
+/// The retention job in the service: every `interval_secs`, the first one interval after
+/// the start. Each instance runs it; the erasures are claimed row by row
+/// (`app::retention`), so two instances never erase the same filing twice.
+fn spawn_retention(state: web::Data<AppState>, settings: &crate::config::RetentionSettings) {
+    let every = std::time::Duration::from_secs(settings.interval_secs);
+    let offset = chrono::Duration::days(settings.clock_offset_days);
+    actix_web::rt::spawn(async move {
+        let start = actix_web::rt::time::Instant::now() + every;
+        let mut interval = actix_web::rt::time::interval_at(start, every);
+        loop {
+            interval.tick().await;
+            let pool = state.pool.clone();
+            let job = state.clone();
+            let done = web::block(move || -> Result<_, PersistenceError> {
+                let mut conn = pool.get()?;
+                let now = crate::app::now() + offset;
+                crate::app::retention::run(&mut conn, &job.retention, now, false)
+            })
+            .await;
+            match done {
+                Ok(Ok(report)) => tracing::info!(
+                    erased = report.erased.len(),
+                    skipped = report.skipped,
+                    "retention job ran"
+                ),
+                Ok(Err(error)) => tracing::error!(%error, "retention job failed"),
+                Err(error) => tracing::error!(%error, "retention job failed"),
+            }
+        }
+    });
 }
 
 fn spawn_directory_refresh(

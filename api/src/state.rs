@@ -14,6 +14,8 @@ pub struct AppState {
     pub metrics: Metrics,
     pub contract: Contract,
     pub catalogue: Catalogue,
+    /// The retention periods (`domain/catalogue/retention.toml`).
+    pub retention: domain::retention::RetentionPolicy,
     /// Countries this deployment serves (a subset of the catalogue's).
     pub countries: Vec<Country>,
     /// Language used when a request names none the service knows.

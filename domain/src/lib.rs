@@ -66,3 +66,4 @@ pub mod merkle;
 pub mod notices;
 pub mod partner;
 pub mod policy;
+pub mod retention;

@@ -231,9 +231,12 @@ impl ConnectionManager {
                 let mut conn = SqliteConnection::establish(&uri)
                     .map_err(|e| PersistenceError::Connect(one_line(&e.to_string())))?;
                 let busy_ms = self.connect_timeout.as_millis();
+                // `secure_delete`: deleted and overwritten content is zeroed in the file,
+                // so that an erasure (docs/RETENTION.md) leaves nothing in free pages.
                 conn.batch_execute(&format!(
                     "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms}; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA secure_delete = ON;"
                 ))
                 .map_err(|e| PersistenceError::Connect(one_line(&e.to_string())))?;
                 Ok(DbConnection::Sqlite(conn))

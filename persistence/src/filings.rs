@@ -242,6 +242,7 @@ pub fn find_owned(
     f::table
         .filter(f::id.eq(id))
         .filter(f::owner_id.eq(owner))
+        .filter(f::erased_at.is_null())
         .select(FilingRow::as_select())
         .first(conn)
         .optional()?
@@ -258,6 +259,7 @@ pub fn find_in_unit(
     f::table
         .filter(f::id.eq(id))
         .filter(f::unit_id.eq(unit))
+        .filter(f::erased_at.is_null())
         .select(FilingRow::as_select())
         .first(conn)
         .optional()?
@@ -515,6 +517,7 @@ pub fn queue(
     let mut query = f::table
         .filter(f::unit_id.eq(unit))
         .filter(f::submitted_at.is_not_null())
+        .filter(f::erased_at.is_null())
         .into_boxed();
     // One status is compared with `=`: the index (unit_id, status, submitted_at, id) then
     // yields the rows already in queue order, and a page reads only its own rows

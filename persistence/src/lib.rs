@@ -17,6 +17,7 @@ pub mod identities;
 pub mod notifications;
 pub mod outbox;
 pub mod partners;
+pub mod retention;
 pub mod roster;
 pub mod schema;
 pub mod sealing;

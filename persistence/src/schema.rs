@@ -180,6 +180,7 @@ diesel::table! {
         decision -> Nullable<Text>,
         app_notifications -> Bool,
         channel -> Nullable<Text>,
+        erased_at -> Nullable<Timestamp>,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod deliveries;
 pub mod filings;
 pub mod notifications;
 pub mod partners;
+pub mod retention;
 
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;

@@ -1,0 +1,371 @@
+//! Time limits for erasure (EU Directive 2016/680, Art. 5): how long a filing's personal
+//! data is kept, per procedure and per how the filing ended, and whether a given filing is
+//! due for erasure at `now`.
+//!
+//! The periods are catalogue data (`domain/catalogue/retention.toml`, with documented
+//! defaults; see docs/RETENTION.md). [`decide`] is the one rule the retention job, its
+//! dry run and the records of processing read.
+
+use crate::filing::FilingStatus;
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+const RETENTION_SOURCE: &str = include_str!("../catalogue/retention.toml");
+
+crate::code_enum!(
+    /// How a filing ended, as far as retention is concerned: each has its own period.
+    RetentionClass, "retention class", {
+        /// Never submitted.
+        Draft => "draft",
+        /// Withdrawn by the citizen.
+        Withdrawn => "withdrawn",
+        /// Rejected by the unit (closed or not).
+        Rejected => "rejected",
+        /// Redirected to another body (closed or not).
+        Redirected => "redirected",
+        /// Registered, and handed over to the records system.
+        Registered => "registered",
+    }
+);
+
+/// The periods of one procedure, in days, by class.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Periods {
+    pub draft: u32,
+    pub withdrawn: u32,
+    pub rejected: u32,
+    pub redirected: u32,
+    pub registered: u32,
+}
+
+impl Periods {
+    /// The period of `class`, in days.
+    pub fn days(&self, class: RetentionClass) -> u32 {
+        match class {
+            RetentionClass::Draft => self.draft,
+            RetentionClass::Withdrawn => self.withdrawn,
+            RetentionClass::Rejected => self.rejected,
+            RetentionClass::Redirected => self.redirected,
+            RetentionClass::Registered => self.registered,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartialPeriods {
+    draft: Option<u32>,
+    withdrawn: Option<u32>,
+    rejected: Option<u32>,
+    redirected: Option<u32>,
+    registered: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetention {
+    defaults: Periods,
+    #[serde(default)]
+    procedures: BTreeMap<String, PartialPeriods>,
+}
+
+/// The retention periods of every procedure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionPolicy {
+    pub defaults: Periods,
+    /// The procedures whose periods differ from the defaults, complete.
+    pub procedures: BTreeMap<String, Periods>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RetentionPolicyError {
+    #[error("retention periods: {0}")]
+    Syntax(String),
+    #[error("retention periods: unknown procedure `{0}`")]
+    UnknownProcedure(String),
+}
+
+impl RetentionPolicy {
+    /// The shipped periods (`domain/catalogue/retention.toml`), checked against the
+    /// procedure codes `known`.
+    pub fn shipped<'a>(
+        known: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, RetentionPolicyError> {
+        Self::parse(RETENTION_SOURCE, known)
+    }
+
+    /// Periods from a TOML text shaped like `retention.toml`; every overridden procedure
+    /// must be one of `known`.
+    pub fn parse<'a>(
+        source: &str,
+        known: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, RetentionPolicyError> {
+        let raw: RawRetention =
+            toml::from_str(source).map_err(|e| RetentionPolicyError::Syntax(e.to_string()))?;
+        let known: Vec<&str> = known.into_iter().collect();
+        let mut procedures = BTreeMap::new();
+        for (code, partial) in raw.procedures {
+            if !known.contains(&code.as_str()) {
+                return Err(RetentionPolicyError::UnknownProcedure(code));
+            }
+            let d = &raw.defaults;
+            procedures.insert(
+                code,
+                Periods {
+                    draft: partial.draft.unwrap_or(d.draft),
+                    withdrawn: partial.withdrawn.unwrap_or(d.withdrawn),
+                    rejected: partial.rejected.unwrap_or(d.rejected),
+                    redirected: partial.redirected.unwrap_or(d.redirected),
+                    registered: partial.registered.unwrap_or(d.registered),
+                },
+            );
+        }
+        Ok(RetentionPolicy {
+            defaults: raw.defaults,
+            procedures,
+        })
+    }
+
+    /// The periods of `procedure` (the defaults unless it has its own).
+    pub fn periods(&self, procedure: &str) -> &Periods {
+        self.procedures.get(procedure).unwrap_or(&self.defaults)
+    }
+}
+
+/// What the retention rule needs to know of one filing (no personal data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionFacts<'a> {
+    pub procedure: &'a str,
+    pub status: FilingStatus,
+    /// For a closed filing: the decision it was closed after (`registered`, `rejected`
+    /// or `redirected`), from its history.
+    pub decided: Option<FilingStatus>,
+    /// The filing's last change (`updated_at`).
+    pub last_change: DateTime<Utc>,
+    /// The latest hand-over to the records system, if any.
+    pub handed_over: Option<DateTime<Utc>>,
+    /// Whether an officer restricted the filing (Art. 16(3)): it is kept.
+    pub restricted: bool,
+}
+
+/// Why a filing is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeepReason {
+    /// Submitted and not decided: the unit still processes it.
+    Open,
+    /// Registered but never handed over to the records system.
+    NotHandedOver,
+    /// Restricted by an officer instead of erased.
+    Restricted,
+    /// Its period has not run out yet (until this time).
+    PeriodRunning(DateTime<Utc>),
+}
+
+/// What the retention job does with a filing at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetentionDecision {
+    Keep(KeepReason),
+    /// Erase: its `class`'s period of `days` ran out at `due`.
+    Erase {
+        class: RetentionClass,
+        days: u32,
+        due: DateTime<Utc>,
+    },
+}
+
+/// The retention class of a filing in `status` (closed after `decided`); `None` while it
+/// is open (or a closed filing whose decision is unknown, which is kept).
+pub fn class_of(status: FilingStatus, decided: Option<FilingStatus>) -> Option<RetentionClass> {
+    let status = match (status, decided) {
+        (FilingStatus::Closed, Some(decided)) => decided,
+        (status, _) => status,
+    };
+    match status {
+        FilingStatus::Draft => Some(RetentionClass::Draft),
+        FilingStatus::Withdrawn => Some(RetentionClass::Withdrawn),
+        FilingStatus::Rejected => Some(RetentionClass::Rejected),
+        FilingStatus::Redirected => Some(RetentionClass::Redirected),
+        FilingStatus::Registered => Some(RetentionClass::Registered),
+        _ => None,
+    }
+}
+
+/// Whether `filing` is due for erasure at `now` under `policy`.
+pub fn decide(
+    policy: &RetentionPolicy,
+    filing: &RetentionFacts<'_>,
+    now: DateTime<Utc>,
+) -> RetentionDecision {
+    if filing.restricted {
+        return RetentionDecision::Keep(KeepReason::Restricted);
+    }
+    let Some(class) = class_of(filing.status, filing.decided) else {
+        return RetentionDecision::Keep(KeepReason::Open);
+    };
+    let start = if class == RetentionClass::Registered {
+        match filing.handed_over {
+            Some(at) => at,
+            None => return RetentionDecision::Keep(KeepReason::NotHandedOver),
+        }
+    } else {
+        filing.last_change
+    };
+    let days = policy.periods(filing.procedure).days(class);
+    let due = start + Duration::days(i64::from(days));
+    if now >= due {
+        RetentionDecision::Erase { class, days, due }
+    } else {
+        RetentionDecision::Keep(KeepReason::PeriodRunning(due))
+    }
+}
+
+/// The statuses whose filings may be due (the retention job's candidates).
+pub const CANDIDATE_STATUSES: &[FilingStatus] = &[
+    FilingStatus::Draft,
+    FilingStatus::Withdrawn,
+    FilingStatus::Rejected,
+    FilingStatus::Redirected,
+    FilingStatus::Registered,
+    FilingStatus::Closed,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn policy() -> RetentionPolicy {
+        RetentionPolicy::shipped(["online_scam", "bicycle_theft"]).unwrap()
+    }
+
+    fn facts(status: FilingStatus) -> RetentionFacts<'static> {
+        RetentionFacts {
+            procedure: "bicycle_theft",
+            status,
+            decided: None,
+            last_change: Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
+            handed_over: None,
+            restricted: false,
+        }
+    }
+
+    fn day(d: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap() + Duration::days(d)
+    }
+
+    #[test]
+    fn the_documented_defaults() {
+        let p = policy();
+        assert_eq!(p.defaults.draft, 30);
+        assert_eq!(p.defaults.rejected, 365);
+        assert_eq!(p.periods("online_scam").registered, 30);
+        assert_eq!(p.periods("online_scam").draft, 30);
+        assert_eq!(p.periods("bicycle_theft").registered, 90);
+    }
+
+    #[test]
+    fn every_shipped_procedure_is_known() {
+        let catalogue = crate::catalogue::Catalogue::builtin().unwrap();
+        let codes: Vec<&str> = catalogue
+            .procedures
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect();
+        RetentionPolicy::shipped(codes).unwrap();
+    }
+
+    #[test]
+    fn an_unknown_procedure_is_refused() {
+        let error = RetentionPolicy::parse(
+            "[defaults]\ndraft=1\nwithdrawn=1\nrejected=1\nredirected=1\nregistered=1\n[procedures.nope]\ndraft=2\n",
+            ["online_scam"],
+        )
+        .unwrap_err();
+        assert!(matches!(error, RetentionPolicyError::UnknownProcedure(c) if c == "nope"));
+    }
+
+    #[test]
+    fn a_draft_goes_after_thirty_days() {
+        let p = policy();
+        let draft = facts(FilingStatus::Draft);
+        assert_eq!(
+            decide(&p, &draft, day(29)),
+            RetentionDecision::Keep(KeepReason::PeriodRunning(day(30)))
+        );
+        assert_eq!(
+            decide(&p, &draft, day(30)),
+            RetentionDecision::Erase {
+                class: RetentionClass::Draft,
+                days: 30,
+                due: day(30)
+            }
+        );
+    }
+
+    #[test]
+    fn open_filings_are_kept_whatever_their_age() {
+        for status in FilingStatus::OPEN {
+            assert_eq!(
+                decide(&policy(), &facts(*status), day(10_000)),
+                RetentionDecision::Keep(KeepReason::Open)
+            );
+        }
+    }
+
+    #[test]
+    fn a_registered_filing_counts_from_its_hand_over() {
+        let p = policy();
+        let mut registered = facts(FilingStatus::Registered);
+        assert_eq!(
+            decide(&p, &registered, day(10_000)),
+            RetentionDecision::Keep(KeepReason::NotHandedOver)
+        );
+        registered.handed_over = Some(day(100));
+        assert!(matches!(
+            decide(&p, &registered, day(189)),
+            RetentionDecision::Keep(_)
+        ));
+        assert!(matches!(
+            decide(&p, &registered, day(190)),
+            RetentionDecision::Erase {
+                class: RetentionClass::Registered,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_closed_filing_keeps_the_period_of_its_decision() {
+        let mut closed = facts(FilingStatus::Closed);
+        closed.decided = Some(FilingStatus::Rejected);
+        assert!(matches!(
+            decide(&policy(), &closed, day(364)),
+            RetentionDecision::Keep(_)
+        ));
+        assert!(matches!(
+            decide(&policy(), &closed, day(365)),
+            RetentionDecision::Erase {
+                class: RetentionClass::Rejected,
+                days: 365,
+                ..
+            }
+        ));
+        closed.decided = None;
+        assert_eq!(
+            decide(&policy(), &closed, day(10_000)),
+            RetentionDecision::Keep(KeepReason::Open)
+        );
+    }
+
+    #[test]
+    fn a_restricted_filing_is_kept() {
+        let mut draft = facts(FilingStatus::Draft);
+        draft.restricted = true;
+        assert_eq!(
+            decide(&policy(), &draft, day(10_000)),
+            RetentionDecision::Keep(KeepReason::Restricted)
+        );
+    }
+}
