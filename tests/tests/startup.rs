@@ -265,11 +265,37 @@ impl Service {
         let address = rx
             .recv_timeout(Duration::from_secs(60))
             .unwrap_or_else(|_| panic!("the service did not start: {:?}", lines.lock()));
-        Service {
+        let service = Service {
             child,
             address,
             lines,
+        };
+        // "listening on" comes when the socket is bound; the workers accept a moment later.
+        // A connection still in the kernel's backlog when the server stops is not a
+        // request in flight, so the tests wait until a request is answered.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !service.answers() {
+            assert!(Instant::now() < deadline, "no answer: {:?}", service.log());
+            std::thread::sleep(Duration::from_millis(50));
         }
+        service
+    }
+
+    /// Whether `GET /health/live` is answered.
+    fn answers(&self) -> bool {
+        use std::io::{Read, Write};
+        let Ok(mut stream) = std::net::TcpStream::connect(self.host()) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+        if stream
+            .write_all(b"GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .is_err()
+        {
+            return false;
+        }
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
     }
 
     fn host(&self) -> &str {
