@@ -400,3 +400,29 @@ async fn each_officer_action_requires_what_its_contract_body_requires() {
         .unwrap()
         .is_valid(&json!({"message": "hello"})));
 }
+
+/// What the contract lint (Redocly) requires of every operation, checked here so that a
+/// new route cannot break it unnoticed: a unique `operationId` (code generators name
+/// methods after it), and a `security` of its own or the root's (`{}` = no token).
+#[test]
+fn operation_ids_are_unique_and_every_operation_states_its_security() {
+    let doc = serde_json::to_value(api::openapi::document()).unwrap();
+    let root_security = doc["security"].is_array();
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(!id.is_empty(), "{method} {path}: no operationId");
+            if let Some(other) = seen.insert(id.clone(), format!("{method} {path}")) {
+                panic!("operationId {id} of {method} {path} is also {other}'s");
+            }
+            assert!(
+                root_security || operation["security"].is_array(),
+                "{method} {path}: no security (use `security(())` for a public route)"
+            );
+        }
+    }
+}

@@ -219,6 +219,7 @@ async fn administrator(
 /// Registers a portal, a zone's website or a municipal office with the OAuth client ids
 /// of its tokens. Answers its webhook signing secret, once. Audited (`register_partner`).
 #[utoipa::path(
+    operation_id = "register_partner",
     tag = "partners",
     security(("bearer" = [])),
     request_body = PartnerBody,
@@ -260,6 +261,7 @@ pub async fn register(
 
 /// List the partners (administrators)
 #[utoipa::path(
+    operation_id = "list_partners",
     tag = "partners",
     security(("bearer" = [])),
     responses(

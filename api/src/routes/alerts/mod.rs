@@ -166,6 +166,7 @@ pub async fn add_position(
 /// Needs the account's cancel code (`PUT /v1/alert-cancel-code`). A wrong code answers
 /// 403 and is counted; after 5 wrong codes the alert can no longer be cancelled online.
 #[utoipa::path(
+    operation_id = "cancel_alert",
     tag = "alerts",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "The alert")),
@@ -265,6 +266,7 @@ pub async fn acknowledge(
 ///
 /// The alert was dealt with. Only an acknowledged alert is closed. Audited.
 #[utoipa::path(
+    operation_id = "close_alert",
     tag = "alerts",
     security(("bearer" = [])),
     params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The alert")),

@@ -329,6 +329,7 @@ pub async fn reschedule(
 ///
 /// Up to the unit's cut-off before the slot (`change_until`). Requires `If-Match`.
 #[utoipa::path(
+    operation_id = "cancel_appointment",
     tag = "appointments",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Id of the appointment"), ("If-Match" = String, Header, description = "The ETag last read")),

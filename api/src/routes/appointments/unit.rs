@@ -566,6 +566,7 @@ pub async fn create_feed(
 /// unknown or revoked token is 404. Each read is audited.
 #[utoipa::path(
     tag = "appointments",
+    security(()),
     params(("token" = String, Path, description = "The feed's secret token"), crate::routes::catalogue::LangQuery),
     responses(
         (status = 200, description = "The agenda", content_type = "text/calendar", body = String,

@@ -36,6 +36,7 @@ fn invalid(pointer: &str, code: &str) -> ApiError {
 /// request's language; a rejection, a redirect or a closure carries its end-of-case
 /// notice (reason, review, victim support).
 #[utoipa::path(
+    operation_id = "list_notifications",
     tag = "notifications",
     security(("bearer" = [])),
     params(NotificationQuery),
