@@ -22,7 +22,11 @@ use persistence::notifications::FeedQuery;
 
 /// An event id or cursor: a positive integer, opaque to clients.
 pub(crate) fn parse_event_id(raw: &str) -> Option<i64> {
-    raw.trim().parse::<i64>().ok().filter(|n| *n >= 0)
+    // 1 to 18 ASCII digits, as the contract says of `cursor` and `up_to_event_id`.
+    if !(1..=18).contains(&raw.len()) || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse::<i64>().ok()
 }
 
 fn invalid(pointer: &str, code: &str) -> ApiError {

@@ -169,7 +169,8 @@ pub struct NotificationQuery {
     /// Page size, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (1 to 18 digits).
+    #[param(pattern = r"^[0-9]{1,18}$")]
     pub cursor: Option<String>,
     pub lang: Option<String>,
 }
@@ -182,7 +183,8 @@ pub struct MarkRead {
     /// Only this filing's notifications.
     pub filing_id: Option<String>,
     /// Only notifications up to this `event_id` (the newest the client has shown), so
-    /// that one arriving meanwhile stays unread.
+    /// that one arriving meanwhile stays unread (1 to 18 digits).
+    #[schema(pattern = r"^[0-9]{1,18}$")]
     pub up_to_event_id: Option<String>,
 }
 
