@@ -1,0 +1,26 @@
+//! The black-box suite: one test binary for every area, so that CI links the service into
+//! one executable instead of one per file (each link of the whole service took tens of
+//! seconds and gigabytes of disk). Each module is one area, run with
+//! `cargo test -p tests --test suite <module>::` to run only that area.
+
+mod alerts;
+mod appointments;
+mod audit_log;
+mod backoffice;
+mod catalogue;
+mod contract;
+mod delivery;
+mod directory;
+mod directory_http;
+mod filing_model;
+mod filings;
+mod forms;
+mod foundation;
+mod http_intake;
+mod identity;
+mod newcomer;
+mod notifications;
+mod partners;
+mod retention;
+mod startup;
+mod stores;
