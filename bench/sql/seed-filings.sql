@@ -12,6 +12,29 @@
 
 \set ON_ERROR_STOP on
 
+-- A reference number of the service's own shape (domain::filing::ReferenceNumber):
+-- `EC-<year>-XXXX-XXXX-C`, the 40-bit body taken from the row's number (so unique), and
+-- the check character over the year and the body (Horner's rule in base 32, modulo 37).
+-- The service refuses to read a filing whose reference it cannot parse.
+CREATE FUNCTION pg_temp.bench_reference(n bigint, yr int) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    alphabet constant text := '0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U';
+    body text := '';
+    payload text;
+    acc bigint := 0;
+BEGIN
+    FOR i IN REVERSE 7..0 LOOP
+        body := body || substr(alphabet, ((n >> (i * 5)) & 31)::int + 1, 1);
+    END LOOP;
+    payload := yr::text || body;
+    FOR i IN 1..length(payload) LOOP
+        acc := (acc * 32 + strpos(alphabet, substr(payload, i, 1)) - 1) % 37;
+    END LOOP;
+    RETURN 'EC-' || yr || '-' || substr(body, 1, 4) || '-' || substr(body, 5, 4) || '-'
+        || substr(alphabet, acc::int + 1, 1);
+END $$;
+
 CREATE TEMP TABLE bench_units AS
 SELECT id, row_number() OVER (ORDER BY id) - 1 AS rank
 FROM directory_units
@@ -43,7 +66,8 @@ SELECT
     '"email"',
     CASE WHEN s.status = 'draft' THEN NULL ELSE u.id END,
     NULL, NULL,
-    CASE WHEN s.status = 'draft' THEN NULL ELSE 'SEED-' || lpad(g.n::text, 10, '0') END,
+    CASE WHEN s.status = 'draft' THEN NULL
+         ELSE pg_temp.bench_reference(g.n, extract(year FROM d.at)::int) END,
     d.at, d.at,
     CASE WHEN s.status = 'draft' THEN NULL ELSE d.at END,
     CASE WHEN s.status IN ('taken_in_charge', 'info_requested', 'registered', 'rejected', 'redirected', 'closed')

@@ -32,8 +32,16 @@ struct NewMember<'a> {
     last_seen_at: NaiveDateTime,
 }
 
+/// How fresh `last_seen_at` is kept: a visit within this many seconds of the recorded
+/// one, with the same role and name, writes nothing. Every back-office request records
+/// its officer, so writing each time made all the requests of one officer queue on that
+/// member's row lock until their transactions committed (measured: 8 concurrent queue
+/// readers spent most of their time waiting on it; bench/RESULTS.md, 2026-11-30).
+pub const SEEN_GRANULARITY_SECONDS: i64 = 60;
+
 /// Records that `officer` acted as a member of `unit` at `now` (their role, and their
-/// name when the token gives one, as of now; a token without a name keeps the known one).
+/// name when the token gives one, as of now; a token without a name keeps the known one),
+/// to [`SEEN_GRANULARITY_SECONDS`]: an unchanged member seen recently is only read.
 /// Safe inside a transaction and under concurrency: the insert runs in a savepoint, and
 /// losing the race to insert the same member turns into an update.
 pub fn seen(
@@ -45,6 +53,19 @@ pub fn seen(
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
     let at = to_db_time(now);
+    let known: Option<(String, Option<String>, NaiveDateTime)> = m::table
+        .filter(m::unit_id.eq(unit))
+        .filter(m::officer_id.eq(officer))
+        .select((m::role, m::name, m::last_seen_at))
+        .first(conn)
+        .optional()?;
+    if let Some((known_role, known_name, last)) = known {
+        let fresh = (at - last).num_seconds().abs() < SEEN_GRANULARITY_SECONDS;
+        let same_name = name.is_none() || name == known_name.as_deref();
+        if fresh && known_role == role && same_name {
+            return Ok(());
+        }
+    }
     let touch = |conn: &mut DbConnection| {
         let member = m::table
             .filter(m::unit_id.eq(unit))
