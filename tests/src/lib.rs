@@ -2,6 +2,7 @@
 //! or a new PostgreSQL database when `TEST_DATABASE_URL` is set) and the real service
 //! bound to a free port, spoken to over HTTP.
 
+pub mod python;
 pub mod smtp;
 
 use actix_web::dev::ServerHandle;

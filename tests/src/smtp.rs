@@ -1,6 +1,5 @@
 //! A real SMTP server for the tests: `tests/smtp/sink.py` (aiosmtpd, with Python's e-mail
-//! parser) in a child process. `python3` runs it, or the interpreter named by
-//! `ECOM_TEST_PYTHON` (CI's virtual environment with aiosmtpd).
+//! parser) in a child process, run by the tests' Python (`crate::python`).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -9,7 +8,7 @@ use std::time::{Duration, Instant};
 
 /// The interpreter that has aiosmtpd.
 pub fn python() -> String {
-    std::env::var("ECOM_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+    crate::python::python()
 }
 
 fn script() -> PathBuf {

@@ -585,10 +585,9 @@ async fn twenty_citizens_race_for_a_slot_with_two_desks() {
 }
 
 /// Runs Python's `icalendar` (an independent RFC 5545 parser) on `ics` and returns what
-/// it read, as JSON. `ECOM_TEST_PYTHON` names the interpreter (CI installs the package
-/// in a virtual environment); `python3` otherwise.
+/// it read, as JSON, with the tests' Python (`tests::python`).
 fn parse_ics(ics: &str) -> Value {
-    let python = std::env::var("ECOM_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let python = tests::python::python();
     let script = r#"
 import json, sys
 from icalendar import Calendar
