@@ -61,6 +61,7 @@ pub mod forms;
 pub mod guidance;
 pub mod i18n;
 pub mod idempotency;
+pub mod identifiers;
 pub mod limits;
 pub mod merkle;
 pub mod notices;

@@ -17,6 +17,7 @@ mod filings;
 mod forms;
 mod foundation;
 mod http_intake;
+mod identifiers;
 mod identity;
 mod newcomer;
 mod notifications;
