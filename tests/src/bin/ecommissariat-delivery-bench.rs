@@ -20,10 +20,10 @@ struct Args {
     #[arg(long, default_value_t = 5000)]
     messages: usize,
     /// Messages claimed per round (`notifications.batch_size`).
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = 256)]
     batch_size: u32,
     /// E-mails sent at once (`notifications.concurrency`).
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 32)]
     concurrency: u32,
 }
 
