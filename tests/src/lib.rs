@@ -3,6 +3,7 @@
 //! bound to a free port, spoken to over HTTP.
 
 pub mod smtp;
+pub mod webhooks;
 
 use actix_web::dev::ServerHandle;
 use api::config::{Overrides, Settings};
