@@ -201,6 +201,7 @@ fn input(body: EndpointBody) -> EndpointInput {
 /// metadata service is refused (`address_not_allowed`), and checked again at every
 /// delivery. At most 10 endpoints. Audited (`add_webhook_endpoint`).
 #[utoipa::path(
+    operation_id = "register_webhook_endpoint",
     tag = "webhooks",
     security(("bearer" = [])),
     request_body = EndpointBody,
@@ -235,6 +236,7 @@ pub async fn create(
 
 /// List the partner's webhook endpoints (partner)
 #[utoipa::path(
+    operation_id = "list_webhook_endpoints",
     tag = "webhooks",
     security(("bearer" = [])),
     responses(
@@ -256,6 +258,7 @@ pub async fn list(
 
 /// Read a webhook endpoint (partner)
 #[utoipa::path(
+    operation_id = "show_webhook_endpoint",
     tag = "webhooks",
     security(("bearer" = [])),
     params(("endpoint_id" = i64, Path, description = "Id of the endpoint")),
@@ -281,6 +284,7 @@ pub async fn show(
 /// Nothing more is sent to it; what was waiting fails (`endpoint_disabled`). Its
 /// delivery log stays readable. Audited (`disable_webhook_endpoint`).
 #[utoipa::path(
+    operation_id = "disable_webhook_endpoint",
     tag = "webhooks",
     security(("bearer" = [])),
     params(("endpoint_id" = i64, Path, description = "Id of the endpoint")),
@@ -309,6 +313,7 @@ pub async fn disable(
 /// Every event sent to the endpoint, newest first, with each attempt: when, the
 /// receiver's status code or the failure, how long it took.
 #[utoipa::path(
+    operation_id = "list_webhook_deliveries",
     tag = "webhooks",
     security(("bearer" = [])),
     params(("endpoint_id" = i64, Path, description = "Id of the endpoint"), DeliveryQuery),
@@ -340,6 +345,7 @@ pub async fn deliveries(
 /// A `failed` or `dead` delivery is due again now, with a fresh budget of attempts.
 /// Audited (`redeliver_webhook`).
 #[utoipa::path(
+    operation_id = "redeliver_webhook",
     tag = "webhooks",
     security(("bearer" = [])),
     params(
@@ -370,6 +376,7 @@ pub async fn redeliver(
 
 /// A partner's webhook endpoints (administrators)
 #[utoipa::path(
+    operation_id = "list_partner_webhook_endpoints",
     tag = "partners",
     security(("bearer" = [])),
     params(("partner_id" = String, Path, description = "Id of the partner")),
@@ -400,6 +407,7 @@ pub async fn admin_list(
 ///
 /// The same rules as the partner's own registration. Audited (`add_webhook_endpoint`).
 #[utoipa::path(
+    operation_id = "register_partner_webhook_endpoint",
     tag = "partners",
     security(("bearer" = [])),
     params(("partner_id" = String, Path, description = "Id of the partner")),
