@@ -8,6 +8,7 @@ use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use domain::catalogue::DeclarantKind;
+use domain::partner::Partner;
 use domain::policy::{CitizenActor, OfficerActor, StaffRole};
 use futures_util::future::LocalBoxFuture;
 
@@ -69,6 +70,7 @@ impl FromRequest for Citizen {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let prepared = token_and_state(req);
         let pattern = req.match_pattern();
+        let req = req.clone();
         Box::pin(async move {
             let (token, state) = prepared?;
             let identity = state.verifier.verify_fetching(&token).await?;
@@ -77,7 +79,19 @@ impl FromRequest for Citizen {
             if police {
                 return Err(ApiError::Forbidden.into());
             }
-            let identity = front_door(&state, identity, pattern.as_deref()).await?;
+            let (identity, partner) = front_door(&state, identity, pattern.as_deref()).await?;
+            let quota = match &partner {
+                Some(partner) => {
+                    origin_allowed(&req, partner)?;
+                    partner_quota(partner)
+                }
+                None => (
+                    "citizen",
+                    format!("citizen:{}", identity.user_id),
+                    state.rate_limits.citizen_per_minute,
+                ),
+            };
+            crate::app::ratelimit::count(&state, &req, quota).await?;
             Ok(Citizen(identity))
         })
     }
@@ -106,10 +120,10 @@ async fn front_door(
     state: &web::Data<AppState>,
     mut identity: Identity,
     route: Option<&str>,
-) -> Result<Identity, ApiError> {
+) -> Result<(Identity, Option<Partner>), ApiError> {
     let Some(client) = identity.client_id.clone() else {
         return match state.app_client_ids.is_empty() {
-            true => Ok(identity),
+            true => Ok((identity, None)),
             false => Err(ApiError::UnknownClient),
         };
     };
@@ -125,8 +139,8 @@ async fn front_door(
         }
         Some(_) if !route.is_some_and(|r| PARTNER_ROUTES.contains(&r)) => Err(ApiError::Forbidden),
         Some(partner) => {
-            identity.partner = Some(partner.id);
-            Ok(identity)
+            identity.partner = Some(partner.id.clone());
+            Ok((identity, Some(partner)))
         }
         None if state.app_client_ids.is_empty()
             || identity
@@ -134,9 +148,36 @@ async fn front_door(
                 .as_ref()
                 .is_some_and(|c| state.app_client_ids.contains(c)) =>
         {
-            Ok(identity)
+            Ok((identity, None))
         }
         None => Err(ApiError::UnknownClient),
+    }
+}
+
+/// A partner's quota: its own, whoever it acts for.
+fn partner_quota(partner: &Partner) -> (&'static str, String, u32) {
+    (
+        "partner",
+        format!("partner:{}", partner.id),
+        partner.quota_per_minute,
+    )
+}
+
+/// A browser request through a partner (an `Origin` header) must come from one of the
+/// partner's registered origins (CORS per partner): another origin is 403, even one
+/// that another partner registered.
+fn origin_allowed(req: &HttpRequest, partner: &Partner) -> Result<(), ApiError> {
+    match req.headers().get(actix_web::http::header::ORIGIN) {
+        None => Ok(()),
+        Some(origin)
+            if partner
+                .origins
+                .iter()
+                .any(|o| o.as_bytes() == origin.as_bytes()) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(ApiError::Forbidden),
     }
 }
 
@@ -165,6 +206,67 @@ impl FromRequest for Officer {
                 return Err(ApiError::Forbidden.into());
             }
             Ok(Officer(identity))
+        })
+    }
+}
+
+/// A partner calling for itself with a client-credentials token (issue 16): `sub` is
+/// its client, its client id is registered to an enabled partner with the `webhooks`
+/// scope. It manages its webhook endpoints and reads their delivery logs; it reads no
+/// personal data. A client nobody registered is 401 `unknown_client`; a disabled
+/// partner 403 `partner_disabled`; a citizen's or officer's token, or a partner without
+/// the scope, 403 `forbidden`.
+#[derive(Debug, Clone)]
+pub struct PartnerMachine {
+    pub partner: Partner,
+    pub client_id: String,
+}
+
+impl PartnerMachine {
+    /// The partner as the audit trail names it.
+    pub fn audit_actor(&self) -> domain::audit::Actor {
+        domain::audit::Actor {
+            id: format!("partner:{}", self.partner.id),
+            role: domain::audit::ActorRole::System,
+            unit: None,
+            client_id: Some(self.client_id.clone()),
+        }
+    }
+}
+
+impl FromRequest for PartnerMachine {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let prepared = token_and_state(req);
+        let req = req.clone();
+        Box::pin(async move {
+            let (token, state) = prepared?;
+            let identity = state.verifier.verify_fetching(&token).await?;
+            let (Some(client), true) = (identity.client_id.clone(), identity.machine) else {
+                return Err(ApiError::Forbidden.into());
+            };
+            let lookup = client.clone();
+            let partner = crate::app::with_db(&state, move |conn| {
+                Ok(persistence::partners::by_client(conn, &lookup)?)
+            })
+            .await?;
+            match partner {
+                None => Err(ApiError::UnknownClient.into()),
+                Some(p) if p.is_disabled() => Err(ApiError::PartnerDisabled(p.id).into()),
+                Some(p) if !p.has_scope(domain::partner::PartnerScope::Webhooks) => {
+                    Err(ApiError::Forbidden.into())
+                }
+                Some(partner) => {
+                    origin_allowed(&req, &partner)?;
+                    crate::app::ratelimit::count(&state, &req, partner_quota(&partner)).await?;
+                    Ok(PartnerMachine {
+                        partner,
+                        client_id: client,
+                    })
+                }
+            }
         })
     }
 }

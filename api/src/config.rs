@@ -60,6 +60,101 @@ pub struct Settings {
     pub alerts: AlertSettings,
     #[serde(default)]
     pub retention: RetentionSettings,
+    #[serde(default)]
+    pub webhooks: WebhookSettings,
+    #[serde(default)]
+    pub rate_limits: RateLimitSettings,
+}
+
+/// Webhooks to partners (issue 16): the endpoints' URL rules against SSRF (OWASP API7)
+/// and the delivery worker (it runs with the e-mail worker, `notifications.worker`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Accept `http` endpoint URLs (development and tests only: refused in production).
+    pub allow_http: bool,
+    /// Addresses a delivery may reach although they are loopback, private, link-local
+    /// or the like (`127.0.0.1` for a receiver on the developer's machine). Each an IP
+    /// address.
+    pub allowed_addresses: Vec<String>,
+    /// Limit of one delivery (connection, request and answer), in seconds.
+    pub timeout_secs: u64,
+    /// How much of a receiver's answer is read, in bytes (the rest is ignored).
+    pub max_response_bytes: usize,
+    /// Attempts before a message is dead (`dead`); with the delays below, about 3 days.
+    pub max_attempts: u32,
+    /// The delay after a first failure, in seconds; doubled at each further one (with
+    /// jitter), up to `retry_max_secs`.
+    pub retry_base_secs: u64,
+    pub retry_max_secs: u64,
+    /// How often an idle worker looks for due events, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Events claimed at once by a worker.
+    pub batch_size: u32,
+    /// Deliveries made at once.
+    pub concurrency: u32,
+    /// A claim not finished within this many seconds (its worker died) is claimed again.
+    pub lease_secs: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            allow_http: false,
+            allowed_addresses: Vec::new(),
+            timeout_secs: 10,
+            max_response_bytes: 64 * 1024,
+            // 30 s doubling up to 6 h: 11 attempts reach 8.5 h, 9 more at 6 h make
+            // about 3 days.
+            max_attempts: 20,
+            retry_base_secs: 30,
+            retry_max_secs: 6 * 3600,
+            poll_interval_ms: 1000,
+            batch_size: 32,
+            concurrency: 8,
+            lease_secs: 120,
+        }
+    }
+}
+
+impl WebhookSettings {
+    /// The allow-listed addresses.
+    ///
+    /// # Errors
+    /// An entry that is not an IP address.
+    pub fn allowed(&self) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+        self.allowed_addresses
+            .iter()
+            .map(|a| {
+                a.parse().map_err(|_| {
+                    ConfigError::Invalid(format!(
+                        "webhooks.allowed_addresses: {a} is no IP address"
+                    ))
+                })
+            })
+            .collect()
+    }
+}
+
+/// Request quotas (issue 16): a partner's own (`quota_per_minute` in the registry), and
+/// one per citizen for the app. Counted in fixed one-minute windows in the database, so
+/// that every instance shares them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Count requests at all.
+    pub enabled: bool,
+    /// Requests per minute of one citizen through the app (0: no limit).
+    pub citizen_per_minute: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        RateLimitSettings {
+            enabled: true,
+            citizen_per_minute: 600,
+        }
+    }
 }
 
 /// The discreet alert (docs/ALERTS.md): acknowledgement delay, fallback units, limits
@@ -475,8 +570,18 @@ pub struct DatabaseSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CorsSettings {
-    /// Origins allowed to call the API from a browser; none when empty (CORS closed).
+    /// Origins allowed to call the API from a browser, besides the enabled partners'
+    /// (`origins` in the registry); none when both are empty (CORS closed).
     pub allowed_origins: Vec<String>,
+    /// How often the partners' origins are read again (a change made by another instance
+    /// or the command line), in seconds; a change through this instance's API applies at
+    /// once.
+    #[serde(default = "partner_refresh_secs")]
+    pub partner_refresh_secs: u64,
+}
+
+fn partner_refresh_secs() -> u64 {
+    10
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -548,6 +653,7 @@ fn defaults() -> Defaults {
         },
         cors: CorsSettings {
             allowed_origins: Vec::new(),
+            partner_refresh_secs: partner_refresh_secs(),
         },
         log: LogSettings {
             format: LogFormat::Pretty,
@@ -716,6 +822,13 @@ impl Settings {
                 "the development identity provider cannot be enabled in production".into(),
             ));
         }
+        if self.environment == Environment::Production && self.webhooks.allow_http {
+            return Err(ConfigError::Invalid(
+                "webhooks.allow_http is for development: production accepts https endpoints only"
+                    .into(),
+            ));
+        }
+        self.webhooks.allowed()?;
         if self.environment == Environment::Production && self.retention.clock_offset_days != 0 {
             return Err(ConfigError::Invalid(
                 "retention.clock_offset_days is a test setting, refused in production".into(),

@@ -279,7 +279,7 @@ impl From<domain::forms::FieldIssue> for FieldError {
 }
 
 /// Codes of field errors; each has a text in every API language.
-pub const FIELD_ERROR_CODES: [&str; 36] = [
+pub const FIELD_ERROR_CODES: [&str; 38] = [
     "invalid_cancel_code",
     "municipality_not_found",
     "postal_code_not_found",
@@ -311,6 +311,8 @@ pub const FIELD_ERROR_CODES: [&str; 36] = [
     "invalid_answer",
     "duplicate_key",
     "invalid_character",
+    "invalid_url",
+    "address_not_allowed",
     "repeated_parameter",
     "invalid_utf8",
     "place_required",
@@ -422,6 +424,15 @@ pub enum ApiError {
     /// A token from a disabled partner's client (403 `partner_disabled`).
     #[error("partner disabled")]
     PartnerDisabled(String),
+    /// No webhook endpoint with this id among the partner's (404).
+    #[error("webhook endpoint not found")]
+    WebhookEndpointNotFound(String),
+    /// No delivery with this id at this endpoint (404).
+    #[error("webhook delivery not found")]
+    WebhookDeliveryNotFound(String),
+    /// A delivery still on its way, or delivered, is not sent again (409); the status.
+    #[error("webhook delivery not redeliverable")]
+    WebhookNotRedeliverable(String),
     /// A rule of the discreet alert refused the request (`domain::alerts`).
     #[error("alert: {0}")]
     Alert(#[from] domain::alerts::AlertError),
@@ -532,6 +543,9 @@ impl ApiError {
             ApiError::PartnerConflict(_) => "partner_conflict",
             ApiError::UnknownClient => "unknown_client",
             ApiError::PartnerDisabled(_) => "partner_disabled",
+            ApiError::WebhookEndpointNotFound(_) => "webhook_endpoint_not_found",
+            ApiError::WebhookDeliveryNotFound(_) => "webhook_delivery_not_found",
+            ApiError::WebhookNotRedeliverable(_) => "webhook_not_redeliverable",
             ApiError::Alert(e) => e.code(),
             ApiError::AlertNotFound(_) => "alert_not_found",
             ApiError::Status(status) => code_for_status(*status),
@@ -579,8 +593,13 @@ impl ApiError {
             | ApiError::PartnerNotFound(id)
             | ApiError::PartnerConflict(id)
             | ApiError::PartnerDisabled(id)
+            | ApiError::WebhookEndpointNotFound(id)
+            | ApiError::WebhookDeliveryNotFound(id)
             | ApiError::AlertNotFound(id) => {
                 vec![("id", id.clone())]
+            }
+            ApiError::WebhookNotRedeliverable(status) => {
+                vec![("status", status.clone())]
             }
             ApiError::Appointment(e) => appointment_params(e),
             _ => Vec::new(),
@@ -778,6 +797,10 @@ impl ResponseError for ApiError {
             ApiError::PartnerConflict(_) => StatusCode::CONFLICT,
             ApiError::UnknownClient => StatusCode::UNAUTHORIZED,
             ApiError::PartnerDisabled(_) => StatusCode::FORBIDDEN,
+            ApiError::WebhookEndpointNotFound(_) | ApiError::WebhookDeliveryNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::WebhookNotRedeliverable(_) => StatusCode::CONFLICT,
             ApiError::Alert(e) => match e {
                 domain::alerts::AlertError::WrongCancelCode => StatusCode::FORBIDDEN,
                 _ => StatusCode::CONFLICT,
@@ -903,6 +926,9 @@ mod tests {
             ApiError::RecordNumberTaken,
             ApiError::DatabaseUnavailable,
             ApiError::Internal("boom".into()),
+            ApiError::WebhookEndpointNotFound("7".into()),
+            ApiError::WebhookDeliveryNotFound("42".into()),
+            ApiError::WebhookNotRedeliverable("sent".into()),
         ];
         for status in [
             400, 401, 403, 404, 405, 406, 408, 409, 411, 412, 413, 414, 415, 422, 428, 429, 431,

@@ -95,6 +95,11 @@ pub const OTHER_METHOD: &str = "OTHER";
 /// values (`crate::intake`: no control characters), answers HEAD as GET (the HTTP/1
 /// encoder then sends the GET's headers, `Content-Length` included, without the body),
 /// and renames unknown methods `OTHER`.
+/// `RateLimit-Policy` (draft-ietf-httpapi-ratelimit-headers).
+pub const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+/// `RateLimit` (draft-ietf-httpapi-ratelimit-headers).
+pub const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+
 pub async fn request_context(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -131,7 +136,35 @@ pub async fn request_context(
     if let Ok(value) = HeaderValue::from_str(&request_id.0) {
         response.headers_mut().insert(X_REQUEST_ID, value);
     }
+    // The quota the request was counted against (`app::ratelimit`), IETF draft
+    // "RateLimit header fields for HTTP".
+    let verdict = response
+        .request()
+        .extensions()
+        .get::<domain::ratelimit::Verdict>()
+        .cloned();
+    if let Some(verdict) = verdict {
+        for (name, value) in [
+            (RATELIMIT_POLICY, verdict.policy_header()),
+            (RATELIMIT, verdict.limit_header()),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+    }
+    // The answer to a browser's cross-origin request depends on its origin (CORS).
+    let from_browser = response.request().headers().contains_key(header::ORIGIN);
     let headers = response.headers_mut();
+    if from_browser {
+        let vary = match headers.get(header::VARY).and_then(|v| v.to_str().ok()) {
+            Some(existing) if !existing.is_empty() => format!("{existing}, Origin"),
+            _ => "Origin".to_owned(),
+        };
+        if let Ok(value) = HeaderValue::from_str(&vary) {
+            headers.insert(header::VARY, value);
+        }
+    }
     for (name, value) in SECURITY_HEADERS {
         if !headers.contains_key(&name) {
             headers.insert(name, HeaderValue::from_static(value));

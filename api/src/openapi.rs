@@ -28,11 +28,18 @@ handled online: call 112 (EU), 113 (LU), 17 (FR) or 101 (BE).",
         (name = "guidance", description = "Where to go: the guidance tree and prevention advice"),
         (name = "notifications", description = "A citizen's notification feed and its live stream (Server-Sent Events)"),
         (name = "partners", description = "The partner registry (administrators): portals, zone websites and municipal offices acting for citizens, and their webhook signing secrets"),
+        (name = "webhooks", description = "A partner's webhook endpoints and their delivery logs (client-credentials token), and the events it receives (Standard Webhooks)"),
         (name = "alerts", description = "The discreet alert: a citizen alerts the police in writing; the unit covering the place receives it at once (Server-Sent Events)"),
         (name = "development", description = "The development identity provider (disabled in production)"),
         (name = "operations", description = "Health probes, metrics and the contract itself"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(
+        Problem,
+        FieldError,
+        routes::webhooks::WebhookEvent,
+        routes::webhooks::WebhookEventData,
+        routes::webhooks::EventTypeCode
+    )),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;
@@ -75,6 +82,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .split_for_parts();
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
     crate::openapi_pass::complete(&mut api);
+    // utoipa has no annotation for OpenAPI 3.1 `webhooks`: built here, as JSON.
+    api.webhooks = serde_json::from_value(routes::webhooks::contract_webhooks()).ok();
     api
 }
 

@@ -589,6 +589,14 @@ fn add_shared_responses(route: &str, operation: &mut Operation, negotiates: bool
             "The token is not a citizen account (`forbidden`)",
         );
     }
+    if citizen || (bearer && route.starts_with("/v1/partner/")) {
+        add(
+            operation,
+            "429",
+            "too_many_requests",
+            "Over the quota of the partner or the citizen (`too_many_requests`), with              `Retry-After`, `RateLimit-Policy` and `RateLimit`",
+        );
+    }
     if several_media {
         add(
             operation,

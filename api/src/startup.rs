@@ -10,7 +10,7 @@ use crate::state::AppState;
 use actix_cors::Cors;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::header;
-use actix_web::middleware::{from_fn, Condition};
+use actix_web::middleware::from_fn;
 use actix_web::{guard, web, App, HttpResponse, HttpServer};
 use persistence::{DbPool, PersistenceError};
 use std::net::{SocketAddr, TcpListener};
@@ -49,8 +49,8 @@ pub enum StartupError {
 pub struct Application {
     address: SocketAddr,
     server: Server,
-    /// Stops the delivery worker, when it runs in this process.
-    delivery: Option<(
+    /// Stops the delivery workers (e-mail, webhooks), when they run in this process.
+    delivery: Vec<(
         tokio::sync::watch::Sender<bool>,
         tokio::task::JoinHandle<()>,
     )>,
@@ -122,9 +122,25 @@ impl Application {
             video_assurance: settings
                 .video_assurance()
                 .map_err(|e| StartupError::Texts(e.to_string()))?,
+            webhooks: settings.webhooks.clone(),
+            webhook_allowed: settings
+                .webhooks
+                .allowed()
+                .map_err(|e| StartupError::Delivery(e.to_string()))?,
+            rate_limits: settings.rate_limits.clone(),
+            partner_origins: Default::default(),
         });
+        {
+            let mut conn = state.pool.get().map_err(PersistenceError::from)?;
+            state.set_partner_origins(persistence::partners::enabled_origins(&mut conn)?);
+        }
+        spawn_partner_origins_refresh(
+            state.clone(),
+            std::time::Duration::from_secs(settings.cors.partner_refresh_secs.max(1)),
+        );
 
-        let delivery = if settings.notifications.worker {
+        let mut delivery = Vec::new();
+        if settings.notifications.worker {
             let directory_state = state.clone();
             let worker = crate::delivery::Worker::new(
                 &settings,
@@ -133,10 +149,15 @@ impl Application {
                 Some(state.metrics.delivery.clone()),
             )
             .map_err(|e| StartupError::Delivery(e.to_string()))?;
-            Some(crate::delivery::spawn(worker))
-        } else {
-            None
-        };
+            delivery.push(crate::delivery::spawn(worker));
+            let webhooks = crate::delivery::webhooks::WebhookWorker::new(
+                &settings.webhooks,
+                state.clone(),
+                Some(state.metrics.delivery.clone()),
+            )
+            .map_err(|e| StartupError::Delivery(e.to_string()))?;
+            delivery.push(crate::delivery::webhooks::spawn(webhooks));
+        }
         spawn_jwks_refresh(state.clone());
         crate::app::alerts::spawn_escalation(state.clone());
         if settings.retention.enabled {
@@ -194,7 +215,7 @@ impl Application {
                         .to(redirect_to_docs),
                 )
                 .default_service(web::to(routes::fallback::fallback))
-                .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+                .wrap(cors(&origins, state.clone()))
                 .wrap(metrics_middleware.clone())
                 .wrap(TracingLogger::<RootSpan>::new())
                 .wrap(from_fn(middleware::request_context))
@@ -254,7 +275,7 @@ impl Application {
     /// the audit sealer (which seals what is pending once more when it leads).
     pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         let sealer = self.sealer.take();
-        let delivery = self.delivery.take();
+        let delivery = std::mem::take(&mut self.delivery);
         let outcome = match self.admin {
             None => self.server.await,
             Some(admin) => {
@@ -267,7 +288,7 @@ impl Application {
             }
         };
         // The delivery worker finishes its round (and records it) before the process ends.
-        if let Some((stop, worker)) = delivery {
+        for (stop, worker) in delivery {
             let _ = stop.send(true);
             let _ = worker.await;
         }
@@ -705,6 +726,20 @@ fn spawn_retention(state: web::Data<AppState>, settings: &crate::config::Retenti
     });
 }
 
+/// Reads the partners' browser origins again every `every` (CORS).
+fn spawn_partner_origins_refresh(state: web::Data<AppState>, every: std::time::Duration) {
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(every);
+        interval.tick().await;
+        loop {
+            interval.tick().await;
+            if let Err(error) = crate::app::partners::refresh_origins(&state).await {
+                tracing::warn!(%error, "cannot read the partners' origins");
+            }
+        }
+    });
+}
+
 fn spawn_directory_refresh(
     state: web::Data<AppState>,
     every: std::time::Duration,
@@ -776,10 +811,21 @@ async fn redirect_to_docs() -> HttpResponse {
         .finish()
 }
 
-/// CORS for the configured origins only (the middleware is off when there are none, so
-/// browsers refuse cross-origin reads).
-fn cors(origins: &[String]) -> Cors {
+/// CORS for the configured origins and the enabled partners' (issue 16), no other:
+/// another origin gets no CORS header (a preflight from it is refused), so browsers
+/// refuse cross-origin reads. Which partner an origin may act as is checked with the
+/// token (`actors::origin_allowed`).
+fn cors(origins: &[String], state: web::Data<AppState>) -> Cors {
     let mut cors = Cors::default()
+        .allowed_origin_fn(move |origin, _| {
+            origin
+                .to_str()
+                .is_ok_and(|o| state.partner_origins().contains(o))
+        })
+        .block_on_origin_mismatch(false)
+        // `Vary: Origin` is added by `middleware::request_context` to answers of requests
+        // that carried an `Origin` (the middleware's own would go on every answer).
+        .disable_vary_header()
         .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([
             header::AUTHORIZATION,
@@ -796,6 +842,8 @@ fn cors(origins: &[String]) -> Cors {
             header::LOCATION,
             header::RETRY_AFTER,
             header::CONTENT_LANGUAGE,
+            middleware::RATELIMIT,
+            middleware::RATELIMIT_POLICY,
             middleware::X_REQUEST_ID,
         ])
         .max_age(3600);

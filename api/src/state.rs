@@ -51,6 +51,15 @@ pub struct AppState {
     /// The minimum level of assurance for a video complaint, per country (substantial
     /// where absent).
     pub video_assurance: std::collections::BTreeMap<Country, domain::catalogue::Assurance>,
+    /// Webhooks: the URL rules and the delivery's settings.
+    pub webhooks: crate::config::WebhookSettings,
+    /// The addresses webhooks may reach although internal (`webhooks.allowed_addresses`).
+    pub webhook_allowed: Vec<std::net::IpAddr>,
+    /// Request quotas (partners', citizens').
+    pub rate_limits: crate::config::RateLimitSettings,
+    /// The browser origins of the enabled partners (CORS), reloaded after each change of
+    /// the registry here and every `cors.partner_refresh_secs` (changes made elsewhere).
+    pub partner_origins: RwLock<Arc<std::collections::HashSet<String>>>,
 }
 
 /// What the service knows of its audit log besides the database.
@@ -61,6 +70,23 @@ pub struct AuditLog {
 }
 
 impl AppState {
+    /// The enabled partners' browser origins now.
+    pub fn partner_origins(&self) -> Arc<std::collections::HashSet<String>> {
+        match self.partner_origins.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Replaces the enabled partners' browser origins.
+    pub fn set_partner_origins(&self, origins: Vec<String>) {
+        let origins = Arc::new(origins.into_iter().collect());
+        match self.partner_origins.write() {
+            Ok(mut guard) => *guard = origins,
+            Err(poisoned) => *poisoned.into_inner() = origins,
+        }
+    }
+
     /// The current directory (a cheap clone of a shared pointer).
     pub fn directory(&self) -> Arc<Directory> {
         match self.directory.read() {

@@ -67,4 +67,6 @@ pub mod merkle;
 pub mod notices;
 pub mod partner;
 pub mod policy;
+pub mod ratelimit;
 pub mod retention;
+pub mod webhooks;

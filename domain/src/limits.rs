@@ -82,3 +82,9 @@ pub const PARTNER_QUOTA_MAX: u32 = 100_000;
 pub const PARTNER_QUOTA_DEFAULT: u32 = 600;
 /// How long a rotated-out signing secret stays valid (both signatures are sent), hours.
 pub const PARTNER_OLD_SECRET_HOURS: i64 = 24;
+/// The longest webhook endpoint URL, in bytes.
+pub const WEBHOOK_URL_MAX_CHARS: usize = 2000;
+/// The longest description of a webhook endpoint, in characters.
+pub const WEBHOOK_DESCRIPTION_MAX_CHARS: usize = 200;
+/// The most webhook endpoints one partner may have (disabled ones not counted).
+pub const WEBHOOK_ENDPOINTS_MAX: usize = 10;

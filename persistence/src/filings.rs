@@ -309,6 +309,10 @@ pub fn save_state(conn: &mut DbConnection, effects: &Effects) -> Result<bool, Pe
         if let Some(notice) = domain::notices::notice_for(&effects.filing, entry, previous_unit) {
             crate::notifications::append(conn, &notice)?;
         }
+        // The partner the filing was made through hears of it (its webhook endpoints).
+        if let Some(event) = domain::webhooks::event_for(&effects.filing, entry) {
+            crate::webhooks::queue(conn, &row.id, &event, entry.at)?;
+        }
     }
     save_exchange(conn, &row.id, effects)?;
     // The app channel is delivered by the notification feed: nothing to queue for it.

@@ -302,3 +302,17 @@ pub fn rotate_secret(
         .execute(conn)?;
     get(conn, id)
 }
+
+/// The browser origins of every enabled partner (CORS).
+pub fn enabled_origins(conn: &mut DbConnection) -> Result<Vec<String>, PersistenceError> {
+    let rows: Vec<String> = p::table
+        .filter(p::disabled_at.is_null())
+        .select(p::origins)
+        .load(conn)?;
+    let mut origins = Vec::new();
+    for row in rows {
+        let list: Vec<String> = serde_json::from_str(&row)?;
+        origins.extend(list);
+    }
+    Ok(origins)
+}

@@ -175,7 +175,7 @@ pub fn erase(
 ) -> Result<bool, PersistenceError> {
     use crate::schema::{
         appointments as ap, filing_exchanges as x, filing_identities as i, filing_notes as n,
-        notifications as no, outbox_messages as o,
+        notifications as no, outbox_messages as o, webhook_attempts as wa,
     };
     conn.write_transaction(|conn| {
         if !take(conn, id, version)? {
@@ -184,6 +184,12 @@ pub fn erase(
         diesel::delete(n::table.filter(n::filing_id.eq(id))).execute(conn)?;
         diesel::delete(x::table.filter(x::filing_id.eq(id))).execute(conn)?;
         diesel::delete(i::table.filter(i::filing_id.eq(id))).execute(conn)?;
+        // The webhook delivery log of its messages goes with them.
+        diesel::delete(
+            wa::table
+                .filter(wa::outbox_id.eq_any(o::table.filter(o::filing_id.eq(id)).select(o::id))),
+        )
+        .execute(conn)?;
         diesel::delete(o::table.filter(o::filing_id.eq(id))).execute(conn)?;
         diesel::delete(no::table.filter(no::filing_id.eq(id))).execute(conn)?;
         diesel::delete(ap::table.filter(ap::filing_id.eq(id))).execute(conn)?;

@@ -213,8 +213,43 @@ diesel::table! {
         claimed_at -> Nullable<Timestamp>,
         batch -> Nullable<Text>,
         topic -> Nullable<Text>,
+        endpoint_id -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> BigInt,
+        partner_id -> Text,
+        url -> Text,
+        event_types -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        outbox_id -> BigInt,
+        endpoint_id -> BigInt,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    rate_counters (key, window_start) {
+        key -> Text,
+        window_start -> Timestamp,
+        count -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(outbox_messages, webhook_endpoints, webhook_attempts);
 
 diesel::table! {
     filing_history (id) {

@@ -4,6 +4,7 @@
 
 pub mod python;
 pub mod smtp;
+pub mod webhooks;
 
 use actix_web::dev::ServerHandle;
 use api::config::{Overrides, Settings};

@@ -10,7 +10,9 @@ pub mod deliveries;
 pub mod filings;
 pub mod notifications;
 pub mod partners;
+pub mod ratelimit;
 pub mod retention;
+pub mod webhooks;
 
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;

@@ -165,3 +165,15 @@ pub fn signing_secrets(
     }
     Ok(secrets)
 }
+
+/// Reads the enabled partners' browser origins again (CORS) into the state.
+pub async fn refresh_origins(
+    state: &actix_web::web::Data<crate::state::AppState>,
+) -> Result<(), crate::error::ApiError> {
+    let origins = super::with_db(state, |conn| {
+        Ok(persistence::partners::enabled_origins(conn)?)
+    })
+    .await?;
+    state.set_partner_origins(origins);
+    Ok(())
+}

@@ -14,6 +14,7 @@
 pub mod letters;
 pub mod mail;
 pub mod render;
+pub mod webhooks;
 
 use crate::config::Settings;
 use crate::metrics::DeliveryMetrics;

@@ -15,6 +15,7 @@ pub mod health;
 pub mod meta;
 pub mod notifications;
 pub mod partners;
+pub mod webhooks;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -88,6 +89,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(partners::show)
                 .service(partners::disable)
                 .service(partners::rotate_secret)
+                .service(webhooks::admin_list)
+                .service(webhooks::admin_create)
+                .service(webhooks::create)
+                .service(webhooks::list)
+                .service(webhooks::show)
+                .service(webhooks::disable)
+                .service(webhooks::deliveries)
+                .service(webhooks::redeliver)
                 .service(appointments::search_slots)
                 .service(appointments::book)
                 .service(appointments::list_for_filing)

@@ -188,8 +188,18 @@ impl From<PartnerError> for ApiError {
     }
 }
 
+/// The partner `id`, or 404 `partner_not_found`.
+pub(crate) async fn existing(state: &web::Data<AppState>, id: &str) -> Result<Partner, ApiError> {
+    let lookup = id.to_owned();
+    with_db(state, move |conn| {
+        Ok(persistence::partners::get(conn, &lookup)?)
+    })
+    .await?
+    .ok_or_else(|| ApiError::PartnerNotFound(id.to_owned()))
+}
+
 /// The administrator behind the request, or 403 (the refusal audited).
-async fn administrator(
+pub(crate) async fn administrator(
     state: &web::Data<AppState>,
     req: &HttpRequest,
     officer: &Officer,
@@ -253,6 +263,7 @@ pub async fn register(
         )?)
     })
     .await?;
+    usecase::refresh_origins(&state).await?;
     let location = format!("/v1/partners/{}", created.partner.id);
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::LOCATION, location))
@@ -343,6 +354,7 @@ pub async fn disable(
         Ok(usecase::disable(conn, &id, actor, now(), request_id)?)
     })
     .await?;
+    usecase::refresh_origins(&state).await?;
     Ok(HttpResponse::Ok().json(PartnerView::from(partner)))
 }
 
