@@ -60,6 +60,25 @@ pub struct Settings {
     pub alerts: AlertSettings,
     #[serde(default)]
     pub retention: RetentionSettings,
+    #[serde(default)]
+    pub statistics: StatisticsSettings,
+}
+
+/// The open statistics (docs/STATISTICS.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatisticsSettings {
+    /// Counts from 1 to `threshold - 1` are published as `<threshold` (small-cell
+    /// suppression; default 10, at least 2).
+    pub threshold: u32,
+}
+
+impl Default for StatisticsSettings {
+    fn default() -> Self {
+        Self {
+            threshold: domain::statistics::DEFAULT_THRESHOLD,
+        }
+    }
 }
 
 /// The discreet alert (docs/ALERTS.md): acknowledgement delay, fallback units, limits
@@ -719,6 +738,11 @@ impl Settings {
         if self.environment == Environment::Production && self.retention.clock_offset_days != 0 {
             return Err(ConfigError::Invalid(
                 "retention.clock_offset_days is a test setting, refused in production".into(),
+            ));
+        }
+        if self.statistics.threshold < 2 {
+            return Err(ConfigError::Invalid(
+                "statistics.threshold must be at least 2".into(),
             ));
         }
         if self.retention.interval_secs == 0 {

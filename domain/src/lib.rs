@@ -66,4 +66,6 @@ pub mod merkle;
 pub mod notices;
 pub mod partner;
 pub mod policy;
+pub mod processing;
 pub mod retention;
+pub mod statistics;

@@ -17,10 +17,12 @@ pub mod identities;
 pub mod notifications;
 pub mod outbox;
 pub mod partners;
+pub mod restriction;
 pub mod retention;
 pub mod roster;
 pub mod schema;
 pub mod sealing;
+pub mod statistics;
 
 pub use db::{connect, Backend, DatabaseUrl, DbConnection, DbPool, PoolOptions};
 /// The error of a query inside `DbConnection::write_transaction`, for callers' own error types.
