@@ -176,7 +176,10 @@ async fn a_citizen_exports_everything_of_theirs_and_nothing_else() {
         .iter()
         .map(|h| h["status"].as_str().unwrap())
         .collect();
-    assert_eq!(statuses, ["submitted", "taken_in_charge", "registered"]);
+    assert_eq!(
+        statuses,
+        ["draft", "submitted", "taken_in_charge", "registered"]
+    );
     assert_eq!(r["retention"]["class"], "registered");
     assert_eq!(r["retention"]["days"], 90);
     assert!(r["retention"]["erasure_due"].is_string(), "{r}");

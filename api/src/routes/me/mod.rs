@@ -25,6 +25,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 /// audit log); and how long each filing is kept. As JSON, or as a PDF with
 /// `Accept: application/pdf` or `?format=pdf`.
 #[utoipa::path(
+    operation_id = "export_my_data",
     tag = "data protection",
     security(("bearer" = [])),
     params(crate::routes::catalogue::LangQuery, ReceiptQuery),
