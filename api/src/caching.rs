@@ -64,3 +64,29 @@ pub fn public_json<T: Serialize>(req: &HttpRequest, lang: Lang, value: &T) -> Ht
         .insert_header((header::CONTENT_TYPE, "application/json"))
         .body(body)
 }
+
+/// Public, cacheable bytes of `content_type` (no language): a strong `ETag`,
+/// `Cache-Control: public`, `Vary: Accept` (the format may be chosen by it), and `304 Not
+/// Modified` on a matching `If-None-Match`.
+pub fn public_bytes(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResponse {
+    let etag = etag_of(&body);
+    let not_modified = matches(req, &etag);
+    let mut response = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag.as_str()))
+        .insert_header((
+            header::CACHE_CONTROL,
+            format!("public, max-age={MAX_AGE_SECS}"),
+        ))
+        .insert_header((header::VARY, "Accept"));
+    if not_modified {
+        return response.finish();
+    }
+    response
+        .insert_header((header::CONTENT_TYPE, content_type.to_owned()))
+        .body(body)
+}

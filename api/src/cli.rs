@@ -76,6 +76,19 @@ enum Command {
     /// Erase personal data past its retention period (docs/RETENTION.md)
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Print the record of processing activities (Directive 2016/680, Art. 24), generated
+    /// from the catalogue, the retention periods and the configuration (docs/ACCESS.md)
+    RecordsOfProcessing {
+        /// markdown (default) or json
+        #[arg(long, default_value = "markdown")]
+        format: RecordFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RecordFormat {
+    Markdown,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -361,6 +374,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut conn = persistence::db::connect_once(&url, &settings.pool_options())?;
             partners_command(&settings, &mut conn, command)
         }
+        Command::RecordsOfProcessing { format } => {
+            let settings = Settings::load(&overrides)?;
+            records_of_processing(&settings, format)
+        }
         Command::Retention(RetentionCommand::Run { dry_run }) => {
             let settings = Settings::load(&overrides)?;
             let url = settings.database_url()?;
@@ -579,6 +596,35 @@ fn appointments_command(
 /// Prints at most this many problems of a report, then a count of the rest.
 const REPORT_LINES: usize = 50;
 
+/// `records-of-processing`: the record of this configuration, on standard output.
+fn records_of_processing(settings: &Settings, format: RecordFormat) -> anyhow::Result<()> {
+    let catalogue = domain::catalogue::Catalogue::builtin()?;
+    let policy = crate::startup::retention_policy(&catalogue)?;
+    let processing = domain::processing::Processing::shipped()?;
+    let deployment = domain::processing::Deployment {
+        countries: settings
+            .countries()?
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+        erasure_job_interval_secs: settings
+            .retention
+            .enabled
+            .then_some(settings.retention.interval_secs),
+    };
+    let record = crate::records::record(&catalogue, &processing, &policy, deployment);
+    match format {
+        RecordFormat::Markdown => print!("{}", crate::records::markdown(&record)),
+        RecordFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&crate::routes::processing::RecordOfProcessing::from(
+                &record
+            ))?
+        ),
+    }
+    Ok(())
+}
+
 /// `retention run`: the job once, on the clock moved by `retention.clock_offset_days`.
 fn retention_run(
     conn: &mut persistence::DbConnection,
@@ -608,6 +654,9 @@ fn retention_run(
             kept.join(", ")
         }
     );
+    if !dry_run {
+        println!("{} expired idempotency key(s) purged", report.keys_purged);
+    }
     Ok(())
 }
 

@@ -64,6 +64,8 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     #[serde(default)]
     pub rate_limits: RateLimitSettings,
+    #[serde(default)]
+    pub statistics: StatisticsSettings,
 }
 
 /// Webhooks to partners (issue 16): the endpoints' URL rules against SSRF (OWASP API7)
@@ -153,6 +155,23 @@ impl Default for RateLimitSettings {
         RateLimitSettings {
             enabled: true,
             citizen_per_minute: 600,
+        }
+    }
+}
+
+/// The open statistics (docs/STATISTICS.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatisticsSettings {
+    /// Counts from 1 to `threshold - 1` are published as `<threshold` (small-cell
+    /// suppression; default 10, at least 2).
+    pub threshold: u32,
+}
+
+impl Default for StatisticsSettings {
+    fn default() -> Self {
+        Self {
+            threshold: domain::statistics::DEFAULT_THRESHOLD,
         }
     }
 }
@@ -832,6 +851,11 @@ impl Settings {
         if self.environment == Environment::Production && self.retention.clock_offset_days != 0 {
             return Err(ConfigError::Invalid(
                 "retention.clock_offset_days is a test setting, refused in production".into(),
+            ));
+        }
+        if self.statistics.threshold < 2 {
+            return Err(ConfigError::Invalid(
+                "statistics.threshold must be at least 2".into(),
             ));
         }
         if self.retention.interval_secs == 0 {

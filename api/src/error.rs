@@ -438,6 +438,13 @@ pub enum ApiError {
     Alert(#[from] domain::alerts::AlertError),
     #[error("alert not found")]
     AlertNotFound(String),
+    /// A filing restricted as evidence (Art. 16(3)): not processed until lifted (409
+    /// `filing_restricted`).
+    #[error("filing restricted")]
+    FilingRestricted(String),
+    /// Lifting the restriction of a filing that has none (404 `restriction_not_found`).
+    #[error("no restriction")]
+    RestrictionNotFound(String),
     /// A response made by the framework or a middleware, identified by its status.
     #[error("HTTP {0}")]
     Status(StatusCode),
@@ -457,8 +464,10 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 impl ApiError {
     /// Every code an `ApiError` can have.
-    pub const ALL_CODES: [&'static str; 38] = [
+    pub const ALL_CODES: [&'static str; 40] = [
         "filing_not_found",
+        "filing_restricted",
+        "restriction_not_found",
         "receipt_not_available",
         "record_number_taken",
         "invalid_transition",
@@ -548,6 +557,8 @@ impl ApiError {
             ApiError::WebhookNotRedeliverable(_) => "webhook_not_redeliverable",
             ApiError::Alert(e) => e.code(),
             ApiError::AlertNotFound(_) => "alert_not_found",
+            ApiError::FilingRestricted(_) => "filing_restricted",
+            ApiError::RestrictionNotFound(_) => "restriction_not_found",
             ApiError::Status(status) => code_for_status(*status),
         }
     }
@@ -595,7 +606,9 @@ impl ApiError {
             | ApiError::PartnerDisabled(id)
             | ApiError::WebhookEndpointNotFound(id)
             | ApiError::WebhookDeliveryNotFound(id)
-            | ApiError::AlertNotFound(id) => {
+            | ApiError::AlertNotFound(id)
+            | ApiError::FilingRestricted(id)
+            | ApiError::RestrictionNotFound(id) => {
                 vec![("id", id.clone())]
             }
             ApiError::WebhookNotRedeliverable(status) => {
@@ -806,6 +819,8 @@ impl ResponseError for ApiError {
                 _ => StatusCode::CONFLICT,
             },
             ApiError::AlertNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::FilingRestricted(_) => StatusCode::CONFLICT,
+            ApiError::RestrictionNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Status(status) => *status,
         }
     }
@@ -929,6 +944,8 @@ mod tests {
             ApiError::WebhookEndpointNotFound("7".into()),
             ApiError::WebhookDeliveryNotFound("42".into()),
             ApiError::WebhookNotRedeliverable("sent".into()),
+            ApiError::FilingRestricted("0192f3c4-5b6a-7c8d-9e0f-112233445566".into()),
+            ApiError::RestrictionNotFound("0192f3c4-5b6a-7c8d-9e0f-112233445566".into()),
         ];
         for status in [
             400, 401, 403, 404, 405, 406, 408, 409, 411, 412, 413, 414, 415, 422, 428, 429, 431,

@@ -100,6 +100,12 @@ mod tests {
                     missing.push(format!("{lang}: {key}"));
                 }
             }
+            for key in crate::routes::me::export_pdf::LABELS {
+                let key = format!("export.{key}");
+                if texts().exact(lang, &key).is_none() {
+                    missing.push(format!("{lang}: {key}"));
+                }
+            }
             for status in domain::filing::FilingStatus::ALL {
                 for section in ["filing_status", "filing_status_explanation"] {
                     let key = format!("{section}.{status}");

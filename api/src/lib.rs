@@ -25,6 +25,7 @@ pub mod openapi;
 pub mod openapi_pass;
 pub mod operator;
 pub mod query_params;
+pub mod records;
 pub mod routes;
 pub mod startup;
 pub mod state;

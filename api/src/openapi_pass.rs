@@ -129,8 +129,11 @@ fn body_enums() -> Vec<(&'static str, &'static str, Vec<String>)> {
 }
 
 /// The values of `format` per operation (path, values).
-const FORMATS: [(&str, &[&str]); 2] = [
+const FORMATS: [(&str, &[&str]); 5] = [
     ("/v1/filings/{id}/receipt", &["json", "pdf"]),
+    ("/v1/me/export", &["json", "pdf"]),
+    ("/v1/records-of-processing", &["json", "markdown"]),
+    ("/v1/statistics", &["json", "csv"]),
     (
         "/v1/units/{unit_id}/filings/{id}/export",
         &["json", "xml", "text"],
@@ -490,8 +493,9 @@ fn parameters(operation: &Operation) -> Vec<&Parameter> {
 
 /// The citizen's own routes: their handlers take `crate::actors::Citizen`, which answers
 /// 403 to a token that is not a citizen's account (an officer's, say).
-pub const CITIZEN_PATHS: [&str; 6] = [
+pub const CITIZEN_PATHS: [&str; 7] = [
     "/v1/filings",
+    "/v1/me",
     "/v1/appointments",
     "/v1/appointment-slots",
     "/v1/notifications",

@@ -77,6 +77,8 @@ impl Application {
         let catalogue = domain::catalogue::Catalogue::builtin()
             .map_err(|e| StartupError::Texts(e.to_string()))?;
         let retention = retention_policy(&catalogue)?;
+        let processing = domain::processing::Processing::shipped()
+            .map_err(|e| StartupError::Texts(e.to_string()))?;
         let countries = settings
             .countries()
             .map_err(|e| StartupError::Texts(e.to_string()))?;
@@ -103,6 +105,12 @@ impl Application {
             contract,
             catalogue,
             retention,
+            processing,
+            retention_job: settings
+                .retention
+                .enabled
+                .then_some(settings.retention.interval_secs),
+            statistics_threshold: settings.statistics.threshold,
             countries,
             default_language,
             body_limit: settings.server.body_limit_bytes,
@@ -717,6 +725,7 @@ fn spawn_retention(state: web::Data<AppState>, settings: &crate::config::Retenti
                 Ok(Ok(report)) => tracing::info!(
                     erased = report.erased.len(),
                     skipped = report.skipped,
+                    keys_purged = report.keys_purged,
                     "retention job ran"
                 ),
                 Ok(Err(error)) => tracing::error!(%error, "retention job failed"),

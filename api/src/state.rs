@@ -16,6 +16,12 @@ pub struct AppState {
     pub catalogue: Catalogue,
     /// The retention periods (`domain/catalogue/retention.toml`).
     pub retention: domain::retention::RetentionPolicy,
+    /// The record of processing (`domain/catalogue/processing.toml`).
+    pub processing: domain::processing::Processing,
+    /// Seconds between two runs of the retention job in the service (`None`: off).
+    pub retention_job: Option<u64>,
+    /// The small-cell threshold of the open statistics.
+    pub statistics_threshold: u32,
     /// Countries this deployment serves (a subset of the catalogue's).
     pub countries: Vec<Country>,
     /// Language used when a request names none the service knows.

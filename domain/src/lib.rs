@@ -67,6 +67,8 @@ pub mod merkle;
 pub mod notices;
 pub mod partner;
 pub mod policy;
+pub mod processing;
 pub mod ratelimit;
 pub mod retention;
+pub mod statistics;
 pub mod webhooks;

@@ -75,6 +75,12 @@ pub fn may_administer_partners(officer: &OfficerActor) -> bool {
     officer.role == StaffRole::Admin
 }
 
+/// May this staff member read the record of processing activities (Directive 2016/680,
+/// Art. 24)? The data protection officer's: administrators and auditors.
+pub fn may_read_records_of_processing(officer: &OfficerActor) -> bool {
+    matches!(officer.role, StaffRole::Admin | StaffRole::Auditor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

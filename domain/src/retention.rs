@@ -231,6 +231,39 @@ pub const CANDIDATE_STATUSES: &[FilingStatus] = &[
     FilingStatus::Closed,
 ];
 
+/// The longest a restriction may run before its review, in days (five years).
+pub const RESTRICTION_REVIEW_MAX_DAYS: i64 = 1826;
+
+/// Checks an officer's restriction (Art. 16(3)) made at `now`: a reason (1 to
+/// `limits::JUSTIFICATION_MAX_CHARS` characters, trimmed) and a review date after today
+/// and at most [`RESTRICTION_REVIEW_MAX_DAYS`] away. Returns the trimmed reason and the
+/// review time (the start of that day, UTC).
+pub fn check_restriction(
+    reason: &str,
+    review_on: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(String, DateTime<Utc>), Vec<crate::forms::FieldIssue>> {
+    use crate::forms::FieldIssue;
+    let mut issues = Vec::new();
+    let reason = reason.trim();
+    if reason.is_empty() {
+        issues.push(FieldIssue::new("/reason", "empty"));
+    } else if reason.chars().count() > crate::limits::JUSTIFICATION_MAX_CHARS {
+        issues.push(FieldIssue::new("/reason", "too_long"));
+    }
+    let review = review_on.and_time(chrono::NaiveTime::MIN).and_utc();
+    if review_on <= now.date_naive() {
+        issues.push(FieldIssue::new("/review_on", "in_past"));
+    } else if review > now + Duration::days(RESTRICTION_REVIEW_MAX_DAYS) {
+        issues.push(FieldIssue::new("/review_on", "too_late"));
+    }
+    if issues.is_empty() {
+        Ok((reason.to_owned(), review))
+    } else {
+        Err(issues)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,6 +399,32 @@ mod tests {
         assert_eq!(
             decide(&policy(), &draft, day(10_000)),
             RetentionDecision::Keep(KeepReason::Restricted)
+        );
+    }
+
+    #[test]
+    fn a_restriction_needs_a_reason_and_a_review_date_ahead() {
+        let now = day(0);
+        let tomorrow = day(1).date_naive();
+        let (reason, review) = check_restriction("  evidence in case 12  ", tomorrow, now).unwrap();
+        assert_eq!(reason, "evidence in case 12");
+        assert_eq!(review.date_naive(), tomorrow);
+        let codes = |r: Result<_, Vec<crate::forms::FieldIssue>>| {
+            r.unwrap_err()
+                .iter()
+                .map(|i| (i.pointer.clone(), i.code))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            codes(check_restriction(" ", now.date_naive(), now)),
+            [
+                ("/reason".to_owned(), "empty"),
+                ("/review_on".to_owned(), "in_past")
+            ]
+        );
+        assert_eq!(
+            codes(check_restriction("x", day(2000).date_naive(), now)),
+            [("/review_on".to_owned(), "too_late")]
         );
     }
 }

@@ -481,3 +481,18 @@ pub fn set_cancel_code_sealed(
     }
     Ok(())
 }
+
+/// Every alert `citizen` raised, oldest first (their export, Art. 14), at most `limit`.
+pub fn of_citizen(
+    conn: &mut DbConnection,
+    citizen: &str,
+    limit: i64,
+) -> Result<Vec<StoredAlert>, PersistenceError> {
+    let rows: Vec<Row> = a::table
+        .filter(a::citizen_id.eq(citizen))
+        .order((a::raised_at.asc(), a::id.asc()))
+        .limit(limit)
+        .select(Row::as_select())
+        .load(conn)?;
+    rows.into_iter().map(StoredAlert::try_from).collect()
+}

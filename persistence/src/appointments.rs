@@ -496,3 +496,19 @@ pub fn feed_unit(
         .first(conn)
         .optional()?)
 }
+
+/// Every appointment `owner` booked, oldest first (their export, Art. 14), at most `limit`.
+pub fn of_owner(
+    conn: &mut DbConnection,
+    owner: &str,
+    limit: i64,
+) -> Result<Vec<Appointment>, PersistenceError> {
+    load(
+        a::table
+            .filter(a::owner_id.eq(owner))
+            .order((a::created_at.asc(), a::id.asc()))
+            .limit(limit)
+            .select(AppointmentRow::as_select())
+            .load(conn)?,
+    )
+}

@@ -522,6 +522,11 @@ pub fn queue(
         .filter(f::unit_id.eq(unit))
         .filter(f::submitted_at.is_not_null())
         .filter(f::erased_at.is_null())
+        // A restricted filing (kept as evidence, Art. 16(3)) leaves the ordinary queue.
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            crate::schema::filing_restrictions::table
+                .filter(crate::schema::filing_restrictions::filing_id.eq(f::id)),
+        )))
         .into_boxed();
     // One status is compared with `=`: the index (unit_id, status, submitted_at, id) then
     // yields the rows already in queue order, and a page reads only its own rows

@@ -18,10 +18,12 @@ pub mod notifications;
 pub mod outbox;
 pub mod partners;
 pub mod ratelimit;
+pub mod restriction;
 pub mod retention;
 pub mod roster;
 pub mod schema;
 pub mod sealing;
+pub mod statistics;
 pub mod webhooks;
 
 pub use db::{connect, Backend, DatabaseUrl, DbConnection, DbPool, PoolOptions};

@@ -131,6 +131,24 @@ pub fn handed_over(
     Ok(at.map(from_db_time))
 }
 
+/// Every hand-over of the filing to the records system (its allowed `export`
+/// disclosures in the audit trail), oldest first: the recipients of a citizen's export.
+pub fn hand_overs(
+    conn: &mut DbConnection,
+    filing: &str,
+) -> Result<Vec<DateTime<Utc>>, PersistenceError> {
+    let at: Vec<NaiveDateTime> = a::table
+        .filter(a::object_type.eq("filing"))
+        .filter(a::object_id.eq(filing))
+        .filter(a::operation.eq("disclosure"))
+        .filter(a::action.eq("export"))
+        .filter(a::outcome.eq("allowed"))
+        .order(a::id.asc())
+        .select(a::occurred_at)
+        .load(conn)?;
+    Ok(at.into_iter().map(from_db_time).collect())
+}
+
 #[derive(QueryableByName)]
 struct TakenRow {
     #[diesel(sql_type = Text)]
@@ -138,12 +156,15 @@ struct TakenRow {
     id: String,
 }
 
-/// Takes the filing's row for this transaction if it is still at `version`, not erased;
-/// on PostgreSQL a row another transaction holds is skipped, not waited for.
+/// Takes the filing's row for this transaction if it is still at `version`, not erased
+/// and not restricted (a restriction does not change the version); on PostgreSQL a row
+/// another transaction holds is skipped, not waited for.
 fn take(conn: &mut DbConnection, id: &str, version: i64) -> Result<bool, PersistenceError> {
     let sql = |p: [&str; 2], lock: &str| {
         format!(
-            "SELECT id FROM filings WHERE id = {} AND version = {} AND erased_at IS NULL {lock}",
+            "SELECT id FROM filings WHERE id = {} AND version = {} AND erased_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM filing_restrictions r WHERE r.filing_id = filings.id) \
+             {lock}",
             p[0], p[1]
         )
     };
@@ -175,7 +196,7 @@ pub fn erase(
 ) -> Result<bool, PersistenceError> {
     use crate::schema::{
         appointments as ap, filing_exchanges as x, filing_identities as i, filing_notes as n,
-        notifications as no, outbox_messages as o, webhook_attempts as wa,
+        idempotency_keys as k, notifications as no, outbox_messages as o, webhook_attempts as wa,
     };
     conn.write_transaction(|conn| {
         if !take(conn, id, version)? {
@@ -193,6 +214,9 @@ pub fn erase(
         diesel::delete(o::table.filter(o::filing_id.eq(id))).execute(conn)?;
         diesel::delete(no::table.filter(no::filing_id.eq(id))).execute(conn)?;
         diesel::delete(ap::table.filter(ap::filing_id.eq(id))).execute(conn)?;
+        // The replies kept for idempotent retries hold the filing as it was answered
+        // (its facts, its contact): those naming it go too.
+        diesel::delete(k::table.filter(k::response_body.like(format!("%{id}%")))).execute(conn)?;
         // The history stays (statistics: times to taking in charge and to the end); the
         // citizen's pseudonymous id in it goes.
         diesel::update(

@@ -396,9 +396,21 @@ diesel::allow_tables_to_appear_in_same_query!(partners, partner_clients);
 diesel::allow_tables_to_appear_in_same_query!(audit_events, audit_log, audit_pending, filings);
 diesel::joinable!(filing_history -> filings (filing_id));
 diesel::joinable!(appointments -> filings (filing_id));
+diesel::table! {
+    filing_restrictions (filing_id) {
+        filing_id -> Text,
+        restricted_at -> Timestamp,
+        restricted_by -> Text,
+        reason -> Text,
+        review_on -> Timestamp,
+    }
+}
+
+diesel::joinable!(filing_restrictions -> filings (filing_id));
 diesel::allow_tables_to_appear_in_same_query!(
     appointments,
     filings,
+    filing_restrictions,
     filing_history,
     filing_identities,
     filing_exchanges,

@@ -269,6 +269,7 @@ pub async fn act(
                 now,
             )?;
             let filing = load_in_unit(c, &unit, &id)?;
+            super::restriction::refuse_if_restricted(c, &id)?;
             if !if_match.matches(filing.version) {
                 return Err(ApiError::PreconditionFailed);
             }
@@ -314,6 +315,7 @@ pub async fn add_note(
         conn.write_transaction(|c| {
             let now = super::now();
             load_in_unit(c, &unit, &id)?;
+            super::restriction::refuse_if_restricted(c, &id)?;
             persistence::roster::seen(
                 c,
                 &unit,

@@ -3,6 +3,7 @@
 //! it knows the database and the domain, and nothing of HTTP but the idempotent reply it
 //! may have to store. Handlers (`routes`) call it; it never calls them.
 
+pub mod access;
 pub mod alerts;
 pub mod appointments;
 pub mod backoffice;
@@ -11,7 +12,9 @@ pub mod filings;
 pub mod notifications;
 pub mod partners;
 pub mod ratelimit;
+pub mod restriction;
 pub mod retention;
+pub mod statistics;
 pub mod webhooks;
 
 use crate::error::{ApiError, FieldError};

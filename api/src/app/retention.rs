@@ -32,8 +32,11 @@ pub struct RunReport {
     pub erased: Vec<(String, RetentionClass, u32)>,
     /// Due but skipped: changed meanwhile, or taken by another instance.
     pub skipped: usize,
-    /// Filings kept, by reason (`open`, `not_handed_over`, `restricted`, `period_running`).
+    /// Filings kept, by reason (`open`, `not_handed_over`, `restricted`,
+    /// `restricted_review_due` (restricted, its review date passed), `period_running`).
     pub kept: BTreeMap<&'static str, usize>,
+    /// Expired idempotency keys deleted (their stored replies hold personal data).
+    pub keys_purged: usize,
 }
 
 /// The job's actor in the audit trail.
@@ -90,6 +93,9 @@ pub fn run(
     dry_run: bool,
 ) -> Result<RunReport, PersistenceError> {
     let mut report = RunReport::default();
+    if !dry_run {
+        report.keys_purged = persistence::idempotency::purge_expired(conn, now)?;
+    }
     for &status in CANDIDATE_STATUSES {
         let before = changed_before(policy, status, now);
         let mut after: Option<String> = None;
@@ -125,15 +131,20 @@ fn consider(
         } else {
             None
         };
+    // A restriction (Art. 16(3)) and its review date.
+    let review = persistence::restriction::review_of(conn, &candidate.id)?;
     let facts = RetentionFacts {
         procedure: &candidate.procedure,
         status,
         decided,
         last_change: candidate.last_change(),
         handed_over,
-        restricted: false,
+        restricted: review.is_some(),
     };
     match decide(policy, &facts, now) {
+        RetentionDecision::Keep(KeepReason::Restricted) if review.is_some_and(|r| r <= now) => {
+            *report.kept.entry("restricted_review_due").or_default() += 1;
+        }
         RetentionDecision::Keep(reason) => {
             *report.kept.entry(keep_code(reason)).or_default() += 1;
         }

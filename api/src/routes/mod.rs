@@ -12,9 +12,12 @@ pub mod fallback;
 pub mod filings;
 pub mod guidance;
 pub mod health;
+pub mod me;
 pub mod meta;
 pub mod notifications;
 pub mod partners;
+pub mod processing;
+pub mod statistics;
 pub mod webhooks;
 
 use utoipa_actix_web::scope;
@@ -61,6 +64,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(alerts::acknowledge)
                 .service(alerts::close)
                 .service(alerts::flag_abusive)
+                .service(me::export)
+                .service(processing::records_of_processing)
+                .service(statistics::statistics)
                 .service(notifications::list)
                 .service(notifications::stream)
                 .service(notifications::mark_all_read)
@@ -80,6 +86,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(backoffice::list_notes)
                 .service(backoffice::export)
                 .service(backoffice::audit_events)
+                .service(backoffice::restriction::restrict)
+                .service(backoffice::restriction::get_restriction)
+                .service(backoffice::restriction::lift_restriction)
+                .service(backoffice::restriction::list_restrictions)
                 .service(auditlog::inclusion)
                 .service(auditlog::latest_checkpoint)
                 .service(auditlog::consistency)

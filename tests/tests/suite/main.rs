@@ -3,6 +3,7 @@
 //! seconds and gigabytes of disk). Each module is one area, run with
 //! `cargo test -p tests --test suite <module>::` to run only that area.
 
+mod access;
 mod alerts;
 mod appointments;
 mod audit_log;
@@ -25,5 +26,6 @@ mod partner_limits;
 mod partners;
 mod retention;
 mod startup;
+mod statistics;
 mod stores;
 mod webhooks;

@@ -476,3 +476,244 @@ fn production_refuses_the_test_clock() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("retention.clock_offset_days"));
 }
+
+async fn send(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap()
+}
+
+/// The audit actions recorded about filing `id`, in order.
+fn actions_about(app: &TestApp, id: &str) -> Vec<String> {
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    persistence::audit::list(&mut conn, &Default::default(), 10_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.object_id.as_deref() == Some(id))
+        .map(|e| e.event.action)
+        .collect()
+}
+
+/// Art. 16(3): a restricted filing is kept by the job whatever its age, leaves the queue
+/// and the officers' processing (but can still be read, as evidence), and is erased once
+/// the restriction is lifted; every step is audited.
+#[tokio::test]
+async fn a_restricted_filing_is_kept_out_of_the_queue_and_erased_once_lifted() {
+    use reqwest::Method;
+    let app = app().await;
+    let officer = officer(&app).await;
+    let stranger = app
+        .dev_token(json!({"kind": "officer", "subject": "o-elsewhere", "units": ["zp-namur"]}))
+        .await;
+    let (open, _) = filing(&app, "res-open", "MARKRESOPEN", false).await;
+    let (rejected, _) = filing(&app, "res-rejected", "MARKRESREJ", false).await;
+    act(&app, &officer, &rejected, "take-in-charge", 2, json!({})).await;
+    act(
+        &app,
+        &officer,
+        &rejected,
+        "reject",
+        3,
+        json!({"reason_code": "not_a_police_matter", "explanation": "civil dispute"}),
+    )
+    .await;
+    let review = (chrono::Utc::now() + chrono::Duration::days(30)).date_naive();
+    let body =
+        json!({"reason": "Evidence in case file 2026/1234", "review_on": review.to_string()});
+    for id in [&open, &rejected] {
+        let path = format!("/v1/units/{ZONE}/filings/{id}/restriction");
+        let restricted = send(&app, Method::PUT, &path, &officer, Some(body.clone())).await;
+        assert_eq!(restricted.status(), 200);
+        let view: Value = restricted.json().await.unwrap();
+        assert_eq!(view["review_on"], review.to_string());
+        assert!(view["restricted_by"].as_str().unwrap().starts_with("u-"));
+        assert_eq!(view["review_due"], false);
+    }
+    // Checked: a reason, a review date ahead; members of the unit only.
+    let path = format!("/v1/units/{ZONE}/filings/{open}/restriction");
+    let bad = send(
+        &app,
+        Method::PUT,
+        &path,
+        &officer,
+        Some(json!({"reason": " ", "review_on": "2020-01-01"})),
+    )
+    .await;
+    let bad = tests::assert_problem(bad, 422, "validation_failed").await;
+    assert_eq!(bad["errors"].as_array().unwrap().len(), 2, "{bad}");
+    let outsider = send(&app, Method::PUT, &path, &stranger, Some(body.clone())).await;
+    assert_eq!(outsider.status(), 403);
+
+    // Out of the queue and of the processing; still readable, and listed as restricted.
+    let queue = send(
+        &app,
+        Method::GET,
+        &format!("/v1/units/{ZONE}/filings?limit=100"),
+        &officer,
+        None,
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(!queue.contains(&open), "{queue}");
+    let take = app
+        .client
+        .post(app.url(&format!("/v1/units/{ZONE}/filings/{open}/take-in-charge")))
+        .bearer_auth(&officer)
+        .header("if-match", "\"v2\"")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    tests::assert_problem(take, 409, "filing_restricted").await;
+    let note = send(
+        &app,
+        Method::POST,
+        &format!("/v1/units/{ZONE}/filings/{open}/notes"),
+        &officer,
+        Some(json!({"body": "more"})),
+    )
+    .await;
+    tests::assert_problem(note, 409, "filing_restricted").await;
+    let read = send(
+        &app,
+        Method::GET,
+        &format!("/v1/units/{ZONE}/filings/{open}"),
+        &officer,
+        None,
+    )
+    .await;
+    assert_eq!(read.status(), 200);
+    let listed: Value = send(
+        &app,
+        Method::GET,
+        &format!("/v1/units/{ZONE}/restrictions"),
+        &officer,
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["filing_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&open.as_str()) && ids.contains(&rejected.as_str()));
+
+    // In 400 days the rejected filing would be erased: restricted, it is kept (its
+    // review date has passed, which the run reports; the open one is no candidate).
+    let run = stdout(&retention(&app, 400, false));
+    assert!(run.starts_with("0 filing(s) erased"), "{run}");
+    assert!(run.contains("restricted_review_due 1"), "{run}");
+    assert!(whole_database(&app).contains("MARKRESREJ"));
+
+    // Lifted (once: again is 404), it goes at the next run.
+    let path = format!("/v1/units/{ZONE}/filings/{rejected}/restriction");
+    let lifted = send(&app, Method::DELETE, &path, &officer, None).await;
+    assert_eq!(lifted.status(), 204);
+    let again = send(&app, Method::DELETE, &path, &officer, None).await;
+    tests::assert_problem(again, 404, "restriction_not_found").await;
+    let gone = send(&app, Method::GET, &path, &officer, None).await;
+    tests::assert_problem(gone, 404, "restriction_not_found").await;
+    let run = stdout(&retention(&app, 400, false));
+    assert!(
+        run.contains(&format!("erased {rejected} rejected 365d")),
+        "{run}"
+    );
+    let database = whole_database(&app);
+    assert!(!database.contains("MARKRESREJ"));
+    assert!(database.contains("MARKRESOPEN"));
+    let actions = actions_about(&app, &rejected);
+    let restrict = actions.iter().position(|a| a == "restrict").unwrap();
+    let lift = actions
+        .iter()
+        .position(|a| a == "lift_restriction")
+        .unwrap();
+    let erase = actions.iter().position(|a| a == "retention_erase").unwrap();
+    assert!(restrict < lift && lift < erase, "{actions:?}");
+}
+
+/// The replies kept for idempotent retries hold the filing as answered (its facts, its
+/// contact): they go with the filing, even before the key expires, and expired keys are
+/// purged by the job.
+#[tokio::test]
+async fn the_stored_replies_of_an_erased_filing_go_with_it() {
+    let app = app().await;
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": "ret-idem"}))
+        .await;
+    let create = |marker: &'static str, key: &'static str| {
+        let app = &app;
+        let citizen = citizen.clone();
+        async move {
+            let body = json!({
+                "procedure": "bicycle_theft", "country": "BE", "place": {"municipality": "BE-25121"},
+                "facts_date": {"from": (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339()},
+                "answers": {"ongoing_danger": false, "injury": false, "known_author": false, "violence": false, "exploitable_traces": false},
+                "facts": {"bicycle_locked": true, "circumstances": format!("{marker} circumstances"),
+                          "items": [{"category": "bicycle", "brand": "Gazelle", "serial_number": format!("{marker}SN")}]},
+                "contact": {"email": format!("{marker}@example.org")}, "confirmation_channel": "email"
+            });
+            let created = app
+                .client
+                .post(app.url("/v1/filings"))
+                .bearer_auth(&citizen)
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(created.status(), 201);
+            created.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let erased = create("MARKIDEMOLD", "key-old").await;
+    let _young = create("MARKIDEMNEW", "key-new").await;
+    assert!(whole_database(&app).contains("MARKIDEMOLD"));
+    // The old draft's key is made to outlive the run, so that only the erasure can take
+    // its reply away; the young draft's key is left to expire.
+    {
+        let pool = app.db.pool();
+        let mut conn = pool.get().unwrap();
+        let sql = "UPDATE idempotency_keys SET expires_at = '2200-01-01 00:00:00' \
+                   WHERE idempotency_key = 'key-old'";
+        let changed = match &mut *conn {
+            persistence::DbConnection::Postgresql(pg) => diesel::sql_query(sql).execute(pg),
+            persistence::DbConnection::Sqlite(sqlite) => diesel::sql_query(sql).execute(sqlite),
+        }
+        .unwrap();
+        assert_eq!(changed, 1);
+    }
+    // In 31 days both drafts are erased: the young key has expired (purged), the old one
+    // has not, and goes with its filing.
+    let run = stdout(&retention(&app, 31, false));
+    assert!(run.contains(&format!("erased {erased} draft 30d")), "{run}");
+    assert!(run.contains("1 expired idempotency key(s) purged"), "{run}");
+    let database = whole_database(&app);
+    assert!(!database.contains("MARKIDEMOLD"), "a stored reply kept it");
+    assert!(!database.contains("MARKIDEMNEW"));
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    assert!(texts(
+        &mut conn,
+        "SELECT idempotency_key AS v FROM idempotency_keys"
+    )
+    .is_empty());
+}

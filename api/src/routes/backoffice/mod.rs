@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod messages;
 pub mod records;
+pub mod restriction;
 pub mod types;
 
 pub use audit::audit_events;

@@ -6,7 +6,7 @@
 
 mod preferences;
 pub mod receipt_pdf;
-mod receipts;
+pub mod receipts;
 pub mod types;
 pub mod views;
 

@@ -28,7 +28,7 @@ pub const LABELS: [&str; 10] = [
 /// about half an em per character).
 const LINE_CHARS: usize = 95;
 
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {

@@ -13,7 +13,7 @@ use domain::i18n::Lang;
 
 /// Whether the client wants the PDF: `?format=` decides, else the first of the two in the
 /// client's order of preference (JSON by default).
-fn wants_pdf(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> {
+pub fn wants_pdf(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> {
     match format {
         Some("pdf") => Ok(true),
         Some("json") => Ok(false),

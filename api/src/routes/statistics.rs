@@ -1,0 +1,270 @@
+//! The open statistics (docs/STATISTICS.md): public, cacheable counts of filings by
+//! procedure, country, unit and month of submission, as JSON or CSV, with small-cell
+//! suppression (`domain::statistics`). Nothing personal: counts only, none below the
+//! threshold.
+
+use crate::error::{ApiError, FieldError, Problem};
+use crate::state::AppState;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{Datelike, Months, NaiveDate, TimeZone, Utc};
+use domain::statistics::{Cell, Dimension, Table};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// The longest window, in months.
+pub const MAX_MONTHS: u32 = 36;
+
+/// The statistics' query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatisticsQuery {
+    /// The dimensions, comma-separated, each at most once, in the order of the rows'
+    /// sorting: `procedure`, `country`, `unit`, `month` (default: all four).
+    #[param(example = "procedure,month", max_length = 40)]
+    pub group_by: Option<String>,
+    /// The first month (`YYYY-MM`, UTC); default: twelve months before the current one.
+    #[param(example = "2026-01", pattern = r"^\d{4}-\d{2}$")]
+    pub from: Option<String>,
+    /// The last month, included (`YYYY-MM`); default: the month before the current one.
+    /// At most 36 months from `from`.
+    #[param(example = "2026-12", pattern = r"^\d{4}-\d{2}$")]
+    pub to: Option<String>,
+    /// `json` (default) or `csv`; without it, the `Accept` header decides.
+    pub format: Option<String>,
+}
+
+/// A published count: a number, or `<k` when it is below the threshold (or hides one).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+#[schema(example = json!("<10"))]
+pub enum Count {
+    /// The count.
+    Value(u64),
+    /// `<k`: below the threshold `k`, or the complement of such a count.
+    Suppressed(String),
+}
+
+/// One row: the values of the dimensions asked for, then the counts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatisticsRow {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "bicycle_theft")]
+    pub procedure: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "BE")]
+    pub country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "zp-ottignies-louvain-la-neuve")]
+    pub unit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2026-03")]
+    pub month: Option<String>,
+    /// Filings submitted in the month.
+    pub submitted: Count,
+    /// Of those, registered (at some point).
+    pub registered: Count,
+    pub rejected: Count,
+    pub redirected: Count,
+}
+
+/// The counts of each measure over every row.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatisticsTotals {
+    pub submitted: Count,
+    pub registered: Count,
+    pub rejected: Count,
+    pub redirected: Count,
+}
+
+/// The published table.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "from": "2026-01", "to": "2026-12", "threshold": 10, "dimensions": ["procedure"],
+    "rows": [{"procedure": "bicycle_theft", "submitted": 120, "registered": 97, "rejected": "<10", "redirected": "<10"}],
+    "totals": {"submitted": 120, "registered": 97, "rejected": "<10", "redirected": "<10"}
+}))]
+pub struct Statistics {
+    #[schema(example = "2026-01")]
+    pub from: String,
+    #[schema(example = "2026-12")]
+    pub to: String,
+    /// Counts from 1 to `threshold - 1` are published as `<threshold`; so is the smallest
+    /// other count of a column that would otherwise give one away (its complement).
+    #[schema(example = 10, minimum = 2)]
+    pub threshold: u32,
+    pub dimensions: Vec<String>,
+    pub rows: Vec<StatisticsRow>,
+    pub totals: StatisticsTotals,
+}
+
+fn invalid(name: &str, code: &str) -> ApiError {
+    ApiError::Validation(vec![FieldError::new(format!("/query/{name}"), code)])
+}
+
+fn month(raw: &str, name: &str) -> Result<NaiveDate, ApiError> {
+    if raw.len() != 7 {
+        return Err(invalid(name, "invalid_date"));
+    }
+    NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
+        .map_err(|_| invalid(name, "invalid_date"))
+}
+
+fn dimensions(raw: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
+    let Some(raw) = raw else {
+        return Ok(Dimension::ALL.to_vec());
+    };
+    let mut dims = Vec::new();
+    for part in raw.split(',') {
+        let dim: Dimension = part
+            .trim()
+            .parse()
+            .map_err(|_| invalid("group_by", "unknown_option"))?;
+        if dims.contains(&dim) {
+            return Err(invalid("group_by", "unknown_option"));
+        }
+        dims.push(dim);
+    }
+    Ok(dims)
+}
+
+/// The window `[from, to]` of whole months, checked.
+fn window(query: &StatisticsQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let today = Utc::now().date_naive();
+    let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
+    let from = match &query.from {
+        Some(raw) => month(raw, "from")?,
+        None => this_month - Months::new(12),
+    };
+    let to = match &query.to {
+        Some(raw) => month(raw, "to")?,
+        None => this_month - Months::new(1),
+    };
+    if to < from {
+        return Err(invalid("to", "too_early"));
+    }
+    if from + Months::new(MAX_MONTHS) <= to {
+        return Err(invalid("to", "too_late"));
+    }
+    Ok((from, to))
+}
+
+fn count(cell: Cell, k: u32) -> Count {
+    match cell {
+        Cell::Count(n) => Count::Value(n),
+        Cell::Suppressed => Count::Suppressed(format!("<{k}")),
+    }
+}
+
+fn view(table: &Table, from: NaiveDate, to: NaiveDate) -> Statistics {
+    let k = table.threshold;
+    let rows = table
+        .rows
+        .iter()
+        .map(|r| {
+            let value = |d: Dimension| {
+                table
+                    .dimensions
+                    .iter()
+                    .position(|x| *x == d)
+                    .and_then(|i| r.key.get(i).cloned())
+            };
+            StatisticsRow {
+                procedure: value(Dimension::Procedure),
+                country: value(Dimension::Country),
+                unit: value(Dimension::Unit),
+                month: value(Dimension::Month),
+                submitted: count(r.cells[0], k),
+                registered: count(r.cells[1], k),
+                rejected: count(r.cells[2], k),
+                redirected: count(r.cells[3], k),
+            }
+        })
+        .collect();
+    let t = &table.totals;
+    Statistics {
+        from: from.format("%Y-%m").to_string(),
+        to: to.format("%Y-%m").to_string(),
+        threshold: k,
+        dimensions: table.dimensions.iter().map(|d| d.to_string()).collect(),
+        rows,
+        totals: StatisticsTotals {
+            submitted: count(t[0], k),
+            registered: count(t[1], k),
+            rejected: count(t[2], k),
+            redirected: count(t[3], k),
+        },
+    }
+}
+
+fn csv_of(table: &Table) -> Result<Vec<u8>, ApiError> {
+    let flat = table.flat();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let internal = |e: csv::Error| ApiError::Internal(e.to_string());
+    writer.write_record(&flat.header).map_err(internal)?;
+    for line in &flat.lines {
+        writer.write_record(line).map_err(internal)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+fn wants_csv(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> {
+    match format {
+        Some("csv") => Ok(true),
+        Some("json") => Ok(false),
+        Some(_) => Err(invalid("format", "unknown_option")),
+        None => Ok(
+            crate::negotiation::preferred_media(req, &["application/json", "text/csv"])?
+                == "text/csv",
+        ),
+    }
+}
+
+/// Open statistics
+///
+/// Counts of the filings submitted online, by procedure, country, unit and month of
+/// submission (UTC), with how many of them were registered, rejected or redirected.
+/// Small cells are suppressed: a count from 1 to `threshold - 1` (default 10) reads
+/// `<threshold`, and so does the smallest other count of its column when the total
+/// would otherwise give it away. Public and cacheable; JSON, or CSV with
+/// `Accept: text/csv` or `?format=csv` (the last line holds the totals).
+#[utoipa::path(
+    tag = "statistics",
+    security(()),
+    params(StatisticsQuery),
+    responses(
+        (status = 200, description = "The table",
+            content(
+                (Statistics = "application/json"),
+                (String = "text/csv", example = json!("procedure,submitted,registered,rejected,redirected\nbicycle_theft,120,97,<10,<10\ntotal,120,97,<10,<10\n"))
+            ),
+            headers(("ETag" = String, description = "The table's version"), ("Cache-Control" = String, description = "public, max-age=300"))),
+        (status = 304, description = "Not modified since the `ETag` given in `If-None-Match`"),
+        (status = 422, description = "An unknown dimension or format, or a bad window", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/statistics")]
+pub async fn statistics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<StatisticsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let csv = wants_csv(&req, query.format.as_deref())?;
+    let dims = dimensions(query.group_by.as_deref())?;
+    let (from, to) = window(&query)?;
+    let start = |d: NaiveDate| Utc.from_utc_datetime(&d.and_time(chrono::NaiveTime::MIN));
+    let until = start(to + Months::new(1));
+    let table = crate::app::statistics::table(&state, start(from), until, dims).await?;
+    if csv {
+        let body = csv_of(&table)?;
+        return Ok(crate::caching::public_bytes(
+            &req,
+            "text/csv; charset=utf-8",
+            body,
+        ));
+    }
+    let body = serde_json::to_vec(&view(&table, from, to))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(crate::caching::public_bytes(&req, "application/json", body))
+}

@@ -1,0 +1,2 @@
+DROP INDEX filing_history_status_idx;
+DROP INDEX filings_statistics_idx;
