@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auditlog;
 pub mod db;
 pub mod directory;
+pub mod evidence;
 pub mod error;
 pub mod filings;
 pub mod idempotency;

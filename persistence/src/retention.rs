@@ -174,8 +174,9 @@ pub fn erase(
     event: &AuditEvent,
 ) -> Result<bool, PersistenceError> {
     use crate::schema::{
-        appointments as ap, filing_exchanges as x, filing_identities as i, filing_notes as n,
-        notifications as no, outbox_messages as o,
+        appointments as ap, attachments as at, filing_exchanges as x, filing_identities as i,
+        filing_notes as n, filing_supplements as su, notifications as no, outbox_messages as o,
+        resumable_uploads as ru, upload_links as ul,
     };
     conn.write_transaction(|conn| {
         if !take(conn, id, version)? {
@@ -187,6 +188,12 @@ pub fn erase(
         diesel::delete(o::table.filter(o::filing_id.eq(id))).execute(conn)?;
         diesel::delete(no::table.filter(no::filing_id.eq(id))).execute(conn)?;
         diesel::delete(ap::table.filter(ap::filing_id.eq(id))).execute(conn)?;
+        // Evidence: the rows go; their objects, left without a row, are removed by the
+        // evidence cleanup job after its grace period (docs/EVIDENCE.md).
+        diesel::delete(at::table.filter(at::filing_id.eq(id))).execute(conn)?;
+        diesel::delete(su::table.filter(su::filing_id.eq(id))).execute(conn)?;
+        diesel::delete(ul::table.filter(ul::filing_id.eq(id))).execute(conn)?;
+        diesel::delete(ru::table.filter(ru::filing_id.eq(id))).execute(conn)?;
         // The history stays (statistics: times to taking in charge and to the end); the
         // citizen's pseudonymous id in it goes.
         diesel::update(

@@ -12,6 +12,7 @@ mod contract;
 mod delivery;
 mod directory;
 mod directory_http;
+mod evidence;
 mod filing_model;
 mod filings;
 mod forms;
