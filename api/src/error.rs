@@ -1062,7 +1062,10 @@ mod tests {
     #[test]
     fn every_problem_renders_without_placeholders_in_every_language() {
         let samples = samples();
-        for code in ApiError::ALL_CODES.iter().chain(EvidenceError::CODES.iter()) {
+        for code in ApiError::ALL_CODES
+            .iter()
+            .chain(EvidenceError::CODES.iter())
+        {
             assert!(
                 samples.iter().any(|e| e.code() == *code),
                 "no sample of {code}"

@@ -96,9 +96,11 @@ impl Application {
             current = sealing.current_id(),
             "personal data is sealed at rest (AES-256-GCM)"
         );
-        let evidence =
-            crate::evidence::Evidence::from_settings(&settings.evidence, &settings.database.data_dir)
-                .map_err(|e| StartupError::Evidence(e.to_string()))?;
+        let evidence = crate::evidence::Evidence::from_settings(
+            &settings.evidence,
+            &settings.database.data_dir,
+        )
+        .map_err(|e| StartupError::Evidence(e.to_string()))?;
         let (audit_log, sealer_parts) = audit_log(&settings, &pool, &metrics)?;
         let sealer = crate::auditlog::sealer::Sealer::spawn(sealer_parts)
             .map_err(|e| StartupError::Audit(e.to_string()))?;

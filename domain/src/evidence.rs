@@ -149,9 +149,9 @@ pub fn classify(
                 MediaKind::ALL
                     .iter()
                     .any(|k| k.declared_types().contains(&d))
-            }) || extension.as_deref().is_some_and(|e| {
-                MediaKind::ALL.iter().any(|k| k.extensions().contains(&e))
-            });
+            }) || extension
+                .as_deref()
+                .is_some_and(|e| MediaKind::ALL.iter().any(|k| k.extensions().contains(&e)));
             return Err(if says_text {
                 Refusal::InvalidText
             } else if says_accepted_other {

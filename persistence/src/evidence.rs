@@ -176,18 +176,22 @@ pub fn complete(
     received: &Received,
     now: DateTime<Utc>,
 ) -> Result<bool, PersistenceError> {
-    let changed = diesel::update(a::table.filter(a::id.eq(id)).filter(a::state.eq(INCOMPLETE)))
-        .set((
-            a::state.eq(COMPLETE),
-            a::media_kind.eq(received.kind.as_str()),
-            a::size_bytes.eq(received.size as i64),
-            a::sha256.eq(&received.sha256),
-            a::stripped.eq(received.stripped),
-            a::viewing_size.eq(received.viewing_size.map(|v| v as i64)),
-            a::supplement_id.eq(&received.supplement_id),
-            a::completed_at.eq(Some(to_db_time(now))),
-        ))
-        .execute(conn)?;
+    let changed = diesel::update(
+        a::table
+            .filter(a::id.eq(id))
+            .filter(a::state.eq(INCOMPLETE)),
+    )
+    .set((
+        a::state.eq(COMPLETE),
+        a::media_kind.eq(received.kind.as_str()),
+        a::size_bytes.eq(received.size as i64),
+        a::sha256.eq(&received.sha256),
+        a::stripped.eq(received.stripped),
+        a::viewing_size.eq(received.viewing_size.map(|v| v as i64)),
+        a::supplement_id.eq(&received.supplement_id),
+        a::completed_at.eq(Some(to_db_time(now))),
+    ))
+    .execute(conn)?;
     Ok(changed == 1)
 }
 

@@ -173,11 +173,9 @@ pub async fn get(
             None => None,
         };
         let attachments = persistence::evidence::list(conn, &filing.id, None)?;
-        let new_information = !persistence::evidence::with_new_information(
-            conn,
-            std::slice::from_ref(&filing.id),
-        )?
-        .is_empty();
+        let new_information =
+            !persistence::evidence::with_new_information(conn, std::slice::from_ref(&filing.id))?
+                .is_empty();
         conn.write_transaction(|c| {
             if new_information {
                 persistence::evidence::mark_seen(c, &filing.id, super::now())?;

@@ -161,11 +161,13 @@ impl Session {
         let text = text.trim().to_owned();
         let max = domain::evidence::SUPPLEMENT_TEXT_MAX_CHARS;
         if text.chars().count() > max {
-            return Err(ApiError::Validation(vec![FieldError::new("/text", "too_long")
-                .with(crate::error::Accepted {
-                    max_length: Some(max as u64),
-                    ..Default::default()
-                })]));
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "/text", "too_long",
+            )
+            .with(crate::error::Accepted {
+                max_length: Some(max as u64),
+                ..Default::default()
+            })]));
         }
         self.text = Some(text).filter(|t| !t.is_empty());
         Ok(())
@@ -494,7 +496,8 @@ pub async fn unit_list(
     filing: &str,
     request_id: Option<String>,
 ) -> Result<UnitEvidence, ApiError> {
-    let mut event = super::backoffice::consultation(officer, unit, ("filing", Some(filing)), request_id);
+    let mut event =
+        super::backoffice::consultation(officer, unit, ("filing", Some(filing)), request_id);
     event.action = "list_attachments".into();
     let (unit, id, name) = (unit.to_owned(), filing.to_owned(), officer.name.clone());
     with_db(state, move |conn| {
@@ -620,7 +623,8 @@ pub async fn list_links(
     filing: &str,
     request_id: Option<String>,
 ) -> Result<Vec<UploadLink>, ApiError> {
-    let mut event = super::backoffice::consultation(officer, unit, ("filing", Some(filing)), request_id);
+    let mut event =
+        super::backoffice::consultation(officer, unit, ("filing", Some(filing)), request_id);
     event.action = "list_upload_links".into();
     let (unit, id, name) = (unit.to_owned(), filing.to_owned(), officer.name.clone());
     with_db(state, move |conn| {
@@ -663,7 +667,9 @@ pub async fn revoke_link(
         conn.write_transaction(|c| {
             filing_in_unit(c, &unit, &id)?;
             if !repo::revoke_link(c, &id, &link, &by, now)? {
-                return Err(ApiError::Evidence(EvidenceError::LinkNotFound(link.clone())));
+                return Err(ApiError::Evidence(EvidenceError::LinkNotFound(
+                    link.clone(),
+                )));
             }
             super::backoffice::record_within(c, &event, name.as_deref())
         })

@@ -55,7 +55,10 @@ impl Encryptor {
         let mut header = MAGIC.to_vec();
         header.extend_from_slice(prefix);
         Ok(Encryptor {
-            inner: Some(EncryptorBE32::from_aead(cipher, GenericArray::from_slice(prefix))),
+            inner: Some(EncryptorBE32::from_aead(
+                cipher,
+                GenericArray::from_slice(prefix),
+            )),
             pending: Vec::with_capacity(SEGMENT + 1),
             aad,
             header: Some(header),
@@ -182,7 +185,9 @@ mod tests {
             sealed.extend(enc.push(piece).unwrap());
         }
         sealed.extend(enc.finish().unwrap());
-        assert!(!sealed.windows(16).any(|w| data.len() >= 16 && w == &data[..16]));
+        assert!(!sealed
+            .windows(16)
+            .any(|w| data.len() >= 16 && w == &data[..16]));
         let mut dec = Decryptor::new(&key, "a".into()).unwrap();
         let mut plain = Vec::new();
         for piece in sealed.chunks(7001) {
@@ -194,7 +199,15 @@ mod tests {
 
     #[test]
     fn files_of_any_length_round_trip() {
-        for len in [0, 1, SEGMENT - 1, SEGMENT, SEGMENT + 1, 3 * SEGMENT, 200_000] {
+        for len in [
+            0,
+            1,
+            SEGMENT - 1,
+            SEGMENT,
+            SEGMENT + 1,
+            3 * SEGMENT,
+            200_000,
+        ] {
             round_trip(len, 3);
         }
     }

@@ -20,7 +20,9 @@ const HEAD_BYTES: usize = 64 * 1024;
 #[derive(Debug)]
 pub enum Rejected {
     /// Over `limit` bytes (the per-file limit, or what the filing has room for).
-    TooLarge { limit: u64 },
+    TooLarge {
+        limit: u64,
+    },
     /// Refused for its content.
     Refused(Refusal),
     /// The client's body failed (cut connection, malformed multipart).
@@ -112,8 +114,10 @@ where
     use futures_util::StreamExt;
     let original = object_path(attachment, FileCopy::Original);
     let mut writer = evidence.writer(&original).await?;
-    let mut encryptor =
-        cipher::Encryptor::new(key, cipher::context(attachment, FileCopy::Original.as_str()))?;
+    let mut encryptor = cipher::Encryptor::new(
+        key,
+        cipher::context(attachment, FileCopy::Original.as_str()),
+    )?;
     let mut hasher = Sha256::new();
     let mut head = Vec::new();
     let mut text = TextCheck::default();
@@ -144,8 +148,10 @@ where
     writer.write(&encryptor.finish()?).await?;
     writer.finish().await?;
     let sha256 = hex::encode(hasher.finalize());
-    match check_and_strip(evidence, attachment, key, limit, declared, name, &head, &text, size)
-        .await
+    match check_and_strip(
+        evidence, attachment, key, limit, declared, name, &head, &text, size,
+    )
+    .await
     {
         Ok((kind, stripped, viewing_size)) => Ok(Taken {
             kind,
@@ -206,7 +212,8 @@ async fn check_and_strip(
     if !kind.has_stripped_copy() {
         return Ok((kind, false, None));
     }
-    let viewing = strip(kind, Bytes::from(bytes)).ok_or(Rejected::Refused(Refusal::UnreadableImage))?;
+    let viewing =
+        strip(kind, Bytes::from(bytes)).ok_or(Rejected::Refused(Refusal::UnreadableImage))?;
     if viewing.len() as u64 > limit.max(size) {
         return Err(Rejected::Refused(Refusal::UnreadableImage));
     }

@@ -151,7 +151,8 @@ impl Evidence {
     pub async fn delete_file(&self, attachment: &str) -> Result<(), StoreError> {
         self.delete(&object_path(attachment, FileCopy::Original))
             .await?;
-        self.delete(&object_path(attachment, FileCopy::Viewing)).await
+        self.delete(&object_path(attachment, FileCopy::Viewing))
+            .await
     }
 
     /// The decrypted content of a copy, as a stream of chunks (decrypted segment by

@@ -83,7 +83,9 @@ fn jpeg_with_gps() -> Vec<u8> {
     // SOF0: 8 bits, 480 high, 640 wide, 3 components.
     j.extend(segment(
         0xC0,
-        &[8, 0x01, 0xE0, 0x02, 0x80, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1],
+        &[
+            8, 0x01, 0xE0, 0x02, 0x80, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1,
+        ],
     ));
     j.extend(segment(0xDA, &[3, 1, 0, 2, 0x11, 3, 0x11, 0, 0x3F, 0]));
     j.extend_from_slice(&[0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0, 0x11, 0x22]);
@@ -244,12 +246,16 @@ async fn attachments_on(app: &TestApp) {
     let id = draft(app, &alice).await;
     let base = format!("/v1/filings/{id}/attachments");
     let jpeg = jpeg_with_gps();
-    let text = "Facture vélo: 450 € — numéro de cadre WTU123\n".as_bytes().to_vec();
+    let text = "Facture vélo: 450 € — numéro de cadre WTU123\n"
+        .as_bytes()
+        .to_vec();
 
     // The reader sees the GPS position in the original: the check below can fail.
     let original_tags = exif_tags(&jpeg);
     assert!(
-        original_tags.iter().any(|t| t.starts_with("GPS GPSLatitude")),
+        original_tags
+            .iter()
+            .any(|t| t.starts_with("GPS GPSLatitude")),
         "{original_tags:?}"
     );
 
@@ -302,8 +308,14 @@ async fn attachments_on(app: &TestApp) {
         .await
         .unwrap();
     assert_problem(response, 404, "filing_not_found").await;
-    let form = reqwest::multipart::Form::new().part("file", part(pdf(), "x.pdf", "application/pdf"));
-    assert_problem(upload(app, Some(&mallory), &base, form).await, 404, "filing_not_found").await;
+    let form =
+        reqwest::multipart::Form::new().part("file", part(pdf(), "x.pdf", "application/pdf"));
+    assert_problem(
+        upload(app, Some(&mallory), &base, form).await,
+        404,
+        "filing_not_found",
+    )
+    .await;
 
     // Disguised files: an executable and HTML pages named .jpg; a PNG whose header
     // declares 100000 x 100000 pixels. Each refusal names the file.
@@ -314,7 +326,11 @@ async fn attachments_on(app: &TestApp) {
             "cute-cat.jpg",
             "image/jpeg",
         ),
-        (b"<html><body>hi</body></html>".to_vec(), "page.jpg", "image/jpeg"),
+        (
+            b"<html><body>hi</body></html>".to_vec(),
+            "page.jpg",
+            "image/jpeg",
+        ),
         (png_bomb(), "bomb.png", "image/png"),
         (b"plain words".to_vec(), "words.pdf", "application/pdf"),
     ] {
@@ -376,7 +392,8 @@ async fn attachments_on(app: &TestApp) {
         evidence["supplements"][0]["text"],
         "I found the seller's ad too."
     );
-    let (status, original) = get_bytes(app, &officer, &format!("{unit_base}/{photo}/original")).await;
+    let (status, original) =
+        get_bytes(app, &officer, &format!("{unit_base}/{photo}/original")).await;
     assert_eq!(status, 200);
     assert_eq!(sha256(&original), sha256(&jpeg));
     let (_, view) = get_bytes(app, &officer, &format!("{unit_base}/{photo}/content")).await;
@@ -440,8 +457,12 @@ async fn attachments_on(app: &TestApp) {
             .filter(|e| e.action == action && e.object_id.as_deref() == Some(photo.as_str()))
             .collect();
         assert_eq!(downloads.len(), 1, "{action}");
-        assert_eq!(downloads[0].operation, domain::audit::AuditOperation::Consultation);
-        assert_eq!(downloads[0].actor.id, "o-1");
+        assert_eq!(
+            downloads[0].operation,
+            domain::audit::AuditOperation::Consultation
+        );
+        assert_eq!(downloads[0].actor.role, domain::audit::ActorRole::Officer);
+        assert_eq!(downloads[0].actor.unit.as_deref(), Some(ZONE));
     }
 }
 
@@ -454,7 +475,10 @@ fn local_dir(app: &TestApp) -> Option<std::path::PathBuf> {
 async fn attachments_on_the_local_store() {
     let app = spawn_app_with(|_| {}).await;
     attachments_on(&app).await;
-    assert!(local_dir(&app).is_some(), "the local store is under the data folder");
+    assert!(
+        local_dir(&app).is_some(),
+        "the local store is under the data folder"
+    );
 }
 
 /// A real S3-compatible server: `python -m moto.server` (PyPI `moto[server]`, pinned in
@@ -479,11 +503,20 @@ async fn s3_server() -> S3Server {
         .port();
     let python = std::env::var("ECOM_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
     let child = std::process::Command::new(&python)
-        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {python} -m moto.server (set ECOM_TEST_PYTHON): {e}"));
+        .unwrap_or_else(|e| {
+            panic!("cannot run {python} -m moto.server (set ECOM_TEST_PYTHON): {e}")
+        });
     let server = S3Server {
         child,
         endpoint: format!("http://127.0.0.1:{port}"),
@@ -491,7 +524,11 @@ async fn s3_server() -> S3Server {
     let client = reqwest::Client::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        if let Ok(r) = client.put(format!("{}/evidence", server.endpoint)).send().await {
+        if let Ok(r) = client
+            .put(format!("{}/evidence", server.endpoint))
+            .send()
+            .await
+        {
             assert!(r.status().is_success(), "create the bucket: {}", r.status());
             break;
         }
@@ -604,9 +641,18 @@ async fn the_default_limit_is_ten_megabytes() {
     let id = draft(&app, &alice).await;
     let big = vec![b'a'; 10 * 1024 * 1024 + 1];
     let form = reqwest::multipart::Form::new().part("file", part(big, "big.txt", "text/plain"));
-    let response = upload(&app, Some(&alice), &format!("/v1/filings/{id}/attachments"), form).await;
+    let response = upload(
+        &app,
+        Some(&alice),
+        &format!("/v1/filings/{id}/attachments"),
+        form,
+    )
+    .await;
     let body = assert_problem(response, 413, "attachment_too_large").await;
-    assert!(body["detail"].as_str().unwrap().contains("10485760"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("10485760"),
+        "{body}"
+    );
 }
 
 /// The resident set of this process, in KiB (the service runs in it).
@@ -629,7 +675,13 @@ async fn a_decompression_bomb_is_refused_from_its_header_without_decoding() {
     let before = rss_kib();
     let form =
         reqwest::multipart::Form::new().part("file", part(png_bomb(), "bomb.png", "image/png"));
-    let response = upload(&app, Some(&alice), &format!("/v1/filings/{id}/attachments"), form).await;
+    let response = upload(
+        &app,
+        Some(&alice),
+        &format!("/v1/filings/{id}/attachments"),
+        form,
+    )
+    .await;
     let body = assert_problem(response, 422, "attachment_refused").await;
     assert!(body["detail"].as_str().unwrap().contains("bomb.png"));
     // Decoding would take 40 GB; the process grew by far less than one (other tests of
@@ -653,9 +705,16 @@ async fn closed_filings_take_no_files() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let form = reqwest::multipart::Form::new().part("file", part(pdf(), "x.pdf", "application/pdf"));
+    let form =
+        reqwest::multipart::Form::new().part("file", part(pdf(), "x.pdf", "application/pdf"));
     assert_problem(
-        upload(&app, Some(&alice), &format!("/v1/filings/{id}/attachments"), form).await,
+        upload(
+            &app,
+            Some(&alice),
+            &format!("/v1/filings/{id}/attachments"),
+            form,
+        )
+        .await,
         409,
         "evidence_not_accepted",
     )
@@ -691,25 +750,37 @@ async fn an_upload_link_takes_files_without_an_account_and_shows_nothing() {
 
     // No account: the token is the only credential.
     let jpeg = jpeg_with_gps();
-    let form = reqwest::multipart::Form::new().part("file", part(jpeg.clone(), "w.jpg", "image/jpeg"));
+    let form =
+        reqwest::multipart::Form::new().part("file", part(jpeg.clone(), "w.jpg", "image/jpeg"));
     let response = upload(&app, None, &path, form).await;
     assert_eq!(response.status(), 201);
     let received: Value = response.json().await.unwrap();
     assert_eq!(received["items"][0]["sha256"], sha256(&jpeg));
     assert_eq!(
-        received["items"][0].as_object().unwrap().keys().collect::<Vec<_>>(),
+        received["items"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
         ["file_name", "media_type", "sha256", "size"]
     );
     // Single use.
-    let form = reqwest::multipart::Form::new().part("file", part(pdf(), "x.pdf", "application/pdf"));
-    assert_problem(upload(&app, None, &path, form).await, 404, "upload_link_not_found").await;
+    let form =
+        reqwest::multipart::Form::new().part("file", part(pdf(), "x.pdf", "application/pdf"));
+    assert_problem(
+        upload(&app, None, &path, form).await,
+        404,
+        "upload_link_not_found",
+    )
+    .await;
     // It reads nothing: the filing's routes want an account, the link's path only takes
     // uploads, and an invented token is unknown.
     let response = app.get(&format!("/v1/filings/{id}/attachments")).await;
     assert_eq!(response.status(), 401);
     let response = app.get(&path).await;
     assert_eq!(response.status(), 405);
-    let form = reqwest::multipart::Form::new().part("file", part(pdf(), "x.pdf", "application/pdf"));
+    let form =
+        reqwest::multipart::Form::new().part("file", part(pdf(), "x.pdf", "application/pdf"));
     assert_problem(
         upload(&app, None, "/v1/upload-links/not-a-token/files", form).await,
         404,
@@ -718,7 +789,12 @@ async fn an_upload_link_takes_files_without_an_account_and_shows_nothing() {
     .await;
 
     // The unit sees the file, from a link, with a new-information marker.
-    let evidence = get_json(&app, &officer, &format!("/v1/units/{ZONE}/filings/{id}/attachments")).await;
+    let evidence = get_json(
+        &app,
+        &officer,
+        &format!("/v1/units/{ZONE}/filings/{id}/attachments"),
+    )
+    .await;
     assert_eq!(evidence["attachments"][0]["origin"], "upload_link");
     assert_eq!(evidence["attachments"][0]["sent_by_role"], "link_holder");
     let queue = get_json(&app, &officer, &format!("/v1/units/{ZONE}/filings")).await;
@@ -747,9 +823,15 @@ async fn an_upload_link_takes_files_without_an_account_and_shows_nothing() {
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
-    let form = reqwest::multipart::Form::new().part("file", part(pdf(), "x.pdf", "application/pdf"));
+    let form =
+        reqwest::multipart::Form::new().part("file", part(pdf(), "x.pdf", "application/pdf"));
     let second_path = second["upload_path"].as_str().unwrap();
-    assert_problem(upload(&app, None, second_path, form).await, 404, "upload_link_not_found").await;
+    assert_problem(
+        upload(&app, None, second_path, form).await,
+        404,
+        "upload_link_not_found",
+    )
+    .await;
     let listed = get_json(&app, &officer, &links).await;
     let states: Vec<&str> = listed["items"]
         .as_array()
@@ -803,8 +885,13 @@ async fn the_cleanup_removes_what_a_crash_leaves_and_nothing_else() {
         .await;
     let id = draft(&app, &alice).await;
     let base = format!("/v1/filings/{id}/attachments");
-    let form = reqwest::multipart::Form::new().part("file", part(pdf(), "kept.pdf", "application/pdf"));
-    let kept: Value = upload(&app, Some(&alice), &base, form).await.json().await.unwrap();
+    let form =
+        reqwest::multipart::Form::new().part("file", part(pdf(), "kept.pdf", "application/pdf"));
+    let kept: Value = upload(&app, Some(&alice), &base, form)
+        .await
+        .json()
+        .await
+        .unwrap();
     let kept = kept["items"][0]["id"].as_str().unwrap().to_owned();
     let store = app.data_dir().join("evidence").join("attachments");
 
@@ -852,7 +939,10 @@ async fn the_cleanup_removes_what_a_crash_leaves_and_nothing_else() {
     }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while orphan.exists() || incomplete.exists() {
-        assert!(std::time::Instant::now() < deadline, "the cleanup did not run");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cleanup did not run"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
     {
@@ -894,7 +984,11 @@ async fn resumable_on(app: &TestApp) {
         .header("Upload-Length", file.len().to_string())
         .header(
             "Upload-Metadata",
-            format!("filename {},filetype {}", b64("scan.pdf"), b64("application/pdf")),
+            format!(
+                "filename {},filetype {}",
+                b64("scan.pdf"),
+                b64("application/pdf")
+            ),
         )
         .send()
         .await
@@ -902,7 +996,11 @@ async fn resumable_on(app: &TestApp) {
     assert_eq!(response.status(), 201);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let offset_of = |r: &reqwest::Response| -> u64 {
-        r.headers()["upload-offset"].to_str().unwrap().parse().unwrap()
+        r.headers()["upload-offset"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
     };
     let patch = |offset: u64, body: reqwest::Body| {
         app.client
@@ -923,7 +1021,11 @@ async fn resumable_on(app: &TestApp) {
         Ok(file[200_000..300_000].to_vec()),
         Err(std::io::Error::other("network lost")),
     ];
-    let cut = patch(200_000, reqwest::Body::wrap_stream(futures_util::stream::iter(chunks))).await;
+    let cut = patch(
+        200_000,
+        reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)),
+    )
+    .await;
     assert!(cut.is_err() || !cut.unwrap().status().is_success());
     // Where does it stand? (HEAD, as tus clients ask.)
     let mut offset = 0;
@@ -938,7 +1040,10 @@ async fn resumable_on(app: &TestApp) {
             .await
             .unwrap();
         assert_eq!(head.status(), 200);
-        assert_eq!(head.headers()["upload-length"], file.len().to_string().as_str());
+        assert_eq!(
+            head.headers()["upload-length"],
+            file.len().to_string().as_str()
+        );
         let now = offset_of(&head);
         if now == offset && now >= 200_000 {
             break;
@@ -951,7 +1056,10 @@ async fn resumable_on(app: &TestApp) {
     // A wrong offset is refused with the right one.
     let response = patch(0, b"xx".to_vec().into()).await.unwrap();
     let body = assert_problem(response, 409, "upload_offset_mismatch").await;
-    assert!(body["detail"].as_str().unwrap().contains(&offset.to_string()));
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains(&offset.to_string()));
     // The rest, from there.
     let response = patch(offset, file[offset as usize..].to_vec().into())
         .await

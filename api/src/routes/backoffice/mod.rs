@@ -119,7 +119,9 @@ pub async fn queue(
     Ok(HttpResponse::Ok().json(Queue {
         items: filings
             .iter()
-            .map(|f| OfficerFilingView::of(f, None, None).with_new_information(news.contains(&f.id)))
+            .map(|f| {
+                OfficerFilingView::of(f, None, None).with_new_information(news.contains(&f.id))
+            })
             .collect(),
         next_cursor,
     }))

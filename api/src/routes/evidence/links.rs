@@ -1,8 +1,8 @@
 //! Sending files with an officer's upload link: no account, the token in the path is the
 //! only credential, and the answer tells only what was sent.
 
-use super::types::*;
 use super::multipart;
+use super::types::*;
 use crate::app::evidence as usecase;
 use crate::error::{ApiError, Problem};
 use crate::middleware::RequestId;

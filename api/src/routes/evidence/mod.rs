@@ -6,9 +6,9 @@
 //! the use cases are `crate::app::evidence`.
 
 pub mod links;
+pub mod multipart;
 pub mod types;
 pub mod unit;
-pub mod multipart;
 pub mod uploads;
 
 pub use types::*;

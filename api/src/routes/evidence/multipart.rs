@@ -68,11 +68,7 @@ async fn read_parts(
         let part = field.name().unwrap_or_default().to_owned();
         match part.as_str() {
             "file" => {
-                let name = file_name(
-                    field
-                        .content_disposition()
-                        .and_then(|d| d.get_filename()),
-                );
+                let name = file_name(field.content_disposition().and_then(|d| d.get_filename()));
                 let declared = field.content_type().map(|m| m.essence_str().to_owned());
                 session
                     .receive(state, name, declared, Box::pin(field))
@@ -92,16 +88,28 @@ async fn read_parts(
                 session.set_text(text)?;
             }
             other => {
-                let pointer = format!("/{}", other.chars().filter(|c| !c.is_control()).collect::<String>());
+                let pointer = format!(
+                    "/{}",
+                    other
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .collect::<String>()
+                );
                 return Err(ApiError::Validation(vec![FieldError::new(
                     pointer,
-                    if other == "text" { "not_allowed" } else { "unknown_field" },
+                    if other == "text" {
+                        "not_allowed"
+                    } else {
+                        "unknown_field"
+                    },
                 )]));
             }
         }
     }
     if session.is_empty() {
-        return Err(ApiError::Validation(vec![FieldError::new("/file", "required")]));
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "/file", "required",
+        )]));
     }
     Ok(())
 }
@@ -149,7 +157,10 @@ async fn drain(multipart: &mut Multipart, mut budget: u64) {
 
 /// Sends a stored file: its decrypted bytes, streamed, as an attachment named after its
 /// id (the name it was sent with is in the listing, never in a header).
-pub async fn send(state: &web::Data<AppState>, download: Download) -> Result<HttpResponse, ApiError> {
+pub async fn send(
+    state: &web::Data<AppState>,
+    download: Download,
+) -> Result<HttpResponse, ApiError> {
     let Download {
         attachment,
         copy,
@@ -164,7 +175,12 @@ pub async fn send(state: &web::Data<AppState>, download: Download) -> Result<Htt
         .open_stream(&attachment.id, copy, key)
         .await
         .map_err(|e| ApiError::Internal(format!("evidence store: {e}")))?;
-    let extension = attachment.kind.extensions().first().copied().unwrap_or("bin");
+    let extension = attachment
+        .kind
+        .extensions()
+        .first()
+        .copied()
+        .unwrap_or("bin");
     Ok(HttpResponse::Ok()
         .content_type(attachment.kind.media_type())
         .insert_header((

@@ -1,8 +1,8 @@
 //! The unit's side of evidence: a filing's files and supplements, downloads of the viewing
 //! copy and of the original (each a consultation in the audit trail), and upload links.
 
-use super::types::*;
 use super::multipart;
+use super::types::*;
 use crate::app::evidence as usecase;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::routes::backoffice::access::{FilingChange, FilingRead, UnitAccess, UnitAction};
@@ -160,8 +160,8 @@ pub async fn create_link(
     let UnitAction { access, body } = request;
     let (_, id) = path.into_inner();
     let now = crate::app::now();
-    let terms = domain::evidence::links::terms(body.expires_in_hours, body.max_uses, now)
-        .map_err(|(pointer, min, max)| {
+    let terms = domain::evidence::links::terms(body.expires_in_hours, body.max_uses, now).map_err(
+        |(pointer, min, max)| {
             ApiError::Validation(vec![FieldError::new(pointer, "out_of_range").with(
                 crate::error::Accepted {
                     minimum: Some(min.into()),
@@ -169,10 +169,18 @@ pub async fn create_link(
                     ..Default::default()
                 },
             )])
-        })?;
+        },
+    )?;
     let request_id = access.request_id.clone();
-    let new = usecase::create_link(&state, &access.officer, &access.unit, &id, terms, request_id)
-        .await?;
+    let new = usecase::create_link(
+        &state,
+        &access.officer,
+        &access.unit,
+        &id,
+        terms,
+        request_id,
+    )
+    .await?;
     let mut view = UploadLinkView::of(&new.link, now);
     view.upload_path = Some(format!("/v1/upload-links/{}/files", new.token));
     view.token = Some(new.token);
@@ -201,8 +209,7 @@ pub async fn list_links(
 ) -> Result<HttpResponse, ApiError> {
     let (_, id) = path.into_inner();
     let request_id = access.request_id.clone();
-    let links =
-        usecase::list_links(&state, &access.officer, &access.unit, &id, request_id).await?;
+    let links = usecase::list_links(&state, &access.officer, &access.unit, &id, request_id).await?;
     let now = crate::app::now();
     Ok(HttpResponse::Ok().json(UploadLinkList {
         items: links.iter().map(|l| UploadLinkView::of(l, now)).collect(),
@@ -231,7 +238,14 @@ pub async fn revoke_link(
 ) -> Result<HttpResponse, ApiError> {
     let (_, id, link) = path.into_inner();
     let request_id = access.request_id.clone();
-    usecase::revoke_link(&state, &access.officer, &access.unit, &id, &link, request_id)
-        .await?;
+    usecase::revoke_link(
+        &state,
+        &access.officer,
+        &access.unit,
+        &id,
+        &link,
+        request_id,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -42,7 +42,10 @@ fn check_version(req: &HttpRequest) -> Result<(), ApiError> {
 fn metadata(req: &HttpRequest) -> (String, Option<String>) {
     let mut name = None;
     let mut kind = None;
-    for pair in header_value(req, "Upload-Metadata").unwrap_or_default().split(',') {
+    for pair in header_value(req, "Upload-Metadata")
+        .unwrap_or_default()
+        .split(',')
+    {
         let mut words = pair.split_whitespace();
         let (Some(key), value) = (words.next(), words.next()) else {
             continue;
@@ -184,8 +187,16 @@ pub async fn append(
     let offset = number(&req, "Upload-Offset")?;
     let (id, upload_id) = path.into_inner();
     let request_id = RequestId::of(&req);
-    let done = usecase::append(&state, &citizen.actor(), &id, &upload_id, offset, body, request_id)
-        .await?;
+    let done = usecase::append(
+        &state,
+        &citizen.actor(),
+        &id,
+        &upload_id,
+        offset,
+        body,
+        request_id,
+    )
+    .await?;
     let mut response = HttpResponse::NoContent();
     response
         .insert_header(("Upload-Offset", done.offset.to_string()))
