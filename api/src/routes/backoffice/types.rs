@@ -21,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
     "complainant": {"name": "Alice Martin", "given_name": "Alice", "family_name": "Martin", "birthdate": "1985-07-30",
         "address": {"street_address": "Rue de la Station 12", "postal_code": "1340", "locality": "Ottignies-Louvain-la-Neuve", "country": "BE"},
         "national_number": "85.07.30-033.28", "captured_at": "2026-11-22T10:05:00Z"},
+    "new_information": false,
     "version": 2
 }))]
 pub struct OfficerFilingView {

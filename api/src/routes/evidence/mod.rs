@@ -48,7 +48,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
     )
 )]
 #[post("/filings/{id}/attachments")]
-pub async fn upload(
+pub async fn attach_files(
     req: HttpRequest,
     state: web::Data<AppState>,
     citizen: Citizen,
@@ -78,7 +78,7 @@ pub async fn upload(
     )
 )]
 #[get("/filings/{id}/attachments")]
-pub async fn list(
+pub async fn list_attachments(
     state: web::Data<AppState>,
     citizen: Citizen,
     id: web::Path<String>,
@@ -109,7 +109,7 @@ pub async fn list(
     )
 )]
 #[get("/filings/{id}/attachments/{attachment_id}/content")]
-pub async fn download(
+pub async fn download_attachment(
     state: web::Data<AppState>,
     citizen: Citizen,
     path: web::Path<(String, String)>,

@@ -171,7 +171,7 @@ pub async fn upload_status(
     )
 )]
 #[patch("/filings/{id}/uploads/{upload_id}")]
-pub async fn append(
+pub async fn append_upload(
     req: HttpRequest,
     state: web::Data<AppState>,
     citizen: Citizen,
