@@ -179,7 +179,7 @@ pub async fn append_upload(
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     check_version(&req)?;
-    if !header_value(&req, "Content-Type").is_some_and(|t| t.trim() == OFFSET_STREAM) {
+    if header_value(&req, "Content-Type").is_none_or(|t| t.trim() != OFFSET_STREAM) {
         return Err(ApiError::UnsupportedMediaType {
             expected: OFFSET_STREAM,
         });
