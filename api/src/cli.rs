@@ -83,12 +83,26 @@ enum Command {
         #[arg(long, default_value = "markdown")]
         format: RecordFormat,
     },
+    /// Evidence files: the cleanup job, and re-sealing data keys after a key rotation
+    /// (docs/EVIDENCE.md)
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum RecordFormat {
     Markdown,
     Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum EvidenceCommand {
+    /// Remove incomplete uploads and objects without a row older than
+    /// `evidence.cleanup_grace_secs`; prints what was removed
+    Cleanup,
+    /// Re-seal every file's data key with the current sealing key (after adding a new
+    /// current key); the files themselves are not re-encrypted
+    RewrapKeys,
 }
 
 #[derive(Debug, Subcommand)]
@@ -378,6 +392,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let settings = Settings::load(&overrides)?;
             records_of_processing(&settings, format)
         }
+        Command::Evidence(command) => {
+            let settings = Settings::load(&overrides)?;
+            evidence_command(&settings, command)
+        }
         Command::Retention(RetentionCommand::Run { dry_run }) => {
             let settings = Settings::load(&overrides)?;
             let url = settings.database_url()?;
@@ -621,6 +639,37 @@ fn records_of_processing(settings: &Settings, format: RecordFormat) -> anyhow::R
                 &record
             ))?
         ),
+    }
+    Ok(())
+}
+
+/// `evidence cleanup` and `evidence rewrap-keys`.
+fn evidence_command(settings: &Settings, command: EvidenceCommand) -> anyhow::Result<()> {
+    let url = settings.database_url()?;
+    match command {
+        EvidenceCommand::Cleanup => {
+            let pool = persistence::connect(url, &settings.pool_options())?;
+            let evidence = crate::evidence::Evidence::from_settings(
+                &settings.evidence,
+                &settings.database.data_dir,
+            )?;
+            let report = actix_web::rt::System::new().block_on(async move {
+                crate::app::evidence_cleanup::run(&pool, &evidence, crate::app::now()).await
+            })?;
+            println!(
+                "{} incomplete upload(s) and {} object(s) without a row removed",
+                report.incomplete_rows, report.orphan_objects
+            );
+        }
+        EvidenceCommand::RewrapKeys => {
+            let (keyring, _) = settings.keyring()?;
+            let mut conn = persistence::db::connect_once(&url, &settings.pool_options())?;
+            let done = crate::app::evidence::rewrap_keys(&mut conn, &keyring)?;
+            println!(
+                "{done} data key(s) re-sealed with key {}",
+                keyring.current_id()
+            );
+        }
     }
     Ok(())
 }

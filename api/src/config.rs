@@ -66,6 +66,8 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     #[serde(default)]
     pub statistics: StatisticsSettings,
+    #[serde(default)]
+    pub evidence: EvidenceSettings,
 }
 
 /// Webhooks to partners (issue 16): the endpoints' URL rules against SSRF (OWASP API7)
@@ -174,6 +176,95 @@ impl Default for StatisticsSettings {
             threshold: domain::statistics::DEFAULT_THRESHOLD,
         }
     }
+}
+
+/// Evidence: files attached to filings (docs/EVIDENCE.md). The data keys of the files
+/// are sealed with the `sealing` keyring.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvidenceSettings {
+    /// Largest file, in bytes (default 10 MiB).
+    pub max_file_bytes: u64,
+    /// Most files per filing (default 20).
+    pub max_files_per_filing: u32,
+    /// Most bytes per filing, all files together (default 50 MiB).
+    pub max_bytes_per_filing: u64,
+    /// Most pixels a picture may declare (width × height; default 100 million).
+    pub max_image_pixels: u64,
+    /// Where the files go: `local` (default: a folder) or `s3` (an S3-compatible store).
+    pub store: StoreKind,
+    /// The local store's folder; default `<database.data_dir>/evidence`.
+    pub local_dir: Option<PathBuf>,
+    /// The S3-compatible store, when `store = "s3"`.
+    pub s3: S3Settings,
+    /// Incomplete uploads and objects without a row older than this are removed by the
+    /// cleanup job, in seconds (default 3600).
+    pub cleanup_grace_secs: u64,
+    /// How often the service runs the cleanup job, in seconds (default 900; 0: never, run
+    /// `ecommissariat evidence cleanup` instead).
+    pub cleanup_interval_secs: u64,
+    /// Pictures whose viewing copy is made at once, per instance (default 2): each holds
+    /// the picture in memory while its metadata is removed.
+    pub strip_concurrency: usize,
+    /// Resumable uploads (tus) not finished after this many seconds are removed (default
+    /// 86400).
+    pub upload_expiry_secs: u64,
+}
+
+impl Default for EvidenceSettings {
+    fn default() -> Self {
+        let limits = domain::evidence::Limits::default();
+        Self {
+            max_file_bytes: limits.max_file_bytes,
+            max_files_per_filing: limits.max_files_per_filing,
+            max_bytes_per_filing: limits.max_bytes_per_filing,
+            max_image_pixels: limits.max_image_pixels,
+            store: StoreKind::Local,
+            local_dir: None,
+            s3: S3Settings::default(),
+            cleanup_grace_secs: 3600,
+            cleanup_interval_secs: 900,
+            strip_concurrency: 2,
+            upload_expiry_secs: 86_400,
+        }
+    }
+}
+
+impl EvidenceSettings {
+    /// The limits, as the domain reads them.
+    pub fn limits(&self) -> domain::evidence::Limits {
+        domain::evidence::Limits {
+            max_file_bytes: self.max_file_bytes,
+            max_files_per_filing: self.max_files_per_filing,
+            max_bytes_per_filing: self.max_bytes_per_filing,
+            max_image_pixels: self.max_image_pixels,
+        }
+    }
+}
+
+/// Which object store holds the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreKind {
+    Local,
+    S3,
+}
+
+/// An S3-compatible object store (AWS S3, MinIO, Ceph...). Credentials may come from the
+/// environment (`ECOM__EVIDENCE__S3__SECRET_ACCESS_KEY`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// The endpoint, for a store other than AWS (`http://127.0.0.1:9000`).
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<SecretString>,
+    /// Whether a plain `http://` endpoint is allowed (tests, a store on the same host).
+    pub allow_http: bool,
+    /// Path-style requests (`endpoint/bucket/key`), as most S3-compatible stores want.
+    pub path_style: bool,
 }
 
 /// The discreet alert (docs/ALERTS.md): acknowledgement delay, fallback units, limits

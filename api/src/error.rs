@@ -445,9 +445,119 @@ pub enum ApiError {
     /// Lifting the restriction of a filing that has none (404 `restriction_not_found`).
     #[error("no restriction")]
     RestrictionNotFound(String),
+    /// Evidence: files, supplements, upload links (docs/EVIDENCE.md).
+    #[error("evidence: {0}")]
+    Evidence(#[from] EvidenceError),
     /// A response made by the framework or a middleware, identified by its status.
     #[error("HTTP {0}")]
     Status(StatusCode),
+}
+
+/// Refusals about evidence files (docs/EVIDENCE.md); each names the file it is about.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvidenceError {
+    /// 422 `attachment_refused`: the file's content is not accepted (`reason`).
+    #[error("file refused: {reason}")]
+    Refused {
+        file: String,
+        reason: domain::evidence::Refusal,
+    },
+    /// 413 `attachment_too_large`: over the per-file limit, or the room left on the filing.
+    #[error("file over {limit} bytes")]
+    FileTooLarge { file: String, limit: u64 },
+    /// 413 `attachments_limit_reached`: the filing holds its most files or bytes.
+    #[error("the filing holds its most files or bytes")]
+    FilingFull { files: u32, bytes: u64 },
+    /// 409 `evidence_not_accepted`: the filing takes no files in its status.
+    #[error("no evidence in status {status}")]
+    NotAccepted { status: String },
+    /// 404 `attachment_not_found`.
+    #[error("attachment not found")]
+    AttachmentNotFound(String),
+    /// 404 `upload_link_not_found`: unknown, expired, used up or revoked (never told
+    /// apart, so that a token reveals nothing).
+    #[error("upload link not found")]
+    LinkNotFound(String),
+    /// 404 `upload_not_found`: no resumable upload of this id for this caller.
+    #[error("upload not found")]
+    UploadNotFound(String),
+    /// 409 `upload_offset_mismatch`: `Upload-Offset` is not where the upload stands.
+    #[error("upload offset mismatch")]
+    OffsetMismatch { offset: u64 },
+}
+
+impl EvidenceError {
+    /// Every code.
+    pub const CODES: [&'static str; 8] = [
+        "attachment_refused",
+        "attachment_too_large",
+        "attachments_limit_reached",
+        "evidence_not_accepted",
+        "attachment_not_found",
+        "upload_link_not_found",
+        "upload_not_found",
+        "upload_offset_mismatch",
+    ];
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            EvidenceError::Refused { .. } => "attachment_refused",
+            EvidenceError::FileTooLarge { .. } => "attachment_too_large",
+            EvidenceError::FilingFull { .. } => "attachments_limit_reached",
+            EvidenceError::NotAccepted { .. } => "evidence_not_accepted",
+            EvidenceError::AttachmentNotFound(_) => "attachment_not_found",
+            EvidenceError::LinkNotFound(_) => "upload_link_not_found",
+            EvidenceError::UploadNotFound(_) => "upload_not_found",
+            EvidenceError::OffsetMismatch { .. } => "upload_offset_mismatch",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            EvidenceError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            EvidenceError::FileTooLarge { .. } | EvidenceError::FilingFull { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            EvidenceError::NotAccepted { .. } | EvidenceError::OffsetMismatch { .. } => {
+                StatusCode::CONFLICT
+            }
+            EvidenceError::AttachmentNotFound(_)
+            | EvidenceError::LinkNotFound(_)
+            | EvidenceError::UploadNotFound(_) => StatusCode::NOT_FOUND,
+        }
+    }
+
+    fn params(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        match self {
+            EvidenceError::Refused { file, reason } => vec![
+                ("file", file.clone()),
+                (
+                    "reason",
+                    texts()
+                        .get(lang, &format!("attachment_reason.{reason}"))
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| reason.to_string()),
+                ),
+            ],
+            EvidenceError::FileTooLarge { file, limit } => {
+                vec![("file", file.clone()), ("limit", limit.to_string())]
+            }
+            EvidenceError::FilingFull { files, bytes } => {
+                vec![("files", files.to_string()), ("bytes", bytes.to_string())]
+            }
+            EvidenceError::NotAccepted { status } => vec![(
+                "status",
+                texts()
+                    .get(lang, &format!("filing_status.{status}"))
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| status.clone()),
+            )],
+            EvidenceError::AttachmentNotFound(id)
+            | EvidenceError::LinkNotFound(id)
+            | EvidenceError::UploadNotFound(id) => vec![("id", id.clone())],
+            EvidenceError::OffsetMismatch { offset } => vec![("offset", offset.to_string())],
+        }
+    }
 }
 
 impl From<persistence::QueryError> for ApiError {
@@ -559,6 +669,7 @@ impl ApiError {
             ApiError::AlertNotFound(_) => "alert_not_found",
             ApiError::FilingRestricted(_) => "filing_restricted",
             ApiError::RestrictionNotFound(_) => "restriction_not_found",
+            ApiError::Evidence(e) => e.code(),
             ApiError::Status(status) => code_for_status(*status),
         }
     }
@@ -622,6 +733,9 @@ impl ApiError {
     /// The parameters in `lang`: an action code and a status code become their labels,
     /// so that a problem never mixes languages.
     fn params_in(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        if let ApiError::Evidence(e) = self {
+            return e.params(lang);
+        }
         let mut params = self.params();
         if let ApiError::InvalidTransition { .. } | ApiError::ReceiptNotAvailable { .. } = self {
             for (name, value) in &mut params {
@@ -821,6 +935,7 @@ impl ResponseError for ApiError {
             ApiError::AlertNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::FilingRestricted(_) => StatusCode::CONFLICT,
             ApiError::RestrictionNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Evidence(e) => e.status(),
             ApiError::Status(status) => *status,
         }
     }
@@ -947,6 +1062,30 @@ mod tests {
             ApiError::FilingRestricted("0192f3c4-5b6a-7c8d-9e0f-112233445566".into()),
             ApiError::RestrictionNotFound("0192f3c4-5b6a-7c8d-9e0f-112233445566".into()),
         ];
+        all.extend(
+            [
+                EvidenceError::Refused {
+                    file: "photo.jpg".into(),
+                    reason: domain::evidence::Refusal::TypeMismatch,
+                },
+                EvidenceError::FileTooLarge {
+                    file: "video.mp4".into(),
+                    limit: 10_485_760,
+                },
+                EvidenceError::FilingFull {
+                    files: 20,
+                    bytes: 52_428_800,
+                },
+                EvidenceError::NotAccepted {
+                    status: "closed".into(),
+                },
+                EvidenceError::AttachmentNotFound("a-1".into()),
+                EvidenceError::LinkNotFound("t".into()),
+                EvidenceError::UploadNotFound("u-1".into()),
+                EvidenceError::OffsetMismatch { offset: 5 },
+            ]
+            .map(ApiError::Evidence),
+        );
         for status in [
             400, 401, 403, 404, 405, 406, 408, 409, 411, 412, 413, 414, 415, 422, 428, 429, 431,
             500, 503,
@@ -966,9 +1105,12 @@ mod tests {
     #[test]
     fn every_problem_renders_without_placeholders_in_every_language() {
         let samples = samples();
-        for code in ApiError::ALL_CODES {
+        for code in ApiError::ALL_CODES
+            .iter()
+            .chain(EvidenceError::CODES.iter())
+        {
             assert!(
-                samples.iter().any(|e| e.code() == code),
+                samples.iter().any(|e| e.code() == *code),
                 "no sample of {code}"
             );
         }
@@ -1037,6 +1179,14 @@ mod tests {
                     }
                 }
             }
+            for reason in domain::evidence::Refusal::ALL {
+                if texts()
+                    .exact(lang, &format!("attachment_reason.{reason}"))
+                    .is_none()
+                {
+                    bad.push(format!("{lang}: no attachment_reason.{reason}"));
+                }
+            }
             for action in domain::filing::FilingAction::ALL {
                 if texts()
                     .exact(lang, &format!("filing_action.{action}"))
@@ -1097,6 +1247,11 @@ mod tests {
             "former",
             "date",
             "opens_at",
+            "file",
+            "reason",
+            "files",
+            "bytes",
+            "offset",
         ];
         let mut bad = Vec::new();
         for lang in API_LANGUAGES {

@@ -80,7 +80,11 @@ mod tests {
         check_texts().unwrap();
         let mut missing = Vec::new();
         for lang in API_LANGUAGES {
-            for code in ApiError::ALL_CODES.iter().chain(&ApiError::EXTRA_TEXT_KEYS) {
+            for code in ApiError::ALL_CODES
+                .iter()
+                .chain(&ApiError::EXTRA_TEXT_KEYS)
+                .chain(&crate::error::EvidenceError::CODES)
+            {
                 for part in ["title", "detail"] {
                     let key = format!("problem.{code}.{part}");
                     if texts().exact(lang, &key).is_none() {

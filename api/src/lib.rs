@@ -13,6 +13,7 @@ pub mod contract;
 pub mod delivery;
 pub mod devidp;
 pub mod error;
+pub mod evidence;
 pub mod extract;
 pub mod i18n;
 pub mod idempotency;

@@ -42,6 +42,9 @@ pub enum StartupError {
     Sealing(String),
     #[error("audit log: {0}")]
     Audit(String),
+    /// The evidence store (`evidence.*`).
+    #[error("evidence: {0}")]
+    Evidence(String),
     #[error("notifications: {0}")]
     Delivery(String),
 }
@@ -95,6 +98,11 @@ impl Application {
             current = sealing.current_id(),
             "personal data is sealed at rest (AES-256-GCM)"
         );
+        let evidence = crate::evidence::Evidence::from_settings(
+            &settings.evidence,
+            &settings.database.data_dir,
+        )
+        .map_err(|e| StartupError::Evidence(e.to_string()))?;
         let (audit_log, sealer_parts) = audit_log(&settings, &pool, &metrics)?;
         let sealer = crate::auditlog::sealer::Sealer::spawn(sealer_parts)
             .map_err(|e| StartupError::Audit(e.to_string()))?;
@@ -120,6 +128,7 @@ impl Application {
             verifier,
             dev_idp,
             sealing,
+            evidence,
             app_client_ids: settings.auth.app_client_ids.clone(),
             daily_submissions: settings.filings.daily_submissions,
             target_hours: settings.filings.target_hours,
@@ -168,6 +177,7 @@ impl Application {
         }
         spawn_jwks_refresh(state.clone());
         crate::app::alerts::spawn_escalation(state.clone());
+        crate::app::evidence_cleanup::spawn(state.clone());
         if settings.retention.enabled {
             spawn_retention(state.clone(), &settings.retention);
         }

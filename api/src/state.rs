@@ -37,6 +37,8 @@ pub struct AppState {
     pub dev_idp: Option<crate::devidp::DevIdp>,
     /// The keys that seal personal data at rest (the complainants' identities).
     pub sealing: persistence::sealing::Keyring,
+    /// Evidence files: their store, limits and the pictures being stripped.
+    pub evidence: crate::evidence::Evidence,
     /// The police app's OAuth client ids (`auth.app_client_ids`; empty: any client that
     /// is not a partner's).
     pub app_client_ids: Vec<String>,

@@ -35,6 +35,8 @@ code_enum!(
         Admin => "admin",
         Auditor => "auditor",
         System => "system",
+        /// Whoever holds an officer's upload link (no account; docs/EVIDENCE.md).
+        LinkHolder => "link_holder",
     }
 );
 

@@ -56,6 +56,7 @@ pub mod catalogue;
 pub mod delivery;
 pub mod directory;
 pub mod eligibility;
+pub mod evidence;
 pub mod filing;
 pub mod forms;
 pub mod guidance;

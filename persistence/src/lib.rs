@@ -11,6 +11,7 @@ pub mod auditlog;
 pub mod db;
 pub mod directory;
 pub mod error;
+pub mod evidence;
 pub mod filings;
 pub mod idempotency;
 pub mod identities;

@@ -195,8 +195,9 @@ pub fn erase(
     event: &AuditEvent,
 ) -> Result<bool, PersistenceError> {
     use crate::schema::{
-        appointments as ap, filing_exchanges as x, filing_identities as i, filing_notes as n,
-        idempotency_keys as k, notifications as no, outbox_messages as o, webhook_attempts as wa,
+        appointments as ap, attachments as at, filing_exchanges as x, filing_identities as i,
+        filing_notes as n, filing_supplements as su, idempotency_keys as k, notifications as no,
+        outbox_messages as o, resumable_uploads as ru, upload_links as ul, webhook_attempts as wa,
     };
     conn.write_transaction(|conn| {
         if !take(conn, id, version)? {
@@ -217,6 +218,12 @@ pub fn erase(
         // The replies kept for idempotent retries hold the filing as it was answered
         // (its facts, its contact): those naming it go too.
         diesel::delete(k::table.filter(k::response_body.like(format!("%{id}%")))).execute(conn)?;
+        // Evidence: the rows go; their objects, left without a row, are removed by the
+        // evidence cleanup job after its grace period (docs/EVIDENCE.md).
+        diesel::delete(at::table.filter(at::filing_id.eq(id))).execute(conn)?;
+        diesel::delete(su::table.filter(su::filing_id.eq(id))).execute(conn)?;
+        diesel::delete(ul::table.filter(ul::filing_id.eq(id))).execute(conn)?;
+        diesel::delete(ru::table.filter(ru::filing_id.eq(id))).execute(conn)?;
         // The history stays (statistics: times to taking in charge and to the end); the
         // citizen's pseudonymous id in it goes.
         diesel::update(

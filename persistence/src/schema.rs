@@ -473,3 +473,80 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(alerts, alert_positions, alert_events);
+
+diesel::table! {
+    filing_supplements (id) {
+        id -> Text,
+        filing_id -> Text,
+        origin -> Text,
+        text -> Nullable<Text>,
+        actor_role -> Text,
+        actor_id -> Text,
+        created_at -> Timestamp,
+        seen_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        filing_id -> Text,
+        supplement_id -> Nullable<Text>,
+        origin -> Text,
+        state -> Text,
+        file_name -> Text,
+        media_kind -> Nullable<Text>,
+        size_bytes -> BigInt,
+        sha256 -> Nullable<Text>,
+        stripped -> Bool,
+        viewing_size -> Nullable<BigInt>,
+        key_id -> Text,
+        data_key -> Text,
+        uploaded_by_role -> Text,
+        uploaded_by -> Text,
+        link_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    upload_links (id) {
+        id -> Text,
+        filing_id -> Text,
+        unit_id -> Text,
+        token_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        max_uses -> Integer,
+        uses -> Integer,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    resumable_uploads (id) {
+        id -> Text,
+        filing_id -> Text,
+        owner_id -> Text,
+        file_name -> Text,
+        declared_type -> Nullable<Text>,
+        length -> BigInt,
+        received -> BigInt,
+        parts -> Text,
+        key_id -> Text,
+        data_key -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    attachments,
+    filing_supplements,
+    upload_links,
+    resumable_uploads,
+    filings
+);

@@ -17,6 +17,7 @@ use domain::i18n::Lang;
 use domain::policy::OfficerActor;
 use persistence::filings::{self as repo, HistoryRow, QueueFilter};
 use persistence::DbConnection;
+use std::collections::BTreeSet;
 
 /// Appends an audit event; an allowed access to a unit also records the officer as a
 /// known member of the unit (`persistence::roster`), in the same transaction.
@@ -29,7 +30,7 @@ pub fn record_in(
 }
 
 /// [`record_in`] inside the caller's write transaction.
-fn record_within(
+pub(crate) fn record_within(
     c: &mut DbConnection,
     event: &AuditEvent,
     name: Option<&str>,
@@ -79,7 +80,8 @@ fn load_in_unit(conn: &mut DbConnection, unit: &str, id: &str) -> Result<Filing,
     })
 }
 
-/// A page of the unit's queue, then its consultation recorded.
+/// A page of the unit's queue, whether more follow, and which of its filings have new
+/// information (an unseen supplement); then its consultation recorded.
 pub async fn queue(
     state: &web::Data<AppState>,
     officer: &OfficerActor,
@@ -87,18 +89,20 @@ pub async fn queue(
     filter: QueueFilter,
     limit: i64,
     request_id: Option<String>,
-) -> Result<(Vec<Filing>, bool), ApiError> {
+) -> Result<(Vec<Filing>, bool, BTreeSet<String>), ApiError> {
     let event = consultation(officer, unit, ("unit_queue", Some(unit)), request_id);
     let (unit, name) = (unit.to_owned(), officer.name.clone());
-    let mut filings = with_db(state, move |conn| {
+    let (mut filings, news) = with_db(state, move |conn| {
         let filings = repo::queue(conn, &unit, &filter, limit + 1)?;
+        let ids: Vec<String> = filings.iter().map(|f| f.id.clone()).collect();
+        let news = persistence::evidence::with_new_information(conn, &ids)?;
         record_in(conn, &event, name.as_deref())?;
-        Ok(filings)
+        Ok((filings, news))
     })
     .await?;
     let more = filings.len() as i64 > limit;
     filings.truncate(limit as usize);
-    Ok((filings, more))
+    Ok((filings, more, news))
 }
 
 /// A filing of the unit with its history and notes, as a recorded consultation.
@@ -111,6 +115,11 @@ pub struct OfficerLoaded {
     /// The complainant's identity (opened) and when it was captured, when asked for and
     /// one was captured.
     pub identity: Option<(ComplainantIdentity, DateTime<Utc>)>,
+    /// Whether it had new information (an unseen supplement) before this read, which
+    /// marks it seen.
+    pub new_information: bool,
+    /// Its files (for the export to the records system: names and SHA-256).
+    pub attachments: Vec<persistence::evidence::StoredAttachment>,
 }
 
 /// The object type under which each read of a complainant's identity is audited.
@@ -163,7 +172,14 @@ pub async fn get(
             Some(_) => open_identity(conn, &app, &filing.id)?,
             None => None,
         };
+        let attachments = persistence::evidence::list(conn, &filing.id, None)?;
+        let new_information =
+            !persistence::evidence::with_new_information(conn, std::slice::from_ref(&filing.id))?
+                .is_empty();
         conn.write_transaction(|c| {
+            if new_information {
+                persistence::evidence::mark_seen(c, &filing.id, super::now())?;
+            }
             record_within(c, &event, name.as_deref())?;
             if let (Some(read), Some(_)) = (&identity_event, &identity) {
                 persistence::audit::append(c, read)?;
@@ -176,6 +192,8 @@ pub async fn get(
             notes,
             exchanges,
             identity,
+            new_information,
+            attachments,
         })
     })
     .await

@@ -8,6 +8,7 @@ pub mod backoffice;
 pub mod catalogue;
 pub mod dev;
 pub mod directory;
+pub mod evidence;
 pub mod fallback;
 pub mod filings;
 pub mod guidance;
@@ -54,6 +55,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(filings::receipt)
                 .service(filings::answer)
                 .service(filings::change_preferences)
+                .service(evidence::attach_files)
+                .service(evidence::list_attachments)
+                .service(evidence::download_attachment)
+                .service(evidence::uploads::create_upload)
+                .service(evidence::uploads::upload_status)
+                .service(evidence::uploads::append_upload)
+                .service(evidence::unit::unit_list)
+                .service(evidence::unit::unit_download)
+                .service(evidence::unit::unit_download_original)
+                .service(evidence::unit::create_link)
+                .service(evidence::unit::list_links)
+                .service(evidence::unit::revoke_link)
+                .service(evidence::links::upload_with_link)
                 .service(alerts::set_cancel_code)
                 .service(alerts::raise)
                 .service(alerts::add_position)

@@ -2,7 +2,7 @@
 //! docs/ACCESS.md): `GET /v1/me/export` gives a citizen everything held about them, as
 //! JSON and as a PDF, and nothing of anyone else's. The export is compared with what the
 //! citizen filed; the PDF is read by an independent reader (Python's `pypdf`, through
-//! `ECOM_TEST_PYTHON`).
+//! `tests::python`).
 
 use serde_json::{json, Value};
 use tests::{assert_problem, spawn_app, TestApp};
@@ -71,7 +71,7 @@ async fn get(app: &TestApp, path: &str, token: &str, accept: &str) -> reqwest::R
 
 /// The text of a PDF as Python's `pypdf` reads it, with its page count.
 fn pdf_text(pdf: &[u8]) -> (usize, String) {
-    let python = std::env::var("ECOM_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let python = tests::python::python();
     let script = r#"
 import io, json, sys
 from pypdf import PdfReader
@@ -85,7 +85,7 @@ print(json.dumps({"pages": len(reader.pages), "text": "\n".join(p.extract_text()
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {python} (set ECOM_TEST_PYTHON): {e}"));
+        .unwrap_or_else(|e| panic!("cannot run {python} (tests/requirements.txt): {e}"));
     child.stdin.take().unwrap().write_all(pdf).unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(

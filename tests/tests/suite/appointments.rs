@@ -615,7 +615,7 @@ print(json.dumps(out))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {python} (set ECOM_TEST_PYTHON): {e}"));
+        .unwrap_or_else(|e| panic!("cannot run {python} (tests/requirements.txt): {e}"));
     child
         .stdin
         .take()

@@ -31,7 +31,7 @@ print(json.dumps(out))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {python} (set ECOM_TEST_PYTHON): {e}"));
+        .unwrap_or_else(|e| panic!("cannot run {python} (tests/requirements.txt): {e}"));
     let payload = serde_json::to_vec(&json!(inputs)).unwrap();
     child.stdin.take().unwrap().write_all(&payload).unwrap();
     let output = child.wait_with_output().unwrap();

@@ -13,6 +13,7 @@ mod contract;
 mod delivery;
 mod directory;
 mod directory_http;
+mod evidence;
 mod filing_model;
 mod filings;
 mod forms;

@@ -101,7 +101,7 @@ pub async fn queue(
     if !(1..=limits::QUEUE_PAGE_MAX).contains(&limit) {
         return Err(invalid("limit", "out_of_range"));
     }
-    let (filings, more) = usecase::queue(
+    let (filings, more, news) = usecase::queue(
         &state,
         &access.officer,
         &access.unit,
@@ -120,7 +120,9 @@ pub async fn queue(
     Ok(HttpResponse::Ok().json(Queue {
         items: filings
             .iter()
-            .map(|f| OfficerFilingView::of(f, None, None))
+            .map(|f| {
+                OfficerFilingView::of(f, None, None).with_new_information(news.contains(&f.id))
+            })
             .collect(),
         next_cursor,
     }))
@@ -221,7 +223,8 @@ pub async fn get_unit_filing(
         .json(
             OfficerFilingView::of(&loaded.filing, Some(&loaded.history), Some(&loaded.notes))
                 .with_exchanges(&loaded.exchanges)
-                .with_complainant(loaded.identity.as_ref()),
+                .with_complainant(loaded.identity.as_ref())
+                .with_new_information(loaded.new_information),
         ))
 }
 

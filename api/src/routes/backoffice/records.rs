@@ -158,6 +158,7 @@ pub fn export_fields(
 ) -> Vec<Field> {
     let mut fields = self::fields(state, &loaded.filing, lang);
     complainant_fields(&mut fields, loaded.identity.as_ref());
+    attachment_fields(&mut fields, &loaded.attachments);
     for (i, exchange) in loaded.exchanges.iter().enumerate() {
         let n = i + 1;
         fields.push(Field {
@@ -174,6 +175,32 @@ pub fn export_fields(
         }
     }
     fields
+}
+
+/// Adds the filing's files (`attachments.<n>.name`, `.type`, `.size`, `.sha256`,
+/// `.received_at`, `.origin`, numbered from 1), so that the records system files each
+/// piece of evidence with the hash of the original as received.
+pub fn attachment_fields(
+    fields: &mut Vec<Field>,
+    attachments: &[persistence::evidence::StoredAttachment],
+) {
+    for (i, a) in attachments.iter().enumerate() {
+        let n = i + 1;
+        for (key, label, value) in [
+            ("name", "name", a.file_name.clone()),
+            ("type", "type", a.kind.media_type().to_owned()),
+            ("size", "size (bytes)", a.size.to_string()),
+            ("sha256", "SHA-256", a.sha256.clone()),
+            ("received_at", "received at", a.created_at.to_rfc3339()),
+            ("origin", "origin", a.origin.to_string()),
+        ] {
+            fields.push(Field {
+                key: format!("attachments.{n}.{key}"),
+                label: format!("Attachment {n} – {label}"),
+                value,
+            });
+        }
+    }
 }
 
 /// Adds the complainant's identity after the declarant's kind (`complainant.name`,

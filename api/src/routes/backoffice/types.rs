@@ -21,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
     "complainant": {"name": "Alice Martin", "given_name": "Alice", "family_name": "Martin", "birthdate": "1985-07-30",
         "address": {"street_address": "Rue de la Station 12", "postal_code": "1340", "locality": "Ottignies-Louvain-la-Neuve", "country": "BE"},
         "national_number": "85.07.30-033.28", "captured_at": "2026-11-22T10:05:00Z"},
+    "new_information": false,
     "version": 2
 }))]
 pub struct OfficerFilingView {
@@ -81,6 +82,10 @@ pub struct OfficerFilingView {
     /// filing's own page, not in queues).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exchanges: Option<Vec<ExchangeView>>,
+    /// Whether the citizen (or an upload link's holder) added information (a supplement:
+    /// words or files) that no officer of the unit has seen yet; opening the filing marks
+    /// it seen (docs/EVIDENCE.md).
+    pub new_information: bool,
     pub version: i64,
 }
 
@@ -226,6 +231,7 @@ impl OfficerFilingView {
             notes: notes.map(|n| n.iter().map(NoteView::from).collect()),
             complainant: None,
             exchanges: None,
+            new_information: false,
             version: filing.version,
         }
     }
@@ -238,6 +244,12 @@ impl OfficerFilingView {
                 .map(|e| ExchangeView::of(e, true))
                 .collect(),
         );
+        self
+    }
+
+    /// The view with its "new information" marker.
+    pub fn with_new_information(mut self, new: bool) -> Self {
+        self.new_information = new;
         self
     }
 

@@ -168,8 +168,10 @@ pub fn filing_view(
             lang,
             &format!("procedure.{}.after_submission", filing.procedure),
         ),
+        // A supplement keeps the status: the citizen's history lists status changes.
         history: history
             .iter()
+            .filter(|h| h.action != persistence::evidence::SUPPLEMENT_ACTION)
             .map(|h| HistoryEntry {
                 at: repo::utc(h.occurred_at),
                 status: h.to_status.clone(),
@@ -211,7 +213,9 @@ pub fn filing_view(
 pub fn status_since(loaded: &Loaded) -> DateTime<Utc> {
     loaded
         .history
-        .last()
+        .iter()
+        .rev()
+        .find(|h| h.action != persistence::evidence::SUPPLEMENT_ACTION)
         .map(|h| repo::utc(h.occurred_at))
         .unwrap_or(loaded.filing.updated_at)
 }

@@ -1,0 +1,212 @@
+//! Resumable uploads, tus 1.0 (core protocol and the creation extension): `POST` creates an
+//! upload of `Upload-Length` bytes (`Location` names it), `HEAD` (or `GET`) tells its
+//! `Upload-Offset`, `PATCH` with `Upload-Offset` and `application/offset+octet-stream`
+//! appends. The use cases are `crate::app::evidence_uploads`.
+
+use super::types::{AttachmentView, UploadView};
+use crate::actors::Citizen;
+use crate::app::evidence_uploads as usecase;
+use crate::error::{ApiError, Problem};
+use crate::middleware::RequestId;
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use base64::Engine;
+
+/// The protocol version spoken.
+pub const TUS_VERSION: &str = "1.0.0";
+/// The media type of a `PATCH` body.
+pub const OFFSET_STREAM: &str = "application/offset+octet-stream";
+
+fn header_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A non-negative integer header.
+fn number(req: &HttpRequest, name: &'static str) -> Result<u64, ApiError> {
+    header_value(req, name)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .ok_or_else(|| ApiError::InvalidHeader(name.into()))
+}
+
+/// `Tus-Resumable`, when sent, must name the version spoken.
+fn check_version(req: &HttpRequest) -> Result<(), ApiError> {
+    match header_value(req, "Tus-Resumable") {
+        Some(v) if v.trim() != TUS_VERSION => Err(ApiError::InvalidHeader("Tus-Resumable".into())),
+        _ => Ok(()),
+    }
+}
+
+/// `Upload-Metadata`: comma-separated `key base64(value)` pairs; `filename` and
+/// `filetype` are read.
+fn metadata(req: &HttpRequest) -> (String, Option<String>) {
+    let mut name = None;
+    let mut kind = None;
+    for pair in header_value(req, "Upload-Metadata")
+        .unwrap_or_default()
+        .split(',')
+    {
+        let mut words = pair.split_whitespace();
+        let (Some(key), value) = (words.next(), words.next()) else {
+            continue;
+        };
+        let value = value
+            .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v).ok())
+            .and_then(|v| String::from_utf8(v).ok());
+        match key {
+            "filename" | "name" => name = value,
+            "filetype" | "type" => kind = value,
+            _ => {}
+        }
+    }
+    (super::multipart::file_name(name.as_deref()), kind)
+}
+
+/// Start a resumable upload (tus)
+///
+/// Creates an upload of `Upload-Length` bytes for one file (tus 1.0 creation extension;
+/// `Upload-Metadata` may give `filename` and `filetype`, base64). Send the bytes with
+/// `PATCH` to the `Location`; after a cut, `HEAD` tells where to resume. The complete file
+/// goes through the same checks as a multipart upload. An upload not finished in 24 hours
+/// is removed.
+#[utoipa::path(
+    tag = "evidence",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Id of the filing"),
+        ("Upload-Length" = u64, Header, description = "The file's size in bytes"),
+        ("Upload-Metadata" = Option<String>, Header, description = "`filename <base64>,filetype <base64>`"),
+        ("Tus-Resumable" = Option<String>, Header, description = "1.0.0"),
+    ),
+    responses(
+        (status = 201, description = "The upload", body = UploadView,
+            headers(("Location" = String, description = "The upload's URL"), ("Tus-Resumable" = String, description = "1.0.0"))),
+        (status = 400, description = "Upload-Length missing or not a number, or another Tus-Resumable", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such filing among yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The filing takes no files in its status", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over the per-file limit, or the filing full", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An empty file", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/filings/{id}/uploads")]
+pub async fn create_upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    citizen: Citizen,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    check_version(&req)?;
+    let length = number(&req, "Upload-Length")?;
+    let (name, kind) = metadata(&req);
+    let upload = usecase::create(&state, &citizen.actor(), &id, length, name, kind).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/v1/filings/{}/uploads/{}", upload.filing_id, upload.id),
+        ))
+        .insert_header(("Tus-Resumable", TUS_VERSION))
+        .insert_header(("Upload-Offset", "0"))
+        .json(UploadView::from(&upload)))
+}
+
+/// Where a resumable upload stands
+///
+/// `Upload-Offset` (the bytes received) and `Upload-Length`; `HEAD` gives the headers only,
+/// as tus clients ask it.
+#[utoipa::path(
+    tag = "evidence",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Id of the filing"), ("upload_id" = String, Path, description = "Id of the upload")),
+    responses(
+        (status = 200, description = "The upload", body = UploadView,
+            headers(("Upload-Offset" = u64, description = "Bytes received"), ("Upload-Length" = u64, description = "The file's size"),
+                ("Tus-Resumable" = String, description = "1.0.0"))),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such upload (finished, expired, or never made)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/filings/{id}/uploads/{upload_id}")]
+pub async fn upload_status(
+    state: web::Data<AppState>,
+    citizen: Citizen,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, upload_id) = path.into_inner();
+    let upload = usecase::find(&state, &citizen.actor(), &id, &upload_id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Upload-Offset", upload.received.to_string()))
+        .insert_header(("Upload-Length", upload.length.to_string()))
+        .insert_header(("Tus-Resumable", TUS_VERSION))
+        .json(UploadView::from(&upload)))
+}
+
+/// Send bytes of a resumable upload
+///
+/// Appends the body at `Upload-Offset`, which must be where the upload stands (409
+/// otherwise, with the offset to resume from). A request cut in the middle keeps what
+/// arrived. With the last byte the file is checked and stored like a multipart upload:
+/// `Attachment-Location` then names it; a refused file ends the upload.
+#[utoipa::path(
+    tag = "evidence",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Id of the filing"),
+        ("upload_id" = String, Path, description = "Id of the upload"),
+        ("Upload-Offset" = u64, Header, description = "Where these bytes start"),
+        ("Tus-Resumable" = Option<String>, Header, description = "1.0.0"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    responses(
+        (status = 204, description = "Appended",
+            headers(("Upload-Offset" = u64, description = "Bytes received now"), ("Tus-Resumable" = String, description = "1.0.0"),
+                ("Attachment-Location" = String, description = "The file, once the upload is complete"))),
+        (status = 400, description = "Upload-Offset missing or not a number, or another Tus-Resumable", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such upload", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Upload-Offset is not where the upload stands, or the filing takes no more files", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "More bytes than Upload-Length, or the filing full", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/offset+octet-stream", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The complete file refused (named, with the reason)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/filings/{id}/uploads/{upload_id}")]
+pub async fn append_upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    citizen: Citizen,
+    path: web::Path<(String, String)>,
+    body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    check_version(&req)?;
+    if header_value(&req, "Content-Type").is_none_or(|t| t.trim() != OFFSET_STREAM) {
+        return Err(ApiError::UnsupportedMediaType {
+            expected: OFFSET_STREAM,
+        });
+    }
+    let offset = number(&req, "Upload-Offset")?;
+    let (id, upload_id) = path.into_inner();
+    let request_id = RequestId::of(&req);
+    let done = usecase::append(
+        &state,
+        &citizen.actor(),
+        &id,
+        &upload_id,
+        offset,
+        body,
+        request_id,
+    )
+    .await?;
+    let mut response = HttpResponse::NoContent();
+    response
+        .insert_header(("Upload-Offset", done.offset.to_string()))
+        .insert_header(("Tus-Resumable", TUS_VERSION));
+    if let Some(file) = &done.attachment {
+        let view = AttachmentView::from(file);
+        response.insert_header((
+            "Attachment-Location",
+            format!("/v1/filings/{id}/attachments/{}/content", view.id),
+        ));
+    }
+    Ok(response.finish())
+}
