@@ -18,16 +18,20 @@ pub const MAX_MONTHS: u32 = 36;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatisticsQuery {
-    /// The dimensions, comma-separated, each at most once, in the order of the rows'
-    /// sorting: `procedure`, `country`, `unit`, `month` (default: all four).
-    #[param(example = "procedure,month", max_length = 40)]
+    /// The dimensions, comma-separated, in the order of the rows' sorting: `procedure`,
+    /// `country`, `unit`, `month` (default: all four); a repeated one counts once.
+    #[param(
+        example = "procedure,month",
+        max_length = 40,
+        pattern = r"^(procedure|country|unit|month)(,(procedure|country|unit|month)){0,3}$"
+    )]
     pub group_by: Option<String>,
     /// The first month (`YYYY-MM`, UTC); default: twelve months before the current one.
-    #[param(example = "2026-01", pattern = r"^\d{4}-\d{2}$")]
+    #[param(example = "2026-01", pattern = r"^\d{4}-(0[1-9]|1[0-2])$")]
     pub from: Option<String>,
     /// The last month, included (`YYYY-MM`); default: the month before the current one.
     /// At most 36 months from `from`.
-    #[param(example = "2026-12", pattern = r"^\d{4}-\d{2}$")]
+    #[param(example = "2026-12", pattern = r"^\d{4}-(0[1-9]|1[0-2])$")]
     pub to: Option<String>,
     /// `json` (default) or `csv`; without it, the `Accept` header decides.
     pub format: Option<String>,
@@ -119,10 +123,9 @@ fn dimensions(raw: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
             .trim()
             .parse()
             .map_err(|_| invalid("group_by", "unknown_option"))?;
-        if dims.contains(&dim) {
-            return Err(invalid("group_by", "unknown_option"));
+        if !dims.contains(&dim) {
+            dims.push(dim);
         }
-        dims.push(dim);
     }
     Ok(dims)
 }

@@ -74,7 +74,7 @@ fn metadata(req: &HttpRequest) -> (String, Option<String>) {
     security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Id of the filing"),
-        ("Upload-Length" = u64, Header, description = "The file's size in bytes"),
+        ("Upload-Length" = u64, Header, minimum = 1, description = "The file's size in bytes (at least 1; at most the per-file limit, else 413)"),
         ("Upload-Metadata" = Option<String>, Header, description = "`filename <base64>,filetype <base64>`"),
         ("Tus-Resumable" = Option<String>, Header, description = "1.0.0"),
     ),
