@@ -93,3 +93,29 @@ fn run(command: &mut Command) -> Result<(), String> {
         ))
     }
 }
+
+/// Runs `script` (`python -c`) with `input` on its standard input and returns what it
+/// printed; panics with `what` and Python's standard error when the script fails (an
+/// independent implementation refusing our output is a test failure).
+pub fn run_script(script: &str, input: &[u8], what: &str) -> Vec<u8> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let python = python();
+    let mut child = Command::new(&python)
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {python} (tests/requirements.txt): {e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(input).expect("the script's standard input");
+    }
+    let output = child.wait_with_output().expect("the script's output");
+    assert!(
+        output.status.success(),
+        "{what}:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}

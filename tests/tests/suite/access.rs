@@ -71,29 +71,14 @@ async fn get(app: &TestApp, path: &str, token: &str, accept: &str) -> reqwest::R
 
 /// The text of a PDF as Python's `pypdf` reads it, with its page count.
 fn pdf_text(pdf: &[u8]) -> (usize, String) {
-    let python = tests::python::python();
     let script = r#"
 import io, json, sys
 from pypdf import PdfReader
 reader = PdfReader(io.BytesIO(sys.stdin.buffer.read()), strict=True)
 print(json.dumps({"pages": len(reader.pages), "text": "\n".join(p.extract_text() for p in reader.pages)}))
 "#;
-    use std::io::Write;
-    let mut child = std::process::Command::new(&python)
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {python} (tests/requirements.txt): {e}"));
-    child.stdin.take().unwrap().write_all(pdf).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "pypdf refused the export (pip install pypdf):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let read: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let stdout = tests::python::run_script(script, pdf, "pypdf refused the export");
+    let read: Value = serde_json::from_slice(&stdout).unwrap();
     (
         read["pages"].as_u64().unwrap() as usize,
         read["text"].as_str().unwrap().to_owned(),

@@ -587,7 +587,6 @@ async fn twenty_citizens_race_for_a_slot_with_two_desks() {
 /// Runs Python's `icalendar` (an independent RFC 5545 parser) on `ics` and returns what
 /// it read, as JSON, with the tests' Python (`tests::python`).
 fn parse_ics(ics: &str) -> Value {
-    let python = tests::python::python();
     let script = r#"
 import json, sys
 from icalendar import Calendar
@@ -608,27 +607,8 @@ for ev in cal.walk("VEVENT"):
     })
 print(json.dumps(out))
 "#;
-    use std::io::Write;
-    let mut child = std::process::Command::new(&python)
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {python} (tests/requirements.txt): {e}"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(ics.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "Python's icalendar refused the file (pip install icalendar):\n{}\n{ics}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    let what = format!("Python's icalendar refused the file\n{ics}");
+    serde_json::from_slice(&tests::python::run_script(script, ics.as_bytes(), &what)).unwrap()
 }
 
 #[tokio::test]

@@ -6,13 +6,10 @@
 
 use domain::identifiers::{normalise, IdentifierKind};
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 /// Asks python-stdnum about each `(kind, input)`: `null` when invalid, the compact
 /// form when valid.
 fn stdnum(inputs: &[(&str, String)]) -> Vec<Value> {
-    let python = tests::python::python();
     let script = r#"
 import json, sys
 from stdnum import iban, imei
@@ -25,22 +22,9 @@ for kind, value in json.load(sys.stdin):
         out.append(None)
 print(json.dumps(out))
 "#;
-    let mut child = Command::new(&python)
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {python} (tests/requirements.txt): {e}"));
     let payload = serde_json::to_vec(&json!(inputs)).unwrap();
-    child.stdin.take().unwrap().write_all(&payload).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "python-stdnum failed (pip install python-stdnum): {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    let stdout = tests::python::run_script(script, &payload, "python-stdnum failed");
+    serde_json::from_slice(&stdout).unwrap()
 }
 
 /// A small deterministic generator (xorshift), so that a failure is reproducible.
