@@ -10,6 +10,7 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, FromRequest, HttpMessage, HttpRequest};
 use domain::i18n::Lang;
+use futures_util::FutureExt;
 use std::future::{ready, Ready};
 use tracing::Span;
 use tracing_actix_web::RootSpanBuilder;
@@ -119,7 +120,19 @@ pub async fn request_context(
 
     let response = match intake_check(&req) {
         Err(error) => req.error_response(error),
-        Ok(()) => next.call(req).await?.map_into_boxed_body(),
+        Ok(()) => {
+            // A panic below (ours or a library's) ends this request with a 500 problem
+            // instead of a connection closed without an answer; the worker goes on.
+            // (The request cannot be kept for the answer: routing needs it unshared.)
+            let lang = crate::language::request_language(req.request());
+            match std::panic::AssertUnwindSafe(next.call(req))
+                .catch_unwind()
+                .await
+            {
+                Ok(response) => response?.map_into_boxed_body(),
+                Err(_) => return Err(Panicked::new(&request_id.0, &instance, lang).into()),
+            }
+        }
     };
     let mut response = if response.status().as_u16() >= 400 {
         let lang = crate::language::request_language(response.request());
@@ -171,6 +184,54 @@ pub async fn request_context(
         }
     }
     Ok(response)
+}
+
+/// A request whose handler (or a library under it) panicked: 500 `internal`, the same
+/// problem `complete_problem` writes, with the request id and the security headers; the
+/// panic's message goes to the log only.
+#[derive(Debug)]
+struct Panicked {
+    problem: Vec<u8>,
+    request_id: String,
+    lang: Lang,
+}
+
+impl Panicked {
+    fn new(request_id: &str, instance: &str, lang: Lang) -> Self {
+        tracing::error!(request_id, "the request's handler panicked");
+        let mut problem = ApiError::Internal("handler panicked".into()).to_problem(lang);
+        problem.request_id = request_id.to_owned();
+        problem.instance = instance.to_owned();
+        Panicked {
+            problem: serde_json::to_vec(&problem).unwrap_or_default(),
+            request_id: request_id.to_owned(),
+            lang,
+        }
+    }
+}
+
+impl std::fmt::Display for Panicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request's handler panicked")
+    }
+}
+
+impl actix_web::ResponseError for Panicked {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        let mut response = actix_web::HttpResponse::InternalServerError();
+        response
+            .content_type(PROBLEM_CONTENT_TYPE)
+            .insert_header((header::CONTENT_LANGUAGE, self.lang.as_str()))
+            .insert_header((X_REQUEST_ID, self.request_id.as_str()));
+        for (name, value) in SECURITY_HEADERS {
+            response.insert_header((name, value));
+        }
+        response.body(self.problem.clone())
+    }
 }
 
 /// The intake rule for what arrives outside the body: a control character in the
@@ -454,5 +515,45 @@ mod tests {
         assert!(!is_well_formed(&"a".repeat(129)));
         let generated = RequestId::from_header(Some(&HeaderValue::from_static("bad id")));
         assert!(uuid::Uuid::parse_str(&generated.0).is_ok());
+    }
+
+    /// A panic under the middleware is a 500 problem with the request id, not a
+    /// connection closed without an answer; the next request is served.
+    #[actix_web::test]
+    async fn a_panic_is_a_500_problem() {
+        use actix_web::{middleware::from_fn, test, App};
+        async fn boom() -> &'static str {
+            panic!("boom")
+        }
+        let app = test::init_service(
+            App::new()
+                .wrap(from_fn(request_context))
+                .route("/boom", web::get().to(boom))
+                .route("/fine", web::get().to(|| async { "fine" })),
+        )
+        .await;
+        let request = test::TestRequest::get()
+            .uri("/boom")
+            .insert_header((X_REQUEST_ID, "req-1"))
+            .to_request();
+        let response = match test::try_call_service(&app, request).await {
+            Ok(response) => response.into_parts().1,
+            Err(error) => error.error_response(),
+        };
+        assert_eq!(response.status(), 500);
+        let header = |name| response.headers().get(name).unwrap().to_str().unwrap();
+        assert_eq!(header(header::CONTENT_TYPE), PROBLEM_CONTENT_TYPE);
+        assert_eq!(header(X_REQUEST_ID), "req-1");
+        let body = actix_web::body::to_bytes(response.into_body())
+            .await
+            .unwrap();
+        let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem["code"], "internal_error");
+        assert_eq!(problem["request_id"], "req-1");
+        assert_eq!(problem["instance"], "/boom");
+        assert!(!problem["detail"].as_str().unwrap().contains("boom"));
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
+        assert_eq!(response.status(), 200);
     }
 }

@@ -6,7 +6,8 @@
 //!   repeated, missing, not UTF-8 or with a control character, each with what the
 //!   parameter accepts; `crate::query_params`);
 //! - path parameters: 400 `invalid_path`;
-//! - an `Idempotency-Key` header: 400 `invalid_header` when malformed;
+//! - an `Idempotency-Key` header: 400 `invalid_header` when malformed; no header is
+//!   `null` (it is sent or not);
 //! - a bearer token: 401 with `WWW-Authenticate`; on the citizen's routes
 //!   ([`CITIZEN_PATHS`]), 403 for a token that is not a citizen's account;
 //! - a 200 with several media types: 406 when none is acceptable.
@@ -371,13 +372,31 @@ fn constrain_parameters(
         let location = parameter.parameter_in.clone();
         let name = parameter.name.clone();
         if location == ParameterIn::Header {
-            if name.eq_ignore_ascii_case("idempotency-key") {
-                if let Some(schema) = object_of(&mut parameter.schema) {
-                    schema.schema_type = SchemaType::Type(Type::String);
-                    schema.min_length = Some(1);
-                    schema.max_length = Some(255);
-                    schema.pattern = Some(IDEMPOTENCY_KEY.into());
+            let Some(schema) = object_of(&mut parameter.schema) else {
+                continue;
+            };
+            // A header is sent or not: never `null` (an optional one is `required: false`).
+            if let SchemaType::Array(types) = &schema.schema_type {
+                let kept: Vec<Type> = types
+                    .iter()
+                    .filter(|t| **t != Type::Null)
+                    .cloned()
+                    .collect();
+                if let [one] = kept.as_slice() {
+                    schema.schema_type = SchemaType::Type(one.clone());
                 }
+            }
+            if name.eq_ignore_ascii_case("tus-resumable") {
+                // The one tus version spoken (`routes::evidence::uploads::TUS_VERSION`).
+                schema.pattern = None;
+                schema.enum_values =
+                    Some(vec![crate::routes::evidence::uploads::TUS_VERSION.into()]);
+            }
+            if name.eq_ignore_ascii_case("idempotency-key") {
+                schema.schema_type = SchemaType::Type(Type::String);
+                schema.min_length = Some(1);
+                schema.max_length = Some(255);
+                schema.pattern = Some(IDEMPOTENCY_KEY.into());
             }
             continue;
         }

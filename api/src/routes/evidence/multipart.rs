@@ -58,13 +58,36 @@ fn malformed() -> ApiError {
     ApiError::Status(StatusCode::BAD_REQUEST)
 }
 
+/// The parts of a multipart body, ending at the first error: `actix_multipart` panics
+/// when polled again after it reported one (a body without a boundary, a broken part
+/// header), so nothing here polls it after that.
+struct Parts {
+    inner: Multipart,
+    failed: bool,
+}
+
+impl Parts {
+    async fn next(&mut self) -> Option<Result<actix_multipart::Field, ApiError>> {
+        if self.failed {
+            return None;
+        }
+        match self.inner.next().await? {
+            Ok(field) => Some(Ok(field)),
+            Err(_) => {
+                self.failed = true;
+                Some(Err(malformed()))
+            }
+        }
+    }
+}
+
 async fn read_parts(
     state: &web::Data<AppState>,
-    multipart: &mut Multipart,
+    multipart: &mut Parts,
     session: &mut Session,
 ) -> Result<(), ApiError> {
     while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(|_| malformed())?;
+        let mut field = field?;
         let part = field.name().unwrap_or_default().to_owned();
         match part.as_str() {
             "file" => {
@@ -85,6 +108,12 @@ async fn read_parts(
                 let text = String::from_utf8(bytes).map_err(|_| {
                     ApiError::Validation(vec![FieldError::new("/text", "invalid_utf8")])
                 })?;
+                // The intake rule for text, as for a JSON body's strings.
+                let text = crate::intake::normalise_text(&text)
+                    .ok_or_else(|| {
+                        ApiError::Validation(vec![FieldError::new("/text", "invalid_character")])
+                    })?
+                    .into_owned();
                 session.set_text(text)?;
             }
             other => {
@@ -128,10 +157,14 @@ fn text_too_long() -> ApiError {
 pub async fn receive_all(
     req: &HttpRequest,
     state: &web::Data<AppState>,
-    mut multipart: Multipart,
+    multipart: Multipart,
     mut session: Session,
 ) -> Result<Vec<StoredAttachment>, ApiError> {
     check_content_type(req)?;
+    let mut multipart = Parts {
+        inner: multipart,
+        failed: false,
+    };
     match read_parts(state, &mut multipart, &mut session).await {
         Ok(()) => session.finish(state).await,
         Err(e) => {
@@ -144,7 +177,7 @@ pub async fn receive_all(
     }
 }
 
-async fn drain(multipart: &mut Multipart, mut budget: u64) {
+async fn drain(multipart: &mut Parts, mut budget: u64) {
     while let Some(Ok(mut field)) = multipart.next().await {
         while let Some(Ok(chunk)) = field.next().await {
             budget = budget.saturating_sub(chunk.len() as u64);

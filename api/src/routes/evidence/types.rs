@@ -7,7 +7,9 @@ use utoipa::ToSchema;
 
 /// A multipart upload: one or more `file` parts (each with a file name and, preferably,
 /// its Content-Type) and, after submission, an optional `text` part.
+/// Other parts are refused (422 `unknown_field`).
 #[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct FileUpload {
     /// A file (repeat the part for several). JPEG, PNG, HEIC/HEIF, WebP, PDF or plain

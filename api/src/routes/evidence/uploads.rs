@@ -22,10 +22,11 @@ fn header_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-/// A non-negative integer header.
+/// A non-negative integer header (tus: at most 2^63 - 1, the contract's `int64`).
 fn number(req: &HttpRequest, name: &'static str) -> Result<u64, ApiError> {
     header_value(req, name)
         .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|n| i64::try_from(*n).is_ok())
         .ok_or_else(|| ApiError::InvalidHeader(name.into()))
 }
 
@@ -76,7 +77,7 @@ fn metadata(req: &HttpRequest) -> (String, Option<String>) {
         ("id" = String, Path, description = "Id of the filing"),
         ("Upload-Length" = u64, Header, minimum = 1, description = "The file's size in bytes (at least 1; at most the per-file limit, else 413)"),
         ("Upload-Metadata" = Option<String>, Header, description = "`filename <base64>,filetype <base64>`"),
-        ("Tus-Resumable" = Option<String>, Header, description = "1.0.0"),
+        ("Tus-Resumable" = Option<String>, Header, description = "The tus version spoken: 1.0.0 (400 `invalid_header` for another)"),
     ),
     responses(
         (status = 201, description = "The upload", body = UploadView,
@@ -154,7 +155,7 @@ pub async fn upload_status(
         ("id" = String, Path, description = "Id of the filing"),
         ("upload_id" = String, Path, description = "Id of the upload"),
         ("Upload-Offset" = u64, Header, description = "Where these bytes start"),
-        ("Tus-Resumable" = Option<String>, Header, description = "1.0.0"),
+        ("Tus-Resumable" = Option<String>, Header, description = "The tus version spoken: 1.0.0 (400 `invalid_header` for another)"),
     ),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
     responses(
