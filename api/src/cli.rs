@@ -57,7 +57,8 @@ enum Command {
     /// Check the audit trail
     #[command(subcommand)]
     Audit(AuditCommand),
-    /// Run the delivery worker alone (e-mails from the outbox), until SIGINT or SIGTERM
+    /// Run the delivery workers alone (the outbox's messages and the partners' webhooks),
+    /// until SIGINT or SIGTERM
     Worker,
     /// Inspect and retry queued messages
     #[command(subcommand)]

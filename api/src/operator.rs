@@ -11,8 +11,9 @@ use persistence::outbox::{self, RetryRefusal};
 use persistence::DbConnection;
 use std::sync::Arc;
 
-/// Runs the delivery worker alone until SIGINT or SIGTERM; the round in progress is
-/// finished and recorded before it exits.
+/// Runs the delivery workers alone (the outbox's messages and the partners' webhooks)
+/// until SIGINT or SIGTERM; the rounds in progress are finished and recorded before it
+/// exits.
 ///
 /// # Errors
 /// The database, or settings the worker cannot use.
@@ -24,15 +25,29 @@ pub fn worker(settings: Settings) -> anyhow::Result<()> {
         let directory = Arc::new(crate::startup::load_directory(&pool, &settings)?);
         let worker = crate::delivery::Worker::new(
             &settings,
-            pool,
+            pool.clone(),
             crate::delivery::unit_names_from(move || directory.clone()),
             None,
         )?;
-        let (stop, handle) = crate::delivery::spawn(worker);
+        let (sealing, _) = settings.keyring()?;
+        let webhooks = crate::delivery::webhooks::WebhookWorker::new(
+            &settings.webhooks,
+            pool.clone(),
+            sealing,
+            None,
+        )?;
+        let workers = [
+            crate::delivery::spawn(worker),
+            crate::delivery::webhooks::spawn(webhooks),
+        ];
         wait_for_signal().await;
-        tracing::info!("stopping: the round in progress finishes");
-        let _ = stop.send(true);
-        let _ = handle.await;
+        tracing::info!("stopping: the rounds in progress finish");
+        for (stop, _) in &workers {
+            let _ = stop.send(true);
+        }
+        for (_, handle) in workers {
+            let _ = handle.await;
+        }
         Ok(())
     })
 }

@@ -169,7 +169,8 @@ impl Application {
             delivery.push(crate::delivery::spawn(worker));
             let webhooks = crate::delivery::webhooks::WebhookWorker::new(
                 &settings.webhooks,
-                state.clone(),
+                state.pool.clone(),
+                state.sealing.clone(),
                 Some(state.metrics.delivery.clone()),
             )
             .map_err(|e| StartupError::Delivery(e.to_string()))?;

@@ -17,15 +17,15 @@
 use super::{blocking, jitter, worker_name, DeliveryError};
 use crate::config::WebhookSettings;
 use crate::metrics::DeliveryMetrics;
-use crate::state::AppState;
-use actix_web::web;
 use base64::Engine;
 use chrono::{Duration as Span, Utc};
 use domain::delivery::{AttemptOutcome, NextStep, RetryPolicy};
 use domain::webhooks::Endpoint;
 use futures_util::stream::{self, StreamExt};
 use hmac::{Hmac, Mac};
+use persistence::sealing::Keyring;
 use persistence::webhooks::{self as repo, Attempt, DueMessage};
+use persistence::DbPool;
 use sha2::Sha256;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -97,7 +97,9 @@ impl reqwest::dns::Resolve for GuardedResolver {
 
 /// The webhook delivery worker.
 pub struct WebhookWorker {
-    state: web::Data<AppState>,
+    pool: DbPool,
+    /// Opens the partners' signing secrets (sealed at rest).
+    sealing: Keyring,
     client: reqwest::Client,
     allowed: Arc<Vec<IpAddr>>,
     policy: RetryPolicy,
@@ -118,7 +120,8 @@ impl WebhookWorker {
     /// be built.
     pub fn new(
         settings: &WebhookSettings,
-        state: web::Data<AppState>,
+        pool: DbPool,
+        sealing: Keyring,
         metrics: Option<DeliveryMetrics>,
     ) -> Result<Self, DeliveryError> {
         let allowed = Arc::new(
@@ -139,7 +142,8 @@ impl WebhookWorker {
             .map_err(|e| DeliveryError::Setup(format!("webhook client: {e}")))?;
         let secs = |s: u64| Span::seconds(i64::try_from(s.min(315_360_000)).unwrap_or(315_360_000));
         Ok(WebhookWorker {
-            state,
+            pool,
+            sealing,
             client,
             allowed,
             policy: RetryPolicy {
@@ -191,12 +195,12 @@ impl WebhookWorker {
     /// The database, before or after the deliveries.
     pub async fn round(&self) -> Result<usize, DeliveryError> {
         let (pool, name, lease, limit) = (
-            self.state.pool.clone(),
+            self.pool.clone(),
             self.name.clone(),
             self.lease,
             self.batch_size,
         );
-        let state = self.state.clone();
+        let sealing = self.sealing.clone();
         let (claimed, endpoints, secrets) = blocking(move || {
             let mut conn = pool.get()?;
             let now = Utc::now();
@@ -216,7 +220,7 @@ impl WebhookWorker {
                 let opened = if enabled {
                     crate::app::partners::signing_secrets(
                         &mut conn,
-                        &state.sealing,
+                        &sealing,
                         &endpoint.partner,
                         now,
                     )
@@ -241,7 +245,7 @@ impl WebhookWorker {
             .buffer_unordered(self.concurrency)
             .collect()
             .await;
-        let (pool, name) = (self.state.pool.clone(), self.name.clone());
+        let (pool, name) = (self.pool.clone(), self.name.clone());
         blocking(move || {
             let mut conn = pool.get()?;
             repo::record(&mut conn, &name, &attempts, Utc::now())

@@ -423,3 +423,93 @@ async fn only_the_partners_own_machine_token_reaches_its_endpoints() {
         .unwrap();
     assert_eq!(shown["disabled"], true);
 }
+
+/// Two standalone `ecommissariat worker` processes on the service's database (the
+/// service's own workers off): every event reaches the receiver once (one accepted
+/// delivery per `webhook-id`), each filing's events in the order of its changes, although
+/// the receiver refuses the first attempt and the workers claim concurrently.
+#[tokio::test]
+async fn two_standalone_workers_deliver_every_event_once_in_order() {
+    let app = spawn_app_with(|s| {
+        s.notifications.worker = false;
+        s.webhooks.allow_http = true;
+        s.webhooks.allowed_addresses = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let secret = partner(&app, "portal-a", "client-a", json!(["filings", "webhooks"])).await;
+    let receiver = Receiver::start("fail-first:1", &[&secret]);
+    let portal = machine(&app, "client-a").await;
+    endpoint(&app, &portal, &receiver.url("/hooks")).await;
+    let citizen = citizen_via(&app, "yara", "client-a").await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let id = submitted(&app, &citizen).await;
+        act(&app, &id, "take-in-charge", 2).await;
+        act(&app, &id, "register", 3).await;
+        ids.push(id);
+    }
+
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        format!(
+            "[database]\ndata_dir = {data:?}\n\n[directory]\nimport_reference = false\n\n\
+             [notifications]\nsmtp_url = \"smtp://127.0.0.1:9\"\n\n\
+             [webhooks]\nallow_http = true\nallowed_addresses = [\"127.0.0.1\"]\n\
+             poll_interval_ms = 50\nbatch_size = 2\nretry_base_secs = 1\nretry_max_secs = 1\n\
+             timeout_secs = 5\nlease_secs = 30\n",
+            data = app.data_dir().display().to_string()
+        ),
+    )
+    .unwrap();
+    let start = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ecommissariat-under-test"))
+            .arg("worker")
+            .env("DATABASE_URL", app.db.url())
+            .env("ECOM_CONFIG", config.path())
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut workers = [start(), start()];
+    receiver
+        .wait_until(Duration::from_secs(60), |r| accepted_types(r).len() >= 9)
+        .await;
+    // A moment more: a duplicate would arrive now.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for worker in &mut workers {
+        worker.kill().unwrap();
+        worker.wait().unwrap();
+    }
+    let latest = receiver.received();
+    let accepted: Vec<&Value> = latest
+        .iter()
+        .filter(|r| r["answered"].as_u64().unwrap() < 300)
+        .collect();
+    assert_eq!(accepted.len(), 9, "every event accepted once: {latest:#?}");
+    let mut distinct: Vec<&str> = accepted.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 9, "nine distinct webhook-ids");
+    assert!(latest.iter().all(|r| r["verified"] == json!([true])));
+    for id in &ids {
+        let order: Vec<&str> = latest
+            .iter()
+            .filter(|r| r["answered"].as_u64().unwrap() < 300)
+            .filter(|r| r["body"]["data"]["filing_id"] == id.as_str())
+            .map(|r| r["body"]["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "filing.submitted",
+                "filing.taken_in_charge",
+                "filing.registered"
+            ],
+            "{id}"
+        );
+    }
+}
