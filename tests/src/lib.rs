@@ -2,6 +2,8 @@
 //! or a new PostgreSQL database when `TEST_DATABASE_URL` is set) and the real service
 //! bound to a free port, spoken to over HTTP.
 
+pub mod node;
+pub mod prepared;
 pub mod python;
 pub mod smtp;
 pub mod webhooks;

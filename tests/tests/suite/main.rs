@@ -23,6 +23,7 @@ mod identifiers;
 mod identity;
 mod newcomer;
 mod notifications;
+mod oidc;
 mod partner_limits;
 mod partners;
 mod retention;
