@@ -119,6 +119,9 @@ enum PartnersCommand {
         /// national_portal, zone_website, municipal_office or other
         #[arg(long)]
         kind: String,
+        /// For a zone_website: the unit whose zone the site serves (required for it)
+        #[arg(long)]
+        unit: Option<String>,
         /// An OAuth client id of its tokens (`azp` / `client_id`); repeatable, at least one
         #[arg(long = "client-id", value_name = "CLIENT_ID", required = true)]
         client_ids: Vec<String>,
@@ -479,6 +482,7 @@ fn partners_command(
             id,
             name,
             kind,
+            unit,
             client_ids,
             origins,
             scopes,
@@ -489,6 +493,7 @@ fn partners_command(
                 id,
                 name,
                 kind,
+                unit,
                 client_ids,
                 origins,
                 scopes: (!scopes.is_empty()).then_some(scopes),

@@ -1252,6 +1252,7 @@ mod tests {
             "files",
             "bytes",
             "offset",
+            "site",
         ];
         let mut bad = Vec::new();
         for lang in API_LANGUAGES {

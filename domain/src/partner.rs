@@ -42,6 +42,10 @@ pub struct Partner {
     pub id: String,
     pub name: String,
     pub kind: PartnerKind,
+    /// For a zone's website: the unit whose zone the site serves. A filing made there
+    /// still goes to the unit of the place of the facts; when that is another unit, the
+    /// citizen is told so ([`Partner::routes_elsewhere`]).
+    pub unit: Option<String>,
     /// The OAuth client ids of its tokens (`azp` or `client_id`); each belongs to one
     /// partner only.
     pub client_ids: Vec<String>,
@@ -65,6 +69,13 @@ impl Partner {
         self.disabled_at.is_some()
     }
 
+    /// Whether a filing made through this partner, going to `routed_unit`, leaves the
+    /// site's own zone: the partner is a zone's website and the unit is another.
+    pub fn routes_elsewhere(&self, routed_unit: Option<&str>) -> bool {
+        self.kind == PartnerKind::ZoneWebsite
+            && matches!((self.unit.as_deref(), routed_unit), (Some(own), Some(routed)) if own != routed)
+    }
+
     pub fn has_scope(&self, scope: PartnerScope) -> bool {
         self.scopes.contains(&scope)
     }
@@ -76,6 +87,9 @@ pub struct PartnerInput {
     pub id: String,
     pub name: String,
     pub kind: String,
+    /// A zone's website: the unit of its zone (required for `zone_website`, refused for
+    /// the other kinds).
+    pub unit: Option<String>,
     pub client_ids: Vec<String>,
     pub origins: Vec<String>,
     /// Absent: `filings` only.
@@ -90,8 +104,13 @@ impl PartnerInput {
     /// 1 to 200 characters, `kind` known, 1 to 10 distinct client ids of 1 to 255
     /// printable characters without spaces, at most 20 distinct origins each
     /// `http(s)://host[:port]` (lowercase, no path), known distinct scopes, a quota of 1
-    /// to 100 000 requests per minute.
-    pub fn check(self, now: DateTime<Utc>) -> Result<Partner, Vec<FieldIssue>> {
+    /// to 100 000 requests per minute; `unit` a unit of the directory (`unit_exists`)
+    /// for a zone's website, absent otherwise.
+    pub fn check(
+        self,
+        now: DateTime<Utc>,
+        unit_exists: impl Fn(&str) -> bool,
+    ) -> Result<Partner, Vec<FieldIssue>> {
         let mut issues = Vec::new();
         let id = self.id.trim().to_owned();
         if !valid_slug(&id) {
@@ -106,6 +125,22 @@ impl PartnerInput {
         let kind = self.kind.parse::<PartnerKind>().ok();
         if kind.is_none() {
             issues.push(FieldIssue::new("/kind", "unknown_option").with(allowed(PartnerKind::ALL)));
+        }
+        let unit = self
+            .unit
+            .map(|u| u.trim().to_owned())
+            .filter(|u| !u.is_empty());
+        match (kind, unit.as_deref()) {
+            (Some(PartnerKind::ZoneWebsite), None) => {
+                issues.push(FieldIssue::new("/unit", "required"));
+            }
+            (Some(PartnerKind::ZoneWebsite), Some(unit)) if !unit_exists(unit) => {
+                issues.push(FieldIssue::new("/unit", "unknown_unit"));
+            }
+            (Some(k), Some(_)) if k != PartnerKind::ZoneWebsite => {
+                issues.push(FieldIssue::new("/unit", "not_allowed"));
+            }
+            _ => {}
         }
         let client_ids = list(
             &mut issues,
@@ -153,6 +188,7 @@ impl PartnerInput {
                 id,
                 name,
                 kind,
+                unit,
                 client_ids,
                 origins,
                 scopes,
@@ -270,6 +306,7 @@ mod tests {
             id: "myguichet-lu".into(),
             name: "MyGuichet.lu".into(),
             kind: "national_portal".into(),
+            unit: None,
             client_ids: vec!["myguichet".into()],
             origins: vec!["https://guichet.public.lu".into()],
             scopes: None,
@@ -279,7 +316,7 @@ mod tests {
 
     #[test]
     fn a_good_registration_gets_the_defaults() {
-        let partner = input().check(Utc::now()).unwrap();
+        let partner = input().check(Utc::now(), |_| true).unwrap();
         assert_eq!(partner.kind, PartnerKind::NationalPortal);
         assert_eq!(partner.scopes, vec![PartnerScope::Filings]);
         assert_eq!(partner.quota_per_minute, limits::PARTNER_QUOTA_DEFAULT);
@@ -292,6 +329,7 @@ mod tests {
             id: "My Portal".into(),
             name: " ".into(),
             kind: "bank".into(),
+            unit: None,
             client_ids: vec!["a b".into()],
             origins: vec![
                 "https://ok.example".into(),
@@ -302,7 +340,7 @@ mod tests {
             scopes: Some(vec!["filings".into(), "all".into()]),
             quota_per_minute: Some(0),
         };
-        let issues = bad.check(Utc::now()).unwrap_err();
+        let issues = bad.check(Utc::now(), |_| true).unwrap_err();
         let pointers: Vec<(&str, &str)> = issues
             .iter()
             .map(|i| (i.pointer.as_str(), i.code))
@@ -321,6 +359,44 @@ mod tests {
                 ("/quota_per_minute", "out_of_range"),
             ]
         );
+    }
+
+    /// A zone's website names its zone's unit, which must exist; other kinds name none.
+    /// A filing made there "routes elsewhere" when it goes to another unit.
+    #[test]
+    fn a_zone_website_names_its_unit() {
+        let known = |u: &str| u == "zp-ottignies";
+        let zone = |unit: Option<&str>| PartnerInput {
+            kind: "zone_website".into(),
+            unit: unit.map(Into::into),
+            ..input()
+        };
+        let codes = |i: PartnerInput| -> Vec<(String, &'static str)> {
+            i.check(Utc::now(), known)
+                .unwrap_err()
+                .into_iter()
+                .map(|i| (i.pointer, i.code))
+                .collect()
+        };
+        assert_eq!(codes(zone(None)), [("/unit".to_owned(), "required")]);
+        assert_eq!(
+            codes(zone(Some("zp-nowhere"))),
+            [("/unit".to_owned(), "unknown_unit")]
+        );
+        let portal = PartnerInput {
+            unit: Some("zp-ottignies".into()),
+            ..input()
+        };
+        assert_eq!(codes(portal), [("/unit".to_owned(), "not_allowed")]);
+        let site = zone(Some(" zp-ottignies "))
+            .check(Utc::now(), known)
+            .unwrap();
+        assert_eq!(site.unit.as_deref(), Some("zp-ottignies"));
+        assert!(!site.routes_elsewhere(Some("zp-ottignies")));
+        assert!(site.routes_elsewhere(Some("zp-namur")));
+        assert!(!site.routes_elsewhere(None));
+        let portal = input().check(Utc::now(), known).unwrap();
+        assert!(!portal.routes_elsewhere(Some("zp-namur")));
     }
 
     #[test]

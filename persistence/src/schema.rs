@@ -370,6 +370,7 @@ diesel::table! {
         id -> Text,
         name -> Text,
         kind -> Text,
+        unit_id -> Nullable<Text>,
         origins -> Text,
         scopes -> Text,
         quota_per_minute -> BigInt,

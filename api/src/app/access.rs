@@ -61,16 +61,10 @@ fn gather(
     owned.reverse();
     let mut filings = Vec::with_capacity(owned.len());
     for filing in owned {
-        let history = repo::history(conn, &filing.id)?;
-        let exchanges = repo::exchanges(conn, &filing.id)?;
         let hand_overs = persistence::retention::hand_overs(conn, &filing.id)?;
         let restricted = persistence::restriction::is_restricted(conn, &filing.id)?;
         filings.push(ExportedFiling {
-            loaded: Loaded {
-                filing,
-                history,
-                exchanges,
-            },
+            loaded: crate::app::filings::loaded(conn, filing)?,
             hand_overs,
             restricted,
         });

@@ -25,6 +25,8 @@ pub struct Loaded {
     pub history: Vec<HistoryRow>,
     /// The rounds of questions and answers, oldest first.
     pub exchanges: Vec<domain::filing::Exchange>,
+    /// The partner it was made through (its channel), if any and still registered.
+    pub front_door: Option<domain::partner::Partner>,
 }
 
 /// What every use case is told about its request: the language of its answer, the
@@ -52,13 +54,22 @@ fn load_owned(
         .ok_or_else(|| ApiError::FilingNotFound(id.to_owned()))
 }
 
-fn loaded(conn: &mut DbConnection, filing: Filing) -> Result<Loaded, ApiError> {
+/// The filing with its history, its exchanges and the partner it came through.
+///
+/// # Errors
+/// The database.
+pub fn loaded(conn: &mut DbConnection, filing: Filing) -> Result<Loaded, ApiError> {
     let history = repo::history(conn, &filing.id)?;
     let exchanges = repo::exchanges(conn, &filing.id)?;
+    let front_door = match &filing.channel {
+        Some(partner) => persistence::partners::get(conn, partner)?,
+        None => None,
+    };
     Ok(Loaded {
         filing,
         history,
         exchanges,
+        front_door,
     })
 }
 

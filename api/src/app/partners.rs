@@ -86,7 +86,14 @@ pub fn register(
     now: chrono::DateTime<chrono::Utc>,
     request_id: Option<String>,
 ) -> Result<WithSecret, PartnerError> {
-    let partner = input.check(now).map_err(PartnerError::Invalid)?;
+    // A zone's website names its zone's unit: known to the directory (as stored).
+    let unit_known = match input.unit.as_deref().map(str::trim) {
+        Some(unit) if !unit.is_empty() => persistence::directory::unit_exists(conn, unit)?,
+        _ => false,
+    };
+    let partner = input
+        .check(now, |_| unit_known)
+        .map_err(PartnerError::Invalid)?;
     let secret = new_secret()?;
     let sealed = seal(keyring, &partner.id, &secret)?;
     let event = audit(actor, "register_partner", &partner.id, now, request_id);

@@ -52,6 +52,16 @@ pub struct PartnerBody {
     pub name: String,
     #[schema(value_type = PartnerKindCode)]
     pub kind: String,
+    /// For a `zone_website`: the unit whose zone the site serves (`GET /v1/units`),
+    /// required; refused for the other kinds. A filing made there about a place in
+    /// another unit's area still goes to that unit, and the citizen is told so.
+    #[serde(default)]
+    #[schema(
+        example = "zp-ottignies-louvain-la-neuve",
+        min_length = 1,
+        max_length = 100
+    )]
+    pub unit: Option<String>,
     /// The OAuth client ids of its tokens (`azp` or `client_id`, RFC 9068), each 1 to
     /// 255 visible ASCII characters, registered to no other partner.
     #[schema(min_items = 1, max_items = 10)]
@@ -77,6 +87,7 @@ impl From<PartnerBody> for PartnerInput {
             id: b.id,
             name: b.name,
             kind: b.kind,
+            unit: b.unit,
             client_ids: b.client_ids,
             origins: b.origins,
             scopes: b.scopes,
@@ -99,6 +110,9 @@ pub struct PartnerView {
     pub name: String,
     #[schema(value_type = PartnerKindCode)]
     pub kind: String,
+    /// A zone's website: the unit of its zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
     pub client_ids: Vec<String>,
     pub origins: Vec<String>,
     #[schema(value_type = Vec<PartnerScopeCode>)]
@@ -124,6 +138,7 @@ impl From<Partner> for PartnerView {
             id: p.id,
             name: p.name,
             kind: p.kind.as_str().to_owned(),
+            unit: p.unit,
             client_ids: p.client_ids,
             origins: p.origins,
             scopes: p.scopes.iter().map(|s| s.as_str().to_owned()).collect(),

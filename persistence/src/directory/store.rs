@@ -649,6 +649,14 @@ fn merge_contact(imported: &Contact, corrected: &Contact) -> Contact {
     merged
 }
 
+/// Whether `unit_id` is a unit of the directory (any dataset, valid or not today).
+pub fn unit_exists(conn: &mut DbConnection, unit_id: &str) -> Result<bool, PersistenceError> {
+    Ok(
+        diesel::select(diesel::dsl::exists(unt::table.filter(unt::id.eq(unit_id))))
+            .get_result(conn)?,
+    )
+}
+
 /// A unit's contact data (with every correction applied), or `None` for an unknown
 /// unit: for receipts and refusals ("go to your station").
 pub fn unit_contact(

@@ -200,8 +200,11 @@ async fn partners_act_for_citizens_with_tokens_of_a_real_openid_provider() {
         ("portal-a", "national_portal"),
         ("zone-ottignies", "zone_website"),
     ] {
-        let body = json!({"id": id, "name": id, "kind": kind, "client_ids": [id],
-                          "scopes": ["filings", "webhooks"]});
+        let mut body = json!({"id": id, "name": id, "kind": kind, "client_ids": [id],
+                              "scopes": ["filings", "webhooks"]});
+        if kind == "zone_website" {
+            body["unit"] = json!(ZONE);
+        }
         let response = send(&app, "POST", "/v1/partners", &admin, Some(body)).await;
         assert_eq!(response.status(), 201);
     }

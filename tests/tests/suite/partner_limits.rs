@@ -157,7 +157,7 @@ async fn browsers_call_only_from_a_partners_own_origins() {
     register(
         &app,
         json!({"id": "zp-a", "name": "Zone A", "kind": "zone_website",
-               "client_ids": ["zone-a"], "origins": ["https://www.zone-a.example"]}),
+               "unit": "zp-ottignies-louvain-la-neuve", "client_ids": ["zone-a"], "origins": ["https://www.zone-a.example"]}),
     )
     .await;
     register(

@@ -131,6 +131,7 @@ async fn an_administrator_registers_reads_rotates_and_disables_a_partner() {
     assert_problem(again, 409, "partner_conflict").await;
     let mut zone = portal("zp-5276", "myguichet");
     zone["kind"] = json!("zone_website");
+    zone["unit"] = json!("zp-ottignies-louvain-la-neuve");
     let taken = send(&app, "POST", "/v1/partners", &admin, Some(zone)).await;
     let problem = assert_problem(taken, 409, "partner_conflict").await;
     assert!(
@@ -353,6 +354,8 @@ async fn the_command_line_manages_the_same_registry_and_is_audited() {
             "ZP Ottignies-Louvain-la-Neuve",
             "--kind",
             "zone_website",
+            "--unit",
+            "zp-ottignies-louvain-la-neuve",
             "--client-id",
             "zp5276-site",
             "--client-id",
@@ -623,4 +626,87 @@ async fn an_idempotency_key_is_the_citizens_per_front_door() {
         "the partner got the app's filing back"
     );
     assert_eq!(second["channel"], "portal-a");
+}
+
+/// A zone's website (issue 16): registered with its zone's unit; a filing made there about
+/// a theft in Namur goes to Namur, and the recap and the submitted filing say so in the
+/// citizen's language; one about Ottignies says nothing. A zone website without its unit,
+/// or with an unknown one, is refused and not written.
+#[tokio::test]
+async fn a_zone_website_files_for_its_zone_and_tells_when_another_unit_handles_it() {
+    let app = tests::spawn_app_with(|s| s.auth.app_client_ids = vec!["police-app".into()]).await;
+    let admin = staff(&app, "root", "admin").await;
+    let site = |unit: Option<&str>| {
+        let mut body = json!({"id": "zp-ottignies-site", "name": "Police Ottignies-LLN website",
+                              "kind": "zone_website", "client_ids": ["ottignies-site"],
+                              "origins": ["https://www.police-ottignies.be"]});
+        if let Some(unit) = unit {
+            body["unit"] = json!(unit);
+        }
+        body
+    };
+    for (unit, code) in [(None, "required"), (Some("zp-nowhere"), "unknown_unit")] {
+        let response = send(&app, "POST", "/v1/partners", &admin, Some(site(unit))).await;
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["pointer"], "/unit");
+        assert_eq!(problem["errors"][0]["code"], code);
+    }
+    let response = send(&app, "GET", "/v1/partners/zp-ottignies-site", &admin, None).await;
+    assert_problem(response, 404, "partner_not_found").await;
+    let response = send(
+        &app,
+        "POST",
+        "/v1/partners",
+        &admin,
+        Some(site(Some("zp-ottignies-louvain-la-neuve"))),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let registered: Value = response.json().await.unwrap();
+    assert_eq!(
+        registered["partner"]["unit"],
+        "zp-ottignies-louvain-la-neuve"
+    );
+
+    let citizen = citizen_via(&app, "xavier", "ottignies-site").await;
+    let mut in_namur = bicycle_draft();
+    in_namur["place"] = json!({"lat": 50.4655, "lon": 4.8670, "description": "Station"});
+    in_namur["language"] = json!("fr");
+    let response = send(&app, "POST", "/v1/filings", &citizen, Some(in_namur)).await;
+    assert_eq!(response.status(), 201);
+    let draft: Value = response.json().await.unwrap();
+    assert_eq!(draft["channel"], "zp-ottignies-site");
+    assert_eq!(draft["routing"]["unit"]["id"], "zp-namur");
+    let notice = draft["routing"]["channel_notice"].as_str().unwrap();
+    assert!(
+        notice.contains("Police Ottignies-LLN website") && notice.contains("Namur"),
+        "{notice}"
+    );
+    let id = draft["id"].as_str().unwrap();
+    let response = send(
+        &app,
+        "POST",
+        &format!("/v1/filings/{id}/submit"),
+        &citizen,
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let submitted: Value = response.json().await.unwrap();
+    assert_eq!(submitted["routing"]["unit"]["id"], "zp-namur");
+    assert_eq!(submitted["routing"]["channel_notice"], notice);
+
+    // In the site's own zone: no notice.
+    let here = draft_with(&app, &citizen).await;
+    assert_eq!(
+        here["routing"]["unit"]["id"],
+        "zp-ottignies-louvain-la-neuve"
+    );
+    assert!(here["routing"].get("channel_notice").is_none(), "{here}");
+}
+
+async fn draft_with(app: &TestApp, token: &str) -> Value {
+    let response = send(app, "POST", "/v1/filings", token, Some(bicycle_draft())).await;
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
 }

@@ -146,6 +146,13 @@ pub struct RoutingView {
     /// decision.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_contact: Option<crate::routes::directory::ContactView>,
+    /// Made on a zone's website about a place in another unit's area: says that the
+    /// filing goes to that unit, not to the site's zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(
+        example = "You are filing on the website of Zone Ottignies-Louvain-la-Neuve, but the facts happened in the area of Zone Namur Capitale: Zone Namur Capitale will process your filing."
+    )]
+    pub channel_notice: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

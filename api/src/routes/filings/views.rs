@@ -57,7 +57,13 @@ fn eligibility(state: &AppState, filing: &Filing, lang: Lang) -> EligibilityView
     }
 }
 
-fn routing(state: &AppState, filing: &Filing, lang: Lang, now: DateTime<Utc>) -> RoutingView {
+fn routing(
+    state: &AppState,
+    filing: &Filing,
+    front_door: Option<&domain::partner::Partner>,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> RoutingView {
     let directory = state.directory();
     let procedure = state.catalogue.procedure(&filing.procedure);
     let named_municipality = |id: &MunicipalityId| {
@@ -74,6 +80,7 @@ fn routing(state: &AppState, filing: &Filing, lang: Lang, now: DateTime<Utc>) ->
         unit_open_now: None,
         unit_next_opening: None,
         unit_contact: None,
+        channel_notice: None,
     };
     let routed_unit = if let Some(unit) = &filing.unit {
         let national =
@@ -125,6 +132,16 @@ fn routing(state: &AppState, filing: &Filing, lang: Lang, now: DateTime<Utc>) ->
             id: unit.id.clone(),
             name: unit.name(lang).to_owned(),
         });
+        if let Some(site) = front_door.filter(|p| p.routes_elsewhere(Some(&unit.id))) {
+            view.channel_notice = crate::i18n::texts().render(
+                lang,
+                "routing.routed.elsewhere",
+                &[
+                    ("site", site.name.clone()),
+                    ("unit", unit.name(lang).to_owned()),
+                ],
+            );
+        }
     }
     view
 }
@@ -140,6 +157,7 @@ pub fn filing_view(
         filing,
         history,
         exchanges,
+        front_door,
     } = loaded;
     let catalogue = &state.catalogue;
     FilingView {
@@ -163,7 +181,7 @@ pub fn filing_view(
         submitted_at: filing.submitted_at,
         channel: channel(filing),
         eligibility: eligibility(state, filing, lang),
-        routing: routing(state, filing, lang, now),
+        routing: routing(state, filing, front_door.as_ref(), lang, now),
         next_steps: catalogue.text(
             lang,
             &format!("procedure.{}.after_submission", filing.procedure),
