@@ -49,7 +49,7 @@ impl DeliveryMetrics {
         let deliveries = IntCounterVec::new(
             prometheus::Opts::new(
                 "outbox_deliveries_total",
-                "Delivery attempts by channel and outcome (delivered, temporary_failure, permanent_failure)",
+                "Delivery attempts by channel and outcome (delivered, temporary_failure, permanent_failure, given_up; endpoint_disabled: a webhook endpoint disabled after a message died)",
             )
             .namespace(NAMESPACE),
             &["channel", "outcome"],

@@ -293,13 +293,14 @@ pub struct Attempt {
 }
 
 /// Writes the attempts and their outcomes (`crate::outbox::record_outcomes`) in one
-/// transaction.
+/// transaction, and disables the endpoints of the messages that died (every retry
+/// failed).
 pub fn record(
     conn: &mut DbConnection,
     worker: &str,
     attempts: &[(Attempt, NextStep)],
     now: DateTime<Utc>,
-) -> Result<usize, PersistenceError> {
+) -> Result<Recorded, PersistenceError> {
     conn.write_transaction(|conn| {
         for (attempt, _) in attempts {
             diesel::insert_into(a::table)
@@ -317,8 +318,35 @@ pub fn record(
             .iter()
             .map(|(attempt, step)| (attempt.outbox_id, step.clone()))
             .collect();
-        crate::outbox::record_outcomes(conn, worker, &outcomes, now)
+        let recorded = crate::outbox::record_outcomes(conn, worker, &outcomes, now)?;
+        // An endpoint that let a message die (every retry, about 3 days) is disabled:
+        // nothing more is queued for it until its partner registers it again.
+        let mut disabled = Vec::new();
+        for (attempt, step) in attempts {
+            if matches!(step, NextStep::Dead { .. }) && !disabled.contains(&attempt.endpoint_id) {
+                let changed = diesel::update(
+                    e::table
+                        .filter(e::id.eq(attempt.endpoint_id))
+                        .filter(e::disabled_at.is_null()),
+                )
+                .set(e::disabled_at.eq(to_db_time(now)))
+                .execute(conn)?;
+                if changed > 0 {
+                    disabled.push(attempt.endpoint_id);
+                }
+            }
+        }
+        Ok(Recorded { recorded, disabled })
     })
+}
+
+/// What [`record`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// Messages whose outcome was recorded (a lost lease is not).
+    pub recorded: usize,
+    /// Endpoints disabled because one of their messages died.
+    pub disabled: Vec<i64>,
 }
 
 /// A message of an endpoint with its attempts, as the partner's delivery log shows it.

@@ -246,11 +246,20 @@ impl WebhookWorker {
             .collect()
             .await;
         let (pool, name) = (self.pool.clone(), self.name.clone());
-        blocking(move || {
+        let recorded = blocking(move || {
             let mut conn = pool.get()?;
             repo::record(&mut conn, &name, &attempts, Utc::now())
         })
         .await?;
+        for endpoint in recorded.disabled {
+            if let Some(metrics) = &self.metrics {
+                metrics.delivered(repo::CHANNEL, "endpoint_disabled");
+            }
+            tracing::warn!(
+                endpoint_id = endpoint,
+                "webhook endpoint disabled: a message was given up after every retry"
+            );
+        }
         Ok(count)
     }
 

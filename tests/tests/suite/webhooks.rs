@@ -513,3 +513,56 @@ async fn two_standalone_workers_deliver_every_event_once_in_order() {
         );
     }
 }
+
+/// An endpoint that fails every retry (here 2 attempts instead of 20, about 3 days) lets
+/// its message die and is then disabled, with an alert metric; its log stays readable and
+/// nothing more is queued for it.
+#[tokio::test]
+async fn an_endpoint_that_fails_every_retry_is_disabled() {
+    let app = spawn_app_with(|s| {
+        s.webhooks.allow_http = true;
+        s.webhooks.allowed_addresses = vec!["127.0.0.1".into()];
+        s.webhooks.poll_interval_ms = 100;
+        s.webhooks.retry_base_secs = 1;
+        s.webhooks.retry_max_secs = 1;
+        s.webhooks.max_attempts = 2;
+    })
+    .await;
+    let secret = partner(&app, "portal-a", "client-a", json!(["filings", "webhooks"])).await;
+    let receiver = Receiver::start("fail-first:1000", &[&secret]);
+    let portal = machine(&app, "client-a").await;
+    let hook = endpoint(&app, &portal, &receiver.url("/hooks")).await;
+    let citizen = citizen_via(&app, "xavier", "client-a").await;
+    let id = submitted(&app, &citizen).await;
+
+    let path = format!("/v1/partner/webhook-endpoints/{hook}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let shown = loop {
+        let shown: Value = send(&app, "GET", &path, &portal, None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if shown["disabled"] == true {
+            break shown;
+        }
+        assert!(std::time::Instant::now() < deadline, "{shown}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(shown["disabled_at"].is_string());
+    assert_eq!(receiver.received().len(), 2, "two attempts, then no more");
+    let log = deliveries(&app, &portal, hook).await;
+    assert_eq!(log[0]["status"], "dead");
+    assert_eq!(log[0]["attempts"].as_array().unwrap().len(), 2);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.lines().any(|l| l.contains("channel=\"webhook\"")
+            && l.contains("outcome=\"endpoint_disabled\"")
+            && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+    // Nothing more is queued for it.
+    act(&app, &id, "take-in-charge", 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(deliveries(&app, &portal, hook).await.len(), 1);
+}
