@@ -4,6 +4,7 @@
 //! Repositories take `&mut DbConnection` and return domain types, so the same function
 //! runs inside or outside a transaction.
 
+pub mod access_restriction;
 pub mod alerts;
 pub mod appointments;
 pub mod audit;

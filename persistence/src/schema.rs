@@ -408,6 +408,18 @@ diesel::table! {
 }
 
 diesel::joinable!(filing_restrictions -> filings (filing_id));
+diesel::table! {
+    filing_access_restrictions (filing_id) {
+        filing_id -> Text,
+        restricted_at -> Timestamp,
+        restricted_by -> Text,
+        reason -> Text,
+        review_on -> Timestamp,
+    }
+}
+
+diesel::joinable!(filing_access_restrictions -> filings (filing_id));
+diesel::allow_tables_to_appear_in_same_query!(filing_access_restrictions, filings);
 diesel::allow_tables_to_appear_in_same_query!(
     appointments,
     filings,

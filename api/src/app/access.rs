@@ -34,6 +34,9 @@ pub struct Export {
     pub appointments: Vec<Appointment>,
     /// Their alerts with their tracks (not through a partner: alerts are the app's).
     pub alerts: Vec<(StoredAlert, Vec<TrackPoint>)>,
+    /// Whether some data was left out because an officer restricted access to it
+    /// (Art. 15(1)); never which.
+    pub withheld: bool,
 }
 
 /// The citizen's export at the time of the call.
@@ -58,6 +61,10 @@ fn gather(
         EXPORT_MAX,
     )?;
     owned.retain(|f| domain::policy::citizen_may_see(citizen, f));
+    // Filings an officer withheld (Art. 15(1)) are left out, with what hangs on them.
+    let ids: Vec<String> = owned.iter().map(|f| f.id.clone()).collect();
+    let withheld = persistence::access_restriction::withheld_among(conn, &ids)?;
+    owned.retain(|f| !withheld.contains(&f.id));
     owned.reverse();
     let mut filings = Vec::with_capacity(owned.len());
     for filing in owned {
@@ -91,5 +98,6 @@ fn gather(
         notifications,
         appointments,
         alerts,
+        withheld: !withheld.is_empty(),
     })
 }

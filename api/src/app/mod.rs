@@ -4,6 +4,7 @@
 //! may have to store. Handlers (`routes`) call it; it never calls them.
 
 pub mod access;
+pub mod access_restriction;
 pub mod alerts;
 pub mod appointments;
 pub mod backoffice;

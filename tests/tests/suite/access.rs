@@ -397,3 +397,117 @@ async fn the_record_of_processing_is_generated_for_the_data_protection_officer()
     let printed: Value = serde_json::from_slice(&json_output.stdout).unwrap();
     assert_eq!(printed["retention"], record["retention"]);
 }
+
+async fn export_json(app: &TestApp, token: &str) -> Value {
+    let response = get(app, "/v1/me/export", token, "application/json").await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+async fn send_json(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap()
+}
+
+/// Art. 15(1): an officer of the unit withholds a filing from its author's export; the
+/// export (JSON and PDF) leaves it out with its notifications and says that some data is
+/// withheld, never which; another unit cannot decide it; lifting it brings the filing
+/// back; every decision is in the audit trail, without the reason.
+#[tokio::test]
+async fn an_officer_withholds_a_filing_from_the_export_and_the_export_says_so() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let alice = app
+        .dev_token(json!({"kind": "citizen", "subject": "withheld-alice"}))
+        .await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-inquiry", "units": [ZONE]}))
+        .await;
+    let stranger = app
+        .dev_token(json!({"kind": "officer", "subject": "o-namur", "units": ["zp-namur"]}))
+        .await;
+    let kept = filing(&app, &alice, "KEPTMARK", false).await;
+    let secret = filing(&app, &alice, "INQUIRYMARK", false).await;
+    let before = export_json(&app, &alice).await;
+    assert!(before.get("withheld").is_none(), "{before}");
+    assert!(before.to_string().contains("INQUIRYMARK"));
+
+    let path = format!("/v1/units/{ZONE}/filings/{secret}/access-restriction");
+    let review = (chrono::Utc::now() + chrono::Duration::days(90)).date_naive();
+    let body = json!({"reason": "Inquiry 2026/881", "review_on": review.to_string()});
+    let refused = send_json(&app, Method::PUT, &path, &stranger, Some(body.clone())).await;
+    assert_problem(refused, 403, "forbidden").await;
+    let bad = json!({"reason": "", "review_on": "2020-01-01"});
+    let bad = send_json(&app, Method::PUT, &path, &officer, Some(bad)).await;
+    assert_problem(bad, 422, "validation_failed").await;
+    let missing = send_json(&app, Method::GET, &path, &officer, None).await;
+    assert_problem(missing, 404, "restriction_not_found").await;
+    let decided = send_json(&app, Method::PUT, &path, &officer, Some(body)).await;
+    assert_eq!(decided.status(), 200);
+    let view: Value = decided.json().await.unwrap();
+    assert_eq!(view["review_on"], review.to_string());
+    let read: Value = send_json(&app, Method::GET, &path, &officer, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["reason"], "Inquiry 2026/881");
+
+    // The export leaves it out, with what hangs on it, and says that something is withheld.
+    let during = export_json(&app, &alice).await;
+    let text = during.to_string();
+    assert!(
+        !text.contains("INQUIRYMARK") && !text.contains(&secret),
+        "{text}"
+    );
+    assert!(text.contains("KEPTMARK") && text.contains(&kept));
+    let statement = during["withheld"].as_str().unwrap();
+    assert!(statement.contains("Art. 15(1)"), "{statement}");
+    assert!(!statement.contains("Inquiry 2026/881"));
+    let pdf = get(&app, "/v1/me/export", &alice, "application/pdf").await;
+    assert_eq!(pdf.status(), 200);
+    let (_, pdf_text) = pdf_text(&pdf.bytes().await.unwrap());
+    assert!(!pdf_text.contains("INQUIRYMARK"));
+    assert!(
+        pdf_text.replace('\n', " ").contains("Art. 15(1)"),
+        "{pdf_text}"
+    );
+    // The citizen's own views of the filing are unchanged.
+    let own = get(
+        &app,
+        &format!("/v1/filings/{secret}"),
+        &alice,
+        "application/json",
+    )
+    .await;
+    assert_eq!(own.status(), 200);
+
+    let lifted = send_json(&app, Method::DELETE, &path, &officer, None).await;
+    assert_eq!(lifted.status(), 204);
+    let after = export_json(&app, &alice).await;
+    assert!(after.get("withheld").is_none());
+    assert!(after.to_string().contains("INQUIRYMARK"));
+
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    let events: Vec<_> = persistence::audit::list(&mut conn, &Default::default(), 10_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.object_id.as_deref() == Some(secret.as_str()))
+        .collect();
+    let actions: Vec<&str> = events.iter().map(|e| e.event.action.as_str()).collect();
+    assert!(actions.contains(&"restrict_access"), "{actions:?}");
+    assert!(actions.contains(&"lift_access_restriction"), "{actions:?}");
+    assert!(events
+        .iter()
+        .all(|e| !format!("{:?}", e.event).contains("Inquiry 2026/881")));
+}

@@ -4,6 +4,7 @@
 //! case (`crate::app::backoffice`) and shape the answer.
 
 pub mod access;
+pub mod access_restriction;
 pub mod audit;
 pub mod messages;
 pub mod records;

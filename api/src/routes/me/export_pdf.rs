@@ -12,7 +12,7 @@ use printpdf::{
 use serde_json::Value;
 
 /// The export's labels, in `api/messages/*.toml` under `[export]`.
-pub const LABELS: [&str; 16] = [
+pub const LABELS: [&str; 17] = [
     "title",
     "intro",
     "generated_at",
@@ -29,6 +29,7 @@ pub const LABELS: [&str; 16] = [
     "legal_basis",
     "recipients",
     "records_system",
+    "withheld",
 ];
 
 /// Characters per line of body text at 10 pt between 20 mm margins.
@@ -158,6 +159,9 @@ pub fn render(export: &PersonalDataExport, lang: Lang, issued_at: i64) -> Vec<u8
     doc.push(Style::Body, &label("intro"));
     doc.gap();
     doc.field(&label("generated_at"), &export.generated_at.to_rfc3339());
+    if let Some(withheld) = &export.withheld {
+        doc.push(Style::Body, withheld);
+    }
     doc.field(&label("subject"), &export.subject);
     filings(&mut doc, export, &label);
     doc.gap();

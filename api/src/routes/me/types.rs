@@ -34,6 +34,11 @@ pub struct PersonalDataExport {
     pub purposes: Vec<PurposeView>,
     /// To whom a filing was disclosed: the records system, when an officer handed it over.
     pub recipients: Vec<RecipientView>,
+    /// Present when some data is withheld (Directive 2016/680, Art. 15(1): access would
+    /// obstruct an inquiry): says so, and how to have it checked, never what it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "Some of the data held about you is not shown here ...")]
+    pub withheld: Option<String>,
 }
 
 /// One filing of the export.

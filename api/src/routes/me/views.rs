@@ -69,6 +69,12 @@ pub fn export_view(
             })
             .collect(),
         recipients,
+        withheld: export.withheld.then(|| {
+            crate::i18n::texts()
+                .get(lang, "export.withheld")
+                .unwrap_or_default()
+                .to_owned()
+        }),
     }
 }
 
