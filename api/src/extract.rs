@@ -387,3 +387,73 @@ mod tests {
         assert_eq!(body.name, "a\nb\nc Li\u{e8}ge");
     }
 }
+
+/// A streamed request body (a multipart upload, a tus `PATCH`) that ends with an error
+/// when no byte arrives for `server.body_timeout_secs`: a client that stalls gets 408
+/// `request_timeout` instead of holding its connection for ever. An idle timeout, not a
+/// total one: a 10 MB file on a slow line takes as long as it needs while bytes come.
+/// [`IdleBody::timed_out`] tells the caller that the error was this timeout.
+pub struct IdleBody<S> {
+    inner: S,
+    idle: std::time::Duration,
+    sleep: std::pin::Pin<Box<actix_web::rt::time::Sleep>>,
+    fired: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+/// Whether an [`IdleBody`] timed out; kept by the caller when the body is handed on.
+#[derive(Clone, Default)]
+pub struct TimedOut(std::rc::Rc<std::cell::Cell<bool>>);
+
+impl TimedOut {
+    pub fn get(&self) -> bool {
+        self.0.get()
+    }
+}
+
+impl<S> IdleBody<S> {
+    /// `inner` with the idle limit of the service's settings (`state.body_timeout`).
+    pub fn new(inner: S, idle: std::time::Duration) -> (Self, TimedOut) {
+        let flag = TimedOut::default();
+        let body = IdleBody {
+            inner,
+            idle,
+            sleep: Box::pin(actix_web::rt::time::sleep(idle)),
+            fired: flag.0.clone(),
+        };
+        (body, flag)
+    }
+}
+
+impl<S> futures_util::Stream for IdleBody<S>
+where
+    S: futures_util::Stream<Item = Result<Bytes, actix_web::error::PayloadError>> + Unpin,
+{
+    type Item = Result<Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::future::Future;
+        use std::task::Poll;
+        if self.fired.get() {
+            return Poll::Ready(None);
+        }
+        match std::pin::Pin::new(&mut self.inner).poll_next(cx) {
+            Poll::Ready(item) => {
+                let deadline = actix_web::rt::time::Instant::now() + self.idle;
+                self.sleep.as_mut().reset(deadline);
+                Poll::Ready(item)
+            }
+            Poll::Pending => match self.sleep.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    self.fired.set(true);
+                    Poll::Ready(Some(Err(actix_web::error::PayloadError::Io(
+                        std::io::Error::new(std::io::ErrorKind::TimedOut, "request body idle"),
+                    ))))
+                }
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+}

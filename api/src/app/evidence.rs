@@ -65,6 +65,8 @@ pub struct Session {
     holding: Holding,
     files: Vec<Pending>,
     text: Option<String>,
+    /// Whether a `text` part was read (even an empty one).
+    text_seen: bool,
     request_id: Option<String>,
 }
 
@@ -125,6 +127,7 @@ pub async fn begin(
             origin,
             files: Vec::new(),
             text: None,
+            text_seen: false,
             request_id,
         })
     })
@@ -156,8 +159,16 @@ impl Session {
         self.origin == Origin::Supplement
     }
 
-    /// Keeps the supplement's text (checked: at most 4000 characters).
+    /// Keeps the supplement's text (checked: at most 4000 characters, one `text` part per
+    /// request: a second is 422 `duplicate_key` at `/text`, never silently dropped).
     pub fn set_text(&mut self, text: String) -> Result<(), ApiError> {
+        if self.text_seen {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "/text",
+                "duplicate_key",
+            )]));
+        }
+        self.text_seen = true;
         let text = text.trim().to_owned();
         let max = domain::evidence::SUPPLEMENT_TEXT_MAX_CHARS;
         if text.chars().count() > max {

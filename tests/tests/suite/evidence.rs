@@ -1235,3 +1235,91 @@ async fn supplement_text_and_upload_lengths_follow_the_intake_rules() {
         assert_problem(response, 400, "invalid_header").await;
     }
 }
+
+/// Sends `head` and `body` on a raw connection, then nothing more; the answer's status
+/// line (or what was read when the connection ended) and how long it took.
+async fn stall(app: &TestApp, head: String, body: &[u8]) -> (String, std::time::Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let started = std::time::Instant::now();
+    let mut socket = tokio::net::TcpStream::connect(format!("127.0.0.1:{}", app.port))
+        .await
+        .unwrap();
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(body).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(30), socket.read(&mut answer))
+        .await
+        .expect("an answer within 30 s")
+        .unwrap();
+    let text = String::from_utf8_lossy(&answer[..read]).to_string();
+    (text, started.elapsed())
+}
+
+/// Reported by a newcomer's trial: an upload whose body stalls (fewer bytes than its
+/// Content-Length, then nothing) held its connection for ever, where a JSON body gets 408
+/// after `server.body_timeout_secs`. Now multipart uploads and tus PATCHes answer 408
+/// `request_timeout` too (an idle timeout: here 1 s), keep no half file, and a PATCH keeps
+/// what arrived. A second `text` part is 422, not silently dropped.
+#[tokio::test]
+async fn stalled_upload_bodies_are_408_and_a_second_text_part_is_refused() {
+    let app = spawn_app_with(|s| s.server.body_timeout_secs = 1).await;
+    let alice = app
+        .dev_token(json!({"kind": "citizen", "subject": "alice"}))
+        .await;
+    let id = draft(&app, &alice).await;
+    let files = format!("/v1/filings/{id}/attachments");
+    let body =
+        b"--QQ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nabc";
+    let head = format!(
+        "POST {files} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {alice}\r\n\
+         Content-Type: multipart/form-data; boundary=QQ\r\nContent-Length: 1000\r\n\r\n"
+    );
+    let (answer, took) = stall(&app, head, body).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    assert_eq!(get_json(&app, &alice, &files).await["items"], json!([]));
+
+    // A tus PATCH that stalls: 408, and the bytes that came are kept.
+    let created = app
+        .client
+        .post(app.url(&format!("/v1/filings/{id}/uploads")))
+        .bearer_auth(&alice)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", "100")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let head = format!(
+        "PATCH {location} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {alice}\r\n\
+         Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\n\
+         Upload-Offset: 0\r\nContent-Length: 100\r\n\r\n"
+    );
+    let (answer, _) = stall(&app, head, b"%PDF-").await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let status = app
+        .client
+        .head(app.url(&location))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.headers()["upload-offset"], "5");
+
+    // Two text parts on a supplement.
+    submit(&app, &alice, &id).await;
+    let form = reqwest::multipart::Form::new()
+        .text("text", "first")
+        .text("text", "second")
+        .part("file", part(pdf(), "r.pdf", "application/pdf"));
+    let problem = assert_problem(
+        upload(&app, Some(&alice), &files, form).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["code"], "duplicate_key");
+    assert_eq!(get_json(&app, &alice, &files).await["items"], json!([]));
+}

@@ -7,7 +7,6 @@ use crate::app::evidence as usecase;
 use crate::error::{ApiError, Problem};
 use crate::middleware::RequestId;
 use crate::state::AppState;
-use actix_multipart::Multipart;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 
 /// Send files with an upload link
@@ -26,6 +25,7 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
         (status = 201, description = "The files received", body = ReceivedFiles),
         (status = 400, description = "A malformed multipart body", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such link, or expired, used up or revoked", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "The body stalled: no byte for server.body_timeout_secs (10 s)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "A file over the per-file limit, or the filing full", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A file refused (named, with the reason), an unknown part, or nothing sent", body = Problem, content_type = "application/problem+json"),
@@ -36,10 +36,10 @@ pub async fn upload_with_link(
     req: HttpRequest,
     state: web::Data<AppState>,
     token: web::Path<String>,
-    multipart: Multipart,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let session = usecase::begin_with_link(&state, &token, RequestId::of(&req)).await?;
-    let stored = multipart::receive_all(&req, &state, multipart, session).await?;
+    let stored = multipart::receive_all(&req, &state, payload, session).await?;
     Ok(HttpResponse::Created().json(ReceivedFiles {
         items: stored
             .iter()

@@ -18,7 +18,6 @@ use crate::app::evidence::{self as usecase, Sender};
 use crate::error::{ApiError, Problem};
 use crate::middleware::RequestId;
 use crate::state::AppState;
-use actix_multipart::Multipart;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 /// Attach files to a filing
@@ -41,6 +40,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
         (status = 400, description = "A malformed multipart body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such filing among yours", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "The body stalled: no byte for server.body_timeout_secs (10 s)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The filing takes no files in its status (withdrawn, closed)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "A file over the per-file limit, or the filing full (files or bytes)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart/form-data", body = Problem, content_type = "application/problem+json"),
@@ -53,11 +53,11 @@ pub async fn attach_files(
     state: web::Data<AppState>,
     citizen: Citizen,
     id: web::Path<String>,
-    multipart: Multipart,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let sender = Sender::Citizen(citizen.actor());
     let session = usecase::begin(&state, sender, &id, RequestId::of(&req)).await?;
-    let stored = multipart::receive_all(&req, &state, multipart, session).await?;
+    let stored = multipart::receive_all(&req, &state, payload, session).await?;
     Ok(HttpResponse::Created().json(AttachmentList {
         items: stored.iter().map(AttachmentView::from).collect(),
     }))

@@ -152,21 +152,27 @@ fn text_too_long() -> ApiError {
     )])
 }
 
-/// Reads every part into `session`, then completes it; on any failure what was stored is
-/// removed.
+/// Reads every part of the body into `session`, then completes it; on any failure what
+/// was stored is removed. A body that stalls for `server.body_timeout_secs` is 408
+/// `request_timeout` ([`crate::extract::IdleBody`]).
 pub async fn receive_all(
     req: &HttpRequest,
     state: &web::Data<AppState>,
-    multipart: Multipart,
+    payload: web::Payload,
     mut session: Session,
 ) -> Result<Vec<StoredAttachment>, ApiError> {
     check_content_type(req)?;
+    let (body, timed_out) = crate::extract::IdleBody::new(payload, state.body_timeout);
     let mut multipart = Parts {
-        inner: multipart,
+        inner: Multipart::new(req.headers(), body),
         failed: false,
     };
     match read_parts(state, &mut multipart, &mut session).await {
         Ok(()) => session.finish(state).await,
+        Err(_) if timed_out.get() => {
+            session.abandon(state).await;
+            Err(ApiError::Status(StatusCode::REQUEST_TIMEOUT))
+        }
         Err(e) => {
             session.abandon(state).await;
             // Read what is left of the body, so that the client receives the problem

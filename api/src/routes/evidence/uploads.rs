@@ -165,6 +165,7 @@ pub async fn upload_status(
         (status = 400, description = "Upload-Offset missing or not a number, or another Tus-Resumable", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such upload", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "The body stalled: no byte for server.body_timeout_secs (10 s)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Upload-Offset is not where the upload stands, or the filing takes no more files", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More bytes than Upload-Length, or the filing full", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/offset+octet-stream", body = Problem, content_type = "application/problem+json"),
@@ -188,6 +189,8 @@ pub async fn append_upload(
     let offset = number(&req, "Upload-Offset")?;
     let (id, upload_id) = path.into_inner();
     let request_id = RequestId::of(&req);
+    // A stalled body: what arrived is kept (HEAD tells the offset), the answer is 408.
+    let (body, timed_out) = crate::extract::IdleBody::new(body, state.body_timeout);
     let done = usecase::append(
         &state,
         &citizen.actor(),
@@ -198,6 +201,11 @@ pub async fn append_upload(
         request_id,
     )
     .await?;
+    if timed_out.get() {
+        return Err(ApiError::Status(
+            actix_web::http::StatusCode::REQUEST_TIMEOUT,
+        ));
+    }
     let mut response = HttpResponse::NoContent();
     response
         .insert_header(("Upload-Offset", done.offset.to_string()))
