@@ -488,7 +488,15 @@ pub fn json_error(err: JsonPayloadError) -> ApiError {
 }
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err, _| ApiError::InvalidPath(err.to_string()).into())
+    // The deserializer's own words ("Path deserialize error: can not parse ... to a i64")
+    // name our types; the client is told what is wrong in its terms.
+    web::PathConfig::default().error_handler(|err, req| {
+        tracing::debug!(path = %req.path(), error = %err, "path segment refused");
+        ApiError::InvalidPath(
+            "a segment does not have the form this route expects (such as a number)".into(),
+        )
+        .into()
+    })
 }
 
 /// Query strings that do not deserialize: 422 with the parameter, the reason and what it

@@ -114,7 +114,7 @@ impl PartnerInput {
         let mut issues = Vec::new();
         let id = self.id.trim().to_owned();
         if !valid_slug(&id) {
-            issues.push(FieldIssue::new("/id", "invalid_character").with(Accepted {
+            issues.push(FieldIssue::new("/id", "invalid_slug").with(Accepted {
                 min_length: Some(2),
                 max_length: Some(limits::PARTNER_ID_MAX_CHARS as u64),
                 ..Accepted::default()
@@ -134,6 +134,11 @@ impl PartnerInput {
             (Some(PartnerKind::ZoneWebsite), None) => {
                 issues.push(FieldIssue::new("/unit", "required"));
             }
+            (Some(PartnerKind::ZoneWebsite), Some(unit))
+                if unit.chars().count() > limits::UNIT_ID_MAX_CHARS =>
+            {
+                issues.push(FieldIssue::new("/unit", "too_long"));
+            }
             (Some(PartnerKind::ZoneWebsite), Some(unit)) if !unit_exists(unit) => {
                 issues.push(FieldIssue::new("/unit", "unknown_unit"));
             }
@@ -147,14 +152,14 @@ impl PartnerInput {
             "/client_ids",
             self.client_ids,
             (1, limits::PARTNER_CLIENT_IDS_MAX),
-            valid_client_id,
+            (valid_client_id, "invalid_client_id"),
         );
         let origins = list(
             &mut issues,
             "/origins",
             self.origins,
             (0, limits::PARTNER_ORIGINS_MAX),
-            valid_origin,
+            (valid_origin, "invalid_origin"),
         );
         let scope_codes = self.scopes.unwrap_or_else(|| vec!["filings".into()]);
         let mut scopes = Vec::new();
@@ -223,12 +228,15 @@ fn text(issues: &mut Vec<FieldIssue>, pointer: &str, value: &str, max: usize) {
 }
 
 /// The trimmed, distinct values of a list of `min..=max` items, each passing `valid`.
+/// The distinct values of a list of `min..=max` items, each passing `valid` as sent
+/// (nothing is trimmed: what is registered is what was sent), else `invalid` at its
+/// pointer; a repeated value is `duplicate_item`.
 fn list(
     issues: &mut Vec<FieldIssue>,
     pointer: &str,
     values: Vec<String>,
     (min, max): (usize, usize),
-    valid: impl Fn(&str) -> bool,
+    (valid, invalid): (impl Fn(&str) -> bool, &'static str),
 ) -> Vec<String> {
     if values.len() < min {
         issues.push(FieldIssue::new(pointer, "too_few").with(Accepted {
@@ -244,14 +252,10 @@ fn list(
     }
     let mut kept: Vec<String> = Vec::new();
     for (i, value) in values.into_iter().enumerate() {
-        let value = value.trim().to_owned();
         if !valid(&value) {
-            issues.push(FieldIssue::new(
-                format!("{pointer}/{i}"),
-                "invalid_character",
-            ));
+            issues.push(FieldIssue::new(format!("{pointer}/{i}"), invalid));
         } else if kept.contains(&value) {
-            issues.push(FieldIssue::new(format!("{pointer}/{i}"), "duplicate_key"));
+            issues.push(FieldIssue::new(format!("{pointer}/{i}"), "duplicate_item"));
         } else {
             kept.push(value);
         }
@@ -293,8 +297,9 @@ pub fn valid_origin(origin: &str) -> bool {
         && host
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
-        && port
-            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+        && port.is_none_or(|p| {
+            p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n > 0)
+        })
 }
 
 #[cfg(test)]
@@ -348,13 +353,13 @@ mod tests {
         assert_eq!(
             pointers,
             vec![
-                ("/id", "invalid_character"),
+                ("/id", "invalid_slug"),
                 ("/name", "empty"),
                 ("/kind", "unknown_option"),
-                ("/client_ids/0", "invalid_character"),
-                ("/origins/1", "duplicate_key"),
-                ("/origins/2", "invalid_character"),
-                ("/origins/3", "invalid_character"),
+                ("/client_ids/0", "invalid_client_id"),
+                ("/origins/1", "duplicate_item"),
+                ("/origins/2", "invalid_origin"),
+                ("/origins/3", "invalid_origin"),
                 ("/scopes/1", "unknown_option"),
                 ("/quota_per_minute", "out_of_range"),
             ]
@@ -415,6 +420,9 @@ mod tests {
             "https://a:",
             "a.example",
             "https://a:123456",
+            "https://a.example:99999",
+            "https://a.example:0",
+            "https://a.example\n",
         ] {
             assert!(!valid_origin(bad), "{bad}");
         }

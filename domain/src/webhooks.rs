@@ -117,6 +117,8 @@ pub struct ParsedUrl {
     pub host: Option<String>,
     pub has_credentials: bool,
     pub has_fragment: bool,
+    /// The port written in the URL, if any (port 0 names no service: refused).
+    pub port: Option<u16>,
 }
 
 impl EndpointInput {
@@ -135,6 +137,7 @@ impl EndpointInput {
                     && p.host.as_deref().is_some_and(|h| !h.is_empty())
                     && !p.has_credentials
                     && !p.has_fragment
+                    && p.port != Some(0)
             });
         if !url_ok {
             let schemes: &[&str] = if rules.allow_http {
@@ -296,6 +299,7 @@ mod tests {
             host: Some("hooks.example".into()),
             has_credentials: false,
             has_fragment: false,
+            port: None,
         }
     }
 
@@ -329,5 +333,11 @@ mod tests {
         assert_eq!(types.len(), 9);
         assert!(ok.check(Some(&parsed("https")), strict).is_ok());
         assert!(ok.check(None, strict).is_err());
+        // Port 0 names no service (a newcomer's trial registered https://1.1.1.1:0/).
+        let port_zero = ParsedUrl {
+            port: Some(0),
+            ..parsed("https")
+        };
+        assert!(ok.check(Some(&port_zero), strict).is_err());
     }
 }

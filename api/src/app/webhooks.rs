@@ -22,6 +22,7 @@ fn parsed(url: &url::Url) -> ParsedUrl {
         host: url.host_str().map(str::to_owned),
         has_credentials: !url.username().is_empty() || url.password().is_some(),
         has_fragment: url.fragment().is_some(),
+        port: url.port(),
     }
 }
 

@@ -409,7 +409,7 @@ async fn the_command_line_manages_the_same_registry_and_is_audited() {
     assert!(!bad.status.success());
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(
-        stderr.contains("/id: invalid_character") && stderr.contains("/kind: unknown_option"),
+        stderr.contains("/id: invalid_slug") && stderr.contains("/kind: unknown_option"),
         "{stderr}"
     );
     let missing = cli(&app, &["disable", "nobody"]);
@@ -709,4 +709,104 @@ async fn draft_with(app: &TestApp, token: &str) -> Value {
     let response = send(app, "POST", "/v1/filings", token, Some(bicycle_draft())).await;
     assert_eq!(response.status(), 201);
     response.json().await.unwrap()
+}
+
+/// Found by a newcomer's trial: the registry's checks said "control character" for every
+/// malformed id, client id and origin; line breaks were trimmed and registered; a port
+/// beyond 65535 passed; `unknown_unit` had no message; a path segment that is not a
+/// number told the client about our i64. Each now has its own code and words.
+#[tokio::test]
+async fn registry_errors_say_what_is_wrong() {
+    let app = spawn_app().await;
+    let admin = staff(&app, "root", "admin").await;
+    let body = json!({"id": "Portal", "name": "X", "kind": "other",
+                      "client_ids": ["nl2\n", "ok", "ok"],
+                      "origins": ["https://a.example:99999", "https://b.example\n", "https://A.example"]});
+    let problem = assert_problem(
+        send(&app, "POST", "/v1/partners", &admin, Some(body)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let codes: Vec<(String, String, String)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["pointer"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+                e["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = codes
+        .iter()
+        .map(|(p, c, _)| (p.as_str(), c.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("/id", "invalid_slug"),
+            ("/client_ids/0", "invalid_client_id"),
+            ("/client_ids/2", "duplicate_item"),
+            ("/origins/0", "invalid_origin"),
+            ("/origins/1", "invalid_origin"),
+            ("/origins/2", "invalid_origin"),
+        ]
+    );
+    assert!(codes
+        .iter()
+        .all(|(_, _, m)| !m.is_empty() && !m.contains("control character")));
+    let zone = json!({"id": "zone-b", "name": "Zone B", "kind": "zone_website",
+                      "unit": "zp-nowhere", "client_ids": ["zone-b"]});
+    let problem = assert_problem(
+        send(&app, "POST", "/v1/partners", &admin, Some(zone)).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["code"], "unknown_unit");
+    assert!(problem["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("/v1/units"));
+    // Nothing was written.
+    let list: Value = send(&app, "GET", "/v1/partners", &admin, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"], json!([]));
+
+    let response = send(
+        &app,
+        "POST",
+        "/v1/partners",
+        &admin,
+        Some(portal("portal-a", "client-a")),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let machine = app
+        .dev_token(json!({"kind": "citizen", "subject": "client-a", "client_id": "client-a"}))
+        .await;
+    let problem = assert_problem(
+        send(
+            &app,
+            "GET",
+            "/v1/partner/webhook-endpoints/nope",
+            &machine,
+            None,
+        )
+        .await,
+        400,
+        "invalid_path",
+    )
+    .await;
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        !detail.contains("i64") && !detail.contains("deserialize"),
+        "{detail}"
+    );
 }
