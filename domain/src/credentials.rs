@@ -184,7 +184,7 @@ mod tests {
             "serial_number": "356938035643809", "colour": "black", "estimated_value_eur": 300
         }))
         .unwrap();
-        let text = serde_json::to_string(&[item.clone()]).unwrap();
+        let text = serde_json::to_string(std::slice::from_ref(&item)).unwrap();
         assert_eq!(
             text,
             r#"[{"brand":"Google","category":"phone","model":"Pixel 7","serial_number":"356938035643809"}]"#
@@ -193,8 +193,8 @@ mod tests {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        assert_eq!(items_digest(&[item.clone()]), expected);
-        assert_ne!(items_digest(&[item.clone()]), items_digest(&[]));
+        assert_eq!(items_digest(std::slice::from_ref(&item)), expected);
+        assert_ne!(items_digest(std::slice::from_ref(&item)), items_digest(&[]));
         assert!(ListedItem::of(&serde_json::json!({"brand": "x"})).is_none());
         let bare = ListedItem::of(&serde_json::json!({"category": "bicycle"})).unwrap();
         assert_eq!(

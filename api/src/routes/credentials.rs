@@ -131,8 +131,9 @@ fn quota(req: &HttpRequest, state: &AppState) -> (&'static str, String, u32) {
 fn check_length(credential: &str) -> Result<(), ApiError> {
     let max = domain::limits::CREDENTIAL_MAX_CHARS;
     let length = credential.chars().count();
-    if length == 0 || length > max {
-        let code = if length == 0 { "required" } else { "too_long" };
+    let blank = credential.trim().is_empty();
+    if blank || length > max {
+        let code = if blank { "empty" } else { "too_long" };
         return Err(ApiError::Validation(vec![FieldError::new(
             "/credential",
             code,

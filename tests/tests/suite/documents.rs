@@ -350,7 +350,8 @@ async fn the_check_is_limited_per_address_and_reads_bounded_input() {
         .await;
     assert_problem(response, 422, "validation_failed").await;
     let response = app
-        .post_json("/v1/credentials/verify", &json!({"credential": ""}))
+        .post_json("/v1/credentials/verify", &json!({"credential": " "}))
         .await;
-    assert_problem(response, 422, "validation_failed").await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["pointer"], "/credential", "{problem}");
 }
