@@ -14,6 +14,7 @@
 //! `jsonwebtoken` encodes and verifies (it is the crate the service already trusts for
 //! identity tokens); the claims' meaning and the verdict are `domain::credentials`'.
 
+pub mod authorisation_pdf;
 pub mod qr;
 
 use crate::auditlog::keys::{decode_seed, key_id, parse_key_file, parse_public, save_key_file};
