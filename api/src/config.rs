@@ -68,6 +68,43 @@ pub struct Settings {
     pub statistics: StatisticsSettings,
     #[serde(default)]
     pub evidence: EvidenceSettings,
+    #[serde(default)]
+    pub credentials: CredentialSettings,
+}
+
+/// Verifiable documents (issue 19; docs/DOCUMENTS.md): the key that signs the QR codes'
+/// credentials, held outside the database, the retired keys still published, and the
+/// public verification endpoint's quota.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CredentialSettings {
+    /// The Ed25519 signing key, as a private JWK file (made on first start, mode 0600);
+    /// default `<database.data_dir>/credential-signing-key.json`. Keep it off the
+    /// database's host and backups in production, or give it through `signing_key`.
+    pub signing_key_file: Option<PathBuf>,
+    /// The signing key's 32-byte seed, base64 (`ECOM__CREDENTIALS__SIGNING_KEY`): a secret
+    /// from the environment, which wins over `signing_key_file`.
+    #[serde(skip_serializing)]
+    pub signing_key: Option<SecretString>,
+    /// Public keys (base64, 32 bytes) of former signing keys, still published in the
+    /// JWKS so that the documents they signed keep verifying after a rotation.
+    pub retired_public_keys: Vec<String>,
+    /// The credentials' issuer (`iss`); a verifier checks it.
+    pub issuer: String,
+    /// Checks per minute from one address at `POST /v1/credentials/verify` (0: no limit).
+    pub verify_per_minute: u32,
+}
+
+impl Default for CredentialSettings {
+    fn default() -> Self {
+        Self {
+            signing_key_file: None,
+            signing_key: None,
+            retired_public_keys: Vec::new(),
+            issuer: "urn:e-commissariat".into(),
+            verify_per_minute: domain::limits::CREDENTIAL_CHECKS_PER_MINUTE,
+        }
+    }
 }
 
 /// Webhooks to partners (issue 16): the endpoints' URL rules against SSRF (OWASP API7)
@@ -1118,6 +1155,18 @@ impl Settings {
             .unwrap_or_else(|| self.database.data_dir.join("audit-signing-key.json"))
     }
 
+    /// The credentials' signing key file.
+    pub fn credential_key_file(&self) -> PathBuf {
+        self.credentials
+            .signing_key_file
+            .clone()
+            .unwrap_or_else(|| {
+                self.database
+                    .data_dir
+                    .join(crate::credentials::KEY_FILE_NAME)
+            })
+    }
+
     /// The audit log's witness folder, if any: the configured one, or the default one
     /// in the data folder when no HTTP witness is configured either.
     pub fn audit_witness_dir(&self) -> Option<PathBuf> {
@@ -1225,6 +1274,17 @@ impl Settings {
             );
         }
         tree.insert("audit".into(), toml::Value::Table(audit));
+        let mut credentials = match section(&self.credentials) {
+            toml::Value::Table(table) => table,
+            _ => toml::Table::new(),
+        };
+        if self.credentials.signing_key.is_some() {
+            credentials.insert(
+                "signing_key".into(),
+                toml::Value::String("<redacted>".into()),
+            );
+        }
+        tree.insert("credentials".into(), toml::Value::Table(credentials));
         tree.insert("notices".into(), section(&self.notices));
         tree.insert("alerts".into(), section(&self.alerts));
         let mut metrics = toml::Table::new();

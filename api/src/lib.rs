@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod contract;
+pub mod credentials;
 pub mod delivery;
 pub mod devidp;
 pub mod error;

@@ -42,6 +42,9 @@ pub enum StartupError {
     Sealing(String),
     #[error("audit log: {0}")]
     Audit(String),
+    /// The documents' signing key (`credentials.*`).
+    #[error("{0}")]
+    Credentials(String),
     /// The evidence store (`evidence.*`).
     #[error("evidence: {0}")]
     Evidence(String),
@@ -104,6 +107,7 @@ impl Application {
         )
         .map_err(|e| StartupError::Evidence(e.to_string()))?;
         let (audit_log, sealer_parts) = audit_log(&settings, &pool, &metrics)?;
+        let credentials = credentials(&settings)?;
         let sealer = crate::auditlog::sealer::Sealer::spawn(sealer_parts)
             .map_err(|e| StartupError::Audit(e.to_string()))?;
         let state = web::Data::new(AppState {
@@ -144,6 +148,8 @@ impl Application {
                 .webhooks
                 .allowed()
                 .map_err(|e| StartupError::Delivery(e.to_string()))?,
+            credentials,
+            verify_per_minute: settings.credentials.verify_per_minute,
             rate_limits: settings.rate_limits.clone(),
             partner_origins: Default::default(),
         });
@@ -316,6 +322,35 @@ impl Application {
         }
         outcome
     }
+}
+
+/// The key that signs the documents' credentials (docs/DOCUMENTS.md), and the retired
+/// keys still published.
+fn credentials(settings: &Settings) -> Result<crate::credentials::Credentials, StartupError> {
+    let c = &settings.credentials;
+    let credentials = crate::credentials::Credentials::load(
+        c.signing_key.as_ref(),
+        &settings.credential_key_file(),
+        &c.retired_public_keys,
+        &c.issuer,
+    )
+    .map_err(|e| StartupError::Credentials(e.to_string()))?;
+    tracing::info!(
+        key_id = credentials.key_id(),
+        key = credentials.origin(),
+        "documents' credentials"
+    );
+    if settings.environment == crate::config::Environment::Production
+        && c.signing_key.is_none()
+        && c.signing_key_file.is_none()
+    {
+        tracing::warn!(
+            "the documents' signing key is in the data folder: set \
+             credentials.signing_key_file (or ECOM__CREDENTIALS__SIGNING_KEY) to keep it \
+             away from the database's administrators"
+        );
+    }
+    Ok(credentials)
 }
 
 /// The audit log's keys and witness, checked once now (a problem is logged at ERROR and

@@ -63,6 +63,10 @@ pub struct AppState {
     pub webhooks: crate::config::WebhookSettings,
     /// The addresses webhooks may reach although internal (`webhooks.allowed_addresses`).
     pub webhook_allowed: Vec<std::net::IpAddr>,
+    /// The key that signs the documents' credentials and the published verification keys.
+    pub credentials: crate::credentials::Credentials,
+    /// Credential checks per minute from one address (0: no limit).
+    pub verify_per_minute: u32,
     /// Request quotas (partners', citizens').
     pub rate_limits: crate::config::RateLimitSettings,
     /// The browser origins of the enabled partners (CORS), reloaded after each change of

@@ -88,3 +88,8 @@ pub const WEBHOOK_URL_MAX_CHARS: usize = 2000;
 pub const WEBHOOK_DESCRIPTION_MAX_CHARS: usize = 200;
 /// The most webhook endpoints one partner may have (disabled ones not counted).
 pub const WEBHOOK_ENDPOINTS_MAX: usize = 10;
+/// The longest credential (the QR code's content, a compact JWS) the verification
+/// endpoint reads, in characters.
+pub const CREDENTIAL_MAX_CHARS: usize = 4096;
+/// The default quota of credential checks per minute from one address.
+pub const CREDENTIAL_CHECKS_PER_MINUTE: u32 = 120;

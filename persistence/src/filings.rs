@@ -490,6 +490,20 @@ pub fn reference_exists(
     .get_result(conn)?)
 }
 
+/// The status of the filing with this reference number (its code), `None` when no
+/// filing has it or it was erased: what a receipt's check asks.
+pub fn status_by_reference(
+    conn: &mut DbConnection,
+    reference: &str,
+) -> Result<Option<String>, PersistenceError> {
+    Ok(f::table
+        .filter(f::reference.eq(reference))
+        .filter(f::erased_at.is_null())
+        .select(f::status)
+        .first::<String>(conn)
+        .optional()?)
+}
+
 pub fn history(conn: &mut DbConnection, filing: &str) -> Result<Vec<HistoryRow>, PersistenceError> {
     Ok(h::table
         .filter(h::filing_id.eq(filing))

@@ -8,6 +8,7 @@ pub mod access_restriction;
 pub mod alerts;
 pub mod appointments;
 pub mod backoffice;
+pub mod credentials;
 pub mod deliveries;
 pub mod evidence;
 pub mod evidence_cleanup;

@@ -71,7 +71,7 @@ impl AuditSigner {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut seed = [0u8; 32];
                 getrandom::fill(&mut seed).map_err(|e| KeyError(e.to_string()))?;
-                save_key_file(file, &seed)
+                save_key_file(file, &seed, KEY_FILE_COMMENT)
                     .map_err(|e| KeyError(format!("{}: {e}", file.display())))?;
                 Ok(Self::from_seed(
                     &seed,
@@ -133,7 +133,8 @@ impl AuditSigner {
     }
 }
 
-fn decode_seed(text: &str) -> Result<[u8; 32], String> {
+/// A 32-byte Ed25519 seed from base64 (standard or URL-safe).
+pub(crate) fn decode_seed(text: &str) -> Result<[u8; 32], String> {
     let text = text.trim();
     let bytes = STANDARD
         .decode(text)
@@ -144,7 +145,8 @@ fn decode_seed(text: &str) -> Result<[u8; 32], String> {
         .map_err(|_| "not a 32-byte Ed25519 seed".to_owned())
 }
 
-fn parse_key_file(bytes: &[u8]) -> Result<[u8; 32], String> {
+/// The seed of an Ed25519 private JWK file, checked against its public key.
+pub(crate) fn parse_key_file(bytes: &[u8]) -> Result<[u8; 32], String> {
     let file: KeyFile = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     if file.kty != "OKP" || file.crv != "Ed25519" {
         return Err("not an Ed25519 key".into());
@@ -157,8 +159,13 @@ fn parse_key_file(bytes: &[u8]) -> Result<[u8; 32], String> {
     Ok(seed)
 }
 
-/// Writes the key file readable by its owner only, all at once (a temporary file renamed).
-fn save_key_file(path: &Path, seed: &[u8; 32]) -> std::io::Result<()> {
+/// Writes the key file readable by its owner only, all at once (a temporary file renamed),
+/// with `comment` saying what the key signs.
+pub(crate) fn save_key_file(
+    path: &Path,
+    seed: &[u8; 32],
+    comment: &'static str,
+) -> std::io::Result<()> {
     use std::io::Write;
     let public = SigningKey::from_bytes(seed).verifying_key();
     let body = serde_json::to_vec_pretty(&KeyFile {
@@ -166,7 +173,7 @@ fn save_key_file(path: &Path, seed: &[u8; 32]) -> std::io::Result<()> {
         crv: "Ed25519".into(),
         d: URL_SAFE_NO_PAD.encode(seed),
         x: URL_SAFE_NO_PAD.encode(public.as_bytes()),
-        comment: KEY_FILE_COMMENT,
+        comment,
     })
     .map_err(std::io::Error::other)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

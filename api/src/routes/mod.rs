@@ -6,6 +6,7 @@ pub mod appointments;
 pub mod auditlog;
 pub mod backoffice;
 pub mod catalogue;
+pub mod credentials;
 pub mod dev;
 pub mod directory;
 pub mod evidence;
@@ -111,6 +112,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(auditlog::latest_checkpoint)
                 .service(auditlog::consistency)
                 .service(auditlog::keys)
+                .service(credentials::credential_keys)
+                .service(credentials::verify_credential)
                 .service(partners::register)
                 .service(partners::list)
                 .service(partners::show)

@@ -13,6 +13,7 @@ mod contract;
 mod delivery;
 mod directory;
 mod directory_http;
+mod documents;
 mod evidence;
 mod filing_model;
 mod filings;

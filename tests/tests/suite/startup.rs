@@ -846,3 +846,102 @@ fn production_without_a_sealing_key_refuses_to_start_and_names_the_setting() {
     assert!(all.contains("k2026"), "{all}");
     assert!(!all.contains(tests::TEST_SEALING_KEY), "a key in the log");
 }
+
+/// The online check of a document logs its outcome, never the credential or what it
+/// holds (issue 19): neither the reference, nor the items, nor the citizen.
+#[test]
+fn a_credential_check_is_logged_without_its_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut service = Service::start(dir.path(), &[], &[]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = ::reqwest::Client::new();
+    let (reference, credential) = runtime.block_on(async {
+        let url = |path: &str| format!("{}{path}", service.address);
+        let token: serde_json::Value = client
+            .post(url("/dev/tokens"))
+            .json(&serde_json::json!({"kind": "citizen", "subject": "loggy", "assurance": "substantial"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["access_token"].as_str().unwrap().to_owned();
+        let yesterday = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+        let draft: serde_json::Value = client
+            .post(url("/v1/filings"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "procedure": "bicycle_theft", "country": "BE",
+                "place": {"lat": 50.6730, "lon": 4.5687, "description": "Station rack"},
+                "facts_date": {"from": yesterday},
+                "answers": {"ongoing_danger": false, "injury": false, "known_author": false, "violence": false, "exploitable_traces": false},
+                "facts": {"bicycle_locked": true, "circumstances": "Gone.",
+                          "items": [{"category": "bicycle", "brand": "Batavus", "serial_number": "BT99887766"}]},
+                "contact": {"email": "loggy@example.net"}, "confirmation_channel": "email"
+            }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = draft["id"].as_str().unwrap().to_owned();
+        let submitted = client
+            .post(url(&format!("/v1/filings/{id}/submit")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(submitted.status(), 200);
+        let receipt: serde_json::Value = client
+            .get(url(&format!("/v1/filings/{id}/receipt")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let credential = receipt["credential"].as_str().unwrap().to_owned();
+        for sent in [credential.clone(), format!("{credential}x")] {
+            let answer = client
+                .post(url("/v1/credentials/verify"))
+                .json(&serde_json::json!({ "credential": sent }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), 200);
+        }
+        (receipt["reference"].as_str().unwrap().to_owned(), credential)
+    });
+    service.signal("TERM");
+    assert!(service.wait(Duration::from_secs(10)).success());
+    let lines = service.lines.lock().unwrap();
+    let checks: Vec<String> = lines
+        .iter()
+        .filter(|l| l["message"] == "credential checked")
+        .map(|l| l.to_string())
+        .collect();
+    assert_eq!(checks.len(), 2, "{checks:?}");
+    assert!(checks[0].contains("\"valid\""), "{checks:?}");
+    assert!(checks[1].contains("invalid_signature"), "{checks:?}");
+    let all = lines
+        .iter()
+        .map(|l| l.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let payload = credential.split('.').nth(1).unwrap();
+    for secret in [
+        reference.as_str(),
+        payload,
+        "Batavus",
+        "BT99887766",
+        "loggy@example.net",
+    ] {
+        assert!(!all.contains(secret), "{secret} in the log: {all}");
+    }
+}

@@ -11,7 +11,7 @@ use printpdf::{
 };
 
 /// The receipt's labels, in `api/messages/*.toml` under `[receipt]`.
-pub const LABELS: [&str; 10] = [
+pub const LABELS: [&str; 12] = [
     "title",
     "reference",
     "record_number",
@@ -22,6 +22,8 @@ pub const LABELS: [&str; 10] = [
     "follow_up",
     "emergency",
     "footer",
+    "items",
+    "credential",
 ];
 
 /// Characters per line of body text at 10 pt between 20 mm margins (Helvetica averages
@@ -89,9 +91,19 @@ impl Page {
 }
 
 /// Renders `receipt` in `lang`; `submitted_local` is the submission time in the unit's
-/// time zone, already formatted.
-/// `issued_at` is the document's creation date (seconds since the Unix epoch).
-pub fn render(receipt: &Receipt, lang: Lang, submitted_local: &str, issued_at: i64) -> Vec<u8> {
+/// time zone, already formatted; `items` the declared items, one line each.
+/// `issued_at` is the document's creation date (seconds since the Unix epoch). The QR code
+/// of the receipt's credential is drawn in the bottom right corner.
+///
+/// # Errors
+/// The credential does not fit a QR code (not expected: it is a few hundred characters).
+pub fn render(
+    receipt: &Receipt,
+    lang: Lang,
+    submitted_local: &str,
+    items: &[String],
+    issued_at: i64,
+) -> Result<Vec<u8>, crate::error::ApiError> {
     let label = |key: &str| {
         texts()
             .get(lang, &format!("receipt.{key}"))
@@ -122,6 +134,17 @@ pub fn render(receipt: &Receipt, lang: Lang, submitted_local: &str, issued_at: i
         page.field(&label("record_number"), number);
     }
     page.field(&label("summary"), &receipt.summary);
+    if !items.is_empty() {
+        page.font(BuiltinFont::HelveticaBold, 10.0);
+        page.line(&label("items"));
+        page.font(BuiltinFont::Helvetica, 10.0);
+        for item in items {
+            for line in wrap(&format!("- {item}"), LINE_CHARS) {
+                page.line(&line);
+            }
+        }
+        page.gap();
+    }
     let contact = &receipt.unit_contact;
     let unit = [
         Some(receipt.unit.name.as_str()),
@@ -147,6 +170,19 @@ pub fn render(receipt: &Receipt, lang: Lang, submitted_local: &str, issued_at: i
         page.line(&line);
     }
     page.ops.push(Op::EndTextSection);
+    // The QR code in the bottom right corner, its caption to its left.
+    page.ops.push(Op::StartTextSection);
+    page.ops.push(Op::SetTextCursor {
+        pos: Point::new(Mm(20.0), Mm(44.0)),
+    });
+    page.font(BuiltinFont::Helvetica, 8.0);
+    for line in wrap(&label("credential"), 80) {
+        page.line(&line);
+    }
+    page.ops.push(Op::EndTextSection);
+    let qr = crate::credentials::qr::ops(&receipt.credential, Mm(150.0), Mm(52.0), Mm(40.0))
+        .map_err(|e| crate::error::ApiError::Internal(format!("receipt QR code: {e}")))?;
+    page.ops.extend(qr);
 
     let mut document = PdfDocument::new(&format!("{} {}", label("title"), receipt.reference));
     if let Ok(issued) = printpdf::OffsetDateTime::from_unix_timestamp(issued_at) {
@@ -156,7 +192,7 @@ pub fn render(receipt: &Receipt, lang: Lang, submitted_local: &str, issued_at: i
         info.metadata_date = issued;
     }
     document.with_pages(vec![PdfPage::new(Mm(210.0), Mm(297.0), page.ops)]);
-    document.save(&PdfSaveOptions::default(), &mut Vec::new())
+    Ok(document.save(&PdfSaveOptions::default(), &mut Vec::new()))
 }
 
 #[cfg(test)]

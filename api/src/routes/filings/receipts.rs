@@ -30,12 +30,19 @@ pub fn wants_pdf(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiErr
 }
 
 /// The receipt's content in `lang`; `None` before submission.
-fn receipt_of(state: &AppState, loaded: &usecase::Loaded, lang: Lang) -> Option<Receipt> {
+fn receipt_of(
+    state: &AppState,
+    loaded: &usecase::Loaded,
+    lang: Lang,
+) -> Result<Option<Receipt>, ApiError> {
     let filing = &loaded.filing;
-    let (Some(reference), Some(unit_id), Some(submitted_at)) =
-        (&filing.reference, &filing.unit, filing.submitted_at)
-    else {
-        return None;
+    let (Some(reference), Some(unit_id), Some(submitted_at), Some(credential)) = (
+        &filing.reference,
+        &filing.unit,
+        filing.submitted_at,
+        crate::app::credentials::receipt_credential(state, filing)?,
+    ) else {
+        return Ok(None);
     };
     let directory = state.directory();
     let unit = directory.unit(unit_id);
@@ -54,7 +61,7 @@ fn receipt_of(state: &AppState, loaded: &usecase::Loaded, lang: Lang) -> Option<
         .flatten()
         .collect::<Vec<_>>()
         .join(", ");
-    Some(Receipt {
+    Ok(Some(Receipt {
         reference: reference.as_str().to_owned(),
         procedure: filing.procedure.clone(),
         procedure_name,
@@ -71,6 +78,10 @@ fn receipt_of(state: &AppState, loaded: &usecase::Loaded, lang: Lang) -> Option<
         record_number: filing.record_number.clone(),
         summary,
         items: filing.items().len(),
+        declared_items: crate::app::credentials::listed_items(filing)
+            .into_iter()
+            .map(Into::into)
+            .collect(),
         follow_up: format!(
             "{} {}",
             catalogue.text(
@@ -89,7 +100,8 @@ fn receipt_of(state: &AppState, loaded: &usecase::Loaded, lang: Lang) -> Option<
             lang,
             Utc::now(),
         ),
-    })
+        credential,
+    }))
 }
 
 /// Get the receipt
@@ -126,7 +138,7 @@ pub async fn receipt(
     let loaded = usecase::get(&state, &citizen.actor(), &id).await?;
     let filing = &loaded.filing;
     let lang = asked.or_filing(filing);
-    let Some(body) = receipt_of(&state, &loaded, lang) else {
+    let Some(body) = receipt_of(&state, &loaded, lang)? else {
         return Err(ApiError::ReceiptNotAvailable {
             status: filing.status.to_string(),
         });
@@ -160,8 +172,30 @@ async fn pdf_of(state: &AppState, body: Receipt, lang: Lang) -> Result<Vec<u8>, 
         None => body.submitted_at.format("%Y-%m-%d %H:%M UTC").to_string(),
     };
     let issued_at = Utc::now().timestamp();
-    Ok(
-        web::block(move || super::receipt_pdf::render(&body, lang, &submitted_local, issued_at))
-            .await?,
-    )
+    let items: Vec<String> = body
+        .declared_items
+        .iter()
+        .map(|item| {
+            let category = state.catalogue.text(
+                lang,
+                &format!(
+                    "option.{}.{}",
+                    domain::forms::ITEM_CATEGORY_ENUM,
+                    item.category
+                ),
+            );
+            [
+                Some(category),
+                item.brand.clone(),
+                item.model.clone(),
+                item.serial_number.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
+        })
+        .collect();
+    web::block(move || super::receipt_pdf::render(&body, lang, &submitted_local, &items, issued_at))
+        .await?
 }

@@ -316,8 +316,10 @@ pub struct FilingSummary {
     "reference": "EC-2026-7K2Q-9XHM-C", "procedure": "bicycle_theft", "procedure_name": "Complaint for bicycle theft",
     "submitted_at": "2026-11-22T10:05:00Z", "unit": {"id": "zp-ottignies-louvain-la-neuve", "name": "ZP Ottignies-Louvain-la-Neuve"},
     "unit_contact": {"web": "https://www.police.be"}, "summary": "Complaint for bicycle theft, Ottignies-Louvain-la-Neuve, 2026-11-21",
-    "items": 1, "follow_up": "Quote the reference EC-2026-7K2Q-9XHM-C in any contact about this filing.",
-    "emergency_numbers": ["101", "112"], "language": "en"
+    "items": 1, "declared_items": [{"brand": "Gazelle", "category": "bicycle", "serial_number": "GZ12345678"}],
+    "follow_up": "Quote the reference EC-2026-7K2Q-9XHM-C in any contact about this filing.",
+    "emergency_numbers": ["101", "112"], "language": "en",
+    "credential": "eyJ0eXAiOiJKV1QiLCJhbGciOiJFZERTQSIsImtpZCI6IjNmMmM5YTQxZDA3YjhlNTUifQ.eyJ...fQ.Zm9v...YmFy"
 }))]
 pub struct Receipt {
     pub reference: String,
@@ -333,12 +335,46 @@ pub struct Receipt {
     pub summary: String,
     /// How many objects are listed.
     pub items: usize,
+    /// The declared items, as an insurer needs them: category, brand, model and the
+    /// serial, frame or IMEI number. The credential's `items_sha256` is the SHA-256 of
+    /// this list as compact JSON with sorted members (docs/DOCUMENTS.md).
+    pub declared_items: Vec<ReceiptItem>,
     pub follow_up: String,
     pub emergency_numbers: Vec<String>,
     pub language: String,
     /// The expected timeline: the steps still to come with their dates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<crate::routes::notifications::TimelineView>,
+    /// The signed credential the PDF's QR code carries (a compact JWS): check it at
+    /// `POST /v1/credentials/verify`, or offline with the keys of
+    /// `GET /v1/credentials/keys`.
+    pub credential: String,
+}
+
+/// A declared item on the receipt (members in alphabetical order, absent ones left out).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReceiptItem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
+    /// The item's category code.
+    #[schema(example = "bicycle")]
+    pub category: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The serial, frame or IMEI number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<String>,
+}
+
+impl From<domain::credentials::ListedItem> for ReceiptItem {
+    fn from(item: domain::credentials::ListedItem) -> Self {
+        Self {
+            brand: item.brand,
+            category: item.category,
+            model: item.model,
+            serial_number: item.serial_number,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

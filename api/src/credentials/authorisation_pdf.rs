@@ -1,0 +1,156 @@
+//! The minor's travel authorisation as a one-page A4 PDF (issue 19): every label in
+//! Catalan, Spanish and English (`api/messages/{ca,es,en}.toml`, `[travel_document]`),
+//! the credential's claims only (the minor's name and birth date, the destinations, the
+//! validity dates, the accompanying adult, the issuing unit, the document's id), and the
+//! QR code of the signed credential. Built-in Helvetica (WinAnsi covers the three
+//! languages), so nothing is embedded. The flow that issues it is not built yet
+//! (docs/DOCUMENTS.md).
+
+use crate::error::ApiError;
+use crate::i18n::texts;
+use domain::i18n::Lang;
+use domain::travel::AuthorisationClaims;
+use printpdf::{
+    BuiltinFont, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
+};
+
+/// The document's languages, in the order its labels are printed.
+pub const LANGUAGES: [Lang; 3] = [Lang::Ca, Lang::Es, Lang::En];
+
+/// The labels, under `[travel_document]` in each of `LANGUAGES`.
+pub const LABELS: [&str; 9] = [
+    "title",
+    "minor",
+    "birth_date",
+    "destinations",
+    "valid",
+    "companion",
+    "unit",
+    "document",
+    "check",
+];
+
+/// `key` in the three languages, separated by slashes.
+fn label(key: &str) -> String {
+    LANGUAGES
+        .iter()
+        .map(|lang| {
+            texts()
+                .get(*lang, &format!("travel_document.{key}"))
+                .unwrap_or(key)
+                .to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// Renders the authorisation of `claims`, issued by `unit_name`, with the QR code of
+/// `credential`; `issued_at` is the document's creation date (seconds since the epoch).
+///
+/// # Errors
+/// The credential does not fit a QR code (not expected).
+pub fn render(
+    claims: &AuthorisationClaims,
+    unit_name: &str,
+    credential: &str,
+    issued_at: i64,
+) -> Result<Vec<u8>, ApiError> {
+    let mut ops = vec![
+        Op::StartTextSection,
+        Op::SetTextCursor {
+            pos: Point::new(Mm(20.0), Mm(272.0)),
+        },
+    ];
+    let font = |ops: &mut Vec<Op>, font: BuiltinFont, size: f32| {
+        ops.push(Op::SetFont {
+            font: PdfFontHandle::Builtin(font),
+            size: Pt(size),
+        });
+        ops.push(Op::SetLineHeight { lh: Pt(size * 1.4) });
+    };
+    let line = |ops: &mut Vec<Op>, text: &str| {
+        ops.push(Op::ShowText {
+            items: vec![TextItem::Text(text.to_owned())],
+        });
+        ops.push(Op::AddLineBreak);
+    };
+    font(&mut ops, BuiltinFont::HelveticaBold, 14.0);
+    for part in label("title").split(" / ") {
+        line(&mut ops, part);
+    }
+    ops.push(Op::AddLineBreak);
+    let fields = [
+        ("minor", claims.minor_name.clone()),
+        ("birth_date", claims.minor_birth_date.to_string()),
+        ("destinations", claims.destinations.join(", ")),
+        (
+            "valid",
+            format!("{} - {}", claims.valid_from, claims.valid_until),
+        ),
+        (
+            "companion",
+            claims.companion.clone().unwrap_or_else(|| "-".into()),
+        ),
+        ("unit", unit_name.to_owned()),
+        ("document", claims.jti.clone()),
+    ];
+    for (key, value) in fields {
+        font(&mut ops, BuiltinFont::HelveticaBold, 9.0);
+        line(&mut ops, &label(key));
+        font(&mut ops, BuiltinFont::Helvetica, 12.0);
+        line(&mut ops, &value);
+        ops.push(Op::AddLineBreak);
+    }
+    font(&mut ops, BuiltinFont::Helvetica, 8.0);
+    for lang in LANGUAGES {
+        let text = texts()
+            .get(lang, "travel_document.check")
+            .unwrap_or("check");
+        for wrapped in crate::routes::filings::receipt_pdf::wrap(text, 70) {
+            line(&mut ops, &wrapped);
+        }
+    }
+    ops.push(Op::EndTextSection);
+    let qr = super::qr::ops(credential, Mm(135.0), Mm(115.0), Mm(55.0))
+        .map_err(|e| ApiError::Internal(format!("authorisation QR code: {e}")))?;
+    ops.extend(qr);
+
+    let title = format!("{} {}", label("title"), claims.jti);
+    let mut document = PdfDocument::new(&title);
+    if let Ok(issued) = printpdf::OffsetDateTime::from_unix_timestamp(issued_at) {
+        let info = &mut document.metadata.info;
+        info.creation_date = issued;
+        info.modification_date = issued;
+        info.metadata_date = issued;
+    }
+    document.with_pages(vec![PdfPage::new(Mm(210.0), Mm(297.0), ops)]);
+    Ok(document.save(&PdfSaveOptions::default(), &mut Vec::new()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_labels_exist_in_the_three_languages_and_the_page_renders() {
+        for lang in LANGUAGES {
+            for key in LABELS {
+                let key = format!("travel_document.{key}");
+                assert!(texts().exact(lang, &key).is_some(), "{lang}: {key}");
+            }
+        }
+        let claims = AuthorisationClaims {
+            jti: "0193b8e2-7c1d-7f00-9c1a-3d2e1f0a9b8c".into(),
+            minor_name: "Laia Puig".into(),
+            minor_birth_date: "2012-05-10".parse().unwrap(),
+            destinations: vec!["FR".into(), "IT".into()],
+            valid_from: "2026-12-20".parse().unwrap(),
+            valid_until: "2027-01-06".parse().unwrap(),
+            companion: Some("Marta Vidal".into()),
+            unit: "me-barcelona".into(),
+        };
+        let pdf = render(&claims, "Comissaria de Barcelona", "a.b.c", 1_764_500_000).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        assert!(pdf.len() > 1000);
+    }
+}

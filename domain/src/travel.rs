@@ -1,0 +1,478 @@
+//! A minor's authorisation to travel abroad (issue 19): the request's rules, its life,
+//! who may revoke it, and the minimal claims of its credential. Pure: the api will store
+//! it and run the consent of the second holder of parental authority through the outbox
+//! (docs/DOCUMENTS.md says what is built and what is not yet).
+//!
+//! The competent unit is the one of the requester's municipality of residence: there is
+//! no place of facts, and the residence is where a family would otherwise go in person.
+
+use crate::forms::{age_on, Accepted, FieldIssue};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The longest trip, in days (departure to return, both counted), unless configured.
+pub const DEFAULT_MAX_TRIP_DAYS: i64 = 90;
+/// The most destination countries of one trip.
+pub const MAX_DESTINATIONS: usize = 10;
+/// The longest name or document number, in characters.
+pub const NAME_MAX_CHARS: usize = 100;
+/// Age of majority: the minor must be younger than this on the return date.
+pub const MAJORITY_YEARS: i64 = 18;
+
+/// The minor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Minor {
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_date: NaiveDate,
+    pub document_number: String,
+}
+
+/// The trip.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trip {
+    /// ISO 3166-1 alpha-2 codes.
+    pub destinations: Vec<String>,
+    pub departure: NaiveDate,
+    pub return_date: NaiveDate,
+}
+
+/// The adult travelling with the minor, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Companion {
+    pub name: String,
+    pub document_number: String,
+}
+
+/// The other holder of parental authority: invited to consent, or none (the requester
+/// declares they hold it alone and attaches the supporting document).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OtherHolder {
+    Invited { name: String, email: String },
+    SoleHolder { ground: SoleGround },
+}
+
+crate::code_enum!(
+    /// Why the requester holds parental authority alone.
+    SoleGround, "sole holder ground", {
+        CourtDecision => "court_decision",
+        DeathCertificate => "death_certificate",
+    }
+);
+
+/// A request as the requester gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TravelRequest {
+    pub minor: Minor,
+    pub trip: Trip,
+    pub companion: Option<Companion>,
+    pub other_holder: OtherHolder,
+}
+
+/// Checks a request on `today` (the requester's local date): every issue at once.
+///
+/// # Errors
+/// The issues, each with its JSON pointer: names empty or too long, a birth date in the
+/// future, a minor who is 18 or older on the return date, a departure in the past, a
+/// return before the departure, a trip longer than `max_days`, no or too many or
+/// malformed destinations, an invitation without a plausible e-mail address.
+pub fn validate(
+    request: &TravelRequest,
+    today: NaiveDate,
+    max_days: i64,
+) -> Result<(), Vec<FieldIssue>> {
+    let mut issues = Vec::new();
+    let minor = &request.minor;
+    for (pointer, text) in [
+        ("/minor/first_name", &minor.first_name),
+        ("/minor/last_name", &minor.last_name),
+        ("/minor/document_number", &minor.document_number),
+    ] {
+        name_issue(&mut issues, pointer, text);
+    }
+    if minor.birth_date > today {
+        issues.push(
+            FieldIssue::new("/minor/birth_date", "in_future").with(Accepted {
+                latest: Some(today.to_string()),
+                ..Accepted::default()
+            }),
+        );
+    }
+    let trip = &request.trip;
+    if age_on(minor.birth_date, trip.return_date) >= MAJORITY_YEARS {
+        issues.push(
+            FieldIssue::new("/minor/birth_date", "age_over_limit").with(Accepted {
+                maximum: Some((MAJORITY_YEARS - 1).into()),
+                ..Accepted::default()
+            }),
+        );
+    }
+    if trip.departure < today {
+        issues.push(
+            FieldIssue::new("/trip/departure", "in_past").with(Accepted {
+                earliest: Some(today.to_string()),
+                ..Accepted::default()
+            }),
+        );
+    }
+    if trip.return_date < trip.departure {
+        issues.push(
+            FieldIssue::new("/trip/return_date", "too_early").with(Accepted {
+                earliest: Some(trip.departure.to_string()),
+                ..Accepted::default()
+            }),
+        );
+    } else if trip_days(trip) > max_days {
+        let latest = trip.departure + Duration::days(max_days - 1);
+        issues.push(
+            FieldIssue::new("/trip/return_date", "too_late").with(Accepted {
+                latest: Some(latest.to_string()),
+                ..Accepted::default()
+            }),
+        );
+    }
+    destination_issues(&mut issues, &trip.destinations);
+    if let Some(companion) = &request.companion {
+        name_issue(&mut issues, "/companion/name", &companion.name);
+        name_issue(
+            &mut issues,
+            "/companion/document_number",
+            &companion.document_number,
+        );
+    }
+    if let OtherHolder::Invited { name, email } = &request.other_holder {
+        name_issue(&mut issues, "/other_holder/name", name);
+        let plausible = email.len() <= 254
+            && email
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+        if !plausible {
+            issues.push(FieldIssue::new("/other_holder/email", "invalid_email"));
+        }
+    }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(issues)
+    }
+}
+
+fn name_issue(issues: &mut Vec<FieldIssue>, pointer: &str, text: &str) {
+    let length = text.trim().chars().count();
+    let limits = Accepted {
+        min_length: Some(1),
+        max_length: Some(NAME_MAX_CHARS as u64),
+        ..Accepted::default()
+    };
+    if length == 0 {
+        issues.push(FieldIssue::new(pointer, "empty").with(limits));
+    } else if length > NAME_MAX_CHARS {
+        issues.push(FieldIssue::new(pointer, "too_long").with(limits));
+    }
+}
+
+fn destination_issues(issues: &mut Vec<FieldIssue>, destinations: &[String]) {
+    if destinations.is_empty() || destinations.len() > MAX_DESTINATIONS {
+        let code = if destinations.is_empty() {
+            "too_few"
+        } else {
+            "too_many"
+        };
+        issues.push(FieldIssue::new("/trip/destinations", code).with(Accepted {
+            min_items: Some(1),
+            max_items: Some(MAX_DESTINATIONS as u64),
+            ..Accepted::default()
+        }));
+    }
+    for (i, code) in destinations.iter().enumerate() {
+        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            issues.push(FieldIssue::new(
+                format!("/trip/destinations/{i}"),
+                "unknown_country",
+            ));
+        }
+    }
+}
+
+/// The trip's length in days, departure and return both counted.
+pub fn trip_days(trip: &Trip) -> i64 {
+    (trip.return_date - trip.departure).num_days() + 1
+}
+
+crate::code_enum!(
+    /// Where a request is in its life.
+    TravelStatus, "travel authorisation status", {
+        /// Waiting for the other holder's answer.
+        AwaitingConsent => "awaiting_consent",
+        /// Both holders consented (or the requester declared sole authority): an
+        /// officer reviews it.
+        AwaitingReview => "awaiting_review",
+        /// Approved: the authorisation document is issued.
+        Approved => "approved",
+        /// The officer rejected it, with a reason.
+        Rejected => "rejected",
+        /// The other holder refused: the request ends.
+        Refused => "refused",
+        /// Revoked after approval by a parent (before departure) or by the police.
+        Revoked => "revoked",
+    }
+);
+
+/// What happens to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TravelEvent {
+    Consent,
+    Refuse,
+    Approve,
+    Reject,
+    Revoke,
+}
+
+/// The status after `event`, or `None` when it does not apply.
+pub fn next(status: TravelStatus, event: TravelEvent) -> Option<TravelStatus> {
+    use TravelEvent as E;
+    use TravelStatus as S;
+    match (status, event) {
+        (S::AwaitingConsent, E::Consent) => Some(S::AwaitingReview),
+        (S::AwaitingConsent, E::Refuse) => Some(S::Refused),
+        (S::AwaitingReview, E::Approve) => Some(S::Approved),
+        (S::AwaitingReview, E::Reject) => Some(S::Rejected),
+        (S::Approved, E::Revoke) => Some(S::Revoked),
+        _ => None,
+    }
+}
+
+/// Who revokes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoker {
+    /// A holder of parental authority: until the departure day starts.
+    Parent,
+    /// The police: at any time.
+    Police,
+}
+
+/// Whether `who` may revoke an approved authorisation at `now` (`departure_starts`: the
+/// first instant of the departure day, in the issuing unit's time zone).
+pub fn may_revoke(who: Revoker, now: DateTime<Utc>, departure_starts: DateTime<Utc>) -> bool {
+    match who {
+        Revoker::Police => true,
+        Revoker::Parent => now < departure_starts,
+    }
+}
+
+/// The minimal claims of an authorisation's credential: the minor's name and birth
+/// date, the destinations, the validity dates, the accompanying adult, the issuing unit
+/// and the document's id. No document number, no parent, no address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorisationClaims {
+    /// The document's id.
+    pub jti: String,
+    pub minor_name: String,
+    pub minor_birth_date: NaiveDate,
+    pub destinations: Vec<String>,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub companion: Option<String>,
+    pub unit: String,
+}
+
+impl AuthorisationClaims {
+    /// The claims of the approved `request`, document `id`, issued by `unit`.
+    pub fn of(request: &TravelRequest, id: &str, unit: &str) -> Self {
+        Self {
+            jti: id.to_owned(),
+            minor_name: format!(
+                "{} {}",
+                request.minor.first_name.trim(),
+                request.minor.last_name.trim()
+            ),
+            minor_birth_date: request.minor.birth_date,
+            destinations: request.trip.destinations.clone(),
+            valid_from: request.trip.departure,
+            valid_until: request.trip.return_date,
+            companion: request.companion.as_ref().map(|c| c.name.trim().to_owned()),
+            unit: unit.to_owned(),
+        }
+    }
+
+    /// The validity window: from the start of the departure day to the end of the return
+    /// day, both in `zone` (the issuing unit's).
+    pub fn validity<Tz: TimeZone>(
+        &self,
+        issued: DateTime<Utc>,
+        zone: &Tz,
+    ) -> crate::credentials::Validity {
+        let start = |date: NaiveDate| {
+            zone.from_local_datetime(&date.and_time(NaiveTime::MIN))
+                .earliest()
+                .map(|t| t.with_timezone(&Utc).timestamp())
+                .unwrap_or_else(|| date.and_time(NaiveTime::MIN).and_utc().timestamp())
+        };
+        crate::credentials::Validity {
+            iat: issued.timestamp(),
+            nbf: start(self.valid_from),
+            exp: Some(start(self.valid_until + Duration::days(1))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn request() -> TravelRequest {
+        TravelRequest {
+            minor: Minor {
+                first_name: "Laia".into(),
+                last_name: "Puig".into(),
+                birth_date: date("2012-05-10"),
+                document_number: "12345678Z".into(),
+            },
+            trip: Trip {
+                destinations: vec!["FR".into(), "IT".into()],
+                departure: date("2026-12-20"),
+                return_date: date("2027-01-06"),
+            },
+            companion: Some(Companion {
+                name: "Marta Vidal".into(),
+                document_number: "X1234567L".into(),
+            }),
+            other_holder: OtherHolder::Invited {
+                name: "Jordi Puig".into(),
+                email: "jordi@example.org".into(),
+            },
+        }
+    }
+
+    fn codes(result: Result<(), Vec<FieldIssue>>) -> Vec<(String, &'static str)> {
+        result
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| (i.pointer, i.code))
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_request_is_valid_and_each_rule_names_its_field() {
+        let today = date("2026-12-01");
+        assert_eq!(validate(&request(), today, 90), Ok(()));
+
+        // 18 on the return date, though 17 at the departure.
+        let mut r = request();
+        r.minor.birth_date = date("2009-01-06");
+        assert_eq!(
+            codes(validate(&r, today, 90)),
+            [("/minor/birth_date".into(), "age_over_limit")]
+        );
+        r.minor.birth_date = date("2009-01-07");
+        assert_eq!(validate(&r, today, 90), Ok(()));
+
+        let mut r = request();
+        r.trip.return_date = date("2026-12-19");
+        assert_eq!(
+            codes(validate(&r, today, 90)),
+            [("/trip/return_date".into(), "too_early")]
+        );
+        r.trip.return_date = date("2026-12-20");
+        assert_eq!(validate(&r, today, 1), Ok(()));
+        r.trip.return_date = date("2026-12-21");
+        assert_eq!(
+            codes(validate(&r, today, 1)),
+            [("/trip/return_date".into(), "too_late")]
+        );
+
+        let mut r = request();
+        r.trip.departure = date("2026-11-30");
+        r.trip.destinations = vec!["fr".into()];
+        r.other_holder = OtherHolder::Invited {
+            name: " ".into(),
+            email: "nobody".into(),
+        };
+        assert_eq!(
+            codes(validate(&r, today, 90)),
+            [
+                ("/trip/departure".into(), "in_past"),
+                ("/trip/destinations/0".into(), "unknown_country"),
+                ("/other_holder/name".into(), "empty"),
+                ("/other_holder/email".into(), "invalid_email"),
+            ]
+        );
+        let mut r = request();
+        r.trip.destinations.clear();
+        r.other_holder = OtherHolder::SoleHolder {
+            ground: SoleGround::CourtDecision,
+        };
+        assert_eq!(
+            codes(validate(&r, today, 90)),
+            [("/trip/destinations".into(), "too_few")]
+        );
+    }
+
+    #[test]
+    fn the_life_of_a_request() {
+        use TravelEvent as E;
+        use TravelStatus as S;
+        assert_eq!(
+            next(S::AwaitingConsent, E::Consent),
+            Some(S::AwaitingReview)
+        );
+        assert_eq!(next(S::AwaitingConsent, E::Refuse), Some(S::Refused));
+        assert_eq!(next(S::AwaitingConsent, E::Approve), None);
+        assert_eq!(next(S::AwaitingReview, E::Approve), Some(S::Approved));
+        assert_eq!(next(S::AwaitingReview, E::Reject), Some(S::Rejected));
+        assert_eq!(next(S::Approved, E::Revoke), Some(S::Revoked));
+        for status in [S::Refused, S::Rejected, S::Revoked] {
+            for event in [E::Consent, E::Refuse, E::Approve, E::Reject, E::Revoke] {
+                assert_eq!(next(status, event), None, "{status} {event:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn parents_revoke_until_departure_and_the_police_at_any_time() {
+        let departure = Utc.with_ymd_and_hms(2026, 12, 19, 23, 0, 0).unwrap();
+        let before = departure - Duration::seconds(1);
+        assert!(may_revoke(Revoker::Parent, before, departure));
+        assert!(!may_revoke(Revoker::Parent, departure, departure));
+        assert!(may_revoke(
+            Revoker::Police,
+            departure + Duration::days(3),
+            departure
+        ));
+    }
+
+    #[test]
+    fn the_credential_holds_the_minimum_and_is_valid_over_the_trip_in_local_time() {
+        let claims = AuthorisationClaims::of(&request(), "doc-1", "me-barcelona");
+        let text = serde_json::to_string(&claims).unwrap();
+        for absent in ["12345678Z", "X1234567L", "Jordi", "jordi@example.org"] {
+            assert!(!text.contains(absent), "{absent} in {text}");
+        }
+        assert_eq!(claims.minor_name, "Laia Puig");
+        assert_eq!(claims.companion.as_deref(), Some("Marta Vidal"));
+        let issued = Utc.with_ymd_and_hms(2026, 12, 2, 10, 0, 0).unwrap();
+        let validity = claims.validity(issued, &chrono_tz::Europe::Madrid);
+        // Madrid is UTC+1 in winter: the trip starts at 23:00 UTC the day before.
+        assert_eq!(
+            validity.nbf,
+            Utc.with_ymd_and_hms(2026, 12, 19, 23, 0, 0)
+                .unwrap()
+                .timestamp()
+        );
+        assert_eq!(
+            validity.exp,
+            Some(
+                Utc.with_ymd_and_hms(2027, 1, 6, 23, 0, 0)
+                    .unwrap()
+                    .timestamp()
+            )
+        );
+    }
+}
