@@ -228,8 +228,12 @@ pub async fn spawn_app_on(db: TestDb, customize: impl FnOnce(&mut Settings)) -> 
         .recv()
         .expect("the service thread answered")
         .unwrap_or_else(|e| panic!("the service did not start: {e}"));
+    // Idle connections are dropped before the service's keep-alive (5 s) ends them: a
+    // request sent on a connection the server is closing at that instant fails with
+    // "IncompleteMessage" (seen on loaded machines, e.g. after a slow Python check).
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .build()
         .unwrap();
     TestApp {
