@@ -145,6 +145,7 @@ impl Application {
                 .allowed()
                 .map_err(|e| StartupError::Delivery(e.to_string()))?,
             rate_limits: settings.rate_limits.clone(),
+            items: settings.items.clone(),
             partner_origins: Default::default(),
         });
         {

@@ -65,6 +65,8 @@ pub struct AppState {
     pub webhook_allowed: Vec<std::net::IpAddr>,
     /// Request quotas (partners', citizens').
     pub rate_limits: crate::config::RateLimitSettings,
+    /// Items (issue 20): the public check's quotas, matching.
+    pub items: crate::config::ItemSettings,
     /// The browser origins of the enabled partners (CORS), reloaded after each change of
     /// the registry here and every `cors.partner_refresh_secs` (changes made elsewhere).
     pub partner_origins: RwLock<Arc<std::collections::HashSet<String>>>,
