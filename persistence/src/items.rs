@@ -446,7 +446,8 @@ pub const MAX_CANDIDATES: i64 = 2_000;
 
 /// The unrecovered items of `roles` in matchable filings that could be `probe`: of a
 /// compatible kind, in the latitude band of `radius_m` (or without coordinates), in the
-/// time window before (`found_probe`) or after the probe; and, wherever they are, those
+/// time window before (`found_probe`) or after the probe (`items_matching_idx` covers
+/// all four); and, wherever they are, those
 /// holding one of the probe's object identifiers.
 pub fn candidates(
     conn: &mut DbConnection,
@@ -481,11 +482,7 @@ pub fn candidates(
         } else {
             (at - slack, at + window)
         };
-        query = query.filter(
-            it::occurred_at
-                .between(to_db_time(from), to_db_time(until))
-                .or(it::occurred_at.is_null()),
-        );
+        query = query.filter(it::occurred_at.between(to_db_time(from), to_db_time(until)));
     }
     let mut rows: Vec<ItemRow> = query
         .select(item_columns!())

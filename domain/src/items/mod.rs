@@ -166,7 +166,15 @@ pub fn extract(filing: &Filing) -> Extract {
         lat: filing.place.lat,
         lon: filing.place.lon,
         municipality: filing.municipality.as_ref().map(ToString::to_string),
-        occurred_at: filing.facts_date.map(|d| d.from.with_timezone(&Utc)),
+        // Never empty, so that matching's time window is an index range: the facts'
+        // date, else when the filing was submitted (or created).
+        occurred_at: Some(
+            filing
+                .facts_date
+                .map(|d| d.from.with_timezone(&Utc))
+                .or(filing.submitted_at)
+                .unwrap_or(filing.created_at),
+        ),
     };
     let facts = serde_json::Value::Object(filing.facts.clone());
     let object_category = text(&facts, "object_category");

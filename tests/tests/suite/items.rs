@@ -86,7 +86,8 @@ async fn a_filings_items_are_records_written_with_it() {
         {"category": "bag", "description": "red backpack"}
     ]);
     let (id, citizen) = draft(&app, "items-1", items.clone()).await;
-    let rows: Vec<(i32, String, String, Option<String>, Option<String>)> = {
+    type ItemRow = (i32, String, String, Option<String>, Option<String>);
+    let rows: Vec<ItemRow> = {
         let pool = app.db.pool();
         let mut conn = pool.get().unwrap();
         it::table

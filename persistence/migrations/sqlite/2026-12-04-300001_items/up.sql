@@ -21,8 +21,10 @@ CREATE TABLE items (
     recovered_at   TIMESTAMP,
     UNIQUE (filing_id, position)
 );
--- Matching: open lost/stolen (or found) objects of a kind, by latitude band.
-CREATE INDEX items_matching_idx ON items (role, category, lat);
+-- Matching: the unrecovered lost/stolen (or found) objects of a kind, by latitude band
+-- and time window (occurred_at is always set: the facts' date, else the submission's).
+CREATE INDEX items_matching_idx ON items (role, category, lat, occurred_at)
+    WHERE recovered_at IS NULL;
 
 CREATE TABLE item_identifiers (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
