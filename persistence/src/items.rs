@@ -172,7 +172,8 @@ pub fn check_counts(
 
 /// Reads the items of every filing saved before items were records (once: the run is
 /// recorded in `item_backfills`). Called with the migrations (on PostgreSQL under their
-/// advisory lock, so that replicas do it once). Returns how many filings it indexed.
+/// advisory lock, so that replicas do it once). Returns how many filings it indexed; a
+/// filing the domain cannot read is skipped.
 pub fn backfill(conn: &mut DbConnection) -> Result<usize, PersistenceError> {
     let done = b::table
         .find(BACKFILL)
@@ -199,7 +200,16 @@ pub fn backfill(conn: &mut DbConnection) -> Result<usize, PersistenceError> {
         };
         conn.write_transaction(|conn| {
             for row in rows {
-                let filing = Filing::try_from(row)?;
+                // A row the domain cannot read is left unindexed rather than stopping
+                // the start-up (it is reported wherever the filing is read).
+                let id = row.id.clone();
+                let filing = match Filing::try_from(row) {
+                    Ok(filing) => filing,
+                    Err(error) => {
+                        tracing::warn!(filing = %id, %error, "items not indexed: unreadable filing");
+                        continue;
+                    }
+                };
                 index(conn, &filing)?;
                 total += 1;
             }
