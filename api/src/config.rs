@@ -70,6 +70,8 @@ pub struct Settings {
     pub evidence: EvidenceSettings,
     #[serde(default)]
     pub credentials: CredentialSettings,
+    #[serde(default)]
+    pub items: ItemSettings,
 }
 
 /// Verifiable documents (issue 19; docs/DOCUMENTS.md): the key that signs the QR codes'
@@ -103,6 +105,35 @@ impl Default for CredentialSettings {
             retired_public_keys: Vec::new(),
             issuer: "urn:e-commissariat".into(),
             verify_per_minute: domain::limits::CREDENTIAL_CHECKS_PER_MINUTE,
+        }
+    }
+}
+
+/// Items as records (issue 20, docs/ITEMS.md): the public stolen-item check's quotas and
+/// lost-and-found matching.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ItemSettings {
+    /// Checks per minute of one anonymous caller, by IP address (0: no limit). The
+    /// address is only hashed into the counter's key, for the minute.
+    pub check_per_minute_per_ip: u32,
+    /// Checks per minute of one registered client (a partner's token: a bicycle shop, a
+    /// pawnbroker), instead of the IP quota (0: no limit).
+    pub check_per_minute_per_client: u32,
+    /// Take the caller's address from `Forwarded`/`X-Forwarded-For` (behind a reverse
+    /// proxy that sets it); else the TCP peer's.
+    pub trust_forwarded_for: bool,
+    /// Lost-and-found matching: radius, time window, threshold.
+    pub matching: domain::items::matching::MatchSettings,
+}
+
+impl Default for ItemSettings {
+    fn default() -> Self {
+        Self {
+            check_per_minute_per_ip: 30,
+            check_per_minute_per_client: 600,
+            trust_forwarded_for: false,
+            matching: domain::items::matching::MatchSettings::default(),
         }
     }
 }

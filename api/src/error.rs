@@ -279,7 +279,8 @@ impl From<domain::forms::FieldIssue> for FieldError {
 }
 
 /// Codes of field errors; each has a text in every API language.
-pub const FIELD_ERROR_CODES: [&str; 38] = [
+pub const FIELD_ERROR_CODES: [&str; 39] = [
+    "invalid_identifier",
     "invalid_cancel_code",
     "municipality_not_found",
     "postal_code_not_found",

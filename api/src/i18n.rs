@@ -118,6 +118,11 @@ mod tests {
                     }
                 }
             }
+            for key in ["item_check.reported", "item_check.not_reported"] {
+                if texts().exact(lang, key).is_none() {
+                    missing.push(format!("{lang}: {key}"));
+                }
+            }
             for code in crate::error::FIELD_ERROR_CODES {
                 let key = format!("field_error.{code}");
                 if texts().exact(lang, &key).is_none() {

@@ -151,6 +151,7 @@ impl Application {
             credentials,
             verify_per_minute: settings.credentials.verify_per_minute,
             rate_limits: settings.rate_limits.clone(),
+            items: settings.items.clone(),
             partner_origins: Default::default(),
         });
         {

@@ -69,6 +69,8 @@ pub struct AppState {
     pub verify_per_minute: u32,
     /// Request quotas (partners', citizens').
     pub rate_limits: crate::config::RateLimitSettings,
+    /// Items (issue 20): the public check's quotas, matching.
+    pub items: crate::config::ItemSettings,
     /// The browser origins of the enabled partners (CORS), reloaded after each change of
     /// the registry here and every `cors.partner_refresh_secs` (changes made elsewhere).
     pub partner_origins: RwLock<Arc<std::collections::HashSet<String>>>,

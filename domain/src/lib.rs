@@ -64,6 +64,7 @@ pub mod guidance;
 pub mod i18n;
 pub mod idempotency;
 pub mod identifiers;
+pub mod items;
 pub mod limits;
 pub mod merkle;
 pub mod notices;

@@ -68,6 +68,13 @@ pub fn may_maintain_unit(officer: &OfficerActor, unit: &str) -> bool {
     }
 }
 
+/// May this officer see the clusters of linked cases of `unit` (identifiers shared by
+/// several filings, with counts per unit; issue 20)? Its supervisors, and administrators
+/// who are members of it.
+pub fn may_see_link_clusters(officer: &OfficerActor, unit: &str) -> bool {
+    matches!(officer.role, StaffRole::Supervisor | StaffRole::Admin) && officer.is_member_of(unit)
+}
+
 /// May this staff member register, change, disable or read the partners (portals, zone
 /// websites) and rotate their signing secrets? Administrators only: a partner acts for
 /// citizens across every unit.

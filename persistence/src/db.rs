@@ -338,13 +338,24 @@ impl DbConnection {
                     .run_pending_migrations(POSTGRES_MIGRATIONS)
                     .map(|done| done.len())
                     .map_err(migration_error);
-                conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})"))?;
+                // The data part of the items' migration, under the same lock.
+                let result = match result {
+                    Ok(done) => crate::items::backfill(self).map(|_| done),
+                    Err(e) => Err(e),
+                };
+                if let DbConnection::Postgresql(conn) = self {
+                    conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})"))?;
+                }
                 result
             }
-            DbConnection::Sqlite(conn) => conn
-                .run_pending_migrations(SQLITE_MIGRATIONS)
-                .map(|done| done.len())
-                .map_err(migration_error),
+            DbConnection::Sqlite(conn) => {
+                let done = conn
+                    .run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map(|done| done.len())
+                    .map_err(migration_error)?;
+                crate::items::backfill(self)?;
+                Ok(done)
+            }
         }
     }
 

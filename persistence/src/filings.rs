@@ -270,7 +270,8 @@ pub fn find_in_unit(
 /// Saves what a command changed, inside the caller's write transaction, except its audit
 /// event (see [`save`]): the filing (inserted, or updated if still at the expected
 /// version), its history entry, the citizen's in-app notification
-/// (`domain::notices::notice_for`) and its queued messages. Returns false, having written
+/// (`domain::notices::notice_for`), its items (`crate::items::index`) and its queued
+/// messages. Returns false, having written
 /// nothing, when the filing changed meanwhile (the caller answers 412).
 pub fn save_state(conn: &mut DbConnection, effects: &Effects) -> Result<bool, PersistenceError> {
     let row = FilingRow::from(&effects.filing);
@@ -291,6 +292,8 @@ pub fn save_state(conn: &mut DbConnection, effects: &Effects) -> Result<bool, Pe
             }
         }
     }
+    // The filing's objects and identifiers as records (issue 20), when they changed.
+    crate::items::index(conn, &effects.filing)?;
     if let Some(entry) = &effects.history {
         diesel::insert_into(h::table)
             .values((

@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod filings;
 pub mod idempotency;
 pub mod identities;
+pub mod items;
 pub mod notifications;
 pub mod outbox;
 pub mod partners;

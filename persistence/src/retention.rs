@@ -204,6 +204,7 @@ pub fn erase(
             return Ok(false);
         }
         diesel::delete(n::table.filter(n::filing_id.eq(id))).execute(conn)?;
+        crate::items::delete_of(conn, id)?;
         diesel::delete(x::table.filter(x::filing_id.eq(id))).execute(conn)?;
         diesel::delete(i::table.filter(i::filing_id.eq(id))).execute(conn)?;
         // The webhook delivery log of its messages goes with them.

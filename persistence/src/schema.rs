@@ -563,3 +563,71 @@ diesel::allow_tables_to_appear_in_same_query!(
     resumable_uploads,
     filings
 );
+
+// Items as records (issue 20). `lat`/`lon` are `Double` as the alerts' positions are
+// (REAL on SQLite, DOUBLE PRECISION on PostgreSQL): matching compares distances.
+diesel::table! {
+    items (id) {
+        id -> BigInt,
+        filing_id -> Text,
+        position -> Integer,
+        role -> Text,
+        category -> Text,
+        brand -> Nullable<Text>,
+        model -> Nullable<Text>,
+        colour -> Nullable<Text>,
+        description -> Nullable<Text>,
+        serial_typed -> Nullable<Text>,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        municipality_id -> Nullable<Text>,
+        occurred_at -> Nullable<Timestamp>,
+        recovered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    item_identifiers (id) {
+        id -> BigInt,
+        filing_id -> Text,
+        item_position -> Nullable<Integer>,
+        kind -> Text,
+        normalised -> Text,
+        typed -> Text,
+    }
+}
+
+diesel::table! {
+    item_fingerprints (filing_id) {
+        filing_id -> Text,
+        fingerprint -> Text,
+    }
+}
+
+diesel::table! {
+    item_checks (day, kind, outcome) {
+        day -> Text,
+        kind -> Text,
+        outcome -> Text,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
+    item_backfills (name) {
+        name -> Text,
+        done_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(items -> filings (filing_id));
+diesel::joinable!(item_identifiers -> filings (filing_id));
+diesel::allow_tables_to_appear_in_same_query!(items, item_identifiers, filings);
+
+diesel::table! {
+    item_match_notices (lost_filing_id, found_filing_id) {
+        lost_filing_id -> Text,
+        found_filing_id -> Text,
+        notified_at -> Timestamp,
+    }
+}

@@ -316,7 +316,10 @@ pub async fn submit(
             // The identity as the sign-in that submits gives it (the latest the provider
             // vouched for) replaces the one captured with the draft.
             let identity = seal_identity(&app, &effects.filing.id, &personal, now)?;
-            save_idempotent(c, key.as_ref(), effects, identity, render, stale)
+            let done = save_idempotent(c, key.as_ref(), effects, identity, render, stale)?;
+            // Lost and found (issue 20): the owners of matching objects are told.
+            super::items::notify_owners(c, &app.items.matching, &id, now)?;
+            Ok(done)
         })
     })
     .await

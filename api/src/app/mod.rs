@@ -14,6 +14,7 @@ pub mod evidence;
 pub mod evidence_cleanup;
 pub mod evidence_uploads;
 pub mod filings;
+pub mod items;
 pub mod notifications;
 pub mod partners;
 pub mod ratelimit;

@@ -14,6 +14,7 @@ pub mod fallback;
 pub mod filings;
 pub mod guidance;
 pub mod health;
+pub mod items;
 pub mod me;
 pub mod meta;
 pub mod notifications;
@@ -82,6 +83,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(me::export)
                 .service(processing::records_of_processing)
                 .service(statistics::statistics)
+                .service(items::check)
+                .service(items::unit::filing_links)
+                .service(items::unit::filing_matches)
+                .service(items::unit::clusters)
+                .service(items::unit::hand_back)
                 .service(notifications::list)
                 .service(notifications::stream)
                 .service(notifications::mark_all_read)

@@ -32,6 +32,9 @@ crate::code_enum!(
         AppointmentReminder => "appointment_reminder",
         /// The unit cancelled an appointment, with its reason.
         AppointmentCancelledByUnit => "appointment_cancelled_by_unit",
+        /// An object that may be the citizen's lost or stolen one was found; the unit
+        /// holding it is named, the finder never (issue 20, `domain::items::found_notice`).
+        ObjectMaybeFound => "object_maybe_found",
     }
 );
 
@@ -66,6 +69,7 @@ impl MessageTemplate {
             Self::AppointmentCancelledByUnit => {
                 &["unit_id", "kind", "starts_at", "country", "reason"]
             }
+            Self::ObjectMaybeFound => &["unit_id"],
         }
     }
 }
@@ -110,7 +114,8 @@ impl Filing {
             MessageTemplate::TakenInCharge
             | MessageTemplate::Closed
             | MessageTemplate::AppointmentReminder
-            | MessageTemplate::AppointmentCancelledByUnit => {}
+            | MessageTemplate::AppointmentCancelledByUnit
+            | MessageTemplate::ObjectMaybeFound => {}
         }
         vec![OutgoingMessage {
             channel,

@@ -22,6 +22,7 @@ mod foundation;
 mod http_intake;
 mod identifiers;
 mod identity;
+mod items;
 mod newcomer;
 mod notifications;
 mod oidc;

@@ -1,0 +1,397 @@
+//! Items (issue 20, docs/ITEMS.md): the public stolen-item check. Anonymous callers are
+//! counted per IP address (hashed with the minute's window into the counter's key, and
+//! forgotten with it), a registered client (a partner's machine token: a bicycle shop, a
+//! pawnbroker) per client; each answered check is counted per day, kind and answer,
+//! without the address or the identifier.
+
+use super::backoffice::{consultation, record_in, record_within};
+use super::with_db;
+use crate::error::{ApiError, FieldError};
+use crate::state::AppState;
+use actix_web::{web, HttpRequest};
+use domain::identifiers::{normalise, IdentifierError, IdentifierKind};
+use domain::items::links::{Cluster, Link};
+use domain::items::matching::{score, MatchSettings, Outcome};
+use domain::items::{check_verdict, CheckVerdict, ItemRole};
+use domain::policy::OfficerActor;
+use sha2::{Digest, Sha256};
+
+/// The rate-limit policy, key and quota of a check's caller: a verified machine token's
+/// client, or the IP address. A token that does not verify is 401.
+async fn quota(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+) -> Result<(&'static str, String, u32), ApiError> {
+    if req
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION)
+    {
+        let token = crate::auth::bearer(req)?;
+        let identity = state.verifier.verify_fetching(&token).await?;
+        if let (true, Some(client)) = (identity.machine, identity.client_id) {
+            return Ok((
+                "item_check_client",
+                format!("item-check-client:{client}"),
+                state.items.check_per_minute_per_client,
+            ));
+        }
+    }
+    let ip = if state.items.trust_forwarded_for {
+        req.connection_info()
+            .realip_remote_addr()
+            .unwrap_or_default()
+            .to_owned()
+    } else {
+        req.peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default()
+    };
+    let window = domain::ratelimit::window_start(chrono::Utc::now()).timestamp();
+    let digest = Sha256::digest(format!("item-check|{window}|{ip}").as_bytes());
+    let key: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    Ok((
+        "item_check_ip",
+        format!("item-check-ip:{key}"),
+        state.items.check_per_minute_per_ip,
+    ))
+}
+
+/// The field error of an identifier that does not validate.
+fn invalid(error: &IdentifierError) -> ApiError {
+    let code = match error {
+        IdentifierError::Empty => "empty",
+        _ => "invalid_identifier",
+    };
+    ApiError::Validation(vec![FieldError::new("/identifier", code)])
+}
+
+/// Is the object identified by `typed` (a `kind` identifier) reported stolen? Counted
+/// against the caller's quota first, then validated, looked up and counted.
+///
+/// # Errors
+/// 429 over the quota; 422 an identifier that does not validate; 401 a bad token.
+pub async fn check(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    kind: IdentifierKind,
+    typed: String,
+) -> Result<CheckVerdict, ApiError> {
+    let quota = quota(state, req).await?;
+    super::ratelimit::count(state, req, quota).await?;
+    let identifier = normalise(kind, &typed, None).map_err(|e| invalid(&e))?;
+    with_db(state, move |conn| {
+        let found = persistence::items::reported(conn, &identifier.normalised)?;
+        let verdict = check_verdict(&found);
+        let outcome = if verdict.reported {
+            "reported"
+        } else {
+            "not_reported"
+        };
+        persistence::items::count_check(conn, kind, outcome, chrono::Utc::now())?;
+        Ok(verdict)
+    })
+    .await
+}
+
+/// The filing `id` of `unit`, or 404.
+fn in_unit(
+    conn: &mut persistence::DbConnection,
+    unit: &str,
+    id: &str,
+) -> Result<domain::filing::Filing, ApiError> {
+    persistence::filings::find_in_unit(conn, unit, id)?.ok_or_else(|| {
+        ApiError::UnitFilingNotFound {
+            id: id.to_owned(),
+            unit: unit.to_owned(),
+        }
+    })
+}
+
+/// Audits the consultation of `object` of filing `id`, and of each other unit's filing
+/// it revealed the existence of (`linked_filing`), in one transaction.
+fn audit_reads(
+    conn: &mut persistence::DbConnection,
+    officer: &OfficerActor,
+    unit: &str,
+    (object, id): (&str, &str),
+    revealed: &[String],
+    request_id: Option<String>,
+) -> Result<(), ApiError> {
+    conn.write_transaction(|c| {
+        let event = consultation(officer, unit, (object, Some(id)), request_id.clone());
+        record_within(c, &event, officer.name.as_deref())?;
+        for other in revealed {
+            let event = consultation(
+                officer,
+                unit,
+                ("linked_filing", Some(other)),
+                request_id.clone(),
+            );
+            persistence::audit::append(c, &event)?;
+        }
+        Ok::<(), ApiError>(())
+    })
+}
+
+/// The filings linked to filing `id` of `unit`, as `officer` may see them; the
+/// consultation is audited, with each other unit's filing it shows exists.
+///
+/// # Errors
+/// 404 when the filing is not the unit's; the database.
+pub async fn links(
+    state: &web::Data<AppState>,
+    officer: &OfficerActor,
+    unit: &str,
+    id: &str,
+    request_id: Option<String>,
+) -> Result<Vec<Link>, ApiError> {
+    let (officer, unit, id) = (officer.clone(), unit.to_owned(), id.to_owned());
+    with_db(state, move |conn| {
+        let filing = in_unit(conn, &unit, &id)?;
+        let rows = persistence::items::shared_with(conn, &filing.id)?;
+        let links = domain::items::links::links(&officer, rows);
+        let revealed: Vec<String> = links
+            .iter()
+            .filter(|l| matches!(l, Link::Restricted { .. }))
+            .map(|l| l.filing_id().to_owned())
+            .collect();
+        audit_reads(
+            conn,
+            &officer,
+            &unit,
+            ("filing_links", &id),
+            &revealed,
+            request_id,
+        )?;
+        Ok(links)
+    })
+    .await
+}
+
+/// The unit's clusters: identifiers shared by at least `min` filings, one of them the
+/// unit's, with counts per unit. Audited as a consultation.
+///
+/// # Errors
+/// The database.
+pub async fn clusters(
+    state: &web::Data<AppState>,
+    officer: &OfficerActor,
+    unit: &str,
+    min: usize,
+    request_id: Option<String>,
+) -> Result<Vec<Cluster>, ApiError> {
+    let (officer, unit) = (officer.clone(), unit.to_owned());
+    with_db(state, move |conn| {
+        let rows = persistence::items::cluster_rows(conn, &unit)?;
+        let clusters = domain::items::links::clusters(rows, min);
+        let event = consultation(&officer, &unit, ("link_clusters", Some(&unit)), request_id);
+        record_in(conn, &event, officer.name.as_deref())?;
+        Ok(clusters)
+    })
+    .await
+}
+
+/// A matching candidate for one of a filing's items.
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    /// The position of the filing's item.
+    pub position: i32,
+    pub candidate: persistence::items::StoredItem,
+    pub outcome: Outcome,
+    /// Whether the candidate's filing is in one of the officer's units.
+    pub visible: bool,
+    /// Whether the filing's item is the found one (the candidate lost or stolen).
+    pub found_probe: bool,
+    /// The unit of the filing's item.
+    pub probe_unit: Option<String>,
+}
+
+/// The most candidates proposed for one filing.
+pub const MAX_PROPOSALS: usize = 20;
+
+/// Scores the items of a filing against the open items of the other side (a found
+/// object against lost and stolen ones, and the reverse), best first.
+pub fn proposals(
+    conn: &mut persistence::DbConnection,
+    officer: Option<&OfficerActor>,
+    settings: &MatchSettings,
+    filing: &str,
+) -> Result<Vec<Proposal>, ApiError> {
+    let mut out = Vec::new();
+    for item in persistence::items::items_of(conn, filing)? {
+        let found = match item.role.parse::<ItemRole>() {
+            Ok(ItemRole::Found) => true,
+            Ok(ItemRole::Lost | ItemRole::Stolen) => false,
+            _ => continue,
+        };
+        let roles: &[&str] = if found {
+            &["lost", "stolen"]
+        } else {
+            &["found"]
+        };
+        let candidates =
+            persistence::items::candidates(conn, roles, &item.sighting, found, settings)?;
+        for candidate in candidates {
+            if candidate.filing_id == filing {
+                continue;
+            }
+            let (lost, found_one) = if found {
+                (&candidate.sighting, &item.sighting)
+            } else {
+                (&item.sighting, &candidate.sighting)
+            };
+            if let Some(outcome) = score(lost, found_one, settings) {
+                let visible = match (officer, candidate.unit.as_deref()) {
+                    (Some(officer), Some(unit)) => {
+                        domain::policy::officer_may_access_unit(officer, unit)
+                    }
+                    _ => false,
+                };
+                out.push(Proposal {
+                    position: item.position,
+                    candidate,
+                    outcome,
+                    visible,
+                    found_probe: found,
+                    probe_unit: item.unit.clone(),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| b.outcome.score.total_cmp(&a.outcome.score));
+    out.truncate(MAX_PROPOSALS);
+    Ok(out)
+}
+
+/// The matching candidates of filing `id` of `unit` (a lost, stolen or found object's);
+/// audited, with each other unit's filing it shows exists.
+///
+/// # Errors
+/// 404 when the filing is not the unit's; the database.
+pub async fn matches(
+    state: &web::Data<AppState>,
+    officer: &OfficerActor,
+    unit: &str,
+    id: &str,
+    request_id: Option<String>,
+) -> Result<Vec<Proposal>, ApiError> {
+    let (officer, unit, id) = (officer.clone(), unit.to_owned(), id.to_owned());
+    let settings = state.items.matching;
+    with_db(state, move |conn| {
+        let filing = in_unit(conn, &unit, &id)?;
+        let proposals = proposals(conn, Some(&officer), &settings, &filing.id)?;
+        let revealed: Vec<String> = proposals
+            .iter()
+            .filter(|p| !p.visible)
+            .map(|p| p.candidate.filing_id.clone())
+            .collect();
+        audit_reads(
+            conn,
+            &officer,
+            &unit,
+            ("filing_matches", &id),
+            &revealed,
+            request_id,
+        )?;
+        Ok(proposals)
+    })
+    .await
+}
+
+/// Tells the owners of the lost or stolen objects that the just-submitted filing `id`
+/// may concern (a found object matching theirs, or their new declaration matching a
+/// found object) through the outbox, once per pair: the certain matches and those
+/// scoring at least `notify_threshold`. The finder is never named, only the unit of the
+/// found object. In the submission's transaction.
+///
+/// # Errors
+/// The database.
+pub fn notify_owners(
+    conn: &mut persistence::DbConnection,
+    settings: &MatchSettings,
+    id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, ApiError> {
+    let mut told = 0;
+    for p in proposals(conn, None, settings, id)? {
+        if !(p.outcome.certain || p.outcome.score >= settings.notify_threshold) {
+            continue;
+        }
+        let (lost, found, held_by) = if p.found_probe {
+            (p.candidate.filing_id.as_str(), id, p.probe_unit.as_deref())
+        } else {
+            (
+                id,
+                p.candidate.filing_id.as_str(),
+                p.candidate.unit.as_deref(),
+            )
+        };
+        if persistence::items::notify_owner(conn, lost, found, held_by, now)? {
+            told += 1;
+        }
+    }
+    Ok(told)
+}
+
+fn has_role(items: &[persistence::items::StoredItem], roles: &[ItemRole]) -> bool {
+    items
+        .iter()
+        .any(|i| i.role.parse::<ItemRole>().is_ok_and(|r| roles.contains(&r)))
+}
+
+/// The officer of the unit holding the found object of filing `found` hands it back to
+/// the owner of the lost or stolen filing `lost`: the items of both are marked recovered
+/// (no longer reported stolen, nor matched), in one transaction with the audit event
+/// (`item_hand_back`, naming the owner's filing). Returns how many items were marked.
+///
+/// # Errors
+/// 404 when `found` is not a found object of the unit, or `lost` not a lost or stolen
+/// object's filing; the database.
+pub async fn hand_back(
+    state: &web::Data<AppState>,
+    officer: &OfficerActor,
+    unit: &str,
+    found: &str,
+    lost: &str,
+    request_id: Option<String>,
+) -> Result<usize, ApiError> {
+    let (officer, unit, found, lost) = (
+        officer.clone(),
+        unit.to_owned(),
+        found.to_owned(),
+        lost.to_owned(),
+    );
+    with_db(state, move |conn| {
+        conn.write_transaction(|c| {
+            let filing = in_unit(c, &unit, &found)?;
+            let not_found = |id: &str| ApiError::UnitFilingNotFound {
+                id: id.to_owned(),
+                unit: unit.clone(),
+            };
+            if !has_role(
+                &persistence::items::items_of(c, &filing.id)?,
+                &[ItemRole::Found],
+            ) {
+                return Err(not_found(&found));
+            }
+            let owners = persistence::items::items_of(c, &lost)?;
+            if !has_role(&owners, &[ItemRole::Lost, ItemRole::Stolen]) {
+                return Err(not_found(&lost));
+            }
+            let now = super::now();
+            let marked =
+                persistence::items::mark_recovered(c, &[found.clone(), lost.clone()], now)?;
+            let mut event = domain::audit::AuditEvent::new(
+                officer.audit_actor(Some(&unit)),
+                domain::audit::AuditOperation::Alteration,
+                "item_hand_back",
+                Some(&lost),
+                now,
+            );
+            event.request_id = request_id;
+            record_within(c, &event, officer.name.as_deref())?;
+            Ok(marked)
+        })
+    })
+    .await
+}

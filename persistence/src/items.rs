@@ -1,0 +1,605 @@
+//! Items as records (issue 20, docs/ITEMS.md): a filing's objects and identifiers, read
+//! from its facts by `domain::items::extract` and written by [`index`] in the filing's
+//! own transaction (`filings::save_state`); the public stolen-item check's look-up
+//! ([`reported`]) and counts ([`count_check`]); the start-up backfill of filings saved
+//! before the table existed ([`backfill`]).
+
+use crate::db::DbConnection;
+use crate::error::PersistenceError;
+use crate::filings::FilingRow;
+use crate::idempotency::{from_db_time, to_db_time};
+use crate::schema::{
+    filings as f, item_backfills as b, item_fingerprints as fp, item_identifiers as ii, items as it,
+};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use domain::filing::Filing;
+use domain::identifiers::IdentifierKind;
+use domain::items::{extract, ReportedItem, REPORTED_STATUSES};
+
+/// The name of the backfill of the existing filings' items (run once).
+pub const BACKFILL: &str = "items-v1";
+
+/// Writes `filing`'s items and identifiers, if they changed since the last save (their
+/// fingerprint): the old rows are replaced. Unchanged items keep their recovery mark.
+pub fn index(conn: &mut DbConnection, filing: &Filing) -> Result<(), PersistenceError> {
+    let extract = extract(filing);
+    let stored: Option<String> = fp::table
+        .find(&filing.id)
+        .select(fp::fingerprint)
+        .first(conn)
+        .optional()?;
+    if stored.as_deref() == Some(extract.fingerprint.as_str()) {
+        return Ok(());
+    }
+    delete_of(conn, &filing.id)?;
+    for item in &extract.items {
+        diesel::insert_into(it::table)
+            .values((
+                it::filing_id.eq(&filing.id),
+                it::position.eq(item.position),
+                it::role.eq(item.role.as_str()),
+                it::category.eq(&item.category),
+                it::brand.eq(&item.brand),
+                it::model.eq(&item.model),
+                it::colour.eq(&item.colour),
+                it::description.eq(&item.description),
+                it::serial_typed.eq(&item.serial_typed),
+                it::lat.eq(item.lat),
+                it::lon.eq(item.lon),
+                it::municipality_id.eq(&item.municipality),
+                it::occurred_at.eq(item.occurred_at.map(to_db_time)),
+            ))
+            .execute(conn)?;
+    }
+    for id in &extract.identifiers {
+        diesel::insert_into(ii::table)
+            .values((
+                ii::filing_id.eq(&filing.id),
+                ii::item_position.eq(id.item),
+                ii::kind.eq(id.identifier.kind.as_str()),
+                ii::normalised.eq(&id.identifier.normalised),
+                ii::typed.eq(&id.identifier.typed),
+            ))
+            .execute(conn)?;
+    }
+    diesel::insert_into(fp::table)
+        .values((
+            fp::filing_id.eq(&filing.id),
+            fp::fingerprint.eq(&extract.fingerprint),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes a filing's items, identifiers and fingerprint (before re-indexing it, and when
+/// retention erases it).
+pub fn delete_of(conn: &mut DbConnection, filing: &str) -> Result<(), PersistenceError> {
+    diesel::delete(ii::table.filter(ii::filing_id.eq(filing))).execute(conn)?;
+    diesel::delete(it::table.filter(it::filing_id.eq(filing))).execute(conn)?;
+    diesel::delete(fp::table.filter(fp::filing_id.eq(filing))).execute(conn)?;
+    Ok(())
+}
+
+/// The stolen items that an object identifier designates (`normalised`, compared with
+/// every object kind): items of theft complaints in a reported status, not erased, not
+/// recovered.
+pub fn reported(
+    conn: &mut DbConnection,
+    normalised: &str,
+) -> Result<Vec<ReportedItem>, PersistenceError> {
+    let kinds: Vec<&str> = domain::items::OBJECT_KINDS
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    let statuses: Vec<&str> = REPORTED_STATUSES.iter().map(|s| s.as_str()).collect();
+    let rows: Vec<(String, Option<NaiveDateTime>)> = ii::table
+        .inner_join(
+            it::table.on(it::filing_id
+                .eq(ii::filing_id)
+                .and(it::position.nullable().eq(ii::item_position))),
+        )
+        .inner_join(f::table.on(f::id.eq(ii::filing_id)))
+        .filter(ii::normalised.eq(normalised))
+        .filter(ii::kind.eq_any(kinds))
+        .filter(it::role.eq(domain::items::ItemRole::Stolen.as_str()))
+        .filter(it::recovered_at.is_null())
+        .filter(f::status.eq_any(statuses))
+        .filter(f::erased_at.is_null())
+        .select((it::category, f::submitted_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(category, at)| {
+            at.map(|at| ReportedItem {
+                category,
+                submitted_at: from_db_time(at),
+            })
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+}
+
+/// Counts one public check of `kind` answered `outcome` (`reported`, `not_reported`) on
+/// the UTC day of `now`: no IP, no identifier.
+pub fn count_check(
+    conn: &mut DbConnection,
+    kind: IdentifierKind,
+    outcome: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, PersistenceError> {
+    let day = now.format("%Y-%m-%d").to_string();
+    let upsert = |p: [&str; 3]| {
+        format!(
+            "INSERT INTO item_checks (day, kind, outcome, count) VALUES ({}, {}, {}, 1) \
+             ON CONFLICT (day, kind, outcome) DO UPDATE SET count = item_checks.count + 1 \
+             RETURNING count",
+            p[0], p[1], p[2]
+        )
+    };
+    let count = match conn {
+        DbConnection::Postgresql(pg) => diesel::sql_query(upsert(["$1", "$2", "$3"]))
+            .bind::<Text, _>(&day)
+            .bind::<Text, _>(kind.as_str())
+            .bind::<Text, _>(outcome)
+            .get_result::<Count>(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(upsert(["?1", "?2", "?3"]))
+            .bind::<Text, _>(&day)
+            .bind::<Text, _>(kind.as_str())
+            .bind::<Text, _>(outcome)
+            .get_result::<Count>(sqlite)?,
+    }
+    .count;
+    Ok(count)
+}
+
+/// The checks counted, as `(day, kind, outcome, count)`, oldest first.
+pub fn check_counts(
+    conn: &mut DbConnection,
+) -> Result<Vec<(String, String, String, i64)>, PersistenceError> {
+    use crate::schema::item_checks as c;
+    Ok(c::table
+        .order((c::day.asc(), c::kind.asc(), c::outcome.asc()))
+        .select((c::day, c::kind, c::outcome, c::count))
+        .load(conn)?)
+}
+
+/// Reads the items of every filing saved before items were records (once: the run is
+/// recorded in `item_backfills`). Called with the migrations (on PostgreSQL under their
+/// advisory lock, so that replicas do it once). Returns how many filings it indexed; a
+/// filing the domain cannot read is skipped.
+pub fn backfill(conn: &mut DbConnection) -> Result<usize, PersistenceError> {
+    let done = b::table
+        .find(BACKFILL)
+        .select(b::name)
+        .first::<String>(conn)
+        .optional()?
+        .is_some();
+    if done {
+        return Ok(0);
+    }
+    const BATCH: i64 = 500;
+    let mut after = String::new();
+    let mut total = 0;
+    loop {
+        let rows: Vec<FilingRow> = f::table
+            .filter(f::erased_at.is_null())
+            .filter(f::id.gt(&after))
+            .order(f::id.asc())
+            .limit(BATCH)
+            .select(FilingRow::as_select())
+            .load(conn)?;
+        let Some(last) = rows.last().map(|r| r.id.clone()) else {
+            break;
+        };
+        conn.write_transaction(|conn| {
+            for row in rows {
+                // A row the domain cannot read is left unindexed rather than stopping
+                // the start-up (it is reported wherever the filing is read).
+                let id = row.id.clone();
+                let filing = match Filing::try_from(row) {
+                    Ok(filing) => filing,
+                    Err(error) => {
+                        tracing::warn!(filing = %id, %error, "items not indexed: unreadable filing");
+                        continue;
+                    }
+                };
+                index(conn, &filing)?;
+                total += 1;
+            }
+            Ok::<_, PersistenceError>(())
+        })?;
+        after = last;
+    }
+    diesel::insert_into(b::table)
+        .values((b::name.eq(BACKFILL), b::done_at.eq(to_db_time(Utc::now()))))
+        .execute(conn)?;
+    Ok(total)
+}
+
+/// The other submitted (not erased) filings holding one of `filing`'s identifiers, one
+/// row per shared identifier (kinds compared by the domain: `domain::items::links`).
+pub fn shared_with(
+    conn: &mut DbConnection,
+    filing: &str,
+) -> Result<Vec<domain::items::links::SharedRow>, PersistenceError> {
+    let ours: Vec<(String, String)> = ii::table
+        .filter(ii::filing_id.eq(filing))
+        .select((ii::kind, ii::normalised))
+        .distinct()
+        .load(conn)?;
+    let mut out = Vec::new();
+    for (our_kind, normalised) in ours {
+        let Ok(ours) = our_kind.parse::<IdentifierKind>() else {
+            continue;
+        };
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            Option<NaiveDateTime>,
+        );
+        let rows: Vec<Row> = ii::table
+            .inner_join(f::table.on(f::id.eq(ii::filing_id)))
+            .filter(ii::normalised.eq(&normalised))
+            .filter(ii::filing_id.ne(filing))
+            .filter(f::erased_at.is_null())
+            .filter(f::submitted_at.is_not_null())
+            .select((
+                ii::filing_id,
+                ii::kind,
+                f::unit_id,
+                f::reference,
+                f::procedure_code,
+                f::status,
+                f::submitted_at,
+            ))
+            .load(conn)?;
+        for (filing_id, kind, unit, reference, procedure, status, submitted_at) in rows {
+            let Ok(theirs) = kind.parse::<IdentifierKind>() else {
+                continue;
+            };
+            out.push(domain::items::links::SharedRow {
+                filing_id,
+                unit,
+                reference,
+                procedure,
+                status,
+                submitted_at: submitted_at.map(from_db_time),
+                theirs,
+                ours,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Every submitted, not erased filing's identifier whose normalised form one of `unit`'s
+/// filings also holds: the material of the unit's clusters.
+pub fn cluster_rows(
+    conn: &mut DbConnection,
+    unit: &str,
+) -> Result<Vec<domain::items::links::ClusterRow>, PersistenceError> {
+    let of_unit: Vec<String> = ii::table
+        .inner_join(f::table.on(f::id.eq(ii::filing_id)))
+        .filter(f::unit_id.eq(unit))
+        .filter(f::erased_at.is_null())
+        .filter(f::submitted_at.is_not_null())
+        .select(ii::normalised)
+        .distinct()
+        .load(conn)?;
+    let rows: Vec<(String, String, Option<String>, String)> = ii::table
+        .inner_join(f::table.on(f::id.eq(ii::filing_id)))
+        .filter(ii::normalised.eq_any(of_unit))
+        .filter(f::erased_at.is_null())
+        .filter(f::submitted_at.is_not_null())
+        .select((ii::kind, ii::normalised, f::unit_id, ii::filing_id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kind, normalised, unit, filing_id)| {
+            Some(domain::items::links::ClusterRow {
+                kind: kind.parse().ok()?,
+                normalised,
+                unit,
+                filing_id,
+            })
+        })
+        .collect())
+}
+
+/// A stored item as matching reads it, with its filing's unit and reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredItem {
+    pub filing_id: String,
+    pub position: i32,
+    pub role: String,
+    pub unit: Option<String>,
+    pub reference: Option<String>,
+    pub sighting: domain::items::matching::Sighting,
+}
+
+type ItemRow = (
+    String,
+    i32,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<f64>,
+    Option<f64>,
+    Option<String>,
+    Option<NaiveDateTime>,
+    Option<String>,
+    Option<String>,
+);
+
+macro_rules! item_columns {
+    () => {
+        (
+            it::filing_id,
+            it::position,
+            it::role,
+            it::category,
+            it::brand,
+            it::model,
+            it::colour,
+            it::description,
+            it::lat,
+            it::lon,
+            it::municipality_id,
+            it::occurred_at,
+            f::unit_id,
+            f::reference,
+        )
+    };
+}
+
+fn stored(row: ItemRow) -> StoredItem {
+    let (
+        filing_id,
+        position,
+        role,
+        category,
+        brand,
+        model,
+        colour,
+        description,
+        lat,
+        lon,
+        municipality,
+        at,
+        unit,
+        reference,
+    ) = row;
+    StoredItem {
+        filing_id,
+        position,
+        role,
+        unit,
+        reference,
+        sighting: domain::items::matching::Sighting {
+            category,
+            brand,
+            model,
+            colour,
+            description,
+            identifiers: Vec::new(),
+            lat,
+            lon,
+            municipality,
+            at: at.map(from_db_time),
+        },
+    }
+}
+
+/// Fills each item's identifiers (one query for all of them).
+fn with_identifiers(
+    conn: &mut DbConnection,
+    mut items: Vec<StoredItem>,
+) -> Result<Vec<StoredItem>, PersistenceError> {
+    let ids: Vec<String> = items.iter().map(|i| i.filing_id.clone()).collect();
+    let rows: Vec<(String, Option<i32>, String, String)> = ii::table
+        .filter(ii::filing_id.eq_any(ids))
+        .select((ii::filing_id, ii::item_position, ii::kind, ii::normalised))
+        .load(conn)?;
+    for (filing, position, kind, normalised) in rows {
+        let Ok(kind) = kind.parse::<IdentifierKind>() else {
+            continue;
+        };
+        for item in items
+            .iter_mut()
+            .filter(|i| i.filing_id == filing && Some(i.position) == position)
+        {
+            item.sighting.identifiers.push((kind, normalised.clone()));
+        }
+    }
+    Ok(items)
+}
+
+/// The items of filing `id`, with their identifiers.
+pub fn items_of(conn: &mut DbConnection, id: &str) -> Result<Vec<StoredItem>, PersistenceError> {
+    let rows: Vec<ItemRow> = it::table
+        .inner_join(f::table.on(f::id.eq(it::filing_id)))
+        .filter(it::filing_id.eq(id))
+        .order(it::position.asc())
+        .select(item_columns!())
+        .load(conn)?;
+    with_identifiers(conn, rows.into_iter().map(stored).collect())
+}
+
+/// The statuses in which a lost, stolen or found object is still waiting for its match:
+/// submitted and not withdrawn, rejected or closed.
+pub const MATCHABLE_STATUSES: [&str; 6] = [
+    "submitted",
+    "transferred",
+    "taken_in_charge",
+    "info_requested",
+    "registered",
+    "redirected",
+];
+
+/// The longest list of candidates read for one probe (the closest in latitude first
+/// would need a spatial index; the band and the window keep the list short).
+pub const MAX_CANDIDATES: i64 = 2_000;
+
+/// The unrecovered items of `roles` in matchable filings that could be `probe`: of a
+/// compatible kind, in the latitude band of `radius_m` (or without coordinates), in the
+/// time window before (`found_probe`) or after the probe (`items_matching_idx` covers
+/// all four); and, wherever they are, those
+/// holding one of the probe's object identifiers.
+pub fn candidates(
+    conn: &mut DbConnection,
+    roles: &[&str],
+    probe: &domain::items::matching::Sighting,
+    found_probe: bool,
+    settings: &domain::items::matching::MatchSettings,
+) -> Result<Vec<StoredItem>, PersistenceError> {
+    let mut query = it::table
+        .inner_join(f::table.on(f::id.eq(it::filing_id)))
+        .filter(it::role.eq_any(roles.to_vec()))
+        .filter(it::recovered_at.is_null())
+        .filter(f::status.eq_any(MATCHABLE_STATUSES))
+        .filter(f::erased_at.is_null())
+        .into_boxed();
+    if probe.category != "other" {
+        query = query.filter(it::category.eq_any(vec![probe.category.clone(), "other".into()]));
+    }
+    if let Some(lat) = probe.lat {
+        let band = settings.radius_m / 111_000.0;
+        query = query.filter(
+            it::lat
+                .between(lat - band, lat + band)
+                .or(it::lat.is_null()),
+        );
+    }
+    if let Some(at) = probe.at {
+        let window = chrono::Duration::days(settings.window_days.max(0));
+        let slack = chrono::Duration::days(1);
+        let (from, until) = if found_probe {
+            (at - window, at + slack)
+        } else {
+            (at - slack, at + window)
+        };
+        query = query.filter(it::occurred_at.between(to_db_time(from), to_db_time(until)));
+    }
+    let mut rows: Vec<ItemRow> = query
+        .select(item_columns!())
+        .limit(MAX_CANDIDATES)
+        .load(conn)?;
+    let object_ids: Vec<String> = probe
+        .identifiers
+        .iter()
+        .filter(|(k, _)| domain::items::OBJECT_KINDS.contains(k))
+        .map(|(_, v)| v.clone())
+        .collect();
+    if !object_ids.is_empty() {
+        let kinds: Vec<&str> = domain::items::OBJECT_KINDS
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        let same: Vec<ItemRow> = it::table
+            .inner_join(f::table.on(f::id.eq(it::filing_id)))
+            .inner_join(
+                ii::table.on(ii::filing_id
+                    .eq(it::filing_id)
+                    .and(ii::item_position.eq(it::position.nullable()))),
+            )
+            .filter(ii::normalised.eq_any(object_ids))
+            .filter(ii::kind.eq_any(kinds))
+            .filter(it::role.eq_any(roles.to_vec()))
+            .filter(it::recovered_at.is_null())
+            .filter(f::status.eq_any(MATCHABLE_STATUSES))
+            .filter(f::erased_at.is_null())
+            .select(item_columns!())
+            .load(conn)?;
+        for row in same {
+            if !rows.iter().any(|r| r.0 == row.0 && r.1 == row.1) {
+                rows.push(row);
+            }
+        }
+    }
+    with_identifiers(conn, rows.into_iter().map(stored).collect())
+}
+
+/// Marks the items of `filings` recovered at `at` (an object handed back): they are no
+/// longer reported stolen nor matched.
+pub fn mark_recovered(
+    conn: &mut DbConnection,
+    filings: &[String],
+    at: DateTime<Utc>,
+) -> Result<usize, PersistenceError> {
+    Ok(diesel::update(
+        it::table
+            .filter(it::filing_id.eq_any(filings.to_vec()))
+            .filter(it::recovered_at.is_null()),
+    )
+    .set(it::recovered_at.eq(Some(to_db_time(at))))
+    .execute(conn)?)
+}
+
+/// Tells the owner of the lost or stolen filing `lost` that the object of the found
+/// filing `found`, held by `held_by`, may be theirs (`domain::items::found_notice`,
+/// queued in the outbox), once per pair. Returns whether a message was queued.
+pub fn notify_owner(
+    conn: &mut DbConnection,
+    lost: &str,
+    found: &str,
+    held_by: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
+    use crate::schema::{item_match_notices as mn, outbox_messages as o};
+    let done = mn::table
+        .find((lost, found))
+        .select(mn::notified_at)
+        .first::<NaiveDateTime>(conn)
+        .optional()?
+        .is_some();
+    if done {
+        return Ok(false);
+    }
+    let row: Option<FilingRow> = f::table
+        .find(lost)
+        .filter(f::erased_at.is_null())
+        .select(FilingRow::as_select())
+        .first(conn)
+        .optional()?;
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    let filing = Filing::try_from(row)?;
+    let message = domain::items::found_notice(&filing, held_by);
+    if let Some(message) = &message {
+        diesel::insert_into(o::table)
+            .values((
+                o::filing_id.eq(lost),
+                o::channel.eq(message.channel.as_str()),
+                o::template.eq(message.template),
+                o::language.eq(message.language.as_str()),
+                o::payload.eq(message.payload.to_string()),
+                o::created_at.eq(to_db_time(now)),
+                o::status.eq(domain::delivery::OutboxStatus::Pending.as_str()),
+                o::available_at.eq(to_db_time(now)),
+            ))
+            .execute(conn)?;
+    }
+    diesel::insert_into(mn::table)
+        .values((
+            mn::lost_filing_id.eq(lost),
+            mn::found_filing_id.eq(found),
+            mn::notified_at.eq(to_db_time(now)),
+        ))
+        .execute(conn)?;
+    Ok(message.is_some())
+}

@@ -1,0 +1,712 @@
+//! Issue 20, objects (docs/ITEMS.md): a filing's objects and identifiers as records,
+//! written with the filing and backfilled for older filings; the public stolen-item
+//! check, probed for leaks (the same shape whoever the owner), its quota per address and
+//! its counts.
+
+use diesel::prelude::*;
+use persistence::schema::{
+    item_backfills as b, item_checks as c, item_identifiers as ii, items as it,
+};
+use serde_json::{json, Value};
+use tests::{assert_problem, spawn_app, spawn_app_with, TestApp};
+
+/// A citizen's draft bicycle theft (Belgium) listing `items`; its id and the token.
+async fn draft(app: &TestApp, subject: &str, items: Value) -> (String, String) {
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": subject}))
+        .await;
+    let body = json!({
+        "procedure": "bicycle_theft", "country": "BE", "place": {"municipality": "BE-25121"},
+        "facts_date": {"from": (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339()},
+        "answers": {"ongoing_danger": false, "injury": false, "known_author": false, "violence": false, "exploitable_traces": false},
+        "facts": {"bicycle_locked": true, "circumstances": "stolen at the station", "items": items},
+        "contact": {"email": "someone@example.org"}, "confirmation_channel": "email"
+    });
+    let created = app
+        .client
+        .post(app.url("/v1/filings"))
+        .bearer_auth(&citizen)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (id, citizen)
+}
+
+async fn act(app: &TestApp, token: &str, id: &str, action: &str) {
+    let response = app
+        .client
+        .post(app.url(&format!("/v1/filings/{id}/{action}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{action}");
+}
+
+async fn check(app: &TestApp, kind: &str, identifier: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/v1/stolen-item-checks"))
+        .json(&json!({"kind": kind, "identifier": identifier}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn checked(app: &TestApp, kind: &str, identifier: &str) -> Value {
+    let response = check(app, kind, identifier).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+type IdentifierRow = (Option<i32>, String, String, String);
+
+fn identifiers(app: &TestApp, filing: &str) -> Vec<IdentifierRow> {
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    ii::table
+        .filter(ii::filing_id.eq(filing))
+        .order(ii::id.asc())
+        .select((ii::item_position, ii::kind, ii::normalised, ii::typed))
+        .load(&mut conn)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_filings_items_are_records_written_with_it() {
+    let app = spawn_app().await;
+    let items = json!([
+        {"category": "bicycle", "brand": "Gazelle", "colour": "blue", "serial_number": "wtu 123-456 x"},
+        {"category": "phone", "brand": "Fairphone", "serial_number": "49-015420-323751-8"},
+        {"category": "bag", "description": "red backpack"}
+    ]);
+    let (id, citizen) = draft(&app, "items-1", items.clone()).await;
+    type ItemRow = (i32, String, String, Option<String>, Option<String>);
+    let rows: Vec<ItemRow> = {
+        let pool = app.db.pool();
+        let mut conn = pool.get().unwrap();
+        it::table
+            .filter(it::filing_id.eq(&id))
+            .order(it::position.asc())
+            .select((
+                it::position,
+                it::role,
+                it::category,
+                it::brand,
+                it::serial_typed,
+            ))
+            .load(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0].1, "stolen");
+    assert_eq!(rows[0].3.as_deref(), Some("Gazelle"));
+    assert_eq!(rows[0].4.as_deref(), Some("wtu 123-456 x"));
+    assert_eq!(
+        identifiers(&app, &id),
+        vec![
+            (
+                Some(0),
+                "frame_number".into(),
+                "WTU123456X".into(),
+                "wtu 123-456 x".into()
+            ),
+            (
+                Some(1),
+                "imei".into(),
+                "490154203237518".into(),
+                "49-015420-323751-8".into()
+            ),
+        ]
+    );
+    // The filing's JSON is what the citizen wrote.
+    let filing: Value = app
+        .client
+        .get(app.url(&format!("/v1/filings/{id}")))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(filing["facts"]["items"], items);
+    // A change of the facts rewrites them.
+    let patched = app
+        .client
+        .patch(app.url(&format!("/v1/filings/{id}")))
+        .bearer_auth(&citizen)
+        .header("if-match", "\"v1\"")
+        .json(
+            &json!({"facts": {"bicycle_locked": true, "circumstances": "stolen",
+            "items": [{"category": "bicycle", "serial_number": "AB-9999"}]}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    assert_eq!(
+        identifiers(&app, &id),
+        vec![(
+            Some(0),
+            "frame_number".into(),
+            "AB9999".into(),
+            "AB-9999".into()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn filings_saved_before_items_were_records_are_backfilled() {
+    let app = spawn_app().await;
+    let (id, _) = draft(
+        &app,
+        "items-2",
+        json!([{"category": "bicycle", "serial_number": "GZ 1234 5678"}]),
+    )
+    .await;
+    // One connection throughout: opening a pool migrates (and so backfills).
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    let rows = |conn: &mut persistence::DbConnection| -> Vec<IdentifierRow> {
+        ii::table
+            .filter(ii::filing_id.eq(&id))
+            .select((ii::item_position, ii::kind, ii::normalised, ii::typed))
+            .load(conn)
+            .unwrap()
+    };
+    // As the database was before the migration: no item rows, no backfill mark.
+    diesel::delete(ii::table).execute(&mut conn).unwrap();
+    diesel::delete(it::table).execute(&mut conn).unwrap();
+    diesel::delete(persistence::schema::item_fingerprints::table)
+        .execute(&mut conn)
+        .unwrap();
+    diesel::delete(b::table).execute(&mut conn).unwrap();
+    assert!(rows(&mut conn).is_empty());
+    let _restarted = app.sibling(|_| {}).await;
+    assert_eq!(
+        rows(&mut conn),
+        vec![(
+            Some(0),
+            "frame_number".into(),
+            "GZ12345678".into(),
+            "GZ 1234 5678".into()
+        )]
+    );
+    let marks: i64 = b::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(marks, 1);
+}
+
+#[tokio::test]
+async fn the_public_check_answers_the_same_shape_whoever_the_owner_and_nothing_more() {
+    let app = spawn_app().await;
+    let (first, alice) = draft(
+        &app,
+        "items-owner-a",
+        json!([{"category": "bicycle", "brand": "Gazelle", "serial_number": "WTU-111-222"}]),
+    )
+    .await;
+    let (second, bob) = draft(
+        &app,
+        "items-owner-b",
+        json!([{"category": "phone", "serial_number": "490154203237518"}]),
+    )
+    .await;
+
+    // A draft is not a report.
+    let before = checked(&app, "frame_number", "wtu111222").await;
+    assert_eq!(before["reported"], false);
+    assert_eq!(before["since"], Value::Null);
+    assert_eq!(before["category"], Value::Null);
+    assert!(!before["advice"].as_str().unwrap().is_empty());
+
+    act(&app, &alice, &first, "submit").await;
+    act(&app, &bob, &second, "submit").await;
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let a = checked(&app, "frame_number", "wtu 111 222").await;
+    let b = checked(&app, "imei", "49 015420 323751 8").await;
+    // Typed as another kind of object identifier: the same object.
+    let c = checked(&app, "serial_number", "WTU111222").await;
+    assert_eq!(
+        a,
+        json!({"reported": true, "since": month, "category": "bicycle", "advice": a["advice"]})
+    );
+    assert_eq!(c, a);
+    assert_eq!(b["category"], "phone");
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&a), keys(&b));
+    assert_eq!(keys(&a), keys(&before));
+    assert_eq!(a["advice"], b["advice"]);
+    // Nothing of the owner, the unit or the filing.
+    for answer in [&a, &b] {
+        let text = answer.to_string();
+        for secret in [
+            &first,
+            &second,
+            "items-owner",
+            "zp-",
+            "example.org",
+            "Gazelle",
+            "BE-",
+        ] {
+            assert!(!text.contains(secret), "{text} shows {secret}");
+        }
+    }
+    // A language of the request.
+    let fr: Value = app
+        .client
+        .post(app.url("/v1/stolen-item-checks"))
+        .header("accept-language", "fr")
+        .json(&json!({"kind": "imei", "identifier": "490154203237518"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(fr["advice"], b["advice"]);
+
+    // Withdrawn: no longer reported.
+    act(&app, &alice, &first, "withdraw").await;
+    assert_eq!(
+        checked(&app, "frame_number", "WTU111222").await["reported"],
+        false
+    );
+
+    // An identifier that does not validate.
+    assert_problem(
+        check(&app, "imei", "490154203237519").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+
+    // Counted per day, kind and answer: no address, no identifier.
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    let counts: Vec<(String, String, i64)> = c::table
+        .order((c::kind.asc(), c::outcome.asc()))
+        .select((c::kind, c::outcome, c::count))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        counts,
+        vec![
+            ("frame_number".into(), "not_reported".into(), 2),
+            ("frame_number".into(), "reported".into(), 1),
+            ("imei".into(), "reported".into(), 2),
+            ("serial_number".into(), "reported".into(), 1),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_public_check_is_rate_limited_per_address() {
+    let app = spawn_app_with(|s| s.items.check_per_minute_per_ip = 2).await;
+    for _ in 0..2 {
+        assert_eq!(check(&app, "serial_number", "ABC123").await.status(), 200);
+    }
+    let refused = check(&app, "serial_number", "ABC123").await;
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_problem(refused, 429, "too_many_requests").await;
+}
+
+/// Creates and submits a filing; its id and the unit it went to.
+async fn filed(app: &TestApp, subject: &str, body: Value) -> (String, String) {
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": subject}))
+        .await;
+    let created = app
+        .client
+        .post(app.url("/v1/filings"))
+        .bearer_auth(&citizen)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201, "{:?}", created.text().await);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let submitted: Value = app
+        .client
+        .post(app.url(&format!("/v1/filings/{id}/submit")))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(submitted["status"], "submitted", "{submitted}");
+    let unit = submitted["routing"]["unit"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (id, unit)
+}
+
+fn bicycle(municipality: &str, frame: &str) -> Value {
+    json!({
+        "procedure": "bicycle_theft", "country": "BE", "place": {"municipality": municipality},
+        "facts_date": {"from": (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339()},
+        "answers": {"ongoing_danger": false, "injury": false, "known_author": false, "violence": false, "exploitable_traces": false},
+        "facts": {"bicycle_locked": true, "circumstances": "stolen", "items": [{"category": "bicycle", "brand": "Gazelle", "serial_number": frame}]},
+        "contact": {"email": "someone@example.org"}, "confirmation_channel": "email"
+    })
+}
+
+fn scam(iban: &str) -> Value {
+    json!({
+        "procedure": "online_scam", "country": "FR",
+        "facts_date": {"from": (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339()},
+        "answers": {"ongoing_danger": false, "illegal_content_only": false},
+        "facts": {"scam_kind": "classified_ad_scam", "payment_method": "bank_transfer", "amount_eur": 300,
+                  "suspect_identifiers": [iban, "+33 6 12 34 56 78"], "circumstances": "Paid for a sofa never delivered."},
+        "contact": {"email": "someone@example.fr"}, "confirmation_channel": "email"
+    })
+}
+
+async fn officer_get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn linked_filings_are_shown_on_a_need_to_know_basis_and_audited() {
+    let app = spawn_app().await;
+    let (mine, unit) = filed(&app, "link-a", bicycle("BE-25121", "WTU 555 777")).await;
+    let (theirs, other_unit) = filed(&app, "link-b", bicycle("BE-21015", "wtu-555777")).await;
+    let (same_unit, _) = filed(&app, "link-c", bicycle("BE-25121", "WTU555777")).await;
+    filed(&app, "link-d", bicycle("BE-25121", "OTHER-1")).await;
+    assert_ne!(unit, other_unit);
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-links", "units": [unit]}))
+        .await;
+    let response = officer_get(
+        &app,
+        &officer,
+        &format!("/v1/units/{unit}/filings/{mine}/links"),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let links: Value = response.json().await.unwrap();
+    let items = links["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{links}");
+    let visible = items.iter().find(|l| l["visible"] == true).unwrap();
+    assert_eq!(visible["filing_id"], same_unit.as_str());
+    assert_eq!(visible["explanation"], "same frame number");
+    let restricted = items.iter().find(|l| l["visible"] == false).unwrap();
+    assert_eq!(restricted["unit"], other_unit.as_str());
+    assert!(restricted["reference"].is_string());
+    assert!(restricted["since"].is_string());
+    assert_eq!(restricted["explanation"], "same frame number");
+    // Nothing else of the other unit's filing: not even its id.
+    let keys: Vec<&String> = restricted.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        ["explanation", "reference", "since", "unit", "visible"]
+    );
+    assert!(!restricted.to_string().contains(&theirs));
+
+    // The consultation, and the other unit's filing it revealed, are audited.
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    use persistence::schema::audit_events as a;
+    let objects: Vec<(String, Option<String>)> = a::table
+        .filter(a::object_type.eq_any(["filing_links", "linked_filing"]))
+        .select((a::object_type, a::object_id))
+        .load(&mut conn)
+        .unwrap();
+    assert!(objects.contains(&("filing_links".into(), Some(mine.clone()))));
+    assert!(objects.contains(&("linked_filing".into(), Some(theirs.clone()))));
+
+    // From the other unit, the first two are the restricted ones.
+    let colleague = app
+        .dev_token(json!({"kind": "officer", "subject": "o-links-2", "units": [other_unit]}))
+        .await;
+    let seen: Value = officer_get(
+        &app,
+        &colleague,
+        &format!("/v1/units/{other_unit}/filings/{theirs}/links"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        seen["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["visible"] == false && l["unit"] == unit.as_str()),
+        "{seen}"
+    );
+    // Not a member: 403; another unit's filing in my unit's path: 404.
+    assert_problem(
+        officer_get(
+            &app,
+            &colleague,
+            &format!("/v1/units/{unit}/filings/{mine}/links"),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        officer_get(
+            &app,
+            &officer,
+            &format!("/v1/units/{unit}/filings/{theirs}/links"),
+        )
+        .await,
+        404,
+        "filing_not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn scams_paying_the_same_iban_form_a_cluster_for_the_supervisor() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for (n, iban) in [
+        "FR76 3000 6000 0112 3456 7890 189",
+        "fr7630006000011234567890189",
+        "FR7630006000011234567890189",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ids.push(filed(&app, &format!("scam-{n}"), scam(iban)).await);
+    }
+    let unit = ids[0].1.clone();
+    let supervisor = app
+        .dev_token(
+            json!({"kind": "officer", "subject": "s-links", "units": [unit], "role": "supervisor"}),
+        )
+        .await;
+    let response = officer_get(&app, &supervisor, &format!("/v1/units/{unit}/linked-cases")).await;
+    assert_eq!(response.status(), 200);
+    let clusters: Value = response.json().await.unwrap();
+    let iban = clusters["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "iban")
+        .unwrap();
+    assert_eq!(iban["identifier"], "FR7630006000011234567890189");
+    assert_eq!(iban["filings"], 3);
+    assert_eq!(iban["units"][&unit], 3);
+    // The links of one of them name the IBAN and the phone.
+    let links: Value = officer_get(
+        &app,
+        &supervisor,
+        &format!("/v1/units/{unit}/filings/{}/links", ids[0].0),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        links["items"][0]["explanation"], "same IBAN and phone number",
+        "{links}"
+    );
+    // An officer is not a supervisor.
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-links-3", "units": [unit]}))
+        .await;
+    assert_problem(
+        officer_get(&app, &officer, &format!("/v1/units/{unit}/linked-cases")).await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
+
+fn lost_or_found(procedure: &str, days_ago: i64, lat: f64, item: Value) -> Value {
+    let (answers, extra) = if procedure == "found_object" {
+        (
+            json!({"dangerous_object": false}),
+            json!({"object_whereabouts": "deposited_at_police"}),
+        )
+    } else {
+        (json!({"possibly_stolen": false}), json!({}))
+    };
+    let mut facts = json!({"object_category": item["category"], "object_description": item["description"], "items": [item]});
+    for (k, v) in extra.as_object().unwrap() {
+        facts[k] = v.clone();
+    }
+    json!({
+        "procedure": procedure, "country": "LU", "place": {"lat": lat, "lon": 6.1319},
+        "facts_date": {"from": (chrono::Utc::now() - chrono::Duration::days(days_ago)).to_rfc3339()},
+        "answers": answers, "facts": facts,
+        "contact": {"email": "someone@example.lu"}, "confirmation_channel": "email"
+    })
+}
+
+#[tokio::test]
+async fn a_found_object_is_matched_against_lost_ones_with_a_score_and_a_reason() {
+    let app = spawn_app().await;
+    let (certain, _) = filed(&app, "lost-1", lost_or_found("lost_object", 5, 49.6116,
+        json!({"category": "phone", "brand": "Samsung", "colour": "black", "serial_number": "490154203237518", "description": "black phone"}))).await;
+    let (likely, _) = filed(&app, "lost-2", lost_or_found("lost_object", 3, 49.6116,
+        json!({"category": "wallet", "brand": "Fossil", "colour": "brown", "description": "brown leather wallet with cards"}))).await;
+    let (unlikely, _) = filed(&app, "lost-3", lost_or_found("lost_object", 3, 49.6116,
+        json!({"category": "wallet", "brand": "Guess", "colour": "pink", "description": "pink purse"}))).await;
+    let (phone, unit) = filed(&app, "found-1", lost_or_found("found_object", 1, 49.6143,
+        json!({"category": "phone", "serial_number": "49 015420 323751 8", "description": "phone found on a bench"}))).await;
+    let (wallet, _) = filed(&app, "found-2", lost_or_found("found_object", 1, 49.6143,
+        json!({"category": "wallet", "brand": "Fossil", "colour": "brown", "description": "leather wallet, brown"}))).await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-match", "units": [unit]}))
+        .await;
+    let found_phone: Value = officer_get(
+        &app,
+        &officer,
+        &format!("/v1/units/{unit}/filings/{phone}/matches"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let first = &found_phone["items"][0];
+    assert_eq!(first["filing_id"], certain.as_str(), "{found_phone}");
+    assert_eq!(first["certain"], true);
+    assert_eq!(first["score"], 1.0);
+    assert_eq!(first["explanation"], "same IMEI");
+    let found_wallet: Value = officer_get(
+        &app,
+        &officer,
+        &format!("/v1/units/{unit}/filings/{wallet}/matches"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let items = found_wallet["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{found_wallet}");
+    assert_eq!(items[0]["filing_id"], likely.as_str());
+    assert_eq!(items[0]["certain"], false);
+    assert!(
+        items[0]["explanation"]
+            .as_str()
+            .unwrap()
+            .starts_with("same brand and colour, 300 m and 2 days apart"),
+        "{found_wallet}"
+    );
+    assert!(!found_wallet.to_string().contains(&unlikely));
+    // And the reverse: the lost wallet's candidates are the found one.
+    let lost_wallet: Value = officer_get(
+        &app,
+        &officer,
+        &format!("/v1/units/{unit}/filings/{likely}/matches"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        lost_wallet["items"][0]["filing_id"],
+        wallet.as_str(),
+        "{lost_wallet}"
+    );
+    assert_eq!(lost_wallet["items"][0]["role"], "found");
+
+    // The owners were told through the outbox, once each: their reference and the unit
+    // holding the object, nothing of the finder.
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    use persistence::schema::outbox_messages as o;
+    let told: Vec<(String, String)> = o::table
+        .filter(o::template.eq("object_maybe_found"))
+        .order(o::id.asc())
+        .select((o::filing_id, o::payload))
+        .load(&mut conn)
+        .unwrap();
+    let filings: Vec<&str> = told.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(filings, [certain.as_str(), likely.as_str()]);
+    for (_, payload) in &told {
+        let payload: Value = serde_json::from_str(payload).unwrap();
+        let mut keys: Vec<&String> = payload.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["reference", "unit_id"], "{payload}");
+        assert_eq!(payload["unit_id"], unit.as_str());
+    }
+}
+
+#[tokio::test]
+async fn an_object_handed_back_is_no_longer_reported_nor_matched() {
+    let app = spawn_app().await;
+    let theft = json!({
+        "procedure": "simple_theft", "country": "LU", "place": {"lat": 49.6116, "lon": 6.1319},
+        "facts_date": {"from": (chrono::Utc::now() - chrono::Duration::days(4)).to_rfc3339()},
+        "answers": {"ongoing_danger": false, "injury": false, "known_author": false, "violence": false, "exploitable_traces": false},
+        "facts": {"theft_kind": "phone_or_tablet", "circumstances": "taken from my table",
+                  "items": [{"category": "phone", "brand": "Apple", "serial_number": "356938035643809"}]},
+        "contact": {"email": "owner@example.lu"}, "confirmation_channel": "email"
+    });
+    let (stolen, _) = filed(&app, "theft-1", theft).await;
+    let (found, unit) = filed(&app, "finder-1", lost_or_found("found_object", 1, 49.6120,
+        json!({"category": "phone", "serial_number": "35-693803-564380-9", "description": "iphone"}))).await;
+    assert_eq!(
+        checked(&app, "imei", "356938035643809").await["reported"],
+        true
+    );
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-hand", "units": [unit]}))
+        .await;
+    let matches: Value = officer_get(
+        &app,
+        &officer,
+        &format!("/v1/units/{unit}/filings/{found}/matches"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(matches["items"][0]["role"], "stolen", "{matches}");
+    assert_eq!(matches["items"][0]["certain"], true);
+    let hand_back = |lost: String| {
+        app.client
+            .post(app.url(&format!("/v1/units/{unit}/filings/{found}/hand-back")))
+            .bearer_auth(&officer)
+            .json(&json!({"lost_filing_id": lost}))
+            .send()
+    };
+    // Not a lost or stolen object's filing: 404.
+    assert_problem(
+        hand_back(found.clone()).await.unwrap(),
+        404,
+        "filing_not_found",
+    )
+    .await;
+    let done = hand_back(stolen.clone()).await.unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(done.json::<Value>().await.unwrap()["recovered_items"], 2);
+    assert_eq!(
+        checked(&app, "imei", "356938035643809").await["reported"],
+        false
+    );
+    let matches: Value = officer_get(
+        &app,
+        &officer,
+        &format!("/v1/units/{unit}/filings/{found}/matches"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(matches["items"], json!([]));
+}
