@@ -7,6 +7,7 @@ pub mod access;
 pub mod alerts;
 pub mod appointments;
 pub mod backoffice;
+pub mod chat;
 pub mod deliveries;
 pub mod evidence;
 pub mod evidence_cleanup;
