@@ -1288,6 +1288,7 @@ mod tests {
             "files",
             "bytes",
             "offset",
+            "numbers",
         ];
         let mut bad = Vec::new();
         for lang in API_LANGUAGES {

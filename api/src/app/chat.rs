@@ -86,7 +86,7 @@ pub struct QueuePlace {
 /// What opening answers.
 pub enum Opening {
     Opened {
-        conversation: StoredConversation,
+        conversation: Box<StoredConversation>,
         /// The secret that lets the citizen's connections in (shown once).
         token: String,
         place: QueuePlace,
@@ -190,7 +190,7 @@ pub async fn open(
     )
     .await?;
     Ok(Opening::Opened {
-        conversation,
+        conversation: Box::new(conversation),
         token,
         place,
     })

@@ -201,7 +201,7 @@ async fn hold_a_conversation(base: &str) -> String {
         second_id.as_str()
     );
     let received = next(&mut second, "assigned").await;
-    assert_eq!(received["from"].as_str().is_some(), true);
+    assert!(received["from"].as_str().is_some());
     assert_eq!(received["history"].as_array().unwrap().len(), 3);
     assert_eq!(next(&mut me, "agent_joined").await["transferred"], true);
 

@@ -149,6 +149,69 @@ pub async fn citizen_act(
     }
 }
 
+/// What a socket's loop does next.
+enum Flow {
+    Go,
+    /// End the socket with a close frame.
+    Close,
+    /// The client is gone.
+    Gone,
+}
+
+fn go(sent: bool) -> Flow {
+    if sent {
+        Flow::Go
+    } else {
+        Flow::Gone
+    }
+}
+
+/// A citizen's frame (or a bad one) acted on; an error becomes an `error` frame.
+async fn citizen_incoming(
+    state: &web::Data<AppState>,
+    conversation: &StoredConversation,
+    session: &mut Session,
+    received: Incoming,
+    last_touch: &mut Instant,
+) -> Flow {
+    let failed = match received {
+        Incoming::Text(text) => citizen_act(state, conversation, &text, last_touch)
+            .await
+            .err(),
+        Incoming::Bad(e) => Some(e),
+        Incoming::Nothing => None,
+        Incoming::End => return Flow::Close,
+    };
+    match failed {
+        Some(e) => {
+            let frame = protocol::error_frame(&e, conversation.language, Some(&conversation.id));
+            go(send(session, &frame).await)
+        }
+        None => Flow::Go,
+    }
+}
+
+/// A delivery sent to the citizen; the conversation's close ends the socket.
+async fn citizen_delivery(
+    state: &web::Data<AppState>,
+    conversation: &StoredConversation,
+    session: &mut Session,
+    delivery: Option<Delivery>,
+) -> Flow {
+    let Some(delivery) = delivery else {
+        return Flow::Close;
+    };
+    for frame in citizen_frames(state, conversation, &delivery).await {
+        if !send(session, &frame).await {
+            return Flow::Gone;
+        }
+    }
+    match &*delivery.event {
+        Event::Closed { .. } => Flow::Close,
+        _ => Flow::Go,
+    }
+}
+
 /// A citizen's socket, until they leave or the conversation closes.
 pub async fn citizen_socket(
     state: web::Data<AppState>,
@@ -157,51 +220,25 @@ pub async fn citizen_socket(
     mut stream: MessageStream,
 ) {
     let (_subscription, mut inbox, history) = state.chat.hub.join_citizen(&conversation.id);
-    let lang = conversation.language;
-    if !send(
-        &mut session,
-        &citizen_welcome(&state, &conversation, &history).await,
-    )
-    .await
-    {
+    let welcome = citizen_welcome(&state, &conversation, &history).await;
+    if !send(&mut session, &welcome).await {
         return;
     }
     let mut beat = heartbeat(&state);
     let mut last_touch = Instant::now() - TOUCH_EVERY;
     loop {
-        tokio::select! {
-            msg = stream.recv() => match incoming(&mut session, msg).await {
-                Incoming::Text(text) => {
-                    if let Err(e) = citizen_act(&state, &conversation, &text, &mut last_touch).await {
-                        if !send(&mut session, &protocol::error_frame(&e, lang, Some(&conversation.id))).await {
-                            return;
-                        }
-                    }
-                }
-                Incoming::Bad(e) => {
-                    if !send(&mut session, &protocol::error_frame(&e, lang, Some(&conversation.id))).await {
-                        return;
-                    }
-                }
-                Incoming::Nothing => {}
-                Incoming::End => break,
-            },
-            delivery = inbox.recv() => {
-                let Some(delivery) = delivery else { break };
-                for frame in citizen_frames(&state, &conversation, &delivery).await {
-                    if !send(&mut session, &frame).await {
-                        return;
-                    }
-                }
-                if let Event::Closed { .. } = &*delivery.event {
-                    break;
-                }
-            },
-            _ = beat.tick() => {
-                if session.ping(b"").await.is_err() {
-                    return;
-                }
+        let flow = tokio::select! {
+            msg = stream.recv() => {
+                let received = incoming(&mut session, msg).await;
+                citizen_incoming(&state, &conversation, &mut session, received, &mut last_touch).await
             }
+            delivery = inbox.recv() => citizen_delivery(&state, &conversation, &mut session, delivery).await,
+            _ = beat.tick() => go(session.ping(b"").await.is_ok()),
+        };
+        match flow {
+            Flow::Go => {}
+            Flow::Close => break,
+            Flow::Gone => return,
         }
     }
     let _ = session.close(None).await;
@@ -399,6 +436,61 @@ fn frame_conversation(text: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// An agent's frame (or a bad one) acted on; the reply or the error is sent back.
+async fn agent_incoming(
+    state: &web::Data<AppState>,
+    agent: &AgentContext,
+    session: &mut Session,
+    received: Incoming,
+) -> Flow {
+    let outcome = match received {
+        Incoming::Text(text) => {
+            let acted = match protocol::parse::<AgentFrame>(&text) {
+                Ok(frame) => match frame.check() {
+                    Ok(()) => agent_act(state, agent, frame).await,
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            acted.map_err(|e| (e, frame_conversation(&text)))
+        }
+        Incoming::Bad(e) => Err((e, None)),
+        Incoming::Nothing => Ok(None),
+        Incoming::End => return Flow::Close,
+    };
+    let reply = match outcome {
+        Ok(reply) => reply,
+        Err((e, conversation)) => Some(protocol::error_frame(
+            &e,
+            agent.lang,
+            conversation.as_deref(),
+        )),
+    };
+    match reply {
+        Some(frame) => go(send(session, &frame).await),
+        None => Flow::Go,
+    }
+}
+
+/// A delivery sent to the agent.
+async fn agent_delivery(
+    state: &web::Data<AppState>,
+    agent: &AgentContext,
+    session: &mut Session,
+    delivery: Option<Delivery>,
+) -> Flow {
+    let Some(delivery) = delivery else {
+        return Flow::Close;
+    };
+    let reader = agent_reader(state, agent.lang);
+    for frame in protocol::delivery_frames(reader, Some(&agent.officer.id), &delivery) {
+        if !send(session, &frame).await {
+            return Flow::Gone;
+        }
+    }
+    Flow::Go
+}
+
 /// An agent's socket, until they leave or the service stops.
 pub async fn agent_socket(
     state: web::Data<AppState>,
@@ -414,50 +506,20 @@ pub async fn agent_socket(
     if !send(&mut session, &welcome).await {
         return;
     }
-    let reader = agent_reader(&state, agent.lang);
     let mut beat = heartbeat(&state);
     loop {
-        tokio::select! {
-            msg = stream.recv() => match incoming(&mut session, msg).await {
-                Incoming::Text(text) => {
-                    let outcome = match protocol::parse::<AgentFrame>(&text) {
-                        Ok(frame) => match frame.check() {
-                            Ok(()) => agent_act(&state, &agent, frame).await,
-                            Err(e) => Err(e),
-                        },
-                        Err(e) => Err(e),
-                    };
-                    let reply = match outcome {
-                        Ok(reply) => reply,
-                        Err(e) => Some(protocol::error_frame(&e, agent.lang, frame_conversation(&text).as_deref())),
-                    };
-                    if let Some(reply) = reply {
-                        if !send(&mut session, &reply).await {
-                            return;
-                        }
-                    }
-                }
-                Incoming::Bad(e) => {
-                    if !send(&mut session, &protocol::error_frame(&e, agent.lang, None)).await {
-                        return;
-                    }
-                }
-                Incoming::Nothing => {}
-                Incoming::End => break,
-            },
-            delivery = inbox.recv() => {
-                let Some(delivery) = delivery else { break };
-                for frame in protocol::delivery_frames(reader, Some(&agent.officer.id), &delivery) {
-                    if !send(&mut session, &frame).await {
-                        return;
-                    }
-                }
-            },
-            _ = beat.tick() => {
-                if session.ping(b"").await.is_err() {
-                    return;
-                }
+        let flow = tokio::select! {
+            msg = stream.recv() => {
+                let received = incoming(&mut session, msg).await;
+                agent_incoming(&state, &agent, &mut session, received).await
             }
+            delivery = inbox.recv() => agent_delivery(&state, &agent, &mut session, delivery).await,
+            _ = beat.tick() => go(session.ping(b"").await.is_ok()),
+        };
+        match flow {
+            Flow::Go => {}
+            Flow::Close => break,
+            Flow::Gone => return,
         }
     }
     let _ = session.close(None).await;
