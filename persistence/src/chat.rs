@@ -3,9 +3,9 @@
 //! message is only ever a `NOTIFY` payload (`notify`), read back by every instance's
 //! listener (`Listener`), never a row.
 //!
-//! Taking the next conversation locks the desk's waiting rows `FOR UPDATE SKIP LOCKED`
-//! on PostgreSQL (two agents never take the same one, nor wait on each other); SQLite's
-//! write transactions are serial.
+//! Taking the next conversation locks the desk's waiting rows `FOR UPDATE` on
+//! PostgreSQL: two agents never take the same one (the second waits, then sees it taken);
+//! SQLite's write transactions are serial.
 
 use crate::db::DbConnection;
 use crate::error::PersistenceError;
@@ -159,8 +159,9 @@ pub fn held_by(
     rows.into_iter().map(StoredConversation::try_from).collect()
 }
 
-/// The desk's waiting conversations, oldest first (locked, skipping those another
-/// transaction holds, on PostgreSQL when `lock`).
+/// The desk's waiting conversations, oldest first (locked on PostgreSQL when `lock`; not
+/// skipping locked rows: a row is locked briefly by the idle clock's update too, and
+/// skipping it would answer "nobody waiting" wrongly).
 pub fn waiting(
     conn: &mut DbConnection,
     desk: &str,
@@ -176,7 +177,7 @@ pub fn waiting(
             .select((cc::id, cc::language, cc::opened_at))
     };
     let rows: Vec<(String, String, NaiveDateTime)> = match conn {
-        DbConnection::Postgresql(pg) if lock => query().for_update().skip_locked().load(pg)?,
+        DbConnection::Postgresql(pg) if lock => query().for_update().load(pg)?,
         _ => query().load(conn)?,
     };
     Ok(rows
@@ -389,14 +390,22 @@ pub fn held_count(conn: &mut DbConnection, agent: &str) -> Result<u64, Persisten
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// Sends `payload` on the relay's channel (PostgreSQL only). Inside a transaction it is
-/// delivered at the commit, and not at all on a rollback.
-pub fn notify(conn: &mut DbConnection, payload: &str) -> Result<(), PersistenceError> {
+/// Sends the payloads on the relay's channel (PostgreSQL only), in one transaction: they
+/// are delivered at its commit, in order. The commit does not wait for the WAL to reach
+/// the disk (`synchronous_commit = off`): a relayed message needs no durability, and a
+/// `NOTIFY` takes a transaction id, so each would otherwise wait for an fsync.
+pub fn notify(conn: &mut DbConnection, payloads: &[String]) -> Result<(), PersistenceError> {
     if let DbConnection::Postgresql(pg) = conn {
-        diesel::sql_query("SELECT pg_notify($1, $2)")
-            .bind::<diesel::sql_types::Text, _>(CHANNEL)
-            .bind::<diesel::sql_types::Text, _>(payload)
-            .execute(pg)?;
+        pg.transaction(|c| {
+            diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
+            for payload in payloads {
+                diesel::sql_query("SELECT pg_notify($1, $2)")
+                    .bind::<diesel::sql_types::Text, _>(CHANNEL)
+                    .bind::<diesel::sql_types::Text, _>(payload)
+                    .execute(c)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
     }
     Ok(())
 }

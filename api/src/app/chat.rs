@@ -47,10 +47,7 @@ pub async fn publish(state: &web::Data<AppState>, events: Vec<Event>) -> Result<
         payloads.push(payload);
     }
     with_db(state, move |conn| {
-        for payload in &payloads {
-            persistence::chat::notify(conn, payload)?;
-        }
-        Ok(())
+        Ok(persistence::chat::notify(conn, &payloads)?)
     })
     .await
 }
