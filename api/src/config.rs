@@ -59,6 +59,8 @@ pub struct Settings {
     #[serde(default)]
     pub alerts: AlertSettings,
     #[serde(default)]
+    pub chat: ChatSettings,
+    #[serde(default)]
     pub retention: RetentionSettings,
     #[serde(default)]
     pub webhooks: WebhookSettings,
@@ -375,6 +377,111 @@ impl Default for AlertSettings {
             stream_heartbeat_secs: 15,
             stream_max_secs: 900,
         }
+    }
+}
+
+/// The chat with a police agent (docs/CHAT.md): the desks, their service hours, the
+/// agents' load, idle closing and the opening limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChatSettings {
+    /// The chat desks: units whose members answer the chat (for example a national
+    /// chat team). None: the chat is not offered.
+    pub desks: Vec<ChatDeskSettings>,
+    /// Conversations an agent holds at once.
+    pub max_per_agent: u32,
+    /// A conversation where nothing was said for this many seconds closes (outcome
+    /// `idle`); its content is erased.
+    pub idle_close_secs: u64,
+    /// How often each instance looks for idle conversations, in milliseconds.
+    pub idle_poll_ms: u64,
+    /// The average time an agent spends on a conversation, for the estimated wait, in
+    /// seconds.
+    pub average_handle_secs: u64,
+    /// Conversations opened per minute from one device (anonymous), one account, and
+    /// one IP address (0: no limit).
+    pub opens_per_minute_per_device: u32,
+    pub opens_per_minute_per_citizen: u32,
+    pub opens_per_minute_per_ip: u32,
+    /// A ping is sent on an idle socket (a comment on an idle stream) this often, in
+    /// seconds.
+    pub heartbeat_secs: u64,
+    /// An HTTP fallback stream ends after this many seconds; the client reconnects.
+    pub stream_max_secs: u64,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        ChatSettings {
+            desks: Vec::new(),
+            max_per_agent: 3,
+            idle_close_secs: 900,
+            idle_poll_ms: 1000,
+            average_handle_secs: 300,
+            opens_per_minute_per_device: 3,
+            opens_per_minute_per_citizen: 3,
+            opens_per_minute_per_ip: 30,
+            heartbeat_secs: 30,
+            stream_max_secs: 900,
+        }
+    }
+}
+
+/// One chat desk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatDeskSettings {
+    /// The desk's unit (its members with the role `officer` or `supervisor` are the
+    /// agents).
+    pub unit: String,
+    /// The countries whose citizens it answers (country codes: `FR`, `BE`).
+    pub countries: Vec<String>,
+    /// Its time zone (IANA), for the hours.
+    #[serde(default = "default_chat_timezone")]
+    pub timezone: String,
+    /// Every day's hours: `"08:00-20:00"`, or `"24/7"`.
+    #[serde(default = "default_chat_hours")]
+    pub hours: String,
+    /// Exceptions by date (`"2026-12-25" = "closed"`, `"2026-12-24" = "08:00-14:00"`).
+    #[serde(default)]
+    pub exceptions: std::collections::BTreeMap<String, String>,
+}
+
+fn default_chat_timezone() -> String {
+    "Europe/Paris".into()
+}
+
+fn default_chat_hours() -> String {
+    "08:00-20:00".into()
+}
+
+impl ChatDeskSettings {
+    /// The desk's service hours, or what is wrong with them.
+    pub fn service_hours(&self) -> Result<domain::chat::ServiceHours, String> {
+        let timezone = self.timezone.parse().map_err(|_| {
+            format!(
+                "chat desk {}: unknown time zone {}",
+                self.unit, self.timezone
+            )
+        })?;
+        let daily = self
+            .hours
+            .parse()
+            .map_err(|e| format!("chat desk {}: hours {e}", self.unit))?;
+        let mut exceptions = std::collections::BTreeMap::new();
+        for (date, hours) in &self.exceptions {
+            let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .map_err(|_| format!("chat desk {}: `{date}` is not a date", self.unit))?;
+            let hours = hours
+                .parse()
+                .map_err(|e| format!("chat desk {}: exception {date}: {e}", self.unit))?;
+            exceptions.insert(date, hours);
+        }
+        Ok(domain::chat::ServiceHours {
+            timezone,
+            daily,
+            exceptions,
+        })
     }
 }
 
@@ -1318,6 +1425,7 @@ impl Settings {
         tree.insert("credentials".into(), toml::Value::Table(credentials));
         tree.insert("notices".into(), section(&self.notices));
         tree.insert("alerts".into(), section(&self.alerts));
+        tree.insert("chat".into(), section(&self.chat));
         let mut metrics = toml::Table::new();
         if self.metrics.token.is_some() {
             metrics.insert("token".into(), toml::Value::String("<redacted>".into()));

@@ -449,6 +449,20 @@ pub enum ApiError {
     /// Evidence: files, supplements, upload links (docs/EVIDENCE.md).
     #[error("evidence: {0}")]
     Evidence(#[from] EvidenceError),
+    /// A rule of the chat refused the request (`domain::chat`).
+    #[error("chat: {0}")]
+    Chat(#[from] domain::chat::ChatError),
+    /// No chat desk answers the citizen's country.
+    #[error("the chat is not offered here")]
+    ChatNotOffered,
+    #[error("chat conversation not found")]
+    ChatConversationNotFound(String),
+    /// A quick reply names no link of the guidance catalogue.
+    #[error("unknown guidance link")]
+    ChatUnknownGuidance(String),
+    /// A chat frame that is not one of the protocol's (asyncapi.yaml).
+    #[error("malformed chat frame: {0}")]
+    ChatMalformedFrame(String),
     /// A response made by the framework or a middleware, identified by its status.
     #[error("HTTP {0}")]
     Status(StatusCode),
@@ -671,6 +685,11 @@ impl ApiError {
             ApiError::FilingRestricted(_) => "filing_restricted",
             ApiError::RestrictionNotFound(_) => "restriction_not_found",
             ApiError::Evidence(e) => e.code(),
+            ApiError::Chat(e) => e.code(),
+            ApiError::ChatNotOffered => "chat_not_offered",
+            ApiError::ChatConversationNotFound(_) => "chat_conversation_not_found",
+            ApiError::ChatUnknownGuidance(_) => "chat_unknown_guidance",
+            ApiError::ChatMalformedFrame(_) => "chat_malformed_frame",
             ApiError::Status(status) => code_for_status(*status),
         }
     }
@@ -689,7 +708,8 @@ impl ApiError {
             ApiError::MalformedJson(cause)
             | ApiError::InvalidPath(cause)
             | ApiError::InvalidQuery(cause)
-            | ApiError::InvalidHeader(cause) => vec![("cause", cause.clone())],
+            | ApiError::InvalidHeader(cause)
+            | ApiError::ChatMalformedFrame(cause) => vec![("cause", cause.clone())],
             ApiError::UnsupportedMediaType { expected } => {
                 vec![("expected", (*expected).to_owned())]
             }
@@ -719,6 +739,7 @@ impl ApiError {
             | ApiError::WebhookEndpointNotFound(id)
             | ApiError::WebhookDeliveryNotFound(id)
             | ApiError::AlertNotFound(id)
+            | ApiError::ChatConversationNotFound(id)
             | ApiError::FilingRestricted(id)
             | ApiError::RestrictionNotFound(id) => {
                 vec![("id", id.clone())]
@@ -727,6 +748,7 @@ impl ApiError {
                 vec![("status", status.clone())]
             }
             ApiError::Appointment(e) => appointment_params(e),
+            ApiError::ChatUnknownGuidance(code) => vec![("code", code.clone())],
             _ => Vec::new(),
         }
     }
@@ -854,6 +876,15 @@ fn appointment_params(e: &domain::appointments::AppointmentError) -> Vec<(&'stat
 }
 
 /// The stable problem code of a bare HTTP status (a response the framework made).
+/// The status of a chat rule's refusal over HTTP.
+fn chat_status(e: &domain::chat::ChatError) -> StatusCode {
+    use domain::chat::ChatError;
+    match e {
+        ChatError::BadMessage | ChatError::BadOutcome => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::CONFLICT,
+    }
+}
+
 pub fn code_for_status(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "bad_request",
@@ -937,6 +968,11 @@ impl ResponseError for ApiError {
             ApiError::FilingRestricted(_) => StatusCode::CONFLICT,
             ApiError::RestrictionNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Evidence(e) => e.status(),
+            ApiError::Chat(e) => chat_status(e),
+            ApiError::ChatNotOffered => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::ChatConversationNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::ChatUnknownGuidance(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::ChatMalformedFrame(_) => StatusCode::BAD_REQUEST,
             ApiError::Status(status) => *status,
         }
     }
@@ -1254,6 +1290,7 @@ mod tests {
             "bytes",
             "offset",
             "site",
+            "numbers",
         ];
         let mut bad = Vec::new();
         for lang in API_LANGUAGES {

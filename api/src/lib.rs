@@ -7,6 +7,7 @@ pub mod auditlog;
 pub mod auth;
 pub mod caching;
 pub mod calendar;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod contract;

@@ -50,6 +50,9 @@ pub enum StartupError {
     Evidence(String),
     #[error("notifications: {0}")]
     Delivery(String),
+    /// The chat's desks (`chat.desks`).
+    #[error("chat: {0}")]
+    Chat(String),
 }
 
 pub struct Application {
@@ -110,6 +113,16 @@ impl Application {
         let credentials = credentials(&settings)?;
         let sealer = crate::auditlog::sealer::Sealer::spawn(sealer_parts)
             .map_err(|e| StartupError::Audit(e.to_string()))?;
+        let chat = crate::chat::Chat::from_settings(
+            &settings.chat,
+            matches!(database, persistence::DatabaseUrl::Postgres(_)),
+        )
+        .map_err(StartupError::Chat)?;
+        crate::chat::relay::spawn_listener(
+            &database,
+            &chat.hub,
+            std::time::Duration::from_secs(settings.database.connect_timeout_secs.max(1)),
+        );
         let state = web::Data::new(AppState {
             pool,
             database,
@@ -139,6 +152,7 @@ impl Application {
             audit_log,
             notices: settings.notices.clone(),
             alerts: settings.alerts.clone(),
+            chat,
             video: crate::video::VideoProvider::from_settings(&settings),
             video_assurance: settings
                 .video_assurance()
@@ -185,6 +199,7 @@ impl Application {
         }
         spawn_jwks_refresh(state.clone());
         crate::app::alerts::spawn_escalation(state.clone());
+        crate::app::chat::spawn_idle_closing(state.clone());
         crate::app::evidence_cleanup::spawn(state.clone());
         if settings.retention.enabled {
             spawn_retention(state.clone(), &settings.retention);

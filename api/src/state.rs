@@ -50,6 +50,8 @@ pub struct AppState {
     pub notices: crate::config::NoticeSettings,
     /// The discreet alert: acknowledgement delay, fallback units, limits, streams.
     pub alerts: crate::config::AlertSettings,
+    /// The chat: its desks, this instance's hub, the relay.
+    pub chat: crate::chat::Chat,
     /// The directory of units, held in memory for routing; replaced whole on reload.
     pub directory: RwLock<Arc<Directory>>,
     /// The audit log's public keys and witness.

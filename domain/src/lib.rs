@@ -53,6 +53,7 @@ pub mod alerts;
 pub mod appointments;
 pub mod audit;
 pub mod catalogue;
+pub mod chat;
 pub mod credentials;
 pub mod delivery;
 pub mod directory;

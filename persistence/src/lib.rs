@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod appointments;
 pub mod audit;
 pub mod auditlog;
+pub mod chat;
 pub mod db;
 pub mod directory;
 pub mod error;

@@ -631,3 +631,35 @@ diesel::table! {
         notified_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    chat_conversations (id) {
+        id -> Text,
+        desk_unit_id -> Text,
+        country -> Text,
+        topic -> Text,
+        language -> Text,
+        anonymous -> Integer,
+        status -> Text,
+        opened_at -> Timestamp,
+        taken_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        wait_secs -> Nullable<BigInt>,
+        agent_id -> Nullable<Text>,
+        transfers -> Integer,
+        outcome -> Nullable<Text>,
+        last_activity_at -> Timestamp,
+        token_hash -> Nullable<Text>,
+        citizen_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    chat_agents (agent_id, desk_unit_id) {
+        agent_id -> Text,
+        desk_unit_id -> Text,
+        status -> Text,
+        languages -> Text,
+        updated_at -> Timestamp,
+    }
+}

@@ -8,6 +8,7 @@ pub mod access_restriction;
 pub mod alerts;
 pub mod appointments;
 pub mod backoffice;
+pub mod chat;
 pub mod credentials;
 pub mod deliveries;
 pub mod evidence;

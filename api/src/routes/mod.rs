@@ -6,6 +6,7 @@ pub mod appointments;
 pub mod auditlog;
 pub mod backoffice;
 pub mod catalogue;
+pub mod chat;
 pub mod credentials;
 pub mod dev;
 pub mod directory;
@@ -80,6 +81,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(alerts::acknowledge)
                 .service(alerts::close)
                 .service(alerts::flag_abusive)
+                .service(chat::open)
+                .service(chat::citizen_socket)
+                .service(chat::citizen_events)
+                .service(chat::citizen_send)
+                .service(chat::desk_socket)
                 .service(me::export)
                 .service(processing::records_of_processing)
                 .service(statistics::statistics)

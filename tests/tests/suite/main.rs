@@ -9,6 +9,7 @@ mod appointments;
 mod audit_log;
 mod backoffice;
 mod catalogue;
+mod chat;
 mod contract;
 mod delivery;
 mod directory;

@@ -1,0 +1,2 @@
+DROP TABLE chat_agents;
+DROP TABLE chat_conversations;
