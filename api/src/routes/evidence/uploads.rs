@@ -180,27 +180,13 @@ pub async fn append_upload(
     path: web::Path<(String, String)>,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    check_version(&req)?;
-    if header_value(&req, "Content-Type").is_none_or(|t| t.trim() != OFFSET_STREAM) {
-        return Err(ApiError::UnsupportedMediaType {
-            expected: OFFSET_STREAM,
-        });
-    }
-    let offset = number(&req, "Upload-Offset")?;
+    let offset = patch_offset(&req)?;
     let (id, upload_id) = path.into_inner();
     let request_id = RequestId::of(&req);
     // A stalled body: what arrived is kept (HEAD tells the offset), the answer is 408.
     let (body, timed_out) = crate::extract::IdleBody::new(body, state.body_timeout);
-    let done = usecase::append(
-        &state,
-        &citizen.actor(),
-        &id,
-        &upload_id,
-        offset,
-        body,
-        request_id,
-    )
-    .await?;
+    let actor = citizen.actor();
+    let done = usecase::append(&state, &actor, &id, &upload_id, offset, body, request_id).await?;
     if timed_out.get() {
         return Err(ApiError::Status(
             actix_web::http::StatusCode::REQUEST_TIMEOUT,
@@ -218,4 +204,15 @@ pub async fn append_upload(
         ));
     }
     Ok(response.finish())
+}
+
+/// A `PATCH`'s headers checked: the tus version, the media type, and its `Upload-Offset`.
+fn patch_offset(req: &HttpRequest) -> Result<u64, ApiError> {
+    check_version(req)?;
+    if header_value(req, "Content-Type").is_none_or(|t| t.trim() != OFFSET_STREAM) {
+        return Err(ApiError::UnsupportedMediaType {
+            expected: OFFSET_STREAM,
+        });
+    }
+    number(req, "Upload-Offset")
 }
