@@ -76,6 +76,9 @@ pub struct Settings {
     pub items: ItemSettings,
 }
 
+/// The credentials' signing key file's name in the data folder, when none is configured.
+pub const CREDENTIAL_KEY_FILE: &str = "credential-signing-key.json";
+
 /// Verifiable documents (issue 19; docs/DOCUMENTS.md): the key that signs the QR codes'
 /// credentials, held outside the database, the retired keys still published, and the
 /// public verification endpoint's quota.
@@ -1298,11 +1301,7 @@ impl Settings {
         self.credentials
             .signing_key_file
             .clone()
-            .unwrap_or_else(|| {
-                self.database
-                    .data_dir
-                    .join(crate::credentials::KEY_FILE_NAME)
-            })
+            .unwrap_or_else(|| self.database.data_dir.join(CREDENTIAL_KEY_FILE))
     }
 
     /// The audit log's witness folder, if any: the configured one, or the default one

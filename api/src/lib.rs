@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod idempotency;
 pub mod intake;
 pub mod language;
+pub mod layout;
 pub mod metrics;
 pub mod middleware;
 pub mod negotiation;

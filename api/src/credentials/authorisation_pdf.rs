@@ -106,7 +106,7 @@ pub fn render(
         let text = texts()
             .get(lang, "travel_document.check")
             .unwrap_or("check");
-        for wrapped in crate::routes::filings::receipt_pdf::wrap(text, 70) {
+        for wrapped in crate::layout::wrap(text, 70) {
             line(&mut ops, &wrapped);
         }
     }

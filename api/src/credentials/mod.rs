@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// The key file's name inside the data folder.
-pub const KEY_FILE_NAME: &str = "credential-signing-key.json";
+pub use crate::config::CREDENTIAL_KEY_FILE as KEY_FILE_NAME;
 
 /// The JWS `typ` of the service's credentials.
 pub const TYP: &str = "JWT";

@@ -30,23 +30,7 @@ pub const LABELS: [&str; 12] = [
 /// about half an em per character).
 const LINE_CHARS: usize = 95;
 
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
+pub use crate::layout::wrap;
 
 struct Page {
     ops: Vec<Op>,

@@ -66,7 +66,7 @@ struct Lines(Vec<(Style, String)>);
 
 impl Lines {
     fn push(&mut self, style: Style, text: &str) {
-        for line in crate::routes::filings::receipt_pdf::wrap(text, LINE_CHARS) {
+        for line in crate::layout::wrap(text, LINE_CHARS) {
             self.0.push((style, line));
         }
         if text.trim().is_empty() {

@@ -1,0 +1,32 @@
+//! Text laid out for the PDFs the service writes (receipts, the citizen's export, the
+//! travel authorisation): words wrapped into lines of at most `width` characters.
+
+/// `text`'s words in lines of at most `width` characters (a longer word has a line of its
+/// own); white space between words becomes one space.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn words_are_wrapped_and_long_ones_kept_whole() {
+        assert_eq!(super::wrap("a bb  ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(super::wrap("abcdefgh ij", 4), ["abcdefgh", "ij"]);
+        assert!(super::wrap("   ", 4).is_empty());
+    }
+}
