@@ -128,7 +128,18 @@ pub async fn clusters(
     request: UnitQuery<ClustersRead, ClusterQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let UnitQuery { access, query } = request;
-    let min = usize::try_from(query.min_filings.unwrap_or(2).clamp(2, 1000)).unwrap_or(2);
+    // Out of the contract's bounds: refused, not clamped (422 at /query/min_filings, with
+    // what it accepts, from the contract).
+    let min = query.min_filings.unwrap_or(2);
+    let min = usize::try_from(min)
+        .ok()
+        .filter(|m| (2..=1000).contains(m))
+        .ok_or_else(|| {
+            ApiError::Validation(vec![crate::error::FieldError::new(
+                "/query/min_filings",
+                "out_of_range",
+            )])
+        })?;
     let clusters = crate::app::items::clusters(
         &state,
         &access.officer,
