@@ -5,47 +5,18 @@
 //! saying which. Each decision is an audit event (the reason stays with the decision, not
 //! in the trail); reading one is an audited consultation.
 
+use super::restriction::{event, in_unit};
 use super::with_db;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use domain::audit::{AuditEvent, AuditOperation};
 use domain::policy::OfficerActor;
 use persistence::access_restriction::{self as store, AccessRestriction};
-use persistence::DbConnection;
 
 /// The audit action of a decision to withhold, and of its lifting.
 pub const RESTRICT_ACTION: &str = "restrict_access";
 pub const LIFT_ACTION: &str = "lift_access_restriction";
-
-fn in_unit(conn: &mut DbConnection, unit: &str, id: &str) -> Result<(), ApiError> {
-    persistence::filings::find_in_unit(conn, unit, id)?
-        .map(|_| ())
-        .ok_or_else(|| ApiError::UnitFilingNotFound {
-            id: id.to_owned(),
-            unit: unit.to_owned(),
-        })
-}
-
-fn event(
-    officer: &OfficerActor,
-    unit: &str,
-    id: &str,
-    action: &str,
-    now: DateTime<Utc>,
-    request_id: Option<String>,
-) -> AuditEvent {
-    let mut event = AuditEvent::about_filing(
-        officer.audit_actor(Some(unit)),
-        AuditOperation::Alteration,
-        id,
-        now,
-    )
-    .with_action(action);
-    event.request_id = request_id;
-    event
-}
 
 /// Withholds a filing of `unit` from its author's export (again: the new reason and
 /// review date replace the old).

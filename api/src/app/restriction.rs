@@ -20,7 +20,8 @@ use persistence::DbConnection;
 pub const RESTRICT_ACTION: &str = "restrict";
 pub const LIFT_ACTION: &str = "lift_restriction";
 
-fn in_unit(conn: &mut DbConnection, unit: &str, id: &str) -> Result<(), ApiError> {
+/// The filing `id` is in `unit` (404 `unit_filing_not_found` otherwise).
+pub(super) fn in_unit(conn: &mut DbConnection, unit: &str, id: &str) -> Result<(), ApiError> {
     persistence::filings::find_in_unit(conn, unit, id)?
         .map(|_| ())
         .ok_or_else(|| ApiError::UnitFilingNotFound {
@@ -29,7 +30,8 @@ fn in_unit(conn: &mut DbConnection, unit: &str, id: &str) -> Result<(), ApiError
         })
 }
 
-fn event(
+/// The audit event of an officer's decision `action` about filing `id` of `unit`.
+pub(super) fn event(
     officer: &OfficerActor,
     unit: &str,
     id: &str,
