@@ -7,10 +7,9 @@
 //! `persistence::idempotency`).
 
 use crate::error::ApiError;
-use crate::state::AppState;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use domain::idempotency::IdempotencyKey;
 use persistence::idempotency::{self, Claim, StoredResponse};
 use persistence::DbConnection;
@@ -56,8 +55,8 @@ fn replay(stored: StoredResponse) -> HttpResponse {
     response.content_type("application/json").body(stored.body)
 }
 
-/// A request's idempotency key, found free in the store; the action takes it for good
-/// inside its write transaction (`within`).
+/// A request's idempotency key, as sent, with its request's fingerprint; the action
+/// takes it inside its write transaction (`within`), or replays its answer.
 #[derive(Debug, Clone)]
 pub struct Key {
     caller: String,
@@ -84,11 +83,12 @@ impl Done {
 }
 
 /// Runs `action` at most once per (caller, key); without the header it just runs, with
-/// `None`. A key already answered is replayed without running anything; otherwise the
-/// action gets the key and must make its writes through `within`, so that the key, the
-/// writes and the stored response commit together, in one transaction.
+/// `None`. The action gets the key and must run its whole work through `within`, first
+/// in its write transaction: an answered key is replayed there before anything is read
+/// or decided, and the key, the writes and the stored response commit together. (No
+/// look-up before the transaction: it would cost a connection and a round trip on every
+/// first request, the common case, to save work only on retries.)
 pub async fn run<F, Fut>(
-    state: &web::Data<AppState>,
     req: &HttpRequest,
     caller: &str,
     request: &serde_json::Value,
@@ -123,18 +123,7 @@ where
         fingerprint,
         now: chrono::Utc::now(),
     };
-    let (pool, k) = (state.pool.clone(), key.clone());
-    let claim = web::block(move || {
-        let mut conn = pool.get()?;
-        idempotency::lookup(&mut conn, &k.caller, &k.key, &k.fingerprint, k.now)
-    })
-    .await??;
-    match claim {
-        Claim::Replay(stored) => Ok(replay(stored)),
-        Claim::InProgress => Err(ApiError::IdempotencyKeyInUse),
-        Claim::FingerprintMismatch => Err(ApiError::IdempotencyKeyReused),
-        Claim::Claimed => action(Some(key)).await.map(Done::into_response),
-    }
+    action(Some(key)).await.map(Done::into_response)
 }
 
 /// Runs `writes` (a request's writes, returning its reply) in the caller's open write

@@ -152,28 +152,33 @@ fn chain_hash(
 
 /// Appends one event, unsealed, in the caller's transaction (or its own); returns its id.
 /// No lock: the event is queued in `audit_pending`, and the sealer gives it its place in
-/// the log once its transaction has committed (`crate::auditlog::seal_batch`).
+/// the log once its transaction has committed (`crate::auditlog::seal_batch`). On
+/// PostgreSQL the event and its place in the queue are one statement (a data-modifying
+/// `WITH`); SQLite has no such statement and takes two.
 pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> Result<i64, PersistenceError> {
     use crate::schema::audit_pending::dsl as p;
-    conn.write_transaction(|c| {
-        let occurred_at = to_db_time(event.occurred_at);
-        let row = NewAuditEventRow {
-            occurred_at,
-            actor_id: &event.actor.id,
-            actor_role: event.actor.role.as_str(),
-            actor_unit: event.actor.unit.as_deref(),
-            client_id: event.actor.client_id.as_deref(),
-            operation: event.operation.as_str(),
-            object_type: &event.object_type,
-            object_id: event.object_id.as_deref(),
-            justification: event.justification.as_deref(),
-            recipient: event.recipient.as_deref(),
-            outcome: event.outcome.as_str(),
-            request_id: event.request_id.as_deref(),
-            prev_hash: String::new(),
-            hash: String::new(),
-            action: &event.action,
-        };
+    let occurred_at = to_db_time(event.occurred_at);
+    let row = NewAuditEventRow {
+        occurred_at,
+        actor_id: &event.actor.id,
+        actor_role: event.actor.role.as_str(),
+        actor_unit: event.actor.unit.as_deref(),
+        client_id: event.actor.client_id.as_deref(),
+        operation: event.operation.as_str(),
+        object_type: &event.object_type,
+        object_id: event.object_id.as_deref(),
+        justification: event.justification.as_deref(),
+        recipient: event.recipient.as_deref(),
+        outcome: event.outcome.as_str(),
+        request_id: event.request_id.as_deref(),
+        prev_hash: String::new(),
+        hash: String::new(),
+        action: &event.action,
+    };
+    if let DbConnection::Postgresql(pg) = conn {
+        return Ok(append_postgres(pg, &row)?);
+    }
+    conn.write_step(|c| {
         let id: i64 = diesel::insert_into(a::audit_events)
             .values(&row)
             .returning(a::id)
@@ -183,6 +188,43 @@ pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> Result<i64, Persis
             .execute(c)?;
         Ok(id)
     })
+}
+
+/// The event and its queue entry in one statement (atomic on its own).
+fn append_postgres(
+    pg: &mut diesel::PgConnection,
+    row: &NewAuditEventRow<'_>,
+) -> Result<i64, diesel::result::Error> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    #[derive(QueryableByName)]
+    struct Appended {
+        #[diesel(sql_type = BigInt)]
+        event_id: i64,
+    }
+    let appended: Appended = diesel::sql_query(
+        "WITH e AS (INSERT INTO audit_events (occurred_at, actor_id, actor_role, actor_unit, \
+         client_id, operation, object_type, object_id, justification, recipient, outcome, \
+         request_id, prev_hash, hash, action) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', '', $13) \
+         RETURNING id, occurred_at) \
+         INSERT INTO audit_pending (event_id, occurred_at) SELECT id, occurred_at FROM e \
+         RETURNING event_id",
+    )
+    .bind::<Timestamp, _>(row.occurred_at)
+    .bind::<Text, _>(row.actor_id)
+    .bind::<Text, _>(row.actor_role)
+    .bind::<Nullable<Text>, _>(row.actor_unit)
+    .bind::<Nullable<Text>, _>(row.client_id)
+    .bind::<Text, _>(row.operation)
+    .bind::<Text, _>(row.object_type)
+    .bind::<Nullable<Text>, _>(row.object_id)
+    .bind::<Nullable<Text>, _>(row.justification)
+    .bind::<Nullable<Text>, _>(row.recipient)
+    .bind::<Text, _>(row.outcome)
+    .bind::<Nullable<Text>, _>(row.request_id)
+    .bind::<Text, _>(row.action)
+    .get_result(pg)?;
+    Ok(appended.event_id)
 }
 
 /// The result of checking the legacy chain.

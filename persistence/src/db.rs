@@ -10,7 +10,7 @@ use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -270,20 +270,58 @@ fn one_line(message: &str) -> String {
         .join("; ")
 }
 
+/// How long after its last check a pooled connection is handed out without a new one.
+///
+/// Checking every checkout (r2d2's default) costs a `SELECT 1` round trip per request,
+/// each one under load; a connection checked out less than this ago was working then, and
+/// one that breaks while in use is dropped by `has_broken`. A connection that sat idle
+/// longer (where a database restart or a dropped network path would show) is checked
+/// again. The same rule as HikariCP's `aliveBypassWindowMs` (500 ms there).
+pub const VALIDATION_BYPASS: Duration = Duration::from_secs(1);
+
+/// A pooled connection: the connection and when the pool last knew it worked. Derefs to
+/// [`DbConnection`], so `&mut pooled` is taken wherever a `&mut DbConnection` is.
+pub struct Pooled {
+    conn: DbConnection,
+    checked_at: Instant,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = PersistenceError;
 
-    fn connect(&self) -> Result<DbConnection, PersistenceError> {
-        self.open()
+    fn connect(&self) -> Result<Pooled, PersistenceError> {
+        Ok(Pooled {
+            conn: self.open()?,
+            checked_at: Instant::now(),
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), PersistenceError> {
-        conn.ping().map_err(PersistenceError::from)
+    /// Pings the connection unless it was handed out within [`VALIDATION_BYPASS`].
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), PersistenceError> {
+        let now = Instant::now();
+        if now.duration_since(pooled.checked_at) >= VALIDATION_BYPASS {
+            pooled.conn.ping().map_err(PersistenceError::from)?;
+        }
+        pooled.checked_at = now;
+        Ok(())
     }
 
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        std::thread::panicking() || conn.is_broken()
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        std::thread::panicking() || pooled.conn.is_broken()
     }
 }
 
@@ -363,6 +401,36 @@ impl DbConnection {
     pub fn check(&mut self) -> Result<(), PersistenceError> {
         self.batch_execute("SELECT 1")?;
         Ok(())
+    }
+
+    /// Runs `f` in the caller's open transaction, or in a write transaction of its own
+    /// when none is open: for a step that must be atomic on its own but is usually part
+    /// of a larger transaction, without the `SAVEPOINT`/`RELEASE` round trips a nested
+    /// [`Self::write_transaction`] would send. Inside a caller's transaction, an error
+    /// of `f` must end that transaction (returned up to it), as a failed step leaves
+    /// whatever it wrote before failing.
+    ///
+    /// # Errors
+    /// `f`'s, or the database's.
+    pub fn write_step<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        let open = match self {
+            DbConnection::Postgresql(pg) => {
+                AnsiTransactionManager::transaction_manager_status_mut(pg).transaction_depth()?
+            }
+            DbConnection::Sqlite(sqlite) => {
+                AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+                    .transaction_depth()?
+            }
+        };
+        if open.is_some() {
+            f(self)
+        } else {
+            self.write_transaction(f)
+        }
     }
 
     /// Runs `f` in a transaction that writes. On SQLite the transaction takes the write

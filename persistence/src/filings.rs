@@ -274,6 +274,16 @@ pub fn find_in_unit(
 /// messages. Returns false, having written
 /// nothing, when the filing changed meanwhile (the caller answers 412).
 pub fn save_state(conn: &mut DbConnection, effects: &Effects) -> Result<bool, PersistenceError> {
+    Ok(save_state_returning(conn, effects)?.is_some())
+}
+
+/// [`save_state`], returning the history entry written (`Some(None)` when the command
+/// changed no status; `None` when the filing changed meanwhile), so that the caller can
+/// answer without reading the history back.
+pub fn save_state_returning(
+    conn: &mut DbConnection,
+    effects: &Effects,
+) -> Result<Option<Option<HistoryRow>>, PersistenceError> {
     let row = FilingRow::from(&effects.filing);
     match effects.expected_version {
         None => {
@@ -288,24 +298,38 @@ pub fn save_state(conn: &mut DbConnection, effects: &Effects) -> Result<bool, Pe
             .set(&row)
             .execute(conn)?;
             if changed != 1 {
-                return Ok(false);
+                return Ok(None);
             }
         }
     }
     // The filing's objects and identifiers as records (issue 20), when they changed.
     crate::items::index(conn, &effects.filing)?;
+    let mut written = None;
     if let Some(entry) = &effects.history {
-        diesel::insert_into(h::table)
+        let history = HistoryRow {
+            id: 0,
+            filing_id: row.id.clone(),
+            occurred_at: to_db_time(entry.at),
+            from_status: entry.from.map(|s| s.as_str().to_owned()),
+            to_status: entry.to.as_str().to_owned(),
+            action: entry.action.clone(),
+            actor_role: entry.actor_role.clone(),
+            actor_id: entry.actor_id.clone(),
+        };
+        let id: i64 = diesel::insert_into(h::table)
             .values((
-                h::filing_id.eq(&row.id),
-                h::occurred_at.eq(to_db_time(entry.at)),
-                h::from_status.eq(entry.from.map(|s| s.as_str())),
-                h::to_status.eq(entry.to.as_str()),
-                h::action.eq(&entry.action),
-                h::actor_role.eq(&entry.actor_role),
-                h::actor_id.eq(&entry.actor_id),
+                h::filing_id.eq(&history.filing_id),
+                h::occurred_at.eq(history.occurred_at),
+                h::from_status.eq(&history.from_status),
+                h::to_status.eq(&history.to_status),
+                h::action.eq(&history.action),
+                h::actor_role.eq(&history.actor_role),
+                h::actor_id.eq(&history.actor_id),
             ))
-            .execute(conn)?;
+            .returning(h::id)
+            .get_result(conn)?;
+        let history = HistoryRow { id, ..history };
+        written = Some(history);
         // The citizen's in-app notification, if the change notifies them (the domain's
         // rule); an officer's action names its own unit, the one before a transfer.
         let previous_unit = effects.audit.actor.unit.as_deref();
@@ -337,7 +361,7 @@ pub fn save_state(conn: &mut DbConnection, effects: &Effects) -> Result<bool, Pe
             ))
             .execute(conn)?;
     }
-    Ok(true)
+    Ok(Some(written))
 }
 
 /// Opens a round of questions and answers, or answers the open one, as the effects say.

@@ -28,15 +28,32 @@ pub fn context(filing_id: &str) -> String {
 
 /// Stores (or replaces) the sealed identity of a filing, inside the caller's transaction.
 pub fn store(conn: &mut DbConnection, identity: &SealedIdentity) -> Result<(), PersistenceError> {
-    diesel::delete(i::table.filter(i::filing_id.eq(&identity.filing_id))).execute(conn)?;
-    diesel::insert_into(i::table)
-        .values((
-            i::filing_id.eq(&identity.filing_id),
-            i::key_id.eq(&identity.key_id),
-            i::sealed.eq(&identity.sealed),
-            i::captured_at.eq(to_db_time(identity.captured_at)),
-        ))
-        .execute(conn)?;
+    use diesel::sql_types::{Text, Timestamp};
+    // One statement: an upsert on the primary key (both backends have `ON CONFLICT`).
+    let upsert = |p: [&str; 4]| {
+        format!(
+            "INSERT INTO filing_identities (filing_id, key_id, sealed, captured_at) \
+             VALUES ({}, {}, {}, {}) ON CONFLICT (filing_id) DO UPDATE SET \
+             key_id = excluded.key_id, sealed = excluded.sealed, \
+             captured_at = excluded.captured_at",
+            p[0], p[1], p[2], p[3]
+        )
+    };
+    let at = to_db_time(identity.captured_at);
+    match conn {
+        DbConnection::Postgresql(pg) => diesel::sql_query(upsert(["$1", "$2", "$3", "$4"]))
+            .bind::<Text, _>(&identity.filing_id)
+            .bind::<Text, _>(&identity.key_id)
+            .bind::<Text, _>(&identity.sealed)
+            .bind::<Timestamp, _>(at)
+            .execute(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(upsert(["?1", "?2", "?3", "?4"]))
+            .bind::<Text, _>(&identity.filing_id)
+            .bind::<Text, _>(&identity.key_id)
+            .bind::<Text, _>(&identity.sealed)
+            .bind::<Timestamp, _>(at)
+            .execute(sqlite)?,
+    };
     Ok(())
 }
 

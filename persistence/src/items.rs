@@ -23,20 +23,29 @@ pub const BACKFILL: &str = "items-v1";
 
 /// Writes `filing`'s items and identifiers, if they changed since the last save (their
 /// fingerprint): the old rows are replaced. Unchanged items keep their recovery mark.
+/// A draft's items are not records yet (nothing reads them: the check, matching and
+/// linking see submitted filings only); they are written when it is submitted.
 pub fn index(conn: &mut DbConnection, filing: &Filing) -> Result<(), PersistenceError> {
+    if filing.status == domain::filing::FilingStatus::Draft {
+        return Ok(());
+    }
     let extract = extract(filing);
     let stored: Option<String> = fp::table
         .find(&filing.id)
         .select(fp::fingerprint)
         .first(conn)
         .optional()?;
-    if stored.as_deref() == Some(extract.fingerprint.as_str()) {
-        return Ok(());
+    match stored {
+        Some(stored) if stored == extract.fingerprint => return Ok(()),
+        // Rows are written with their fingerprint: none stored, none to replace.
+        Some(_) => delete_of(conn, &filing.id)?,
+        None => {}
     }
-    delete_of(conn, &filing.id)?;
-    for item in &extract.items {
-        diesel::insert_into(it::table)
-            .values((
+    let items: Vec<_> = extract
+        .items
+        .iter()
+        .map(|item| {
+            (
                 it::filing_id.eq(&filing.id),
                 it::position.eq(item.position),
                 it::role.eq(item.role.as_str()),
@@ -50,19 +59,42 @@ pub fn index(conn: &mut DbConnection, filing: &Filing) -> Result<(), Persistence
                 it::lon.eq(item.lon),
                 it::municipality_id.eq(&item.municipality),
                 it::occurred_at.eq(item.occurred_at.map(to_db_time)),
-            ))
-            .execute(conn)?;
+            )
+        })
+        .collect();
+    // One multi-row statement per table (diesel builds it per backend, not for both).
+    if !items.is_empty() {
+        match conn {
+            DbConnection::Postgresql(pg) => {
+                diesel::insert_into(it::table).values(items).execute(pg)
+            }
+            DbConnection::Sqlite(lite) => {
+                diesel::insert_into(it::table).values(items).execute(lite)
+            }
+        }?;
     }
-    for id in &extract.identifiers {
-        diesel::insert_into(ii::table)
-            .values((
+    let identifiers: Vec<_> = extract
+        .identifiers
+        .iter()
+        .map(|id| {
+            (
                 ii::filing_id.eq(&filing.id),
                 ii::item_position.eq(id.item),
                 ii::kind.eq(id.identifier.kind.as_str()),
                 ii::normalised.eq(&id.identifier.normalised),
                 ii::typed.eq(&id.identifier.typed),
-            ))
-            .execute(conn)?;
+            )
+        })
+        .collect();
+    if !identifiers.is_empty() {
+        match conn {
+            DbConnection::Postgresql(pg) => diesel::insert_into(ii::table)
+                .values(identifiers)
+                .execute(pg),
+            DbConnection::Sqlite(lite) => diesel::insert_into(ii::table)
+                .values(identifiers)
+                .execute(lite),
+        }?;
     }
     diesel::insert_into(fp::table)
         .values((

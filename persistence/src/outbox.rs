@@ -135,25 +135,34 @@ pub fn record_outcomes(
     now: DateTime<Utc>,
 ) -> Result<usize, PersistenceError> {
     let now = to_db_time(now);
+    // The common case, a delivery, is one statement for the whole round.
+    let sent: Vec<i64> = outcomes
+        .iter()
+        .filter(|(_, step)| matches!(step, NextStep::Sent))
+        .map(|(id, _)| *id)
+        .collect();
     conn.write_transaction(|conn| {
         let mut changed = 0;
+        for ids in sent.chunks(1000) {
+            changed += diesel::update(
+                o::table
+                    .filter(o::id.eq_any(ids))
+                    .filter(o::status.eq(OutboxStatus::Sending.as_str())),
+            )
+            // `claimed_by` stays: who delivered it.
+            .set((
+                o::status.eq(OutboxStatus::Sent.as_str()),
+                o::sent_at.eq(now),
+            ))
+            .execute(conn)?;
+        }
         for (id, step) in outcomes {
             let mine = o::table
                 .filter(o::id.eq(id))
                 .filter(o::status.eq(OutboxStatus::Sending.as_str()))
                 .filter(o::claimed_by.eq(worker));
             changed += match step {
-                NextStep::Sent => diesel::update(
-                    o::table
-                        .filter(o::id.eq(id))
-                        .filter(o::status.eq(OutboxStatus::Sending.as_str())),
-                )
-                // `claimed_by` stays: who delivered it.
-                .set((
-                    o::status.eq(OutboxStatus::Sent.as_str()),
-                    o::sent_at.eq(now),
-                ))
-                .execute(conn)?,
+                NextStep::Sent => 0,
                 NextStep::Retry { at, error } => diesel::update(mine)
                     .set((
                         o::status.eq(OutboxStatus::Pending.as_str()),

@@ -73,6 +73,41 @@ pub fn loaded(conn: &mut DbConnection, filing: Filing) -> Result<Loaded, ApiErro
     })
 }
 
+/// The filing as `effects` just saved it, reading back only what it does not know: a
+/// created filing's history is the entry just written, and a draft has no exchanges
+/// (an officer asks questions of submitted filings only).
+fn loaded_after_save(
+    conn: &mut DbConnection,
+    effects: &Effects,
+    written: Option<HistoryRow>,
+) -> Result<Loaded, ApiError> {
+    let created = effects.expected_version.is_none();
+    let from_draft = effects
+        .history
+        .as_ref()
+        .is_some_and(|h| h.from == Some(FilingStatus::Draft));
+    let filing = effects.filing.clone();
+    let history = match written {
+        Some(entry) if created => vec![entry],
+        _ => repo::history(conn, &filing.id)?,
+    };
+    let exchanges = if created || from_draft {
+        Vec::new()
+    } else {
+        repo::exchanges(conn, &filing.id)?
+    };
+    let front_door = match &filing.channel {
+        Some(partner) => persistence::partners::get(conn, partner)?,
+        None => None,
+    };
+    Ok(Loaded {
+        filing,
+        history,
+        exchanges,
+        front_door,
+    })
+}
+
 /// Saves effects (audit last) and reads the filing back with its history.
 fn save_and_load(conn: &mut DbConnection, effects: &Effects) -> Result<Loaded, ApiError> {
     if !repo::save(conn, effects)? {
@@ -105,29 +140,38 @@ fn seal_identity(
     }))
 }
 
-/// Saves effects inside an idempotent request: the key is taken, the state saved (with
-/// the complainant's sealed identity, if given) and the reply stored in the request's
-/// transaction, then the audit event is appended if the work was done (not replayed),
-/// last.
-fn save_idempotent(
+/// What a use case decided from the state it read: the effects to save, and the
+/// complainant's sealed identity to store with them, if given.
+type Decided = (Effects, Option<SealedIdentity>);
+
+/// Runs an idempotent request in the caller's write transaction: the key is taken first
+/// (an answered key is replayed before anything is read or decided, so that a retry of a
+/// submission that went through gets its first answer, not "already submitted"), then
+/// `decide` reads the state and decides, the effects are saved (with the sealed
+/// identity, if any) and the reply stored, and the audit event is appended last, only
+/// for work done (not for a replay).
+fn run_idempotent(
     conn: &mut DbConnection,
     key: Option<&Key>,
-    effects: Effects,
-    identity: Option<SealedIdentity>,
+    decide: impl FnOnce(&mut DbConnection) -> Result<Decided, ApiError>,
     render: Render,
     stale: ApiError,
 ) -> Result<Done, ApiError> {
+    let mut audit = None;
     let done = idempotency::within(key, conn, |c| {
-        if !repo::save_state(c, &effects)? {
+        let (effects, identity) = decide(c)?;
+        let Some(written) = repo::save_state_returning(c, &effects)? else {
             return Err(stale);
-        }
+        };
         if let Some(identity) = &identity {
             identities::store(c, identity)?;
         }
-        Ok(render(&loaded(c, effects.filing.clone())?))
+        let reply = render(&loaded_after_save(c, &effects, written)?);
+        audit = Some(effects.audit);
+        Ok(reply)
     })?;
-    if matches!(done, Done::Fresh(_)) {
-        persistence::audit::append(conn, &effects.audit)?;
+    if let Some(audit) = &audit {
+        persistence::audit::append(conn, audit)?;
     }
     Ok(done)
 }
@@ -147,20 +191,23 @@ pub async fn create(
         key,
         personal,
     } = call;
-    let now = super::now();
-    let id = uuid::Uuid::new_v4().to_string();
-    let procedure = input.procedure.clone();
-    let identity = seal_identity(&state, &id, &personal, now)?;
-    let mut effects = Filing::create(&rules(&state), &citizen, input, id, language, now)
-        .map_err(|e| problem(&state, lang, Some(&procedure), e))?;
-    effects.audit.request_id = request_id;
+    let app = state.clone();
     with_db(&state, move |conn| {
         conn.write_transaction(|c| {
-            save_idempotent(
+            let decide = |_: &mut DbConnection| {
+                let now = super::now();
+                let id = uuid::Uuid::new_v4().to_string();
+                let procedure = input.procedure.clone();
+                let identity = seal_identity(&app, &id, &personal, now)?;
+                let mut effects = Filing::create(&rules(&app), &citizen, input, id, language, now)
+                    .map_err(|e| problem(&app, lang, Some(&procedure), e))?;
+                effects.audit.request_id = request_id;
+                Ok((effects, identity))
+            };
+            run_idempotent(
                 c,
                 key.as_ref(),
-                effects,
-                identity,
+                decide,
                 render,
                 ApiError::PreconditionFailed,
             )
@@ -286,43 +333,61 @@ pub async fn submit(
     with_db(&state, move |conn| {
         conn.write_transaction(|c| {
             let now = super::now();
-            let filing = load_owned(c, &citizen, &id)?;
-            let rules = rules(&app);
-            let procedure = rules
-                .procedure_of(&filing)
-                .map_err(|e| problem(&app, lang, None, e))?;
-            let routing = app.directory().route(
-                &procedure.competence,
-                &filing.place.to_routing_place(filing.country),
-                filing.facts_local_date(now),
-            );
-            repo::lock_owner(c, &citizen.id)?;
-            let (day_start, _) = filing.quota_window(now);
-            let submitted_today = repo::submitted_since(c, &citizen.id, day_start)?;
-            let reference = fresh_reference(c, filing.reference_year(now))?;
-            let competent = match &routing {
-                Ok(Routing::Routed { unit, .. }) => Some(unit.clone()),
-                _ => None,
+            let decide = |c: &mut DbConnection| {
+                let mut effects = decide_submission(&app, c, &citizen, &id, lang, now)?;
+                effects.audit.request_id = request_id;
+                // The identity as the sign-in that submits gives it (the latest the
+                // provider vouched for) replaces the one captured with the draft.
+                let identity = seal_identity(&app, &effects.filing.id, &personal, now)?;
+                Ok((effects, identity))
             };
-            let mut effects = filing
-                .submit(&rules, &citizen, routing, submitted_today, reference, now)
-                .map_err(|e| problem(&app, lang, Some(&filing.procedure), e))
-                .map_err(|e| with_competent_unit(&app, lang, competent.as_deref(), e))?;
-            effects.audit.request_id = request_id;
             let stale = ApiError::InvalidTransition {
                 status: "submitted".into(),
                 action: "submit".into(),
             };
-            // The identity as the sign-in that submits gives it (the latest the provider
-            // vouched for) replaces the one captured with the draft.
-            let identity = seal_identity(&app, &effects.filing.id, &personal, now)?;
-            let done = save_idempotent(c, key.as_ref(), effects, identity, render, stale)?;
-            // Lost and found (issue 20): the owners of matching objects are told.
-            super::items::notify_owners(c, &app.items.matching, &id, now)?;
+            let done = run_idempotent(c, key.as_ref(), decide, render, stale)?;
+            if matches!(done, Done::Fresh(_)) {
+                // Lost and found (issue 20): the owners of matching objects are told.
+                super::items::notify_owners(c, &app.items.matching, &id, now)?;
+            }
             Ok(done)
         })
     })
     .await
+}
+
+/// The submission's effects, from the filing as stored: its routing, the citizen's
+/// count of the day (under the lock on the citizen) and a fresh reference.
+fn decide_submission(
+    app: &AppState,
+    c: &mut DbConnection,
+    citizen: &CitizenActor,
+    id: &str,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<Effects, ApiError> {
+    let filing = load_owned(c, citizen, id)?;
+    let rules = rules(app);
+    let procedure = rules
+        .procedure_of(&filing)
+        .map_err(|e| problem(app, lang, None, e))?;
+    let routing = app.directory().route(
+        &procedure.competence,
+        &filing.place.to_routing_place(filing.country),
+        filing.facts_local_date(now),
+    );
+    repo::lock_owner(c, &citizen.id)?;
+    let (day_start, _) = filing.quota_window(now);
+    let submitted_today = repo::submitted_since(c, &citizen.id, day_start)?;
+    let reference = fresh_reference(c, filing.reference_year(now))?;
+    let competent = match &routing {
+        Ok(Routing::Routed { unit, .. }) => Some(unit.clone()),
+        _ => None,
+    };
+    filing
+        .submit(&rules, citizen, routing, submitted_today, reference, now)
+        .map_err(|e| problem(app, lang, Some(&filing.procedure), e))
+        .map_err(|e| with_competent_unit(app, lang, competent.as_deref(), e))
 }
 
 /// Withdraws a filing.

@@ -67,7 +67,7 @@ fn main() {
             .filter(o::filing_id.eq(&filing))
             .filter(o::status.eq("sent"))
             .count()
-            .get_result(&mut conn)
+            .get_result(&mut **conn)
             .unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
         let ids = std::fs::read_to_string(sink.dir().join("ids.txt")).unwrap_or_default();

@@ -144,7 +144,7 @@ fn sql(app: &TestApp, statement: &str) {
     use diesel::RunQueryDsl;
     let pool = app.db.pool();
     let mut conn = pool.get().unwrap();
-    diesel::sql_query(statement).execute(&mut *conn).unwrap();
+    diesel::sql_query(statement).execute(&mut **conn).unwrap();
 }
 
 /// Moves an appointment so that it starts `minutes` from now (30 minutes long): the test's
@@ -569,7 +569,7 @@ async fn twenty_citizens_race_for_a_slot_with_two_desks() {
     let count: i64 = persistence::schema::appointments::table
         .filter(persistence::schema::appointments::status.eq("booked"))
         .count()
-        .get_result(&mut *conn)
+        .get_result(&mut **conn)
         .unwrap();
     assert_eq!(count, 2);
     // The full slot is no longer offered.

@@ -259,7 +259,7 @@ fn database_holds(db: &tests::TestDb, needle: &str) -> Vec<String> {
     } else {
         "SELECT name FROM sqlite_master WHERE type = 'table'"
     })
-    .load(&mut *conn)
+    .load(&mut **conn)
     .unwrap();
     assert!(tables.iter().any(|t| t.name == "chat_conversations"));
     let mut found = Vec::new();
@@ -269,7 +269,7 @@ fn database_holds(db: &tests::TestDb, needle: &str) -> Vec<String> {
         } else {
             format!("SELECT name FROM pragma_table_info('{}')", table.name)
         })
-        .load(&mut *conn)
+        .load(&mut **conn)
         .unwrap();
         for column in columns {
             let cast = if postgres { "::text" } else { "" };
@@ -277,7 +277,7 @@ fn database_holds(db: &tests::TestDb, needle: &str) -> Vec<String> {
                 "SELECT COUNT(*) AS n FROM \"{}\" WHERE CAST(\"{}\"{cast} AS TEXT) LIKE '%{needle}%'",
                 table.name, column.name
             );
-            let count: Count = diesel::sql_query(query).get_result(&mut *conn).unwrap();
+            let count: Count = diesel::sql_query(query).get_result(&mut **conn).unwrap();
             if count.n > 0 {
                 found.push(format!("{}.{}", table.name, column.name));
             }
@@ -389,7 +389,7 @@ async fn a_conversation_leaves_no_content_in_the_database_nor_the_logs() {
     let meta: Meta = diesel::sql_query(format!(
         "SELECT status, outcome, token_hash, transfers FROM chat_conversations WHERE id = '{conversation}'"
     ))
-    .get_result(&mut *conn)
+    .get_result(&mut **conn)
     .unwrap();
     assert_eq!(meta.status, "closed");
     assert_eq!(meta.outcome.as_deref(), Some("redirected"));
@@ -399,7 +399,7 @@ async fn a_conversation_leaves_no_content_in_the_database_nor_the_logs() {
     let actions: Vec<Name> = diesel::sql_query(format!(
         "SELECT action AS name FROM audit_events WHERE object_id = '{conversation}' ORDER BY id"
     ))
-    .load(&mut *conn)
+    .load(&mut **conn)
     .unwrap();
     let actions: Vec<_> = actions.into_iter().map(|a| a.name).collect();
     assert_eq!(

@@ -107,7 +107,7 @@ async fn a_corrupt_stored_filing_is_an_error_not_a_belgian_filing() {
         let mut conn = pool.get().unwrap();
         diesel::update(persistence::schema::filings::table.find(id))
             .set(persistence::schema::filings::country.eq("XX"))
-            .execute(&mut conn)
+            .execute(&mut **conn)
             .unwrap();
     }
     let response = app

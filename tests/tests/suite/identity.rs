@@ -257,7 +257,7 @@ async fn no_one_else_sees_the_identity_and_the_database_holds_it_sealed() {
     use persistence::schema::filings::dsl as f;
     let rows: Vec<(String, String, String, String)> = f::filings
         .select((f::place, f::facts, f::answers, f::contact))
-        .load(&mut *conn)
+        .load(&mut **conn)
         .unwrap();
     assert_no_secret("the filings table", &format!("{rows:?}"));
     let audit = persistence::audit::list(&mut conn, &Default::default(), 1000).unwrap();

@@ -73,7 +73,7 @@ fn identifiers(app: &TestApp, filing: &str) -> Vec<IdentifierRow> {
         .filter(ii::filing_id.eq(filing))
         .order(ii::id.asc())
         .select((ii::item_position, ii::kind, ii::normalised, ii::typed))
-        .load(&mut conn)
+        .load(&mut **conn)
         .unwrap()
 }
 
@@ -86,6 +86,9 @@ async fn a_filings_items_are_records_written_with_it() {
         {"category": "bag", "description": "red backpack"}
     ]);
     let (id, citizen) = draft(&app, "items-1", items.clone()).await;
+    // A draft's items are not records yet: nothing reads them before the submission.
+    assert!(identifiers(&app, &id).is_empty());
+    act(&app, &citizen, &id, "submit").await;
     type ItemRow = (i32, String, String, Option<String>, Option<String>);
     let rows: Vec<ItemRow> = {
         let pool = app.db.pool();
@@ -100,7 +103,7 @@ async fn a_filings_items_are_records_written_with_it() {
                 it::brand,
                 it::serial_typed,
             ))
-            .load(&mut conn)
+            .load(&mut **conn)
             .unwrap()
     };
     assert_eq!(rows.len(), 3);
@@ -136,7 +139,8 @@ async fn a_filings_items_are_records_written_with_it() {
         .await
         .unwrap();
     assert_eq!(filing["facts"]["items"], items);
-    // A change of the facts rewrites them.
+    // The items submitted are the draft's last version.
+    let (id, citizen) = draft(&app, "items-1b", items.clone()).await;
     let patched = app
         .client
         .patch(app.url(&format!("/v1/filings/{id}")))
@@ -150,6 +154,8 @@ async fn a_filings_items_are_records_written_with_it() {
         .await
         .unwrap();
     assert_eq!(patched.status(), 200);
+    assert!(identifiers(&app, &id).is_empty());
+    act(&app, &citizen, &id, "submit").await;
     assert_eq!(
         identifiers(&app, &id),
         vec![(
@@ -164,12 +170,13 @@ async fn a_filings_items_are_records_written_with_it() {
 #[tokio::test]
 async fn filings_saved_before_items_were_records_are_backfilled() {
     let app = spawn_app().await;
-    let (id, _) = draft(
+    let (id, citizen) = draft(
         &app,
         "items-2",
         json!([{"category": "bicycle", "serial_number": "GZ 1234 5678"}]),
     )
     .await;
+    act(&app, &citizen, &id, "submit").await;
     // One connection throughout: opening a pool migrates (and so backfills).
     let pool = app.db.pool();
     let mut conn = pool.get().unwrap();
@@ -181,12 +188,12 @@ async fn filings_saved_before_items_were_records_are_backfilled() {
             .unwrap()
     };
     // As the database was before the migration: no item rows, no backfill mark.
-    diesel::delete(ii::table).execute(&mut conn).unwrap();
-    diesel::delete(it::table).execute(&mut conn).unwrap();
+    diesel::delete(ii::table).execute(&mut **conn).unwrap();
+    diesel::delete(it::table).execute(&mut **conn).unwrap();
     diesel::delete(persistence::schema::item_fingerprints::table)
-        .execute(&mut conn)
+        .execute(&mut **conn)
         .unwrap();
-    diesel::delete(b::table).execute(&mut conn).unwrap();
+    diesel::delete(b::table).execute(&mut **conn).unwrap();
     assert!(rows(&mut conn).is_empty());
     let _restarted = app.sibling(|_| {}).await;
     assert_eq!(
@@ -198,7 +205,7 @@ async fn filings_saved_before_items_were_records_are_backfilled() {
             "GZ 1234 5678".into()
         )]
     );
-    let marks: i64 = b::table.count().get_result(&mut conn).unwrap();
+    let marks: i64 = b::table.count().get_result(&mut **conn).unwrap();
     assert_eq!(marks, 1);
 }
 
@@ -292,7 +299,7 @@ async fn the_public_check_answers_the_same_shape_whoever_the_owner_and_nothing_m
     let counts: Vec<(String, String, i64)> = c::table
         .order((c::kind.asc(), c::outcome.asc()))
         .select((c::kind, c::outcome, c::count))
-        .load(&mut conn)
+        .load(&mut **conn)
         .unwrap();
     assert_eq!(
         counts,
@@ -426,7 +433,7 @@ async fn linked_filings_are_shown_on_a_need_to_know_basis_and_audited() {
     let objects: Vec<(String, Option<String>)> = a::table
         .filter(a::object_type.eq_any(["filing_links", "linked_filing"]))
         .select((a::object_type, a::object_id))
-        .load(&mut conn)
+        .load(&mut **conn)
         .unwrap();
     assert!(objects.contains(&("filing_links".into(), Some(mine.clone()))));
     assert!(objects.contains(&("linked_filing".into(), Some(theirs.clone()))));
@@ -633,7 +640,7 @@ async fn a_found_object_is_matched_against_lost_ones_with_a_score_and_a_reason()
         .filter(o::template.eq("object_maybe_found"))
         .order(o::id.asc())
         .select((o::filing_id, o::payload))
-        .load(&mut conn)
+        .load(&mut **conn)
         .unwrap();
     let filings: Vec<&str> = told.iter().map(|(f, _)| f.as_str()).collect();
     assert_eq!(filings, [certain.as_str(), likely.as_str()]);

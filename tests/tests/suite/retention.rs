@@ -202,7 +202,7 @@ fn sqlite_file(app: &TestApp) -> Option<Vec<u8>> {
     }
     let pool = app.db.pool();
     let mut conn = pool.get().unwrap();
-    if let persistence::DbConnection::Sqlite(sqlite) = &mut *conn {
+    if let persistence::DbConnection::Sqlite(sqlite) = &mut **conn {
         diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(sqlite)
             .ok();
@@ -694,7 +694,7 @@ async fn the_stored_replies_of_an_erased_filing_go_with_it() {
         let mut conn = pool.get().unwrap();
         let sql = "UPDATE idempotency_keys SET expires_at = '2200-01-01 00:00:00' \
                    WHERE idempotency_key = 'key-old'";
-        let changed = match &mut *conn {
+        let changed = match &mut **conn {
             persistence::DbConnection::Postgresql(pg) => diesel::sql_query(sql).execute(pg),
             persistence::DbConnection::Sqlite(sqlite) => diesel::sql_query(sql).execute(sqlite),
         }

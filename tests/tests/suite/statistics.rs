@@ -67,7 +67,7 @@ fn submitted_on(app: &TestApp, ids: &[String], day: NaiveDate) {
     let mut conn = pool.get().unwrap();
     for id in ids {
         let sql = format!("UPDATE filings SET submitted_at = '{day} 12:00:00' WHERE id = '{id}'");
-        let changed = match &mut *conn {
+        let changed = match &mut **conn {
             persistence::DbConnection::Postgresql(pg) => diesel::sql_query(sql).execute(pg),
             persistence::DbConnection::Sqlite(sqlite) => diesel::sql_query(sql).execute(sqlite),
         }

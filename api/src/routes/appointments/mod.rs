@@ -210,7 +210,7 @@ pub async fn book(
             body: serde_json::to_value(&view).unwrap_or_default(),
         }
     });
-    idempotency::run(&state, &req, &actor.id.clone(), &request, |key| {
+    idempotency::run(&req, &actor.id.clone(), &request, |key| {
         usecase::book(
             state.clone(),
             actor,

@@ -101,7 +101,7 @@ pub async fn create(
         .and_then(|l| l.parse().ok())
         .unwrap_or(lang);
     let actor = citizen.actor();
-    idempotency::run(&state, &req, &idempotency_caller(&actor), &request, |key| {
+    idempotency::run(&req, &idempotency_caller(&actor), &request, |key| {
         usecase::create(
             state.clone(),
             actor,
@@ -276,7 +276,7 @@ pub async fn submit(
     let id = id.into_inner();
     let actor = citizen.actor();
     let request = serde_json::json!({"submit": id});
-    idempotency::run(&state, &req, &idempotency_caller(&actor), &request, |key| {
+    idempotency::run(&req, &idempotency_caller(&actor), &request, |key| {
         usecase::submit(
             state.clone(),
             actor,
