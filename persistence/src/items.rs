@@ -441,6 +441,9 @@ fn with_identifiers(
     conn: &mut DbConnection,
     mut items: Vec<StoredItem>,
 ) -> Result<Vec<StoredItem>, PersistenceError> {
+    if items.is_empty() {
+        return Ok(items);
+    }
     let ids: Vec<String> = items.iter().map(|i| i.filing_id.clone()).collect();
     let rows: Vec<(String, Option<i32>, String, String)> = ii::table
         .filter(ii::filing_id.eq_any(ids))

@@ -85,23 +85,53 @@ fn lock_feed(conn: &mut DbConnection, owner: &str) -> Result<(), PersistenceErro
     Ok(())
 }
 
-/// Appends a notification to its owner's feed, inside the caller's write transaction.
+/// Appends a notification to its owner's feed, inside the caller's write transaction:
+/// under the feed's lock, one statement numbers and inserts it (`INSERT … SELECT
+/// max(seq) + 1`, whose snapshot is taken after the lock, so it sees every earlier
+/// notification of the owner). Returns its `seq`.
 pub fn append(conn: &mut DbConnection, notice: &Notice) -> Result<i64, PersistenceError> {
+    use diesel::sql_types::{BigInt, Text, Timestamp};
+    #[derive(QueryableByName)]
+    struct Appended {
+        #[diesel(sql_type = BigInt)]
+        seq: i64,
+    }
     lock_feed(conn, &notice.owner)?;
-    let seq = latest_seq(conn, &notice.owner)? + 1;
     let payload = serde_json::to_string(&notice.payload)?;
-    diesel::insert_into(t::table)
-        .values((
-            t::id.eq(uuid::Uuid::new_v4().to_string()),
-            t::owner_id.eq(&notice.owner),
-            t::seq.eq(seq),
-            t::filing_id.eq(&notice.filing_id),
-            t::event.eq(notice.event.as_str()),
-            t::payload.eq(payload),
-            t::created_at.eq(to_db_time(notice.at)),
-        ))
-        .execute(conn)?;
-    Ok(seq)
+    let sql = |p: [&str; 6]| {
+        format!(
+            "INSERT INTO notifications (id, owner_id, seq, filing_id, event, payload, created_at) \
+             SELECT {id}, {owner}, COALESCE(MAX(seq), 0) + 1, {filing}, {event}, {payload}, {at} \
+             FROM notifications WHERE owner_id = {owner} RETURNING seq",
+            id = p[0],
+            owner = p[1],
+            filing = p[2],
+            event = p[3],
+            payload = p[4],
+            at = p[5],
+        )
+    };
+    let id = uuid::Uuid::new_v4().to_string();
+    let at = to_db_time(notice.at);
+    let appended: Appended = match conn {
+        DbConnection::Postgresql(pg) => diesel::sql_query(sql(["$1", "$2", "$3", "$4", "$5", "$6"]))
+            .bind::<Text, _>(&id)
+            .bind::<Text, _>(&notice.owner)
+            .bind::<Text, _>(&notice.filing_id)
+            .bind::<Text, _>(notice.event.as_str())
+            .bind::<Text, _>(&payload)
+            .bind::<Timestamp, _>(at)
+            .get_result(pg)?,
+        DbConnection::Sqlite(lite) => diesel::sql_query(sql(["?1", "?2", "?3", "?4", "?5", "?6"]))
+            .bind::<Text, _>(&id)
+            .bind::<Text, _>(&notice.owner)
+            .bind::<Text, _>(&notice.filing_id)
+            .bind::<Text, _>(notice.event.as_str())
+            .bind::<Text, _>(&payload)
+            .bind::<Timestamp, _>(at)
+            .get_result(lite)?,
+    };
+    Ok(appended.seq)
 }
 
 /// The `seq` of the citizen's newest notification (0 when they have none).
