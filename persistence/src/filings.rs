@@ -250,6 +250,20 @@ pub fn find_owned(
         .transpose()
 }
 
+/// The filing `id`, whoever owns it and whichever unit holds it (not erased): for the
+/// system's own consequences of an officer's act on another filing (a hand-back closes
+/// the owner's declaration). Never for a read on behalf of someone.
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<Filing>, PersistenceError> {
+    f::table
+        .filter(f::id.eq(id))
+        .filter(f::erased_at.is_null())
+        .select(FilingRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Filing::try_from)
+        .transpose()
+}
+
 /// The filing `id` if it is in `unit`'s hands.
 pub fn find_in_unit(
     conn: &mut DbConnection,

@@ -585,8 +585,10 @@ pub fn mark_recovered(
 }
 
 /// Tells the owner of the lost or stolen filing `lost` that the object of the found
-/// filing `found`, held by `held_by`, may be theirs (`domain::items::found_notice`,
-/// queued in the outbox), once per pair. Returns whether a message was queued.
+/// filing `found`, held by `held_by`, may be theirs, once per pair: by the outbox
+/// (`domain::items::found_notice`: e-mail or letter) and in the app's feed
+/// (`domain::notices::object_found_notice`: when the app is their channel or they want
+/// app notifications). Returns whether they were told either way.
 pub fn notify_owner(
     conn: &mut DbConnection,
     lost: &str,
@@ -629,6 +631,15 @@ pub fn notify_owner(
             ))
             .execute(conn)?;
     }
+    // In the app's feed too, when the app is how the owner hears (the same rule as a
+    // status change's).
+    let in_feed = match held_by {
+        Some(unit) => domain::notices::object_found_notice(&filing, unit, now),
+        None => None,
+    };
+    if let Some(notice) = &in_feed {
+        crate::notifications::append(conn, notice)?;
+    }
     diesel::insert_into(mn::table)
         .values((
             mn::lost_filing_id.eq(lost),
@@ -636,5 +647,5 @@ pub fn notify_owner(
             mn::notified_at.eq(to_db_time(now)),
         ))
         .execute(conn)?;
-    Ok(message.is_some())
+    Ok(message.is_some() || in_feed.is_some())
 }

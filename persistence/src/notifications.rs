@@ -114,14 +114,16 @@ pub fn append(conn: &mut DbConnection, notice: &Notice) -> Result<i64, Persisten
     let id = uuid::Uuid::new_v4().to_string();
     let at = to_db_time(notice.at);
     let appended: Appended = match conn {
-        DbConnection::Postgresql(pg) => diesel::sql_query(sql(["$1", "$2", "$3", "$4", "$5", "$6"]))
-            .bind::<Text, _>(&id)
-            .bind::<Text, _>(&notice.owner)
-            .bind::<Text, _>(&notice.filing_id)
-            .bind::<Text, _>(notice.event.as_str())
-            .bind::<Text, _>(&payload)
-            .bind::<Timestamp, _>(at)
-            .get_result(pg)?,
+        DbConnection::Postgresql(pg) => {
+            diesel::sql_query(sql(["$1", "$2", "$3", "$4", "$5", "$6"]))
+                .bind::<Text, _>(&id)
+                .bind::<Text, _>(&notice.owner)
+                .bind::<Text, _>(&notice.filing_id)
+                .bind::<Text, _>(notice.event.as_str())
+                .bind::<Text, _>(&payload)
+                .bind::<Timestamp, _>(at)
+                .get_result(pg)?
+        }
         DbConnection::Sqlite(lite) => diesel::sql_query(sql(["?1", "?2", "?3", "?4", "?5", "?6"]))
             .bind::<Text, _>(&id)
             .bind::<Text, _>(&notice.owner)

@@ -381,6 +381,19 @@ pub async fn hand_back(
             let now = super::now();
             let marked =
                 persistence::items::mark_recovered(c, &[found.clone(), lost.clone()], now)?;
+            // The declarations are then closed (a finished one stays as it is).
+            for id in [&found, &lost] {
+                let Some(declaration) = persistence::filings::find(c, id)? else {
+                    continue;
+                };
+                if let Ok(effects) = declaration.hand_back(&officer, &unit, now) {
+                    let mut effects = effects;
+                    effects.audit.request_id.clone_from(&request_id);
+                    if !persistence::filings::save(c, &effects)? {
+                        return Err(ApiError::PreconditionFailed);
+                    }
+                }
+            }
             let mut event = domain::audit::AuditEvent::new(
                 officer.audit_actor(Some(&unit)),
                 domain::audit::AuditOperation::Alteration,

@@ -316,12 +316,45 @@ impl Filing {
             }
             OfficerCommand::Close => {}
         }
+        Ok(self.officer_effects(filing, next, action, officer, unit, now))
+    }
+
+    /// Closes a lost, stolen or found object's declaration when the object is handed
+    /// back to its owner (issue 20), by an officer of `unit`, the unit that holds the
+    /// object (the owner's declaration may be another unit's: the hand-back is what
+    /// closes it). The citizen is told as for any closure; the history says `hand_back`.
+    ///
+    /// # Errors
+    /// `InvalidTransition` when the filing is a draft or already finished, rejected or
+    /// redirected.
+    pub fn hand_back(
+        &self,
+        officer: &OfficerActor,
+        unit: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Effects, FilingError> {
+        let next = transition(self.status, FilingAction::HandBack, ActorKind::Officer)?;
+        let filing = self.clone();
+        Ok(self.officer_effects(filing, next, FilingAction::HandBack, officer, unit, now))
+    }
+
+    /// The effects of an officer's change to `filing` (this filing, changed): the new
+    /// status and version, the history entry, the audit event and the citizen's messages.
+    fn officer_effects(
+        &self,
+        mut filing: Filing,
+        next: super::FilingStatus,
+        action: FilingAction,
+        officer: &OfficerActor,
+        unit: &str,
+        now: DateTime<Utc>,
+    ) -> Effects {
         filing.status = next;
         filing.version = self.version + 1;
         filing.updated_at = now;
         // The citizen is told, by the channel they chose, in their language.
         let messages = filing.status_messages(self);
-        Ok(Effects {
+        Effects {
             history: Some(HistoryEntry {
                 at: now,
                 from: Some(self.status),
@@ -340,7 +373,7 @@ impl Filing {
             filing,
             expected_version: Some(self.version),
             messages,
-        })
+        }
     }
 }
 

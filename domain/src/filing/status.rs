@@ -41,6 +41,7 @@ crate::code_enum!(
         Transfer => "transfer",
         Close => "close",
         ChangePreferences => "change_preferences",
+        HandBack => "hand_back",
     }
 );
 
@@ -140,6 +141,13 @@ pub fn transition(
         (S::TakenInCharge, A::Redirect, Officer) => S::Redirected,
         (S::Submitted | S::TakenInCharge, A::Transfer, Officer) => S::Transferred,
         (S::Registered | S::Rejected | S::Redirected, A::Close, Officer) => S::Closed,
+        // A lost, stolen or found object handed back to its owner (issue 20): the
+        // declarations are done with, decided or not.
+        (
+            S::Submitted | S::Transferred | S::TakenInCharge | S::InfoRequested | S::Registered,
+            A::HandBack,
+            Officer,
+        ) => S::Closed,
         // How the citizen is told: until the filing is finished; the status stays.
         (s, A::ChangePreferences, Citizen) if !s.is_final() => s,
         _ => return Err(TransitionError { status, action }),

@@ -36,6 +36,9 @@ crate::code_enum!(
         Closed => "closed",
         /// The unit cancelled the citizen's appointment (not a status change).
         AppointmentCancelled => "appointment_cancelled",
+        /// An object found and held by a unit may be the citizen's lost or stolen one
+        /// (issue 20; not a status change).
+        ObjectMaybeFound => "object_maybe_found",
     }
 );
 
@@ -175,6 +178,18 @@ pub fn appointment_cancelled_notice(
             record_number: None,
         },
         at,
+    })
+}
+
+/// The notification that an object held by `unit` may be the one the owner of the lost
+/// or stolen `filing` declared (lost and found matching, issue 20): in the feed under the
+/// same rule as a status change's; the e-mail or letter goes by the outbox
+/// (`crate::items::found_notice`). The finder is never named.
+pub fn object_found_notice(filing: &Filing, unit: &str, at: DateTime<Utc>) -> Option<Notice> {
+    let notice = appointment_cancelled_notice(filing, unit, at)?;
+    Some(Notice {
+        event: NoticeEvent::ObjectMaybeFound,
+        ..notice
     })
 }
 

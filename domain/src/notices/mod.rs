@@ -22,8 +22,8 @@ pub use end_of_case::{
     end_of_case, EndOfCaseContext, EndOfCaseNotice, NoticeRules, Outcome, Review, SupportService,
 };
 pub use feed::{
-    appointment_cancelled_notice, feed_text, notice_for, FeedNames, FeedText, Notice, NoticeEvent,
-    NoticePayload,
+    appointment_cancelled_notice, feed_text, notice_for, object_found_notice, FeedNames, FeedText,
+    Notice, NoticeEvent, NoticePayload,
 };
 
 use crate::i18n::{Lang, Messages};

@@ -716,4 +716,101 @@ async fn an_object_handed_back_is_no_longer_reported_nor_matched() {
     .await
     .unwrap();
     assert_eq!(matches["items"], json!([]));
+    // Both declarations are closed by the hand-back, and the owner is told.
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    use persistence::schema::{filing_history as h, filings as f, outbox_messages as o};
+    for id in [&stolen, &found] {
+        let status: String = f::table
+            .find(id)
+            .select(f::status)
+            .first(&mut **conn)
+            .unwrap();
+        assert_eq!(status, "closed", "{id}");
+        let last: String = h::table
+            .filter(h::filing_id.eq(id))
+            .order(h::id.desc())
+            .select(h::action)
+            .first(&mut **conn)
+            .unwrap();
+        assert_eq!(last, "hand_back");
+    }
+    let closed: i64 = o::table
+        .filter(o::filing_id.eq(&stolen))
+        .filter(o::template.eq("filing_closed"))
+        .count()
+        .get_result(&mut **conn)
+        .unwrap();
+    assert_eq!(closed, 1);
+    drop(conn);
+    // Handed back again: nothing left to recover, nothing closed twice.
+    let again = hand_back(stolen.clone()).await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Value>().await.unwrap()["recovered_items"], 0);
+}
+
+#[tokio::test]
+async fn an_owner_who_chose_the_app_is_told_in_the_feed_that_an_object_may_be_theirs() {
+    let app = spawn_app().await;
+    let mut lost = lost_or_found(
+        "lost_object",
+        3,
+        49.6116,
+        json!({"category": "phone", "brand": "Fairphone", "serial_number": "490154203237518", "description": "green phone"}),
+    );
+    lost["confirmation_channel"] = json!("app");
+    let owner = app
+        .dev_token(json!({"kind": "citizen", "subject": "app-owner"}))
+        .await;
+    let created: Value = app
+        .client
+        .post(app.url("/v1/filings"))
+        .bearer_auth(&owner)
+        .json(&lost)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let lost_id = created["id"].as_str().unwrap().to_owned();
+    act(&app, &owner, &lost_id, "submit").await;
+    let (_, unit) = filed(&app, "app-finder", lost_or_found("found_object", 1, 49.6120,
+        json!({"category": "phone", "serial_number": "49 015420 323751 8", "description": "found by the river"}))).await;
+    let feed: Value = app
+        .client
+        .get(app.url("/v1/notifications?lang=fr"))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let found: Vec<&Value> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["event"] == "object_maybe_found")
+        .collect();
+    assert_eq!(found.len(), 1, "{feed}");
+    assert_eq!(found[0]["title"], "Un objet est peut-être le vôtre");
+    assert_eq!(found[0]["filing_url"], format!("/v1/filings/{lost_id}"));
+    let text = found[0].to_string();
+    assert!(!text.contains(&unit), "the unit's name, not its id: {text}");
+    // Nothing of the finder, nor of the object's description.
+    for secret in ["app-finder", "river", "someone@example.lu"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    // No e-mail for an owner who chose the app.
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    use persistence::schema::outbox_messages as o;
+    let mails: i64 = o::table
+        .filter(o::filing_id.eq(&lost_id))
+        .filter(o::template.eq("object_maybe_found"))
+        .count()
+        .get_result(&mut **conn)
+        .unwrap();
+    assert_eq!(mails, 0);
 }

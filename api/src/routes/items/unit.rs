@@ -158,7 +158,10 @@ pub async fn clusters(
 /// The unit holding the found object (this filing) confirms that it is the lost or
 /// stolen object of `lost_filing_id` and hands it back: the items of both filings are
 /// marked recovered, so the object is no longer reported stolen by the public check nor
-/// proposed as a candidate. Audited (`item_hand_back`).
+/// proposed as a candidate, and both declarations are closed (history action
+/// `hand_back`; each citizen is told as for any closure, by the channel they chose).
+/// A declaration already finished, rejected or redirected keeps its status. Audited
+/// (`item_hand_back`, and one `hand_back` alteration per declaration closed).
 #[utoipa::path(
     tag = "back office",
     security(("bearer" = [])),
@@ -169,6 +172,7 @@ pub async fn clusters(
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not a found object of this unit, or no lost or stolen object in the other filing", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "A declaration changed while it was being closed: send again", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/units/{unit_id}/filings/{id}/hand-back")]
