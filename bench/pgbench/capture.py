@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Writes bench/pgbench/submission.sql from PostgreSQL's statement log.
 
-Usage: capture.py LOG RUN_ID > submission.sql
+Usage: capture.py LOG RUN_ID [--writes-only] > submission.sql
+
+With `--writes-only`, only the statements that write (and the transactions' BEGIN and
+COMMIT): every row the submission writes today, with no read and no lock, the baseline
+`submission-rows-all.sql`.
 
 LOG is PostgreSQL's server log, with `log_statement = all` for the database, holding one
 create (between the markers `SELECT 'MARK-<RUN_ID>-A'` and `...-B`) and one submit
@@ -68,7 +72,10 @@ def segment(path, run, start, end):
             if '"partner_clients"' in sql or '"idempotency_keys"' in sql}
     out, answered = [], False
     for pid, sql in statements:
-        if pid not in mine:
+        # `SELECT 1` is the pool's check of a connection idle for more than a second
+        # (persistence::db::VALIDATION_BYPASS): the capture waits between its requests,
+        # a loaded service does not.
+        if pid not in mine or sql == "SELECT 1":
             continue
         out.append(sql)
         if sql.startswith('INSERT INTO "idempotency_keys"'):
@@ -90,8 +97,13 @@ def pgbenchify(sql, names):
 
 def main():
     path, run = sys.argv[1], sys.argv[2]
+    writes_only = "--writes-only" in sys.argv[3:]
     create = segment(path, run, "A", "B")
     submit = segment(path, run, "B", "C")
+    if writes_only:
+        keep = ("BEGIN", "COMMIT", "INSERT", "UPDATE", "DELETE", "WITH")
+        create = [sql for sql in create if sql.startswith(keep)]
+        submit = [sql for sql in submit if sql.startswith(keep)]
     # The values of this capture that must vary, read from the statements themselves.
     text = "\n".join(create + submit)
     filing = re.search(r'INSERT INTO "filings" .*? VALUES \(\'([^\']+)\', \'([^\']+)\'', text)
@@ -108,8 +120,12 @@ def main():
         names.append((key, f"('pgb-{tag}-' || :n)"))
     names += [(owner, "('pgb-owner-' || :owner)"), (filing_id, "('pgb-' || :n)"),
               (reference, "('PGB-' || :n)")]
-    print("-- One citizen submission, as the API sends it to PostgreSQL: the statements of")
-    print("-- POST /v1/filings and POST /v1/filings/{id}/submit, each with an Idempotency-Key,")
+    if writes_only:
+        print("-- Every row one citizen submission writes today (the create and the submit), in")
+        print("-- the API's two transactions, with no read and no lock: the API's own writes.")
+    else:
+        print("-- One citizen submission, as the API sends it to PostgreSQL: the statements of")
+        print("-- POST /v1/filings and POST /v1/filings/{id}/submit, each with an Idempotency-Key,")
     print("-- captured from PostgreSQL's statement log by bench/pgbench/capture (do not edit:")
     print("-- run it again), with the values that must differ per run as pgbench expressions.")
     print(f"-- {len(create)} statements for the create, {len(submit)} for the submit.")
