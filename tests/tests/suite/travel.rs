@@ -671,9 +671,11 @@ impl Instance {
                 }
             });
         }
-        let address = rx
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .expect("the instance started");
+        // A debug build on a loaded machine imports the directory's reference first.
+        let address = match rx.recv_timeout(std::time::Duration::from_secs(180)) {
+            Ok(address) => address,
+            Err(e) => panic!("the instance did not start ({e}): {}", log.lock().unwrap()),
+        };
         let base = if address.starts_with("http") {
             address
         } else {

@@ -35,7 +35,8 @@ pub struct TravelQueueItem {
     security(("bearer" = [])),
     params(("unit_id" = String, Path, description = "The unit")),
     responses(
-        (status = 200, description = "The requests to review", body = Vec<TravelQueueItem>),
+        (status = 200, description = "The requests to review", body = Vec<TravelQueueItem>,
+            example = json!([{"id": "0192f3c4-5b6a-4c8d-9e0f-112233445566", "reference": "TA-0192F3C4", "status": "awaiting_review", "sole_holder": false, "created_at": "2026-12-01T10:00:00Z"}])),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
     )
