@@ -74,6 +74,32 @@ pub struct Settings {
     pub credentials: CredentialSettings,
     #[serde(default)]
     pub items: ItemSettings,
+    #[serde(default)]
+    pub travel: TravelSettings,
+}
+
+/// A minor's travel authorisation (issue 19; docs/DOCUMENTS.md): the longest trip, how
+/// long the other holder's invitation link works, and where it points.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TravelSettings {
+    /// The longest trip, in days (departure and return both counted).
+    pub max_trip_days: u32,
+    /// How long the other holder's single-use invitation link works, in hours.
+    pub invitation_hours: u32,
+    /// The invitation's link; `{token}` is replaced by the single-use token (point it at
+    /// the app's or portal's page, which sends it to `POST /v1/travel-invitations`).
+    pub invitation_url: String,
+}
+
+impl Default for TravelSettings {
+    fn default() -> Self {
+        Self {
+            max_trip_days: domain::travel::DEFAULT_MAX_TRIP_DAYS as u32,
+            invitation_hours: domain::travel::DEFAULT_INVITATION_HOURS as u32,
+            invitation_url: "http://127.0.0.1:8080/travel-invitations/{token}".into(),
+        }
+    }
 }
 
 /// The credentials' signing key file's name in the data folder, when none is configured.
@@ -1422,6 +1448,7 @@ impl Settings {
             );
         }
         tree.insert("credentials".into(), toml::Value::Table(credentials));
+        tree.insert("travel".into(), section(&self.travel));
         tree.insert("notices".into(), section(&self.notices));
         tree.insert("alerts".into(), section(&self.alerts));
         tree.insert("chat".into(), section(&self.chat));

@@ -463,6 +463,20 @@ pub enum ApiError {
     /// A chat frame that is not one of the protocol's (asyncapi.yaml).
     #[error("malformed chat frame: {0}")]
     ChatMalformedFrame(String),
+    /// No travel authorisation request with this id that the caller may see (404
+    /// `travel_request_not_found`: another citizen's too, so that ids cannot be probed).
+    #[error("travel request not found")]
+    TravelRequestNotFound(String),
+    /// An invitation link that is unknown, used already or expired (410
+    /// `invitation_invalid`).
+    #[error("invitation link not usable")]
+    InvitationInvalid,
+    /// A travel request whose status does not allow this (409 `travel_invalid_state`).
+    #[error("travel request in another state")]
+    TravelInvalidState { status: String },
+    /// A parent's revocation once the departure day started (409 `revocation_closed`).
+    #[error("revocation by a parent closed")]
+    RevocationClosed,
     /// A response made by the framework or a middleware, identified by its status.
     #[error("HTTP {0}")]
     Status(StatusCode),
@@ -690,6 +704,10 @@ impl ApiError {
             ApiError::ChatConversationNotFound(_) => "chat_conversation_not_found",
             ApiError::ChatUnknownGuidance(_) => "chat_unknown_guidance",
             ApiError::ChatMalformedFrame(_) => "chat_malformed_frame",
+            ApiError::TravelRequestNotFound(_) => "travel_request_not_found",
+            ApiError::InvitationInvalid => "invitation_invalid",
+            ApiError::TravelInvalidState { .. } => "travel_invalid_state",
+            ApiError::RevocationClosed => "revocation_closed",
             ApiError::Status(status) => code_for_status(*status),
         }
     }
@@ -741,10 +759,11 @@ impl ApiError {
             | ApiError::AlertNotFound(id)
             | ApiError::ChatConversationNotFound(id)
             | ApiError::FilingRestricted(id)
+            | ApiError::TravelRequestNotFound(id)
             | ApiError::RestrictionNotFound(id) => {
                 vec![("id", id.clone())]
             }
-            ApiError::WebhookNotRedeliverable(status) => {
+            ApiError::WebhookNotRedeliverable(status) | ApiError::TravelInvalidState { status } => {
                 vec![("status", status.clone())]
             }
             ApiError::Appointment(e) => appointment_params(e),
@@ -973,6 +992,11 @@ impl ResponseError for ApiError {
             ApiError::ChatConversationNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::ChatUnknownGuidance(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ChatMalformedFrame(_) => StatusCode::BAD_REQUEST,
+            ApiError::TravelRequestNotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::InvitationInvalid => StatusCode::GONE,
+            ApiError::TravelInvalidState { .. } | ApiError::RevocationClosed => {
+                StatusCode::CONFLICT
+            }
             ApiError::Status(status) => *status,
         }
     }
@@ -1098,6 +1122,12 @@ mod tests {
             ApiError::WebhookNotRedeliverable("sent".into()),
             ApiError::FilingRestricted("0192f3c4-5b6a-7c8d-9e0f-112233445566".into()),
             ApiError::RestrictionNotFound("0192f3c4-5b6a-7c8d-9e0f-112233445566".into()),
+            ApiError::TravelRequestNotFound("0192f3c4-5b6a-7c8d-9e0f-112233445566".into()),
+            ApiError::InvitationInvalid,
+            ApiError::TravelInvalidState {
+                status: "approved".into(),
+            },
+            ApiError::RevocationClosed,
         ];
         all.extend(
             [

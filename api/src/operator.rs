@@ -23,13 +23,14 @@ pub fn worker(settings: Settings) -> anyhow::Result<()> {
         tracing::info!(database = %url.redacted(), "connecting to the database");
         let pool = persistence::connect(url, &settings.pool_options())?;
         let directory = Arc::new(crate::startup::load_directory(&pool, &settings)?);
+        let (sealing, _) = settings.keyring()?;
         let worker = crate::delivery::Worker::new(
             &settings,
             pool.clone(),
             crate::delivery::unit_names_from(move || directory.clone()),
             None,
+            sealing.clone(),
         )?;
-        let (sealing, _) = settings.keyring()?;
         let webhooks = crate::delivery::webhooks::WebhookWorker::new(
             &settings.webhooks,
             pool.clone(),

@@ -166,6 +166,7 @@ impl Application {
             verify_per_minute: settings.credentials.verify_per_minute,
             rate_limits: settings.rate_limits.clone(),
             items: settings.items.clone(),
+            travel: settings.travel.clone(),
             partner_origins: Default::default(),
         });
         {
@@ -185,6 +186,7 @@ impl Application {
                 state.pool.clone(),
                 crate::delivery::unit_names_from(move || directory_state.directory()),
                 Some(state.metrics.delivery.clone()),
+                state.sealing.clone(),
             )
             .map_err(|e| StartupError::Delivery(e.to_string()))?;
             delivery.push(crate::delivery::spawn(worker));

@@ -73,6 +73,8 @@ pub struct AppState {
     pub rate_limits: crate::config::RateLimitSettings,
     /// Items (issue 20): the public check's quotas, matching.
     pub items: crate::config::ItemSettings,
+    /// A minor's travel authorisation: the longest trip, the invitation link.
+    pub travel: crate::config::TravelSettings,
     /// The browser origins of the enabled partners (CORS), reloaded after each change of
     /// the registry here and every `cors.partner_refresh_secs` (changes made elsewhere).
     pub partner_origins: RwLock<Arc<std::collections::HashSet<String>>>,

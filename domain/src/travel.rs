@@ -1,7 +1,7 @@
 //! A minor's authorisation to travel abroad (issue 19): the request's rules, its life,
-//! who may revoke it, and the minimal claims of its credential. Pure: the api will store
-//! it and run the consent of the second holder of parental authority through the outbox
-//! (docs/DOCUMENTS.md says what is built and what is not yet).
+//! who may revoke it, and the minimal claims of its credential. Pure: the api stores it
+//! (`api::app::travel`) and runs the consent of the second holder of parental authority
+//! through the outbox (docs/DOCUMENTS.md).
 //!
 //! The competent unit is the one of the requester's municipality of residence: there is
 //! no place of facts, and the residence is where a family would otherwise go in person.
@@ -143,11 +143,7 @@ pub fn validate(
     }
     if let OtherHolder::Invited { name, email } = &request.other_holder {
         name_issue(&mut issues, "/other_holder/name", name);
-        let plausible = email.len() <= 254
-            && email
-                .split_once('@')
-                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
-        if !plausible {
+        if !plausible_email(email) {
             issues.push(FieldIssue::new("/other_holder/email", "invalid_email"));
         }
     }
@@ -155,6 +151,33 @@ pub fn validate(
         Ok(())
     } else {
         Err(issues)
+    }
+}
+
+/// An e-mail address that mail can plausibly reach: at most 254 characters, something
+/// before one `@`, a dot after it.
+pub fn plausible_email(email: &str) -> bool {
+    email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+}
+
+/// What is stored of a request, sealed: the request and the requester's e-mail address
+/// (where a refusal is told).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRequest {
+    pub request: TravelRequest,
+    pub requester_email: String,
+}
+
+impl StoredRequest {
+    /// The e-mail address of the other holder, when invited.
+    pub fn invited_email(&self) -> Option<&str> {
+        match &self.request.other_holder {
+            OtherHolder::Invited { email, .. } => Some(email),
+            OtherHolder::SoleHolder { .. } => None,
+        }
     }
 }
 
@@ -318,6 +341,68 @@ impl AuthorisationClaims {
     }
 }
 
+/// The level of assurance both holders need: eIDAS `high` (the Catalan service asks
+/// for the parents' presence at a station today).
+pub const REQUIRED_ASSURANCE: crate::catalogue::Assurance = crate::catalogue::Assurance::High;
+/// How long an invitation link works, unless configured (hours).
+pub const DEFAULT_INVITATION_HOURS: i64 = 72;
+/// The longest reason of a rejection or a revocation, in characters.
+pub const REASON_MAX_CHARS: usize = 500;
+
+/// Checks the reason of a rejection or a revocation (at `pointer`): 1 to
+/// `REASON_MAX_CHARS` characters once trimmed. Returns it trimmed.
+///
+/// # Errors
+/// `empty` or `too_long` at `pointer`.
+pub fn check_reason(reason: &str, pointer: &str) -> Result<String, Vec<FieldIssue>> {
+    let mut issues = Vec::new();
+    let trimmed = reason.trim();
+    let length = trimmed.chars().count();
+    let limits = Accepted {
+        min_length: Some(1),
+        max_length: Some(REASON_MAX_CHARS as u64),
+        ..Accepted::default()
+    };
+    if length == 0 {
+        issues.push(FieldIssue::new(pointer, "empty").with(limits));
+    } else if length > REASON_MAX_CHARS {
+        issues.push(FieldIssue::new(pointer, "too_long").with(limits));
+    }
+    if issues.is_empty() {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(issues)
+    }
+}
+
+/// Who a citizen is to a request: its requester, the second holder who took the
+/// invitation, or nobody (who sees nothing of it: 404).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Requester,
+    SecondHolder,
+}
+
+/// The citizen `user`'s part in a request made by `requester`, taken up by `second`.
+pub fn party(requester: &str, second: Option<&str>, user: &str) -> Option<Party> {
+    if requester == user {
+        Some(Party::Requester)
+    } else if second == Some(user) {
+        Some(Party::SecondHolder)
+    } else {
+        None
+    }
+}
+
+/// Whether an invitation taken at `now` still works: not used, not expired.
+pub fn invitation_usable(
+    used: Option<DateTime<Utc>>,
+    expires: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> bool {
+    used.is_none() && now < expires
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,5 +559,20 @@ mod tests {
                     .timestamp()
             )
         );
+    }
+
+    #[test]
+    fn reasons_parties_and_invitations() {
+        assert_eq!(check_reason("  lost  ", "/reason"), Ok("lost".into()));
+        assert!(check_reason(" ", "/reason").is_err());
+        assert!(check_reason(&"x".repeat(REASON_MAX_CHARS + 1), "/reason").is_err());
+        assert_eq!(party("a", Some("b"), "a"), Some(Party::Requester));
+        assert_eq!(party("a", Some("b"), "b"), Some(Party::SecondHolder));
+        assert_eq!(party("a", None, "c"), None);
+        assert_eq!(party("a", Some("b"), "c"), None);
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).unwrap();
+        assert!(invitation_usable(None, now + Duration::seconds(1), now));
+        assert!(!invitation_usable(None, now, now));
+        assert!(!invitation_usable(Some(now), now + Duration::hours(1), now));
     }
 }

@@ -28,6 +28,7 @@ pub mod roster;
 pub mod schema;
 pub mod sealing;
 pub mod statistics;
+pub mod travel;
 pub mod webhooks;
 
 pub use db::{connect, Backend, DatabaseUrl, DbConnection, DbPool, PoolOptions};

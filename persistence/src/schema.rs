@@ -663,3 +663,46 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    travel_requests (id) {
+        id -> Text,
+        requester_id -> Text,
+        second_holder_id -> Nullable<Text>,
+        unit_id -> Text,
+        municipality -> Text,
+        status -> Text,
+        sealed_request -> Text,
+        language -> Text,
+        sole_holder -> Integer,
+        decision_reason -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    travel_invitations (token_hash) {
+        token_hash -> Text,
+        request_id -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    travel_documents (id) {
+        id -> Text,
+        request_id -> Text,
+        unit_id -> Text,
+        issued_at -> Timestamp,
+        issued_by -> Text,
+        credential -> Text,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+        revoked_as -> Nullable<Text>,
+        revocation_reason -> Nullable<Text>,
+    }
+}

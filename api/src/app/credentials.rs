@@ -58,6 +58,28 @@ pub fn receipt_credential(state: &AppState, filing: &Filing) -> Result<Option<St
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
+/// The credential of a minor's travel authorisation: its kind, validity window and
+/// minimal claims (`domain::travel::AuthorisationClaims`), signed.
+///
+/// # Errors
+/// The claims cannot be signed (not expected).
+pub fn travel_credential(
+    state: &AppState,
+    claims: &domain::travel::AuthorisationClaims,
+    validity: &Validity,
+) -> Result<String, ApiError> {
+    let mut map = object(validity)?;
+    map.insert(
+        "kind".into(),
+        CredentialKind::MinorTravelAuthorisation.as_str().into(),
+    );
+    map.extend(object(claims)?);
+    state
+        .credentials
+        .sign(map)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 fn object<T: serde::Serialize>(value: &T) -> Result<Map<String, Value>, ApiError> {
     match serde_json::to_value(value) {
         Ok(Value::Object(map)) => Ok(map),
@@ -117,9 +139,18 @@ pub async fn check(
             };
             receipt_standing(state, receipt.reference).await?
         }
-        // The travel authorisations' register is not built yet: such a credential is not
-        // one this service issues.
-        CredentialKind::MinorTravelAuthorisation => return Ok(invalid()),
+        CredentialKind::MinorTravelAuthorisation => {
+            let Ok(authorisation) =
+                serde_json::from_value::<domain::travel::AuthorisationClaims>(claims)
+            else {
+                return Ok(invalid());
+            };
+            // A document the register does not hold is not one this service issued.
+            match travel_standing(state, authorisation.jti).await? {
+                Some(standing) => standing,
+                None => return Ok(invalid()),
+            }
+        }
     };
     let outcome = judge(&validity, standing, now);
     tracing::info!(
@@ -139,6 +170,25 @@ fn invalid() -> Check {
         outcome: CheckOutcome::InvalidSignature,
         verified: None,
     }
+}
+
+/// A travel authorisation stands while the register holds it unrevoked; `None` when the
+/// register does not know it. One read by primary key.
+async fn travel_standing(
+    state: &web::Data<AppState>,
+    id: String,
+) -> Result<Option<Standing>, ApiError> {
+    let revoked = with_db(state, move |conn| {
+        Ok(persistence::travel::standing(conn, &id)?)
+    })
+    .await?;
+    Ok(revoked.map(|revoked| {
+        if revoked {
+            Standing::Revoked
+        } else {
+            Standing::Current
+        }
+    }))
 }
 
 /// A receipt stands while its filing exists and was not withdrawn.

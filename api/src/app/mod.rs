@@ -22,6 +22,7 @@ pub mod ratelimit;
 pub mod restriction;
 pub mod retention;
 pub mod statistics;
+pub mod travel;
 pub mod webhooks;
 
 use crate::error::{ApiError, FieldError};

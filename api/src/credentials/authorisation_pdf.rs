@@ -3,8 +3,8 @@
 //! the credential's claims only (the minor's name and birth date, the destinations, the
 //! validity dates, the accompanying adult, the issuing unit, the document's id), and the
 //! QR code of the signed credential. Built-in Helvetica (WinAnsi covers the three
-//! languages), so nothing is embedded. The flow that issues it is not built yet
-//! (docs/DOCUMENTS.md).
+//! languages), so nothing is embedded. Served at `GET
+//! /v1/travel-authorisations/{id}/document/pdf` (docs/DOCUMENTS.md).
 
 use crate::error::ApiError;
 use crate::i18n::texts;

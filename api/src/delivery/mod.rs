@@ -14,6 +14,7 @@
 pub mod letters;
 pub mod mail;
 pub mod render;
+pub mod travel;
 pub mod webhooks;
 
 use crate::config::Settings;
@@ -61,6 +62,8 @@ pub struct Worker {
     poll_interval: Duration,
     lease: Span,
     metrics: Option<DeliveryMetrics>,
+    /// Opens the travel requests' sealed addresses and invitation links.
+    sealing: persistence::sealing::Keyring,
 }
 
 impl Worker {
@@ -74,6 +77,7 @@ impl Worker {
         pool: DbPool,
         unit_names: render::UnitNames,
         metrics: Option<DeliveryMetrics>,
+        sealing: persistence::sealing::Keyring,
     ) -> Result<Self, DeliveryError> {
         let n = &settings.notifications;
         let setup = |e: String| DeliveryError::Setup(e);
@@ -114,6 +118,7 @@ impl Worker {
             poll_interval: Duration::from_millis(n.poll_interval_ms),
             lease: secs(n.lease_secs),
             metrics,
+            sealing,
         })
     }
 
@@ -170,12 +175,19 @@ impl Worker {
             self.lease,
             self.batch_size,
         );
+        let sealing = self.sealing.clone();
         let (claimed, addresses) = blocking(move || {
             let mut conn = pool.get()?;
             let now = Utc::now();
             let claimed = outbox::claim_due(&mut conn, EMAIL, &name, now, now - lease, limit)?;
             let ids: Vec<&str> = claimed.iter().map(|r| r.filing_id.as_str()).collect();
-            let addresses = outbox::email_addresses(&mut conn, &ids)?;
+            let mut addresses = outbox::email_addresses(&mut conn, &ids)?;
+            // A travel request's messages: the address is in the sealed request.
+            for row in claimed.iter().filter(|r| r.template.starts_with("travel_")) {
+                if let Some(to) = travel::recipient(&mut conn, &sealing, row)? {
+                    addresses.insert(travel::address_key(row), to);
+                }
+            }
             Ok((claimed, addresses))
         })
         .await?;
@@ -203,7 +215,7 @@ impl Worker {
         row: OutboxRow,
         addresses: &HashMap<String, String>,
     ) -> (i64, NextStep) {
-        let outcome = match addresses.get(&row.filing_id) {
+        let outcome = match addresses.get(&travel::address_key(&row)) {
             None => AttemptOutcome::Permanent("no_address".into()),
             Some(to) => match self.message(&row, to) {
                 Ok(message) => self.mailer.send(row.id, message).await,
@@ -251,8 +263,9 @@ impl Worker {
 
     /// The e-mail of a claimed message, or the code of why it cannot be made.
     fn message(&self, row: &OutboxRow, to: &str) -> Result<lettre::Message, &'static str> {
-        let payload: serde_json::Value =
+        let mut payload: serde_json::Value =
             serde_json::from_str(&row.payload).map_err(|_| "invalid_payload")?;
+        travel::open_link(&self.sealing, row, &mut payload)?;
         let rendered = self
             .renderer
             .render(

@@ -245,8 +245,23 @@ impl Renderer {
         let lang = crate::i18n::served(language.parse().unwrap_or(Lang::En));
         let values = self.values(kind, lang, payload, filing_id, context)?;
         let get = |key: &str| self.text(lang, key, &values);
-        let link = (kind == MessageTemplate::InfoRequested)
-            .then(|| context.answer_url.replace("{filing_id}", filing_id));
+        let link = match kind {
+            MessageTemplate::InfoRequested => {
+                Some(context.answer_url.replace("{filing_id}", filing_id))
+            }
+            // The single-use link, opened from its seal by the worker just before.
+            MessageTemplate::TravelInvitation => payload
+                .get("link")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
+            _ => None,
+        };
+        let own_label = format!("{kind}.link_label");
+        let link_label = if self.keys.contains_key(&(lang, own_label.clone())) {
+            own_label
+        } else {
+            "common.link_label".to_owned()
+        };
         let body = get(&format!("{kind}.body"))?;
         let mut rendered = Rendered {
             lang,
@@ -259,7 +274,7 @@ impl Renderer {
                 .map(str::to_owned)
                 .collect(),
             link,
-            link_label: get("common.link_label")?,
+            link_label: get(&link_label)?,
             reference_line: get("common.reference_line")?,
             where_to_look: get("common.where_to_look")?,
             privacy: get("common.privacy")?,
@@ -355,6 +370,7 @@ impl Renderer {
             where_to_go => member("where_to_go"),
             expected_by => expected_by,
             answer_url => context.answer_url.replace("{filing_id}", filing_id),
+            expires_at => member("expires_at"),
         })
     }
 }
@@ -395,6 +411,10 @@ mod tests {
             }
             MessageTemplate::AppointmentCancelledByUnit => json!({"kind": "station",
                 "starts_at": "2026-12-10T09:00:00Z", "country": "BE", "reason": "The desk is closed."}),
+            MessageTemplate::TravelInvitation => {
+                json!({"link": "https://app.police.example/travel-invitations/t0k3n",
+                "expires_at": "2026-12-04 10:00 UTC"})
+            }
             _ => json!({}),
         };
         for (k, v) in extra.as_object().unwrap() {

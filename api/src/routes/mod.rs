@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod partners;
 pub mod processing;
 pub mod statistics;
+pub mod travel;
 pub mod webhooks;
 
 use utoipa_actix_web::scope;
@@ -126,6 +127,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(auditlog::keys)
                 .service(credentials::credential_keys)
                 .service(credentials::verify_credential)
+                .service(travel::request_travel)
+                .service(travel::get_travel)
+                .service(travel::take_invitation)
+                .service(travel::consent)
+                .service(travel::refuse)
+                .service(travel::revoke)
+                .service(travel::travel_document)
+                .service(travel::document_pdf)
+                .service(backoffice::travel::travel_queue)
+                .service(backoffice::travel::travel_request)
+                .service(backoffice::travel::approve_travel)
+                .service(backoffice::travel::reject_travel)
+                .service(backoffice::travel::revoke_travel)
                 .service(partners::register)
                 .service(partners::list)
                 .service(partners::show)

@@ -35,6 +35,11 @@ crate::code_enum!(
         /// An object that may be the citizen's lost or stolen one was found; the unit
         /// holding it is named, the finder never (issue 20, `domain::items::found_notice`).
         ObjectMaybeFound => "object_maybe_found",
+        /// The other holder of parental authority is asked to consent to a minor's travel
+        /// authorisation, through a single-use link (issue 19, `domain::travel`).
+        TravelInvitation => "travel_invitation",
+        /// The other holder refused: the request ends (told to its requester).
+        TravelRefused => "travel_refused",
     }
 );
 
@@ -70,6 +75,8 @@ impl MessageTemplate {
                 &["unit_id", "kind", "starts_at", "country", "reason"]
             }
             Self::ObjectMaybeFound => &["unit_id"],
+            Self::TravelInvitation => &["link", "expires_at"],
+            Self::TravelRefused => &[],
         }
     }
 }
@@ -115,7 +122,9 @@ impl Filing {
             | MessageTemplate::Closed
             | MessageTemplate::AppointmentReminder
             | MessageTemplate::AppointmentCancelledByUnit
-            | MessageTemplate::ObjectMaybeFound => {}
+            | MessageTemplate::ObjectMaybeFound
+            | MessageTemplate::TravelInvitation
+            | MessageTemplate::TravelRefused => {}
         }
         vec![OutgoingMessage {
             channel,

@@ -50,6 +50,7 @@ fn main() {
             pool.clone(),
             std::sync::Arc::new(|_, _| None),
             None,
+            settings.keyring().expect("keyring").0,
         )
         .expect("worker");
         let start = Instant::now();

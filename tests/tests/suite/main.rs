@@ -33,4 +33,5 @@ mod retention;
 mod startup;
 mod statistics;
 mod stores;
+mod travel;
 mod webhooks;

@@ -79,6 +79,29 @@ impl Resource for FilingExport {
     }
 }
 
+/// A minor's travel authorisation request of the unit, read.
+pub struct TravelRead;
+/// A minor's travel authorisation request of the unit, decided (approved, rejected,
+/// revoked).
+pub struct TravelChange;
+
+impl Resource for TravelRead {
+    const OPERATION: AuditOperation = AuditOperation::Consultation;
+    fn object(req: &HttpRequest) -> (&'static str, Option<String>) {
+        match path(req, "id") {
+            Some(id) => ("travel_request", Some(id)),
+            None => ("travel_queue", path(req, "unit_id")),
+        }
+    }
+}
+
+impl Resource for TravelChange {
+    const OPERATION: AuditOperation = AuditOperation::Alteration;
+    fn object(req: &HttpRequest) -> (&'static str, Option<String>) {
+        ("travel_request", path(req, "id"))
+    }
+}
+
 /// A unit's contact data, read by its members.
 pub struct ContactRead;
 /// A unit's contact data, corrected by those who maintain it (its supervisors).

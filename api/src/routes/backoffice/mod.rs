@@ -9,6 +9,7 @@ pub mod audit;
 pub mod messages;
 pub mod records;
 pub mod restriction;
+pub mod travel;
 pub mod types;
 
 pub use audit::audit_events;

@@ -1,0 +1,199 @@
+//! The unit's review of minors' travel authorisations (issue 19; docs/DOCUMENTS.md): the
+//! requests waiting for review, one request, its approval (the document is issued), its
+//! rejection and the police's revocation, each with a reason where it has one. Members
+//! of the unit of the requester's municipality of residence; every access audited.
+
+use super::access::{TravelChange, TravelRead, UnitAccess, UnitAction};
+use crate::app::travel::{self as usecase, Revoking};
+use crate::error::{ApiError, Problem};
+use crate::routes::travel::types::{ReasonBody, TravelView};
+use crate::state::AppState;
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use domain::travel::Revoker;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A request in the unit's review queue (no personal data: open it to review it).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0192f3c4-5b6a-4c8d-9e0f-112233445566", "reference": "TA-0192F3C4", "status": "awaiting_review", "sole_holder": false, "created_at": "2026-12-01T10:00:00Z"}))]
+pub struct TravelQueueItem {
+    pub id: String,
+    pub reference: String,
+    pub status: String,
+    /// A sole holder's declaration, whose ground the officer checks.
+    pub sole_holder: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The unit's travel authorisations to review
+///
+/// The requests waiting for the unit's review (both holders consented, or a sole
+/// holder's declaration), oldest first, at most 100. Members of the unit; audited.
+#[utoipa::path(
+    tag = "back office",
+    security(("bearer" = [])),
+    params(("unit_id" = String, Path, description = "The unit")),
+    responses(
+        (status = 200, description = "The requests to review", body = Vec<TravelQueueItem>,
+            example = json!([{"id": "0192f3c4-5b6a-4c8d-9e0f-112233445566", "reference": "TA-0192F3C4", "status": "awaiting_review", "sole_holder": false, "created_at": "2026-12-01T10:00:00Z"}])),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/units/{unit_id}/travel-authorisations")]
+pub async fn travel_queue(
+    state: web::Data<AppState>,
+    access: UnitAccess<TravelRead>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = usecase::queue(&state, access.officer, access.unit, access.request_id).await?;
+    let items: Vec<TravelQueueItem> = rows
+        .iter()
+        .map(|r| TravelQueueItem {
+            id: r.id.clone(),
+            reference: usecase::reference(&r.id),
+            status: r.status.as_str().to_owned(),
+            sole_holder: r.sole_holder,
+            created_at: r.created_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(items))
+}
+
+/// A travel authorisation request of the unit
+///
+/// The request with the minor's document number, the trip, the companion and the other
+/// holder (or the sole holder's ground). Members of the unit; audited as a consultation.
+#[utoipa::path(
+    tag = "back office",
+    security(("bearer" = [])),
+    params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The request")),
+    responses(
+        (status = 200, description = "The request", body = TravelView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request in this unit", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/units/{unit_id}/travel-authorisations/{id}")]
+pub async fn travel_request(
+    state: web::Data<AppState>,
+    access: UnitAccess<TravelRead>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, id) = path.into_inner();
+    let UnitAccess {
+        officer,
+        unit,
+        request_id,
+        ..
+    } = access;
+    let loaded = usecase::officer_view(&state, officer, unit, id, request_id).await?;
+    Ok(HttpResponse::Ok().json(TravelView::from(&loaded)))
+}
+
+/// Approve a travel authorisation
+///
+/// Issues the authorisation: its credential is signed (EdDSA) and registered, and the
+/// parents can download it and its PDF. Members of the unit; audited.
+#[utoipa::path(
+    tag = "back office",
+    security(("bearer" = [])),
+    params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The request")),
+    responses(
+        (status = 200, description = "Approved: the document is issued", body = TravelView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request in this unit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not waiting for review (`travel_invalid_state`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/units/{unit_id}/travel-authorisations/{id}/approve")]
+pub async fn approve_travel(
+    state: web::Data<AppState>,
+    access: UnitAccess<TravelChange>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (_, id) = path.into_inner();
+    let UnitAccess {
+        officer,
+        unit,
+        request_id,
+        ..
+    } = access;
+    let loaded = usecase::approve(&state, officer, unit, id, request_id).await?;
+    Ok(HttpResponse::Ok().json(TravelView::from(&loaded)))
+}
+
+/// Reject a travel authorisation
+///
+/// Refuses the request, with a reason its parents read. Members of the unit; audited.
+#[utoipa::path(
+    tag = "back office",
+    security(("bearer" = [])),
+    params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The request")),
+    request_body = ReasonBody,
+    responses(
+        (status = 200, description = "Rejected", body = TravelView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request in this unit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not waiting for review (`travel_invalid_state`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason, or a longer one than 500 characters", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/units/{unit_id}/travel-authorisations/{id}/reject")]
+pub async fn reject_travel(
+    state: web::Data<AppState>,
+    request: UnitAction<TravelChange, ReasonBody>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let UnitAction { access, body } = request;
+    let (_, id) = path.into_inner();
+    let target = (access.unit, id);
+    let loaded = usecase::reject(
+        &state,
+        access.officer,
+        target,
+        &body.reason,
+        access.request_id,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(TravelView::from(&loaded)))
+}
+
+/// Revoke a travel authorisation (police)
+///
+/// The police revoke an issued authorisation at any time, with a reason; the online check
+/// then answers `revoked`. Members of the unit; audited.
+#[utoipa::path(
+    tag = "back office",
+    security(("bearer" = [])),
+    params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The request")),
+    request_body = ReasonBody,
+    responses(
+        (status = 200, description = "Revoked", body = TravelView),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such request in this unit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not approved (`travel_invalid_state`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason, or a longer one than 500 characters", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/units/{unit_id}/travel-authorisations/{id}/revoke")]
+pub async fn revoke_travel(
+    state: web::Data<AppState>,
+    request: UnitAction<TravelChange, ReasonBody>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let UnitAction { access, body } = request;
+    let (_, id) = path.into_inner();
+    let loaded = usecase::in_unit(&state, &access.unit, id).await?;
+    let who = Revoking {
+        as_role: Revoker::Police,
+        actor: access.officer.audit_actor(Some(&access.unit)),
+        reason: body.reason,
+    };
+    let loaded = usecase::revoke(&state, loaded, who, access.request_id).await?;
+    Ok(HttpResponse::Ok().json(TravelView::from(&loaded)))
+}

@@ -1,0 +1,716 @@
+//! A minor's travel authorisation (issue 19), end to end over HTTP: two parents (two
+//! development identities at level high) complete a request, the second invited by an
+//! e-mail (received by an independent SMTP server) whose single-use link works once and
+//! not after it expires; an officer of the unit of the requester's municipality approves;
+//! the credential is checked by Python's `jwcrypto` with nothing but the published JWKS,
+//! and online (`valid`, `not_yet_valid`, `revoked`, `invalid_signature` for a changed
+//! byte); a parent revokes before departure, the police after; a third citizen sees
+//! nothing (404); level substantial is refused; the field issues are 422 problems; and
+//! the service's log holds none of the minor's data.
+
+use chrono::{Duration, NaiveDate, Utc};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use std::time::Duration as Wait;
+use tests::smtp::SmtpSink;
+use tests::{assert_problem, spawn_app_with, TestApp};
+
+const ZONE: &str = "zp-ottignies-louvain-la-neuve";
+const BIN: &str = env!("CARGO_BIN_EXE_ecommissariat-under-test");
+/// What identifies the minor, the companion and the other parent: never in a log.
+const PERSONAL: [&str; 8] = [
+    "Laia",
+    "Puig",
+    "12345678Z",
+    "X1234567L",
+    "Marta",
+    "Vidal",
+    "2014-05-10",
+    "jordi@example.org",
+];
+
+/// The local date in Belgium (the unit's zone), `days` from today.
+fn local_date(days: i64) -> NaiveDate {
+    (Utc::now().with_timezone(&chrono_tz::Europe::Brussels) + Duration::days(days)).date_naive()
+}
+
+fn request_body(departure: NaiveDate, invited: bool) -> Value {
+    let other = if invited {
+        json!({"kind": "invited", "name": "Jordi Puig", "email": "jordi@example.org"})
+    } else {
+        json!({"kind": "sole_holder", "ground": "court_decision"})
+    };
+    json!({
+        "minor": {"first_name": "Laia", "last_name": "Puig", "birth_date": "2014-05-10", "document_number": "12345678Z"},
+        "trip": {"destinations": ["FR", "IT"], "departure": departure, "return_date": departure + Duration::days(10)},
+        "companion": {"name": "Marta Vidal", "document_number": "X1234567L"},
+        "other_holder": other,
+        "municipality": "BE-25121",
+        "contact_email": "anna@example.org"
+    })
+}
+
+/// A running service: in this process, or the real binary (for its log).
+struct Target {
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Target {
+    fn of(app: &TestApp) -> Self {
+        Target {
+            base: app.address.clone(),
+            client: app.client.clone(),
+        }
+    }
+
+    async fn token(&self, body: Value) -> String {
+        let response = self
+            .client
+            .post(format!("{}/dev/tokens", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn citizen(&self, subject: &str, assurance: &str) -> String {
+        self.token(json!({"kind": "citizen", "subject": subject, "assurance": assurance}))
+            .await
+    }
+
+    async fn officer(&self) -> String {
+        self.token(json!({"kind": "officer", "subject": "o-travel", "units": [ZONE]}))
+            .await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn post(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.send(reqwest::Method::POST, path, Some(token), Some(body))
+            .await
+    }
+
+    async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.send(reqwest::Method::GET, path, Some(token), None)
+            .await
+    }
+
+    async fn ok(&self, response: reqwest::Response) -> Value {
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert!(status.is_success(), "{status}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    async fn check(&self, credential: &str) -> Value {
+        let response = self
+            .send(
+                reqwest::Method::POST,
+                "/v1/credentials/verify",
+                None,
+                Some(&json!({"credential": credential})),
+            )
+            .await;
+        self.ok(response).await
+    }
+}
+
+/// The single-use token of the last invitation `sink` received for `to`.
+async fn invitation_token(sink: &SmtpSink, count: usize, to: &str) -> String {
+    let messages = sink.wait_for(count, Wait::from_secs(20)).await;
+    let message = messages
+        .iter()
+        .rev()
+        .find(|m| m["rcpt_tos"] == json!([to]))
+        .unwrap_or_else(|| panic!("no mail to {to}: {messages:?}"));
+    let text = message["parts"][0]["text"].as_str().unwrap();
+    let start = text.find("travel-invitations/").expect("the link") + "travel-invitations/".len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// Python's `jwcrypto` checks `token` against nothing but the published `jwks` and
+/// prints the claims.
+const VERIFY: &str = r#"
+import json, sys
+from jwcrypto import jwk, jws
+given = json.load(sys.stdin)
+keys = jwk.JWKSet.from_json(json.dumps(given["jwks"]))
+token = jws.JWS()
+token.deserialize(given["token"])
+header = token.jose_header
+assert header["alg"] == "EdDSA", header
+token.verify(keys.get_key(header["kid"]), alg="EdDSA")
+print(token.payload.decode("utf-8"))
+"#;
+
+fn verify_independently(jwks: &Value, token: &str) -> Value {
+    let input = json!({"jwks": jwks, "token": token}).to_string();
+    let output = tests::python::run_script(VERIFY, input.as_bytes(), "jwcrypto verification");
+    serde_json::from_slice(&output).unwrap()
+}
+
+/// The whole flow with two parents, today's departure: returns nothing, asserts all.
+async fn two_parents_and_an_officer(t: &Target, sink: &SmtpSink, mails_before: usize) {
+    let anna = t.citizen("anna", "high").await;
+    let jordi = t.citizen("jordi", "high").await;
+    let eve = t.citizen("eve", "high").await;
+    let officer = t.officer().await;
+
+    let response = t
+        .post(
+            "/v1/travel-authorisations",
+            &anna,
+            &request_body(local_date(0), true),
+        )
+        .await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let created: Value = response.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(location, format!("/v1/travel-authorisations/{id}"));
+    assert_eq!(created["status"], "awaiting_consent");
+    assert_eq!(created["unit_id"], ZONE);
+    let path = format!("/v1/travel-authorisations/{id}");
+
+    // Nobody else sees it: not a third citizen, not the invited parent before the link.
+    for who in [&eve, &jordi] {
+        assert_problem(t.get(&path, who).await, 404, "travel_request_not_found").await;
+        let consent = t.post(&format!("{path}/consent"), who, &json!({})).await;
+        assert_problem(consent, 404, "travel_request_not_found").await;
+    }
+
+    // The invitation, by e-mail through the outbox.
+    let token = invitation_token(sink, mails_before + 1, "jordi@example.org").await;
+    assert!(token.len() >= 40, "{token}");
+    let take = json!({"token": token});
+    let substantial = t.citizen("jordi", "substantial").await;
+    let response = t.post("/v1/travel-invitations", &substantial, &take).await;
+    assert_problem(response, 403, "insufficient_assurance").await;
+    let taken = t
+        .ok(t.post("/v1/travel-invitations", &jordi, &take).await)
+        .await;
+    assert_eq!(taken["id"], id.as_str());
+    assert_eq!(taken["request"]["minor"]["first_name"], "Laia");
+    assert_eq!(taken["second_holder_joined"], true);
+    // Single use: neither a third citizen nor the same parent again.
+    for who in [&eve, &jordi] {
+        let again = t.post("/v1/travel-invitations", who, &take).await;
+        assert_problem(again, 410, "invitation_invalid").await;
+    }
+    let consented = t
+        .ok(t.post(&format!("{path}/consent"), &jordi, &json!({})).await)
+        .await;
+    assert_eq!(consented["status"], "awaiting_review");
+    let again = t.post(&format!("{path}/consent"), &jordi, &json!({})).await;
+    assert_problem(again, 409, "travel_invalid_state").await;
+
+    // The officer of the unit of the requester's municipality reviews and approves.
+    let queue = t
+        .ok(t
+            .get(&format!("/v1/units/{ZONE}/travel-authorisations"), &officer)
+            .await)
+        .await;
+    assert!(queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == id.as_str()));
+    let unit_path = format!("/v1/units/{ZONE}/travel-authorisations/{id}");
+    let approved = t
+        .ok(t
+            .post(&format!("{unit_path}/approve"), &officer, &json!({}))
+            .await)
+        .await;
+    assert_eq!(approved["status"], "approved");
+    assert_problem(
+        t.get(&format!("{path}/document"), &eve).await,
+        404,
+        "travel_request_not_found",
+    )
+    .await;
+    let document = t.ok(t.get(&format!("{path}/document"), &jordi).await).await;
+    assert_eq!(document["status"], "valid");
+    let credential = document["credential"].as_str().unwrap().to_owned();
+
+    // An independent verifier, with the published keys only.
+    let keys = t
+        .ok(t
+            .send(reqwest::Method::GET, "/v1/credentials/keys", None, None)
+            .await)
+        .await;
+    let claims = verify_independently(&keys, &credential);
+    assert_eq!(claims["kind"], "minor_travel_authorisation");
+    assert_eq!(claims["jti"], document["id"]);
+    assert_eq!(claims["minor_name"], "Laia Puig");
+    assert_eq!(claims["minor_birth_date"], "2014-05-10");
+    assert_eq!(claims["destinations"], json!(["FR", "IT"]));
+    assert_eq!(claims["companion"], "Marta Vidal");
+    assert_eq!(claims["unit"], ZONE);
+    assert_eq!(claims["valid_from"], local_date(0).to_string());
+    let text = claims.to_string();
+    for absent in [
+        "12345678Z",
+        "X1234567L",
+        "Jordi",
+        "jordi@example.org",
+        "anna",
+    ] {
+        assert!(!text.contains(absent), "{absent} in {text}");
+    }
+
+    // Online: valid, with the credential's claims and nothing more.
+    let answer = t.check(&credential).await;
+    assert_eq!(answer["status"], "valid", "{answer}");
+    assert_eq!(answer["kind"], "minor_travel_authorisation");
+    assert_eq!(answer["claims"], claims);
+    // Any byte changed: invalid_signature, nothing disclosed.
+    for i in (0..credential.len())
+        .step_by(9)
+        .chain([credential.len() - 1])
+    {
+        let mut bytes = credential.as_bytes().to_vec();
+        bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            t.check(&tampered).await,
+            json!({"status": "invalid_signature"}),
+            "byte {i}"
+        );
+    }
+
+    // The departure day started: a parent can no longer revoke, the police can.
+    let reason = json!({"reason": "The trip was cancelled."});
+    let response = t.post(&format!("{path}/revoke"), &anna, &reason).await;
+    assert_problem(response, 409, "revocation_closed").await;
+    let response = t.post(&format!("{path}/revoke"), &eve, &reason).await;
+    assert_problem(response, 404, "travel_request_not_found").await;
+    let response = t
+        .post(
+            &format!("{unit_path}/revoke"),
+            &officer,
+            &json!({"reason": " "}),
+        )
+        .await;
+    assert_problem(response, 422, "validation_failed").await;
+    let revoked = t
+        .ok(t
+            .post(&format!("{unit_path}/revoke"), &officer, &reason)
+            .await)
+        .await;
+    assert_eq!(revoked["status"], "revoked");
+    assert_eq!(revoked["document"]["revoked_by"], "police");
+    let answer = t.check(&credential).await;
+    assert_eq!(answer["status"], "revoked");
+    assert_eq!(answer["claims"], claims);
+    // The PDF is served to the parents.
+    let pdf = t.get(&format!("{path}/document/pdf"), &anna).await;
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+}
+
+async fn mail_app(sink: &SmtpSink) -> TestApp {
+    let url = sink.url();
+    spawn_app_with(move |s| {
+        s.notifications.smtp_url = Some(SecretString::from(url));
+        s.notifications.poll_interval_ms = 100;
+        s.credentials.verify_per_minute = 0;
+        s.travel.invitation_url = "https://app.police.test/travel-invitations/{token}".into();
+    })
+    .await
+}
+
+#[tokio::test]
+async fn two_parents_complete_a_request_and_the_document_verifies_until_revoked() {
+    let sink = SmtpSink::start("accept");
+    let app = mail_app(&sink).await;
+    two_parents_and_an_officer(&Target::of(&app), &sink, 0).await;
+    // Both consents are audited with their level of assurance.
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Event {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        action: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        justification: Option<String>,
+    }
+    use diesel::RunQueryDsl;
+    let events: Vec<Event> = diesel::sql_query(
+        "SELECT action, justification FROM audit_events WHERE object_type = 'travel_request' ORDER BY id",
+    )
+    .load(&mut *conn)
+    .unwrap();
+    let find = |action: &str| {
+        events
+            .iter()
+            .find(|e| e.action == action)
+            .and_then(|e| e.justification.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        find("request_travel_authorisation"),
+        "consent of the requester at level high"
+    );
+    assert_eq!(
+        find("consent_travel_authorisation"),
+        "consent of the second holder at level high"
+    );
+    for action in [
+        "approve_travel_authorisation",
+        "revoke_travel_authorisation",
+    ] {
+        assert!(events.iter().any(|e| e.action == action), "{action}");
+    }
+    // The token is stored as a hash only.
+    #[derive(diesel::QueryableByName)]
+    struct Hash {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        token_hash: String,
+    }
+    let hashes: Vec<Hash> = diesel::sql_query("SELECT token_hash FROM travel_invitations")
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(hashes.len(), 1);
+    assert_eq!(hashes[0].token_hash.len(), 64);
+}
+
+#[tokio::test]
+async fn a_sole_holder_request_is_revoked_by_a_parent_before_departure() {
+    let app = spawn_app_with(|s| s.credentials.verify_per_minute = 0).await;
+    let t = Target::of(&app);
+    let anna = t.citizen("anna", "high").await;
+    let officer = t.officer().await;
+    let created = t
+        .ok(t
+            .post(
+                "/v1/travel-authorisations",
+                &anna,
+                &request_body(local_date(5), false),
+            )
+            .await)
+        .await;
+    assert_eq!(created["status"], "awaiting_review");
+    assert_eq!(created["sole_holder"], true);
+    let id = created["id"].as_str().unwrap();
+    let path = format!("/v1/travel-authorisations/{id}");
+    let unit_path = format!("/v1/units/{ZONE}/travel-authorisations/{id}");
+    // Another unit's officer sees nothing of it.
+    let other = t
+        .token(json!({"kind": "officer", "subject": "o-other", "units": ["zp-namur"]}))
+        .await;
+    let response = t
+        .post(&format!("{unit_path}/approve"), &other, &json!({}))
+        .await;
+    assert_problem(response, 403, "forbidden").await;
+    t.ok(t
+        .post(&format!("{unit_path}/approve"), &officer, &json!({}))
+        .await)
+        .await;
+    let document = t.ok(t.get(&format!("{path}/document"), &anna).await).await;
+    assert_eq!(document["status"], "not_yet_valid");
+    let credential = document["credential"].as_str().unwrap();
+    assert_eq!(t.check(credential).await["status"], "not_yet_valid");
+    let revoked = t
+        .ok(t
+            .post(
+                &format!("{path}/revoke"),
+                &anna,
+                &json!({"reason": "Plans changed."}),
+            )
+            .await)
+        .await;
+    assert_eq!(revoked["document"]["revoked_by"], "parent");
+    assert_eq!(t.check(credential).await["status"], "revoked");
+    let again = t
+        .post(
+            &format!("{path}/revoke"),
+            &anna,
+            &json!({"reason": "Again."}),
+        )
+        .await;
+    assert_problem(again, 409, "travel_invalid_state").await;
+}
+
+#[tokio::test]
+async fn a_refusal_ends_the_request_and_tells_the_requester() {
+    let sink = SmtpSink::start("accept");
+    let app = mail_app(&sink).await;
+    let t = Target::of(&app);
+    let anna = t.citizen("anna", "high").await;
+    let jordi = t.citizen("jordi", "high").await;
+    let created = t
+        .ok(t
+            .post(
+                "/v1/travel-authorisations",
+                &anna,
+                &request_body(local_date(3), true),
+            )
+            .await)
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let token = invitation_token(&sink, 1, "jordi@example.org").await;
+    t.ok(t
+        .post("/v1/travel-invitations", &jordi, &json!({"token": token}))
+        .await)
+        .await;
+    let refused = t
+        .ok(t
+            .post(
+                &format!("/v1/travel-authorisations/{id}/refuse"),
+                &jordi,
+                &json!({}),
+            )
+            .await)
+        .await;
+    assert_eq!(refused["status"], "refused");
+    let messages = sink.wait_for(2, Wait::from_secs(20)).await;
+    assert_eq!(messages[1]["rcpt_tos"], json!(["anna@example.org"]));
+    let subject = messages[1]["headers"]["subject"].as_str().unwrap();
+    assert!(subject.contains("refused"), "{subject}");
+    for m in &messages {
+        let text = m.to_string();
+        for absent in ["Laia", "12345678Z"] {
+            assert!(!text.contains(absent), "{absent} in an e-mail");
+        }
+    }
+    // The refused request takes no consent and no approval.
+    let officer = t.officer().await;
+    let response = t
+        .post(
+            &format!("/v1/units/{ZONE}/travel-authorisations/{id}/approve"),
+            &officer,
+            &json!({}),
+        )
+        .await;
+    assert_problem(response, 409, "travel_invalid_state").await;
+}
+
+#[tokio::test]
+async fn an_expired_invitation_and_level_substantial_are_refused() {
+    let sink = SmtpSink::start("accept");
+    let app = mail_app(&sink).await;
+    let t = Target::of(&app);
+    let substantial = t.citizen("anna", "substantial").await;
+    let response = t
+        .post(
+            "/v1/travel-authorisations",
+            &substantial,
+            &request_body(local_date(3), true),
+        )
+        .await;
+    let problem = assert_problem(response, 403, "insufficient_assurance").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("high"),
+        "{problem}"
+    );
+
+    let anna = t.citizen("anna", "high").await;
+    t.ok(t
+        .post(
+            "/v1/travel-authorisations",
+            &anna,
+            &request_body(local_date(3), true),
+        )
+        .await)
+        .await;
+    let token = invitation_token(&sink, 1, "jordi@example.org").await;
+    {
+        use diesel::RunQueryDsl;
+        let pool = app.db.pool();
+        let mut conn = pool.get().unwrap();
+        diesel::sql_query("UPDATE travel_invitations SET expires_at = '2000-01-01 00:00:00'")
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let jordi = t.citizen("jordi", "high").await;
+    let response = t
+        .post("/v1/travel-invitations", &jordi, &json!({"token": token}))
+        .await;
+    assert_problem(response, 410, "invitation_invalid").await;
+    let response = t
+        .post(
+            "/v1/travel-invitations",
+            &jordi,
+            &json!({"token": "made-up"}),
+        )
+        .await;
+    assert_problem(response, 410, "invitation_invalid").await;
+}
+
+#[tokio::test]
+async fn each_invalid_field_is_a_422_problem() {
+    let app = spawn_app_with(|_| {}).await;
+    let t = Target::of(&app);
+    let anna = t.citizen("anna", "high").await;
+    let mut body = request_body(local_date(3), true);
+    // 18 on the return date, a return before the departure, a lowercase country, an
+    // unknown municipality, no plausible addresses.
+    body["minor"]["birth_date"] = json!("2000-01-01");
+    body["trip"]["return_date"] = json!(local_date(1));
+    body["trip"]["destinations"] = json!(["fr"]);
+    body["municipality"] = json!("nowhere");
+    body["other_holder"]["email"] = json!("nobody");
+    body["contact_email"] = json!("");
+    let response = t.post("/v1/travel-authorisations", &anna, &body).await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    let mut pointers: Vec<(String, String)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["pointer"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    pointers.sort();
+    let expected: Vec<(String, String)> = [
+        ("/contact_email", "invalid_email"),
+        ("/minor/birth_date", "age_over_limit"),
+        ("/municipality", "unknown_municipality"),
+        ("/other_holder/email", "invalid_email"),
+        ("/trip/destinations/0", "unknown_country"),
+        ("/trip/return_date", "too_early"),
+    ]
+    .iter()
+    .map(|(p, c)| ((*p).to_owned(), (*c).to_owned()))
+    .collect();
+    assert_eq!(pointers, expected, "{problem}");
+    // A trip longer than the maximum, an unknown ground.
+    let mut body = request_body(local_date(3), false);
+    body["trip"]["return_date"] = json!(local_date(3 + 90));
+    let response = t.post("/v1/travel-authorisations", &anna, &body).await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["pointer"], "/trip/return_date");
+    assert_eq!(problem["errors"][0]["code"], "too_late");
+    body = request_body(local_date(3), false);
+    body["other_holder"]["ground"] = json!("rumour");
+    let response = t.post("/v1/travel-authorisations", &anna, &body).await;
+    assert_problem(response, 422, "validation_failed").await;
+    let response = t
+        .post(
+            "/v1/units/zp-ottignies-louvain-la-neuve/travel-authorisations/x/reject",
+            &t.officer().await,
+            &json!({"reason": ""}),
+        )
+        .await;
+    assert_problem(response, 422, "validation_failed").await;
+}
+
+/// The real binary, its log captured (JSON lines), delivering to `smtp`.
+struct Instance {
+    child: std::process::Child,
+    base: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Instance {
+    fn start(db: &tests::TestDb, dir: &std::path::Path, smtp: &str) -> Instance {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(BIN)
+            .args(["--bind", "127.0.0.1:0"])
+            .env("DATABASE_URL", db.url())
+            .env("ECOM__DATABASE__DATA_DIR", dir)
+            .env("ECOM__LOG__FORMAT", "json")
+            .env("ECOM__NOTIFICATIONS__SMTP_URL", smtp)
+            .env("ECOM__NOTIFICATIONS__POLL_INTERVAL_MS", "100")
+            .env("ECOM__CREDENTIALS__VERIFY_PER_MINUTE", "0")
+            .env_remove("RUST_LOG")
+            .env_remove("ECOM__ENVIRONMENT")
+            .env_remove("ECOM_CONFIG")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        for stream in [
+            Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stdout.take().unwrap()),
+        ] {
+            let (log, tx) = (log.clone(), tx.clone());
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stream).lines() {
+                    let Ok(line) = line else { break };
+                    log.lock().unwrap().push_str(&line);
+                    log.lock().unwrap().push('\n');
+                    let event: Value = serde_json::from_str(&line).unwrap_or(Value::Null);
+                    if let Some(rest) = event["message"]
+                        .as_str()
+                        .and_then(|m| m.strip_prefix("listening on "))
+                    {
+                        let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
+                    }
+                }
+            });
+        }
+        // A debug build on a loaded machine imports the directory's reference first.
+        let address = match rx.recv_timeout(std::time::Duration::from_secs(180)) {
+            Ok(address) => address,
+            Err(e) => panic!("the instance did not start ({e}): {}", log.lock().unwrap()),
+        };
+        let base = if address.starts_with("http") {
+            address
+        } else {
+            format!("http://{address}")
+        };
+        Instance { child, base, log }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_log_holds_none_of_the_minors_data() {
+    let sink = SmtpSink::start("accept");
+    let db = tests::TestDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let instance = Instance::start(&db, dir.path(), &sink.url());
+    let target = Target {
+        base: instance.base.clone(),
+        client: reqwest::Client::new(),
+    };
+    two_parents_and_an_officer(&target, &sink, 0).await;
+    tokio::time::sleep(Wait::from_millis(300)).await;
+    let log = instance.log.lock().unwrap().clone();
+    assert!(
+        log.contains("travel authorisation requested"),
+        "the log was captured"
+    );
+    assert!(log.contains("credential checked"), "the checks were logged");
+    for personal in PERSONAL {
+        assert!(!log.contains(personal), "the log holds {personal:?}");
+    }
+}
