@@ -363,7 +363,7 @@ async fn two_parents_complete_a_request_and_the_document_verifies_until_revoked(
     let events: Vec<Event> = diesel::sql_query(
         "SELECT action, justification FROM audit_events WHERE object_type = 'travel_request' ORDER BY id",
     )
-    .load(&mut *conn)
+    .load(&mut **conn)
     .unwrap();
     let find = |action: &str| {
         events
@@ -393,7 +393,7 @@ async fn two_parents_complete_a_request_and_the_document_verifies_until_revoked(
         token_hash: String,
     }
     let hashes: Vec<Hash> = diesel::sql_query("SELECT token_hash FROM travel_invitations")
-        .load(&mut *conn)
+        .load(&mut **conn)
         .unwrap();
     assert_eq!(hashes.len(), 1);
     assert_eq!(hashes[0].token_hash.len(), 64);
@@ -544,7 +544,7 @@ async fn an_expired_invitation_and_level_substantial_are_refused() {
         let pool = app.db.pool();
         let mut conn = pool.get().unwrap();
         diesel::sql_query("UPDATE travel_invitations SET expires_at = '2000-01-01 00:00:00'")
-            .execute(&mut *conn)
+            .execute(&mut **conn)
             .unwrap();
     }
     let jordi = t.citizen("jordi", "high").await;
