@@ -60,7 +60,8 @@ type Raw = (
     NaiveDateTime,
 );
 
-fn columns() -> (
+/// The columns of a request row, in the order of `Raw`.
+type RequestColumns = (
     r::id,
     r::requester_id,
     r::second_holder_id,
@@ -75,7 +76,9 @@ fn columns() -> (
     r::decided_at,
     r::created_at,
     r::updated_at,
-) {
+);
+
+fn columns() -> RequestColumns {
     (
         r::id,
         r::requester_id,
