@@ -83,7 +83,7 @@ fn save_and_load(conn: &mut DbConnection, effects: &Effects) -> Result<Loaded, A
 
 /// The complainant's identity sealed for the filing `filing_id` with the current key, at
 /// `now`; `None` when the sign-in gave no identity claim (nothing is kept).
-fn seal_identity(
+pub(super) fn seal_identity(
     state: &AppState,
     filing_id: &str,
     personal: &ComplainantIdentity,
@@ -286,28 +286,7 @@ pub async fn submit(
     with_db(&state, move |conn| {
         conn.write_transaction(|c| {
             let now = super::now();
-            let filing = load_owned(c, &citizen, &id)?;
-            let rules = rules(&app);
-            let procedure = rules
-                .procedure_of(&filing)
-                .map_err(|e| problem(&app, lang, None, e))?;
-            let routing = app.directory().route(
-                &procedure.competence,
-                &filing.place.to_routing_place(filing.country),
-                filing.facts_local_date(now),
-            );
-            repo::lock_owner(c, &citizen.id)?;
-            let (day_start, _) = filing.quota_window(now);
-            let submitted_today = repo::submitted_since(c, &citizen.id, day_start)?;
-            let reference = fresh_reference(c, filing.reference_year(now))?;
-            let competent = match &routing {
-                Ok(Routing::Routed { unit, .. }) => Some(unit.clone()),
-                _ => None,
-            };
-            let mut effects = filing
-                .submit(&rules, &citizen, routing, submitted_today, reference, now)
-                .map_err(|e| problem(&app, lang, Some(&filing.procedure), e))
-                .map_err(|e| with_competent_unit(&app, lang, competent.as_deref(), e))?;
+            let mut effects = decide_submission(&app, c, &citizen, &id, lang, now)?;
             effects.audit.request_id = request_id;
             let stale = ApiError::InvalidTransition {
                 status: "submitted".into(),
@@ -323,6 +302,40 @@ pub async fn submit(
         })
     })
     .await
+}
+
+/// The submission's effects, from the filing as stored: its routing, the citizen's
+/// count of the day (under the lock on the citizen) and a fresh reference.
+pub(super) fn decide_submission(
+    app: &AppState,
+    c: &mut DbConnection,
+    citizen: &CitizenActor,
+    id: &str,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<Effects, ApiError> {
+    let filing = load_owned(c, citizen, id)?;
+    let rules = rules(app);
+    let procedure = rules
+        .procedure_of(&filing)
+        .map_err(|e| problem(app, lang, None, e))?;
+    let routing = app.directory().route(
+        &procedure.competence,
+        &filing.place.to_routing_place(filing.country),
+        filing.facts_local_date(now),
+    );
+    repo::lock_owner(c, &citizen.id)?;
+    let (day_start, _) = filing.quota_window(now);
+    let submitted_today = repo::submitted_since(c, &citizen.id, day_start)?;
+    let reference = fresh_reference(c, filing.reference_year(now))?;
+    let competent = match &routing {
+        Ok(Routing::Routed { unit, .. }) => Some(unit.clone()),
+        _ => None,
+    };
+    filing
+        .submit(&rules, citizen, routing, submitted_today, reference, now)
+        .map_err(|e| problem(app, lang, Some(&filing.procedure), e))
+        .map_err(|e| with_competent_unit(app, lang, competent.as_deref(), e))
 }
 
 /// Withdraws a filing.
