@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Path)]
 pub struct FormatPath {
     /// `json` or `xml`.
+    #[param(inline)]
     pub format: Format,
 }
 
@@ -26,6 +27,7 @@ pub struct ServicePath {
     /// `<procedure>-<country>`, as `GET services` lists them.
     pub service_code: String,
     /// `json` or `xml`.
+    #[param(inline)]
     pub format: Format,
 }
 
@@ -36,6 +38,7 @@ pub struct RequestPath {
     /// The id `POST requests` answered.
     pub service_request_id: String,
     /// `json` or `xml`.
+    #[param(inline)]
     pub format: Format,
 }
 
@@ -46,6 +49,7 @@ pub struct TokenPath {
     /// The token `POST requests` answered.
     pub token: String,
     /// `json` or `xml`.
+    #[param(inline)]
     pub format: Format,
 }
 
