@@ -69,6 +69,8 @@ pub struct Settings {
     #[serde(default)]
     pub statistics: StatisticsSettings,
     #[serde(default)]
+    pub open311: Open311Settings,
+    #[serde(default)]
     pub evidence: EvidenceSettings,
     #[serde(default)]
     pub credentials: CredentialSettings,
@@ -273,6 +275,35 @@ impl Default for StatisticsSettings {
     fn default() -> Self {
         Self {
             threshold: domain::statistics::DEFAULT_THRESHOLD,
+        }
+    }
+}
+
+/// Open311 GeoReport v2 (docs/OPEN311.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Open311Settings {
+    /// The service codes offered (`<procedure>-<country>`); each must fit Open311 (a
+    /// local procedure of that country whose required fields Open311 can carry), else
+    /// the service refuses to start. Those of countries the deployment does not serve
+    /// are not listed.
+    pub services: Vec<String>,
+    /// The public listing's location grid, in metres (at least 500).
+    pub grid_m: u32,
+    /// The level of assurance a partner's Open311 requests are taken at (`low`,
+    /// `substantial` or `high`): the partner identified the reporter under its
+    /// registration; a procedure that requires more refuses the request.
+    pub assurance: String,
+}
+
+impl Default for Open311Settings {
+    fn default() -> Self {
+        Self {
+            services: ["graffiti-BE", "property_damage-BE", "found_object-LU"]
+                .map(String::from)
+                .to_vec(),
+            grid_m: 1000,
+            assurance: "substantial".into(),
         }
     }
 }
@@ -1148,6 +1179,13 @@ impl Settings {
                 "retention.clock_offset_days is a test setting, refused in production".into(),
             ));
         }
+        if self.open311.grid_m < domain::open311::MIN_GRID_M {
+            return Err(ConfigError::Invalid(format!(
+                "open311.grid_m must be at least {} (metres)",
+                domain::open311::MIN_GRID_M
+            )));
+        }
+        self.open311_assurance()?;
         if self.statistics.threshold < 2 {
             return Err(ConfigError::Invalid(
                 "statistics.threshold must be at least 2".into(),
@@ -1364,6 +1402,13 @@ impl Settings {
 
     /// The minimum level of assurance for a video complaint, per country: substantial
     /// or high (eIDAS), as configured in `appointments.video_assurance`.
+    /// The level of assurance of Open311 requests (`open311.assurance`).
+    pub fn open311_assurance(&self) -> Result<Assurance, ConfigError> {
+        self.open311.assurance.parse().map_err(|_| {
+            ConfigError::Invalid("open311.assurance: `low`, `substantial` or `high`".into())
+        })
+    }
+
     pub fn video_assurance(
         &self,
     ) -> Result<std::collections::BTreeMap<Country, Assurance>, ConfigError> {

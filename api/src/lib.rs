@@ -25,6 +25,7 @@ pub mod layout;
 pub mod metrics;
 pub mod middleware;
 pub mod negotiation;
+pub mod open311;
 pub mod openapi;
 pub mod openapi_pass;
 pub mod operator;

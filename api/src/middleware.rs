@@ -134,12 +134,17 @@ pub async fn request_context(
             }
         }
     };
-    let mut response = if response.status().as_u16() >= 400 {
-        let lang = crate::language::request_language(response.request());
-        complete_problem(response, &request_id.0, &instance, lang).await
-    } else {
-        response.map_into_boxed_body()
-    };
+    let mut response =
+        if response.status().as_u16() >= 400 && instance.starts_with(crate::open311::PREFIX) {
+            // Open311's own error format (docs/OPEN311.md), not problem+json.
+            let lang = crate::language::request_language(response.request());
+            crate::open311::complete_error(response.map_into_boxed_body(), lang)
+        } else if response.status().as_u16() >= 400 {
+            let lang = crate::language::request_language(response.request());
+            complete_problem(response, &request_id.0, &instance, lang).await
+        } else {
+            response.map_into_boxed_body()
+        };
     // A HEAD of a stream (Server-Sent Events) ends with its headers: the encoder sends
     // no body for HEAD, but it would poll the stream to its end (minutes) before the
     // connection could serve its next request.

@@ -162,7 +162,10 @@ pub fn complete(api: &mut OpenApi) {
         ];
         for operation in operations.into_iter().flatten() {
             constrain_parameters(path, operation, &query_values);
-            add_shared_responses(path, operation, !NO_NEGOTIATION.contains(&path.as_str()));
+            // Open311's errors are its own format (docs/OPEN311.md), stated per route.
+            if !path.starts_with("/open311/") {
+                add_shared_responses(path, operation, !NO_NEGOTIATION.contains(&path.as_str()));
+            }
             if let Some(RefOr::T(body)) = operation.request_body.as_mut() {
                 for content in body.content.values_mut() {
                     let RefOr::T(content) = content else {

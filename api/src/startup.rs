@@ -53,6 +53,9 @@ pub enum StartupError {
     /// The chat's desks (`chat.desks`).
     #[error("chat: {0}")]
     Chat(String),
+    /// The Open311 services (`open311.*`).
+    #[error("{0}")]
+    Open311(String),
 }
 
 pub struct Application {
@@ -94,6 +97,15 @@ impl Application {
         let default_language = settings
             .default_language()
             .map_err(|e| StartupError::Texts(e.to_string()))?;
+        let open311 = crate::open311::Open311::new(
+            &settings.open311,
+            settings
+                .open311_assurance()
+                .map_err(|e| StartupError::Open311(e.to_string()))?,
+            &catalogue,
+            &countries,
+        )
+        .map_err(StartupError::Open311)?;
         let directory = load_directory(&pool, &settings)?;
         let (verifier, dev_idp) = build_verifier(&settings)?;
         let (sealing, origin) = settings
@@ -136,6 +148,7 @@ impl Application {
                 .enabled
                 .then_some(settings.retention.interval_secs),
             statistics_threshold: settings.statistics.threshold,
+            open311,
             countries,
             default_language,
             body_limit: settings.server.body_limit_bytes,

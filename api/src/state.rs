@@ -20,6 +20,8 @@ pub struct AppState {
     pub processing: domain::processing::Processing,
     /// Seconds between two runs of the retention job in the service (`None`: off).
     pub retention_job: Option<u64>,
+    /// Open311 GeoReport v2: the services offered, the listing's grid, the assurance.
+    pub open311: crate::open311::Open311,
     /// The small-cell threshold of the open statistics.
     pub statistics_threshold: u32,
     /// Countries this deployment serves (a subset of the catalogue's).

@@ -69,6 +69,7 @@ pub mod items;
 pub mod limits;
 pub mod merkle;
 pub mod notices;
+pub mod open311;
 pub mod partner;
 pub mod policy;
 pub mod processing;

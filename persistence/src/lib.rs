@@ -19,6 +19,7 @@ pub mod idempotency;
 pub mod identities;
 pub mod items;
 pub mod notifications;
+pub mod open311;
 pub mod outbox;
 pub mod partners;
 pub mod ratelimit;

@@ -684,6 +684,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    partner_open311_keys (key_hash) {
+        key_hash -> Text,
+        partner_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     travel_invitations (token_hash) {
         token_hash -> Text,
         request_id -> Text,
@@ -706,3 +714,19 @@ diesel::table! {
         revocation_reason -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    open311_requests (filing_id) {
+        filing_id -> Text,
+        service_request_id -> Text,
+        token -> Text,
+        partner_id -> Text,
+        service_code -> Text,
+        requested_at -> Timestamp,
+        coarse_lat -> Double,
+        coarse_lon -> Double,
+    }
+}
+
+diesel::joinable!(open311_requests -> filings (filing_id));
+diesel::allow_tables_to_appear_in_same_query!(open311_requests, filings);

@@ -118,7 +118,7 @@ fn save_and_load(conn: &mut DbConnection, effects: &Effects) -> Result<Loaded, A
 
 /// The complainant's identity sealed for the filing `filing_id` with the current key, at
 /// `now`; `None` when the sign-in gave no identity claim (nothing is kept).
-fn seal_identity(
+pub(super) fn seal_identity(
     state: &AppState,
     filing_id: &str,
     personal: &ComplainantIdentity,
@@ -358,7 +358,7 @@ pub async fn submit(
 
 /// The submission's effects, from the filing as stored: its routing, the citizen's
 /// count of the day (under the lock on the citizen) and a fresh reference.
-fn decide_submission(
+pub(super) fn decide_submission(
     app: &AppState,
     c: &mut DbConnection,
     citizen: &CitizenActor,

@@ -17,6 +17,7 @@ pub mod evidence_uploads;
 pub mod filings;
 pub mod items;
 pub mod notifications;
+pub mod open311;
 pub mod partners;
 pub mod ratelimit;
 pub mod restriction;

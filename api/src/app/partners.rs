@@ -151,6 +151,34 @@ pub fn rotate_secret(
     Ok(WithSecret { partner, secret })
 }
 
+/// Gives the partner `id` a new Open311 API key (`o311_` + base64url of 32 random
+/// bytes), answered once; only its SHA-256 is stored, and the previous key stops working.
+/// Audited (`issue_open311_key`).
+pub fn issue_open311_key(
+    conn: &mut DbConnection,
+    id: &str,
+    actor: Actor,
+    now: chrono::DateTime<chrono::Utc>,
+    request_id: Option<String>,
+) -> Result<(Partner, String), PartnerError> {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| PartnerError::Sealing(e.to_string()))?;
+    let key = format!(
+        "o311_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
+    let hash = super::open311::key_hash(&key);
+    let event = audit(actor, "issue_open311_key", id, now, request_id);
+    let partner = conn.write_transaction(|c| {
+        let partner = repo::get(c, id)?.ok_or_else(|| PartnerError::NotFound(id.into()))?;
+        persistence::open311::set_key(c, id, &hash, now)?;
+        persistence::audit::append(c, &event)?;
+        Ok::<_, PartnerError>(partner)
+    })?;
+    Ok((partner, key))
+}
+
 /// The signing secrets of a partner in clear at `now`: the current one, then the
 /// previous one while it still signs (Standard Webhooks sends a signature per secret).
 pub fn signing_secrets(

@@ -19,6 +19,7 @@ pub mod items;
 pub mod me;
 pub mod meta;
 pub mod notifications;
+pub mod open311;
 pub mod partners;
 pub mod processing;
 pub mod statistics;
@@ -36,6 +37,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(meta::metrics)
         .service(dev::issue_token)
         .service(dev::jwks)
+        .service(
+            scope::scope("/open311/v2")
+                .service(open311::discovery)
+                .service(open311::services)
+                .service(open311::service_definition)
+                .service(open311::create_request)
+                .service(open311::list_requests)
+                .service(open311::get_request)
+                .service(open311::token),
+        )
         .service(
             scope::scope("/v1")
                 .service(catalogue::list_procedures)
@@ -145,6 +156,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(partners::show)
                 .service(partners::disable)
                 .service(partners::rotate_secret)
+                .service(partners::open311_key)
                 .service(webhooks::admin_list)
                 .service(webhooks::admin_create)
                 .service(webhooks::create)

@@ -415,6 +415,58 @@ pub async fn rotate_secret(
     Ok(HttpResponse::Ok().json(PartnerWithSecret::from(rotated)))
 }
 
+/// A partner's new Open311 API key, shown once.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"partner_id": "fixmystreet-be", "api_key": "o311_3q2-7wX1b9VYbq0dZL4m1y6o5v8s2k4j0h9g7f5d3c1"}))]
+pub struct Open311Key {
+    pub partner_id: String,
+    /// `o311_` and 43 characters: the `api_key` of Open311's `POST requests`. Shown once;
+    /// only its SHA-256 is kept.
+    pub api_key: String,
+}
+
+/// Issue a partner's Open311 API key (administrators)
+///
+/// Answers a new key for Open311's `POST requests` (`docs/OPEN311.md`), once; the
+/// previous key stops working. Audited (`issue_open311_key`).
+#[utoipa::path(
+    tag = "partners",
+    security(("bearer" = [])),
+    params(("partner_id" = String, Path, description = "Id of the partner")),
+    responses(
+        (status = 200, description = "The new key", body = Open311Key),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such partner (`partner_not_found`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/partners/{partner_id}/open311-key")]
+pub async fn open311_key(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    officer: Officer,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let admin = administrator(&state, &req, &officer, "issue_open311_key", Some(&id)).await?;
+    let request_id = RequestId::of(&req);
+    let (partner, api_key) = with_db(&state, move |conn| {
+        let actor = admin.audit_actor(None);
+        Ok(usecase::issue_open311_key(
+            conn,
+            &id,
+            actor,
+            now(),
+            request_id,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Open311Key {
+        partner_id: partner.id,
+        api_key,
+    }))
+}
+
 /// Problem codes of partners; each has a text in every API language.
 pub const PROBLEM_CODES: [&str; 4] = [
     "partner_not_found",

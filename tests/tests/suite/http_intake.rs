@@ -268,6 +268,11 @@ async fn control_characters_anywhere_in_any_operation_are_4xx_problems() {
     let officer = officer(&app).await;
     let mut tried = 0;
     for (method, template, operation) in operations(&app).await {
+        // Open311 answers in its own error format (400 in JSON or XML), not problem+json:
+        // docs/OPEN311.md, tests/tests/suite/open311.rs.
+        if template.starts_with("/open311/") {
+            continue;
+        }
         let token = if template.starts_with("/v1/units") || template.starts_with("/v1/audit") {
             &officer
         } else {
@@ -984,6 +989,10 @@ async fn the_contract_documents_the_shared_responses_and_constraints() {
     let app = spawn_app().await;
     let contract: Value = app.get("/openapi.json").await.json().await.unwrap();
     for (path, item) in contract["paths"].as_object().unwrap() {
+        // Open311's errors are its own format, stated per route (docs/OPEN311.md).
+        if path.starts_with("/open311/") {
+            continue;
+        }
         for (method, operation) in item.as_object().unwrap() {
             let responses = &operation["responses"];
             let has = |status: &str| responses[status].is_object();

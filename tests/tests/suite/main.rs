@@ -27,6 +27,7 @@ mod items;
 mod newcomer;
 mod notifications;
 mod oidc;
+mod open311;
 mod partner_limits;
 mod partners;
 mod retention;
