@@ -9,9 +9,10 @@
 //!
 //! A listener that loses its connection misses what is published until it listens
 //! again. So each instance keeps what it published for `hub::REPLAY_WINDOW_SECS`
-//! (`Hub::stamp`); a listener that reconnects hands on what its own instance published
-//! meanwhile and asks the others (`Event::Resync`, with the time it was last known to
-//! listen, less a margin) to send theirs again; every hub hands on each event once
+//! (`Hub::stamp`); a listener that reconnects sends again what its own instance
+//! published meanwhile (to every instance, itself included) and asks the others
+//! (`Event::Resync`, with the time it was last known to listen, less a margin) to send
+//! theirs again; every hub hands on each event once
 //! (`Hub::receive`: events are numbered per instance).
 //!
 //! Sending is `app::chat::publish`; this module listens.
@@ -78,8 +79,8 @@ fn payloads(envelopes: &[Envelope]) -> Vec<String> {
         .collect()
 }
 
-/// After a reconnection: hands on what this instance published since the listener was
-/// last known to listen (`listened`, less the margin), and asks the others to send
+/// After a reconnection: sends again what this instance published since the listener
+/// was last known to listen (`listened`, less the margin), and asks the others to send
 /// theirs again.
 fn resync(
     listener: &mut Listener,
@@ -90,16 +91,15 @@ fn resync(
         return Ok(());
     };
     let since = listened - chrono::Duration::seconds(REPLAY_MARGIN_SECS);
-    let own = hub.published_since(since);
+    // Its own events go to every instance again (one that was away too and is back
+    // already never heard them), itself included; then the others are asked for theirs.
+    let mut again = hub.published_since(since);
     tracing::info!(
-        replayed = own.len(),
+        replayed = again.len(),
         "chat relay: listening again; asking the other instances for what was missed"
     );
-    for envelope in own {
-        hub.receive(envelope);
-    }
-    let ask = hub.stamp(vec![Event::Resync { since }]);
-    listener.notify(&payloads(&ask))
+    again.extend(hub.stamp(vec![Event::Resync { since }]));
+    listener.notify(&payloads(&again))
 }
 
 /// Reads notifications until the hub is gone or the connection fails; `listened` is
