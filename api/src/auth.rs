@@ -478,8 +478,47 @@ fn personal_claims(claims: &Claims) -> domain::filing::ComplainantIdentity {
     }
 }
 
-/// The bearer token of a request: from the one `Authorization` header, never from the
-/// query string.
+/// The WebSocket subprotocol of the service's sockets (asyncapi.yaml). A browser cannot
+/// set headers on a WebSocket, so it names this protocol and, beside it, its token as a
+/// second "protocol" (`new WebSocket(url, ["ecom-chat", "ecom-bearer." + token])`); the
+/// service selects `ecom-chat` in its answer. Never in the URL, which proxies log.
+pub const WS_PROTOCOL: &str = "ecom-chat";
+/// The prefix of a bearer token offered as a WebSocket subprotocol.
+pub const WS_BEARER: &str = "ecom-bearer.";
+
+/// The token offered as the WebSocket subprotocol `<prefix><token>` of an upgrade request
+/// that also offers [`WS_PROTOCOL`]; `None` otherwise (not an upgrade, no such entry,
+/// an empty token).
+pub fn subprotocol_token(req: &HttpRequest, prefix: &str) -> Option<String> {
+    use actix_web::http::header::{SEC_WEBSOCKET_PROTOCOL, UPGRADE};
+    let upgrade = req
+        .headers()
+        .get(UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !upgrade {
+        return None;
+    }
+    let offered: Vec<&str> = req
+        .headers()
+        .get_all(SEC_WEBSOCKET_PROTOCOL)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    if !offered.contains(&WS_PROTOCOL) {
+        return None;
+    }
+    offered
+        .iter()
+        .find_map(|p| p.strip_prefix(prefix))
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// The bearer token of a request: from the one `Authorization` header (or, for a
+/// WebSocket upgrade without one, the subprotocol `ecom-bearer.<token>`: see
+/// [`WS_PROTOCOL`]), never from the query string.
 pub fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let query = req.query_string();
     if query
@@ -493,7 +532,9 @@ pub fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let mut fields = req
         .headers()
         .get_all(actix_web::http::header::AUTHORIZATION);
-    let header = fields.next().ok_or(ApiError::MissingToken)?;
+    let Some(header) = fields.next() else {
+        return subprotocol_token(req, WS_BEARER).ok_or(ApiError::MissingToken);
+    };
     if fields.next().is_some() {
         // Which one would count is ambiguous (proxies and frameworks differ).
         return Err(ApiError::InvalidToken(

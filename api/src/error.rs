@@ -899,7 +899,10 @@ fn appointment_params(e: &domain::appointments::AppointmentError) -> Vec<(&'stat
 fn chat_status(e: &domain::chat::ChatError) -> StatusCode {
     use domain::chat::ChatError;
     match e {
-        ChatError::BadMessage | ChatError::BadOutcome => StatusCode::UNPROCESSABLE_ENTITY,
+        ChatError::BadMessage | ChatError::BadOutcome | ChatError::BadProposal => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        ChatError::ProposalNotFound => StatusCode::NOT_FOUND,
         _ => StatusCode::CONFLICT,
     }
 }

@@ -16,6 +16,74 @@ pub struct Metrics {
     pub audit: crate::auditlog::AuditMetrics,
     /// The outbox's gauges and counters, which the delivery worker keeps.
     pub delivery: DeliveryMetrics,
+    /// The chat's gauges and histograms.
+    pub chat: ChatMetrics,
+}
+
+/// The chat's metrics: per desk, the conversations waiting and the agents available
+/// (refreshed from the database every few seconds by each instance's idle loop); the
+/// wait from opening to an agent taking it (observed by the instance that took it); and
+/// the relay's latency, from an event's publication to this instance's listener handing
+/// it on (PostgreSQL; on SQLite the relay is a function call and is not observed).
+#[derive(Clone)]
+pub struct ChatMetrics {
+    pub waiting: IntGaugeVec,
+    pub available: IntGaugeVec,
+    pub wait: prometheus::Histogram,
+    pub relay: prometheus::Histogram,
+}
+
+impl ChatMetrics {
+    fn new(registry: &Registry) -> Result<Self, MetricsError> {
+        let error = |e: prometheus::Error| MetricsError(e.to_string());
+        let gauge = |name: &str, help: &str| {
+            IntGaugeVec::new(
+                prometheus::Opts::new(name, help).namespace(NAMESPACE),
+                &["desk"],
+            )
+        };
+        let waiting = gauge(
+            "chat_waiting_conversations",
+            "Conversations waiting in a desk's queue",
+        )
+        .map_err(error)?;
+        let available =
+            gauge("chat_agents_available", "Agents available at a desk").map_err(error)?;
+        let wait = prometheus::Histogram::with_opts(
+            prometheus::HistogramOpts::new(
+                "chat_wait_seconds",
+                "Time from opening a conversation to an agent taking it, in seconds",
+            )
+            .namespace(NAMESPACE)
+            .buckets(vec![
+                5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0,
+            ]),
+        )
+        .map_err(error)?;
+        let relay = prometheus::Histogram::with_opts(
+            prometheus::HistogramOpts::new(
+                "chat_relay_latency_seconds",
+                "Time from a chat event's publication to this instance's listener handing it on (PostgreSQL), in seconds",
+            )
+            .namespace(NAMESPACE)
+            .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+        )
+        .map_err(error)?;
+        for metric in [
+            Box::new(waiting.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(available.clone()),
+            Box::new(wait.clone()),
+            Box::new(relay.clone()),
+        ] {
+            registry.register(metric).map_err(error)?;
+        }
+        Ok(ChatMetrics {
+            waiting,
+            available,
+            wait,
+            relay,
+        })
+    }
 }
 
 /// The outbox's metrics: its depth by channel and status, the age of its oldest due
@@ -126,6 +194,7 @@ impl Metrics {
             audit: crate::auditlog::AuditMetrics::register(&registry, NAMESPACE)
                 .map_err(|e| MetricsError(e.to_string()))?,
             delivery: DeliveryMetrics::new(&registry)?,
+            chat: ChatMetrics::new(&registry)?,
             registry,
         };
         Ok((metrics, middleware))

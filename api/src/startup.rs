@@ -130,6 +130,7 @@ impl Application {
             matches!(database, persistence::DatabaseUrl::Postgres(_)),
         )
         .map_err(StartupError::Chat)?;
+        chat.hub.observe_latency(metrics.chat.relay.clone());
         crate::chat::relay::spawn_listener(
             &database,
             &chat.hub,
@@ -215,6 +216,7 @@ impl Application {
         spawn_jwks_refresh(state.clone());
         crate::app::alerts::spawn_escalation(state.clone());
         crate::app::chat::spawn_idle_closing(state.clone());
+        crate::app::chat::spawn_publisher(state.clone());
         crate::app::evidence_cleanup::spawn(state.clone());
         if settings.retention.enabled {
             spawn_retention(state.clone(), &settings.retention);

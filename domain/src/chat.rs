@@ -80,6 +80,11 @@ code_enum!(
     }
 );
 
+/// A proposed draft's pre-filled fields (their JSON), in bytes: the proposal crosses
+/// PostgreSQL in a `NOTIFY` payload (under 8000 bytes) with its procedure and ids.
+pub const PROPOSAL_MAX_BYTES: usize = 6000;
+/// Proposals a conversation holds unanswered at once; a newer one drops the oldest.
+pub const PROPOSALS_PENDING_MAX: usize = 5;
 /// A message of the chat, in characters. A message crosses PostgreSQL in a `NOTIFY`
 /// payload (at most 8000 bytes): 1000 characters of 4 bytes with escaping fit.
 pub const MESSAGE_MAX_CHARS: usize = 1000;
@@ -119,6 +124,18 @@ pub enum ChatError {
     /// The outcome is not one an agent chooses.
     #[error("not an agent's outcome")]
     BadOutcome,
+    /// A draft is proposed only to a citizen signed in with an account: an anonymous
+    /// conversation has nobody to own it.
+    #[error("the citizen has no account")]
+    ProposalNeedsAccount,
+    /// The procedure is not offered in the conversation's country, or the pre-filled
+    /// fields are over `PROPOSAL_MAX_BYTES`.
+    #[error("the proposal cannot be made")]
+    BadProposal,
+    /// No such proposal waits for an answer (answered already, replaced, or the
+    /// conversation closed).
+    #[error("no such proposal")]
+    ProposalNotFound,
 }
 
 impl ChatError {
@@ -133,11 +150,14 @@ impl ChatError {
             ChatError::ColleagueUnavailable => "chat_colleague_unavailable",
             ChatError::BadMessage => "chat_bad_message",
             ChatError::BadOutcome => "chat_bad_outcome",
+            ChatError::ProposalNeedsAccount => "chat_proposal_needs_account",
+            ChatError::BadProposal => "chat_bad_proposal",
+            ChatError::ProposalNotFound => "chat_proposal_not_found",
         }
     }
 
     /// Every code above.
-    pub const CODES: [&'static str; 8] = [
+    pub const CODES: [&'static str; 11] = [
         "chat_closed",
         "chat_queue_empty",
         "chat_agent_at_capacity",
@@ -146,6 +166,9 @@ impl ChatError {
         "chat_colleague_unavailable",
         "chat_bad_message",
         "chat_bad_outcome",
+        "chat_proposal_needs_account",
+        "chat_bad_proposal",
+        "chat_proposal_not_found",
     ];
 }
 
@@ -157,6 +180,21 @@ pub fn check_message(text: &str) -> Result<&str, ChatError> {
     } else {
         Ok(text)
     }
+}
+
+/// May an agent propose a pre-filled draft in a conversation? Only when its citizen
+/// signed in with an account (`anonymous` false: the draft will be theirs), for a
+/// procedure `offered` in the conversation's country, with pre-filled fields of at most
+/// `PROPOSAL_MAX_BYTES` (`fields_bytes`, their JSON). Errors:
+/// `ProposalNeedsAccount`, `BadProposal`.
+pub fn may_propose(anonymous: bool, offered: bool, fields_bytes: usize) -> Result<(), ChatError> {
+    if anonymous {
+        return Err(ChatError::ProposalNeedsAccount);
+    }
+    if !offered || fields_bytes > PROPOSAL_MAX_BYTES {
+        return Err(ChatError::BadProposal);
+    }
+    Ok(())
 }
 
 /// Whether a device token has an acceptable shape: 16 to 128 characters of
@@ -393,6 +431,20 @@ mod tests {
     }
 
     #[test]
+    fn drafts_are_proposed_to_accounts_only() {
+        assert_eq!(
+            may_propose(true, true, 10),
+            Err(ChatError::ProposalNeedsAccount)
+        );
+        assert_eq!(may_propose(false, false, 10), Err(ChatError::BadProposal));
+        assert_eq!(
+            may_propose(false, true, PROPOSAL_MAX_BYTES + 1),
+            Err(ChatError::BadProposal)
+        );
+        assert_eq!(may_propose(false, true, PROPOSAL_MAX_BYTES), Ok(()));
+    }
+
+    #[test]
     fn messages_and_device_tokens() {
         assert_eq!(check_message("  hello "), Ok("hello"));
         assert_eq!(check_message("   "), Err(ChatError::BadMessage));
@@ -401,6 +453,6 @@ mod tests {
         assert!(device_token_ok("0f8fad5b-d9cb-469f-a165-70867728950e"));
         assert!(!device_token_ok("short"));
         assert!(!device_token_ok("has space in it, sixteen+"));
-        assert_eq!(ChatError::CODES.len(), 8);
+        assert_eq!(ChatError::CODES.len(), 11);
     }
 }

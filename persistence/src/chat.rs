@@ -396,19 +396,28 @@ pub fn held_count(conn: &mut DbConnection, agent: &str) -> Result<u64, Persisten
 /// `NOTIFY` takes a transaction id, so each would otherwise wait for an fsync.
 pub fn notify(conn: &mut DbConnection, payloads: &[String]) -> Result<(), PersistenceError> {
     if let DbConnection::Postgresql(pg) = conn {
-        pg.transaction(|c| {
-            diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
-            for payload in payloads {
-                diesel::sql_query("SELECT pg_notify($1, $2)")
-                    .bind::<diesel::sql_types::Text, _>(CHANNEL)
-                    .bind::<diesel::sql_types::Text, _>(payload)
-                    .execute(c)?;
-            }
-            Ok::<_, diesel::result::Error>(())
-        })?;
+        notify_pg(pg, payloads)?;
     }
     Ok(())
 }
+
+fn notify_pg(pg: &mut diesel::PgConnection, payloads: &[String]) -> Result<(), PersistenceError> {
+    pg.transaction(|c| {
+        diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
+        for payload in payloads {
+            diesel::sql_query("SELECT pg_notify($1, $2)")
+                .bind::<diesel::sql_types::Text, _>(CHANNEL)
+                .bind::<diesel::sql_types::Text, _>(payload)
+                .execute(c)?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    Ok(())
+}
+
+/// The `application_name` of every instance's listening connection (operators and tests
+/// find it in `pg_stat_activity`).
+pub const LISTENER_NAME: &str = "ecom-chat-relay";
 
 /// A connection listening on the relay's channel (PostgreSQL).
 pub struct Listener {
@@ -421,11 +430,21 @@ impl Listener {
     pub fn start(conn: DbConnection) -> Result<Option<Listener>, PersistenceError> {
         match conn {
             DbConnection::Postgresql(mut pg) => {
+                diesel::sql_query(format!("SET application_name = '{LISTENER_NAME}'"))
+                    .execute(&mut pg)?;
                 diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut pg)?;
                 Ok(Some(Listener { conn: pg }))
             }
             DbConnection::Sqlite(_) => Ok(None),
         }
+    }
+
+    /// Sends the payloads on the relay's channel from this connection (see [`notify`]).
+    pub fn notify(&mut self, payloads: &[String]) -> Result<(), PersistenceError> {
+        if payloads.is_empty() {
+            return Ok(());
+        }
+        notify_pg(&mut self.conn, payloads)
     }
 
     /// The payloads received since the last call (never blocks).

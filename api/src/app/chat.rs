@@ -6,7 +6,7 @@
 
 use super::backoffice::record_in;
 use super::with_db;
-use crate::chat::hub::{Event, Line, Party};
+use crate::chat::hub::{Event, Line, Party, Proposal};
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::web;
@@ -37,8 +37,8 @@ pub async fn publish(state: &web::Data<AppState>, events: Vec<Event>) -> Result<
         }
         return Ok(());
     }
-    let mut payloads = Vec::with_capacity(events.len());
-    for event in &events {
+    let mut payloads: Vec<String> = Vec::with_capacity(events.len());
+    for event in &state.chat.hub.stamp(events) {
         let payload =
             serde_json::to_string(event).map_err(|e| ApiError::Internal(e.to_string()))?;
         if payload.len() > PAYLOAD_MAX_BYTES {
@@ -46,10 +46,61 @@ pub async fn publish(state: &web::Data<AppState>, events: Vec<Event>) -> Result<
         }
         payloads.push(payload);
     }
+    if let Some(publisher) = state.chat.publisher.get() {
+        let (done, sent) = tokio::sync::oneshot::channel();
+        match publisher.send((payloads, done)) {
+            Ok(()) => {
+                return sent
+                    .await
+                    .map_err(|_| ApiError::Internal("the chat publisher stopped".into()))?
+                    .map_err(ApiError::Internal);
+            }
+            // The publisher is gone: send them alone.
+            Err(tokio::sync::mpsc::error::SendError((back, _))) => payloads = back,
+        }
+    }
     with_db(state, move |conn| {
         Ok(persistence::chat::notify(conn, &payloads)?)
     })
     .await
+}
+
+/// The most publications one transaction of the publisher carries.
+const PUBLISH_BATCH_MAX: usize = 512;
+
+/// On PostgreSQL, starts this instance's publisher: what the requests publish while a
+/// transaction of `NOTIFY`s is under way goes out together in the next one (one round
+/// trip and one commit for them all, in the order published), one transaction at a
+/// time. Each publication learns whether its transaction committed.
+pub fn spawn_publisher(state: web::Data<AppState>) {
+    if !state.chat.postgres {
+        return;
+    }
+    let (queue, mut publications) = tokio::sync::mpsc::unbounded_channel();
+    if state.chat.publisher.set(queue).is_err() {
+        return;
+    }
+    actix_web::rt::spawn(async move {
+        while let Some(first) = publications.recv().await {
+            let mut batch = vec![first];
+            while batch.len() < PUBLISH_BATCH_MAX {
+                match publications.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+            let (payloads, waiting): (Vec<Vec<String>>, Vec<_>) = batch.into_iter().unzip();
+            let payloads = payloads.concat();
+            let sent = with_db(&state, move |conn| {
+                Ok(persistence::chat::notify(conn, &payloads)?)
+            })
+            .await
+            .map_err(|e| e.to_string());
+            for done in waiting {
+                let _ = done.send(sent.clone());
+            }
+        }
+    });
 }
 
 /// Who opens a conversation.
@@ -288,10 +339,23 @@ pub async fn citizen_say(
     .await
 }
 
-/// Restarts the idle clock of a conversation (called at most every few seconds per
-/// connection, off the relay's path).
-pub async fn touch(state: &web::Data<AppState>, id: String) -> Result<(), ApiError> {
-    with_db(state, move |conn| Ok(repo::touch(conn, &id, super::now())?)).await
+/// Writes the idle clock of the conversations touched since the last round
+/// (`Chat::touch`), in one transaction.
+async fn flush_touches(state: &web::Data<AppState>) -> Result<(), ApiError> {
+    let touched = state.chat.take_touched();
+    if touched.is_empty() {
+        return Ok(());
+    }
+    with_db(state, move |conn| {
+        conn.write_transaction(|c| {
+            let now = super::now();
+            for id in &touched {
+                repo::touch(c, id, now)?;
+            }
+            Ok::<_, ApiError>(())
+        })
+    })
+    .await
 }
 
 fn officer_event(
@@ -381,7 +445,7 @@ pub async fn take_next(
     desk: &str,
 ) -> Result<StoredConversation, ApiError> {
     let max = u64::from(state.chat.settings.max_per_agent);
-    let (officer_c, unit) = (officer.clone(), desk.to_owned());
+    let (officer_c, unit, st) = (officer.clone(), desk.to_owned(), state.clone());
     let (taken, waiting) = with_db(state, move |conn| {
         conn.write_transaction(|c| {
             let me = repo::agent(c, &unit, &officer_c.id)?;
@@ -404,6 +468,9 @@ pub async fn take_next(
             record_in(c, &event, officer_c.name.as_deref())?;
             let taken = repo::find(c, &next, false)?
                 .ok_or_else(|| ApiError::Internal("conversation lost".into()))?;
+            let waited = (now - taken.opened_at).num_milliseconds().max(0);
+            #[allow(clippy::cast_precision_loss)]
+            st.metrics.chat.wait.observe(waited as f64 / 1000.0);
             Ok::<_, ApiError>((taken, queue.len() as u64 - 1))
         })
     })
@@ -470,12 +537,16 @@ pub async fn agent_say(
             line(Party::Agent, None, Some(code), client_ref)
         }
     };
-    let (agent, conversation) = (officer.id.clone(), id.to_owned());
-    with_db(state, move |conn| {
-        held(conn, &agent, &conversation)?;
-        Ok(repo::touch(conn, &conversation, super::now())?)
-    })
-    .await?;
+    // The holder as this instance heard it from the relay (the database when it heard
+    // nothing: e.g. after a restart, or a closed conversation).
+    if state.chat.hub.holder(id).as_deref() != Some(officer.id.as_str()) {
+        let (agent, conversation) = (officer.id.clone(), id.to_owned());
+        with_db(state, move |conn| {
+            held(conn, &agent, &conversation).map(|_| ())
+        })
+        .await?;
+    }
+    state.chat.touch(id);
     publish(
         state,
         vec![Event::Said {
@@ -592,12 +663,7 @@ fn close_in(
     repo::close(c, id, outcome, now)?;
     let actor = match closer {
         Closer::Agent(officer, desk) => officer.audit_actor(Some(desk)),
-        Closer::Citizen => Actor {
-            id: "chat-citizen".into(),
-            role: ActorRole::Citizen,
-            unit: None,
-            client_id: None,
-        },
+        Closer::Citizen => citizen_actor(),
         Closer::System => Actor {
             id: "system".into(),
             role: ActorRole::System,
@@ -652,6 +718,34 @@ pub async fn close_idle(state: &web::Data<AppState>) -> Result<usize, ApiError> 
     Ok(count)
 }
 
+/// How often each instance refreshes the chat's gauges (waiting, agents available).
+const GAUGES_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Sets the gauges of each desk: conversations waiting, agents available.
+async fn refresh_gauges(state: &web::Data<AppState>) -> Result<(), ApiError> {
+    let desks: Vec<String> = state.chat.desks.iter().map(|d| d.unit.clone()).collect();
+    let counts = with_db(state, move |conn| {
+        let mut out = Vec::new();
+        for desk in desks {
+            let waiting = repo::waiting(conn, &desk, false, 10_000)?.len();
+            let available = repo::available_agents(conn, &desk)?;
+            out.push((desk, waiting, available));
+        }
+        Ok::<_, ApiError>(out)
+    })
+    .await?;
+    let chat = &state.metrics.chat;
+    for (desk, waiting, available) in counts {
+        chat.waiting
+            .with_label_values(&[desk.as_str()])
+            .set(i64::try_from(waiting).unwrap_or(i64::MAX));
+        chat.available
+            .with_label_values(&[desk.as_str()])
+            .set(i64::try_from(available).unwrap_or(i64::MAX));
+    }
+    Ok(())
+}
+
 /// Runs [`close_idle`] every `chat.idle_poll_ms` on this instance (instances share the
 /// work through `FOR UPDATE SKIP LOCKED`).
 pub fn spawn_idle_closing(state: web::Data<AppState>) {
@@ -661,8 +755,18 @@ pub fn spawn_idle_closing(state: web::Data<AppState>) {
     let every = std::time::Duration::from_millis(state.chat.settings.idle_poll_ms.max(50));
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(every);
+        let mut gauges_at = std::time::Instant::now() - GAUGES_EVERY;
         loop {
             interval.tick().await;
+            if let Err(e) = flush_touches(&state).await {
+                tracing::warn!(error = %e, "chat idle clocks not written");
+            }
+            if gauges_at.elapsed() >= GAUGES_EVERY {
+                gauges_at = std::time::Instant::now();
+                if let Err(e) = refresh_gauges(&state).await {
+                    tracing::warn!(error = %e, "chat gauges not refreshed");
+                }
+            }
             match close_idle(&state).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(closed = n, "idle chat conversations closed"),
@@ -670,4 +774,175 @@ pub fn spawn_idle_closing(state: web::Data<AppState>) {
             }
         }
     });
+}
+
+/// The agent proposes a pre-filled draft of `procedure` to the citizen of a
+/// conversation they hold. The proposal is relayed and held in memory like what is said
+/// (never stored); it becomes the citizen's own draft only if they accept it. Audited
+/// (`propose_chat_draft`, a disclosure to the citizen; never the fields). Errors:
+/// `chat_not_holder`, `chat_closed`, `chat_proposal_needs_account` (an anonymous
+/// conversation), `chat_bad_proposal` (a procedure not offered in the conversation's
+/// country, fields over `domain::chat::PROPOSAL_MAX_BYTES`).
+pub async fn propose(
+    state: &web::Data<AppState>,
+    officer: &OfficerActor,
+    desk: &str,
+    id: &str,
+    (procedure, fields): (String, serde_json::Value),
+) -> Result<Proposal, ApiError> {
+    let bytes = fields.to_string().len();
+    let (st, officer_c, unit, conversation) = (
+        state.clone(),
+        officer.clone(),
+        desk.to_owned(),
+        id.to_owned(),
+    );
+    let code = procedure.clone();
+    with_db(state, move |conn| {
+        conn.write_transaction(|c| {
+            let held = held(c, &officer_c.id, &conversation)?;
+            let offered = held.country.parse::<Country>().is_ok_and(|country| {
+                st.catalogue
+                    .procedure(&code)
+                    .is_some_and(|p| p.countries.contains(&country))
+            });
+            rules::may_propose(held.anonymous, offered, bytes).map_err(chat_error)?;
+            let mut event = officer_event(
+                &officer_c,
+                &unit,
+                AuditOperation::Disclosure,
+                &conversation,
+                "propose_chat_draft",
+            );
+            event.recipient = Some("citizen".into());
+            record_in(c, &event, officer_c.name.as_deref())?;
+            Ok::<_, ApiError>(())
+        })
+    })
+    .await?;
+    let proposal = Proposal {
+        id: uuid::Uuid::now_v7().to_string(),
+        procedure,
+        fields,
+        draft: uuid::Uuid::new_v4().to_string(),
+        at: Utc::now(),
+    };
+    publish(
+        state,
+        vec![Event::Proposed {
+            c: id.to_owned(),
+            proposal: proposal.clone(),
+        }],
+    )
+    .await?;
+    Ok(proposal)
+}
+
+/// The proposal `proposal` of the citizen's conversation, waiting for an answer, if
+/// `citizen` is the account that opened it (another's conversation is
+/// `chat_conversation_not_found`); else `chat_proposal_not_found`.
+pub fn pending_proposal(
+    state: &AppState,
+    conversation: &StoredConversation,
+    citizen: &CitizenActor,
+    proposal: &str,
+) -> Result<Proposal, ApiError> {
+    if conversation.citizen_id.as_deref() != Some(citizen.id.as_str()) {
+        return Err(ApiError::ChatConversationNotFound(conversation.id.clone()));
+    }
+    state
+        .chat
+        .hub
+        .proposal(&conversation.id, proposal)
+        .ok_or(chat_error(ChatError::ProposalNotFound))
+}
+
+/// The citizen accepts a proposal (from [`pending_proposal`]): `input` (its procedure,
+/// the conversation's country and its fields) becomes their own draft filing, with the
+/// proposal's draft id (created once), in the conversation's language. Audited: the
+/// filing's creation and `accept_chat_draft` (a collection, on the conversation).
+/// Errors: the filing's rules (e.g. the procedure's assurance level);
+/// `chat_proposal_not_found` when it was accepted already.
+pub async fn accept(
+    state: &web::Data<AppState>,
+    (citizen, conversation, proposal): (CitizenActor, &StoredConversation, Proposal),
+    input: domain::filing::NewFilingInput,
+    call: super::filings::Call,
+    render: super::filings::Render,
+) -> Result<crate::idempotency::Done, ApiError> {
+    let event = AuditEvent::new(
+        citizen.audit_actor(),
+        AuditOperation::Collection,
+        "chat_conversation",
+        Some(&conversation.id),
+        super::now(),
+    )
+    .with_action("accept_chat_draft");
+    let origin = super::filings::Origin {
+        id: proposal.draft.clone(),
+        also: Some(event),
+        taken: chat_error(ChatError::ProposalNotFound),
+    };
+    let input = (input, conversation.language);
+    let done =
+        super::filings::create_as(state.clone(), citizen, input, call, render, origin).await?;
+    publish(
+        state,
+        vec![Event::ProposalAnswered {
+            c: conversation.id.clone(),
+            proposal: proposal.id,
+            accepted: true,
+        }],
+    )
+    .await?;
+    Ok(done)
+}
+
+/// The citizen declines a proposal: every instance forgets it. Audited
+/// (`decline_chat_draft`, an erasure). Errors: `chat_proposal_not_found`.
+pub async fn decline(
+    state: &web::Data<AppState>,
+    conversation: &StoredConversation,
+    proposal: &str,
+) -> Result<(), ApiError> {
+    if state
+        .chat
+        .hub
+        .proposal(&conversation.id, proposal)
+        .is_none()
+    {
+        return Err(chat_error(ChatError::ProposalNotFound));
+    }
+    let event = AuditEvent::new(
+        citizen_actor(),
+        AuditOperation::Erasure,
+        "chat_conversation",
+        Some(&conversation.id),
+        super::now(),
+    )
+    .with_action("decline_chat_draft");
+    with_db(state, move |conn| {
+        Ok(persistence::audit::append(conn, &event)?)
+    })
+    .await?;
+    publish(
+        state,
+        vec![Event::ProposalAnswered {
+            c: conversation.id.clone(),
+            proposal: proposal.to_owned(),
+            accepted: false,
+        }],
+    )
+    .await
+}
+
+/// The audit actor of a conversation's citizen (never their account's id: the
+/// conversation's id names them).
+fn citizen_actor() -> Actor {
+    Actor {
+        id: "chat-citizen".into(),
+        role: ActorRole::Citizen,
+        unit: None,
+        client_id: None,
+    }
 }

@@ -185,32 +185,73 @@ pub async fn create(
     call: Call,
     render: Render,
 ) -> Result<Done, ApiError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let origin = Origin {
+        id,
+        also: None,
+        taken: ApiError::PreconditionFailed,
+    };
+    create_as(state, citizen, (input, language), call, render, origin).await
+}
+
+/// Where a draft comes from when it is not `create`'s: its id chosen in advance, an
+/// audit event to append with it (last), and the error when the citizen already has a
+/// filing with that id (created once).
+pub struct Origin {
+    pub id: String,
+    pub also: Option<domain::audit::AuditEvent>,
+    pub taken: ApiError,
+}
+
+/// Creates the draft `origin.id` (e.g. a chat agent's proposal the citizen accepted);
+/// `language` is the one to keep when the input names none.
+///
+/// # Errors
+/// `origin.taken` when the citizen has the filing already; the filing's rules; the
+/// database.
+pub async fn create_as(
+    state: web::Data<AppState>,
+    citizen: CitizenActor,
+    (input, language): (NewFilingInput, Lang),
+    call: Call,
+    render: Render,
+    origin: Origin,
+) -> Result<Done, ApiError> {
     let Call {
         lang,
         request_id,
         key,
         personal,
     } = call;
+    let Origin { id, also, taken } = origin;
     let app = state.clone();
     with_db(&state, move |conn| {
         conn.write_transaction(|c| {
-            let decide = |_: &mut DbConnection| {
+            let decide = |c: &mut DbConnection| {
+                // An id chosen in advance (another origin than `create`) is created once.
+                if also.is_some() && repo::find_owned(c, &citizen.id, &id)?.is_some() {
+                    return Err(taken);
+                }
                 let now = super::now();
-                let id = uuid::Uuid::new_v4().to_string();
                 let procedure = input.procedure.clone();
                 let identity = seal_identity(&app, &id, &personal, now)?;
                 let mut effects = Filing::create(&rules(&app), &citizen, input, id, language, now)
                     .map_err(|e| problem(&app, lang, Some(&procedure), e))?;
-                effects.audit.request_id = request_id;
+                effects.audit.request_id.clone_from(&request_id);
                 Ok((effects, identity))
             };
-            run_idempotent(
+            let done = run_idempotent(
                 c,
                 key.as_ref(),
                 decide,
                 render,
                 ApiError::PreconditionFailed,
-            )
+            )?;
+            if let (Some(mut event), Done::Fresh(_)) = (also, &done) {
+                event.request_id = request_id;
+                persistence::audit::append(c, &event)?;
+            }
+            Ok(done)
         })
     })
     .await

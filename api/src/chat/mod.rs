@@ -27,7 +27,20 @@ pub struct Chat {
     pub hub: hub::Hub,
     /// Whether events cross instances through PostgreSQL (else: this process only).
     pub postgres: bool,
+    /// Conversations something was said in since the idle loop last wrote their idle
+    /// clock (`app::chat::spawn_idle_closing`): the clock is not written on each
+    /// message's path.
+    touched: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// On PostgreSQL, the publisher's queue (`app::chat::spawn_publisher`): what the
+    /// requests publish meanwhile goes out in one transaction.
+    pub publisher: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Publication>>,
 }
+
+/// Payloads to `NOTIFY`, and who waits for them to be sent.
+pub type Publication = (
+    Vec<String>,
+    tokio::sync::oneshot::Sender<Result<(), String>>,
+);
 
 impl Chat {
     /// The chat from its settings; an invalid desk (time zone, hours, country) is an
@@ -54,7 +67,27 @@ impl Chat {
             desks,
             hub: hub::Hub::default(),
             postgres,
+            touched: Default::default(),
+            publisher: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Something was said in `id`: its idle clock restarts at the idle loop's next round.
+    pub fn touch(&self, id: &str) {
+        let mut touched = match self.touched.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        touched.insert(id.to_owned());
+    }
+
+    /// The conversations touched since the last call.
+    pub fn take_touched(&self) -> Vec<String> {
+        let mut touched = match self.touched.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        touched.drain().collect()
     }
 
     /// The desk answering citizens of `country`.

@@ -4,7 +4,7 @@
 //! one of these is answered with an `error` frame (`chat_malformed_frame`) and changes
 //! nothing: no conversation closes for it.
 
-use super::hub::{Delivery, Event, Line, Party};
+use super::hub::{Delivery, Event, Line, Party, Proposal};
 use crate::error::ApiError;
 use domain::catalogue::Catalogue;
 use domain::chat::{AgentStatus, ChatOutcome};
@@ -30,6 +30,9 @@ pub enum CitizenFrame {
     },
     /// Ends the conversation (outcome `citizen_left`).
     Leave,
+    /// Declines an agent's proposal of a draft (accepting is over HTTP, with the
+    /// account's bearer token: `POST …/proposals/{proposal}/accept`).
+    DeclineProposal { proposal: String },
 }
 
 /// What an agent's client sends.
@@ -63,6 +66,17 @@ pub enum AgentFrame {
         conversation: String,
         outcome: ChatOutcome,
     },
+    /// Proposes a pre-filled draft of `procedure` to the citizen (an account only).
+    ProposeDraft {
+        conversation: String,
+        procedure: String,
+        #[serde(default = "empty_object")]
+        fields: Value,
+    },
+}
+
+fn empty_object() -> Value {
+    json!({})
 }
 
 fn check_ref(client_ref: Option<&String>) -> Result<(), ApiError> {
@@ -104,7 +118,7 @@ impl CitizenFrame {
     pub fn check(&self) -> Result<(), ApiError> {
         match self {
             CitizenFrame::Message { client_ref, .. } => check_ref(client_ref.as_ref()),
-            CitizenFrame::Leave => Ok(()),
+            CitizenFrame::Leave | CitizenFrame::DeclineProposal { .. } => Ok(()),
         }
     }
 }
@@ -204,6 +218,30 @@ pub fn message_frame(reader: Reader<'_>, conversation: &str, line: &Line) -> Val
     frame
 }
 
+/// A proposal as a `proposal` frame: the citizen gets the procedure's name in the
+/// conversation's language and where to accept it.
+pub fn proposal_frame(reader: Reader<'_>, conversation: &str, proposal: &Proposal) -> Value {
+    let mut frame = json!({
+        "type": "proposal",
+        "conversation": conversation,
+        "proposal": proposal.id,
+        "procedure": proposal.procedure,
+        "fields": proposal.fields,
+        "at": proposal.at,
+    });
+    if reader.party == Party::Citizen {
+        frame["label"] = json!(reader.catalogue.text(
+            reader.lang,
+            &format!("procedure.{}.name", proposal.procedure)
+        ));
+        frame["accept"] = json!(format!(
+            "/v1/chat/conversations/{conversation}/proposals/{}/accept",
+            proposal.id
+        ));
+    }
+    frame
+}
+
 /// An `error` frame in `lang`.
 pub fn error_frame(e: &ApiError, lang: Lang, conversation: Option<&str>) -> Value {
     let problem = e.to_problem(lang);
@@ -248,6 +286,13 @@ pub fn delivery_frames(reader: Reader<'_>, me: Option<&str>, delivery: &Delivery
             }
             Party::Agent => vec![json!({"type": "transferred", "conversation": c, "to": agent})],
         },
+        Event::Proposed { c, proposal } => vec![proposal_frame(reader, c, proposal)],
+        Event::ProposalAnswered {
+            c,
+            proposal,
+            accepted,
+        } => vec![json!({"type": "proposal_answered", "conversation": c,
+                         "proposal": proposal, "accepted": accepted})],
         Event::Closed { c, outcome } => {
             vec![json!({"type": "closed", "conversation": c, "outcome": outcome})]
         }
@@ -257,6 +302,6 @@ pub fn delivery_frames(reader: Reader<'_>, me: Option<&str>, delivery: &Delivery
             Party::Citizen => Vec::new(),
         },
         Event::Presence { status, .. } => vec![json!({"type": "status", "status": status})],
-        Event::Opened { .. } => Vec::new(),
+        Event::Opened { .. } | Event::Resync { .. } => Vec::new(),
     }
 }

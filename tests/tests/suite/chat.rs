@@ -666,3 +666,533 @@ async fn an_independent_client_speaks_the_protocol() {
         "{seen}"
     );
 }
+
+const DECLINED: &str = "Umbrella with ochre giraffes left on tram 81";
+const ACCEPTED: &str = "Copper bicycle bell stolen near the lilac kiosk";
+
+async fn opened_by(app: &TestApp, token: &str, country: &str) -> Value {
+    let response = app
+        .client
+        .post(app.url("/v1/chat/conversations"))
+        .bearer_auth(token)
+        .json(&json!({"topic": "complaint", "language": "fr", "country": country}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+fn accept(app: &TestApp, opened: &Value, proposal: &str, bearer: &str) -> reqwest::RequestBuilder {
+    let id = opened["conversation"].as_str().unwrap();
+    app.client
+        .post(app.url(&format!(
+            "/v1/chat/conversations/{id}/proposals/{proposal}/accept"
+        )))
+        .bearer_auth(bearer)
+        .header("x-chat-token", opened["token"].as_str().unwrap())
+}
+
+/// The agent proposes a pre-filled draft: the citizen declines one (nothing of it
+/// remains) and accepts another (their own draft, with its fields); an anonymous
+/// conversation gets none; each step is audited.
+#[tokio::test]
+async fn an_agent_proposes_a_draft_the_citizen_accepts_or_declines() {
+    let app = app().await;
+    let (mut desk, _) = agent(&app.address, "chat-agent-proposals").await;
+    let account = app
+        .dev_token(json!({"kind": "citizen", "subject": "chat-proposal-citizen"}))
+        .await;
+    let opened = opened_by(&app, &account, "FR").await;
+    let conversation = opened["conversation"].as_str().unwrap().to_owned();
+    let mut me = citizen(&app.address, &opened).await;
+    next(&mut me, "welcome").await;
+    send(&mut desk, json!({"type": "take_next"})).await;
+    next(&mut desk, "assigned").await;
+    let propose = |description: &str| {
+        json!({"type": "propose_draft", "conversation": conversation, "procedure": "pre_complaint",
+               "fields": {"place": {"description": description}}})
+    };
+
+    // Declined: both sides hear it; declining again is an error.
+    send(&mut desk, propose(DECLINED)).await;
+    let offered = next(&mut me, "proposal").await;
+    assert_eq!(offered["procedure"], "pre_complaint");
+    assert_eq!(offered["fields"]["place"]["description"], DECLINED);
+    assert!(offered["label"].as_str().unwrap().len() > 3, "{offered}");
+    let first = offered["proposal"].as_str().unwrap().to_owned();
+    assert_eq!(
+        offered["accept"],
+        format!("/v1/chat/conversations/{conversation}/proposals/{first}/accept")
+    );
+    assert_eq!(
+        next(&mut desk, "proposal").await["proposal"],
+        first.as_str()
+    );
+    send(
+        &mut me,
+        json!({"type": "decline_proposal", "proposal": first}),
+    )
+    .await;
+    let answered = next(&mut desk, "proposal_answered").await;
+    assert_eq!(answered["accepted"], false);
+    assert_eq!(next(&mut me, "proposal_answered").await["accepted"], false);
+    send(
+        &mut me,
+        json!({"type": "decline_proposal", "proposal": first}),
+    )
+    .await;
+    assert_eq!(
+        next(&mut me, "error").await["code"],
+        "chat_proposal_not_found"
+    );
+    assert_problem(
+        accept(&app, &opened, &first, &account)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "chat_proposal_not_found",
+    )
+    .await;
+
+    // Refused proposals: a procedure not offered in France; a contact pre-filled.
+    let mut wrong = propose("x");
+    wrong["procedure"] = json!("graffiti");
+    send(&mut desk, wrong).await;
+    assert_eq!(next(&mut desk, "error").await["code"], "chat_bad_proposal");
+    let mut wrong = propose("x");
+    wrong["fields"]["contact"] = json!({"email": "someone@example.org"});
+    send(&mut desk, wrong).await;
+    assert_eq!(
+        next(&mut desk, "error").await["code"],
+        "chat_malformed_frame"
+    );
+
+    // Accepted: the citizen's own draft, created once.
+    send(&mut desk, propose(ACCEPTED)).await;
+    let second = next(&mut me, "proposal").await["proposal"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stranger = app
+        .dev_token(json!({"kind": "citizen", "subject": "chat-proposal-stranger"}))
+        .await;
+    assert_problem(
+        accept(&app, &opened, &second, &stranger)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "chat_conversation_not_found",
+    )
+    .await;
+    let response = accept(&app, &opened, &second, &account)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let draft: Value = response.json().await.unwrap();
+    assert_eq!(draft["status"], "draft");
+    assert_eq!(draft["procedure"], "pre_complaint");
+    assert_eq!(draft["place"]["description"], ACCEPTED);
+    assert_eq!(next(&mut desk, "proposal_answered").await["accepted"], true);
+    let mine = app
+        .client
+        .get(app.url(&location))
+        .bearer_auth(&account)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mine.status(), 200);
+    let theirs = app
+        .client
+        .get(app.url(&location))
+        .bearer_auth(&stranger)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), 404);
+    assert_problem(
+        accept(&app, &opened, &second, &account)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "chat_proposal_not_found",
+    )
+    .await;
+
+    // An anonymous conversation: nobody would own the draft.
+    let anonymous = open(&app.address, "device-proposal-anonymous-1").await;
+    send(
+        &mut desk,
+        json!({"type": "close", "conversation": conversation, "outcome": "redirected"}),
+    )
+    .await;
+    next(&mut desk, "closed").await;
+    send(&mut desk, json!({"type": "take_next"})).await;
+    let taken = next(&mut desk, "assigned").await;
+    assert_eq!(taken["conversation"], anonymous["conversation"]);
+    let mut refused = propose("x");
+    refused["conversation"] = anonymous["conversation"].clone();
+    send(&mut desk, refused).await;
+    assert_eq!(
+        next(&mut desk, "error").await["code"],
+        "chat_proposal_needs_account"
+    );
+
+    // Only the accepted draft holds what was proposed; the declined one left nothing.
+    assert_eq!(
+        database_holds(&app.db, &DECLINED[10..]),
+        Vec::<String>::new()
+    );
+    let holders = database_holds(&app.db, &ACCEPTED[10..]);
+    assert!(!holders.is_empty(), "the accepted draft was not stored");
+    assert!(
+        holders.iter().all(|h| h.starts_with("filings.")),
+        "{holders:?}"
+    );
+    use diesel::RunQueryDsl;
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    // The sealer gives each event its place in the log after its commit.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let actions = loop {
+        let actions: Vec<Name> = diesel::sql_query(format!(
+            "SELECT action AS name FROM audit_events WHERE object_id = '{conversation}' ORDER BY id"
+        ))
+        .load(&mut **conn)
+        .unwrap();
+        let actions: Vec<_> = actions.into_iter().map(|a| a.name).collect();
+        if actions.len() >= 7 || std::time::Instant::now() > deadline {
+            break actions;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(
+        actions,
+        [
+            "open_chat",
+            "take_chat",
+            "propose_chat_draft",
+            "decline_chat_draft",
+            "propose_chat_draft",
+            "accept_chat_draft",
+            "close_chat"
+        ]
+    );
+}
+
+/// A browser cannot set headers on a WebSocket: both sockets take their token as a
+/// subprotocol beside `ecom-chat`, which the service selects; never in the URL. An
+/// independent client (Python `websockets`, which checks the selected subprotocol) does
+/// the same.
+#[tokio::test]
+async fn browsers_authenticate_the_sockets_by_subprotocol() {
+    let app = app().await;
+    let ws = app.address.replacen("http://", "ws://", 1);
+    let handshake = |path: String, protocols: String| {
+        let mut request = format!("{ws}{path}").into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", protocols.parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+    };
+    let officer_token = officer(&app.address, "chat-agent-browser").await;
+    let desk_path = format!("/v1/chat/desks/{DESK}/socket");
+    let (mut desk, response) = handshake(
+        desk_path.clone(),
+        format!("ecom-chat, ecom-bearer.{officer_token}"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.headers()["sec-websocket-protocol"], "ecom-chat");
+    assert_eq!(next(&mut desk, "welcome").await["desk"], DESK);
+
+    let opened = open(&app.address, "device-browser-0123456789").await;
+    let id = opened["conversation"].as_str().unwrap();
+    let token = opened["token"].as_str().unwrap();
+    let path = format!("/v1/chat/conversations/{id}/socket");
+    let (mut me, response) = handshake(path.clone(), format!("ecom-chat, ecom-chat-token.{token}"))
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["sec-websocket-protocol"], "ecom-chat");
+    assert_eq!(next(&mut me, "welcome").await["conversation"], id);
+
+    // Refused: a wrong token; the token without the protocol's name; a token in the URL.
+    let status = |e: tokio_tungstenite::tungstenite::Error| match e {
+        tokio_tungstenite::tungstenite::Error::Http(response) => response.status().as_u16(),
+        other => panic!("{other}"),
+    };
+    let wrong = handshake(path.clone(), "ecom-chat, ecom-chat-token.wrong".into()).await;
+    assert_eq!(status(wrong.unwrap_err()), 404);
+    let unnamed = handshake(path.clone(), format!("ecom-chat-token.{token}")).await;
+    assert_eq!(status(unnamed.unwrap_err()), 401);
+    let bare = handshake(desk_path.clone(), format!("ecom-bearer.{officer_token}")).await;
+    assert_eq!(status(bare.unwrap_err()), 401);
+    let in_url =
+        tokio_tungstenite::connect_async(format!("{ws}{desk_path}?access_token={officer_token}"))
+            .await;
+    assert_eq!(status(in_url.unwrap_err()), 401);
+
+    // An independent client.
+    let second = open(&app.address, "device-browser-9876543210").await;
+    let input = json!({"ws": ws, "desk": DESK, "officer": officer_token,
+                       "conversation": second["conversation"], "token": second["token"]});
+    let script = include_str!("../../chat/subprotocol.py");
+    let output = tokio::task::spawn_blocking(move || {
+        tests::python::run_script(
+            script,
+            input.to_string().as_bytes(),
+            "the Python subprotocol client failed",
+        )
+    })
+    .await
+    .unwrap();
+    let seen: Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(seen["citizen_subprotocol"], "ecom-chat");
+    assert_eq!(seen["agent_subprotocol"], "ecom-chat");
+    assert_eq!(seen["citizen_welcome"], "welcome");
+    assert_eq!(seen["agent_welcome"], "welcome");
+}
+
+/// The next SSE event of type `kind` on an HTTP fallback stream (others skipped).
+async fn next_event(stream: &mut reqwest::Response, buffer: &mut String, kind: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let event = block
+                .lines()
+                .find_map(|l| l.strip_prefix("event: "))
+                .unwrap_or_default();
+            let data = block.lines().find_map(|l| l.strip_prefix("data: "));
+            if let (true, Some(data)) = (event == kind, data) {
+                return serde_json::from_str(data).unwrap();
+            }
+        }
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .unwrap_or_else(|_| panic!("no `{kind}` event within 10 s"))
+            .unwrap()
+            .expect("the stream is open");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+/// An agent without WebSocket: the desk's event stream and its actions over HTTP, with
+/// a citizen on the socket: presence, taking, talking both ways, the agents' list, a
+/// refusal as a problem, a close.
+#[tokio::test]
+async fn agents_work_over_the_http_fallback() {
+    let app = app().await;
+    let token = officer(&app.address, "chat-agent-over-http").await;
+    let mut events = app
+        .client
+        .get(app.url(&format!("/v1/chat/desks/{DESK}/events")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let mut buffer = String::new();
+    let welcome = next_event(&mut events, &mut buffer, "welcome").await;
+    assert_eq!(welcome["desk"], DESK);
+    let act = |frame: Value| {
+        app.client
+            .post(app.url(&format!("/v1/chat/desks/{DESK}/actions")))
+            .bearer_auth(&token)
+            .json(&frame)
+            .send()
+    };
+    // Away: taking is refused, as a problem.
+    assert_problem(
+        act(json!({"type": "take_next"})).await.unwrap(),
+        409,
+        "chat_agent_away",
+    )
+    .await;
+    let set = act(json!({"type": "set_status", "status": "available", "languages": ["fr"]}))
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 204);
+    assert_eq!(
+        next_event(&mut events, &mut buffer, "status").await["status"],
+        "available"
+    );
+    let opened = open(&app.address, "device-agent-over-http-1").await;
+    let conversation = opened["conversation"].as_str().unwrap().to_owned();
+    let mut me = citizen(&app.address, &opened).await;
+    next(&mut me, "welcome").await;
+    send(
+        &mut me,
+        json!({"type": "message", "text": "anyone over HTTP?"}),
+    )
+    .await;
+    assert_eq!(
+        act(json!({"type": "take_next"})).await.unwrap().status(),
+        204
+    );
+    let assigned = next_event(&mut events, &mut buffer, "assigned").await;
+    assert_eq!(assigned["conversation"], conversation.as_str());
+    assert_eq!(assigned["history"][0]["text"], "anyone over HTTP?");
+    let said =
+        act(json!({"type": "message", "conversation": conversation, "text": "yes, over HTTP"}))
+            .await
+            .unwrap();
+    assert_eq!(said.status(), 204);
+    let mut heard = next(&mut me, "message").await;
+    while heard["from"] == "citizen" {
+        heard = next(&mut me, "message").await;
+    }
+    assert_eq!(heard["text"], "yes, over HTTP");
+    send(&mut me, json!({"type": "message", "text": "thanks"})).await;
+    let mut relayed = next_event(&mut events, &mut buffer, "message").await;
+    while relayed["text"] != "thanks" {
+        relayed = next_event(&mut events, &mut buffer, "message").await;
+    }
+    // The chat's metrics (the gauges are refreshed every 5 s).
+    let available = format!("ecommissariat_chat_agents_available{{desk=\"{DESK}\"}} 1");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let metrics = loop {
+        let text = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if text.contains(&available) || tokio::time::Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert!(metrics.contains(&available), "{metrics}");
+    let waiting = format!("ecommissariat_chat_waiting_conversations{{desk=\"{DESK}\"}} 0");
+    assert!(metrics.contains(&waiting), "{metrics}");
+    assert!(
+        metrics.contains("ecommissariat_chat_wait_seconds_count 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("ecommissariat_chat_relay_latency_seconds_bucket"),
+        "{metrics}"
+    );
+    let listed = act(json!({"type": "list_agents"})).await.unwrap();
+    assert_eq!(listed.status(), 200);
+    let listed: Value = listed.json().await.unwrap();
+    assert_eq!(listed["type"], "agents");
+    assert_eq!(listed["agents"][0]["conversations"], 1);
+    assert_problem(
+        act(json!({"type": "dance"})).await.unwrap(),
+        400,
+        "chat_malformed_frame",
+    )
+    .await;
+    let closed = act(json!({"type": "close", "conversation": conversation, "outcome": "answered"}))
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), 204);
+    assert_eq!(
+        next_event(&mut events, &mut buffer, "closed").await["outcome"],
+        "answered"
+    );
+    assert_eq!(next(&mut me, "closed").await["outcome"], "answered");
+    // A citizen's token is refused.
+    let citizen_token = app
+        .dev_token(json!({"kind": "citizen", "subject": "chat-not-an-agent"}))
+        .await;
+    let refused = app
+        .client
+        .get(app.url(&format!("/v1/chat/desks/{DESK}/events")))
+        .bearer_auth(&citizen_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+}
+
+/// The relay's listening connections of the test's database: how many, after
+/// terminating them when `terminate`.
+fn relay_listeners(db: &tests::TestDb, terminate: bool) -> i64 {
+    use diesel::RunQueryDsl;
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let query = if terminate {
+        "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+         WHERE application_name = 'ecom-chat-relay' AND datname = current_database()"
+    } else {
+        "SELECT COUNT(*) AS n FROM pg_stat_activity \
+         WHERE application_name = 'ecom-chat-relay' AND datname = current_database()"
+    };
+    let count: Count = diesel::sql_query(query).get_result(&mut **conn).unwrap();
+    count.n
+}
+
+/// Two instances on PostgreSQL; both listeners' connections are terminated
+/// (`pg_terminate_backend`) mid-conversation, and both sides speak while nobody
+/// listens: once the listeners reconnect, each side hears what was said meanwhile,
+/// once.
+#[tokio::test]
+async fn a_reconnected_listener_misses_nothing() {
+    let first = app().await;
+    if !first.db.is_postgres() {
+        return; // One instance on SQLite: no listener.
+    }
+    let second = first.sibling(desk_settings).await;
+    let (mut desk, _) = agent(&second.address, "chat-agent-reconnect").await;
+    let opened = open(&first.address, "device-reconnect-0123456789").await;
+    let conversation = opened["conversation"].as_str().unwrap().to_owned();
+    let mut me = citizen(&first.address, &opened).await;
+    next(&mut me, "welcome").await;
+    send(&mut desk, json!({"type": "take_next"})).await;
+    next(&mut desk, "assigned").await;
+    next(&mut me, "agent_joined").await;
+
+    assert_eq!(relay_listeners(&first.db, true), 2);
+    let said = ["while nobody listened (1)", "while nobody listened (2)"];
+    for text in said {
+        send(&mut me, json!({"type": "message", "text": text})).await;
+    }
+    send(
+        &mut desk,
+        json!({"type": "message", "conversation": conversation, "text": "the agent, meanwhile"}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Said while no listener was connected (they reconnect after a second).
+    assert_eq!(relay_listeners(&first.db, false), 0);
+
+    // Listening again (within a few seconds), then one more message.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while relay_listeners(&first.db, false) < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no listener came back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let last = "after the reconnection";
+    send(&mut me, json!({"type": "message", "text": last})).await;
+    // Each side hears everything said meanwhile, once (its own words echoed once).
+    for socket in [&mut desk, &mut me] {
+        let mut heard: Vec<String> = Vec::new();
+        while !heard.iter().any(|t| t == last) {
+            heard.push(
+                next(socket, "message").await["text"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        for text in said.iter().chain(&["the agent, meanwhile", last]) {
+            let times = heard.iter().filter(|t| t == text).count();
+            assert_eq!(times, 1, "{text}: {heard:?}");
+        }
+    }
+}

@@ -12,10 +12,13 @@ use crate::actors::Citizen;
 use crate::app::chat::{self as usecase, Opener, Opening};
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
+use crate::idempotency;
+use crate::language::Language;
 use crate::middleware::RequestId;
 use crate::routes::backoffice::access::{Resource, UnitAccess};
+use crate::routes::filings::{self, FilingChanges, FilingView};
 use crate::state::AppState;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse};
 use domain::audit::AuditOperation;
 use domain::catalogue::Country;
@@ -206,7 +209,12 @@ pub async fn open(
     })
 }
 
-/// The citizen's open conversation named by the path and the `X-Chat-Token` header.
+/// The prefix of a conversation's token offered as a WebSocket subprotocol by a browser
+/// (`new WebSocket(url, ["ecom-chat", "ecom-chat-token." + token])`).
+pub const WS_CHAT_TOKEN: &str = "ecom-chat-token.";
+
+/// The citizen's open conversation named by the path and the `X-Chat-Token` header (or,
+/// on a WebSocket upgrade, the subprotocol `ecom-chat-token.<token>`).
 async fn conversation(
     req: &HttpRequest,
     state: &web::Data<AppState>,
@@ -216,25 +224,29 @@ async fn conversation(
         .headers()
         .get(CHAT_TOKEN)
         .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::MissingToken)?
-        .to_owned();
+        .map(str::to_owned)
+        .or_else(|| crate::auth::subprotocol_token(req, WS_CHAT_TOKEN))
+        .ok_or(ApiError::MissingToken)?;
     usecase::citizen_conversation(state, id, token).await
 }
 
 /// Talk in my conversation (WebSocket)
 ///
 /// Upgrades to the chat's WebSocket, citizen's side; the frames are in
-/// `asyncapi.yaml`. Send the conversation's token as `X-Chat-Token`. The socket ends
-/// when the conversation closes.
+/// `asyncapi.yaml`. Send the conversation's token as `X-Chat-Token`, or, from a browser
+/// (which cannot set headers on a WebSocket), as the subprotocol
+/// `ecom-chat-token.<token>` beside the subprotocol `ecom-chat`, which the answer
+/// selects. Never in the URL. The socket ends when the conversation closes.
 #[utoipa::path(
     tag = "chat",
     security(()),
     params(
         ("id" = String, Path, description = "The conversation"),
-        ("X-Chat-Token" = String, Header, description = "The conversation's token"),
+        ("X-Chat-Token" = Option<String>, Header, description = "The conversation's token (or the subprotocol `ecom-chat-token.<token>`)"),
+        ("Sec-WebSocket-Protocol" = Option<String>, Header, description = "From a browser: `ecom-chat, ecom-chat-token.<token>`"),
     ),
     responses(
-        (status = 101, description = "Switching to the chat's WebSocket protocol (asyncapi.yaml)"),
+        (status = 101, description = "Switching to the chat's WebSocket protocol (asyncapi.yaml); `Sec-WebSocket-Protocol: ecom-chat` when offered"),
         (status = 400, description = "Not a WebSocket handshake", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No `X-Chat-Token`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such open conversation for this token (`chat_conversation_not_found`)", body = Problem, content_type = "application/problem+json"),
@@ -247,7 +259,8 @@ pub async fn citizen_socket(
     body: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
     let conversation = conversation(&req, &state).await?;
-    let (response, session, stream) = actix_ws::handle(&req, body)?;
+    let (response, session, stream) =
+        actix_ws::handle_with_protocols(&req, body, &[crate::auth::WS_PROTOCOL])?;
     let stream = stream.max_frame_size(crate::chat::protocol::FRAME_MAX_BYTES);
     actix_web::rt::spawn(session::citizen_socket(
         state,
@@ -326,18 +339,97 @@ pub async fn citizen_send(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The pre-filled members of a proposed draft as a draft's changes: `place`,
+/// `facts_date`, `answers` and `facts` only (the contact, the confirmation channel and
+/// the language are the citizen's to give). Errors: `chat_malformed_frame` naming the
+/// member.
+pub fn proposal_changes(fields: &serde_json::Value) -> Result<FilingChanges, ApiError> {
+    let changes: FilingChanges = serde_path_to_error::deserialize(fields.clone()).map_err(|e| {
+        ApiError::ChatMalformedFrame(format!("`propose_draft`: invalid `fields.{}`", e.path()))
+    })?;
+    if changes.contact.is_some()
+        || changes.confirmation_channel.is_some()
+        || changes.language.is_some()
+    {
+        return Err(ApiError::ChatMalformedFrame(
+            "`propose_draft`: `fields` holds only place, facts_date, answers and facts".into(),
+        ));
+    }
+    Ok(changes)
+}
+
+/// Accept an agent's proposal of a draft
+///
+/// An agent proposed (the socket's `proposal` frame) a pre-filled draft of a procedure:
+/// accepting it creates that draft, yours, as `POST /v1/filings` would (the same answer:
+/// 201, the filing and its recap, `Location`), in the conversation's language and
+/// country; complete and submit it as any draft. For the account that opened the
+/// conversation: its bearer token and the conversation's `X-Chat-Token`. A proposal is
+/// accepted once (`Idempotency-Key` makes a retry return the same draft); declining is
+/// the socket's `decline_proposal` frame. Audited (`accept_chat_draft`).
+#[utoipa::path(
+    tag = "chat",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The conversation"),
+        ("proposal" = String, Path, description = "The proposal (its `proposal` frame)"),
+        ("X-Chat-Token" = String, Header, description = "The conversation's token"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: same key, same response"),
+    ),
+    responses(
+        (status = 201, description = "Your new draft, pre-filled, with its recap", body = FilingView,
+            headers(("Location" = String, description = "The draft's URL"), ("ETag" = String, description = "Its version"))),
+        (status = 401, description = "No valid bearer token, or no `X-Chat-Token`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a citizen account", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such open conversation of yours for this token (`chat_conversation_not_found`), or no such proposal waiting (`chat_proposal_not_found`: answered, replaced or gone)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The same Idempotency-Key is being processed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The procedure's rules refuse the draft for this account (e.g. its assurance level)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/chat/conversations/{id}/proposals/{proposal}/accept")]
+pub async fn accept_proposal(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    citizen: Citizen,
+    Language(lang): Language,
+) -> Result<HttpResponse, ApiError> {
+    let conversation = conversation(&req, &state).await?;
+    let actor = citizen.actor();
+    let id = req.match_info().get("proposal").unwrap_or_default();
+    let proposal = usecase::pending_proposal(&state, &conversation, &actor, id)?;
+    let input = domain::filing::NewFilingInput {
+        procedure: proposal.procedure.clone(),
+        country: conversation.country.clone(),
+        draft: proposal_changes(&proposal.fields)?.into_draft(),
+    };
+    let caller = filings::idempotency_caller(&actor);
+    let request = serde_json::json!({"proposal": proposal.id});
+    idempotency::run(&req, &caller, &request, |key| {
+        let call = filings::call(&req, lang, key, &citizen);
+        let render = filings::render(&state, StatusCode::CREATED, true, lang);
+        let accepted = (actor, &conversation, proposal);
+        usecase::accept(&state, accepted, input, call, render)
+    })
+    .await
+}
+
 /// Work at a chat desk (WebSocket)
 ///
 /// Upgrades to the chat's WebSocket, agent's side (asyncapi.yaml): presence, taking
 /// the next conversation, talking, quick replies from the guidance catalogue,
-/// transferring, closing. For members of the desk's unit with the role `officer` or
-/// `supervisor`.
+/// transferring, closing, proposing a draft. For members of the desk's unit with the
+/// role `officer` or `supervisor`. A browser, which cannot set headers on a WebSocket,
+/// offers its bearer token as the subprotocol `ecom-bearer.<token>` beside `ecom-chat`,
+/// which the answer selects. Never in the URL.
 #[utoipa::path(
     tag = "chat",
     security(("bearer" = [])),
-    params(("unit_id" = String, Path, description = "The chat desk's unit")),
+    params(
+        ("unit_id" = String, Path, description = "The chat desk's unit"),
+        ("Sec-WebSocket-Protocol" = Option<String>, Header, description = "From a browser: `ecom-chat, ecom-bearer.<token>` instead of `Authorization`"),
+    ),
     responses(
-        (status = 101, description = "Switching to the chat's WebSocket protocol (asyncapi.yaml)"),
+        (status = 101, description = "Switching to the chat's WebSocket protocol (asyncapi.yaml); `Sec-WebSocket-Protocol: ecom-chat` when offered"),
         (status = 400, description = "Not a WebSocket handshake", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an officer of this unit", body = Problem, content_type = "application/problem+json"),
@@ -351,22 +443,103 @@ pub async fn desk_socket(
     access: UnitAccess<ChatDesk>,
     body: web::Payload,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let agent = agent_context(&req, &state, access).await?;
+    let (response, ws, stream) =
+        actix_ws::handle_with_protocols(&req, body, &[crate::auth::WS_PROTOCOL])?;
+    let stream = stream.max_frame_size(crate::chat::protocol::FRAME_MAX_BYTES);
+    actix_web::rt::spawn(session::agent_socket(state, agent, ws, stream));
+    Ok(response)
+}
+
+/// The agent's context at a desk the access names (404 when the unit is no chat desk).
+async fn agent_context(
+    req: &HttpRequest,
+    state: &AppState,
+    access: UnitAccess<ChatDesk>,
+) -> Result<session::AgentContext, ApiError> {
     if state.chat.desk(&access.unit).is_none() {
-        return Err(ApiError::UnitNotFound(access.unit).into());
+        return Err(ApiError::UnitNotFound(access.unit));
     }
-    let lang = crate::language::Language::extract(&req)
+    let lang = crate::language::Language::extract(req)
         .await
         .map(|l| l.0)
         .unwrap_or(Lang::En);
-    let (response, ws, stream) = actix_ws::handle(&req, body)?;
-    let stream = stream.max_frame_size(crate::chat::protocol::FRAME_MAX_BYTES);
-    let agent = session::AgentContext {
+    Ok(session::AgentContext {
         officer: access.officer,
         desk: access.unit,
         lang: crate::i18n::served(lang),
-    };
-    actix_web::rt::spawn(session::agent_socket(state, agent, ws, stream));
-    Ok(response)
+    })
+}
+
+/// Follow my chat desk (HTTP fallback, Server-Sent Events)
+///
+/// For agents' clients without WebSocket: the same frames as the desk's socket's
+/// server frames (`asyncapi.yaml`), each as `event: <type>` and `data: <frame>`,
+/// starting with `welcome`; `: heartbeat` comments while idle; the stream ends after
+/// `chat.stream_max_secs` (reconnect). Act with `POST …/actions`.
+#[utoipa::path(
+    tag = "chat",
+    security(("bearer" = [])),
+    params(("unit_id" = String, Path, description = "The chat desk's unit")),
+    responses(
+        (status = 200, description = "The event stream (never a JSON body)",
+            content((String = "text/event-stream", example = json!("retry: 1000\n\nevent: welcome\ndata: {\"type\":\"welcome\",\"agent\":\"officer-1\",\"status\":\"away\",\"waiting\":2}\n\nevent: queue\ndata: {\"type\":\"queue\",\"waiting\":3}\n\n")))),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of this unit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "This unit is no chat desk", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/chat/desks/{unit_id}/events")]
+pub async fn desk_events(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    access: UnitAccess<ChatDesk>,
+) -> Result<HttpResponse, ApiError> {
+    let agent = agent_context(&req, &state, access).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("x-accel-buffering", "no"))
+        .streaming(session::agent_stream(state, agent)))
+}
+
+/// Act at my chat desk (HTTP fallback)
+///
+/// One agent's frame, as on the desk's socket (`asyncapi.yaml`): `set_status`,
+/// `take_next`, `list_agents`, `message`, `quick_reply`, `transfer`, `close`,
+/// `propose_draft`. `list_agents` answers 200 with the `agents` frame; the others 204,
+/// their outcome arriving on the event stream (`GET …/events`) as on the socket. A
+/// refusal is the problem with the frame's error code.
+#[utoipa::path(
+    tag = "chat",
+    security(("bearer" = [])),
+    params(("unit_id" = String, Path, description = "The chat desk's unit")),
+    request_body = AgentFrameBody,
+    responses(
+        (status = 200, description = "The reply frame (`list_agents`: `agents`)", body = Object,
+            example = json!({"type": "agents", "agents": [{"agent": "officer-2", "status": "available", "conversations": 1, "languages": ["fr"]}]})),
+        (status = 204, description = "Done; what follows arrives on the event stream"),
+        (status = 400, description = "Not a frame of the protocol (`chat_malformed_frame`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of this unit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "This unit is no chat desk, no such conversation, or no such proposal", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Refused by the conversation's or the agent's state (`chat_closed`, `chat_queue_empty`, `chat_agent_at_capacity`, `chat_not_holder`, `chat_agent_away`, `chat_colleague_unavailable`, `chat_proposal_needs_account`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An empty or too long message, an outcome an agent does not choose, an unknown quick reply, a proposal not offered or too large", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/chat/desks/{unit_id}/actions")]
+pub async fn desk_act(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    access: UnitAccess<ChatDesk>,
+    JsonBody(body): JsonBody<AgentFrameBody>,
+) -> Result<HttpResponse, ApiError> {
+    let agent = agent_context(&req, &state, access).await?;
+    let text = serde_json::to_string(&body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(match session::agent_frame(&state, &agent, &text).await? {
+        Some(frame) => HttpResponse::Ok().json(frame),
+        None => HttpResponse::NoContent().finish(),
+    })
 }
 
 /// Problem codes of the chat besides the domain's (`ChatError::CODES`).

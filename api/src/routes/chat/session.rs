@@ -8,7 +8,7 @@
 //! Nothing here logs what is said.
 
 use crate::app::chat::{self as usecase, AgentWords, Closer};
-use crate::chat::hub::{Delivery, Event, Line, Party};
+use crate::chat::hub::{Delivery, Event, Inbox, Line, Party, Subscription};
 use crate::chat::protocol::{self, AgentFrame, CitizenFrame, Reader};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -84,6 +84,13 @@ pub async fn citizen_welcome(
         .iter()
         .map(|l| protocol::message_frame(reader, &conversation.id, l))
         .collect();
+    let proposals: Vec<Value> = state
+        .chat
+        .hub
+        .proposals(&conversation.id)
+        .iter()
+        .map(|p| protocol::proposal_frame(reader, &conversation.id, p))
+        .collect();
     json!({
         "type": "welcome",
         "conversation": conversation.id,
@@ -93,6 +100,7 @@ pub async fn citizen_welcome(
         "estimated_wait_secs": place.map(|p| p.estimated_wait_secs),
         "notice": super::notice(state, conversation.language, conversation.country.parse().ok()),
         "history": lines,
+        "proposals": proposals,
     })
 }
 
@@ -130,12 +138,12 @@ pub async fn citizen_act(
             usecase::citizen_say(state, &conversation.id, &text, client_ref).await?;
             if last_touch.elapsed() >= TOUCH_EVERY {
                 *last_touch = Instant::now();
-                let (state, id) = (state.clone(), conversation.id.clone());
-                actix_web::rt::spawn(async move {
-                    let _ = usecase::touch(&state, id).await;
-                });
+                state.chat.touch(&conversation.id);
             }
             Ok(())
+        }
+        CitizenFrame::DeclineProposal { proposal } => {
+            usecase::decline(state, conversation, &proposal).await
         }
         CitizenFrame::Leave => {
             usecase::close(
@@ -244,31 +252,51 @@ pub async fn citizen_socket(
     let _ = session.close(None).await;
 }
 
-/// The citizen's HTTP fallback stream (Server-Sent Events): the same frames as the
-/// socket, each `event: <type>` with `data: <frame>`.
-pub fn citizen_stream(
-    state: web::Data<AppState>,
-    conversation: StoredConversation,
-) -> impl futures_util::Stream<Item = Result<Bytes, std::convert::Infallible>> {
-    struct Cursor {
-        state: web::Data<AppState>,
-        conversation: StoredConversation,
-        subscription: Option<(crate::chat::hub::Subscription, crate::chat::hub::Inbox)>,
+/// The frames a delivery becomes for one connection of the HTTP fallback.
+pub type Frames = std::pin::Pin<Box<dyn std::future::Future<Output = Vec<Value>>>>;
+
+/// A connection of the HTTP fallback, once registered with the hub: its registration,
+/// its inbox and its first frame (`welcome`).
+pub type Joined = (Subscription, Inbox, Value);
+
+/// An HTTP fallback's event stream (Server-Sent Events): `join` registers with the hub
+/// (at the first poll) and gives the `welcome`; then each delivery becomes the frames
+/// `deliver` makes, each `event: <type>` with `data: <frame>`; `: heartbeat` comments
+/// while idle. It ends after `chat.stream_max_secs` (the client reconnects), and after
+/// a `closed` frame when `ends_with_close` (the citizen's).
+pub fn event_stream<J, D>(
+    state: &web::Data<AppState>,
+    join: J,
+    deliver: D,
+    ends_with_close: bool,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::convert::Infallible>>
+where
+    J: std::future::Future<Output = Joined> + 'static,
+    D: Fn(Delivery) -> Frames + 'static,
+{
+    struct Cursor<J, D> {
+        join: Option<J>,
+        deliver: D,
+        joined: Option<(Subscription, Inbox)>,
         ready: std::collections::VecDeque<Value>,
+        beat: Duration,
         ends_at: Instant,
+        ends_with_close: bool,
         done: bool,
     }
     fn sse(frame: &Value) -> Bytes {
         let kind = frame["type"].as_str().unwrap_or("message");
         Bytes::from(format!("event: {kind}\ndata: {frame}\n\n"))
     }
-    let ends_at = Instant::now() + Duration::from_secs(state.chat.settings.stream_max_secs.max(1));
+    let settings = &state.chat.settings;
     let cursor = Cursor {
-        state,
-        conversation,
-        subscription: None,
+        join: Some(join),
+        deliver,
+        joined: None,
         ready: Default::default(),
-        ends_at,
+        beat: Duration::from_secs(settings.heartbeat_secs.max(1)),
+        ends_at: Instant::now() + Duration::from_secs(settings.stream_max_secs.max(1)),
+        ends_with_close,
         done: false,
     };
     futures_util::stream::unfold(cursor, |mut cursor| async move {
@@ -279,30 +307,71 @@ pub fn citizen_stream(
             if cursor.done || Instant::now() >= cursor.ends_at {
                 return None;
             }
-            let Some((_, inbox)) = cursor.subscription.as_mut() else {
-                let (subscription, inbox, history) =
-                    cursor.state.chat.hub.join_citizen(&cursor.conversation.id);
-                let welcome = citizen_welcome(&cursor.state, &cursor.conversation, &history).await;
+            if let Some(join) = cursor.join.take() {
+                let (subscription, inbox, welcome) = join.await;
                 cursor.ready.push_back(welcome);
-                cursor.subscription = Some((subscription, inbox));
+                cursor.joined = Some((subscription, inbox));
                 return Some((Ok(Bytes::from_static(b"retry: 1000\n\n")), cursor));
-            };
-            let beat = Duration::from_secs(cursor.state.chat.settings.heartbeat_secs.max(1));
-            let wait = beat.min(cursor.ends_at.saturating_duration_since(Instant::now()));
+            }
+            let (_, inbox) = cursor.joined.as_mut()?;
+            let wait = cursor
+                .beat
+                .min(cursor.ends_at.saturating_duration_since(Instant::now()));
             match actix_web::rt::time::timeout(wait, inbox.recv()).await {
                 Ok(Some(delivery)) => {
-                    let frames =
-                        citizen_frames(&cursor.state, &cursor.conversation, &delivery).await;
+                    let closes = matches!(&*delivery.event, Event::Closed { .. });
+                    let frames = (cursor.deliver)(delivery).await;
                     cursor.ready.extend(frames);
-                    if let Event::Closed { .. } = &*delivery.event {
-                        cursor.done = true;
-                    }
+                    cursor.done = closes && cursor.ends_with_close;
                 }
                 Ok(None) => return None,
                 Err(_) => return Some((Ok(Bytes::from_static(b": heartbeat\n\n")), cursor)),
             }
         }
     })
+}
+
+/// The citizen's HTTP fallback stream: the same frames as the socket.
+pub fn citizen_stream(
+    state: web::Data<AppState>,
+    conversation: StoredConversation,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::convert::Infallible>> {
+    let (st, conv) = (state.clone(), conversation.clone());
+    let join = async move {
+        let (subscription, inbox, history) = st.chat.hub.join_citizen(&conv.id);
+        let welcome = citizen_welcome(&st, &conv, &history).await;
+        (subscription, inbox, welcome)
+    };
+    let st = state.clone();
+    let deliver = move |delivery: Delivery| -> Frames {
+        let (state, conversation) = (st.clone(), conversation.clone());
+        Box::pin(async move { citizen_frames(&state, &conversation, &delivery).await })
+    };
+    event_stream(&state, join, deliver, true)
+}
+
+/// An agent's HTTP fallback stream: the same frames as the agent's socket.
+pub fn agent_stream(
+    state: web::Data<AppState>,
+    agent: AgentContext,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::convert::Infallible>> {
+    let agent = std::rc::Rc::new(agent);
+    let (st, me) = (state.clone(), agent.clone());
+    let join = async move {
+        let (subscription, inbox) = st.chat.hub.join_agent(&me.officer.id, &me.desk);
+        let welcome = match agent_welcome(&st, &me).await {
+            Ok(frame) => frame,
+            Err(e) => protocol::error_frame(&e, me.lang, None),
+        };
+        (subscription, inbox, welcome)
+    };
+    let st = state.clone();
+    let deliver = move |delivery: Delivery| -> Frames {
+        let reader = agent_reader(&st, agent.lang);
+        let frames = protocol::delivery_frames(reader, Some(&agent.officer.id), &delivery);
+        Box::pin(std::future::ready(frames))
+    };
+    event_stream(&state, join, deliver, false)
 }
 
 /// An agent's connection at a desk.
@@ -424,6 +493,15 @@ async fn agent_act(
             let closer = Closer::Agent(officer.clone(), agent.desk.clone());
             usecase::close(state, closer, &conversation, outcome).await?;
         }
+        AgentFrame::ProposeDraft {
+            conversation,
+            procedure,
+            fields,
+        } => {
+            super::proposal_changes(&fields)?;
+            let proposal = (procedure, fields);
+            usecase::propose(state, officer, &agent.desk, &conversation, proposal).await?;
+        }
     }
     Ok(None)
 }
@@ -436,6 +514,18 @@ fn frame_conversation(text: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Reads and acts on an agent's frame (the socket's, or one posted over HTTP); returns
+/// a frame to send back, if any.
+pub async fn agent_frame(
+    state: &web::Data<AppState>,
+    agent: &AgentContext,
+    text: &str,
+) -> Result<Option<Value>, ApiError> {
+    let frame = protocol::parse::<AgentFrame>(text)?;
+    frame.check()?;
+    agent_act(state, agent, frame).await
+}
+
 /// An agent's frame (or a bad one) acted on; the reply or the error is sent back.
 async fn agent_incoming(
     state: &web::Data<AppState>,
@@ -444,16 +534,9 @@ async fn agent_incoming(
     received: Incoming,
 ) -> Flow {
     let outcome = match received {
-        Incoming::Text(text) => {
-            let acted = match protocol::parse::<AgentFrame>(&text) {
-                Ok(frame) => match frame.check() {
-                    Ok(()) => agent_act(state, agent, frame).await,
-                    Err(e) => Err(e),
-                },
-                Err(e) => Err(e),
-            };
-            acted.map_err(|e| (e, frame_conversation(&text)))
-        }
+        Incoming::Text(text) => agent_frame(state, agent, &text)
+            .await
+            .map_err(|e| (e, frame_conversation(&text))),
         Incoming::Bad(e) => Err((e, None)),
         Incoming::Nothing => Ok(None),
         Incoming::End => return Flow::Close,

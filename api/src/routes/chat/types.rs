@@ -138,3 +138,60 @@ pub struct CitizenFrameBody {
     #[schema(max_length = 64)]
     pub client_ref: Option<String>,
 }
+
+/// An agent's frame sent over HTTP (the same as on the desk's socket, asyncapi.yaml):
+/// `type` and the members that frame takes.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"type": "message", "conversation": "0193a4c2-7f00-7000-8000-000000000001", "text": "How can I help?", "ref": "a1"}))]
+pub struct AgentFrameBody {
+    /// `set_status`, `take_next`, `list_agents`, `message`, `quick_reply`, `transfer`,
+    /// `close` or `propose_draft`.
+    #[serde(rename = "type")]
+    #[schema(
+        pattern = "^(set_status|take_next|list_agents|message|quick_reply|transfer|close|propose_draft)$",
+        max_length = 16
+    )]
+    pub frame_type: String,
+    /// `set_status`: `available` or `away`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 16)]
+    pub status: Option<String>,
+    /// `set_status`: the languages taken (fr, nl, de, en, es, ca).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 6)]
+    pub languages: Option<Vec<String>>,
+    /// The conversation acted on (all but `set_status`, `take_next`, `list_agents`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 64)]
+    pub conversation: Option<String>,
+    /// `message`: at most 1000 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 1000)]
+    pub text: Option<String>,
+    /// `message`, `quick_reply`: your own id for it, echoed back.
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 64)]
+    pub client_ref: Option<String>,
+    /// `quick_reply`: a code of the guidance catalogue (`platform:pharos`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 64)]
+    pub guidance: Option<String>,
+    /// `transfer`: the colleague's agent id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 128)]
+    pub to: Option<String>,
+    /// `close`: `answered` or `redirected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 16)]
+    pub outcome: Option<String>,
+    /// `propose_draft`: the procedure's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 64)]
+    pub procedure: Option<String>,
+    /// `propose_draft`: the pre-filled members of the draft (`place`, `facts_date`,
+    /// `answers`, `facts`; at most 6000 bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<serde_json::Value>,
+}

@@ -39,7 +39,7 @@ fn with_etag(loaded: &Loaded, state: &AppState, lang: Lang) -> HttpResponse {
 }
 
 /// Renders a saved filing as the stored reply of an idempotent request.
-fn render(
+pub(crate) fn render(
     state: &web::Data<AppState>,
     status: StatusCode,
     location: bool,
@@ -57,7 +57,12 @@ fn render(
 
 /// What the use case is told about a citizen's request, with the identity claims of their
 /// sign-in (kept, sealed, on the filing).
-fn call(req: &HttpRequest, lang: Lang, key: Option<idempotency::Key>, citizen: &Citizen) -> Call {
+pub(crate) fn call(
+    req: &HttpRequest,
+    lang: Lang,
+    key: Option<idempotency::Key>,
+    citizen: &Citizen,
+) -> Call {
     Call {
         lang,
         request_id: RequestId::of(req),
@@ -359,7 +364,7 @@ pub async fn answer(
 
 /// Whose idempotency keys these are: the citizen, per front door (a partner replaying a
 /// key never gets the reply stored for the app or another partner).
-fn idempotency_caller(actor: &domain::policy::CitizenActor) -> String {
+pub(crate) fn idempotency_caller(actor: &domain::policy::CitizenActor) -> String {
     match &actor.partner {
         Some(partner) => format!("{}@{partner}", actor.id),
         None => actor.id.clone(),
