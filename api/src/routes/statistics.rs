@@ -1,13 +1,14 @@
 //! The open statistics (docs/STATISTICS.md): public, cacheable counts of filings by
-//! procedure, country, unit and month of submission, as JSON or CSV, with small-cell
+//! procedure, country, unit, municipality, region, ISO week and month of submission, with
+//! the processing times and the online share, as JSON or CSV, with small-cell
 //! suppression (`domain::statistics`). Nothing personal: counts only, none below the
-//! threshold.
+//! threshold. Read from the summary the statistics job refreshes.
 
 use crate::error::{ApiError, FieldError, Problem};
 use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{Datelike, Months, NaiveDate, TimeZone, Utc};
-use domain::statistics::{Cell, Dimension, Table};
+use chrono::{Datelike, Months, NaiveDate, Utc};
+use domain::statistics::{Cell, Dimension, Share, Table, Time};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -19,11 +20,12 @@ pub const MAX_MONTHS: u32 = 36;
 #[into_params(parameter_in = Query)]
 pub struct StatisticsQuery {
     /// The dimensions, comma-separated, in the order of the rows' sorting: `procedure`,
-    /// `country`, `unit`, `month` (default: all four); a repeated one counts once.
+    /// `country`, `unit`, `municipality`, `region`, `week` (ISO, `YYYY-Www`), `month`
+    /// (default: `procedure,country,unit,month`); a repeated one counts once.
     #[param(
         example = "procedure,month",
-        max_length = 40,
-        pattern = r"^(procedure|country|unit|month)(,(procedure|country|unit|month)){0,3}$"
+        max_length = 80,
+        pattern = r"^(procedure|country|unit|municipality|region|week|month)(,(procedure|country|unit|municipality|region|week|month)){0,6}$"
     )]
     pub group_by: Option<String>,
     /// The first month (`YYYY-MM`, UTC); default: twelve months before the current one.
@@ -60,6 +62,19 @@ pub struct StatisticsRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "zp-ottignies-louvain-la-neuve")]
     pub unit: Option<String>,
+    /// The municipality of the facts (a district's city), or `unknown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "BE-25121")]
+    pub municipality: Option<String>,
+    /// The municipality's ISO 3166-2 region (`BE-BRU`, `BE-VLG`, `BE-WAL`, `FR-HDF`...,
+    /// `ES-CT`, `LU`), or `unknown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "BE-WAL")]
+    pub region: Option<String>,
+    /// ISO week of the submission (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2026-W11")]
+    pub week: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "2026-03")]
     pub month: Option<String>,
@@ -69,6 +84,31 @@ pub struct StatisticsRow {
     pub registered: Count,
     pub rejected: Count,
     pub redirected: Count,
+    #[serde(flatten)]
+    pub times: Times,
+    /// online / (online + counter), 0 to 1, over the units, procedures and months with
+    /// imported counter counts; `null` without any; `<k` when the online or the counter
+    /// count is small. Present only when grouped by procedure, country, unit and month
+    /// alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>, example = 0.62)]
+    pub online_share: Option<serde_json::Value>,
+}
+
+/// Processing times in whole hours from the submission (nearest-rank median and 90th
+/// percentile): to the first taking in charge, and to the end (the first of registered,
+/// rejected, redirected or closed). `null` when no filing has the time yet; `<k` when
+/// fewer than `k` filings have it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Times {
+    #[schema(value_type = Option<Object>, example = 26)]
+    pub in_charge_median_hours: serde_json::Value,
+    #[schema(value_type = Option<Object>, example = 70)]
+    pub in_charge_p90_hours: serde_json::Value,
+    #[schema(value_type = Option<Object>, example = 140)]
+    pub end_median_hours: serde_json::Value,
+    #[schema(value_type = Option<Object>, example = "<10")]
+    pub end_p90_hours: serde_json::Value,
 }
 
 /// The counts of each measure over every row.
@@ -78,14 +118,21 @@ pub struct StatisticsTotals {
     pub registered: Count,
     pub rejected: Count,
     pub redirected: Count,
+    #[serde(flatten)]
+    pub times: Times,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>, example = 0.62)]
+    pub online_share: Option<serde_json::Value>,
 }
 
 /// The published table.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "from": "2026-01", "to": "2026-12", "threshold": 10, "dimensions": ["procedure"],
-    "rows": [{"procedure": "bicycle_theft", "submitted": 120, "registered": 97, "rejected": "<10", "redirected": "<10"}],
-    "totals": {"submitted": 120, "registered": 97, "rejected": "<10", "redirected": "<10"}
+    "rows": [{"procedure": "bicycle_theft", "submitted": 120, "registered": 97, "rejected": "<10", "redirected": "<10",
+              "in_charge_median_hours": 26, "in_charge_p90_hours": 70, "end_median_hours": 140, "end_p90_hours": 300, "online_share": 0.62}],
+    "totals": {"submitted": 120, "registered": 97, "rejected": "<10", "redirected": "<10",
+               "in_charge_median_hours": 26, "in_charge_p90_hours": 70, "end_median_hours": 140, "end_p90_hours": 300, "online_share": 0.62}
 }))]
 pub struct Statistics {
     #[schema(example = "2026-01")]
@@ -115,7 +162,7 @@ fn month(raw: &str, name: &str) -> Result<NaiveDate, ApiError> {
 
 fn dimensions(raw: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
     let Some(raw) = raw else {
-        return Ok(Dimension::ALL.to_vec());
+        return Ok(Dimension::DEFAULT.to_vec());
     };
     let mut dims = Vec::new();
     for part in raw.split(',') {
@@ -158,6 +205,31 @@ fn count(cell: Cell, k: u32) -> Count {
     }
 }
 
+fn time(t: Time, k: u32) -> serde_json::Value {
+    match t {
+        Time::Hours(h) => h.into(),
+        Time::Suppressed => format!("<{k}").into(),
+        Time::None => serde_json::Value::Null,
+    }
+}
+
+fn times(t: &[Time; 4], k: u32) -> Times {
+    Times {
+        in_charge_median_hours: time(t[0], k),
+        in_charge_p90_hours: time(t[1], k),
+        end_median_hours: time(t[2], k),
+        end_p90_hours: time(t[3], k),
+    }
+}
+
+fn share(s: Option<Share>, k: u32) -> Option<serde_json::Value> {
+    s.map(|s| match s {
+        Share::Value(v) => v.into(),
+        Share::Suppressed => format!("<{k}").into(),
+        Share::None => serde_json::Value::Null,
+    })
+}
+
 fn view(table: &Table, from: NaiveDate, to: NaiveDate) -> Statistics {
     let k = table.threshold;
     let rows = table
@@ -175,11 +247,16 @@ fn view(table: &Table, from: NaiveDate, to: NaiveDate) -> Statistics {
                 procedure: value(Dimension::Procedure),
                 country: value(Dimension::Country),
                 unit: value(Dimension::Unit),
+                municipality: value(Dimension::Municipality),
+                region: value(Dimension::Region),
+                week: value(Dimension::Week),
                 month: value(Dimension::Month),
                 submitted: count(r.cells[0], k),
                 registered: count(r.cells[1], k),
                 rejected: count(r.cells[2], k),
                 redirected: count(r.cells[3], k),
+                times: times(&r.times, k),
+                online_share: share(r.share, k),
             }
         })
         .collect();
@@ -195,6 +272,8 @@ fn view(table: &Table, from: NaiveDate, to: NaiveDate) -> Statistics {
             registered: count(t[1], k),
             rejected: count(t[2], k),
             redirected: count(t[3], k),
+            times: times(&table.total_times, k),
+            online_share: share(table.total_share, k),
         },
     }
 }
@@ -226,12 +305,17 @@ fn wants_csv(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> 
 
 /// Open statistics
 ///
-/// Counts of the filings submitted online, by procedure, country, unit and month of
-/// submission (UTC), with how many of them were registered, rejected or redirected.
+/// Counts of the filings submitted online, by procedure, country, unit, municipality,
+/// region, ISO week and month of submission (UTC), with how many of them were
+/// registered, rejected or redirected, the median and 90th-percentile processing times
+/// in whole hours (to the taking in charge, and to the end), and, grouped by procedure,
+/// country, unit or month only, the online share where units imported counter counts.
 /// Small cells are suppressed: a count from 1 to `threshold - 1` (default 10) reads
 /// `<threshold`, and so does the smallest other count of its column when the total
-/// would otherwise give it away. Public and cacheable; JSON, or CSV with
-/// `Accept: text/csv` or `?format=csv` (the last line holds the totals).
+/// would otherwise give it away; a time from fewer than `threshold` filings, and a share
+/// with a small part, too. Read from a summary refreshed every few minutes. Public and
+/// cacheable; JSON, or CSV with `Accept: text/csv` or `?format=csv` (the last line
+/// holds the totals).
 #[utoipa::path(
     tag = "statistics",
     security(()),
@@ -240,7 +324,7 @@ fn wants_csv(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> 
         (status = 200, description = "The table",
             content(
                 (Statistics = "application/json"),
-                (String = "text/csv", example = json!("procedure,submitted,registered,rejected,redirected\nbicycle_theft,120,97,<10,<10\ntotal,120,97,<10,<10\n"))
+                (String = "text/csv", example = json!("procedure,submitted,registered,rejected,redirected,in_charge_median_hours,in_charge_p90_hours,end_median_hours,end_p90_hours,online_share\nbicycle_theft,120,97,<10,<10,26,70,140,300,0.620\ntotal,120,97,<10,<10,26,70,140,300,0.620\n"))
             ),
             headers(("ETag" = String, description = "The table's version"), ("Cache-Control" = String, description = "public, max-age=300"))),
         (status = 304, description = "Not modified since the `ETag` given in `If-None-Match`"),
@@ -256,9 +340,11 @@ pub async fn statistics(
     let csv = wants_csv(&req, query.format.as_deref())?;
     let dims = dimensions(query.group_by.as_deref())?;
     let (from, to) = window(&query)?;
-    let start = |d: NaiveDate| Utc.from_utc_datetime(&d.and_time(chrono::NaiveTime::MIN));
-    let until = start(to + Months::new(1));
-    let table = crate::app::statistics::table(&state, start(from), until, dims).await?;
+    let months = (
+        from.format("%Y-%m").to_string(),
+        to.format("%Y-%m").to_string(),
+    );
+    let table = crate::app::statistics::table(&state, months, dims).await?;
     if csv {
         let body = csv_of(&table)?;
         return Ok(crate::caching::public_bytes(
