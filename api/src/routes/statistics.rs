@@ -84,31 +84,41 @@ pub struct StatisticsRow {
     pub registered: Count,
     pub rejected: Count,
     pub redirected: Count,
-    #[serde(flatten)]
-    pub times: Times,
+    /// Median whole hours from the submission to the first taking in charge
+    /// (nearest rank); `null` when no filing has it yet; `<k` from fewer than `k`.
+    pub in_charge_median_hours: Option<Hours>,
+    /// 90th percentile (nearest rank) of the same.
+    pub in_charge_p90_hours: Option<Hours>,
+    /// Median whole hours from the submission to the end (the first of registered,
+    /// rejected, redirected or closed).
+    pub end_median_hours: Option<Hours>,
+    /// 90th percentile of the same.
+    pub end_p90_hours: Option<Hours>,
     /// online / (online + counter), 0 to 1, over the units, procedures and months with
-    /// imported counter counts; `null` without any; `<k` when the online or the counter
-    /// count is small. Present only when grouped by procedure, country, unit and month
+    /// imported counter counts; `null` without any; `<k` when its online or counter
+    /// part is hidden. Present only when grouped by procedure, country, unit and month
     /// alone.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>, example = 0.62)]
-    pub online_share: Option<serde_json::Value>,
+    #[schema(value_type = Option<ShareValue>)]
+    pub online_share: Option<Option<ShareValue>>,
 }
 
-/// Processing times in whole hours from the submission (nearest-rank median and 90th
-/// percentile): to the first taking in charge, and to the end (the first of registered,
-/// rejected, redirected or closed). `null` when no filing has the time yet; `<k` when
-/// fewer than `k` filings have it.
+/// A processing time in whole hours, or `<k` when from fewer than `k` filings.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Times {
-    #[schema(value_type = Option<Object>, example = 26)]
-    pub in_charge_median_hours: serde_json::Value,
-    #[schema(value_type = Option<Object>, example = 70)]
-    pub in_charge_p90_hours: serde_json::Value,
-    #[schema(value_type = Option<Object>, example = 140)]
-    pub end_median_hours: serde_json::Value,
-    #[schema(value_type = Option<Object>, example = "<10")]
-    pub end_p90_hours: serde_json::Value,
+#[serde(untagged)]
+#[schema(example = json!(26))]
+pub enum Hours {
+    Value(u64),
+    Suppressed(String),
+}
+
+/// An online share from 0 to 1, or `<k` when a part of it is hidden.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+#[schema(example = json!(0.62))]
+pub enum ShareValue {
+    Value(f64),
+    Suppressed(String),
 }
 
 /// The counts of each measure over every row.
@@ -118,11 +128,13 @@ pub struct StatisticsTotals {
     pub registered: Count,
     pub rejected: Count,
     pub redirected: Count,
-    #[serde(flatten)]
-    pub times: Times,
+    pub in_charge_median_hours: Option<Hours>,
+    pub in_charge_p90_hours: Option<Hours>,
+    pub end_median_hours: Option<Hours>,
+    pub end_p90_hours: Option<Hours>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>, example = 0.62)]
-    pub online_share: Option<serde_json::Value>,
+    #[schema(value_type = Option<ShareValue>)]
+    pub online_share: Option<Option<ShareValue>>,
 }
 
 /// The published table.
@@ -205,28 +217,19 @@ fn count(cell: Cell, k: u32) -> Count {
     }
 }
 
-fn time(t: Time, k: u32) -> serde_json::Value {
+fn time(t: Time, k: u32) -> Option<Hours> {
     match t {
-        Time::Hours(h) => h.into(),
-        Time::Suppressed => format!("<{k}").into(),
-        Time::None => serde_json::Value::Null,
+        Time::Hours(h) => Some(Hours::Value(h)),
+        Time::Suppressed => Some(Hours::Suppressed(format!("<{k}"))),
+        Time::None => None,
     }
 }
 
-fn times(t: &[Time; 4], k: u32) -> Times {
-    Times {
-        in_charge_median_hours: time(t[0], k),
-        in_charge_p90_hours: time(t[1], k),
-        end_median_hours: time(t[2], k),
-        end_p90_hours: time(t[3], k),
-    }
-}
-
-fn share(s: Option<Share>, k: u32) -> Option<serde_json::Value> {
+fn share(s: Option<Share>, k: u32) -> Option<Option<ShareValue>> {
     s.map(|s| match s {
-        Share::Value(v) => v.into(),
-        Share::Suppressed => format!("<{k}").into(),
-        Share::None => serde_json::Value::Null,
+        Share::Value(v) => Some(ShareValue::Value(v)),
+        Share::Suppressed => Some(ShareValue::Suppressed(format!("<{k}"))),
+        Share::None => None,
     })
 }
 
@@ -255,7 +258,10 @@ fn view(table: &Table, from: NaiveDate, to: NaiveDate) -> Statistics {
                 registered: count(r.cells[1], k),
                 rejected: count(r.cells[2], k),
                 redirected: count(r.cells[3], k),
-                times: times(&r.times, k),
+                in_charge_median_hours: time(r.times[0], k),
+                in_charge_p90_hours: time(r.times[1], k),
+                end_median_hours: time(r.times[2], k),
+                end_p90_hours: time(r.times[3], k),
                 online_share: share(r.share, k),
             }
         })
@@ -272,7 +278,10 @@ fn view(table: &Table, from: NaiveDate, to: NaiveDate) -> Statistics {
             registered: count(t[1], k),
             rejected: count(t[2], k),
             redirected: count(t[3], k),
-            times: times(&table.total_times, k),
+            in_charge_median_hours: time(table.total_times[0], k),
+            in_charge_p90_hours: time(table.total_times[1], k),
+            end_median_hours: time(table.total_times[2], k),
+            end_p90_hours: time(table.total_times[3], k),
             online_share: share(table.total_share, k),
         },
     }
