@@ -341,8 +341,7 @@ fn python_percentiles(values: &[u32]) -> (u64, u64) {
         serde_json::to_string(values).unwrap().as_bytes(),
         "percentiles",
     );
-    let pair: (u64, u64) = serde_json::from_slice(&out).unwrap();
-    pair
+    serde_json::from_slice(&out).unwrap()
 }
 
 #[tokio::test]
