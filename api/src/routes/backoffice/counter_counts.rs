@@ -66,7 +66,10 @@ pub async fn import_counter_counts(
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok());
-    if !media.is_some_and(|m| m.split(';').next().is_some_and(|t| t.trim() == CSV)) {
+    let is_csv = media
+        .and_then(|m| m.split(';').next())
+        .is_some_and(|t| t.trim() == CSV);
+    if !is_csv {
         return Err(ApiError::UnsupportedMediaType { expected: CSV });
     }
     let unit = access.unit.clone();
