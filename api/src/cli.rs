@@ -88,6 +88,21 @@ enum Command {
     /// (docs/EVIDENCE.md)
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// The open statistics' summary (docs/STATISTICS.md)
+    #[command(subcommand)]
+    Statistics(StatisticsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum StatisticsCommand {
+    /// Rebuild the summary of the months whose filings changed since the last refresh
+    /// (what the service's job does every `statistics.refresh_secs`); safe beside a
+    /// running service
+    Refresh {
+        /// Rebuild every month
+        #[arg(long)]
+        full: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -399,6 +414,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Evidence(command) => {
             let settings = Settings::load(&overrides)?;
             evidence_command(&settings, command)
+        }
+        Command::Statistics(StatisticsCommand::Refresh { full }) => {
+            let settings = Settings::load(&overrides)?;
+            let url = settings.database_url()?;
+            let mut conn = persistence::db::connect_once(&url, &settings.pool_options())?;
+            let report = persistence::statistics::refresh(&mut conn, crate::app::now(), full)?;
+            println!(
+                "{}",
+                serde_json::json!({"skipped": report.skipped, "months": report.months,
+                                   "filings": report.filings, "rows": report.rows})
+            );
+            Ok(())
         }
         Command::Retention(RetentionCommand::Run { dry_run }) => {
             let settings = Settings::load(&overrides)?;

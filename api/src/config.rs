@@ -269,12 +269,16 @@ pub struct StatisticsSettings {
     /// Counts from 1 to `threshold - 1` are published as `<threshold` (small-cell
     /// suppression; default 10, at least 2).
     pub threshold: u32,
+    /// Seconds between two refreshes of the statistics' summary by the service (default
+    /// 300; 0 turns the job off: `ecommissariat statistics refresh` then does it).
+    pub refresh_secs: u64,
 }
 
 impl Default for StatisticsSettings {
     fn default() -> Self {
         Self {
             threshold: domain::statistics::DEFAULT_THRESHOLD,
+            refresh_secs: 300,
         }
     }
 }

@@ -221,6 +221,12 @@ impl Application {
         if settings.retention.enabled {
             spawn_retention(state.clone(), &settings.retention);
         }
+        if settings.statistics.refresh_secs > 0 {
+            crate::app::statistics::spawn_refresh(
+                state.clone(),
+                std::time::Duration::from_secs(settings.statistics.refresh_secs),
+            );
+        }
         if settings.directory.refresh_secs > 0 {
             spawn_directory_refresh(
                 state.clone(),

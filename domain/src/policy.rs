@@ -68,6 +68,13 @@ pub fn may_maintain_unit(officer: &OfficerActor, unit: &str) -> bool {
     }
 }
 
+/// May this officer import the counts filed at the counter of `unit` (open statistics,
+/// docs/STATISTICS.md)? Its supervisors and the administrators who are members of it:
+/// officers of that unit only.
+pub fn may_import_counter_counts(officer: &OfficerActor, unit: &str) -> bool {
+    matches!(officer.role, StaffRole::Supervisor | StaffRole::Admin) && officer.is_member_of(unit)
+}
+
 /// May this officer see the clusters of linked cases of `unit` (identifiers shared by
 /// several filings, with counts per unit; issue 20)? Its supervisors, and administrators
 /// who are members of it.

@@ -1,6 +1,7 @@
 //! Open statistics (issue 22; docs/STATISTICS.md): counts of filings by procedure,
-//! country, unit and month of submission, published with small-cell suppression so that
-//! no one can be singled out.
+//! country, unit, municipality, region, ISO week and month of submission, the processing
+//! times (median and 90th percentile, in whole hours) and the online share, published
+//! with small-cell suppression so that no one can be singled out.
 //!
 //! The rule, per measure (each column is protected on its own):
 //! 1. **Primary suppression**: a count from 1 to `k - 1` is published as `<k`.
@@ -24,9 +25,31 @@ crate::code_enum!(
         Procedure => "procedure",
         Country => "country",
         Unit => "unit",
+        Municipality => "municipality",
+        Region => "region",
+        Week => "week",
         Month => "month",
     }
 );
+
+impl Dimension {
+    /// The grouping without `group_by`: procedure, country, unit and month.
+    pub const DEFAULT: &'static [Dimension] = &[
+        Dimension::Procedure,
+        Dimension::Country,
+        Dimension::Unit,
+        Dimension::Month,
+    ];
+
+    /// Whether the counter counts (kept per unit, procedure and month) can be grouped
+    /// by this dimension: not by week, municipality or region.
+    pub fn has_counter_counts(self) -> bool {
+        matches!(
+            self,
+            Dimension::Procedure | Dimension::Country | Dimension::Unit | Dimension::Month
+        )
+    }
+}
 
 crate::code_enum!(
     /// A measure: filings submitted in the month, and of those, how many were (at some
@@ -39,29 +62,48 @@ crate::code_enum!(
     }
 );
 
-/// One row of the finest grain, as the store counts it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaseRow {
+/// Where counted rows belong: the values of the dimensions (empty when the store did not
+/// group by one; the region is derived from the municipality).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
     pub procedure: String,
     pub country: String,
+    /// The unit's id; empty for a filing without one.
     pub unit: String,
+    /// The municipality's id (a district's city: `part_of`); empty when unknown.
+    pub municipality: String,
+    /// ISO week `YYYY-Www` of the submission (UTC).
+    pub week: String,
     /// `YYYY-MM` (UTC).
     pub month: String,
-    /// By [`Measure::ALL`] order.
-    pub counts: [u64; 4],
 }
 
-impl BaseRow {
-    fn key(&self, dims: &[Dimension]) -> Vec<String> {
+/// What is published for a filing without a municipality (or a region).
+pub const UNKNOWN_PLACE: &str = "unknown";
+
+impl Key {
+    fn values(&self, dims: &[Dimension]) -> Vec<String> {
         dims.iter()
             .map(|d| match d {
                 Dimension::Procedure => self.procedure.clone(),
                 Dimension::Country => self.country.clone(),
                 Dimension::Unit => self.unit.clone(),
+                Dimension::Municipality if self.municipality.is_empty() => UNKNOWN_PLACE.into(),
+                Dimension::Municipality => self.municipality.clone(),
+                Dimension::Region => region_of(&self.municipality),
+                Dimension::Week => self.week.clone(),
                 Dimension::Month => self.month.clone(),
             })
             .collect()
     }
+}
+
+/// One row of counts, as the store counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseRow {
+    pub key: Key,
+    /// By [`Measure::ALL`] order.
+    pub counts: [u64; 4],
 }
 
 /// A published count.
@@ -72,41 +114,140 @@ pub enum Cell {
     Suppressed,
 }
 
-/// One published row: the values of the dimensions, then a cell per measure.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One published row: the values of the dimensions, then a cell per measure, the
+/// processing times and the online share.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub key: Vec<String>,
     pub cells: [Cell; 4],
+    /// By [`TIME_COLUMNS`] order.
+    pub times: [Time; 4],
+    /// `None` when the table has no online share (see [`Table::has_share`]).
+    pub share: Option<Share>,
 }
 
 /// The published table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     pub dimensions: Vec<Dimension>,
     pub threshold: u32,
     pub rows: Vec<Row>,
     pub totals: [Cell; 4],
+    pub total_times: [Time; 4],
+    pub total_share: Option<Share>,
 }
 
-/// Aggregates `base` over `dims` (in their order), then suppresses small cells with the
-/// threshold `k` (at least 1).
-pub fn tabulate(base: &[BaseRow], dims: &[Dimension], k: u32) -> Table {
+impl Table {
+    /// Whether the table publishes the online share: when it is grouped only by
+    /// dimensions the counter counts have (procedure, country, unit, month).
+    pub fn has_share(&self) -> bool {
+        self.dimensions.iter().all(|d| d.has_counter_counts())
+    }
+}
+
+/// What the store gives to tabulate: counts, times and (when the grouping allows it)
+/// counter counts.
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    pub counts: Vec<BaseRow>,
+    pub times: Vec<TimeRow>,
+    pub counter: Vec<CounterRow>,
+}
+
+/// Aggregates `input` over `dims` (in their order), then suppresses small cells with the
+/// threshold `k` (at least 1): counts by [`suppress`], times by [`time_of`], shares by
+/// [`share_of`].
+pub fn tabulate(input: &Input, dims: &[Dimension], k: u32) -> Table {
+    let with_share = dims.iter().all(|d| d.has_counter_counts());
     let mut sums: BTreeMap<Vec<String>, [u64; 4]> = BTreeMap::new();
-    for row in base {
-        let entry = sums.entry(row.key(dims)).or_default();
+    for row in &input.counts {
+        let entry = sums.entry(row.key.values(dims)).or_default();
         for (sum, count) in entry.iter_mut().zip(row.counts) {
             *sum += count;
         }
     }
+    let mut histograms: BTreeMap<Vec<String>, [Histogram; 2]> = BTreeMap::new();
+    let mut all_times: [Histogram; 2] = Default::default();
+    for t in &input.times {
+        let key = t.key.values(dims);
+        sums.entry(key.clone()).or_default();
+        let i = t.kind as usize;
+        *histograms.entry(key).or_default()[i]
+            .entry(t.hours)
+            .or_default() += t.filings;
+        *all_times[i].entry(t.hours).or_default() += t.filings;
+    }
+    let mut counter: BTreeMap<Vec<String>, (u64, u64)> = BTreeMap::new();
+    let mut all_counter = (0, 0);
+    if with_share {
+        for c in &input.counter {
+            let key = c.key.values(dims);
+            sums.entry(key.clone()).or_default();
+            let entry = counter.entry(key).or_default();
+            entry.0 += c.online;
+            entry.1 += c.counter;
+            all_counter.0 += c.online;
+            all_counter.1 += c.counter;
+        }
+    }
+    let k = k.max(1);
     let keys: Vec<Vec<String>> = sums.keys().cloned().collect();
     let values: Vec<[u64; 4]> = sums.into_values().collect();
     let mut rows: Vec<Row> = keys
         .into_iter()
-        .map(|key| Row {
-            key,
-            cells: [Cell::Count(0); 4],
+        .map(|key| {
+            let times = histograms
+                .get(&key)
+                .map(|h| times_of(h, k))
+                .unwrap_or([Time::None; 4]);
+            let share = with_share.then(|| match counter.get(&key) {
+                Some(&(online, at_counter)) => share_of(online, at_counter, k),
+                None => Share::None,
+            });
+            Row {
+                key,
+                cells: [Cell::Count(0); 4],
+                times,
+                share,
+            }
         })
         .collect();
+    let total_times = times_of(&all_times, k);
+    let mut total_share = with_share.then(|| {
+        if input.counter.is_empty() {
+            Share::None
+        } else {
+            share_of(all_counter.0, all_counter.1, k)
+        }
+    });
+    if with_share {
+        // The online and counter parts are additive columns like the counts: a share
+        // whose part is hidden (small, or its complement) is hidden too.
+        let parts: Vec<(u64, u64)> = rows
+            .iter()
+            .map(|r| counter.get(&r.key).copied().unwrap_or_default())
+            .collect();
+        let (online, online_total) =
+            suppress(&parts.iter().map(|p| p.0).collect::<Vec<_>>(), u64::from(k));
+        let (at_counter, counter_total) =
+            suppress(&parts.iter().map(|p| p.1).collect::<Vec<_>>(), u64::from(k));
+        for (i, row) in rows.iter_mut().enumerate() {
+            if let Some(share) = &mut row.share {
+                if *share != Share::None
+                    && (online[i] == Cell::Suppressed || at_counter[i] == Cell::Suppressed)
+                {
+                    *share = Share::Suppressed;
+                }
+            }
+        }
+        if online_total == Cell::Suppressed || counter_total == Cell::Suppressed {
+            if let Some(share) = &mut total_share {
+                if *share != Share::None {
+                    *share = Share::Suppressed;
+                }
+            }
+        }
+    }
     let mut totals = [Cell::Count(0); 4];
     for m in 0..4 {
         let column: Vec<u64> = values.iter().map(|v| v[m]).collect();
@@ -118,9 +259,11 @@ pub fn tabulate(base: &[BaseRow], dims: &[Dimension], k: u32) -> Table {
     }
     Table {
         dimensions: dims.to_vec(),
-        threshold: k.max(1),
+        threshold: k,
         rows,
         totals,
+        total_times,
+        total_share,
     }
 }
 
@@ -180,16 +323,37 @@ impl Table {
             Cell::Count(n) => n.to_string(),
             Cell::Suppressed => format!("<{}", self.threshold),
         };
+        let time = |t: &Time| match t {
+            Time::Hours(h) => h.to_string(),
+            Time::Suppressed => format!("<{}", self.threshold),
+            Time::None => String::new(),
+        };
+        let share = |s: &Option<Share>| match s {
+            Some(Share::Value(v)) => format!("{v:.3}"),
+            Some(Share::Suppressed) => format!("<{}", self.threshold),
+            Some(Share::None) | None => String::new(),
+        };
         let mut header: Vec<String> = self.dimensions.iter().map(|d| d.to_string()).collect();
         header.extend(Measure::ALL.iter().map(|m| m.to_string()));
+        header.extend(TIME_COLUMNS.iter().map(|c| c.to_string()));
+        if self.has_share() {
+            header.push("online_share".into());
+        }
+        let with_share = self.has_share();
+        let line_of =
+            |key: Vec<String>, cells: &[Cell; 4], times: &[Time; 4], s: &Option<Share>| {
+                let mut line = key;
+                line.extend(cells.iter().map(label));
+                line.extend(times.iter().map(time));
+                if with_share {
+                    line.push(share(s));
+                }
+                line
+            };
         let mut lines: Vec<Vec<String>> = self
             .rows
             .iter()
-            .map(|r| {
-                let mut line = r.key.clone();
-                line.extend(r.cells.iter().map(label));
-                line
-            })
+            .map(|r| line_of(r.key.clone(), &r.cells, &r.times, &r.share))
             .collect();
         let mut total = vec!["total".to_owned()];
         total.extend(std::iter::repeat_n(
@@ -199,11 +363,19 @@ impl Table {
         if self.dimensions.is_empty() {
             total.clear();
         }
-        total.extend(self.totals.iter().map(label));
-        lines.push(total);
+        lines.push(line_of(
+            total,
+            &self.totals,
+            &self.total_times,
+            &self.total_share,
+        ));
         Flat { header, lines }
     }
 }
+
+mod times;
+pub use times::*;
+pub mod counter;
 
 #[cfg(test)]
 mod tests {
@@ -275,10 +447,13 @@ mod tests {
     #[test]
     fn tabulating_sums_the_finer_rows() {
         let row = |procedure: &str, month: &str, counts: [u64; 4]| BaseRow {
-            procedure: procedure.into(),
-            country: "BE".into(),
-            unit: "u".into(),
-            month: month.into(),
+            key: Key {
+                procedure: procedure.into(),
+                country: "BE".into(),
+                unit: "u".into(),
+                month: month.into(),
+                ..Key::default()
+            },
             counts,
         };
         let base = [
@@ -286,7 +461,11 @@ mod tests {
             row("a", "2026-02", [7, 1, 0, 0]),
             row("b", "2026-01", [30, 20, 5, 0]),
         ];
-        let table = tabulate(&base, &[Dimension::Procedure], 10);
+        let input = Input {
+            counts: base.to_vec(),
+            ..Input::default()
+        };
+        let table = tabulate(&input, &[Dimension::Procedure], 10);
         assert_eq!(table.rows.len(), 2);
         assert_eq!(table.rows[0].key, ["a"]);
         assert_eq!(table.rows[0].cells[0], Cell::Count(15));
@@ -302,10 +481,63 @@ mod tests {
                 "submitted",
                 "registered",
                 "rejected",
-                "redirected"
+                "redirected",
+                "in_charge_median_hours",
+                "in_charge_p90_hours",
+                "end_median_hours",
+                "end_p90_hours",
+                "online_share"
             ]
         );
-        assert_eq!(flat.lines[0], ["a", "15", "<10", "0", "0"]);
-        assert_eq!(flat.lines[2], ["total", "45", "23", "<10", "0"]);
+        assert_eq!(
+            flat.lines[0],
+            ["a", "15", "<10", "0", "0", "", "", "", "", ""]
+        );
+        assert_eq!(
+            flat.lines[2],
+            ["total", "45", "23", "<10", "0", "", "", "", "", ""]
+        );
+    }
+
+    #[test]
+    fn a_small_counter_count_hides_its_share_and_the_complement() {
+        let key = |month: &str| Key {
+            unit: "u".into(),
+            month: month.into(),
+            ..Key::default()
+        };
+        let input = Input {
+            counts: vec![BaseRow {
+                key: key("2026-03"),
+                counts: [10, 0, 0, 0],
+            }],
+            times: Vec::new(),
+            counter: vec![
+                CounterRow {
+                    key: key("2026-03"),
+                    counter: 90,
+                    online: 10,
+                },
+                CounterRow {
+                    key: key("2026-04"),
+                    counter: 2,
+                    online: 0,
+                },
+            ],
+        };
+        let table = tabulate(&input, &[Dimension::Month], 3);
+        assert_eq!(table.rows.len(), 2);
+        assert_eq!(table.rows[0].share, Some(Share::Suppressed));
+        assert_eq!(table.rows[1].share, Some(Share::Suppressed));
+        assert_eq!(table.total_share, Some(Share::Value(0.098)));
+        let by_week = tabulate(&input, &[Dimension::Week], 3);
+        assert!(!by_week.has_share());
+        assert_eq!(by_week.rows[0].share, None);
+        let alone = Input {
+            counter: input.counter[..1].to_vec(),
+            ..input.clone()
+        };
+        let table = tabulate(&alone, &[Dimension::Month], 3);
+        assert_eq!(table.rows[0].share, Some(Share::Value(0.1)));
     }
 }

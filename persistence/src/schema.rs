@@ -730,3 +730,51 @@ diesel::table! {
 
 diesel::joinable!(open311_requests -> filings (filing_id));
 diesel::allow_tables_to_appear_in_same_query!(open311_requests, filings);
+
+diesel::table! {
+    statistics_cells (month, week, procedure_code, country, unit_id, municipality_id) {
+        month -> Text,
+        week -> Text,
+        procedure_code -> Text,
+        country -> Text,
+        unit_id -> Text,
+        municipality_id -> Text,
+        submitted -> BigInt,
+        registered -> BigInt,
+        rejected -> BigInt,
+        redirected -> BigInt,
+    }
+}
+
+diesel::table! {
+    statistics_times (month, week, procedure_code, country, unit_id, municipality_id, kind, hours) {
+        month -> Text,
+        week -> Text,
+        procedure_code -> Text,
+        country -> Text,
+        unit_id -> Text,
+        municipality_id -> Text,
+        kind -> Text,
+        hours -> BigInt,
+        filings -> BigInt,
+    }
+}
+
+diesel::table! {
+    statistics_refreshes (id) {
+        id -> BigInt,
+        started_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    counter_counts (unit_id, procedure_code, month) {
+        unit_id -> Text,
+        procedure_code -> Text,
+        month -> Text,
+        country -> Text,
+        count -> BigInt,
+        imported_at -> Timestamp,
+        imported_by -> Text,
+    }
+}

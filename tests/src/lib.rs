@@ -183,6 +183,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.database.connect_timeout_secs = 2;
     // Seal quickly, so that tests wait little for the audit log.
     settings.audit.seal_interval_ms = 100;
+    // The statistics' summary is refreshed by the tests that read it.
+    settings.statistics.refresh_secs = 0;
     settings
 }
 

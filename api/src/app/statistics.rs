@@ -1,24 +1,100 @@
-//! The open statistics (docs/STATISTICS.md): the counts of a window of months from the
-//! store, tabulated and suppressed by the domain's rule (`domain::statistics`).
+//! The open statistics (docs/STATISTICS.md): the summary's counts, times and counter
+//! counts of a window of months, tabulated and suppressed by the domain's rules
+//! (`domain::statistics`); the counter counts' import; the summary's refresh job.
 
 use super::with_db;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 use actix_web::web;
-use chrono::{DateTime, Utc};
-use domain::statistics::{tabulate, Dimension, Table};
+use domain::audit::AuditEvent;
+use domain::statistics::counter::{parse, CounterLine};
+use domain::statistics::{tabulate, Dimension, Input, Table};
+use persistence::PersistenceError;
 
-/// The table of filings submitted in `[from, until)`, over `dims`.
+/// The table of the months `[from, to]` (`YYYY-MM`), over `dims`.
 pub async fn table(
     state: &web::Data<AppState>,
-    from: DateTime<Utc>,
-    until: DateTime<Utc>,
+    (from, to): (String, String),
     dims: Vec<Dimension>,
 ) -> Result<Table, ApiError> {
     let k = state.statistics_threshold;
     with_db(state, move |conn| {
-        let base = persistence::statistics::base_rows(conn, from, until)?;
-        Ok(tabulate(&base, &dims, k))
+        let mut input = Input {
+            counts: persistence::statistics::counts(conn, &from, &to, &dims)?,
+            times: persistence::statistics::times(conn, &from, &to, &dims)?,
+            counter: Vec::new(),
+        };
+        if dims.iter().all(|d| d.has_counter_counts()) {
+            input.counter = persistence::statistics::counter(conn, &from, &to, &dims)?;
+        }
+        Ok(tabulate(&input, &dims, k))
     })
     .await
+}
+
+/// The counter counts' CSV, parsed; a bad file is a validation error naming each bad
+/// line (`/body/<line>/<column>`, the header being line 1).
+pub fn parse_counter_counts(state: &AppState, body: &[u8]) -> Result<Vec<CounterLine>, ApiError> {
+    parse(body, |code| state.catalogue.procedure(code).is_some()).map_err(|errors| {
+        ApiError::Validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(format!("/body/{}/{}", e.line, e.column), e.code))
+                .collect(),
+        )
+    })
+}
+
+/// Replaces the unit's counter counts of the months in `lines`, with its audit event, in
+/// one transaction. Returns the months replaced.
+pub async fn import_counter_counts(
+    state: &web::Data<AppState>,
+    unit: String,
+    country: String,
+    lines: Vec<CounterLine>,
+    officer: String,
+    event: AuditEvent,
+) -> Result<Vec<String>, ApiError> {
+    with_db(state, move |conn| {
+        Ok(conn.write_transaction(|c| {
+            let months = persistence::statistics::replace_counter_counts(
+                c,
+                &unit,
+                &country,
+                &lines,
+                &officer,
+                event.occurred_at,
+            )?;
+            persistence::audit::append(c, &event)?;
+            Ok::<_, PersistenceError>(months)
+        })?)
+    })
+    .await
+}
+
+/// The summary's refresh in the service: every `every`, the first one at once.
+pub fn spawn_refresh(state: web::Data<AppState>, every: std::time::Duration) {
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(every);
+        loop {
+            interval.tick().await;
+            let pool = state.pool.clone();
+            let done = web::block(move || -> Result<_, PersistenceError> {
+                let mut conn = pool.get()?;
+                persistence::statistics::refresh(&mut conn, super::now(), false)
+            })
+            .await;
+            match done {
+                Ok(Ok(report)) => tracing::info!(
+                    months = report.months.len(),
+                    filings = report.filings,
+                    rows = report.rows,
+                    skipped = report.skipped,
+                    "statistics refreshed"
+                ),
+                Ok(Err(error)) => tracing::error!(%error, "statistics refresh failed"),
+                Err(error) => tracing::error!(%error, "statistics refresh failed"),
+            }
+        }
+    });
 }

@@ -128,6 +128,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(backoffice::list_notes)
                 .service(backoffice::export)
                 .service(backoffice::audit_events)
+                .service(backoffice::counter_counts::import_counter_counts)
                 .service(backoffice::access_restriction::restrict_access)
                 .service(backoffice::access_restriction::get_access_restriction)
                 .service(backoffice::access_restriction::lift_access_restriction)

@@ -1,13 +1,14 @@
 //! The open statistics (docs/STATISTICS.md): public, cacheable counts of filings by
-//! procedure, country, unit and month of submission, as JSON or CSV, with small-cell
+//! procedure, country, unit, municipality, region, ISO week and month of submission, with
+//! the processing times and the online share, as JSON or CSV, with small-cell
 //! suppression (`domain::statistics`). Nothing personal: counts only, none below the
-//! threshold.
+//! threshold. Read from the summary the statistics job refreshes.
 
 use crate::error::{ApiError, FieldError, Problem};
 use crate::state::AppState;
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use chrono::{Datelike, Months, NaiveDate, TimeZone, Utc};
-use domain::statistics::{Cell, Dimension, Table};
+use chrono::{Datelike, Months, NaiveDate, Utc};
+use domain::statistics::{Cell, Dimension, Share, Table, Time};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -19,11 +20,12 @@ pub const MAX_MONTHS: u32 = 36;
 #[into_params(parameter_in = Query)]
 pub struct StatisticsQuery {
     /// The dimensions, comma-separated, in the order of the rows' sorting: `procedure`,
-    /// `country`, `unit`, `month` (default: all four); a repeated one counts once.
+    /// `country`, `unit`, `municipality`, `region`, `week` (ISO, `YYYY-Www`), `month`
+    /// (default: `procedure,country,unit,month`); a repeated one counts once.
     #[param(
         example = "procedure,month",
-        max_length = 40,
-        pattern = r"^(procedure|country|unit|month)(,(procedure|country|unit|month)){0,3}$"
+        max_length = 80,
+        pattern = r"^(procedure|country|unit|municipality|region|week|month)(,(procedure|country|unit|municipality|region|week|month)){0,6}$"
     )]
     pub group_by: Option<String>,
     /// The first month (`YYYY-MM`, UTC); default: twelve months before the current one.
@@ -60,6 +62,19 @@ pub struct StatisticsRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "zp-ottignies-louvain-la-neuve")]
     pub unit: Option<String>,
+    /// The municipality of the facts (a district's city), or `unknown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "BE-25121")]
+    pub municipality: Option<String>,
+    /// The municipality's ISO 3166-2 region (`BE-BRU`, `BE-VLG`, `BE-WAL`, `FR-HDF`...,
+    /// `ES-CT`, `LU`), or `unknown`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "BE-WAL")]
+    pub region: Option<String>,
+    /// ISO week of the submission (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2026-W11")]
+    pub week: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "2026-03")]
     pub month: Option<String>,
@@ -69,6 +84,41 @@ pub struct StatisticsRow {
     pub registered: Count,
     pub rejected: Count,
     pub redirected: Count,
+    /// Median whole hours from the submission to the first taking in charge
+    /// (nearest rank); `null` when no filing has it yet; `<k` from fewer than `k`.
+    pub in_charge_median_hours: Option<Hours>,
+    /// 90th percentile (nearest rank) of the same.
+    pub in_charge_p90_hours: Option<Hours>,
+    /// Median whole hours from the submission to the end (the first of registered,
+    /// rejected, redirected or closed).
+    pub end_median_hours: Option<Hours>,
+    /// 90th percentile of the same.
+    pub end_p90_hours: Option<Hours>,
+    /// online / (online + counter), 0 to 1, over the units, procedures and months with
+    /// imported counter counts; `null` without any; `<k` when its online or counter
+    /// part is hidden. Present only when grouped by procedure, country, unit and month
+    /// alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ShareValue>)]
+    pub online_share: Option<Option<ShareValue>>,
+}
+
+/// A processing time in whole hours, or `<k` when from fewer than `k` filings.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+#[schema(example = json!(26))]
+pub enum Hours {
+    Value(u64),
+    Suppressed(String),
+}
+
+/// An online share from 0 to 1, or `<k` when a part of it is hidden.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+#[schema(example = json!(0.62))]
+pub enum ShareValue {
+    Value(f64),
+    Suppressed(String),
 }
 
 /// The counts of each measure over every row.
@@ -78,14 +128,23 @@ pub struct StatisticsTotals {
     pub registered: Count,
     pub rejected: Count,
     pub redirected: Count,
+    pub in_charge_median_hours: Option<Hours>,
+    pub in_charge_p90_hours: Option<Hours>,
+    pub end_median_hours: Option<Hours>,
+    pub end_p90_hours: Option<Hours>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<ShareValue>)]
+    pub online_share: Option<Option<ShareValue>>,
 }
 
 /// The published table.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "from": "2026-01", "to": "2026-12", "threshold": 10, "dimensions": ["procedure"],
-    "rows": [{"procedure": "bicycle_theft", "submitted": 120, "registered": 97, "rejected": "<10", "redirected": "<10"}],
-    "totals": {"submitted": 120, "registered": 97, "rejected": "<10", "redirected": "<10"}
+    "rows": [{"procedure": "bicycle_theft", "submitted": 120, "registered": 97, "rejected": "<10", "redirected": "<10",
+              "in_charge_median_hours": 26, "in_charge_p90_hours": 70, "end_median_hours": 140, "end_p90_hours": 300, "online_share": 0.62}],
+    "totals": {"submitted": 120, "registered": 97, "rejected": "<10", "redirected": "<10",
+               "in_charge_median_hours": 26, "in_charge_p90_hours": 70, "end_median_hours": 140, "end_p90_hours": 300, "online_share": 0.62}
 }))]
 pub struct Statistics {
     #[schema(example = "2026-01")]
@@ -115,7 +174,7 @@ fn month(raw: &str, name: &str) -> Result<NaiveDate, ApiError> {
 
 fn dimensions(raw: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
     let Some(raw) = raw else {
-        return Ok(Dimension::ALL.to_vec());
+        return Ok(Dimension::DEFAULT.to_vec());
     };
     let mut dims = Vec::new();
     for part in raw.split(',') {
@@ -158,6 +217,22 @@ fn count(cell: Cell, k: u32) -> Count {
     }
 }
 
+fn time(t: Time, k: u32) -> Option<Hours> {
+    match t {
+        Time::Hours(h) => Some(Hours::Value(h)),
+        Time::Suppressed => Some(Hours::Suppressed(format!("<{k}"))),
+        Time::None => None,
+    }
+}
+
+fn share(s: Option<Share>, k: u32) -> Option<Option<ShareValue>> {
+    s.map(|s| match s {
+        Share::Value(v) => Some(ShareValue::Value(v)),
+        Share::Suppressed => Some(ShareValue::Suppressed(format!("<{k}"))),
+        Share::None => None,
+    })
+}
+
 fn view(table: &Table, from: NaiveDate, to: NaiveDate) -> Statistics {
     let k = table.threshold;
     let rows = table
@@ -175,11 +250,19 @@ fn view(table: &Table, from: NaiveDate, to: NaiveDate) -> Statistics {
                 procedure: value(Dimension::Procedure),
                 country: value(Dimension::Country),
                 unit: value(Dimension::Unit),
+                municipality: value(Dimension::Municipality),
+                region: value(Dimension::Region),
+                week: value(Dimension::Week),
                 month: value(Dimension::Month),
                 submitted: count(r.cells[0], k),
                 registered: count(r.cells[1], k),
                 rejected: count(r.cells[2], k),
                 redirected: count(r.cells[3], k),
+                in_charge_median_hours: time(r.times[0], k),
+                in_charge_p90_hours: time(r.times[1], k),
+                end_median_hours: time(r.times[2], k),
+                end_p90_hours: time(r.times[3], k),
+                online_share: share(r.share, k),
             }
         })
         .collect();
@@ -195,6 +278,11 @@ fn view(table: &Table, from: NaiveDate, to: NaiveDate) -> Statistics {
             registered: count(t[1], k),
             rejected: count(t[2], k),
             redirected: count(t[3], k),
+            in_charge_median_hours: time(table.total_times[0], k),
+            in_charge_p90_hours: time(table.total_times[1], k),
+            end_median_hours: time(table.total_times[2], k),
+            end_p90_hours: time(table.total_times[3], k),
+            online_share: share(table.total_share, k),
         },
     }
 }
@@ -226,12 +314,17 @@ fn wants_csv(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> 
 
 /// Open statistics
 ///
-/// Counts of the filings submitted online, by procedure, country, unit and month of
-/// submission (UTC), with how many of them were registered, rejected or redirected.
+/// Counts of the filings submitted online, by procedure, country, unit, municipality,
+/// region, ISO week and month of submission (UTC), with how many of them were
+/// registered, rejected or redirected, the median and 90th-percentile processing times
+/// in whole hours (to the taking in charge, and to the end), and, grouped by procedure,
+/// country, unit or month only, the online share where units imported counter counts.
 /// Small cells are suppressed: a count from 1 to `threshold - 1` (default 10) reads
 /// `<threshold`, and so does the smallest other count of its column when the total
-/// would otherwise give it away. Public and cacheable; JSON, or CSV with
-/// `Accept: text/csv` or `?format=csv` (the last line holds the totals).
+/// would otherwise give it away; a time from fewer than `threshold` filings, and a share
+/// with a small part, too. Read from a summary refreshed every few minutes. Public and
+/// cacheable; JSON, or CSV with `Accept: text/csv` or `?format=csv` (the last line
+/// holds the totals).
 #[utoipa::path(
     tag = "statistics",
     security(()),
@@ -240,7 +333,7 @@ fn wants_csv(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> 
         (status = 200, description = "The table",
             content(
                 (Statistics = "application/json"),
-                (String = "text/csv", example = json!("procedure,submitted,registered,rejected,redirected\nbicycle_theft,120,97,<10,<10\ntotal,120,97,<10,<10\n"))
+                (String = "text/csv", example = json!("procedure,submitted,registered,rejected,redirected,in_charge_median_hours,in_charge_p90_hours,end_median_hours,end_p90_hours,online_share\nbicycle_theft,120,97,<10,<10,26,70,140,300,0.620\ntotal,120,97,<10,<10,26,70,140,300,0.620\n"))
             ),
             headers(("ETag" = String, description = "The table's version"), ("Cache-Control" = String, description = "public, max-age=300"))),
         (status = 304, description = "Not modified since the `ETag` given in `If-None-Match`"),
@@ -256,9 +349,11 @@ pub async fn statistics(
     let csv = wants_csv(&req, query.format.as_deref())?;
     let dims = dimensions(query.group_by.as_deref())?;
     let (from, to) = window(&query)?;
-    let start = |d: NaiveDate| Utc.from_utc_datetime(&d.and_time(chrono::NaiveTime::MIN));
-    let until = start(to + Months::new(1));
-    let table = crate::app::statistics::table(&state, start(from), until, dims).await?;
+    let months = (
+        from.format("%Y-%m").to_string(),
+        to.format("%Y-%m").to_string(),
+    );
+    let table = crate::app::statistics::table(&state, months, dims).await?;
     if csv {
         let body = csv_of(&table)?;
         return Ok(crate::caching::public_bytes(

@@ -1,6 +1,8 @@
 //! Issue 22, the open statistics (docs/STATISTICS.md): public, cacheable counts by
-//! procedure, country, unit and month, in JSON and CSV, with small-cell suppression and
-//! its complement, so that no published total gives a small count away.
+//! procedure, country, unit, municipality, region, week and month, in JSON and CSV, with
+//! small-cell suppression and its complement, so that no published total gives a small
+//! count away; processing times (checked against Python's own median), the counter
+//! counts' import and the online share.
 
 use chrono::{Datelike, Months, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -61,19 +63,30 @@ async fn register(app: &TestApp, officer: &str, id: &str) {
     }
 }
 
-/// Moves filings' submission into an earlier month (the test builds a history).
-fn submitted_on(app: &TestApp, ids: &[String], day: NaiveDate) {
+/// Runs one SQL statement on the app's database; returns the rows changed.
+fn execute(app: &TestApp, sql: String) -> usize {
     let pool = app.db.pool();
     let mut conn = pool.get().unwrap();
+    match &mut **conn {
+        persistence::DbConnection::Postgresql(pg) => diesel::sql_query(sql).execute(pg),
+        persistence::DbConnection::Sqlite(sqlite) => diesel::sql_query(sql).execute(sqlite),
+    }
+    .unwrap()
+}
+
+/// Moves filings' submission into an earlier month (the test builds a history).
+fn submitted_on(app: &TestApp, ids: &[String], day: NaiveDate) {
     for id in ids {
         let sql = format!("UPDATE filings SET submitted_at = '{day} 12:00:00' WHERE id = '{id}'");
-        let changed = match &mut **conn {
-            persistence::DbConnection::Postgresql(pg) => diesel::sql_query(sql).execute(pg),
-            persistence::DbConnection::Sqlite(sqlite) => diesel::sql_query(sql).execute(sqlite),
-        }
-        .unwrap();
-        assert_eq!(changed, 1);
+        assert_eq!(execute(app, sql), 1);
     }
+}
+
+/// What the statistics job does (`persistence::statistics::refresh`), now.
+fn refresh(app: &TestApp) -> persistence::statistics::RefreshReport {
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    persistence::statistics::refresh(&mut conn, Utc::now(), false).unwrap()
 }
 
 async fn get(app: &TestApp, query: &str, accept: &str) -> reqwest::Response {
@@ -107,6 +120,10 @@ async fn counts_are_published_with_small_cells_and_their_complements_suppressed(
     let this = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap();
     let previous = this - Months::new(1);
     submitted_on(&app, &last, previous + chrono::Duration::days(14));
+    // Nothing is published before the summary's refresh; the refresh sees both months.
+    let report = refresh(&app);
+    assert_eq!(report.filings, 7, "{report:?}");
+    assert_eq!(report.months.len(), 2, "{report:?}");
     let window = format!(
         "?group_by=month&from={}&to={}",
         previous.format("%Y-%m"),
@@ -164,14 +181,24 @@ async fn counts_are_published_with_small_cells_and_their_complements_suppressed(
         .unwrap()
         .starts_with("text/csv"));
     let text = csv.text().await.unwrap();
+    // The counts (the times depend on the clock; they are checked below on a known set).
+    let counts = |text: &str| -> String {
+        text.lines()
+            .map(|l| l.split(',').take(5).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     let expected = format!(
-        "month,submitted,registered,rejected,redirected\n{},3,<3,0,0\n{},4,<3,0,0\ntotal,7,4,0,0\n",
+        "month,submitted,registered,rejected,redirected\n{},3,<3,0,0\n{},4,<3,0,0\ntotal,7,4,0,0",
         previous.format("%Y-%m"),
         this.format("%Y-%m")
     );
-    assert_eq!(text, expected);
+    assert_eq!(counts(&text), expected);
+    assert!(text.starts_with(
+        "month,submitted,registered,rejected,redirected,in_charge_median_hours,in_charge_p90_hours,end_median_hours,end_p90_hours,online_share\n"
+    ));
     let by_format = get(&app, &format!("{window}&format=csv"), "*/*").await;
-    assert_eq!(by_format.text().await.unwrap(), expected);
+    assert_eq!(by_format.text().await.unwrap(), text);
 
     // By procedure, country and unit: one row, nothing small.
     let whole: Value = get(
@@ -187,11 +214,20 @@ async fn counts_are_published_with_small_cells_and_their_complements_suppressed(
     .json()
     .await
     .unwrap();
-    assert_eq!(
-        whole["rows"],
-        json!([{"procedure": "bicycle_theft", "country": "BE", "unit": ZONE,
-                "submitted": 7, "registered": 4, "rejected": 0, "redirected": 0}])
-    );
+    let row = &whole["rows"][0];
+    assert_eq!(whole["rows"].as_array().unwrap().len(), 1, "{whole}");
+    for (name, value) in [
+        ("procedure", json!("bicycle_theft")),
+        ("country", json!("BE")),
+        ("unit", json!(ZONE)),
+        ("submitted", json!(7)),
+        ("registered", json!(4)),
+        ("rejected", json!(0)),
+        ("redirected", json!(0)),
+        ("online_share", Value::Null),
+    ] {
+        assert_eq!(row[name], value, "{name}: {whole}");
+    }
 
     // This month alone: the one registration is small and nothing can hide it but the
     // total, which is suppressed.
@@ -214,6 +250,7 @@ async fn bad_statistics_queries_are_refused() {
     let app = spawn_app_with(|_| {}).await;
     for (query, pointer) in [
         ("?group_by=colour", "/query/group_by"),
+        ("?group_by=week,province", "/query/group_by"),
         ("?group_by=month,,unit", "/query/group_by"),
         ("?from=2026-13", "/query/from"),
         ("?from=2026-05&to=2026-04", "/query/to"),
@@ -232,4 +269,411 @@ async fn bad_statistics_queries_are_refused() {
         .unwrap();
     assert_eq!(empty["rows"], json!([]));
     assert_eq!(empty["totals"]["submitted"], 0);
+}
+
+/// A filing submitted, taken in charge and (when `end`) registered, then dated: submitted
+/// on `day` at 08:00, taken in charge `in_charge` hours and 30 minutes later, ended `end`
+/// hours and 30 minutes later.
+async fn dated(
+    app: &TestApp,
+    officer: &str,
+    n: usize,
+    day: &str,
+    in_charge: u32,
+    end: Option<u32>,
+) -> String {
+    let id = submitted(app, n).await;
+    let take = app
+        .client
+        .post(app.url(&format!("/v1/units/{ZONE}/filings/{id}/take-in-charge")))
+        .bearer_auth(officer)
+        .header("if-match", "\"v2\"")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(take.status(), 200);
+    if end.is_some() {
+        let registered = app
+            .client
+            .post(app.url(&format!("/v1/units/{ZONE}/filings/{id}/register")))
+            .bearer_auth(officer)
+            .header("if-match", "\"v3\"")
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(registered.status(), 200);
+    }
+    let start = NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .unwrap()
+        .and_hms_opt(8, 0, 0)
+        .unwrap();
+    let at = |hours: u32| {
+        (start + chrono::Duration::minutes(i64::from(hours) * 60 + 30))
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    execute(
+        app,
+        format!("UPDATE filings SET submitted_at = '{start}' WHERE id = '{id}'"),
+    );
+    let history = |status: &str, when: String| {
+        format!(
+            "UPDATE filing_history SET occurred_at = '{when}' WHERE filing_id = '{id}' AND to_status = '{status}'"
+        )
+    };
+    assert_eq!(execute(app, history("taken_in_charge", at(in_charge))), 1);
+    if let Some(end) = end {
+        assert_eq!(execute(app, history("registered", at(end))), 1);
+    }
+    id
+}
+
+/// Python's own nearest-rank median (`statistics.median_low`) and 90th percentile.
+fn python_percentiles(values: &[u32]) -> (u64, u64) {
+    let script = "import json, math, statistics, sys\n\
+                  v = json.load(sys.stdin)\n\
+                  s = sorted(v)\n\
+                  print(json.dumps([statistics.median_low(v), s[math.ceil(0.9 * len(s)) - 1]]))";
+    let out = tests::python::run_script(
+        script,
+        serde_json::to_string(values).unwrap().as_bytes(),
+        "percentiles",
+    );
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[tokio::test]
+async fn processing_times_weeks_and_places_are_published_with_small_cells_suppressed() {
+    let app = spawn_app_with(|s| s.statistics.threshold = 3).await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-times", "units": [ZONE]}))
+        .await;
+    // Ten filings in March 2026: eight in ISO week 10 (2 and 3 March), two in week 11
+    // (9 March). Taken in charge after 1..10 hours; the first six registered after 20,
+    // 30, ... 70 hours.
+    let in_charge: Vec<u32> = vec![7, 1, 10, 3, 5, 2, 9, 4, 6, 8];
+    let ends: Vec<u32> = vec![50, 20, 70, 40, 30, 60];
+    let mut ids = Vec::new();
+    for (n, hours) in in_charge.iter().enumerate() {
+        let day = match n {
+            0..=3 => "2026-03-02",
+            4..=7 => "2026-03-03",
+            _ => "2026-03-09",
+        };
+        ids.push(dated(&app, &officer, 100 + n, day, *hours, ends.get(n).copied()).await);
+    }
+    // One filing of the week 11 has no municipality.
+    execute(
+        &app,
+        format!(
+            "UPDATE filings SET municipality_id = NULL WHERE id = '{}'",
+            ids[9]
+        ),
+    );
+    let report = refresh(&app);
+    assert_eq!(report.months, ["2026-03"], "{report:?}");
+
+    let (median, p90) = python_percentiles(&in_charge);
+    let (end_median, end_p90) = python_percentiles(&ends);
+    assert_eq!((median, p90, end_median, end_p90), (5, 9, 40, 70));
+    let month: Value = get(
+        &app,
+        "?group_by=month&from=2026-03&to=2026-03",
+        "application/json",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let row = &month["rows"][0];
+    assert_eq!(row["submitted"], 10, "{month}");
+    assert_eq!(row["registered"], 6);
+    assert_eq!(row["in_charge_median_hours"], median);
+    assert_eq!(row["in_charge_p90_hours"], p90);
+    assert_eq!(row["end_median_hours"], end_median);
+    assert_eq!(row["end_p90_hours"], end_p90);
+    assert_eq!(month["totals"]["in_charge_median_hours"], median);
+    // No counter counts: the share is null.
+    assert_eq!(row["online_share"], Value::Null);
+
+    // By week: 8 and 2 filings. The week of two has its counts and its times
+    // suppressed (fewer than 3 filings); no share is published by week.
+    let weeks: Value = get(
+        &app,
+        "?group_by=week&from=2026-03&to=2026-03",
+        "application/json",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let rows = weeks["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{weeks}");
+    assert_eq!(rows[0]["week"], "2026-W10");
+    assert_eq!(
+        rows[0]["submitted"], "<3",
+        "the complement of the small cell: {weeks}"
+    );
+    assert_eq!(rows[1]["week"], "2026-W11");
+    assert_eq!(rows[1]["submitted"], "<3");
+    assert_eq!(weeks["totals"]["submitted"], 10);
+    let first_week: Vec<u32> = in_charge[..8].to_vec();
+    let (w_median, w_p90) = python_percentiles(&first_week);
+    assert_eq!(rows[0]["in_charge_median_hours"], w_median);
+    assert_eq!(rows[0]["in_charge_p90_hours"], w_p90);
+    assert_eq!(rows[1]["in_charge_median_hours"], "<3");
+    assert_eq!(
+        rows[1]["end_median_hours"],
+        Value::Null,
+        "no filing of week 11 ended"
+    );
+    assert!(rows[0].get("online_share").is_none(), "{weeks}");
+
+    // By municipality and region: Ottignies-Louvain-la-Neuve is in Wallonia; the filing
+    // without a municipality is `unknown`.
+    let places: Value = get(
+        &app,
+        "?group_by=region,municipality&from=2026-03&to=2026-03",
+        "application/json",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let rows = places["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{places}");
+    assert_eq!(rows[0]["region"], "BE-WAL");
+    assert_eq!(rows[0]["municipality"], "BE-25121");
+    assert_eq!(rows[1]["region"], "unknown");
+    assert_eq!(rows[1]["municipality"], "unknown");
+    assert_eq!(rows[1]["submitted"], "<3");
+    assert_eq!(rows[1]["in_charge_median_hours"], "<3");
+
+    // The same in CSV: empty cells for no time.
+    let csv = get(
+        &app,
+        "?group_by=week&from=2026-03&to=2026-03&format=csv",
+        "*/*",
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "week,submitted,registered,rejected,redirected,in_charge_median_hours,in_charge_p90_hours,end_median_hours,end_p90_hours"
+    );
+    assert_eq!(lines[2], "2026-W11,<3,0,0,0,<3,<3,,");
+}
+
+async fn import(app: &TestApp, token: &str, unit: &str, csv: &str) -> reqwest::Response {
+    app.client
+        .put(app.url(&format!("/v1/units/{unit}/counter-counts")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn counter_counts_are_imported_by_the_units_supervisors_and_give_the_online_share() {
+    let app = spawn_app_with(|s| s.statistics.threshold = 3).await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-share", "units": [ZONE]}))
+        .await;
+    let supervisor = app
+        .dev_token(
+            json!({"kind": "officer", "subject": "s-share", "role": "supervisor", "units": [ZONE]}),
+        )
+        .await;
+    let elsewhere = app
+        .dev_token(json!({"kind": "officer", "subject": "s-other", "role": "supervisor", "units": ["zp-bruxelles-ixelles"]}))
+        .await;
+    // Ten online filings in March 2026.
+    for n in 0..10 {
+        dated(&app, &officer, 200 + n, "2026-03-10", 1, None).await;
+    }
+    refresh(&app);
+
+    // A bad file: every bad line named, nothing imported.
+    let bad = import(
+        &app,
+        &supervisor,
+        ZONE,
+        "procedure,month,count\nbicycle_theft,2026-03,30\nbicycle_theft,2026-13,4\nno_such_procedure,2026-04,x\n",
+    )
+    .await;
+    let problem = assert_problem(bad, 422, "validation_failed").await;
+    let pointers: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        pointers,
+        ["/body/3/month", "/body/4/procedure", "/body/4/count"],
+        "{problem}"
+    );
+    // Another unit's supervisor, and an officer who is not a supervisor: 403, audited.
+    let refused = import(&app, &elsewhere, ZONE, "procedure,month,count\n").await;
+    assert_problem(refused, 403, "forbidden").await;
+    let refused = import(&app, &officer, ZONE, "procedure,month,count\n").await;
+    assert_problem(refused, 403, "forbidden").await;
+    // Not CSV: 415.
+    let json_body = app
+        .client
+        .put(app.url(&format!("/v1/units/{ZONE}/counter-counts")))
+        .bearer_auth(&supervisor)
+        .json(&json!({"count": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(json_body, 415, "unsupported_media_type").await;
+
+    let file = "procedure,month,count\nbicycle_theft,2026-03,90\nbicycle_theft,2026-04,2\n";
+    let share = |table: &Value, month: &str| {
+        table["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["month"] == month)
+            .map(|r| r["online_share"].clone())
+            .unwrap_or(Value::Null)
+    };
+    for _ in 0..2 {
+        // Twice: the second import replaces the first with the same.
+        let imported = import(&app, &supervisor, ZONE, file).await;
+        assert_eq!(imported.status(), 200);
+        let body: Value = imported.json().await.unwrap();
+        assert_eq!(body["months"], json!(["2026-03", "2026-04"]));
+        assert_eq!(body["counter_total"], 92);
+        // March: 10 online, 90 at the counter: 0.1.
+        let march: Value = get(
+            &app,
+            "?group_by=unit,month&from=2026-03&to=2026-03",
+            "application/json",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(share(&march, "2026-03"), json!(0.1), "{march}");
+        assert_eq!(march["totals"]["online_share"], json!(0.1), "{march}");
+        // With April (no filing online, 2 at the counter: small), April's share is
+        // suppressed, and so is March's (its complement: the published total share,
+        // 10 / 102, would otherwise give April's 2 away).
+        let both: Value = get(
+            &app,
+            "?group_by=unit,month&from=2026-03&to=2026-04",
+            "application/json",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(share(&both, "2026-04"), json!("<3"), "{both}");
+        assert_eq!(share(&both, "2026-03"), json!("<3"), "{both}");
+        assert_eq!(both["totals"]["online_share"], json!(0.098), "{both}");
+        assert_eq!(both["rows"][1]["submitted"], 0, "{both}");
+    }
+    // A corrected March replaces March (and leaves April).
+    let corrected = import(
+        &app,
+        &supervisor,
+        ZONE,
+        "procedure,month,count\nbicycle_theft,2026-03,30\n",
+    )
+    .await;
+    assert_eq!(corrected.status(), 200);
+    let table: Value = get(
+        &app,
+        "?group_by=month&from=2026-03&to=2026-03",
+        "application/json",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(share(&table, "2026-03"), json!(0.25), "{table}");
+    assert_eq!(table["totals"]["online_share"], json!(0.25), "{table}");
+
+    // Every import and refusal is in the audit trail, as an auditor reads it.
+    app.wait_sealed().await;
+    let auditor = app
+        .dev_token(json!({"kind": "officer", "subject": "dpo", "role": "auditor"}))
+        .await;
+    let events: Value = app
+        .client
+        .get(app.url("/v1/audit-events?object_type=counter_counts&limit=100"))
+        .bearer_auth(&auditor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let outcomes: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes.len(),
+        3 + 2,
+        "three imports, two refusals: {events}"
+    );
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == "denied").count(),
+        2,
+        "{events}"
+    );
+}
+
+#[tokio::test]
+async fn the_service_refreshes_the_summary_itself() {
+    let app = spawn_app_with(|s| {
+        s.statistics.threshold = 2;
+        s.statistics.refresh_secs = 1;
+    })
+    .await;
+    for n in 0..2 {
+        submitted(&app, 300 + n).await;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let table: Value = get(&app, "?group_by=procedure", "application/json")
+            .await
+            .json()
+            .await
+            .unwrap();
+        // The default window ends last month: ask this month explicitly.
+        let now: Value = get(
+            &app,
+            &format!(
+                "?group_by=procedure&from={0}&to={0}",
+                Utc::now().format("%Y-%m")
+            ),
+            "application/json",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        if now["totals"]["submitted"] == 2 {
+            assert_eq!(table["totals"]["submitted"], 0);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never refreshed: {now}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }

@@ -124,6 +124,19 @@ impl Resource for ContactChange {
     }
 }
 
+/// A unit's counter counts (open statistics), imported by its supervisors.
+pub struct CounterCountsChange;
+
+impl Resource for CounterCountsChange {
+    const OPERATION: AuditOperation = AuditOperation::Alteration;
+    fn object(req: &HttpRequest) -> (&'static str, Option<String>) {
+        ("counter_counts", path(req, "unit_id"))
+    }
+    fn allowed(officer: &OfficerActor, unit: &str) -> bool {
+        policy::may_import_counter_counts(officer, unit)
+    }
+}
+
 /// An officer allowed into the back office of the unit in the path (`{unit_id}`).
 pub struct UnitAccess<R: Resource> {
     pub officer: OfficerActor,

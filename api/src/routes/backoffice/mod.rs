@@ -6,6 +6,7 @@
 pub mod access;
 pub mod access_restriction;
 pub mod audit;
+pub mod counter_counts;
 pub mod messages;
 pub mod records;
 pub mod restriction;

@@ -1,0 +1,388 @@
+//! Processing times, online share, weeks and regions of the open statistics
+//! (docs/STATISTICS.md).
+//!
+//! - **Times** are counted from the submission to the first taking in charge
+//!   (`taken_in_charge`) and to **the end**: the first of `registered`, `rejected`,
+//!   `redirected` or `closed` in the filing's history (a withdrawal is the citizen's act,
+//!   not an outcome of processing, and does not count). Each time is in **whole hours**
+//!   (the elapsed time rounded down). The median and the 90th percentile are by the
+//!   nearest-rank method: the smallest time that at least 50 % (90 %) of the filings
+//!   reach, that is the value of rank `ceil(p × n)` in ascending order.
+//! - A time computed from fewer than `k` filings is suppressed (`<k`); with none, there
+//!   is no time (`null`).
+//! - The **online share** is online / (online + counter), over the units, procedures and
+//!   months that have counter counts; it is suppressed when either part is from 1 to
+//!   `k - 1`.
+
+use super::{BaseRow, Key};
+use chrono::{DateTime, Datelike, Utc};
+use std::collections::BTreeMap;
+
+crate::code_enum!(
+    /// The time measured from the submission.
+    TimeKind, "processing time", {
+        InCharge => "in_charge",
+        End => "end",
+    }
+);
+
+/// The time columns, in their published order.
+pub const TIME_COLUMNS: [&str; 4] = [
+    "in_charge_median_hours",
+    "in_charge_p90_hours",
+    "end_median_hours",
+    "end_p90_hours",
+];
+
+/// The statuses that end a filing's processing ("the end").
+pub const END_STATUSES: [&str; 4] = ["registered", "rejected", "redirected", "closed"];
+/// The status of the taking in charge.
+pub const IN_CHARGE_STATUS: &str = "taken_in_charge";
+
+/// How many filings took `hours` (whole hours) of one kind, in one cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeRow {
+    pub key: Key,
+    pub kind: TimeKind,
+    pub hours: u64,
+    pub filings: u64,
+}
+
+/// Counter counts and the online filings of the same units, procedures and months.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterRow {
+    pub key: Key,
+    /// Filed at the counter (imported).
+    pub counter: u64,
+    /// Submitted online in the same unit, procedure and month.
+    pub online: u64,
+}
+
+/// Filings by whole hours.
+pub type Histogram = BTreeMap<u64, u64>;
+
+/// A published time, in whole hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Time {
+    Hours(u64),
+    /// Computed from fewer than `k` filings.
+    Suppressed,
+    /// No filing has this time yet.
+    None,
+}
+
+/// A published online share.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Share {
+    /// online / (online + counter), from 0 to 1, rounded to three decimals.
+    Value(f64),
+    /// Online or counter count from 1 to `k - 1`.
+    Suppressed,
+    /// No counter counts for this row.
+    None,
+}
+
+/// The nearest-rank percentile `p` (0 < p ≤ 100) of a histogram; `None` when empty.
+pub fn percentile(histogram: &Histogram, p: u64) -> Option<u64> {
+    let n: u64 = histogram.values().sum();
+    if n == 0 {
+        return None;
+    }
+    let rank = (p * n).div_ceil(100).max(1);
+    let mut seen = 0;
+    for (&hours, &filings) in histogram {
+        seen += filings;
+        if seen >= rank {
+            return Some(hours);
+        }
+    }
+    histogram.keys().next_back().copied()
+}
+
+/// The four published times of a cell (median and p90 to taking in charge, then to the
+/// end), each suppressed when it comes from fewer than `k` filings.
+pub fn times_of(histograms: &[Histogram; 2], k: u32) -> [Time; 4] {
+    let one = |h: &Histogram, p: u64| {
+        let n: u64 = h.values().sum();
+        match percentile(h, p) {
+            None => Time::None,
+            Some(_) if n < u64::from(k) => Time::Suppressed,
+            Some(hours) => Time::Hours(hours),
+        }
+    };
+    [
+        one(&histograms[0], 50),
+        one(&histograms[0], 90),
+        one(&histograms[1], 50),
+        one(&histograms[1], 90),
+    ]
+}
+
+/// The online share, suppressed when the online or the counter count is small.
+pub fn share_of(online: u64, counter: u64, k: u32) -> Share {
+    let k = u64::from(k);
+    let small = |n: u64| n > 0 && n < k;
+    if small(online) || small(counter) {
+        return Share::Suppressed;
+    }
+    if online + counter == 0 {
+        return Share::None;
+    }
+    let share = online as f64 / (online + counter) as f64;
+    Share::Value((share * 1000.0).round() / 1000.0)
+}
+
+/// The ISO week `YYYY-Www` of an instant (UTC).
+pub fn iso_week(at: DateTime<Utc>) -> String {
+    let week = at.iso_week();
+    format!("{:04}-W{:02}", week.year(), week.week())
+}
+
+/// The region of a municipality id (`docs/STATISTICS.md`): its first-level ISO 3166-2
+/// region. Belgium: `BE-BRU`, `BE-VLG` or `BE-WAL` from the REFNIS code; France: the
+/// region of the department (`FR-59…` → `FR-HDF`); Spain: the autonomous community in
+/// the id (`ES-CT-…` → `ES-CT`); Luxembourg: `LU` (no regions). Unknown → `unknown`.
+pub fn region_of(municipality: &str) -> String {
+    let mut parts = municipality.splitn(3, '-');
+    let (country, code) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let region = match country {
+        "BE" => belgian_region(code),
+        "FR" => french_region(code),
+        "ES" if !code.is_empty() => return format!("ES-{code}"),
+        "LU" => Some("LU"),
+        _ => None,
+    };
+    region.unwrap_or(super::UNKNOWN_PLACE).to_owned()
+}
+
+fn belgian_region(refnis: &str) -> Option<&'static str> {
+    match refnis.get(..2)? {
+        "21" => Some("BE-BRU"),
+        "23" | "24" => Some("BE-VLG"),
+        "25" => Some("BE-WAL"),
+        two => match two.get(..1)? {
+            "1" | "3" | "4" | "7" => Some("BE-VLG"),
+            "5" | "6" | "8" | "9" => Some("BE-WAL"),
+            _ => None,
+        },
+    }
+}
+
+/// Departments by ISO 3166-2 region (metropolitan France; the overseas departments are
+/// their own region: `FR-971` and so on).
+const FRENCH_REGIONS: &[(&str, &[&str])] = &[
+    (
+        "FR-ARA",
+        &[
+            "01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74",
+        ],
+    ),
+    ("FR-BFC", &["21", "25", "39", "58", "70", "71", "89", "90"]),
+    ("FR-BRE", &["22", "29", "35", "56"]),
+    ("FR-CVL", &["18", "28", "36", "37", "41", "45"]),
+    ("FR-20R", &["2A", "2B"]),
+    (
+        "FR-GES",
+        &["08", "10", "51", "52", "54", "55", "57", "67", "68", "88"],
+    ),
+    ("FR-HDF", &["02", "59", "60", "62", "80"]),
+    ("FR-IDF", &["75", "77", "78", "91", "92", "93", "94", "95"]),
+    ("FR-NOR", &["14", "27", "50", "61", "76"]),
+    (
+        "FR-NAQ",
+        &[
+            "16", "17", "19", "23", "24", "33", "40", "47", "64", "79", "86", "87",
+        ],
+    ),
+    (
+        "FR-OCC",
+        &[
+            "09", "11", "12", "30", "31", "32", "34", "46", "48", "65", "66", "81", "82",
+        ],
+    ),
+    ("FR-PDL", &["44", "49", "53", "72", "85"]),
+    ("FR-PAC", &["04", "05", "06", "13", "83", "84"]),
+];
+
+fn french_region(insee: &str) -> Option<&'static str> {
+    let department = insee.get(..2)?;
+    if department == "97" {
+        return match insee.get(..3)? {
+            "971" => Some("FR-971"),
+            "972" => Some("FR-972"),
+            "973" => Some("FR-973"),
+            "974" => Some("FR-974"),
+            "976" => Some("FR-976"),
+            _ => None,
+        };
+    }
+    FRENCH_REGIONS
+        .iter()
+        .find(|(_, departments)| departments.contains(&department))
+        .map(|(region, _)| *region)
+}
+
+/// One submitted filing as the summary counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    pub procedure: String,
+    pub country: String,
+    pub unit: String,
+    pub municipality: String,
+    pub submitted_at: DateTime<Utc>,
+    /// The first taking in charge.
+    pub in_charge_at: Option<DateTime<Utc>>,
+    /// The first of [`END_STATUSES`].
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Registered, rejected, redirected at some point.
+    pub reached: [bool; 3],
+}
+
+fn hours_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
+    u64::try_from((to - from).num_seconds().max(0) / 3600).unwrap_or(0)
+}
+
+/// The summary rows of a set of filings: counts and time histograms by procedure,
+/// country, unit, municipality, ISO week and month (a week across two months is split
+/// between them).
+pub fn summarise(facts: &[Fact]) -> (Vec<BaseRow>, Vec<TimeRow>) {
+    let mut counts: BTreeMap<Key, [u64; 4]> = BTreeMap::new();
+    let mut times: BTreeMap<(Key, TimeKind, u64), u64> = BTreeMap::new();
+    for fact in facts {
+        let key = Key {
+            procedure: fact.procedure.clone(),
+            country: fact.country.clone(),
+            unit: fact.unit.clone(),
+            municipality: fact.municipality.clone(),
+            week: iso_week(fact.submitted_at),
+            month: fact.submitted_at.format("%Y-%m").to_string(),
+        };
+        let entry = counts.entry(key.clone()).or_default();
+        entry[0] += 1;
+        for (count, reached) in entry[1..].iter_mut().zip(fact.reached) {
+            *count += u64::from(reached);
+        }
+        for (kind, at) in [
+            (TimeKind::InCharge, fact.in_charge_at),
+            (TimeKind::End, fact.ended_at),
+        ] {
+            if let Some(at) = at {
+                let hours = hours_between(fact.submitted_at, at);
+                *times.entry((key.clone(), kind, hours)).or_default() += 1;
+            }
+        }
+    }
+    (
+        counts
+            .into_iter()
+            .map(|(key, counts)| BaseRow { key, counts })
+            .collect(),
+        times
+            .into_iter()
+            .map(|((key, kind, hours), filings)| TimeRow {
+                key,
+                kind,
+                hours,
+                filings,
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn histogram(values: &[u64]) -> Histogram {
+        let mut h = Histogram::new();
+        for v in values {
+            *h.entry(*v).or_default() += 1;
+        }
+        h
+    }
+
+    #[test]
+    fn percentiles_are_by_nearest_rank() {
+        let h = histogram(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        assert_eq!(percentile(&h, 50), Some(5));
+        assert_eq!(percentile(&h, 90), Some(9));
+        let h = histogram(&[7, 1, 3]);
+        assert_eq!(percentile(&h, 50), Some(3));
+        assert_eq!(percentile(&h, 90), Some(7));
+        assert_eq!(percentile(&histogram(&[4]), 90), Some(4));
+        assert_eq!(percentile(&Histogram::new(), 50), None);
+    }
+
+    #[test]
+    fn a_time_from_fewer_than_k_filings_is_suppressed() {
+        let few = histogram(&[1, 2]);
+        let enough = histogram(&[1, 2, 3]);
+        assert_eq!(
+            times_of(&[few, enough], 3),
+            [
+                Time::Suppressed,
+                Time::Suppressed,
+                Time::Hours(2),
+                Time::Hours(3)
+            ]
+        );
+        assert_eq!(times_of(&Default::default(), 3), [Time::None; 4]);
+    }
+
+    #[test]
+    fn shares_are_suppressed_when_a_part_is_small() {
+        assert_eq!(share_of(30, 10, 10), Share::Value(0.75));
+        assert_eq!(share_of(30, 9, 10), Share::Suppressed);
+        assert_eq!(share_of(9, 30, 10), Share::Suppressed);
+        assert_eq!(share_of(0, 30, 10), Share::Value(0.0));
+        assert_eq!(share_of(0, 0, 10), Share::None);
+    }
+
+    #[test]
+    fn regions_come_from_the_municipality_code() {
+        assert_eq!(region_of("BE-21004"), "BE-BRU");
+        assert_eq!(region_of("BE-25121"), "BE-WAL");
+        assert_eq!(region_of("BE-24062"), "BE-VLG");
+        assert_eq!(region_of("BE-11001"), "BE-VLG");
+        assert_eq!(region_of("BE-62063"), "BE-WAL");
+        assert_eq!(region_of("FR-59350"), "FR-HDF");
+        assert_eq!(region_of("FR-33063"), "FR-NAQ");
+        assert_eq!(region_of("FR-75056"), "FR-IDF");
+        assert_eq!(region_of("FR-2A004"), "FR-20R");
+        assert_eq!(region_of("ES-CT-08019"), "ES-CT");
+        assert_eq!(region_of("LU-wahl"), "LU");
+        assert_eq!(region_of(""), "unknown");
+        let departments: usize = FRENCH_REGIONS.iter().map(|(_, d)| d.len()).sum();
+        assert_eq!(departments, 96);
+    }
+
+    #[test]
+    fn weeks_are_iso_weeks() {
+        let at = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap();
+        assert_eq!(iso_week(at(2026, 1, 1)), "2026-W01");
+        assert_eq!(iso_week(at(2027, 1, 1)), "2026-W53");
+        assert_eq!(iso_week(at(2025, 12, 29)), "2026-W01");
+    }
+
+    #[test]
+    fn summarising_counts_and_buckets_the_times() {
+        let at = |d, h| Utc.with_ymd_and_hms(2026, 3, d, h, 30, 0).unwrap();
+        let fact = |d, in_charge: Option<DateTime<Utc>>| Fact {
+            procedure: "p".into(),
+            country: "BE".into(),
+            unit: "u".into(),
+            municipality: "BE-21004".into(),
+            submitted_at: at(d, 8),
+            in_charge_at: in_charge,
+            ended_at: None,
+            reached: [in_charge.is_some(), false, false],
+        };
+        let (counts, times) = summarise(&[fact(2, Some(at(2, 10))), fact(3, None)]);
+        assert_eq!(counts.len(), 1);
+        assert_eq!(counts[0].counts, [2, 1, 0, 0]);
+        assert_eq!(counts[0].key.week, "2026-W10");
+        assert_eq!(times.len(), 1);
+        assert_eq!((times[0].kind, times[0].hours), (TimeKind::InCharge, 2));
+    }
+}
