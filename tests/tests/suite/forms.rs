@@ -29,8 +29,11 @@ async fn post(app: &TestApp, path: &str, token: &str, body: &str, lang: &str) ->
         .unwrap()
 }
 
+/// A date `offset` days from today where the travel forms are filed (Catalonia): the
+/// service checks the dates against the country's local date, which differs from UTC's
+/// around midnight.
 fn day(offset: i64) -> String {
-    (Utc::now() + Duration::days(offset))
+    (Utc::now().with_timezone(&chrono_tz::Europe::Madrid) + Duration::days(offset))
         .format("%Y-%m-%d")
         .to_string()
 }

@@ -60,9 +60,20 @@ pub enum OtherHolderInput {
         email: String,
     },
     SoleHolder {
-        #[schema(example = "court_decision")]
+        /// Checked by the use case, so that another value is a 422 naming the field.
+        #[schema(schema_with = sole_ground_schema)]
         ground: String,
     },
+}
+
+/// The grounds a sole holder may give (`domain::travel::SoleGround`), as the contract
+/// states them.
+fn sole_ground_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["court_decision", "death_certificate"]))
+        .examples(["court_decision"])
+        .build()
 }
 
 /// A request as a parent gives it (and as its parties read it, without `municipality`
