@@ -204,7 +204,7 @@ impl ConnectionManager {
     pub fn open(&self) -> Result<DbConnection, PersistenceError> {
         match &self.url {
             DatabaseUrl::Postgres(raw) => {
-                let url = with_connect_timeout(raw, self.connect_timeout);
+                let url = session_url(raw, self.connect_timeout);
                 PgConnection::establish(&url)
                     .map(DbConnection::Postgresql)
                     .map_err(|e| PersistenceError::Connect(one_line(&e.to_string())))
@@ -252,13 +252,37 @@ fn uri_escape(path: &str) -> String {
         .replace('#', "%23")
 }
 
-fn with_connect_timeout(raw: &str, timeout: Duration) -> String {
-    if raw.contains("connect_timeout=") {
-        return raw.to_owned();
+/// The session setting every PostgreSQL connection of the service starts with (libpq's
+/// `options`, so no extra round trip): each execution of a prepared statement is planned
+/// with its parameters (`plan_cache_mode = force_custom_plan`).
+///
+/// With PostgreSQL's default (`auto`), a prepared statement switches to a generic plan
+/// after five executions and keeps it for the connection's life; statistics gathered
+/// later (autovacuum's `ANALYZE`) do not replace it. A pool's connections live long, and a
+/// new deployment starts with empty tables: the generic plans chosen then (seen: the
+/// lost-and-found candidates read by walking every submitted filing, 1.6 s per submission
+/// at 113,000 filings) stay while the tables grow. Planning each execution costs a few
+/// tens of microseconds of the server's CPU per statement; the benchmark
+/// (`bench/RESULTS.md`, 2026-12-01) measured the trade. A URL that sets `options` itself
+/// keeps its own.
+pub const PG_SESSION_OPTIONS: &str = "-c plan_cache_mode=force_custom_plan";
+
+/// `raw` with libpq's `connect_timeout` (whole seconds) and [`PG_SESSION_OPTIONS`], each
+/// unless the URL sets it.
+fn session_url(raw: &str, timeout: Duration) -> String {
+    let mut url = raw.to_owned();
+    if !url.contains("connect_timeout=") {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        // libpq takes whole seconds, and treats 1 as 2.
+        url = format!("{url}{sep}connect_timeout={}", timeout.as_secs().max(2));
     }
-    let sep = if raw.contains('?') { '&' } else { '?' };
-    // libpq takes whole seconds, and treats 1 as 2.
-    format!("{raw}{sep}connect_timeout={}", timeout.as_secs().max(2))
+    if !url.contains("options=") {
+        let options: String = url::form_urlencoded::byte_serialize(PG_SESSION_OPTIONS.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20");
+        url = format!("{url}&options={options}");
+    }
+    url
 }
 
 fn one_line(message: &str) -> String {
@@ -510,19 +534,25 @@ mod tests {
     }
 
     #[test]
-    fn connect_timeout_is_added_once() {
+    fn connect_timeout_and_session_options_are_added_once() {
         let t = Duration::from_secs(5);
+        let options = "options=-c%20plan_cache_mode%3Dforce_custom_plan";
         assert_eq!(
-            with_connect_timeout("postgres://h/db", t),
-            "postgres://h/db?connect_timeout=5"
+            session_url("postgres://h/db", t),
+            format!("postgres://h/db?connect_timeout=5&{options}")
         );
         assert_eq!(
-            with_connect_timeout("postgres://h/db?sslmode=disable", t),
-            "postgres://h/db?sslmode=disable&connect_timeout=5"
+            session_url("postgres://h/db?sslmode=disable", t),
+            format!("postgres://h/db?sslmode=disable&connect_timeout=5&{options}")
         );
         assert_eq!(
-            with_connect_timeout("postgres://h/db?connect_timeout=1", t),
-            "postgres://h/db?connect_timeout=1"
+            session_url("postgres://h/db?connect_timeout=1", t),
+            format!("postgres://h/db?connect_timeout=1&{options}")
+        );
+        // An operator's own options are theirs.
+        assert_eq!(
+            session_url("postgres://h/db?options=-c%20work_mem%3D64MB", t),
+            "postgres://h/db?options=-c%20work_mem%3D64MB&connect_timeout=5"
         );
     }
 }

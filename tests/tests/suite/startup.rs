@@ -945,3 +945,43 @@ fn a_credential_check_is_logged_without_its_content() {
         assert!(!all.contains(secret), "{secret} in the log: {all}");
     }
 }
+
+/// Every PostgreSQL connection of the service plans each execution of a prepared
+/// statement with its parameters (`persistence::db::PG_SESSION_OPTIONS`): a generic plan
+/// chosen while a new deployment's tables were empty would otherwise stay for the pooled
+/// connection's life (bench/RESULTS.md, 2026-12-01: the lost-and-found candidates read
+/// walked every submitted filing). An operator's own `options` in the URL are kept.
+#[test]
+fn postgres_connections_plan_each_execution_with_its_parameters() {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        plan_cache_mode: String,
+    }
+    let db = tests::TestDb::new();
+    if !db.is_postgres() {
+        db.destroy();
+        return;
+    }
+    let show = |url: &str| {
+        let url = persistence::DatabaseUrl::parse(url).unwrap();
+        let pool = persistence::connect(url, &persistence::PoolOptions::default()).unwrap();
+        let mut conn = pool.get().unwrap();
+        let persistence::DbConnection::Postgresql(pg) = &mut **conn else {
+            panic!("a PostgreSQL URL gives a PostgreSQL connection");
+        };
+        diesel::sql_query("SHOW plan_cache_mode")
+            .get_result::<Setting>(pg)
+            .unwrap()
+            .plan_cache_mode
+    };
+    assert_eq!(show(&db.url()), "force_custom_plan");
+    let sep = if db.url().contains('?') { '&' } else { '?' };
+    let own = format!(
+        "{}{sep}options=-c%20plan_cache_mode%3Dforce_generic_plan",
+        db.url()
+    );
+    assert_eq!(show(&own), "force_generic_plan");
+    db.destroy();
+}
