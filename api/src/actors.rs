@@ -127,10 +127,20 @@ async fn front_door(
             false => Err(ApiError::UnknownClient),
         };
     };
-    let partner = crate::app::with_db(state, move |conn| {
-        Ok(persistence::partners::by_client(conn, &client)?)
-    })
-    .await?;
+    let partner = match state.not_partners.contains_key(&client) {
+        true => None,
+        false => {
+            let lookup = client.clone();
+            let partner = crate::app::with_db(state, move |conn| {
+                Ok(persistence::partners::by_client(conn, &lookup)?)
+            })
+            .await?;
+            if partner.is_none() {
+                state.not_partners.insert(client, ());
+            }
+            partner
+        }
+    };
     match partner {
         Some(partner) if partner.is_disabled() => Err(ApiError::PartnerDisabled(partner.id)),
         Some(_) if identity.machine => Err(ApiError::Forbidden),

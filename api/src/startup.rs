@@ -161,6 +161,7 @@ impl Application {
             sealing,
             evidence,
             app_client_ids: settings.auth.app_client_ids.clone(),
+            not_partners: crate::state::not_partners_cache(),
             daily_submissions: settings.filings.daily_submissions,
             target_hours: settings.filings.target_hours,
             audit_log,

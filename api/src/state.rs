@@ -44,6 +44,11 @@ pub struct AppState {
     /// The police app's OAuth client ids (`auth.app_client_ids`; empty: any client that
     /// is not a partner's).
     pub app_client_ids: Vec<String>,
+    /// Clients recently found to be no partner's (the police app's), so that a citizen's
+    /// request does not read the partner registry each time: entries live
+    /// [`NOT_A_PARTNER_TTL`], and registering a partner removes its clients here at once
+    /// (another instance sees a new partner's client after the TTL at most).
+    pub not_partners: mini_moka::sync::Cache<String, ()>,
     /// Submissions a citizen may make per day.
     pub daily_submissions: u32,
     /// Processing target, in hours, for the overdue filter.
@@ -125,4 +130,17 @@ pub enum MetricsAccess {
     Token(secrecy::SecretString),
     /// Nobody on this listener: 404 (production without a token).
     Hidden,
+}
+
+/// How long a client found to be no partner's is remembered ([`AppState::not_partners`]):
+/// 2 s, the longest a partner registered on another instance is taken for the app there.
+pub const NOT_A_PARTNER_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The cache of [`AppState::not_partners`]: at most 1,024 clients, each for
+/// [`NOT_A_PARTNER_TTL`].
+pub fn not_partners_cache() -> mini_moka::sync::Cache<String, ()> {
+    mini_moka::sync::Cache::builder()
+        .max_capacity(1024)
+        .time_to_live(NOT_A_PARTNER_TTL)
+        .build()
 }

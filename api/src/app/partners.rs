@@ -201,7 +201,9 @@ pub fn signing_secrets(
     Ok(secrets)
 }
 
-/// Reads the enabled partners' browser origins again (CORS) into the state.
+/// Reads the enabled partners' browser origins again (CORS) into the state, and forgets
+/// the clients remembered as no partner's (`AppState::not_partners`): called after every
+/// change to the registry.
 pub async fn refresh_origins(
     state: &actix_web::web::Data<crate::state::AppState>,
 ) -> Result<(), crate::error::ApiError> {
@@ -210,5 +212,7 @@ pub async fn refresh_origins(
     })
     .await?;
     state.set_partner_origins(origins);
+    // A client registered just now may have been remembered as the app's.
+    state.not_partners.invalidate_all();
     Ok(())
 }
