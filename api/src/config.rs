@@ -340,6 +340,12 @@ pub struct EvidenceSettings {
     /// Pictures whose viewing copy is made at once, per instance (default 2): each holds
     /// the picture in memory while its metadata is removed.
     pub strip_concurrency: usize,
+    /// Files sent to an S3-compatible store at once, per instance (default 4). A file
+    /// arrives into a spool file (ciphertext only, removed when closed) and is sent in
+    /// 5 MiB parts (S3's least) when complete: each file being sent holds at most two
+    /// parts in memory, so the parts of any number of concurrent uploads take at most
+    /// `2 × 5 MiB ×` this. The local store writes directly and does not use it.
+    pub store_uploads_at_once: usize,
     /// Resumable uploads (tus) not finished after this many seconds are removed (default
     /// 86400).
     pub upload_expiry_secs: u64,
@@ -359,6 +365,7 @@ impl Default for EvidenceSettings {
             cleanup_grace_secs: 3600,
             cleanup_interval_secs: 900,
             strip_concurrency: 2,
+            store_uploads_at_once: 4,
             upload_expiry_secs: 86_400,
         }
     }

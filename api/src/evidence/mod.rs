@@ -52,6 +52,9 @@ pub enum StoreError {
     Cipher(#[from] cipher::CipherError),
     #[error("{0}")]
     Config(String),
+    /// The spool file of an upload bound for an S3-compatible store.
+    #[error("the spool: {0}")]
+    Spool(#[from] std::io::Error),
 }
 
 /// The evidence store of a running service.
@@ -62,6 +65,9 @@ pub struct Evidence {
     pub strip_permits: Arc<tokio::sync::Semaphore>,
     /// Bytes buffered before a part is sent to the store.
     pub part_size: usize,
+    /// Where files bound for an S3-compatible store wait until complete (`None`: the
+    /// local store, written directly), and how many are sent at once.
+    spool: Option<Spool>,
     pub grace: chrono::Duration,
     pub cleanup_interval_secs: u64,
     pub upload_expiry: chrono::Duration,
@@ -75,6 +81,21 @@ pub fn object_path(attachment: &str, copy: FileCopy) -> ObjectPath {
 impl Evidence {
     /// The store the settings name; the local folder is made if missing.
     pub fn from_settings(settings: &EvidenceSettings, data_dir: &Path) -> Result<Self, StoreError> {
+        let spool = match settings.store {
+            StoreKind::Local => None,
+            StoreKind::S3 => {
+                let dir = data_dir.join("evidence-spool");
+                std::fs::create_dir_all(&dir).map_err(|e| {
+                    StoreError::Config(format!("the spool folder {}: {e}", dir.display()))
+                })?;
+                Some(Spool {
+                    dir,
+                    permits: Arc::new(tokio::sync::Semaphore::new(
+                        settings.store_uploads_at_once.max(1),
+                    )),
+                })
+            }
+        };
         let (store, part_size): (Arc<dyn ObjectStore>, usize) = match settings.store {
             StoreKind::Local => {
                 let dir = settings
@@ -119,18 +140,38 @@ impl Evidence {
                 settings.strip_concurrency.max(1),
             )),
             part_size,
+            spool,
             grace: chrono::Duration::seconds(settings.cleanup_grace_secs as i64),
             cleanup_interval_secs: settings.cleanup_interval_secs,
             upload_expiry: chrono::Duration::seconds(settings.upload_expiry_secs as i64),
         })
     }
 
-    /// Starts writing an object; bytes go out part by part.
+    /// Starts writing an object: on the local store, bytes go out part by part; for an
+    /// S3-compatible store, into a spool file, sent when [`ObjectWriter::finish`]es.
     pub async fn writer(&self, path: &ObjectPath) -> Result<ObjectWriter, StoreError> {
-        let upload = self.store.put_multipart(path).await?;
-        Ok(ObjectWriter {
-            inner: WriteMultipart::new_with_chunk_size(upload, self.part_size),
-        })
+        let inner = match &self.spool {
+            None => {
+                let upload = self.store.put_multipart(path).await?;
+                Sink::Direct(WriteMultipart::new_with_chunk_size(upload, self.part_size))
+            }
+            Some(spool) => {
+                let dir = spool.dir.clone();
+                // Anonymous: the file has no name, and the system removes it when it is
+                // closed (an abort, an error, a crash).
+                let file = tokio::task::spawn_blocking(move || tempfile::tempfile_in(dir))
+                    .await
+                    .map_err(std::io::Error::other)??;
+                Sink::Spooled {
+                    file: tokio::fs::File::from_std(file),
+                    store: self.store.clone(),
+                    path: path.clone(),
+                    part_size: self.part_size,
+                    permits: spool.permits.clone(),
+                }
+            }
+        };
+        Ok(ObjectWriter { inner })
     }
 
     /// Writes a whole (small) object at once.
@@ -230,26 +271,105 @@ impl Evidence {
     }
 }
 
-/// An object being written, part by part.
-pub struct ObjectWriter {
-    inner: WriteMultipart,
+/// The spool of an S3-compatible store: its folder, and the permits of the files being
+/// sent (`evidence.store_uploads_at_once`).
+struct Spool {
+    dir: std::path::PathBuf,
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
+/// An object being written.
+pub struct ObjectWriter {
+    inner: Sink,
+}
+
+enum Sink {
+    /// Part by part to the store (the local store: 256 KiB parts).
+    Direct(WriteMultipart),
+    /// Into a spool file, sent to the store in `part_size` parts when complete, under one
+    /// of `permits`: an S3 part is at least 5 MiB, and fifty uploads each holding one
+    /// while its bytes trickle in would hold 250 MiB (bench/RESULTS.md, 2026-12-01).
+    Spooled {
+        file: tokio::fs::File,
+        store: Arc<dyn ObjectStore>,
+        path: ObjectPath,
+        part_size: usize,
+        permits: Arc<tokio::sync::Semaphore>,
+    },
+}
+
+/// What is read from the spool at once while sending.
+const SPOOL_READ: usize = 64 * 1024;
+
 impl ObjectWriter {
-    /// Queues bytes; waits while more than one part is in flight (so that a fast client
-    /// and a slow store do not pile parts up in memory).
+    /// Takes bytes. Directly: waits while more than one part is in flight (so that a fast
+    /// client and a slow store do not pile parts up in memory). Spooled: appends them to
+    /// the spool file.
     pub async fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
-        self.inner.write(bytes);
-        self.inner.wait_for_capacity(1).await?;
+        match &mut self.inner {
+            Sink::Direct(inner) => {
+                inner.write(bytes);
+                inner.wait_for_capacity(1).await?;
+            }
+            Sink::Spooled { file, .. } => {
+                use tokio::io::AsyncWriteExt;
+                file.write_all(bytes).await?;
+            }
+        }
         Ok(())
     }
 
+    /// Completes the object. Spooled: waits for a permit, then sends the spool file part
+    /// by part (at most one part in flight and one filling), then drops the file.
     pub async fn finish(self) -> Result<(), StoreError> {
-        self.inner.finish().await?;
+        match self.inner {
+            Sink::Direct(inner) => {
+                inner.finish().await?;
+            }
+            Sink::Spooled {
+                mut file,
+                store,
+                path,
+                part_size,
+                permits,
+            } => {
+                use tokio::io::AsyncWriteExt;
+                use tokio::io::{AsyncReadExt, AsyncSeekExt};
+                file.flush().await?;
+                file.seek(std::io::SeekFrom::Start(0)).await?;
+                let _permit = permits
+                    .acquire_owned()
+                    .await
+                    .map_err(std::io::Error::other)?;
+                let upload = store.put_multipart(&path).await?;
+                let mut inner = WriteMultipart::new_with_chunk_size(upload, part_size);
+                let mut buffer = vec![0u8; SPOOL_READ];
+                loop {
+                    let read = match file.read(&mut buffer).await {
+                        Ok(0) => break,
+                        Ok(n) => n,
+                        Err(e) => {
+                            let _ = inner.abort().await;
+                            return Err(e.into());
+                        }
+                    };
+                    inner.write(&buffer[..read]);
+                    if let Err(e) = inner.wait_for_capacity(1).await {
+                        let _ = inner.abort().await;
+                        return Err(e.into());
+                    }
+                }
+                inner.finish().await?;
+            }
+        }
         Ok(())
     }
 
+    /// Gives the object up: nothing of it stays (a direct upload is aborted; a spool file
+    /// is removed, and nothing had reached the store).
     pub async fn abort(self) {
-        let _ = self.inner.abort().await;
+        if let Sink::Direct(inner) = self.inner {
+            let _ = inner.abort().await;
+        }
     }
 }

@@ -565,6 +565,46 @@ async fn attachments_on_an_s3_compatible_store() {
     assert!(listing.contains("attachments/"), "{listing}");
 }
 
+/// Uploads bound for S3 arrive into a spool file first (an S3 part is at least 5 MiB;
+/// docs/EVIDENCE.md, Memory), and nothing stays there: after a file accepted (and then
+/// read back whole from the bucket) and one refused, the spool folder is empty.
+#[tokio::test]
+async fn the_s3_spool_keeps_nothing() {
+    let s3 = s3_server().await;
+    let endpoint = s3.endpoint.clone();
+    let app = spawn_app_with(move |s| use_s3(s, &endpoint)).await;
+    let alice = app
+        .dev_token(json!({"kind": "citizen", "subject": "alice"}))
+        .await;
+    let id = draft(&app, &alice).await;
+    let base = format!("/v1/filings/{id}/attachments");
+    // Over one S3 part (5 MiB), so that the file goes out in two.
+    let text: Vec<u8> = b"Spooled evidence line.\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(6 * 1024 * 1024)
+        .collect();
+    let form =
+        reqwest::multipart::Form::new().part("file", part(text.clone(), "notes.txt", "text/plain"));
+    let response = upload(&app, Some(&alice), &base, form).await;
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(created["items"][0]["sha256"], sha256(&text));
+    let file = created["items"][0]["id"].as_str().unwrap();
+    let (status, back) = get_bytes(&app, &alice, &format!("{base}/{file}/content")).await;
+    assert_eq!(status, 200);
+    assert!(back == text, "the file reads back whole from the bucket");
+    let html = b"<!DOCTYPE html><html><body>not a photo</body></html>".to_vec();
+    let form = reqwest::multipart::Form::new().part("file", part(html, "photo.jpg", "image/jpeg"));
+    let refused = upload(&app, Some(&alice), &base, form).await;
+    assert!(refused.status().is_client_error(), "{}", refused.status());
+    let spool = app.data_dir().join("evidence-spool");
+    assert!(spool.is_dir(), "the spool folder is made at start-up");
+    let left: Vec<_> = std::fs::read_dir(&spool).unwrap().collect();
+    assert!(left.is_empty(), "the spool keeps nothing: {left:?}");
+}
+
 /// Limits: a file over the per-file limit and a filing full are 413, with nothing kept.
 async fn limits_on(app: &TestApp) {
     let alice = app
