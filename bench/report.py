@@ -38,13 +38,14 @@ pgbench = {r["clients"]: r for r in rows if r.get("kind") == "pgbench"}
 baseline = {r["clients"]: r for r in rows if r.get("kind") == "pgbench_rows"}
 all_rows = {r["clients"]: r for r in rows if r.get("kind") == "pgbench_rows_all"}
 sealer = {r["label"]: r for r in rows if r.get("kind") == "sealer"}
+outbox = {r["label"]: r for r in rows if r.get("kind") == "outbox"}
 if submit:
     w("### Filing submission on PostgreSQL (create + submit), against pgbench in the same run")
     w("")
     w("| clients | submissions/s | requests/s | create p50 / p95 / p99 ms | submit p50 / p95 / p99 ms "
       "| replay tx/s | ratio | rows baseline tx/s | ratio | all rows tx/s | ratio "
-      "| oldest unsealed, max s |")
-    w("|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
+      "| oldest unsealed, max s | outbox waiting, max / at end | outbox empty after |")
+    w("|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in submit:
         reqs = sum(v["per_second"] for v in r["requests"].values())
         cells = []
@@ -53,10 +54,13 @@ if submit:
             cells.append(f"{tps if tps else '–'} | "
                          + (f"{r['operations']['per_second'] / tps:.2f}" if tps else "–"))
         lag = sealer.get(f"postgres, {r['clients']} clients", {}).get("oldest_unsealed_max_s", "–")
+        ob = outbox.get(f"postgres, {r['clients']} clients")
+        ob_cells = (f"{ob['waiting_max']} / {ob['waiting_at_end']} | {ob['drained_s']} s"
+                    if ob else "– | –")
         w(f"| {r['clients']} | {r['operations']['per_second']} | {reqs:.1f} "
           f"| {ms(r, 'create', 50)} / {ms(r, 'create', 95)} / {ms(r, 'create', 99)} "
           f"| {ms(r, 'submit', 50)} / {ms(r, 'submit', 95)} / {ms(r, 'submit', 99)} "
-          f"| {cells[0]} | {cells[1]} | {cells[2]} | {lag} |")
+          f"| {cells[0]} | {cells[1]} | {cells[2]} | {lag} | {ob_cells} |")
     w("")
     w("A submission is two requests (create the draft, submit it). *Replay*: pgbench runs the "
       "API's own SQL, two transactions per submission (`bench/pgbench/submission.sql`): the old "
@@ -66,7 +70,11 @@ if submit:
       "row a submission writes today (also its items, notification, message and sealed "
       "identity), no lock, no read (`bench/pgbench/submission-rows-all.sql`). *Oldest unsealed*: "
       "the largest `ecommissariat_audit_oldest_unsealed_seconds` sampled every 0.2 s during the "
-      "step (target < 2 s).")
+      "step (target < 2 s). *Outbox waiting*: confirmations not yet delivered (pending, "
+      "sending or failed), sampled every second during the step, and the time the worker "
+      "took to empty it after the step (issue 15: the outbox must not grow under the "
+      "maximum submission load). " + ("E-mails went to a real SMTP server (aiosmtpd)."
+      if any(o.get("smtp") for o in outbox.values()) else "E-mails went to files (no SMTP sink)."))
     for r in rows:
         if r.get("kind") == "audit":
             w("")
