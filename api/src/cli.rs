@@ -526,8 +526,10 @@ fn partners_command(
                 scopes: (!scopes.is_empty()).then_some(scopes),
                 quota_per_minute: quota,
             };
-            let created = usecase::register(conn, &keyring, input, cli_actor(), now, None)
-                .map_err(partner_failure)?;
+            let reserved = settings.reserved_client_ids();
+            let created =
+                usecase::register(conn, &keyring, input, &reserved, cli_actor(), now, None)
+                    .map_err(partner_failure)?;
             json(&PartnerWithSecret::from(created))
         }
         PartnersCommand::List => {

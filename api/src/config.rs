@@ -1297,6 +1297,18 @@ impl Settings {
         Ok(countries)
     }
 
+    /// The police app's client ids that a partner may never take: `auth.app_client_ids`,
+    /// and the development identity provider's default client (`dev-client`) when it
+    /// runs. With `auth.app_client_ids` empty (any client that is no partner's is the
+    /// app), only the latter is known.
+    pub fn reserved_client_ids(&self) -> Vec<String> {
+        let mut reserved = self.auth.app_client_ids.clone();
+        if self.dev_idp_enabled() {
+            reserved.push(crate::devidp::DEFAULT_CLIENT_ID.to_owned());
+        }
+        reserved
+    }
+
     /// Whether the development identity provider runs.
     pub fn dev_idp_enabled(&self) -> bool {
         self.dev_idp

@@ -18,6 +18,9 @@ pub const ISSUER: &str = "urn:e-commissariat:dev-idp";
 pub const AUDIENCE: &str = "e-commissariat";
 /// The key file's name inside the data folder.
 pub const KEY_FILE_NAME: &str = "dev-idp-key.json";
+/// The client (`azp`) of a token the development identity provider signs when the
+/// request names none: the police app's, in development.
+pub const DEFAULT_CLIENT_ID: &str = "dev-client";
 
 pub struct DevIdp {
     key: EncodingKey,

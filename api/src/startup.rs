@@ -162,6 +162,7 @@ impl Application {
             evidence,
             app_client_ids: settings.auth.app_client_ids.clone(),
             not_partners: crate::state::not_partners_cache(),
+            reserved_client_ids: settings.reserved_client_ids(),
             daily_submissions: settings.filings.daily_submissions,
             target_hours: settings.filings.target_hours,
             audit_log,

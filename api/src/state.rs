@@ -49,6 +49,9 @@ pub struct AppState {
     /// [`NOT_A_PARTNER_TTL`], and registering a partner removes its clients here at once
     /// (another instance sees a new partner's client after the TTL at most).
     pub not_partners: mini_moka::sync::Cache<String, ()>,
+    /// The police app's clients, which no partner may take
+    /// (`config::Settings::reserved_client_ids`).
+    pub reserved_client_ids: Vec<String>,
     /// Submissions a citizen may make per day.
     pub daily_submissions: u32,
     /// Processing target, in hours, for the overdue filter.

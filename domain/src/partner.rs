@@ -209,6 +209,19 @@ impl PartnerInput {
     }
 }
 
+/// The issues of a partner whose client ids include one of the police app's
+/// (`reserved`): its tokens would be the app's citizens' tokens, so their filings would
+/// be listed as made through the partner, and disabling it would lock them out. One
+/// `reserved_client_id` issue at `/client_ids/<i>` for each.
+pub fn reserved_client_issues(client_ids: &[String], reserved: &[String]) -> Vec<FieldIssue> {
+    client_ids
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| reserved.contains(c))
+        .map(|(i, _)| FieldIssue::new(format!("/client_ids/{i}"), "reserved_client_id"))
+        .collect()
+}
+
 fn allowed<T: ToString>(values: &[T]) -> Accepted {
     Accepted {
         allowed: Some(values.iter().map(ToString::to_string).collect()),

@@ -82,6 +82,7 @@ pub fn register(
     conn: &mut DbConnection,
     keyring: &Keyring,
     input: PartnerInput,
+    reserved_clients: &[String],
     actor: Actor,
     now: chrono::DateTime<chrono::Utc>,
     request_id: Option<String>,
@@ -94,6 +95,10 @@ pub fn register(
     let partner = input
         .check(now, |_| unit_known)
         .map_err(PartnerError::Invalid)?;
+    let reserved = domain::partner::reserved_client_issues(&partner.client_ids, reserved_clients);
+    if !reserved.is_empty() {
+        return Err(PartnerError::Invalid(reserved));
+    }
     let secret = new_secret()?;
     let sealed = seal(keyring, &partner.id, &secret)?;
     let event = audit(actor, "register_partner", &partner.id, now, request_id);

@@ -169,7 +169,10 @@ impl TokenGrant {
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let mut claims = serde_json::Map::new();
         claims.insert("sub".into(), subject.clone().into());
-        let client = body.client_id.as_deref().unwrap_or("dev-client");
+        let client = body
+            .client_id
+            .as_deref()
+            .unwrap_or(crate::devidp::DEFAULT_CLIENT_ID);
         if client.is_empty() || client.chars().count() > 100 {
             return Err(invalid("/client_id", "out_of_range"));
         }

@@ -272,6 +272,7 @@ pub async fn register(
             conn,
             &state2.sealing,
             body.into(),
+            &state2.reserved_client_ids,
             actor,
             now(),
             request_id,

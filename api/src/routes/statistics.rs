@@ -204,8 +204,11 @@ fn window(query: &StatisticsQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
     if to < from {
         return Err(invalid("to", "too_early"));
     }
-    if from + Months::new(MAX_MONTHS) <= to {
-        return Err(invalid("to", "too_late"));
+    // Checked: a month at the calendar's edge (year ±262,143) has no months after it.
+    match from.checked_add_months(Months::new(MAX_MONTHS)) {
+        None => return Err(invalid("from", "out_of_range")),
+        Some(limit) if limit <= to => return Err(invalid("to", "too_late")),
+        Some(_) => {}
     }
     Ok((from, to))
 }

@@ -1274,3 +1274,52 @@ async fn the_reminder_follows_the_appointment_and_goes_out_by_e_mail() {
         .to_string();
     assert!(told.contains(&local), "{local} not in {told}");
 }
+
+/// Dates at the calendar's edge (chrono reads years up to ±262,143) are 422, never a
+/// panic: the slot search's default end, the agenda's week and following day, and the
+/// statistics' window each add to a date the caller gave (reported from outside: 500).
+#[tokio::test]
+async fn dates_at_the_calendars_edge_are_422_not_a_panic() {
+    let app = spawn_app().await;
+    let alice = citizen(&app, "alice", "substantial").await;
+    let member = officer(&app, "o-1", "officer", CERGY).await;
+    let cases = [
+        (
+            "/v1/appointment-slots?filing=nope&from=%2B262142-12-25",
+            &alice,
+            "/query/from",
+        ),
+        (
+            &format!("/v1/units/{CERGY}/agenda?date=%2B262142-12-31") as &str,
+            &member,
+            "/query/date",
+        ),
+        (
+            &format!("/v1/units/{CERGY}/agenda?date=-262143-01-01&span=week"),
+            &member,
+            "/query/date",
+        ),
+    ];
+    for (path, token, pointer) in cases {
+        let response = send(&app, Method::GET, path, token, None, &[]).await;
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(
+            problem["errors"][0]["pointer"], pointer,
+            "{path}: {problem}"
+        );
+    }
+    let response = app
+        .client
+        .get(app.url("/v1/statistics?from=%2B262142-12&to=%2B262142-12"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422, "statistics at the calendar's edge");
+    let health = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}

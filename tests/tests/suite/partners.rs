@@ -6,7 +6,7 @@ use base64::Engine;
 use reqwest::Response;
 use serde_json::{json, Value};
 use std::process::Command;
-use tests::{assert_problem, spawn_app, TestApp};
+use tests::{assert_problem, spawn_app, spawn_app_with, TestApp};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ecommissariat-under-test");
 
@@ -206,6 +206,45 @@ async fn an_administrator_registers_reads_rotates_and_disables_a_partner() {
     })
     .collect();
     assert_eq!(events, expected);
+}
+
+/// A partner registered with the police app's client id would capture the app's
+/// citizens (their filings listed as made through it, its disabling locking them out):
+/// the app's clients (`auth.app_client_ids`, and the development IdP's `dev-client`)
+/// are refused, each at its position, and nothing is written (reported from outside).
+#[tokio::test]
+async fn a_partner_cannot_take_the_police_apps_clients() {
+    let app = spawn_app_with(|s| s.auth.app_client_ids = vec!["police-app".into()]).await;
+    let admin = staff(&app, "root", "admin").await;
+    let body = json!({"id": "x1", "name": "X", "kind": "other",
+                      "client_ids": ["x1-web", "police-app", "dev-client"]});
+    let response = send(&app, "POST", "/v1/partners", &admin, Some(body)).await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    let errors: Vec<(&str, &str)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["pointer"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("/client_ids/1", "reserved_client_id"),
+            ("/client_ids/2", "reserved_client_id")
+        ],
+        "{problem}"
+    );
+    let list: Value = send(&app, "GET", "/v1/partners", &admin, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"], json!([]));
+    assert!(partner_events(&app).await.is_empty());
+    // The same partner without them is registered.
+    let body = json!({"id": "x1", "name": "X", "kind": "other", "client_ids": ["x1-web"]});
+    let response = send(&app, "POST", "/v1/partners", &admin, Some(body)).await;
+    assert_eq!(response.status(), 201);
 }
 
 #[tokio::test]

@@ -99,7 +99,10 @@ fn date_range(
     let until = match (query.from, query.until) {
         (None, None) => return Ok(None),
         (_, Some(until)) => until,
-        (Some(from), None) => from + Duration::days(13),
+        // Checked: a date at the calendar's edge (year ±262,143) has no day after it.
+        (Some(from), None) => from
+            .checked_add_signed(Duration::days(13))
+            .ok_or_else(|| invalid("from", "out_of_range"))?,
     };
     if until < from {
         return Err(invalid("until", "too_early"));

@@ -236,10 +236,16 @@ fn span(
     let date = query
         .date
         .unwrap_or_else(|| Utc::now().with_timezone(&tz).date_naive());
+    let out_of_range =
+        || ApiError::Validation(vec![FieldError::new("/query/date", "out_of_range")]);
     let (first, days) = match query.span.as_deref() {
         None | Some("day") => (date, 1),
         Some("week") => (
-            date - Duration::days(i64::from(date.weekday().num_days_from_monday())),
+            // Checked: a date at the calendar's edge (year ±262,143) has no Monday before it.
+            date.checked_sub_signed(Duration::days(i64::from(
+                date.weekday().num_days_from_monday(),
+            )))
+            .ok_or_else(out_of_range)?,
             7,
         ),
         Some(_) => {
@@ -250,14 +256,14 @@ fn span(
             .allowed(["day", "week"])]))
         }
     };
+    let last = first
+        .checked_add_signed(Duration::days(days))
+        .ok_or_else(out_of_range)?;
     let start = local_instant(tz, first, 0, false);
-    let end = local_instant(tz, first + Duration::days(days), 0, false);
+    let end = local_instant(tz, last, 0, false);
     match (start, end) {
         (Some(s), Some(e)) => Ok((tz, (s, e))),
-        _ => Err(ApiError::Validation(vec![FieldError::new(
-            "/query/date",
-            "out_of_range",
-        )])),
+        _ => Err(out_of_range()),
     }
 }
 
