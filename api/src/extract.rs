@@ -65,7 +65,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge { limit }
                 } else {
-                    ApiError::MalformedJson(e.to_string())
+                    // The body could not be read (an invalid chunk, a cut connection, an
+                    // encoding): 400, without the HTTP library's own words.
+                    tracing::debug!(error = %e, "request body unreadable");
+                    ApiError::Status(StatusCode::BAD_REQUEST)
                 }
             })?;
             parse(&bytes).map(JsonBody).map_err(Into::into)

@@ -488,7 +488,12 @@ pub fn json_error(err: JsonPayloadError) -> ApiError {
         }
         JsonPayloadError::Deserialize(e) => ApiError::MalformedJson(e.to_string()),
         JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit: 0 },
-        other => ApiError::MalformedJson(other.to_string()),
+        // The body could not be read (an invalid chunk, a cut connection, an encoding):
+        // 400, without the HTTP library's own words.
+        other => {
+            tracing::debug!(error = %other, "request body unreadable");
+            ApiError::Status(actix_web::http::StatusCode::BAD_REQUEST)
+        }
     }
 }
 

@@ -1141,3 +1141,38 @@ async fn an_unknown_dev_role_is_refused_whatever_the_kind() {
         200
     );
 }
+
+/// A body whose chunked framing is invalid (a chunk size `zz`) is 400 `bad_request`
+/// problem+json, without the HTTP library's own words ("payload reached EOF before
+/// completing"; reported from outside), and the service keeps serving.
+#[tokio::test]
+async fn an_unreadable_chunked_body_is_a_plain_400() {
+    let app = spawn_app().await;
+    let token = app
+        .dev_token(json!({"kind": "citizen", "subject": "alice"}))
+        .await;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", app.port)).unwrap();
+    let request = format!(
+        "POST /v1/filings HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n0\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(answer.contains("\"code\":\"bad_request\""), "{answer}");
+    assert!(!answer.to_lowercase().contains("payload"), "{answer}");
+    assert!(!answer.contains("EOF"), "{answer}");
+    let health = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
