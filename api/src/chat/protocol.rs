@@ -88,15 +88,28 @@ fn check_ref(client_ref: Option<&String>) -> Result<(), ApiError> {
     }
 }
 
-/// Reads a frame; `chat_malformed_frame` names what is wrong (never the content).
+/// Reads a frame under the same intake rule as every request body
+/// (`crate::extract::checked_value`: one JSON value, no key twice, every string and key
+/// without control, bidirectional or unassigned characters, normalised to NFC);
+/// `chat_malformed_frame` names what is wrong and where (never the content).
 pub fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        ApiError::ChatMalformedFrame(format!(
-            "not JSON (line {}, column {})",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let value: Value = match crate::extract::checked_value(text.as_bytes()) {
+        Ok(value) => value,
+        Err(ApiError::Validation(errors)) => {
+            let at: Vec<String> = errors
+                .iter()
+                .map(|e| format!("`{}`: {}", e.pointer, e.code))
+                .collect();
+            return Err(ApiError::ChatMalformedFrame(at.join(", ")));
+        }
+        Err(_) => {
+            let e = serde_json::from_str::<Value>(text).err();
+            return Err(ApiError::ChatMalformedFrame(match e {
+                Some(e) => format!("not JSON (line {}, column {})", e.line(), e.column()),
+                None => "not one JSON value".into(),
+            }));
+        }
+    };
     let kind = value
         .get("type")
         .and_then(Value::as_str)

@@ -181,6 +181,30 @@ async fn hold_a_conversation(base: &str) -> String {
         next(&mut first, "error").await["code"],
         "chat_malformed_frame"
     );
+    // Frames follow the intake rule of every request body (reported from outside: a NUL
+    // or a next-line control was relayed, a repeated key read last-wins): each is
+    // refused where it is, and nothing of it is relayed.
+    for (text, at) in [
+        (r#"{"type":"message","text":"a\u0000b"}"#, "/text"),
+        (r#"{"type":"message","text":"a\u0085b"}"#, "/text"),
+        (r#"{"type":"message","text":"a","text":"b"}"#, "/text"),
+    ] {
+        me.send(Message::text(text)).await.unwrap();
+        let error = next(&mut me, "error").await;
+        assert_eq!(error["code"], "chat_malformed_frame", "{text}");
+        assert!(error.to_string().contains(at), "{text}: {error}");
+    }
+    send(&mut me, json!({"type": "message", "text": "Still there?"})).await;
+    let heard = next(&mut first, "message").await;
+    assert_eq!(
+        heard["text"], "Still there?",
+        "the refused frames were not relayed"
+    );
+    assert_eq!(
+        next(&mut me, "message").await["text"],
+        "Still there?",
+        "the echo"
+    );
     send(
         &mut first,
         json!({"type": "quick_reply", "conversation": conversation, "guidance": "nowhere"}),
@@ -202,7 +226,8 @@ async fn hold_a_conversation(base: &str) -> String {
     );
     let received = next(&mut second, "assigned").await;
     assert!(received["from"].as_str().is_some());
-    assert_eq!(received["history"].as_array().unwrap().len(), 3);
+    // The three sentences and "Still there?".
+    assert_eq!(received["history"].as_array().unwrap().len(), 4);
     assert_eq!(next(&mut me, "agent_joined").await["transferred"], true);
 
     send(&mut me, json!({"type": "message", "text": SENTENCES[2]})).await;
