@@ -308,7 +308,16 @@ pub async fn create_request(
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let input = post_input(&body);
+    let input = match post_input(&body) {
+        Ok(input) => input,
+        Err(field) => {
+            return Err(Open311Error {
+                status: StatusCode::BAD_REQUEST,
+                descriptions: vec![format!("{field}: {}", text(lang, "bad_field"))],
+                format,
+            })
+        }
+    };
     if !form || input.api_key.is_empty() || input.service_code.is_empty() {
         return Err(Open311Error::text(
             StatusCode::BAD_REQUEST,

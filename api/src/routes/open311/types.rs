@@ -266,14 +266,41 @@ pub fn public_view(request: PublicRequest, name: impl Fn(&str) -> String) -> Ser
     }
 }
 
+/// The longest value of a posted form field, in characters: the same limits as the JSON
+/// API's fields where one exists (`domain::limits`), 200 for a name, 4,000 otherwise.
+fn field_max_chars(name: &str) -> usize {
+    use domain::limits;
+    match name {
+        "address_string" => limits::PLACE_DESCRIPTION_MAX_CHARS,
+        "email" => limits::EMAIL_MAX_BYTES,
+        "phone" => limits::PHONE_MAX_CHARS,
+        "first_name" | "last_name" | "device_id" | "account_id" | "api_key" | "service_code" => 200,
+        _ => 4000,
+    }
+}
+
 /// The posted form (`application/x-www-form-urlencoded`): Open311's fields, and
 /// `attribute[code]` (or `attribute[code][]`) for each attribute. Fields Open311 defines
 /// and this service does not use (`address_id`, `media_url`, `jurisdiction_id`) are
 /// ignored, and so is any other.
-pub fn post_input(body: &[u8]) -> PostInput {
+///
+/// Every name and value follows the intake rule of the JSON API (`crate::intake`:
+/// percent-decoded to UTF-8 strictly, no control character but tab and LF, line breaks
+/// to LF, NFC) and its field's length ([`field_max_chars`]); the first that does not is
+/// the error, named by the form's field name (never its value).
+pub fn post_input(body: &[u8]) -> Result<PostInput, String> {
     let mut input = PostInput::default();
-    for (name, value) in url::form_urlencoded::parse(body) {
-        let value = value.into_owned();
+    let body = std::str::from_utf8(body).map_err(|_| "the form".to_owned())?;
+    for pair in body.split('&').filter(|p| !p.is_empty()) {
+        let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |raw: &str| crate::intake::percent_decode(&raw.replace('+', " "));
+        let name = decode(raw_name)
+            .and_then(|n| crate::intake::normalise_key(&n).map(|k| k.into_owned()))
+            .ok_or_else(|| "a field name".to_owned())?;
+        let value = decode(raw_value)
+            .and_then(|v| crate::intake::normalise_text(&v).map(|t| t.into_owned()))
+            .filter(|v| v.chars().count() <= field_max_chars(&name))
+            .ok_or_else(|| name.clone())?;
         let text = || Some(value.clone()).filter(|v| !v.trim().is_empty());
         if let Some(code) = name
             .strip_prefix("attribute[")
@@ -283,7 +310,7 @@ pub fn post_input(body: &[u8]) -> PostInput {
             input.attributes.push((code.to_owned(), value));
             continue;
         }
-        match name.as_ref() {
+        match name.as_str() {
             "api_key" => input.api_key = value,
             "service_code" => input.service_code = value,
             "lat" => input.lat = value.trim().parse().ok().filter(|v: &f64| v.is_finite()),
@@ -299,7 +326,7 @@ pub fn post_input(body: &[u8]) -> PostInput {
             _ => {}
         }
     }
-    input
+    Ok(input)
 }
 
 #[cfg(test)]
@@ -311,7 +338,8 @@ mod tests {
         let input = post_input(
             b"api_key=k&service_code=graffiti-BE&lat=50.46&long=4.86&email=a%40b.example\
               &attribute%5Bsurface%5D=wall&attribute[known_author]=false&attribute[x][]=1&media_url=x",
-        );
+        )
+        .unwrap();
         assert_eq!(input.api_key, "k");
         assert_eq!(input.service_code, "graffiti-BE");
         assert_eq!((input.lat, input.lon), (Some(50.46), Some(4.86)));
@@ -324,5 +352,32 @@ mod tests {
                 ("x".to_owned(), "1".to_owned())
             ]
         );
+    }
+
+    #[test]
+    fn the_form_follows_the_intake_rule() {
+        let bad = |body: &[u8]| post_input(body).err();
+        assert_eq!(
+            bad(b"api_key=k&address_string=Rue%00%201").as_deref(),
+            Some("address_string")
+        );
+        assert_eq!(
+            bad(b"api_key=k&email=a%C2%85@example.org").as_deref(),
+            Some("email")
+        );
+        assert_eq!(
+            bad(b"api_key=k&first_name=%FF").as_deref(),
+            Some("first_name")
+        );
+        assert_eq!(
+            bad(b"attribute%5Bx%01%5D=1").as_deref(),
+            Some("a field name")
+        );
+        let long = format!("first_name={}", "a".repeat(201));
+        assert_eq!(bad(long.as_bytes()).as_deref(), Some("first_name"));
+        let fine =
+            post_input(b"api_key=k&description=Line%0D%0Atwo+words&first_name=Ana%CC%81").unwrap();
+        assert_eq!(fine.description.as_deref(), Some("Line\ntwo words"));
+        assert_eq!(fine.first_name.as_deref(), Some("An\u{e1}"));
     }
 }
