@@ -451,7 +451,7 @@ fn email(typed: &str) -> Result<String, IdentifierError> {
 
 /// A host name, lower case, without a trailing dot: at least two labels of letters
 /// (any script), digits and dashes, no label longer than 63.
-fn host(raw: &str) -> Result<String, IdentifierError> {
+pub(crate) fn host(raw: &str) -> Result<String, IdentifierError> {
     let host = raw.trim_end_matches('.').to_lowercase();
     let labels: Vec<&str> = host.split('.').collect();
     let ok = labels.len() >= 2

@@ -154,13 +154,10 @@ pub fn validate(
     }
 }
 
-/// An e-mail address that mail can plausibly reach: at most 254 characters, something
-/// before one `@`, a dot after it.
+/// An e-mail address that mail can reach: the service's one rule
+/// ([`crate::filing::commands::valid_email`]).
 pub fn plausible_email(email: &str) -> bool {
-    email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+    crate::filing::commands::valid_email(email)
 }
 
 /// What is stored of a request, sealed: the request and the requester's e-mail address

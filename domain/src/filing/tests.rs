@@ -414,8 +414,21 @@ fn e_mail_addresses_have_one_at_sign_and_a_domain() {
         "a@.org",
         "a b@example.org",
         "a@example.org.",
+        // Reported from outside: accepted, then refused by the mailer.
+        "a@example.org>",
+        "a..b@example.org",
+        "a@example..org",
+        "a@[127.0.0.1]",
+        "a\u{0}@example.org",
     ] {
         assert!(!valid_email(bad), "{bad}");
+    }
+    for good in [
+        "first.last+tag@example.org",
+        "o'brien@sub.example.co.uk",
+        "jose@bücher.example",
+    ] {
+        assert!(valid_email(good), "{good}");
     }
 }
 
