@@ -994,6 +994,11 @@ fn contact_changes(
             let mut error = FieldError::new(format!("/{field}"), "too_long");
             error.accepted.max_length = u64::try_from(limit).ok();
             errors.push(error);
+        } else if let Some(code) = value
+            .as_deref()
+            .and_then(|v| domain::directory::contact_issue(field, v))
+        {
+            errors.push(FieldError::new(format!("/{field}"), code));
         }
         changes.push((field, value));
     }

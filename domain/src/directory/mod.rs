@@ -204,6 +204,49 @@ pub struct Provenance {
     pub source: Option<String>,
 }
 
+/// What a value of `field` must be to be published as a unit's contact, as the code of
+/// the rule it breaks (`None`: acceptable). The website is an `http`/`https` URL with a
+/// host name (no `javascript:` or `data:` link reaches the public page); the e-mail
+/// address follows the service's one rule (`filing::commands::valid_email`); a phone
+/// number is digits with `+` (first only), spaces, `(`, `)`, `-`, `.` or `/`, and at
+/// least three digits (`112`). Address and reception hours are free text.
+pub fn contact_issue(field: ContactField, value: &str) -> Option<&'static str> {
+    match field {
+        ContactField::Website => {
+            let Some(rest) = value
+                .strip_prefix("https://")
+                .or_else(|| value.strip_prefix("http://"))
+            else {
+                return Some("invalid_url");
+            };
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            let host = match authority.rsplit_once(':') {
+                Some((host, port))
+                    if !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()) =>
+                {
+                    host
+                }
+                Some(_) => "",
+                None => authority,
+            };
+            let fine = crate::identifiers::host(host).is_ok()
+                && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+            (!fine).then_some("invalid_url")
+        }
+        ContactField::Email => {
+            (!crate::filing::commands::valid_email(value)).then_some("invalid_email")
+        }
+        ContactField::Phone => {
+            let allowed = value
+                .char_indices()
+                .all(|(i, c)| c.is_ascii_digit() || (c == '+' && i == 0) || " ().-/".contains(c));
+            let digits = value.chars().filter(char::is_ascii_digit).count();
+            (!(allowed && digits >= 3)).then_some("invalid_phone")
+        }
+        ContactField::Address | ContactField::ReceptionHours => None,
+    }
+}
+
 /// How to reach a unit: the main station's address, phone, e-mail, website and
 /// reception hours (free text, as the source writes them), each with its provenance.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -1425,3 +1468,43 @@ impl Directory {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod contact_tests {
+    use super::{contact_issue, ContactField};
+
+    #[test]
+    fn published_contact_values_are_links_addresses_and_numbers() {
+        let web = |v| contact_issue(ContactField::Website, v);
+        assert_eq!(web("https://www.police.be/5276"), None);
+        assert_eq!(web("http://politie.example:8080/x?y#z"), None);
+        for bad in [
+            "javascript:alert(document.cookie)",
+            "data:text/html,x",
+            "https://",
+            "https://a b.example",
+            "ftp://x.example",
+        ] {
+            assert_eq!(web(bad), Some("invalid_url"), "{bad}");
+        }
+        assert_eq!(
+            contact_issue(ContactField::Email, "zone@police.belgium.eu"),
+            None
+        );
+        assert_eq!(
+            contact_issue(ContactField::Email, "not an email"),
+            Some("invalid_email")
+        );
+        let phone = |v| contact_issue(ContactField::Phone, v);
+        assert_eq!(phone("+32 54 31 35 02"), None);
+        assert_eq!(phone("112"), None);
+        assert_eq!(phone("(02) 123.45.67"), None);
+        for bad in ["<script>", "12", "32+54", "call us"] {
+            assert_eq!(phone(bad), Some("invalid_phone"), "{bad}");
+        }
+        assert_eq!(
+            contact_issue(ContactField::ReceptionHours, "<b>any text</b>"),
+            None
+        );
+    }
+}

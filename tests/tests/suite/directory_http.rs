@@ -682,6 +682,30 @@ async fn a_supervisor_corrects_their_units_contact_and_it_is_audited() {
         .await
         .unwrap();
     assert_problem(nothing, 422, "validation_failed").await;
+    // What is published must be a web link, an address and a number (reported from
+    // outside: a `javascript:` website was published on the public page).
+    let unsafe_values = app
+        .client
+        .patch(&url)
+        .bearer_auth(&supervisor)
+        .json(&json!({"website": "javascript:alert(document.cookie)", "email": "not an email", "phone": "<script>"}))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(unsafe_values, 422, "validation_failed").await;
+    let errors: Vec<(&str, &str)> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["pointer"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    for expected in [
+        ("/website", "invalid_url"),
+        ("/email", "invalid_email"),
+        ("/phone", "invalid_phone"),
+    ] {
+        assert!(errors.contains(&expected), "{expected:?} in {problem}");
+    }
     let corrected = app
         .client
         .patch(&url)
