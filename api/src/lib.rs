@@ -20,6 +20,7 @@ pub mod extract;
 pub mod i18n;
 pub mod idempotency;
 pub mod intake;
+pub mod json_intake;
 pub mod language;
 pub mod layout;
 pub mod metrics;

@@ -436,6 +436,20 @@ fn phone(typed: &str, country: Option<&str>) -> Result<String, IdentifierError> 
     Ok(number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
+/// An e-mail address a confirmation can be sent to, the one rule of the service (filings,
+/// preferences, travel invitations): at most 254 bytes (RFC 5321 §4.5.3.1.3), an address
+/// by RFC 5322's `addr-spec` as the `email_address` crate parses it (so no `..`, no
+/// stray `>`), no white space or control character, and a domain that is a host name
+/// with at least two labels (no IP literal such as `[127.0.0.1]`, no trailing dot).
+pub fn valid_email(email: &str) -> bool {
+    email.len() <= crate::limits::EMAIL_MAX_BYTES
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email_address::EmailAddress::is_valid(email)
+        && email.rsplit_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.ends_with('.') && host(domain).is_ok()
+        })
+}
+
 fn email(typed: &str) -> Result<String, IdentifierError> {
     let out = typed.trim_start_matches("mailto:").to_lowercase();
     if out.chars().any(|c| c.is_whitespace() || c.is_control()) {

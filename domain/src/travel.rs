@@ -155,9 +155,9 @@ pub fn validate(
 }
 
 /// An e-mail address that mail can reach: the service's one rule
-/// ([`crate::filing::commands::valid_email`]).
+/// ([`crate::identifiers::valid_email`]).
 pub fn plausible_email(email: &str) -> bool {
-    crate::filing::commands::valid_email(email)
+    crate::identifiers::valid_email(email)
 }
 
 /// What is stored of a request, sealed: the request and the requester's e-mail address

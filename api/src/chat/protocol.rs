@@ -89,11 +89,11 @@ fn check_ref(client_ref: Option<&String>) -> Result<(), ApiError> {
 }
 
 /// Reads a frame under the same intake rule as every request body
-/// (`crate::extract::checked_value`: one JSON value, no key twice, every string and key
+/// (`crate::json_intake::checked_value`: one JSON value, no key twice, every string and key
 /// without control, bidirectional or unassigned characters, normalised to NFC);
 /// `chat_malformed_frame` names what is wrong and where (never the content).
 pub fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
-    let value: Value = match crate::extract::checked_value(text.as_bytes()) {
+    let value: Value = match crate::json_intake::checked_value(text.as_bytes()) {
         Ok(value) => value,
         Err(ApiError::Validation(errors)) => {
             let at: Vec<String> = errors

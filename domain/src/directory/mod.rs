@@ -207,7 +207,7 @@ pub struct Provenance {
 /// What a value of `field` must be to be published as a unit's contact, as the code of
 /// the rule it breaks (`None`: acceptable). The website is an `http`/`https` URL with a
 /// host name (no `javascript:` or `data:` link reaches the public page); the e-mail
-/// address follows the service's one rule (`filing::commands::valid_email`); a phone
+/// address follows the service's one rule (`identifiers::valid_email`); a phone
 /// number is digits with `+` (first only), spaces, `(`, `)`, `-`, `.` or `/`, and at
 /// least three digits (`112`). Address and reception hours are free text.
 pub fn contact_issue(field: ContactField, value: &str) -> Option<&'static str> {
@@ -233,9 +233,7 @@ pub fn contact_issue(field: ContactField, value: &str) -> Option<&'static str> {
                 && !value.chars().any(|c| c.is_whitespace() || c.is_control());
             (!fine).then_some("invalid_url")
         }
-        ContactField::Email => {
-            (!crate::filing::commands::valid_email(value)).then_some("invalid_email")
-        }
+        ContactField::Email => (!crate::identifiers::valid_email(value)).then_some("invalid_email"),
         ContactField::Phone => {
             let allowed = value
                 .char_indices()

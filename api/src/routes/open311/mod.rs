@@ -236,6 +236,16 @@ pub async fn service_definition(
 }
 
 /// The Open311 error of a refused request, in `lang`.
+/// A form field that breaks the intake rule or its length (`types::post_input`): 400,
+/// naming the field, never its value.
+fn bad_field(field: &str, lang: Lang, format: Format) -> Open311Error {
+    Open311Error {
+        status: StatusCode::BAD_REQUEST,
+        descriptions: vec![format!("{field}: {}", text(lang, "bad_field"))],
+        format,
+    }
+}
+
 fn refusal(refusal: Refusal, lang: Lang, format: Format) -> Open311Error {
     let bad = |key| Open311Error::text(StatusCode::BAD_REQUEST, key, lang, format);
     match refusal {
@@ -308,16 +318,7 @@ pub async fn create_request(
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let input = match post_input(&body) {
-        Ok(input) => input,
-        Err(field) => {
-            return Err(Open311Error {
-                status: StatusCode::BAD_REQUEST,
-                descriptions: vec![format!("{field}: {}", text(lang, "bad_field"))],
-                format,
-            })
-        }
-    };
+    let input = post_input(&body).map_err(|field| bad_field(&field, lang, format))?;
     if !form || input.api_key.is_empty() || input.service_code.is_empty() {
         return Err(Open311Error::text(
             StatusCode::BAD_REQUEST,
