@@ -347,3 +347,21 @@ pub async fn assert_problem(
     }
     body
 }
+
+/// The `(pointer, code)` of each field error of a `validation_failed` problem, in order.
+pub fn field_errors(problem: &serde_json::Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| {
+                    (
+                        e["pointer"].as_str().unwrap_or_default().to_owned(),
+                        e["code"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1057,6 +1057,9 @@ async fn agents_work_over_the_http_fallback() {
         json!({"type": "message", "text": "anyone over HTTP?"}),
     )
     .await;
+    // The echo: the message is recorded before the agent takes the conversation (the
+    // socket and the HTTP action are two connections; without it they race).
+    assert_eq!(next(&mut me, "message").await["text"], "anyone over HTTP?");
     assert_eq!(
         act(json!({"type": "take_next"})).await.unwrap().status(),
         204

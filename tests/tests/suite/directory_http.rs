@@ -693,17 +693,13 @@ async fn a_supervisor_corrects_their_units_contact_and_it_is_audited() {
         .await
         .unwrap();
     let problem = assert_problem(unsafe_values, 422, "validation_failed").await;
-    let errors: Vec<(&str, &str)> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["pointer"].as_str().unwrap(), e["code"].as_str().unwrap()))
-        .collect();
-    for expected in [
+    let errors = tests::field_errors(&problem);
+    for (pointer, code) in [
         ("/website", "invalid_url"),
         ("/email", "invalid_email"),
         ("/phone", "invalid_phone"),
     ] {
+        let expected = (pointer.to_owned(), code.to_owned());
         assert!(errors.contains(&expected), "{expected:?} in {problem}");
     }
     let corrected = app

@@ -220,18 +220,10 @@ async fn a_partner_cannot_take_the_police_apps_clients() {
                       "client_ids": ["x1-web", "police-app", "dev-client"]});
     let response = send(&app, "POST", "/v1/partners", &admin, Some(body)).await;
     let problem = assert_problem(response, 422, "validation_failed").await;
-    let errors: Vec<(&str, &str)> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["pointer"].as_str().unwrap(), e["code"].as_str().unwrap()))
-        .collect();
+    let reserved = |i: usize| (format!("/client_ids/{i}"), "reserved_client_id".to_owned());
     assert_eq!(
-        errors,
-        [
-            ("/client_ids/1", "reserved_client_id"),
-            ("/client_ids/2", "reserved_client_id")
-        ],
+        tests::field_errors(&problem),
+        [reserved(1), reserved(2)],
         "{problem}"
     );
     let list: Value = send(&app, "GET", "/v1/partners", &admin, None)
