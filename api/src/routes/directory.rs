@@ -942,14 +942,20 @@ pub struct ContactCorrection {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 500)]
     pub address: Option<Option<String>>,
+    /// Digits, with `+` first only, spaces, `(`, `)`, `-`, `.` or `/`; at least three
+    /// digits (`domain::directory::contact_issue`; else 422 `invalid_phone`).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 30)]
+    #[schema(value_type = Option<String>, max_length = 30,
+        pattern = r"^(|\+?[ ()./-]*([0-9][ ()./-]*){3,})$")]
     pub phone: Option<Option<String>>,
+    /// An e-mail address by the service's one rule (else 422 `invalid_email`).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 254)]
+    #[schema(value_type = Option<String>, max_length = 254, format = Email)]
     pub email: Option<Option<String>>,
+    /// An `http` or `https` link to a host name (else 422 `invalid_url`).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 500)]
+    #[schema(value_type = Option<String>, max_length = 500,
+        pattern = r"^(|https?://[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+(:[0-9]{1,5})?([/?#][!-~]*)?)$")]
     pub website: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 500)]
