@@ -948,9 +948,10 @@ pub struct ContactCorrection {
     #[schema(value_type = Option<String>, max_length = 30,
         pattern = r"^(|\+?[ ()./-]*([0-9][ ()./-]*){3,})$")]
     pub phone: Option<Option<String>>,
-    /// An e-mail address by the service's one rule (else 422 `invalid_email`).
+    /// An e-mail address by the service's one rule (else 422 `invalid_email`); `""` or
+    /// `null` clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 254, format = Email)]
+    #[schema(schema_with = email_or_clear)]
     pub email: Option<Option<String>>,
     /// An `http` or `https` link to a host name (else 422 `invalid_url`).
     #[serde(default, deserialize_with = "present")]
@@ -960,6 +961,25 @@ pub struct ContactCorrection {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 500)]
     pub reception_hours: Option<Option<String>>,
+}
+
+/// The contact's e-mail member: an address (`format: email`), or `""` / `null` to clear it.
+fn email_or_clear() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+                .max_length(Some(254)),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)))
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some(
+            "An e-mail address by the service's one rule (else 422 `invalid_email`); `\"\"` or `null` clears it.",
+        ))
+        .build()
+        .into()
 }
 
 /// A member present in the body, `null` included (`Some(None)`).
@@ -995,15 +1015,18 @@ fn contact_changes(
         ),
     ] {
         let Some(value) = value else { continue };
+        // A link, an address or a number is checked as sent (the contract's pattern):
+        // only `""` clears it; free text is trimmed.
+        let issue = value
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .and_then(|v| domain::directory::contact_issue(field, v));
         let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         if value.as_ref().is_some_and(|v| v.chars().count() > limit) {
             let mut error = FieldError::new(format!("/{field}"), "too_long");
             error.accepted.max_length = u64::try_from(limit).ok();
             errors.push(error);
-        } else if let Some(code) = value
-            .as_deref()
-            .and_then(|v| domain::directory::contact_issue(field, v))
-        {
+        } else if let Some(code) = issue {
             errors.push(FieldError::new(format!("/{field}"), code));
         }
         changes.push((field, value));
