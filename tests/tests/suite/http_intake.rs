@@ -1168,11 +1168,5 @@ async fn an_unreadable_chunked_body_is_a_plain_400() {
     assert!(answer.contains("\"code\":\"bad_request\""), "{answer}");
     assert!(!answer.to_lowercase().contains("payload"), "{answer}");
     assert!(!answer.contains("EOF"), "{answer}");
-    let health = app
-        .client
-        .get(app.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status(), 200);
+    assert_eq!(app.get("/health/ready").await.status(), 200);
 }
