@@ -131,19 +131,22 @@ enum PartnersCommand {
         /// Its display name
         #[arg(long)]
         name: String,
-        /// national_portal, zone_website, municipal_office or other
+        /// national_portal, zone_website, municipal_office, lost_property_office or other
         #[arg(long)]
         kind: String,
         /// For a zone_website: the unit whose zone the site serves (required for it)
         #[arg(long)]
         unit: Option<String>,
+        /// For a lost_property_office: its municipality (`GET /v1/municipalities`; required for it)
+        #[arg(long)]
+        municipality: Option<String>,
         /// An OAuth client id of its tokens (`azp` / `client_id`); repeatable, at least one
         #[arg(long = "client-id", value_name = "CLIENT_ID", required = true)]
         client_ids: Vec<String>,
         /// A browser origin allowed to call the API (`https://host[:port]`); repeatable
         #[arg(long = "origin", value_name = "ORIGIN")]
         origins: Vec<String>,
-        /// A scope: filings, webhooks; repeatable (default: filings)
+        /// A scope: filings, webhooks, lost_property; repeatable (default: filings)
         #[arg(long = "scope", value_name = "SCOPE")]
         scopes: Vec<String>,
         /// Requests per minute (default 600)
@@ -510,6 +513,7 @@ fn partners_command(
             name,
             kind,
             unit,
+            municipality,
             client_ids,
             origins,
             scopes,
@@ -521,6 +525,7 @@ fn partners_command(
                 name,
                 kind,
                 unit,
+                municipality,
                 client_ids,
                 origins,
                 scopes: (!scopes.is_empty()).then_some(scopes),

@@ -20,6 +20,10 @@ crate::code_enum!(
         ZoneWebsite => "zone_website",
         /// A municipal office filing at the counter with the citizen.
         MunicipalOffice => "municipal_office",
+        /// A municipality's lost-property office (issue 20): it files the found objects
+        /// it holds, sees their candidate owners' declarations and hands objects back.
+        /// Names its municipality.
+        LostPropertyOffice => "lost_property_office",
         Other => "other",
     }
 );
@@ -32,6 +36,10 @@ crate::code_enum!(
         /// With a client-credentials token: manage its webhook endpoints, read their
         /// delivery logs.
         Webhooks => "webhooks",
+        /// With a client-credentials token of a lost-property office: file the found
+        /// objects it holds, read their candidates, hand an object back
+        /// (`docs/ITEMS.md`). Only for the `lost_property_office` kind.
+        LostProperty => "lost_property",
     }
 );
 
@@ -46,6 +54,9 @@ pub struct Partner {
     /// still goes to the unit of the place of the facts; when that is another unit, the
     /// citizen is told so ([`Partner::routes_elsewhere`]).
     pub unit: Option<String>,
+    /// For a lost-property office: its municipality (a municipality of the directory).
+    /// It sees only the found objects it filed itself.
+    pub municipality: Option<String>,
     /// The OAuth client ids of its tokens (`azp` or `client_id`); each belongs to one
     /// partner only.
     pub client_ids: Vec<String>,
@@ -79,6 +90,16 @@ impl Partner {
     pub fn has_scope(&self, scope: PartnerScope) -> bool {
         self.scopes.contains(&scope)
     }
+
+    /// The municipality of a lost-property office holding the `lost_property` scope,
+    /// enabled: what it acts for. `None` for any other partner.
+    pub fn lost_property_municipality(&self) -> Option<&str> {
+        (self.kind == PartnerKind::LostPropertyOffice
+            && self.has_scope(PartnerScope::LostProperty)
+            && !self.is_disabled())
+        .then_some(self.municipality.as_deref())
+        .flatten()
+    }
 }
 
 /// A registration as an administrator sends it (API body or command line), unchecked.
@@ -90,6 +111,9 @@ pub struct PartnerInput {
     /// A zone's website: the unit of its zone (required for `zone_website`, refused for
     /// the other kinds).
     pub unit: Option<String>,
+    /// A lost-property office: its municipality (required for `lost_property_office`,
+    /// refused for the other kinds).
+    pub municipality: Option<String>,
     pub client_ids: Vec<String>,
     pub origins: Vec<String>,
     /// Absent: `filings` only.
@@ -110,6 +134,7 @@ impl PartnerInput {
         self,
         now: DateTime<Utc>,
         unit_exists: impl Fn(&str) -> bool,
+        municipality_exists: impl Fn(&str) -> bool,
     ) -> Result<Partner, Vec<FieldIssue>> {
         let mut issues = Vec::new();
         let id = self.id.trim().to_owned();
@@ -147,6 +172,24 @@ impl PartnerInput {
             }
             _ => {}
         }
+        let municipality = self
+            .municipality
+            .map(|m| m.trim().to_owned())
+            .filter(|m| !m.is_empty());
+        match (kind, municipality.as_deref()) {
+            (Some(PartnerKind::LostPropertyOffice), None) => {
+                issues.push(FieldIssue::new("/municipality", "required"));
+            }
+            (Some(PartnerKind::LostPropertyOffice), Some(m))
+                if m.chars().count() > limits::UNIT_ID_MAX_CHARS || !municipality_exists(m) =>
+            {
+                issues.push(FieldIssue::new("/municipality", "unknown_municipality"));
+            }
+            (Some(k), Some(_)) if k != PartnerKind::LostPropertyOffice => {
+                issues.push(FieldIssue::new("/municipality", "not_allowed"));
+            }
+            _ => {}
+        }
         let client_ids = list(
             &mut issues,
             "/client_ids",
@@ -165,6 +208,11 @@ impl PartnerInput {
         let mut scopes = Vec::new();
         for (i, code) in scope_codes.iter().enumerate() {
             match code.parse::<PartnerScope>() {
+                Ok(PartnerScope::LostProperty)
+                    if kind.is_some_and(|k| k != PartnerKind::LostPropertyOffice) =>
+                {
+                    issues.push(FieldIssue::new(format!("/scopes/{i}"), "not_allowed"));
+                }
                 Ok(scope) if !scopes.contains(&scope) => scopes.push(scope),
                 Ok(_) => issues.push(FieldIssue::new(format!("/scopes/{i}"), "duplicate_key")),
                 Err(_) => issues.push(
@@ -194,6 +242,7 @@ impl PartnerInput {
                 name,
                 kind,
                 unit,
+                municipality,
                 client_ids,
                 origins,
                 scopes,
@@ -325,6 +374,7 @@ mod tests {
             name: "MyGuichet.lu".into(),
             kind: "national_portal".into(),
             unit: None,
+            municipality: None,
             client_ids: vec!["myguichet".into()],
             origins: vec!["https://guichet.public.lu".into()],
             scopes: None,
@@ -334,7 +384,7 @@ mod tests {
 
     #[test]
     fn a_good_registration_gets_the_defaults() {
-        let partner = input().check(Utc::now(), |_| true).unwrap();
+        let partner = input().check(Utc::now(), |_| true, |_| true).unwrap();
         assert_eq!(partner.kind, PartnerKind::NationalPortal);
         assert_eq!(partner.scopes, vec![PartnerScope::Filings]);
         assert_eq!(partner.quota_per_minute, limits::PARTNER_QUOTA_DEFAULT);
@@ -348,6 +398,7 @@ mod tests {
             name: " ".into(),
             kind: "bank".into(),
             unit: None,
+            municipality: None,
             client_ids: vec!["a b".into()],
             origins: vec![
                 "https://ok.example".into(),
@@ -358,7 +409,7 @@ mod tests {
             scopes: Some(vec!["filings".into(), "all".into()]),
             quota_per_minute: Some(0),
         };
-        let issues = bad.check(Utc::now(), |_| true).unwrap_err();
+        let issues = bad.check(Utc::now(), |_| true, |_| true).unwrap_err();
         let pointers: Vec<(&str, &str)> = issues
             .iter()
             .map(|i| (i.pointer.as_str(), i.code))
@@ -390,7 +441,7 @@ mod tests {
             ..input()
         };
         let codes = |i: PartnerInput| -> Vec<(String, &'static str)> {
-            i.check(Utc::now(), known)
+            i.check(Utc::now(), known, |_| true)
                 .unwrap_err()
                 .into_iter()
                 .map(|i| (i.pointer, i.code))
@@ -407,14 +458,62 @@ mod tests {
         };
         assert_eq!(codes(portal), [("/unit".to_owned(), "not_allowed")]);
         let site = zone(Some(" zp-ottignies "))
-            .check(Utc::now(), known)
+            .check(Utc::now(), known, |_| true)
             .unwrap();
         assert_eq!(site.unit.as_deref(), Some("zp-ottignies"));
         assert!(!site.routes_elsewhere(Some("zp-ottignies")));
         assert!(site.routes_elsewhere(Some("zp-namur")));
         assert!(!site.routes_elsewhere(None));
-        let portal = input().check(Utc::now(), known).unwrap();
+        let portal = input().check(Utc::now(), known, |_| true).unwrap();
         assert!(!portal.routes_elsewhere(Some("zp-namur")));
+    }
+
+    /// A lost-property office names its municipality, which must exist; only it may
+    /// hold the `lost_property` scope, and only then does it act for its municipality.
+    #[test]
+    fn a_lost_property_office_names_its_municipality() {
+        let known = |m: &str| m == "LU-0304";
+        let office = |municipality: Option<&str>, scopes: &[&str]| PartnerInput {
+            kind: "lost_property_office".into(),
+            municipality: municipality.map(Into::into),
+            scopes: Some(scopes.iter().map(|s| (*s).to_owned()).collect()),
+            ..input()
+        };
+        let codes = |i: PartnerInput| -> Vec<(String, &'static str)> {
+            i.check(Utc::now(), |_| true, known)
+                .unwrap_err()
+                .into_iter()
+                .map(|i| (i.pointer, i.code))
+                .collect()
+        };
+        assert_eq!(
+            codes(office(None, &["lost_property"])),
+            [("/municipality".to_owned(), "required")]
+        );
+        assert_eq!(
+            codes(office(Some("LU-9999"), &["lost_property"])),
+            [("/municipality".to_owned(), "unknown_municipality")]
+        );
+        let portal = PartnerInput {
+            municipality: Some("LU-0304".into()),
+            scopes: Some(vec!["lost_property".into()]),
+            ..input()
+        };
+        assert_eq!(
+            codes(portal),
+            [
+                ("/municipality".to_owned(), "not_allowed"),
+                ("/scopes/0".to_owned(), "not_allowed")
+            ]
+        );
+        let ok = office(Some(" LU-0304 "), &["lost_property"])
+            .check(Utc::now(), |_| true, known)
+            .unwrap();
+        assert_eq!(ok.lost_property_municipality(), Some("LU-0304"));
+        let without_scope = office(Some("LU-0304"), &["filings"])
+            .check(Utc::now(), |_| true, known)
+            .unwrap();
+        assert_eq!(without_scope.lost_property_municipality(), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crate::db::DbConnection;
 use crate::error::PersistenceError;
 use crate::idempotency::{from_db_time, to_db_time};
-use crate::schema::{partner_clients as c, partners as p};
+use crate::schema::{lost_property_offices as lpo, partner_clients as c, partners as p};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::partner::{Partner, PartnerScope};
@@ -91,7 +91,11 @@ fn corrupt(id: &str, field: &'static str, cause: impl ToString) -> PersistenceEr
     }
 }
 
-fn from_row(row: Row, client_ids: Vec<String>) -> Result<Partner, PersistenceError> {
+fn from_row(
+    row: Row,
+    client_ids: Vec<String>,
+    municipality: Option<String>,
+) -> Result<Partner, PersistenceError> {
     let (
         id,
         name,
@@ -120,6 +124,7 @@ fn from_row(row: Row, client_ids: Vec<String>) -> Result<Partner, PersistenceErr
         id,
         name,
         unit,
+        municipality,
         client_ids,
         origins,
         scopes,
@@ -129,6 +134,18 @@ fn from_row(row: Row, client_ids: Vec<String>) -> Result<Partner, PersistenceErr
         created_at: from_db_time(created),
         updated_at: from_db_time(updated),
     })
+}
+
+/// A lost-property office's municipality.
+fn municipality(
+    conn: &mut DbConnection,
+    partner: &str,
+) -> Result<Option<String>, PersistenceError> {
+    Ok(lpo::table
+        .find(partner)
+        .select(lpo::municipality_id)
+        .first(conn)
+        .optional()?)
 }
 
 fn client_ids(conn: &mut DbConnection, partner: &str) -> Result<Vec<String>, PersistenceError> {
@@ -182,6 +199,14 @@ pub fn register(
         )) => return Err(RegisterError::IdTaken(partner.id.clone())),
         other => other?,
     };
+    if let Some(municipality) = &partner.municipality {
+        diesel::insert_into(lpo::table)
+            .values((
+                lpo::partner_id.eq(&partner.id),
+                lpo::municipality_id.eq(municipality),
+            ))
+            .execute(conn)?;
+    }
     for client in &partner.client_ids {
         let inserted = diesel::insert_into(c::table)
             .values((c::client_id.eq(client), c::partner_id.eq(&partner.id)))
@@ -207,7 +232,8 @@ pub fn get(conn: &mut DbConnection, id: &str) -> Result<Option<Partner>, Persist
     match row {
         Some(row) => {
             let clients = client_ids(conn, id)?;
-            Ok(Some(from_row(row, clients)?))
+            let municipality = municipality(conn, id)?;
+            Ok(Some(from_row(row, clients, municipality)?))
         }
         None => Ok(None),
     }
@@ -236,6 +262,9 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<Partner>, PersistenceError> {
         .order(c::client_id.asc())
         .select((c::partner_id, c::client_id))
         .load(conn)?;
+    let offices: Vec<(String, String)> = lpo::table
+        .select((lpo::partner_id, lpo::municipality_id))
+        .load(conn)?;
     rows.into_iter()
         .map(|row| {
             let clients = pairs
@@ -243,7 +272,11 @@ pub fn list(conn: &mut DbConnection) -> Result<Vec<Partner>, PersistenceError> {
                 .filter(|(partner, _)| *partner == row.0)
                 .map(|(_, client)| client.clone())
                 .collect();
-            from_row(row, clients)
+            let municipality = offices
+                .iter()
+                .find(|(partner, _)| *partner == row.0)
+                .map(|(_, m)| m.clone());
+            from_row(row, clients, municipality)
         })
         .collect()
 }

@@ -385,6 +385,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    lost_property_offices (partner_id) {
+        partner_id -> Text,
+        municipality_id -> Text,
+    }
+}
+
+diesel::table! {
     partner_clients (client_id) {
         client_id -> Text,
         partner_id -> Text,

@@ -92,8 +92,13 @@ pub fn register(
         Some(unit) if !unit.is_empty() => persistence::directory::unit_exists(conn, unit)?,
         _ => false,
     };
+    // A lost-property office names its municipality: known to the directory.
+    let municipality_known = match input.municipality.as_deref().map(str::trim) {
+        Some(m) if !m.is_empty() => persistence::directory::municipality_exists(conn, m)?,
+        _ => false,
+    };
     let partner = input
-        .check(now, |_| unit_known)
+        .check(now, |_| unit_known, |_| municipality_known)
         .map_err(PartnerError::Invalid)?;
     let reserved = domain::partner::reserved_client_issues(&partner.client_ids, reserved_clients);
     if !reserved.is_empty() {

@@ -24,16 +24,22 @@ pub enum PartnerKindCode {
     NationalPortal,
     ZoneWebsite,
     MunicipalOffice,
+    /// A municipality's lost-property office (issue 20): files the found objects it
+    /// holds and hands them back (`docs/ITEMS.md`).
+    LostPropertyOffice,
     Other,
 }
 
 /// What a partner may do: `filings` (act for a citizen with the citizen's token),
-/// `webhooks` (with a client-credentials token: its webhook endpoints and delivery logs).
+/// `webhooks` (with a client-credentials token: its webhook endpoints and delivery logs),
+/// `lost_property` (a lost-property office's client-credentials token: the found objects
+/// it holds, their candidates, the hand-back).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PartnerScopeCode {
     Filings,
     Webhooks,
+    LostProperty,
 }
 
 /// A partner's registration.
@@ -62,6 +68,11 @@ pub struct PartnerBody {
         max_length = 100
     )]
     pub unit: Option<String>,
+    /// For a `lost_property_office`: its municipality (`GET /v1/municipalities`),
+    /// required; refused for the other kinds. It sees only the found objects it filed.
+    #[serde(default)]
+    #[schema(example = "LU-luxembourg", min_length = 1, max_length = 100)]
+    pub municipality: Option<String>,
     /// The OAuth client ids of its tokens (`azp` or `client_id`, RFC 9068), each 1 to
     /// 255 visible ASCII characters, registered to no other partner.
     #[schema(min_items = 1, max_items = 10)]
@@ -88,6 +99,7 @@ impl From<PartnerBody> for PartnerInput {
             name: b.name,
             kind: b.kind,
             unit: b.unit,
+            municipality: b.municipality,
             client_ids: b.client_ids,
             origins: b.origins,
             scopes: b.scopes,
@@ -113,6 +125,9 @@ pub struct PartnerView {
     /// A zone's website: the unit of its zone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// A lost-property office: its municipality.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub municipality: Option<String>,
     pub client_ids: Vec<String>,
     pub origins: Vec<String>,
     #[schema(value_type = Vec<PartnerScopeCode>)]
@@ -139,6 +154,7 @@ impl From<Partner> for PartnerView {
             name: p.name,
             kind: p.kind.as_str().to_owned(),
             unit: p.unit,
+            municipality: p.municipality,
             client_ids: p.client_ids,
             origins: p.origins,
             scopes: p.scopes.iter().map(|s| s.as_str().to_owned()).collect(),

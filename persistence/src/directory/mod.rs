@@ -14,6 +14,6 @@ pub mod store;
 
 pub use format::{geometry, read_bundle, Bundle, BundleFiles, RowError};
 pub use store::{
-    correct_unit_contact, datasets, ensure_reference, import, load, unit_contact, unit_exists,
-    Counts, ImportError, ImportOutcome,
+    correct_unit_contact, datasets, ensure_reference, import, load, municipality_exists,
+    unit_contact, unit_exists, Counts, ImportError, ImportOutcome,
 };

@@ -657,6 +657,17 @@ pub fn unit_exists(conn: &mut DbConnection, unit_id: &str) -> Result<bool, Persi
     )
 }
 
+/// Whether a municipality of this id is in a dataset of the directory.
+pub fn municipality_exists(
+    conn: &mut DbConnection,
+    municipality_id: &str,
+) -> Result<bool, PersistenceError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        mun::table.filter(mun::id.eq(municipality_id)),
+    ))
+    .get_result(conn)?)
+}
+
 /// A unit's contact data (with every correction applied), or `None` for an unknown
 /// unit: for receipts and refusals ("go to your station").
 pub fn unit_contact(
