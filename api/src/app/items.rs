@@ -9,6 +9,7 @@ use super::with_db;
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest};
+use domain::filing::Holder;
 use domain::identifiers::{normalise, IdentifierError, IdentifierKind};
 use domain::items::links::{Cluster, Link};
 use domain::items::matching::{score, MatchSettings, Outcome};
@@ -340,9 +341,8 @@ fn has_role(items: &[persistence::items::StoredItem], roles: &[ItemRole]) -> boo
 }
 
 /// The officer of the unit holding the found object of filing `found` hands it back to
-/// the owner of the lost or stolen filing `lost`: the items of both are marked recovered
-/// (no longer reported stolen, nor matched), in one transaction with the audit event
-/// (`item_hand_back`, naming the owner's filing). Returns how many items were marked.
+/// the owner of the lost or stolen filing `lost` ([`hand_back_in`]). Returns how many
+/// items were marked.
 ///
 /// # Errors
 /// 404 when `found` is not a found object of the unit, or `lost` not a lost or stolen
@@ -368,43 +368,81 @@ pub async fn hand_back(
                 id: id.to_owned(),
                 unit: unit.clone(),
             };
-            if !has_role(
-                &persistence::items::items_of(c, &filing.id)?,
-                &[ItemRole::Found],
-            ) {
-                return Err(not_found(&found));
-            }
-            let owners = persistence::items::items_of(c, &lost)?;
-            if !has_role(&owners, &[ItemRole::Lost, ItemRole::Stolen]) {
-                return Err(not_found(&lost));
-            }
-            let now = super::now();
-            let marked =
-                persistence::items::mark_recovered(c, &[found.clone(), lost.clone()], now)?;
-            // The declarations are then closed (a finished one stays as it is).
-            for id in [&found, &lost] {
-                let Some(declaration) = persistence::filings::find(c, id)? else {
-                    continue;
-                };
-                if let Ok(effects) = declaration.hand_back(&officer, &unit, now) {
-                    let mut effects = effects;
-                    effects.audit.request_id.clone_from(&request_id);
-                    if !persistence::filings::save(c, &effects)? {
-                        return Err(ApiError::PreconditionFailed);
-                    }
-                }
-            }
-            let mut event = domain::audit::AuditEvent::new(
-                officer.audit_actor(Some(&unit)),
-                domain::audit::AuditOperation::Alteration,
-                "item_hand_back",
-                Some(&lost),
-                now,
-            );
-            event.request_id = request_id;
-            record_within(c, &event, officer.name.as_deref())?;
-            Ok(marked)
+            let holder = Holder::Officer {
+                officer: &officer,
+                unit: &unit,
+            };
+            let handed = HandBackOf {
+                found: &filing,
+                lost: &lost,
+            };
+            hand_back_in(
+                c,
+                holder,
+                handed,
+                &not_found,
+                officer.name.as_deref(),
+                request_id,
+            )
         })
     })
     .await
+}
+
+/// The two filings of a hand-back: the found object's (already checked to be the
+/// holder's) and the owner's declaration's id.
+pub(super) struct HandBackOf<'a> {
+    pub found: &'a domain::filing::Filing,
+    pub lost: &'a str,
+}
+
+/// The hand-back, whoever holds the object (an officer of the holding unit, or the
+/// lost-property office that filed it; one mechanism): the found filing must hold a
+/// found object and `lost` a lost or stolen one (else `not_found`), the items of both
+/// are marked recovered (no longer reported stolen, nor matched), both declarations are
+/// closed by the domain's `hand_back` (a finished one stays as it is), and the audit
+/// event (`item_hand_back`, naming the owner's filing) is written last, in the caller's
+/// write transaction. Returns how many items were marked.
+pub(super) fn hand_back_in(
+    c: &mut persistence::DbConnection,
+    holder: Holder<'_>,
+    HandBackOf { found, lost }: HandBackOf<'_>,
+    not_found: &dyn Fn(&str) -> ApiError,
+    name: Option<&str>,
+    request_id: Option<String>,
+) -> Result<usize, ApiError> {
+    if !has_role(
+        &persistence::items::items_of(c, &found.id)?,
+        &[ItemRole::Found],
+    ) {
+        return Err(not_found(&found.id));
+    }
+    let owners = persistence::items::items_of(c, lost)?;
+    if !has_role(&owners, &[ItemRole::Lost, ItemRole::Stolen]) {
+        return Err(not_found(lost));
+    }
+    let now = super::now();
+    let marked = persistence::items::mark_recovered(c, &[found.id.clone(), lost.to_owned()], now)?;
+    // The declarations are then closed (a finished one stays as it is).
+    for id in [found.id.as_str(), lost] {
+        let Some(declaration) = persistence::filings::find(c, id)? else {
+            continue;
+        };
+        if let Ok(mut effects) = declaration.hand_back(holder, now) {
+            effects.audit.request_id.clone_from(&request_id);
+            if !persistence::filings::save(c, &effects)? {
+                return Err(ApiError::PreconditionFailed);
+            }
+        }
+    }
+    let mut event = domain::audit::AuditEvent::new(
+        holder.audit_actor(),
+        domain::audit::AuditOperation::Alteration,
+        "item_hand_back",
+        Some(lost),
+        now,
+    );
+    event.request_id = request_id;
+    record_within(c, &event, name)?;
+    Ok(marked)
 }

@@ -36,7 +36,7 @@ pub use identity::{ComplainantIdentity, PostalAddress};
 pub use model::{ConfirmationChannel, Contact, Decision, FactsDate, Filing, PlaceOfFacts};
 pub use national::NationalNumber;
 pub use notify::MessageTemplate;
-pub use officer::{check_note, ActionContext, ActionInput, OfficerCommand};
+pub use officer::{check_note, ActionContext, ActionInput, Holder, OfficerCommand};
 pub use preferences::PreferencesInput;
 pub use reference::ReferenceNumber;
 pub use status::{transition, ActorKind, FilingAction, FilingStatus, TransitionError};

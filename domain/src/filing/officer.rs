@@ -8,7 +8,7 @@ use super::commands::{issue, required_text, Effects, FilingError, HistoryEntry};
 use super::model::{Decision, Filing};
 use super::{transition, ActorKind, FilingAction};
 use crate::actor::OfficerActor;
-use crate::audit::{AuditEvent, AuditOperation};
+use crate::audit::{Actor, ActorRole, AuditEvent, AuditOperation};
 use crate::forms::FieldIssue;
 use crate::limits;
 use chrono::{DateTime, Utc};
@@ -320,33 +320,57 @@ impl Filing {
     }
 
     /// Closes a lost, stolen or found object's declaration when the object is handed
-    /// back to its owner (issue 20), by an officer of `unit`, the unit that holds the
-    /// object (the owner's declaration may be another unit's: the hand-back is what
-    /// closes it). The citizen is told as for any closure; the history says `hand_back`.
+    /// back to its owner (issue 20), by whoever holds the object: an officer of the unit
+    /// holding it, or the municipality's lost-property office that filed it (the owner's
+    /// declaration may be another unit's: the hand-back is what closes it). One rule
+    /// for both. The citizen is told as for any closure; the history says `hand_back`.
     ///
     /// # Errors
     /// `InvalidTransition` when the filing is a draft or already finished, rejected or
     /// redirected.
     pub fn hand_back(
         &self,
-        officer: &OfficerActor,
-        unit: &str,
+        holder: Holder<'_>,
         now: DateTime<Utc>,
     ) -> Result<Effects, FilingError> {
-        let next = transition(self.status, FilingAction::HandBack, ActorKind::Officer)?;
+        let next = transition(self.status, FilingAction::HandBack, holder.kind())?;
         let filing = self.clone();
-        Ok(self.officer_effects(filing, next, FilingAction::HandBack, officer, unit, now))
+        let (role, id) = holder.history_actor();
+        Ok(self.effects(
+            filing,
+            next,
+            FilingAction::HandBack,
+            (role, id, holder.audit_actor()),
+            now,
+        ))
     }
 
     /// The effects of an officer's change to `filing` (this filing, changed): the new
     /// status and version, the history entry, the audit event and the citizen's messages.
     fn officer_effects(
         &self,
-        mut filing: Filing,
+        filing: Filing,
         next: super::FilingStatus,
         action: FilingAction,
         officer: &OfficerActor,
         unit: &str,
+        now: DateTime<Utc>,
+    ) -> Effects {
+        let who = (
+            officer.role.as_str().to_owned(),
+            officer.id.clone(),
+            officer.audit_actor(Some(unit)),
+        );
+        self.effects(filing, next, action, who, now)
+    }
+
+    /// The effects of a change to `filing` by `(history role, history id, audit actor)`.
+    fn effects(
+        &self,
+        mut filing: Filing,
+        next: super::FilingStatus,
+        action: FilingAction,
+        (actor_role, actor_id, audit_actor): (String, String, Actor),
         now: DateTime<Utc>,
     ) -> Effects {
         filing.status = next;
@@ -360,19 +384,67 @@ impl Filing {
                 from: Some(self.status),
                 to: next,
                 action: action.as_str().to_owned(),
-                actor_role: officer.role.as_str().to_owned(),
-                actor_id: officer.id.clone(),
+                actor_role,
+                actor_id,
             }),
-            audit: AuditEvent::about_filing(
-                officer.audit_actor(Some(unit)),
-                AuditOperation::Alteration,
-                &self.id,
-                now,
-            )
-            .with_action(action.as_str()),
+            audit: AuditEvent::about_filing(audit_actor, AuditOperation::Alteration, &self.id, now)
+                .with_action(action.as_str()),
             filing,
             expected_version: Some(self.version),
             messages,
+        }
+    }
+}
+
+/// Who holds a found object and hands it back (issue 20): an officer of the unit holding
+/// it, or a municipality's lost-property office (a partner, acting with its
+/// client-credentials token) for the objects it filed.
+#[derive(Debug, Clone, Copy)]
+pub enum Holder<'a> {
+    Officer {
+        officer: &'a OfficerActor,
+        unit: &'a str,
+    },
+    LostPropertyOffice {
+        partner: &'a str,
+        client_id: Option<&'a str>,
+    },
+}
+
+impl Holder<'_> {
+    /// The holder as the state machine sees it.
+    pub fn kind(&self) -> ActorKind {
+        match self {
+            Holder::Officer { .. } => ActorKind::Officer,
+            Holder::LostPropertyOffice { .. } => ActorKind::LostPropertyOffice,
+        }
+    }
+
+    /// The holder as the audit trail records it: the officer acting for the unit, or
+    /// `partner:<id>` (role `system`) with its client id, as for a partner's other
+    /// machine actions.
+    pub fn audit_actor(&self) -> Actor {
+        match self {
+            Holder::Officer { officer, unit } => officer.audit_actor(Some(unit)),
+            Holder::LostPropertyOffice { partner, client_id } => Actor {
+                id: format!("partner:{partner}"),
+                role: ActorRole::System,
+                unit: None,
+                client_id: client_id.map(str::to_owned),
+            },
+        }
+    }
+
+    /// The role and id the status history records.
+    fn history_actor(&self) -> (String, String) {
+        match self {
+            Holder::Officer { officer, .. } => {
+                (officer.role.as_str().to_owned(), officer.id.clone())
+            }
+            Holder::LostPropertyOffice { partner, .. } => (
+                "lost_property_office".to_owned(),
+                format!("partner:{partner}"),
+            ),
         }
     }
 }

@@ -69,6 +69,9 @@ impl FilingAction {
 pub enum ActorKind {
     Citizen,
     Officer,
+    /// A municipality's lost-property office (a partner) holding a found object: it
+    /// hands the object back, and does nothing else to a filing (issue 20).
+    LostPropertyOffice,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -126,7 +129,7 @@ pub fn transition(
     action: FilingAction,
     actor: ActorKind,
 ) -> Result<FilingStatus, TransitionError> {
-    use ActorKind::{Citizen, Officer};
+    use ActorKind::{Citizen, LostPropertyOffice, Officer};
     use FilingAction as A;
     use FilingStatus as S;
     let next = match (status, action, actor) {
@@ -146,7 +149,7 @@ pub fn transition(
         (
             S::Submitted | S::Transferred | S::TakenInCharge | S::InfoRequested | S::Registered,
             A::HandBack,
-            Officer,
+            Officer | LostPropertyOffice,
         ) => S::Closed,
         // How the citizen is told: until the filing is finished; the status stays.
         (s, A::ChangePreferences, Citizen) if !s.is_final() => s,
@@ -181,6 +184,13 @@ mod tests {
             (S::Submitted, A::Withdraw, Citizen, S::Withdrawn),
             (S::TakenInCharge, A::Transfer, Officer, S::Transferred),
             (S::Transferred, A::TakeInCharge, Officer, S::TakenInCharge),
+            (S::Submitted, A::HandBack, Officer, S::Closed),
+            (
+                S::Registered,
+                A::HandBack,
+                ActorKind::LostPropertyOffice,
+                S::Closed,
+            ),
         ];
         for (from, action, actor, to) in steps {
             assert_eq!(transition(from, action, actor), Ok(to), "{from} {action}");
@@ -197,6 +207,10 @@ mod tests {
             (S::Submitted, A::Register, Officer),
             (S::Submitted, A::TakeInCharge, Citizen),
             (S::TakenInCharge, A::AnswerInfoRequest, Citizen),
+            (S::Submitted, A::TakeInCharge, ActorKind::LostPropertyOffice),
+            (S::Submitted, A::Close, ActorKind::LostPropertyOffice),
+            (S::Draft, A::HandBack, ActorKind::LostPropertyOffice),
+            (S::Rejected, A::HandBack, ActorKind::LostPropertyOffice),
         ] {
             assert!(
                 transition(from, action, actor).is_err(),
