@@ -244,39 +244,77 @@ impl PartnerMachine {
     }
 }
 
+/// The enabled partner of a client-credentials token holding `scope`, counted against
+/// its quota: a client nobody registered is 401 `unknown_client`; a disabled partner
+/// 403 `partner_disabled`; a citizen's or officer's token, or a partner without the
+/// scope, 403 `forbidden`.
+async fn machine_partner(
+    req: HttpRequest,
+    scope: domain::partner::PartnerScope,
+) -> Result<(Partner, String), actix_web::Error> {
+    let (token, state) = token_and_state(&req)?;
+    let identity = state.verifier.verify_fetching(&token).await?;
+    let (Some(client), true) = (identity.client_id.clone(), identity.machine) else {
+        return Err(ApiError::Forbidden.into());
+    };
+    let lookup = client.clone();
+    let partner = crate::app::with_db(&state, move |conn| {
+        Ok(persistence::partners::by_client(conn, &lookup)?)
+    })
+    .await?;
+    match partner {
+        None => Err(ApiError::UnknownClient.into()),
+        Some(p) if p.is_disabled() => Err(ApiError::PartnerDisabled(p.id).into()),
+        Some(p) if !p.has_scope(scope) => Err(ApiError::Forbidden.into()),
+        Some(partner) => {
+            origin_allowed(&req, &partner)?;
+            crate::app::ratelimit::count(&state, &req, partner_quota(&partner)).await?;
+            Ok((partner, client))
+        }
+    }
+}
+
 impl FromRequest for PartnerMachine {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let prepared = token_and_state(req);
         let req = req.clone();
         Box::pin(async move {
-            let (token, state) = prepared?;
-            let identity = state.verifier.verify_fetching(&token).await?;
-            let (Some(client), true) = (identity.client_id.clone(), identity.machine) else {
-                return Err(ApiError::Forbidden.into());
-            };
-            let lookup = client.clone();
-            let partner = crate::app::with_db(&state, move |conn| {
-                Ok(persistence::partners::by_client(conn, &lookup)?)
-            })
-            .await?;
-            match partner {
-                None => Err(ApiError::UnknownClient.into()),
-                Some(p) if p.is_disabled() => Err(ApiError::PartnerDisabled(p.id).into()),
-                Some(p) if !p.has_scope(domain::partner::PartnerScope::Webhooks) => {
-                    Err(ApiError::Forbidden.into())
-                }
-                Some(partner) => {
-                    origin_allowed(&req, &partner)?;
-                    crate::app::ratelimit::count(&state, &req, partner_quota(&partner)).await?;
-                    Ok(PartnerMachine {
-                        partner,
-                        client_id: client,
-                    })
-                }
-            }
+            let (partner, client_id) =
+                machine_partner(req, domain::partner::PartnerScope::Webhooks).await?;
+            Ok(PartnerMachine { partner, client_id })
+        })
+    }
+}
+
+/// A municipality's lost-property office calling for itself (issue 20,
+/// `docs/ITEMS.md`): a client-credentials token of an enabled partner of kind
+/// `lost_property_office` with the `lost_property` scope and a municipality. It files the
+/// found objects it holds, reads their candidates and hands them back; it sees only the
+/// found objects it filed. Refusals as for [`PartnerMachine`]; a partner of another
+/// kind, 403 `forbidden`. Counted against the partner's quota.
+#[derive(Debug, Clone)]
+pub struct LostPropertyOffice(pub crate::app::lost_property::Office);
+
+impl FromRequest for LostPropertyOffice {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let (partner, client_id) =
+                machine_partner(req, domain::partner::PartnerScope::LostProperty).await?;
+            let municipality = partner
+                .lost_property_municipality()
+                .map(str::to_owned)
+                .ok_or(ApiError::Forbidden)?;
+            Ok(LostPropertyOffice(crate::app::lost_property::Office {
+                partner: partner.id,
+                client_id,
+                municipality,
+            }))
         })
     }
 }

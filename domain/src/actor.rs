@@ -43,7 +43,31 @@ pub struct CitizenActor {
     pub partner: Option<String>,
 }
 
+/// The owner id of the found objects a lost-property office files: `lost-property:<partner>`.
+const LOST_PROPERTY_OWNER: &str = "lost-property:";
+
 impl CitizenActor {
+    /// The declarant of the found objects a municipality's lost-property office files
+    /// (issue 20): the office itself, a business declarant, through its partner
+    /// registration (the filings' channel is the partner), at the `substantial` level the
+    /// partner's registration vouches for.
+    pub fn lost_property_office(partner: &str, client_id: &str) -> CitizenActor {
+        CitizenActor {
+            id: format!("{LOST_PROPERTY_OWNER}{partner}"),
+            declarant: DeclarantKind::Business,
+            assurance: Assurance::Substantial,
+            client_id: Some(client_id.to_owned()),
+            partner: Some(partner.to_owned()),
+        }
+    }
+
+    /// Whether this is a lost-property office filing the objects it holds: the daily
+    /// submission quota of a person does not apply to it (its partner quota per minute
+    /// does).
+    pub fn is_lost_property_office(&self) -> bool {
+        self.id.starts_with(LOST_PROPERTY_OWNER) && self.partner.is_some()
+    }
+
     /// The actor as the audit trail records it.
     pub fn audit_actor(&self) -> Actor {
         Actor {

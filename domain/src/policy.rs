@@ -17,6 +17,16 @@ pub fn citizen_may_see(citizen: &CitizenActor, filing: &Filing) -> bool {
     filing.owner == citizen.id && (citizen.partner.is_none() || filing.channel == citizen.partner)
 }
 
+/// Does this lost-property office hold the found object of `filing` (issue 20)? Only
+/// the found objects it filed itself, through its own registration: another partner's,
+/// another municipality's office's, a citizen's or the police's filings are not its own
+/// (404, like a missing filing).
+pub fn lost_property_office_holds(office: &CitizenActor, filing: &Filing) -> bool {
+    office.is_lost_property_office()
+        && citizen_may_see(office, filing)
+        && filing.procedure == "found_object"
+}
+
 /// May this officer read the back office of `unit` (its queue, its filings, its roster)?
 /// Members of the unit only, whatever their role.
 pub fn officer_may_access_unit(officer: &OfficerActor, unit: &str) -> bool {

@@ -16,6 +16,7 @@ pub mod evidence_cleanup;
 pub mod evidence_uploads;
 pub mod filings;
 pub mod items;
+pub mod lost_property;
 pub mod notifications;
 pub mod open311;
 pub mod partners;

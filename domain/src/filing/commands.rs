@@ -696,7 +696,9 @@ impl Filing {
             }
             Err(e) => return Err(place_error(e)),
         };
-        if submitted_today >= i64::from(rules.daily_submissions) {
+        if submitted_today >= i64::from(rules.daily_submissions)
+            && !citizen.is_lost_property_office()
+        {
             return Err(FilingError::QuotaExceeded {
                 retry_after_secs: self.quota_window(now).1,
             });

@@ -287,6 +287,25 @@ pub fn found_notice(lost: &Filing, held_by: Option<&str>) -> Option<OutgoingMess
     })
 }
 
+/// Whether the place where a lost-property office's found object was found is in the
+/// office's `municipality` (issue 20): no point (the municipality itself) is; a point is
+/// when the directory locates the municipality there, within its uncertainty band (a
+/// point a few metres over the border is the office's too). An office files the objects
+/// found in its municipality.
+pub fn found_in_office_municipality(
+    directory: &crate::directory::Directory,
+    municipality: &str,
+    point: Option<(f64, f64)>,
+) -> bool {
+    match point {
+        None => true,
+        Some((lat, lon)) => directory
+            .locate(lat, lon)
+            .iter()
+            .any(|(m, _)| m.as_str() == municipality),
+    }
+}
+
 /// The statuses in which a theft complaint's items are reported stolen: submitted and
 /// not withdrawn or rejected (a closed complaint's object is still stolen unless it was
 /// handed back, which marks the item recovered).

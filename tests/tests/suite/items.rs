@@ -814,3 +814,351 @@ async fn an_owner_who_chose_the_app_is_told_in_the_feed_that_an_object_may_be_th
         .unwrap();
     assert_eq!(mails, 0);
 }
+
+/// Registers a municipality's lost-property office (`lost_property` scope) with client
+/// `client` and the given quota; its machine token (`sub` is the client).
+async fn office(app: &TestApp, id: &str, municipality: &str, quota: i64) -> String {
+    let admin = app
+        .dev_token(json!({"kind": "officer", "subject": "root", "role": "admin", "units": []}))
+        .await;
+    let client = format!("{id}-client");
+    let body = json!({"id": id, "name": id, "kind": "lost_property_office",
+                      "municipality": municipality, "client_ids": [client],
+                      "scopes": ["lost_property"], "quota_per_minute": quota});
+    let response = app
+        .client
+        .post(app.url("/v1/partners"))
+        .bearer_auth(&admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    let registered: Value = response.json().await.unwrap();
+    assert_eq!(registered["partner"]["municipality"], municipality);
+    app.dev_token(json!({"kind": "citizen", "subject": client, "client_id": client}))
+        .await
+}
+
+async fn as_office(
+    app: &TestApp,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .request(method.parse().unwrap(), app.url(path))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap()
+}
+
+fn found_phone(lat: f64) -> Value {
+    json!({"object_category": "phone", "object_description": "phone left on a bench",
+           "found_at": (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339(),
+           "lat": lat, "lon": 6.1319, "place_description": "Place d'Armes",
+           "items": [{"category": "phone", "serial_number": "49 015420 323751 8"}]})
+}
+
+#[tokio::test]
+async fn a_lost_property_office_files_sees_its_candidates_and_hands_back_on_a_need_to_know_basis() {
+    let app = spawn_app().await;
+    let (lost, _) = filed(&app, "office-owner", lost_or_found("lost_object", 3, 49.6116,
+        json!({"category": "phone", "brand": "Samsung", "colour": "black", "serial_number": "490154203237518",
+               "description": "OWNER-SECRET sticker"}))).await;
+    let (citizens_found, _) = filed(
+        &app,
+        "office-finder",
+        lost_or_found(
+            "found_object",
+            1,
+            49.6120,
+            json!({"category": "wallet", "description": "a wallet"}),
+        ),
+    )
+    .await;
+    let lux = office(&app, "lpo-luxembourg", "LU-luxembourg", 600).await;
+    let esch = office(&app, "lpo-esch", "LU-esch-sur-alzette", 600).await;
+
+    // Filed by the office: a submitted found object's declaration, routed, referenced.
+    let filed = as_office(
+        &app,
+        &lux,
+        "POST",
+        "/v1/partner/found-objects",
+        Some(found_phone(49.6143)),
+    )
+    .await;
+    assert_eq!(filed.status(), 201, "{:?}", filed.text().await);
+    let location = filed.headers()["location"].to_str().unwrap().to_owned();
+    let view: Value = filed.json().await.unwrap();
+    let found = view["id"].as_str().unwrap().to_owned();
+    assert_eq!(location, format!("/v1/partner/found-objects/{found}"));
+    assert_eq!(view["status"], "submitted", "{view}");
+    assert!(view["reference"].is_string(), "{view}");
+    // The owner is told that an object that may be theirs was found.
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    use persistence::schema::{
+        audit_events as a, filing_history as h, filings as f, outbox_messages as o,
+    };
+    let told: i64 = o::table
+        .filter(o::filing_id.eq(&lost))
+        .filter(o::template.eq("object_maybe_found"))
+        .count()
+        .get_result(&mut **conn)
+        .unwrap();
+    assert_eq!(told, 1);
+    let reference: String = f::table
+        .find(&lost)
+        .select(f::reference)
+        .first::<Option<String>>(&mut **conn)
+        .unwrap()
+        .unwrap();
+    drop(conn);
+
+    // Its candidates: the owner's reference and the object's kind, nothing of the owner.
+    let path = format!("/v1/partner/found-objects/{found}/matches");
+    let response = as_office(&app, &lux, "GET", &path, None).await;
+    assert_eq!(response.status(), 200);
+    let matches: Value = response.json().await.unwrap();
+    let first = &matches["items"][0];
+    assert_eq!(first["reference"], reference.as_str(), "{matches}");
+    assert_eq!(first["certain"], true);
+    assert_eq!(first["explanation"], "same IMEI");
+    assert_eq!(first["brand"], "Samsung");
+    let mut keys: Vec<&String> = first.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "brand",
+            "category",
+            "certain",
+            "colour",
+            "explanation",
+            "item_position",
+            "model",
+            "reference",
+            "role",
+            "score"
+        ]
+    );
+    let text = matches.to_string();
+    for secret in [
+        lost.as_str(),
+        "OWNER-SECRET",
+        "someone@example.lu",
+        "office-owner",
+    ] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+
+    // Another office (of another municipality), a citizen's found object, no such id:
+    // 404; a citizen's or an officer's token: 403.
+    for path in [
+        format!("/v1/partner/found-objects/{found}"),
+        format!("/v1/partner/found-objects/{found}/matches"),
+    ] {
+        assert_problem(
+            as_office(&app, &esch, "GET", &path, None).await,
+            404,
+            "filing_not_found",
+        )
+        .await;
+    }
+    let hand_back = format!("/v1/partner/found-objects/{found}/hand-back");
+    let body = json!({"lost_reference": reference});
+    assert_problem(
+        as_office(&app, &esch, "POST", &hand_back, Some(body.clone())).await,
+        404,
+        "filing_not_found",
+    )
+    .await;
+    for id in [citizens_found.as_str(), lost.as_str(), "no-such-filing"] {
+        let path = format!("/v1/partner/found-objects/{id}");
+        assert_problem(
+            as_office(&app, &lux, "GET", &path, None).await,
+            404,
+            "filing_not_found",
+        )
+        .await;
+    }
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": "office-owner"}))
+        .await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-lpo", "units": ["lu-luxembourg"]}))
+        .await;
+    for token in [&citizen, &officer] {
+        let path = format!("/v1/partner/found-objects/{found}");
+        assert_problem(
+            as_office(&app, token, "GET", &path, None).await,
+            403,
+            "forbidden",
+        )
+        .await;
+    }
+    // A place in another municipality than the office's: refused, nothing written.
+    let outside = as_office(
+        &app,
+        &esch,
+        "POST",
+        "/v1/partner/found-objects",
+        Some(found_phone(49.6143)),
+    )
+    .await;
+    assert_eq!(outside.status(), 422);
+    let problem: Value = outside.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["pointer"], "/place", "{problem}");
+    assert_eq!(problem["errors"][0]["code"], "outside_municipality");
+
+    // A reference that is not a candidate: 404; the candidate's: both closed.
+    let wrong = json!({"lost_reference": "LU-2026-0000-0000-0"});
+    assert_problem(
+        as_office(&app, &lux, "POST", &hand_back, Some(wrong)).await,
+        404,
+        "filing_not_found",
+    )
+    .await;
+    let done = as_office(&app, &lux, "POST", &hand_back, Some(body.clone())).await;
+    assert_eq!(done.status(), 200);
+    assert_eq!(done.json::<Value>().await.unwrap()["recovered_items"], 2);
+    let shown: Value = as_office(
+        &app,
+        &lux,
+        "GET",
+        &format!("/v1/partner/found-objects/{found}"),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(shown["status"], "closed");
+    assert_eq!(
+        checked(&app, "imei", "490154203237518").await["reported"],
+        false
+    );
+    let mut conn = pool.get().unwrap();
+    for id in [&lost, &found] {
+        let status: String = f::table
+            .find(id)
+            .select(f::status)
+            .first(&mut **conn)
+            .unwrap();
+        assert_eq!(status, "closed", "{id}");
+        let last: (String, String, String) = h::table
+            .filter(h::filing_id.eq(id))
+            .order(h::id.desc())
+            .select((h::action, h::actor_role, h::actor_id))
+            .first(&mut **conn)
+            .unwrap();
+        assert_eq!(
+            last,
+            (
+                "hand_back".into(),
+                "lost_property_office".into(),
+                "partner:lpo-luxembourg".into()
+            )
+        );
+    }
+    // Every access of the office is audited under its name.
+    let events: Vec<(String, Option<String>)> = a::table
+        .filter(a::actor_id.eq("partner:lpo-luxembourg"))
+        .order(a::id.asc())
+        .select((a::object_type, a::object_id))
+        .load(&mut **conn)
+        .unwrap();
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    for kind in [
+        "found_object_matches",
+        "linked_filing",
+        "found_object",
+        "item_hand_back",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} not in {kinds:?}");
+    }
+    assert!(events.contains(&("linked_filing".into(), Some(lost.clone()))));
+    drop(conn);
+    // Handed back: no longer a candidate.
+    assert_problem(
+        as_office(&app, &lux, "POST", &hand_back, Some(body)).await,
+        404,
+        "filing_not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_lost_property_office_is_registered_with_its_municipality_and_counted_against_its_quota()
+{
+    let app = spawn_app().await;
+    let admin = app
+        .dev_token(json!({"kind": "officer", "subject": "root", "role": "admin", "units": []}))
+        .await;
+    let register = |body: Value| {
+        app.client
+            .post(app.url("/v1/partners"))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+    let refused = register(
+        json!({"id": "lpo-x", "name": "x", "kind": "lost_property_office",
+                                  "client_ids": ["lpo-x"], "scopes": ["lost_property"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 422);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(
+        problem["errors"][0]["pointer"], "/municipality",
+        "{problem}"
+    );
+    assert_eq!(problem["errors"][0]["code"], "required");
+    let portal = register(json!({"id": "portal-x", "name": "x", "kind": "national_portal",
+                                 "client_ids": ["portal-x"], "scopes": ["webhooks", "lost_property"]}))
+    .await
+    .unwrap();
+    let problem: Value = portal.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["pointer"], "/scopes/1", "{problem}");
+    assert_eq!(problem["errors"][0]["code"], "not_allowed");
+    // Another kind of partner's machine token does not reach the office's routes.
+    register(
+        json!({"id": "portal-y", "name": "y", "kind": "national_portal",
+                    "client_ids": ["portal-y"], "scopes": ["webhooks"]}),
+    )
+    .await
+    .unwrap();
+    let portal = app
+        .dev_token(json!({"kind": "citizen", "subject": "portal-y", "client_id": "portal-y"}))
+        .await;
+    assert_problem(
+        as_office(
+            &app,
+            &portal,
+            "POST",
+            "/v1/partner/found-objects",
+            Some(found_phone(49.6143)),
+        )
+        .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    // The office's requests count against its quota, like any partner's.
+    let token = office(&app, "lpo-quota", "LU-luxembourg", 3).await;
+    for _ in 0..3 {
+        let r = as_office(&app, &token, "GET", "/v1/partner/found-objects/none", None).await;
+        assert_eq!(r.status(), 404);
+        assert!(r.headers().contains_key("ratelimit"));
+    }
+    let over = as_office(&app, &token, "GET", "/v1/partner/found-objects/none", None).await;
+    assert!(over.headers().contains_key("retry-after"));
+    assert_problem(over, 429, "too_many_requests").await;
+}

@@ -4,6 +4,7 @@
 //! nothing else: no owner, no unit, no reference. The shape of the answer is the same
 //! whoever reported the object.
 
+pub mod office;
 pub mod types;
 pub mod unit;
 
