@@ -15,6 +15,9 @@ use persistence::PersistenceError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+mod codes;
+pub use codes::examples;
+
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// An RFC 9457 problem document.
@@ -321,7 +324,10 @@ pub const FIELD_ERROR_CODES: [&str; 39] = [
     "invalid_number",
 ];
 
-#[derive(Debug, thiserror::Error)]
+/// Every error the API answers with. [`ApiErrorKind`] names the variants (for
+/// [`examples`], from which [`ApiError::all_codes`] is derived).
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(ApiErrorKind), derive(strum::EnumIter))]
 pub enum ApiError {
     #[error("no resource at this URL")]
     NotFound,
@@ -602,50 +608,6 @@ impl From<actix_web::error::BlockingError> for ApiError {
 }
 
 impl ApiError {
-    /// Every code an `ApiError` can have.
-    pub const ALL_CODES: [&'static str; 40] = [
-        "filing_not_found",
-        "filing_restricted",
-        "restriction_not_found",
-        "receipt_not_available",
-        "record_number_taken",
-        "invalid_transition",
-        "filing_not_eligible",
-        "place_ambiguous",
-        "no_competent_unit",
-        "idempotency_key_reused",
-        "idempotency_key_in_use",
-        "insufficient_assurance",
-        "unit_not_found",
-        "municipality_not_found",
-        "postal_code_not_found",
-        "not_found",
-        "method_not_allowed",
-        "malformed_json",
-        "unsupported_media_type",
-        "payload_too_large",
-        "invalid_path",
-        "invalid_query",
-        "invalid_header",
-        "validation_failed",
-        "service_unavailable",
-        "internal_error",
-        "procedure_not_found",
-        "advice_not_found",
-        "bad_request",
-        "unauthorized",
-        "forbidden",
-        "not_acceptable",
-        "request_timeout",
-        "conflict",
-        "length_required",
-        "precondition_failed",
-        "uri_too_long",
-        "precondition_required",
-        "too_many_requests",
-        "headers_too_large",
-    ];
-
     /// The stable machine code of this error.
     pub fn code(&self) -> &'static str {
         match self {
@@ -1061,112 +1023,6 @@ mod tests {
     use super::*;
     use crate::i18n::API_LANGUAGES;
 
-    /// One error of each kind, with made-up parameters.
-    fn samples() -> Vec<ApiError> {
-        let mut all = vec![
-            ApiError::NotFound,
-            ApiError::MethodNotAllowed {
-                allow: vec![Method::GET, Method::HEAD],
-            },
-            ApiError::MalformedJson("EOF at line 1".into()),
-            ApiError::UnsupportedMediaType {
-                expected: "application/json",
-            },
-            ApiError::PayloadTooLarge { limit: 65536 },
-            ApiError::InvalidPath("id".into()),
-            ApiError::InvalidQuery("limit".into()),
-            ApiError::InvalidHeader("If-Match".into()),
-            ApiError::Validation(vec![FieldError::new("/a", "required")]),
-            ApiError::ProcedureNotFound("nope".into()),
-            ApiError::AdviceNotFound("nope".into()),
-            ApiError::UnitNotFound("BE-0000".into()),
-            ApiError::MunicipalityNotFound("BE-00000".into()),
-            ApiError::PostalCodeNotFound("0000".into()),
-            ApiError::MissingToken,
-            ApiError::InvalidToken("expired".into()),
-            ApiError::Forbidden,
-            ApiError::InsufficientAssurance {
-                required: "high".into(),
-            },
-            ApiError::DevIdpDisabled,
-            ApiError::FilingNotFound("0192f3c4-5b6a-7c8d-9e0f-112233445566".into()),
-            ApiError::UnitFilingNotFound {
-                id: "0192f3c4-5b6a-7c8d-9e0f-112233445566".into(),
-                unit: "zp-namur".into(),
-            },
-            ApiError::ReceiptNotAvailable {
-                status: "draft".into(),
-            },
-            ApiError::InvalidTransition {
-                status: "Registered".into(),
-                action: "withdraw".into(),
-            },
-            ApiError::NotEligible {
-                errors: vec![FieldError::new("/answers/injury", "injury")],
-                competent_unit: None,
-            },
-            ApiError::PlaceAmbiguous {
-                errors: vec![FieldError::new("/place", "BE-21015")],
-                candidates: Vec::new(),
-            },
-            ApiError::NoCompetentUnit,
-            ApiError::PreconditionRequired,
-            ApiError::PreconditionFailed,
-            ApiError::IdempotencyKeyReused,
-            ApiError::IdempotencyKeyInUse,
-            ApiError::QuotaExceeded {
-                retry_after_secs: 60,
-            },
-            ApiError::RecordNumberTaken,
-            ApiError::DatabaseUnavailable,
-            ApiError::Internal("boom".into()),
-            ApiError::WebhookEndpointNotFound("7".into()),
-            ApiError::WebhookDeliveryNotFound("42".into()),
-            ApiError::WebhookNotRedeliverable("sent".into()),
-            ApiError::FilingRestricted("0192f3c4-5b6a-7c8d-9e0f-112233445566".into()),
-            ApiError::RestrictionNotFound("0192f3c4-5b6a-7c8d-9e0f-112233445566".into()),
-            ApiError::TravelRequestNotFound("0192f3c4-5b6a-7c8d-9e0f-112233445566".into()),
-            ApiError::InvitationInvalid,
-            ApiError::TravelInvalidState {
-                status: "approved".into(),
-            },
-            ApiError::RevocationClosed,
-        ];
-        all.extend(
-            [
-                EvidenceError::Refused {
-                    file: "photo.jpg".into(),
-                    reason: domain::evidence::Refusal::TypeMismatch,
-                },
-                EvidenceError::FileTooLarge {
-                    file: "video.mp4".into(),
-                    limit: 10_485_760,
-                },
-                EvidenceError::FilingFull {
-                    files: 20,
-                    bytes: 52_428_800,
-                },
-                EvidenceError::NotAccepted {
-                    status: "closed".into(),
-                },
-                EvidenceError::AttachmentNotFound("a-1".into()),
-                EvidenceError::LinkNotFound("t".into()),
-                EvidenceError::UploadNotFound("u-1".into()),
-                EvidenceError::OffsetMismatch { offset: 5 },
-            ]
-            .map(ApiError::Evidence),
-        );
-        for status in [
-            400, 401, 403, 404, 405, 406, 408, 409, 411, 412, 413, 414, 415, 422, 428, 429, 431,
-            500, 503,
-        ] {
-            all.push(ApiError::Status(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-            ));
-        }
-        all
-    }
-
     fn leftover(text: &str) -> bool {
         !domain::i18n::placeholders(text).is_empty()
     }
@@ -1174,16 +1030,7 @@ mod tests {
     /// Issue: `{id}` in the 404, `{status}` and `{action}` in the 409 reached clients.
     #[test]
     fn every_problem_renders_without_placeholders_in_every_language() {
-        let samples = samples();
-        for code in ApiError::ALL_CODES
-            .iter()
-            .chain(EvidenceError::CODES.iter())
-        {
-            assert!(
-                samples.iter().any(|e| e.code() == *code),
-                "no sample of {code}"
-            );
-        }
+        let samples = ApiError::every_example();
         let mut bad = Vec::new();
         for lang in API_LANGUAGES {
             for error in &samples {

@@ -80,10 +80,9 @@ mod tests {
         check_texts().unwrap();
         let mut missing = Vec::new();
         for lang in API_LANGUAGES {
-            for code in ApiError::ALL_CODES
-                .iter()
-                .chain(&ApiError::EXTRA_TEXT_KEYS)
-                .chain(&crate::error::EvidenceError::CODES)
+            for code in ApiError::all_codes()
+                .into_iter()
+                .chain(ApiError::EXTRA_TEXT_KEYS)
             {
                 for part in ["title", "detail"] {
                     let key = format!("problem.{code}.{part}");

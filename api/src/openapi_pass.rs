@@ -193,6 +193,7 @@ pub fn complete(api: &mut OpenApi) {
                 }
             }
         }
+        list_problem_codes(&mut components.schemas);
         let enums = body_enums();
         for (name, schema) in components.schemas.iter_mut() {
             if matches!(name.as_str(), "Problem" | "FieldError") {
@@ -231,6 +232,27 @@ pub fn complete(api: &mut OpenApi) {
                 constrain_text(schema);
             }
         }
+    }
+}
+
+/// `Problem.code` names every code the service can answer with
+/// (`ApiError::all_codes`), so the contract cannot disagree with the code.
+fn list_problem_codes(
+    schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>,
+) {
+    let Some(RefOr::T(Schema::Object(problem))) = schemas.get_mut("Problem") else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Object(code))) = problem.properties.get_mut("code") {
+        let list = crate::error::ApiError::all_codes()
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        code.description = Some(format!(
+            "Stable machine-readable code; clients branch on it. New codes may be added: \
+             treat an unknown one by its `status`. The codes: {list}."
+        ));
     }
 }
 
