@@ -483,6 +483,14 @@ pub enum ApiError {
     /// A parent's revocation once the departure day started (409 `revocation_closed`).
     #[error("revocation by a parent closed")]
     RevocationClosed,
+    /// A tus request without `Tus-Resumable`, or naming another version (412
+    /// `tus_version_unsupported`, with `Tus-Version` naming the one spoken).
+    #[error("tus version not supported")]
+    TusVersionUnsupported { supported: &'static str },
+    /// A tus `Upload-Metadata` that is not comma-separated pairs of a unique key and a
+    /// base64 value (400 `invalid_upload_metadata`); the key at fault.
+    #[error("invalid Upload-Metadata at {0}")]
+    InvalidUploadMetadata(String),
     /// A response made by the framework or a middleware, identified by its status.
     #[error("HTTP {0}")]
     Status(StatusCode),
@@ -670,6 +678,8 @@ impl ApiError {
             ApiError::InvitationInvalid => "invitation_invalid",
             ApiError::TravelInvalidState { .. } => "travel_invalid_state",
             ApiError::RevocationClosed => "revocation_closed",
+            ApiError::TusVersionUnsupported { .. } => "tus_version_unsupported",
+            ApiError::InvalidUploadMetadata(_) => "invalid_upload_metadata",
             ApiError::Status(status) => code_for_status(*status),
         }
     }
@@ -730,6 +740,10 @@ impl ApiError {
             }
             ApiError::Appointment(e) => appointment_params(e),
             ApiError::ChatUnknownGuidance(code) => vec![("code", code.clone())],
+            ApiError::TusVersionUnsupported { supported } => {
+                vec![("version", (*supported).to_owned())]
+            }
+            ApiError::InvalidUploadMetadata(key) => vec![("key", key.clone())],
             _ => Vec::new(),
         }
     }
@@ -962,6 +976,8 @@ impl ResponseError for ApiError {
             ApiError::TravelInvalidState { .. } | ApiError::RevocationClosed => {
                 StatusCode::CONFLICT
             }
+            ApiError::TusVersionUnsupported { .. } => StatusCode::PRECONDITION_FAILED,
+            ApiError::InvalidUploadMetadata(_) => StatusCode::BAD_REQUEST,
             ApiError::Status(status) => *status,
         }
     }
@@ -1005,6 +1021,11 @@ impl ResponseError for ApiError {
                 if let Ok(value) = HeaderValue::from_str(&value) {
                     response.insert_header((header::WWW_AUTHENTICATE, value));
                 }
+            }
+            ApiError::TusVersionUnsupported { supported } => {
+                // tus 1.0.0 core protocol: the versions spoken, and the one answering.
+                response.insert_header(("Tus-Version", *supported));
+                response.insert_header(("Tus-Resumable", *supported));
             }
             ApiError::InsufficientAssurance { .. } => {
                 response.insert_header((
@@ -1171,6 +1192,8 @@ mod tests {
             "offset",
             "site",
             "numbers",
+            "version",
+            "key",
         ];
         let mut bad = Vec::new();
         for lang in API_LANGUAGES {

@@ -134,6 +134,10 @@ pub fn examples(kind: ApiErrorKind) -> Vec<ApiError> {
             status: "approved".into(),
         }),
         K::RevocationClosed => one(ApiError::RevocationClosed),
+        K::TusVersionUnsupported => one(ApiError::TusVersionUnsupported {
+            supported: "1.0.0",
+        }),
+        K::InvalidUploadMetadata => one(ApiError::InvalidUploadMetadata("filename".into())),
         // Every status the framework or a middleware can answer with.
         K::Status => (400..=599)
             .filter_map(|s| StatusCode::from_u16(s).ok())

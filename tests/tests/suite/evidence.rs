@@ -1134,6 +1134,7 @@ async fn resumable_on(app: &TestApp) {
         .client
         .head(app.url(&location))
         .bearer_auth(&alice)
+        .header("Tus-Resumable", "1.0.0")
         .send()
         .await
         .unwrap();
@@ -1273,6 +1274,103 @@ async fn supplement_text_and_upload_lengths_follow_the_intake_rules() {
             .await
             .unwrap();
         assert_problem(response, 400, "invalid_header").await;
+    }
+}
+
+/// tus 1.0.0 core protocol: every request but `OPTIONS` carries `Tus-Resumable`; one
+/// without it, or naming another version, is 412 with `Tus-Version` (it was served, or
+/// 400 for another version). A malformed `Upload-Metadata` pair (not base64, a name
+/// that is not UTF-8, an empty or repeated key, two spaces) is 400 naming its key (it
+/// was dropped silently: the file was stored as "file").
+#[tokio::test]
+async fn tus_requests_need_their_version_and_well_formed_metadata() {
+    use base64::Engine;
+    let app = spawn_app_with(|_| {}).await;
+    let alice = app
+        .dev_token(json!({"kind": "citizen", "subject": "alice"}))
+        .await;
+    let id = draft(&app, &alice).await;
+    let uploads = app.url(&format!("/v1/filings/{id}/uploads"));
+    let create = |version: Option<&str>, metadata: Option<String>| {
+        let mut request = app
+            .client
+            .post(&uploads)
+            .bearer_auth(&alice)
+            .header("Upload-Length", "10");
+        if let Some(v) = version {
+            request = request.header("Tus-Resumable", v);
+        }
+        if let Some(m) = metadata {
+            request = request.header("Upload-Metadata", m);
+        }
+        request.send()
+    };
+    for version in [None, Some("0.2.2"), Some("1.0.0, 0.2.2")] {
+        let response = create(version, None).await.unwrap();
+        assert_eq!(response.headers()["tus-version"], "1.0.0", "{version:?}");
+        assert_problem(response, 412, "tus_version_unsupported").await;
+    }
+    let b64 = |s: &[u8]| base64::engine::general_purpose::STANDARD.encode(s);
+    let response = create(
+        Some("1.0.0"),
+        Some(format!(
+            "filename {},is_confidential,blob {}",
+            b64(b"scan.pdf"),
+            b64(&[0xff, 0xfe])
+        )),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 201, "a key without value, a binary value");
+    let location = app.url(response.headers()["location"].to_str().unwrap());
+    let head = app.client.head(&location).bearer_auth(&alice).send().await.unwrap();
+    assert_eq!(head.status(), 412);
+    assert_eq!(head.headers()["tus-version"], "1.0.0");
+    let get = app.client.get(&location).bearer_auth(&alice).send().await.unwrap();
+    assert_problem(get, 412, "tus_version_unsupported").await;
+    let patch = app
+        .client
+        .patch(&location)
+        .bearer_auth(&alice)
+        .header("Content-Type", "application/offset+octet-stream")
+        .header("Upload-Offset", "0")
+        .body("0123456789")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(patch, 412, "tus_version_unsupported").await;
+    // OPTIONS is exempt: whatever it answers, it is not a version refusal.
+    let options = app
+        .client
+        .request(reqwest::Method::OPTIONS, &location)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(options.status(), 412);
+    // Nothing was appended by the refused PATCH.
+    let head = app
+        .client
+        .head(&location)
+        .bearer_auth(&alice)
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["upload-offset"], "0");
+
+    for (metadata, key) in [
+        ("filename %%not-base64%%".to_owned(), "filename"),
+        (format!("filename {}", b64(&[0x66, 0xff])), "filename"),
+        (format!("filetype {}", b64(&[0xc3])), "filetype"),
+        (format!("filename {},filename {}", b64(b"a"), b64(b"b")), "filename"),
+        (format!("filename {},,", b64(b"a")), ""),
+        (format!("filename  {}", b64(b"a")), "filename"),
+    ] {
+        let response = create(Some("1.0.0"), Some(metadata.clone())).await.unwrap();
+        let problem = assert_problem(response, 400, "invalid_upload_metadata").await;
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(&format!("“{key}”")), "{metadata}: {detail}");
     }
 }
 

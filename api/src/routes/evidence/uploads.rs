@@ -30,37 +30,48 @@ fn number(req: &HttpRequest, name: &'static str) -> Result<u64, ApiError> {
         .ok_or_else(|| ApiError::InvalidHeader(name.into()))
 }
 
-/// `Tus-Resumable`, when sent, must name the version spoken.
+/// `Tus-Resumable` must name the version spoken: tus 1.0.0 core protocol, on every
+/// request but `OPTIONS`; without it, or with another version, 412 with `Tus-Version`.
 fn check_version(req: &HttpRequest) -> Result<(), ApiError> {
     match header_value(req, "Tus-Resumable") {
-        Some(v) if v.trim() != TUS_VERSION => Err(ApiError::InvalidHeader("Tus-Resumable".into())),
-        _ => Ok(()),
+        Some(v) if v.trim() == TUS_VERSION => Ok(()),
+        _ => Err(ApiError::TusVersionUnsupported {
+            supported: TUS_VERSION,
+        }),
     }
 }
 
-/// `Upload-Metadata`: comma-separated `key base64(value)` pairs; `filename` and
-/// `filetype` are read.
-fn metadata(req: &HttpRequest) -> (String, Option<String>) {
+/// `Upload-Metadata` (tus 1.0.0 creation extension): comma-separated pairs of a key
+/// (not empty, no space nor comma, unique) and its value in base64, separated by one
+/// space; a value may be left out. `filename` (or `name`) and `filetype` (or `type`) are
+/// read, and must be UTF-8 text. A pair that breaks the rule is 400
+/// `invalid_upload_metadata` naming its key, never silently dropped.
+fn metadata(req: &HttpRequest) -> Result<(String, Option<String>), ApiError> {
+    let Some(header) = req.headers().get("Upload-Metadata") else {
+        return Ok((super::multipart::file_name(None), None));
+    };
+    let invalid = |key: &str| ApiError::InvalidUploadMetadata(key.chars().take(64).collect());
+    let header = header.to_str().map_err(|_| invalid(""))?;
+    let mut seen = std::collections::BTreeSet::new();
     let mut name = None;
     let mut kind = None;
-    for pair in header_value(req, "Upload-Metadata")
-        .unwrap_or_default()
-        .split(',')
-    {
-        let mut words = pair.split_whitespace();
-        let (Some(key), value) = (words.next(), words.next()) else {
-            continue;
-        };
-        let value = value
-            .and_then(|v| base64::engine::general_purpose::STANDARD.decode(v).ok())
-            .and_then(|v| String::from_utf8(v).ok());
+    for pair in header.split(',') {
+        let pair = pair.trim_matches([' ', '\t']);
+        let (key, value) = pair.split_once(' ').unwrap_or((pair, ""));
+        if key.is_empty() || value.contains(' ') || !seen.insert(key) {
+            return Err(invalid(key));
+        }
+        let value = base64::engine::general_purpose::STANDARD
+            .decode(value)
+            .map_err(|_| invalid(key))?;
+        let text = || String::from_utf8(value.clone()).map_err(|_| invalid(key));
         match key {
-            "filename" | "name" => name = value,
-            "filetype" | "type" => kind = value,
+            "filename" | "name" => name = Some(text()?),
+            "filetype" | "type" => kind = Some(text()?),
             _ => {}
         }
     }
-    (super::multipart::file_name(name.as_deref()), kind)
+    Ok((super::multipart::file_name(name.as_deref()), kind))
 }
 
 /// Start a resumable upload (tus)
@@ -76,16 +87,18 @@ fn metadata(req: &HttpRequest) -> (String, Option<String>) {
     params(
         ("id" = String, Path, description = "Id of the filing"),
         ("Upload-Length" = u64, Header, minimum = 1, description = "The file's size in bytes (at least 1; at most the per-file limit, else 413)"),
-        ("Upload-Metadata" = Option<String>, Header, description = "`filename <base64>,filetype <base64>`"),
-        ("Tus-Resumable" = Option<String>, Header, description = "The tus version spoken: 1.0.0 (400 `invalid_header` for another)"),
+        ("Upload-Metadata" = Option<String>, Header, description = "`filename <base64>,filetype <base64>`: comma-separated pairs of a unique key and its value in base64 (tus); 400 `invalid_upload_metadata` naming the key of a pair that is not"),
+        ("Tus-Resumable" = String, Header, description = "The tus version spoken: 1.0.0 (412 `tus_version_unsupported`, with `Tus-Version`, when missing or another)"),
     ),
     responses(
         (status = 201, description = "The upload", body = UploadView,
             headers(("Location" = String, description = "The upload's URL"), ("Tus-Resumable" = String, description = "1.0.0"))),
-        (status = 400, description = "Upload-Length missing or not a number, or another Tus-Resumable", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Upload-Length missing or not a number (`invalid_header`), or Upload-Metadata malformed (`invalid_upload_metadata`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such filing among yours", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The filing takes no files in its status", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Tus-Resumable missing or another version", body = Problem, content_type = "application/problem+json",
+            headers(("Tus-Version" = String, description = "1.0.0"))),
         (status = 413, description = "Over the per-file limit, or the filing full", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An empty file", body = Problem, content_type = "application/problem+json"),
     )
@@ -99,7 +112,7 @@ pub async fn create_upload(
 ) -> Result<HttpResponse, ApiError> {
     check_version(&req)?;
     let length = number(&req, "Upload-Length")?;
-    let (name, kind) = metadata(&req);
+    let (name, kind) = metadata(&req)?;
     let upload = usecase::create(&state, &citizen.actor(), &id, length, name, kind).await?;
     Ok(HttpResponse::Created()
         .insert_header((
@@ -118,21 +131,26 @@ pub async fn create_upload(
 #[utoipa::path(
     tag = "evidence",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Id of the filing"), ("upload_id" = String, Path, description = "Id of the upload")),
+    params(("id" = String, Path, description = "Id of the filing"), ("upload_id" = String, Path, description = "Id of the upload"),
+        ("Tus-Resumable" = String, Header, description = "The tus version spoken: 1.0.0 (412 `tus_version_unsupported`, with `Tus-Version`, when missing or another)")),
     responses(
         (status = 200, description = "The upload", body = UploadView,
             headers(("Upload-Offset" = u64, description = "Bytes received"), ("Upload-Length" = u64, description = "The file's size"),
                 ("Tus-Resumable" = String, description = "1.0.0"))),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such upload (finished, expired, or never made)", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Tus-Resumable missing or another version", body = Problem, content_type = "application/problem+json",
+            headers(("Tus-Version" = String, description = "1.0.0"))),
     )
 )]
 #[get("/filings/{id}/uploads/{upload_id}")]
 pub async fn upload_status(
+    req: HttpRequest,
     state: web::Data<AppState>,
     citizen: Citizen,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
+    check_version(&req)?;
     let (id, upload_id) = path.into_inner();
     let upload = usecase::find(&state, &citizen.actor(), &id, &upload_id).await?;
     Ok(HttpResponse::Ok()
@@ -155,18 +173,20 @@ pub async fn upload_status(
         ("id" = String, Path, description = "Id of the filing"),
         ("upload_id" = String, Path, description = "Id of the upload"),
         ("Upload-Offset" = u64, Header, description = "Where these bytes start"),
-        ("Tus-Resumable" = Option<String>, Header, description = "The tus version spoken: 1.0.0 (400 `invalid_header` for another)"),
+        ("Tus-Resumable" = String, Header, description = "The tus version spoken: 1.0.0 (412 `tus_version_unsupported`, with `Tus-Version`, when missing or another)"),
     ),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
     responses(
         (status = 204, description = "Appended",
             headers(("Upload-Offset" = u64, description = "Bytes received now"), ("Tus-Resumable" = String, description = "1.0.0"),
                 ("Attachment-Location" = String, description = "The file, once the upload is complete"))),
-        (status = 400, description = "Upload-Offset missing or not a number, or another Tus-Resumable", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Upload-Offset missing or not a number", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such upload", body = Problem, content_type = "application/problem+json"),
         (status = 408, description = "The body stalled: no byte for server.body_timeout_secs (10 s)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Upload-Offset is not where the upload stands, or the filing takes no more files", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Tus-Resumable missing or another version", body = Problem, content_type = "application/problem+json",
+            headers(("Tus-Version" = String, description = "1.0.0"))),
         (status = 413, description = "More bytes than Upload-Length, or the filing full", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/offset+octet-stream", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The complete file refused (named, with the reason)", body = Problem, content_type = "application/problem+json"),
