@@ -105,7 +105,11 @@ impl Evidence {
                 std::fs::create_dir_all(&dir).map_err(|e| {
                     StoreError::Config(format!("evidence.local_dir {}: {e}", dir.display()))
                 })?;
-                let local = object_store::local::LocalFileSystem::new_with_prefix(&dir)?;
+                // Deleting an object removes the folders it leaves empty, up to the
+                // store's root (object_store's own cleanup: a folder is removed only
+                // when empty, so a concurrent write into it is never lost).
+                let local = object_store::local::LocalFileSystem::new_with_prefix(&dir)?
+                    .with_automatic_cleanup(true);
                 (Arc::new(local), 256 * 1024)
             }
             StoreKind::S3 => {

@@ -481,6 +481,84 @@ async fn attachments_on_the_local_store() {
     );
 }
 
+/// The folders under `dir` that hold nothing.
+fn empty_folders(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut empty = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if std::fs::read_dir(&path).unwrap().next().is_none() {
+                empty.push(path);
+            } else {
+                empty.extend(empty_folders(&path));
+            }
+        }
+    }
+    empty
+}
+
+/// Deleting objects from the local store removes the folders they leave empty, up to
+/// the store's root: a refused file's, a finished resumable upload's parts', a file
+/// removed by the cleanup job (they stayed, one empty folder per object, for ever).
+#[tokio::test]
+async fn deleted_objects_leave_no_empty_folders_in_the_local_store() {
+    let app = spawn_app_with(|_| {}).await;
+    let alice = app
+        .dev_token(json!({"kind": "citizen", "subject": "alice"}))
+        .await;
+    let id = draft(&app, &alice).await;
+    let files = format!("/v1/filings/{id}/attachments");
+    let kept = upload(
+        &app,
+        Some(&alice),
+        &files,
+        reqwest::multipart::Form::new().part("file", part(pdf(), "kept.pdf", "application/pdf")),
+    )
+    .await;
+    assert_eq!(kept.status(), 201);
+    // A refused file: stored while received, then deleted.
+    let refused = upload(
+        &app,
+        Some(&alice),
+        &files,
+        reqwest::multipart::Form::new().part("file", part(elf(), "a.pdf", "application/pdf")),
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    // A resumable upload in two parts, finished: its parts are deleted.
+    let file = pdf();
+    let response = app
+        .client
+        .post(app.url(&format!("/v1/filings/{id}/uploads")))
+        .bearer_auth(&alice)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", file.len().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let location = app.url(response.headers()["location"].to_str().unwrap());
+    let half = file.len() / 2;
+    for (offset, bytes) in [(0, &file[..half]), (half, &file[half..])] {
+        let response = app
+            .client
+            .patch(&location)
+            .bearer_auth(&alice)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Content-Type", "application/offset+octet-stream")
+            .header("Upload-Offset", offset.to_string())
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 204);
+    }
+    let dir = app.data_dir().join("evidence");
+    assert_eq!(empty_folders(&dir), Vec::<std::path::PathBuf>::new());
+    assert!(dir.join("attachments").is_dir(), "the kept files stay");
+    assert!(dir.is_dir(), "the root stays");
+}
+
 /// A real S3-compatible server: `python -m moto.server` (PyPI `moto[server]`, pinned in
 /// `.ci/run`), on a free port, stopped when dropped.
 struct S3Server {
