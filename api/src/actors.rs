@@ -4,6 +4,7 @@
 
 use crate::auth::{Identity, IssuerKind};
 use crate::error::ApiError;
+use crate::extract::CallerGate;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
@@ -70,8 +71,10 @@ impl FromRequest for Citizen {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let prepared = token_and_state(req);
         let pattern = req.match_pattern();
+        let decision = CallerGate::open(req);
         let req = req.clone();
         Box::pin(async move {
+            let _decision = decision;
             let (token, state) = prepared?;
             let identity = state.verifier.verify_fetching(&token).await?;
             let police = identity.issuer_kind == IssuerKind::Police
@@ -202,7 +205,9 @@ impl FromRequest for Officer {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let prepared = token_and_state(req);
+        let decision = CallerGate::open(req);
         Box::pin(async move {
+            let _decision = decision;
             let (token, state) = prepared?;
             let identity = state.verifier.verify_fetching(&token).await?;
             let staff = matches!(
@@ -279,8 +284,10 @@ impl FromRequest for PartnerMachine {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let decision = CallerGate::open(req);
         let req = req.clone();
         Box::pin(async move {
+            let _decision = decision;
             let (partner, client_id) =
                 machine_partner(req, domain::partner::PartnerScope::Webhooks).await?;
             Ok(PartnerMachine { partner, client_id })
@@ -302,8 +309,10 @@ impl FromRequest for LostPropertyOffice {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let decision = CallerGate::open(req);
         let req = req.clone();
         Box::pin(async move {
+            let _decision = decision;
             let (partner, client_id) =
                 machine_partner(req, domain::partner::PartnerScope::LostProperty).await?;
             let municipality = partner

@@ -11,6 +11,11 @@
 //! then is the value read as `T`: a body that does not fit is 422 `validation_failed`
 //! with a JSON pointer per field (unknown fields are rejected, not ignored, where `T`
 //! denies them).
+//!
+//! A body's errors wait until the caller is decided ([`CallerGate`]): whoever may not
+//! call the route gets its 401 or 403, never the body's rules (actix polls a handler's
+//! extractors together, and a body refused at once used to answer before an
+//! authorisation that needed the database: a partner's machine token got 422, not 403).
 
 use crate::error::ApiError;
 pub use crate::json_intake::{checked_value, from_value, parse};
@@ -37,6 +42,46 @@ fn is_json(req: &HttpRequest) -> bool {
         .unwrap_or(false)
 }
 
+/// The decisions on who the caller is that are in progress for a request: each
+/// authenticating extractor (`crate::actors`) opens one with [`CallerGate::open`] and
+/// it is decided when the returned guard is dropped (its future done, with a caller or
+/// a refusal). [`CallerGate::decided`] waits for all of them.
+#[derive(Clone, Default)]
+pub struct CallerGate(Vec<tokio::sync::watch::Receiver<bool>>);
+
+/// Held by an authenticating extractor's future; dropping it marks the decision made.
+pub struct CallerDecision(tokio::sync::watch::Sender<bool>);
+
+impl Drop for CallerDecision {
+    fn drop(&mut self) {
+        let _ = self.0.send(true);
+    }
+}
+
+impl CallerGate {
+    /// A decision on the caller of `req` is in progress until the guard is dropped.
+    pub fn open(req: &HttpRequest) -> CallerDecision {
+        let (decided, waiting) = tokio::sync::watch::channel(false);
+        let mut extensions = req.extensions_mut();
+        match extensions.get_mut::<CallerGate>() {
+            Some(gate) => gate.0.push(waiting),
+            None => {
+                extensions.insert(CallerGate(vec![waiting]));
+            }
+        }
+        CallerDecision(decided)
+    }
+
+    /// Waits until every decision opened on `req` is made (at once when none was).
+    pub async fn decided(req: &HttpRequest) {
+        let gate = req.extensions().get::<CallerGate>().cloned();
+        for mut waiting in gate.map(|g| g.0).unwrap_or_default() {
+            // A dropped sender is a decision made too.
+            let _ = waiting.wait_for(|done| *done).await;
+        }
+    }
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
@@ -49,29 +94,43 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .unwrap_or(std::time::Duration::from_secs(10));
         let json = is_json(req);
         let body = Bytes::from_request(req, payload);
+        let req = req.clone();
         Box::pin(async move {
-            if !json {
-                return Err(ApiError::UnsupportedMediaType {
-                    expected: "application/json",
-                }
-                .into());
+            let read = read_body::<T>(json, limit, timeout, body).await;
+            if read.is_err() {
+                CallerGate::decided(&req).await;
             }
-            let received = actix_web::rt::time::timeout(timeout, body)
-                .await
-                .map_err(|_| ApiError::Status(StatusCode::REQUEST_TIMEOUT))?;
-            let bytes = received.map_err(|e| {
-                if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge { limit }
-                } else {
-                    // The body could not be read (an invalid chunk, a cut connection, an
-                    // encoding): 400, without the HTTP library's own words.
-                    tracing::debug!(error = %e, "request body unreadable");
-                    ApiError::Status(StatusCode::BAD_REQUEST)
-                }
-            })?;
-            parse(&bytes).map(JsonBody).map_err(Into::into)
+            read.map_err(Into::into)
         })
     }
+}
+
+/// The body read and parsed (the checks of [`JsonBody`], in order).
+async fn read_body<T: DeserializeOwned>(
+    json: bool,
+    limit: usize,
+    timeout: std::time::Duration,
+    body: <Bytes as FromRequest>::Future,
+) -> Result<JsonBody<T>, ApiError> {
+    if !json {
+        return Err(ApiError::UnsupportedMediaType {
+            expected: "application/json",
+        });
+    }
+    let received = actix_web::rt::time::timeout(timeout, body)
+        .await
+        .map_err(|_| ApiError::Status(StatusCode::REQUEST_TIMEOUT))?;
+    let bytes = received.map_err(|e| {
+        if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge { limit }
+        } else {
+            // The body could not be read (an invalid chunk, a cut connection, an
+            // encoding): 400, without the HTTP library's own words.
+            tracing::debug!(error = %e, "request body unreadable");
+            ApiError::Status(StatusCode::BAD_REQUEST)
+        }
+    })?;
+    parse(&bytes).map(JsonBody)
 }
 
 /// A streamed request body (a multipart upload, a tus `PATCH`) that ends with an error

@@ -10,7 +10,9 @@ use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
 use crate::middleware::RequestId;
 use crate::state::AppState;
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::dev::Payload;
+use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 use domain::audit::{AuditEvent, AuditOperation};
 use domain::partner::{Partner, PartnerInput};
 use domain::policy::{self, OfficerActor};
@@ -255,6 +257,60 @@ pub(crate) async fn administrator(
     Err(ApiError::Forbidden)
 }
 
+/// What a body route of the registry does, for the audit event of a refusal.
+pub trait AdminAction {
+    const NAME: &'static str;
+}
+
+/// `register_partner`.
+pub struct Register;
+impl AdminAction for Register {
+    const NAME: &'static str = "register_partner";
+}
+
+/// `add_webhook_endpoint` (for a partner, `partner_id` in the path).
+pub struct AddEndpoint;
+impl AdminAction for AddEndpoint {
+    const NAME: &'static str = "add_webhook_endpoint";
+}
+
+/// An administrator, then the JSON body: the body is read only once the officer is
+/// admitted, so that a caller without the right gets 403 (audited), never the body's
+/// rules (as `routes::backoffice::access::UnitAction` does for the units).
+pub struct AdminBody<A, T> {
+    pub admin: OfficerActor,
+    pub body: T,
+    action: std::marker::PhantomData<A>,
+}
+
+impl<A: AdminAction + 'static, T: serde::de::DeserializeOwned + 'static> FromRequest
+    for AdminBody<A, T>
+{
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let officer = Officer::from_request(req, payload);
+        let mut payload = payload.take();
+        let req = req.clone();
+        Box::pin(async move {
+            let officer = officer.await?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| ApiError::Internal("no state".into()))?;
+            let id = req.match_info().get("partner_id").map(str::to_owned);
+            let admin = administrator(&state, &req, &officer, A::NAME, id.as_deref()).await?;
+            let JsonBody(body) = JsonBody::<T>::from_request(&req, &mut payload).await?;
+            Ok(AdminBody {
+                admin,
+                body,
+                action: std::marker::PhantomData,
+            })
+        })
+    }
+}
+
 /// Register a partner (administrators)
 ///
 /// Registers a portal, a zone's website or a municipal office with the OAuth client ids
@@ -276,10 +332,8 @@ pub(crate) async fn administrator(
 pub async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
-    officer: Officer,
-    JsonBody(body): JsonBody<PartnerBody>,
+    AdminBody { admin, body, .. }: AdminBody<Register, PartnerBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let admin = administrator(&state, &req, &officer, "register_partner", None).await?;
     let request_id = RequestId::of(&req);
     let state2 = state.clone();
     let created = with_db(&state, move |conn| {

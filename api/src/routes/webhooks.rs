@@ -7,6 +7,7 @@ use crate::actors::{Officer, PartnerMachine};
 use crate::app::webhooks as usecase;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
+use crate::routes::partners::{AddEndpoint, AdminBody};
 use crate::middleware::RequestId;
 use crate::state::AppState;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
@@ -424,13 +425,10 @@ pub async fn admin_list(
 pub async fn admin_create(
     req: HttpRequest,
     state: web::Data<AppState>,
-    officer: Officer,
     id: web::Path<String>,
-    JsonBody(body): JsonBody<EndpointBody>,
+    AdminBody { admin, body, .. }: AdminBody<AddEndpoint, EndpointBody>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let action = "add_webhook_endpoint";
-    let admin = super::partners::administrator(&state, &req, &officer, action, Some(&id)).await?;
     super::partners::existing(&state, &id).await?;
     let actor = admin.audit_actor(None);
     let endpoint = usecase::register(&state, &id, input(body), actor, RequestId::of(&req)).await?;

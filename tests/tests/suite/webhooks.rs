@@ -566,3 +566,62 @@ async fn an_endpoint_that_fails_every_retry_is_disabled() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(deliveries(&app, &portal, hook).await.len(), 1);
 }
+
+/// The caller is decided before the body is judged: a caller without the right gets 401
+/// or 403 whatever it sends, never the body's rules (a partner's machine token with an
+/// invalid body got 422 on the partner routes, the registry and the citizens' routes,
+/// since the body was refused before the partner's registry lookup ended; an officer who
+/// is not an administrator got 422, unaudited, on the registry's body routes).
+#[tokio::test]
+async fn callers_without_the_right_are_refused_before_their_body_is_judged() {
+    let app = hook_app(true).await;
+    partner(&app, "portal-a", "client-a", json!(["filings", "webhooks"])).await;
+    partner(&app, "portal-c", "client-c", json!(["filings"])).await;
+    let machine_a = machine(&app, "client-a").await;
+    let machine_c = machine(&app, "client-c").await;
+    let rogue = machine(&app, "rogue").await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o1", "role": "officer",
+                          "units": [ZONE]}))
+        .await;
+    let invalid = json!({"url": 42, "unknown": true});
+    let cases: [(&str, &str, &str, u16, &str); 8] = [
+        (machine_a.as_str(), "POST", "/v1/partners", 403, "forbidden"),
+        (machine_a.as_str(), "POST", "/v1/filings", 403, "forbidden"),
+        (machine_a.as_str(), "POST", "/v1/partners/portal-a/webhook-endpoints", 403, "forbidden"),
+        (machine_c.as_str(), "POST", "/v1/partner/webhook-endpoints", 403, "forbidden"),
+        (rogue.as_str(), "POST", "/v1/partner/webhook-endpoints", 401, "unknown_client"),
+        (officer.as_str(), "POST", "/v1/partner/webhook-endpoints", 403, "forbidden"),
+        (officer.as_str(), "POST", "/v1/partners", 403, "forbidden"),
+        (officer.as_str(), "POST", "/v1/partners/portal-a/webhook-endpoints", 403, "forbidden"),
+    ];
+    for (token, method, path, status, code) in cases {
+        // A body that breaks the rules, one that is not JSON, one of another type.
+        let requests = [
+            app.client.request(method.parse().unwrap(), app.url(path)).json(&invalid),
+            app.client
+                .request(method.parse().unwrap(), app.url(path))
+                .header("Content-Type", "application/json")
+                .body("{\"url\": "),
+            app.client
+                .request(method.parse().unwrap(), app.url(path))
+                .header("Content-Type", "text/plain")
+                .body("hello"),
+        ];
+        for request in requests {
+            let response = request.bearer_auth(token).send().await.unwrap();
+            let problem = assert_problem(response, status, code).await;
+            assert!(problem.get("errors").is_none(), "{path}: {problem}");
+        }
+    }
+    // The rightful caller still learns the rules.
+    let response = send(
+        &app,
+        "POST",
+        "/v1/partner/webhook-endpoints",
+        &machine_a,
+        Some(invalid),
+    )
+    .await;
+    assert_problem(response, 422, "validation_failed").await;
+}
