@@ -282,7 +282,7 @@ impl From<domain::forms::FieldIssue> for FieldError {
 }
 
 /// Codes of field errors; each has a text in every API language.
-pub const FIELD_ERROR_CODES: [&str; 39] = [
+pub const FIELD_ERROR_CODES: [&str; 40] = [
     "invalid_identifier",
     "invalid_cancel_code",
     "municipality_not_found",
@@ -315,6 +315,7 @@ pub const FIELD_ERROR_CODES: [&str; 39] = [
     "invalid_answer",
     "duplicate_key",
     "invalid_character",
+    "invalid_name_character",
     "invalid_url",
     "address_not_allowed",
     "repeated_parameter",

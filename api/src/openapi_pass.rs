@@ -201,6 +201,7 @@ pub fn complete(api: &mut OpenApi) {
             }
             if let RefOr::T(Schema::Object(object)) = schema {
                 constrain_properties(object);
+                constrain_names(name, object);
                 for (_, property, values) in enums.iter().filter(|(s, _, _)| s == name) {
                     if let Some(RefOr::T(Schema::Object(p))) = object.properties.get_mut(*property)
                     {
@@ -231,6 +232,60 @@ pub fn complete(api: &mut OpenApi) {
                 }
                 constrain_text(schema);
             }
+        }
+    }
+}
+
+/// The names and labels of partners (and their endpoints): the rule of
+/// `domain::names` (schema, property, must hold a character that is not white space).
+const NAMES: [(&str, &str, bool); 2] = [
+    ("PartnerBody", "name", true),
+    ("EndpointBody", "description", false),
+];
+
+/// The characters of the Basic Multilingual Plane a name may not hold
+/// (`domain::names::is_refused_in_name`), as the inside of a regular expression's
+/// class, in `\xNN`/`\uNNNN` escapes. Beyond it, the format characters of other planes
+/// (U+E0001 and the tags, a few in U+1xxxx) are refused too; a pattern that both
+/// ECMA-262 and Python read cannot name them.
+pub fn refused_in_name_class() -> String {
+    let escape = |c: u32| {
+        if c < 0x100 {
+            format!("\\x{c:02x}")
+        } else {
+            format!("\\u{c:04x}")
+        }
+    };
+    let mut class = String::new();
+    let mut start: Option<u32> = None;
+    for code in 0..=0x1_0000u32 {
+        let refused = code < 0x1_0000
+            && char::from_u32(code).is_some_and(domain::names::is_refused_in_name);
+        match (refused, start) {
+            (true, None) => start = Some(code),
+            (false, Some(first)) => {
+                class.push_str(&escape(first));
+                if code - 1 > first {
+                    class.push('-');
+                    class.push_str(&escape(code - 1));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    class
+}
+
+fn constrain_names(schema: &str, object: &mut Object) {
+    for (_, property, not_blank) in NAMES.iter().filter(|(s, _, _)| *s == schema) {
+        if let Some(RefOr::T(Schema::Object(p))) = object.properties.get_mut(*property) {
+            let refused = refused_in_name_class();
+            p.pattern = Some(if *not_blank {
+                format!("^[^{refused}]*[^\\s{refused}][^{refused}]*$")
+            } else {
+                format!("^[^{refused}]*$")
+            });
         }
     }
 }

@@ -68,6 +68,7 @@ pub mod identifiers;
 pub mod items;
 pub mod limits;
 pub mod merkle;
+pub mod names;
 pub mod notices;
 pub mod open311;
 pub mod partner;

@@ -205,6 +205,14 @@ impl PartnerInput {
             (valid_origin, "invalid_origin"),
         );
         let scope_codes = self.scopes.unwrap_or_else(|| vec!["filings".into()]);
+        if scope_codes.is_empty() {
+            // A partner without a scope could do nothing: leave `scopes` out for the
+            // default (`filings`).
+            issues.push(FieldIssue::new("/scopes", "too_few").with(Accepted {
+                min_items: Some(1),
+                ..allowed(PartnerScope::ALL)
+            }));
+        }
         let mut scopes = Vec::new();
         for (i, code) in scope_codes.iter().enumerate() {
             match code.parse::<PartnerScope>() {
@@ -278,9 +286,13 @@ fn allowed<T: ToString>(values: &[T]) -> Accepted {
     }
 }
 
+/// A name: not empty, at most `max` characters, and only what a name may hold
+/// (`crate::names`: no bidirectional control, no invisible character, one line).
 fn text(issues: &mut Vec<FieldIssue>, pointer: &str, value: &str, max: usize) {
     if value.is_empty() {
         issues.push(FieldIssue::new(pointer, "empty"));
+    } else if !crate::names::is_valid_name(value) {
+        issues.push(FieldIssue::new(pointer, crate::names::INVALID_CHARACTER));
     } else if value.chars().count() > max {
         issues.push(FieldIssue::new(pointer, "too_long").with(Accepted {
             max_length: Some(max as u64),
@@ -325,13 +337,17 @@ fn list(
     kept
 }
 
-/// `[a-z0-9][a-z0-9-]*`, 2 to 63 characters.
+/// `[a-z0-9]+(-[a-z0-9]+)*`, 2 to 63 characters: lowercase letters and digits in words
+/// joined by one hyphen (a DNS label's shape), so no hyphen first, last or twice in a row
+/// (`zp-5276`, not `zp-5276-` nor `zp--5276`).
 pub fn valid_slug(id: &str) -> bool {
     (2..=limits::PARTNER_ID_MAX_CHARS).contains(&id.len())
-        && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
 }
 
 /// 1 to 255 visible ASCII characters (RFC 6749's `client_id` is VSCHAR).
@@ -380,6 +396,30 @@ mod tests {
             scopes: None,
             quota_per_minute: None,
         }
+    }
+
+    #[test]
+    fn slugs_are_words_joined_by_one_hyphen() {
+        for good in ["zp-5276", "myguichet-lu", "a1", "5276"] {
+            assert!(valid_slug(good), "{good}");
+        }
+        for bad in ["zp-5276-", "-zp", "zp--5276", "Zp-1", "z", "zp_1", "zp-é"] {
+            assert!(!valid_slug(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn no_scope_and_invisible_characters_in_the_name_are_refused() {
+        let mut bad = input();
+        bad.scopes = Some(Vec::new());
+        bad.name = "MyGuichet\u{202e}ul.".into();
+        let issues = bad.check(Utc::now(), |_| true).unwrap_err();
+        let found: Vec<(&str, &str)> = issues
+            .iter()
+            .map(|i| (i.pointer.as_str(), i.code))
+            .collect();
+        assert!(found.contains(&("/scopes", "too_few")), "{found:?}");
+        assert!(found.contains(&("/name", "invalid_name_character")), "{found:?}");
     }
 
     #[test]

@@ -188,6 +188,12 @@ impl EndpointInput {
                 max_length: Some(limits::WEBHOOK_DESCRIPTION_MAX_CHARS as u64),
                 ..Accepted::default()
             }));
+        } else if !crate::names::is_valid_name(&description) {
+            // A label the partner and the administrators read in lists (crate::names).
+            issues.push(FieldIssue::new(
+                "/description",
+                crate::names::INVALID_CHARACTER,
+            ));
         }
         if issues.is_empty() {
             Ok((types, description))

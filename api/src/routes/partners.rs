@@ -53,9 +53,15 @@ pub enum PartnerScopeCode {
     "scopes": ["filings", "webhooks"], "quota_per_minute": 600
 }))]
 pub struct PartnerBody {
-    /// A slug that names the partner for good: lowercase letters, digits and `-`.
-    #[schema(pattern = "^[a-z0-9][a-z0-9-]{1,62}$", min_length = 2, max_length = 63)]
+    /// A slug that names the partner for good: words of lowercase letters and digits
+    /// joined by one `-` (no `-` first, last or twice in a row), 2 to 63 characters
+    /// (`invalid_slug`).
+    #[schema(pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", min_length = 2, max_length = 63)]
     pub id: String,
+    /// Its display name, one line: no bidirectional control (U+061C, U+200E, U+200F,
+    /// U+202A–U+202E, U+2066–U+2069), no invisible format character (Unicode category
+    /// Cf: U+00AD, U+200B–U+200D, U+FEFF...), no line break, tab or other control
+    /// character (`invalid_name_character`; `domain::names`).
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[schema(value_type = PartnerKindCode)]
@@ -84,9 +90,10 @@ pub struct PartnerBody {
     #[serde(default)]
     #[schema(max_items = 20)]
     pub origins: Vec<String>,
-    /// Default: `["filings"]`.
+    /// Default (when left out): `["filings"]`; when sent, at least one (`too_few`), each
+    /// once (`duplicate_key`).
     #[serde(default)]
-    #[schema(value_type = Option<Vec<PartnerScopeCode>>)]
+    #[schema(value_type = Option<Vec<PartnerScopeCode>>, min_items = 1)]
     pub scopes: Option<Vec<String>>,
     /// Requests per minute; default 600.
     #[serde(default)]

@@ -53,6 +53,7 @@ pub struct EndpointBody {
     #[serde(default)]
     #[schema(value_type = Option<Vec<EventTypeCode>>, min_items = 1)]
     pub event_types: Option<Vec<String>>,
+    /// A label, one line, with the rule of a partner's name (`invalid_name_character`).
     #[serde(default)]
     #[schema(max_length = 200)]
     pub description: Option<String>,

@@ -403,6 +403,16 @@ impl DirectoryData {
             push("a unit id appears twice".into());
         }
         for unit in &self.units {
+            // Names shown to citizens and officers: no invisible or bidirectional
+            // control character (crate::names).
+            for (lang, name) in &unit.names {
+                if name.trim().is_empty() || !crate::names::is_valid_name(name) {
+                    push(format!(
+                        "unit {}: the {lang} name is empty or holds an invisible, bidirectional control or line-break character",
+                        unit.id
+                    ));
+                }
+            }
             if let (Some(f), Some(u)) = (unit.validity.from, unit.validity.until) {
                 if f > u {
                     push(format!("unit {}: valid from {f} after until {u}", unit.id));

@@ -841,3 +841,72 @@ async fn registry_errors_say_what_is_wrong() {
         "{detail}"
     );
 }
+
+/// The registry's grammar (issue: `scopes: []`, an id ending in `-`, a name with a
+/// right-to-left override or a zero-width space were registered): at least one scope
+/// when `scopes` is sent, an id of words joined by one hyphen, a name on one line with
+/// no bidirectional control nor invisible character; the same rule for an endpoint's
+/// description and through the command line. Nothing is written.
+#[tokio::test]
+async fn empty_scopes_loose_ids_and_invisible_characters_in_names_are_refused() {
+    let app = spawn_app().await;
+    let admin = staff(&app, "root", "admin").await;
+    let cases: [(Value, &str, &str); 8] = [
+        (json!({"scopes": []}), "/scopes", "too_few"),
+        (json!({"id": "zp-5276-"}), "/id", "invalid_slug"),
+        (json!({"id": "zp--5276"}), "/id", "invalid_slug"),
+        (json!({"name": "My\u{202e}lu.tehciug"}), "/name", "invalid_name_character"),
+        (json!({"name": "My\u{2066}Guichet\u{2069}"}), "/name", "invalid_name_character"),
+        (json!({"name": "My\u{200b}Guichet"}), "/name", "invalid_name_character"),
+        (json!({"name": "My\u{ad}Guichet"}), "/name", "invalid_name_character"),
+        (json!({"name": "My\tGuichet"}), "/name", "invalid_name_character"),
+    ];
+    for (change, pointer, code) in cases {
+        let mut body = portal("myguichet-lu", "myguichet-portal");
+        for (key, value) in change.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        let response = send(&app, "POST", "/v1/partners", &admin, Some(body)).await;
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["pointer"], pointer, "{problem}");
+        assert_eq!(problem["errors"][0]["code"], code, "{problem}");
+        assert!(!problem["errors"][0]["message"].as_str().unwrap().is_empty());
+    }
+    let list: Value = send(&app, "GET", "/v1/partners", &admin, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"], json!([]));
+    // What is fine stays fine: accents, a no-break space, a dash, another script.
+    let mut good = portal("myguichet-lu", "myguichet-portal");
+    good["name"] = json!("Guichet d’Évere\u{a0}— שלום");
+    let response = send(&app, "POST", "/v1/partners", &admin, Some(good)).await;
+    assert_eq!(response.status(), 201);
+    // An endpoint's description follows the same rule.
+    let response = send(
+        &app,
+        "POST",
+        "/v1/partners/myguichet-lu/webhook-endpoints",
+        &admin,
+        Some(json!({"url": "https://hooks.example.org/x", "description": "a\u{2067}b"})),
+    )
+    .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["pointer"], "/description");
+    assert_eq!(problem["errors"][0]["code"], "invalid_name_character");
+    // The command line applies the same checks.
+    let output = cli(
+        &app,
+        &[
+            "add", "--id", "zone-1", "--name", "Zone\u{202e}1", "--kind", "other",
+            "--client-id", "zone-1",
+        ],
+    );
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("invalid_name_character"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
