@@ -25,6 +25,47 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
+/// Raw SQL written once for both backends, with its parameters numbered `$1`, `$2`...
+/// as PostgreSQL reads them; SQLite gets `?1`, `?2`... (its own numbered form, so a
+/// parameter used twice is bound once on both). Write no `$` followed by a digit other
+/// than a parameter (the statements of this crate hold no such literal).
+pub fn numbered(conn: &DbConnection, sql: &str) -> String {
+    match conn {
+        DbConnection::Postgresql(_) => sql.to_owned(),
+        DbConnection::Sqlite(_) => {
+            let mut out = String::with_capacity(sql.len());
+            let mut chars = sql.chars().peekable();
+            while let Some(c) = chars.next() {
+                let parameter = c == '$' && chars.peek().is_some_and(char::is_ascii_digit);
+                out.push(if parameter { '?' } else { c });
+            }
+            out
+        }
+    }
+}
+
+/// `FOR UPDATE SKIP LOCKED` on PostgreSQL (a row another transaction holds is skipped,
+/// not waited for); nothing on SQLite, whose write transactions are serial.
+pub fn skip_locked(conn: &DbConnection) -> &'static str {
+    match conn {
+        DbConnection::Postgresql(_) => "FOR UPDATE SKIP LOCKED",
+        DbConnection::Sqlite(_) => "",
+    }
+}
+
+/// Runs a raw query built once (`diesel::sql_query(numbered(..)).bind(..)`, the same
+/// binds on both backends) with a method of diesel's `RunQueryDsl` on `$conn`'s
+/// backend: `on_backend!(conn, query, get_result::<Row>)`.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, $query:expr, $($method:tt)+) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql(pg) => $query.$($method)+(pg),
+            $crate::db::DbConnection::Sqlite(lite) => $query.$($method)+(lite),
+        }
+    };
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Postgres,
@@ -489,6 +530,24 @@ impl DbConnection {
                 Err(error)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod numbered_tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_gets_its_numbered_parameters() {
+        let sql = "SELECT $1, $12 FROM t WHERE a = $1 AND b = '$x'";
+        let lite = DbConnection::Sqlite(
+            SqliteConnection::establish(":memory:").expect("in-memory SQLite"),
+        );
+        assert_eq!(
+            numbered(&lite, sql),
+            "SELECT ?1, ?12 FROM t WHERE a = ?1 AND b = '$x'"
+        );
+        assert_eq!(skip_locked(&lite), "");
     }
 }
 

@@ -637,23 +637,16 @@ pub fn next_record_sequence(
     year: i32,
 ) -> Result<i64, PersistenceError> {
     use diesel::sql_types::{Integer, Text};
-    let sql = |p1: &str, p2: &str| {
-        format!(
-            "INSERT INTO record_sequences (unit_id, year, last_value) VALUES ({p1}, {p2}, 1) \
-             ON CONFLICT (unit_id, year) DO UPDATE SET last_value = record_sequences.last_value + 1 \
-             RETURNING last_value"
-        )
-    };
-    let rows: Vec<SequenceValue> = match conn {
-        DbConnection::Postgresql(pg) => diesel::sql_query(sql("$1", "$2"))
-            .bind::<Text, _>(unit)
-            .bind::<Integer, _>(year)
-            .load(pg)?,
-        DbConnection::Sqlite(sqlite) => diesel::sql_query(sql("?", "?"))
-            .bind::<Text, _>(unit)
-            .bind::<Integer, _>(year)
-            .load(sqlite)?,
-    };
+    let sql = crate::db::numbered(
+        conn,
+        "INSERT INTO record_sequences (unit_id, year, last_value) VALUES ($1, $2, 1) \
+         ON CONFLICT (unit_id, year) DO UPDATE SET last_value = record_sequences.last_value + 1 \
+         RETURNING last_value",
+    );
+    let query = diesel::sql_query(sql)
+        .bind::<Text, _>(unit)
+        .bind::<Integer, _>(year);
+    let rows: Vec<SequenceValue> = crate::on_backend!(conn, query, load)?;
     rows.first()
         .map(|r| r.last_value)
         .ok_or(PersistenceError::Query(diesel::result::Error::NotFound))

@@ -98,41 +98,22 @@ pub fn append(conn: &mut DbConnection, notice: &Notice) -> Result<i64, Persisten
     }
     lock_feed(conn, &notice.owner)?;
     let payload = serde_json::to_string(&notice.payload)?;
-    let sql = |p: [&str; 6]| {
-        format!(
-            "INSERT INTO notifications (id, owner_id, seq, filing_id, event, payload, created_at) \
-             SELECT {id}, {owner}, COALESCE(MAX(seq), 0) + 1, {filing}, {event}, {payload}, {at} \
-             FROM notifications WHERE owner_id = {owner} RETURNING seq",
-            id = p[0],
-            owner = p[1],
-            filing = p[2],
-            event = p[3],
-            payload = p[4],
-            at = p[5],
-        )
-    };
+    // $2, the owner, is used twice.
+    let sql = crate::db::numbered(
+        conn,
+        "INSERT INTO notifications (id, owner_id, seq, filing_id, event, payload, created_at) \
+         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6 \
+         FROM notifications WHERE owner_id = $2 RETURNING seq",
+    );
     let id = uuid::Uuid::new_v4().to_string();
-    let at = to_db_time(notice.at);
-    let appended: Appended = match conn {
-        DbConnection::Postgresql(pg) => {
-            diesel::sql_query(sql(["$1", "$2", "$3", "$4", "$5", "$6"]))
-                .bind::<Text, _>(&id)
-                .bind::<Text, _>(&notice.owner)
-                .bind::<Text, _>(&notice.filing_id)
-                .bind::<Text, _>(notice.event.as_str())
-                .bind::<Text, _>(&payload)
-                .bind::<Timestamp, _>(at)
-                .get_result(pg)?
-        }
-        DbConnection::Sqlite(lite) => diesel::sql_query(sql(["?1", "?2", "?3", "?4", "?5", "?6"]))
-            .bind::<Text, _>(&id)
-            .bind::<Text, _>(&notice.owner)
-            .bind::<Text, _>(&notice.filing_id)
-            .bind::<Text, _>(notice.event.as_str())
-            .bind::<Text, _>(&payload)
-            .bind::<Timestamp, _>(at)
-            .get_result(lite)?,
-    };
+    let query = diesel::sql_query(sql)
+        .bind::<Text, _>(&id)
+        .bind::<Text, _>(&notice.owner)
+        .bind::<Text, _>(&notice.filing_id)
+        .bind::<Text, _>(notice.event.as_str())
+        .bind::<Text, _>(&payload)
+        .bind::<Timestamp, _>(to_db_time(notice.at));
+    let appended: Appended = crate::on_backend!(conn, query, get_result)?;
     Ok(appended.seq)
 }
 

@@ -84,38 +84,27 @@ pub fn claim_due(
     limit: i64,
 ) -> Result<Vec<OutboxRow>, PersistenceError> {
     let (now, expired) = (to_db_time(now), to_db_time(lease_expired));
-    let select = |p: [&str; 4], lock: &str| {
-        format!(
-            "UPDATE outbox_messages SET status = 'sending', claimed_by = {worker}, \
-             claimed_at = {now}, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM outbox_messages WHERE channel = {channel} AND \
-             ((status = 'pending' AND available_at <= {now}) OR \
-              (status = 'sending' AND claimed_at < {expired})) \
-             ORDER BY available_at, id LIMIT {limit} {lock}) \
-             RETURNING {COLUMNS}",
-            worker = p[0],
-            now = p[1],
-            channel = p[2],
-            expired = p[3],
-        )
-    };
     conn.write_transaction(|conn| {
-        let rows: Vec<OutboxRow> = match conn {
-            DbConnection::Postgresql(pg) => {
-                diesel::sql_query(select(["$1", "$2", "$3", "$4"], "FOR UPDATE SKIP LOCKED"))
-                    .bind::<Text, _>(worker)
-                    .bind::<Timestamp, _>(now)
-                    .bind::<Text, _>(channel)
-                    .bind::<Timestamp, _>(expired)
-                    .load(pg)?
-            }
-            DbConnection::Sqlite(sqlite) => diesel::sql_query(select(["?1", "?2", "?3", "?4"], ""))
-                .bind::<Text, _>(worker)
-                .bind::<Timestamp, _>(now)
-                .bind::<Text, _>(channel)
-                .bind::<Timestamp, _>(expired)
-                .load(sqlite)?,
-        };
+        // $1 the worker, $2 now, $3 the channel, $4 when a lease has run out.
+        let select = crate::db::numbered(
+            conn,
+            &format!(
+                "UPDATE outbox_messages SET status = 'sending', claimed_by = $1, \
+                 claimed_at = $2, attempts = attempts + 1 \
+                 WHERE id IN (SELECT id FROM outbox_messages WHERE channel = $3 AND \
+                 ((status = 'pending' AND available_at <= $2) OR \
+                  (status = 'sending' AND claimed_at < $4)) \
+                 ORDER BY available_at, id LIMIT {limit} {lock}) \
+                 RETURNING {COLUMNS}",
+                lock = crate::db::skip_locked(conn),
+            ),
+        );
+        let query = diesel::sql_query(select)
+            .bind::<Text, _>(worker)
+            .bind::<Timestamp, _>(now)
+            .bind::<Text, _>(channel)
+            .bind::<Timestamp, _>(expired);
+        let rows: Vec<OutboxRow> = crate::on_backend!(conn, query, load)?;
         Ok::<_, PersistenceError>(rows)
     })
     .map(|mut rows| {

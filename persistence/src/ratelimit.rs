@@ -25,25 +25,16 @@ pub fn hit(
     window_start: DateTime<Utc>,
 ) -> Result<i64, PersistenceError> {
     let start = to_db_time(window_start);
-    let upsert = |p: [&str; 2]| {
-        format!(
-            "INSERT INTO rate_counters (key, window_start, count) VALUES ({}, {}, 1) \
-             ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + 1 \
-             RETURNING count",
-            p[0], p[1]
-        )
-    };
-    let count = match conn {
-        DbConnection::Postgresql(pg) => diesel::sql_query(upsert(["$1", "$2"]))
-            .bind::<Text, _>(key)
-            .bind::<Timestamp, _>(start)
-            .get_result::<Count>(pg)?,
-        DbConnection::Sqlite(sqlite) => diesel::sql_query(upsert(["?1", "?2"]))
-            .bind::<Text, _>(key)
-            .bind::<Timestamp, _>(start)
-            .get_result::<Count>(sqlite)?,
-    }
-    .count;
+    let upsert = crate::db::numbered(
+        conn,
+        "INSERT INTO rate_counters (key, window_start, count) VALUES ($1, $2, 1) \
+         ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + 1 \
+         RETURNING count",
+    );
+    let query = diesel::sql_query(upsert)
+        .bind::<Text, _>(key)
+        .bind::<Timestamp, _>(start);
+    let count = crate::on_backend!(conn, query, get_result::<Count>)?.count;
     if count == 1 {
         use crate::schema::rate_counters as r;
         diesel::delete(

@@ -160,26 +160,19 @@ struct TakenRow {
 /// and not restricted (a restriction does not change the version); on PostgreSQL a row
 /// another transaction holds is skipped, not waited for.
 fn take(conn: &mut DbConnection, id: &str, version: i64) -> Result<bool, PersistenceError> {
-    let sql = |p: [&str; 2], lock: &str| {
-        format!(
-            "SELECT id FROM filings WHERE id = {} AND version = {} AND erased_at IS NULL \
+    let sql = crate::db::numbered(
+        conn,
+        &format!(
+            "SELECT id FROM filings WHERE id = $1 AND version = $2 AND erased_at IS NULL \
              AND NOT EXISTS (SELECT 1 FROM filing_restrictions r WHERE r.filing_id = filings.id) \
-             {lock}",
-            p[0], p[1]
-        )
-    };
-    let rows: Vec<TakenRow> = match conn {
-        DbConnection::Postgresql(pg) => {
-            diesel::sql_query(sql(["$1", "$2"], "FOR UPDATE SKIP LOCKED"))
-                .bind::<Text, _>(id)
-                .bind::<BigInt, _>(version)
-                .load(pg)?
-        }
-        DbConnection::Sqlite(sqlite) => diesel::sql_query(sql(["?1", "?2"], ""))
-            .bind::<Text, _>(id)
-            .bind::<BigInt, _>(version)
-            .load(sqlite)?,
-    };
+             {}",
+            crate::db::skip_locked(conn)
+        ),
+    );
+    let query = diesel::sql_query(sql)
+        .bind::<Text, _>(id)
+        .bind::<BigInt, _>(version);
+    let rows: Vec<TakenRow> = crate::on_backend!(conn, query, load)?;
     Ok(!rows.is_empty())
 }
 

@@ -121,19 +121,14 @@ fn unsigned(n: i64) -> u64 {
 }
 
 /// `$n` on PostgreSQL, `?n` on SQLite.
+/// Parameter `n` in `conn`'s syntax (`crate::db::numbered`).
 fn placeholder(conn: &DbConnection, n: usize) -> String {
-    match conn {
-        DbConnection::Postgresql(_) => format!("${n}"),
-        DbConnection::Sqlite(_) => format!("?{n}"),
-    }
+    crate::db::numbered(conn, &format!("${n}"))
 }
 
 macro_rules! load {
     ($conn:expr, $query:expr) => {
-        match $conn {
-            DbConnection::Postgresql(pg) => $query.load(pg),
-            DbConnection::Sqlite(sqlite) => $query.load(sqlite),
-        }
+        crate::on_backend!($conn, $query, load)
     };
 }
 

@@ -239,38 +239,29 @@ pub fn claim_due(
     limit: i64,
 ) -> Result<Vec<DueMessage>, PersistenceError> {
     let (now, expired) = (to_db_time(now), to_db_time(lease_expired));
-    let select = |p: [&str; 3], lock: &str| {
-        format!(
-            "UPDATE outbox_messages SET status = 'sending', claimed_by = {worker}, \
-             claimed_at = {now}, attempts = attempts + 1 \
-             WHERE id IN (SELECT m.id FROM outbox_messages m WHERE m.channel = 'webhook' AND \
-             ((m.status = 'pending' AND m.available_at <= {now}) OR \
-              (m.status = 'sending' AND m.claimed_at < {expired})) \
-             AND NOT EXISTS (SELECT 1 FROM outbox_messages b WHERE b.channel = 'webhook' \
-               AND b.endpoint_id = m.endpoint_id AND b.filing_id = m.filing_id \
-               AND b.id < m.id AND b.status IN ('pending', 'sending')) \
-             ORDER BY m.id LIMIT {limit} {lock}) \
-             RETURNING id, filing_id, endpoint_id, template, payload, attempts, created_at",
-            worker = p[0],
-            now = p[1],
-            expired = p[2],
-        )
-    };
     conn.write_transaction(|conn| {
-        let rows: Vec<DueMessage> = match conn {
-            DbConnection::Postgresql(pg) => {
-                diesel::sql_query(select(["$1", "$2", "$3"], "FOR UPDATE SKIP LOCKED"))
-                    .bind::<Text, _>(worker)
-                    .bind::<Timestamp, _>(now)
-                    .bind::<Timestamp, _>(expired)
-                    .load(pg)?
-            }
-            DbConnection::Sqlite(sqlite) => diesel::sql_query(select(["?1", "?2", "?3"], ""))
-                .bind::<Text, _>(worker)
-                .bind::<Timestamp, _>(now)
-                .bind::<Timestamp, _>(expired)
-                .load(sqlite)?,
-        };
+        // $1 the worker, $2 now, $3 when a lease has run out.
+        let select = crate::db::numbered(
+            conn,
+            &format!(
+                "UPDATE outbox_messages SET status = 'sending', claimed_by = $1, \
+                 claimed_at = $2, attempts = attempts + 1 \
+                 WHERE id IN (SELECT m.id FROM outbox_messages m WHERE m.channel = 'webhook' AND \
+                 ((m.status = 'pending' AND m.available_at <= $2) OR \
+                  (m.status = 'sending' AND m.claimed_at < $3)) \
+                 AND NOT EXISTS (SELECT 1 FROM outbox_messages b WHERE b.channel = 'webhook' \
+                   AND b.endpoint_id = m.endpoint_id AND b.filing_id = m.filing_id \
+                   AND b.id < m.id AND b.status IN ('pending', 'sending')) \
+                 ORDER BY m.id LIMIT {limit} {lock}) \
+                 RETURNING id, filing_id, endpoint_id, template, payload, attempts, created_at",
+                lock = crate::db::skip_locked(conn),
+            ),
+        );
+        let query = diesel::sql_query(select)
+            .bind::<Text, _>(worker)
+            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(expired);
+        let rows: Vec<DueMessage> = crate::on_backend!(conn, query, load)?;
         Ok::<_, PersistenceError>(rows)
     })
     .map(|mut rows| {
