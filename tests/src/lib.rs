@@ -99,6 +99,17 @@ impl TestDb {
         }
     }
 
+    /// One connection to this database, ready for diesel (`query.execute(&mut conn)`),
+    /// for tests that read or change rows directly. The service migrated the database
+    /// already, so nothing is migrated here; the SQLite settings are the service's.
+    pub fn conn(&self) -> persistence::DbConnection {
+        let url = persistence::DatabaseUrl::parse(&self.url()).unwrap();
+        let timeout = persistence::PoolOptions::default().connect_timeout;
+        persistence::db::ConnectionManager::new(url, timeout)
+            .open()
+            .unwrap()
+    }
+
     /// A pool on this database, with migrations applied, for repository tests.
     pub fn pool(&self) -> persistence::DbPool {
         let url = persistence::DatabaseUrl::parse(&self.url()).unwrap();
@@ -198,6 +209,11 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// One connection to the service's database ([`TestDb::conn`]).
+    pub fn conn(&self) -> persistence::DbConnection {
+        self.db.conn()
+    }
+
     /// A second service on this test's database (its own data folder), for what must
     /// hold across a restart or a configuration change; `self` must outlive it.
     pub async fn sibling(&self, customize: impl FnOnce(&mut Settings)) -> TestApp {

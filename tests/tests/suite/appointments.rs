@@ -142,9 +142,8 @@ async fn book(app: &TestApp, token: &str, filing: &str, starts_at: &str, key: &s
 
 fn sql(app: &TestApp, statement: &str) {
     use diesel::RunQueryDsl;
-    let pool = app.db.pool();
-    let mut conn = pool.get().unwrap();
-    diesel::sql_query(statement).execute(&mut **conn).unwrap();
+    let mut conn = app.conn();
+    diesel::sql_query(statement).execute(&mut conn).unwrap();
 }
 
 /// Moves an appointment so that it starts `minutes` from now (30 minutes long): the test's
@@ -563,13 +562,12 @@ async fn twenty_citizens_race_for_a_slot_with_two_desks() {
         .filter(|(s, c)| *s == 409 && c == "slot_full")
         .count();
     assert_eq!((booked, full), (2, 18), "{outcomes:?}");
-    let pool = app.db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = app.conn();
     use diesel::prelude::*;
     let count: i64 = persistence::schema::appointments::table
         .filter(persistence::schema::appointments::status.eq("booked"))
         .count()
-        .get_result(&mut **conn)
+        .get_result(&mut conn)
         .unwrap();
     assert_eq!(count, 2);
     // The full slot is no longer offered.
@@ -929,8 +927,7 @@ async fn a_pre_complaint_is_signed_at_the_station_and_the_agenda_is_audited() {
     .unwrap();
     assert_eq!(week["items"].as_array().unwrap().len(), 1);
     {
-        let pool = app.db.pool();
-        let mut conn = pool.get().unwrap();
+        let mut conn = app.conn();
         let events = persistence::audit::list(&mut conn, &Default::default(), 1000).unwrap();
         let reads = events
             .iter()
@@ -1071,8 +1068,7 @@ async fn the_unit_cancels_with_a_reason_the_citizen_is_told_and_records_no_shows
         (Some("cancelled"), Some("unit"), Some(reason))
     );
     {
-        let pool = app.db.pool();
-        let mut conn = pool.get().unwrap();
+        let mut conn = app.conn();
         let outbox = persistence::filings::outbox_for(&mut conn, &first).unwrap();
         let told = outbox
             .iter()
@@ -1131,8 +1127,7 @@ async fn the_unit_cancels_with_a_reason_the_citizen_is_told_and_records_no_shows
 
 /// The pending reminders of a filing's appointments: (appointment id, due at).
 fn pending_reminders(app: &TestApp, filing: &str) -> Vec<(String, DateTime<Utc>)> {
-    let pool = app.db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = app.conn();
     persistence::outbox::for_filing(&mut conn, filing)
         .unwrap()
         .into_iter()

@@ -276,15 +276,14 @@ struct Count {
 /// Every table and column of the database, as text, searched for `needle`.
 fn database_holds(db: &tests::TestDb, needle: &str) -> Vec<String> {
     use diesel::RunQueryDsl;
-    let pool = db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = db.conn();
     let postgres = db.is_postgres();
     let tables: Vec<Name> = diesel::sql_query(if postgres {
         "SELECT table_name::text AS name FROM information_schema.tables WHERE table_schema = 'public'"
     } else {
         "SELECT name FROM sqlite_master WHERE type = 'table'"
     })
-    .load(&mut **conn)
+    .load(&mut conn)
     .unwrap();
     assert!(tables.iter().any(|t| t.name == "chat_conversations"));
     let mut found = Vec::new();
@@ -294,7 +293,7 @@ fn database_holds(db: &tests::TestDb, needle: &str) -> Vec<String> {
         } else {
             format!("SELECT name FROM pragma_table_info('{}')", table.name)
         })
-        .load(&mut **conn)
+        .load(&mut conn)
         .unwrap();
         for column in columns {
             let cast = if postgres { "::text" } else { "" };
@@ -302,7 +301,7 @@ fn database_holds(db: &tests::TestDb, needle: &str) -> Vec<String> {
                 "SELECT COUNT(*) AS n FROM \"{}\" WHERE CAST(\"{}\"{cast} AS TEXT) LIKE '%{needle}%'",
                 table.name, column.name
             );
-            let count: Count = diesel::sql_query(query).get_result(&mut **conn).unwrap();
+            let count: Count = diesel::sql_query(query).get_result(&mut conn).unwrap();
             if count.n > 0 {
                 found.push(format!("{}.{}", table.name, column.name));
             }
@@ -398,8 +397,7 @@ async fn a_conversation_leaves_no_content_in_the_database_nor_the_logs() {
     }
     // What remains: metadata only, its token erased.
     use diesel::RunQueryDsl;
-    let pool = db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = db.conn();
     #[derive(diesel::QueryableByName)]
     struct Meta {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -414,7 +412,7 @@ async fn a_conversation_leaves_no_content_in_the_database_nor_the_logs() {
     let meta: Meta = diesel::sql_query(format!(
         "SELECT status, outcome, token_hash, transfers FROM chat_conversations WHERE id = '{conversation}'"
     ))
-    .get_result(&mut **conn)
+    .get_result(&mut conn)
     .unwrap();
     assert_eq!(meta.status, "closed");
     assert_eq!(meta.outcome.as_deref(), Some("redirected"));
@@ -424,7 +422,7 @@ async fn a_conversation_leaves_no_content_in_the_database_nor_the_logs() {
     let actions: Vec<Name> = diesel::sql_query(format!(
         "SELECT action AS name FROM audit_events WHERE object_id = '{conversation}' ORDER BY id"
     ))
-    .load(&mut **conn)
+    .load(&mut conn)
     .unwrap();
     let actions: Vec<_> = actions.into_iter().map(|a| a.name).collect();
     assert_eq!(
@@ -880,15 +878,14 @@ async fn an_agent_proposes_a_draft_the_citizen_accepts_or_declines() {
         "{holders:?}"
     );
     use diesel::RunQueryDsl;
-    let pool = app.db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = app.conn();
     // The sealer gives each event its place in the log after its commit.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let actions = loop {
         let actions: Vec<Name> = diesel::sql_query(format!(
             "SELECT action AS name FROM audit_events WHERE object_id = '{conversation}' ORDER BY id"
         ))
-        .load(&mut **conn)
+        .load(&mut conn)
         .unwrap();
         let actions: Vec<_> = actions.into_iter().map(|a| a.name).collect();
         if actions.len() >= 7 || std::time::Instant::now() > deadline {
@@ -1149,8 +1146,7 @@ async fn agents_work_over_the_http_fallback() {
 /// terminating them when `terminate`.
 fn relay_listeners(db: &tests::TestDb, terminate: bool) -> i64 {
     use diesel::RunQueryDsl;
-    let pool = db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = db.conn();
     let query = if terminate {
         "SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
          WHERE application_name = 'ecom-chat-relay' AND datname = current_database()"
@@ -1158,7 +1154,7 @@ fn relay_listeners(db: &tests::TestDb, terminate: bool) -> i64 {
         "SELECT COUNT(*) AS n FROM pg_stat_activity \
          WHERE application_name = 'ecom-chat-relay' AND datname = current_database()"
     };
-    let count: Count = diesel::sql_query(query).get_result(&mut **conn).unwrap();
+    let count: Count = diesel::sql_query(query).get_result(&mut conn).unwrap();
     count.n
 }
 

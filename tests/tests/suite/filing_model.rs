@@ -103,11 +103,10 @@ async fn a_corrupt_stored_filing_is_an_error_not_a_belgian_filing() {
     let id = draft["id"].as_str().unwrap();
     {
         use diesel::prelude::*;
-        let pool = app.db.pool();
-        let mut conn = pool.get().unwrap();
+        let mut conn = app.conn();
         diesel::update(persistence::schema::filings::table.find(id))
             .set(persistence::schema::filings::country.eq("XX"))
-            .execute(&mut **conn)
+            .execute(&mut conn)
             .unwrap();
     }
     let response = app
@@ -449,8 +448,7 @@ async fn a_non_member_is_audited_before_its_body_or_query_is_read() {
     let (id, version) = taken_in_charge(&app, &alice, &member).await;
     let stranger = officer(&app, "o-9", &["zp-namur", "zp-liege"]).await;
     let denied = |app: &TestApp| {
-        let pool = app.db.pool();
-        let mut conn = pool.get().unwrap();
+        let mut conn = app.conn();
         persistence::audit::list(&mut conn, &Default::default(), 10_000)
             .unwrap()
             .into_iter()

@@ -237,9 +237,8 @@ async fn appointment_slots_in_the_past_are_refused() {
     );
     {
         use diesel::RunQueryDsl;
-        let pool = app.db.pool();
-        let mut conn = pool.get().unwrap();
-        assert_eq!(diesel::sql_query(sql).execute(&mut **conn).unwrap(), 1);
+        let mut conn = app.conn();
+        assert_eq!(diesel::sql_query(sql).execute(&mut conn).unwrap(), 1);
     }
     let response = post(
         &app,

@@ -94,8 +94,7 @@ fn assert_no_secret(what: &str, text: &str) {
 
 /// The audit events about the identity of `filing`, as (operation, unit).
 fn identity_reads(app: &TestApp, filing: &str) -> Vec<(String, Option<String>)> {
-    let pool = app.db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = app.conn();
     let filter = persistence::audit::AuditFilter {
         object_type: Some("complainant_identity".into()),
         object_id: Some(filing.into()),
@@ -243,8 +242,7 @@ async fn no_one_else_sees_the_identity_and_the_database_holds_it_sealed() {
 
     // Read the database directly: the identity row is an envelope naming its key, and
     // no row anywhere holds a claim in clear.
-    let pool = app.db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = app.conn();
     let stored = persistence::identities::find(&mut conn, &id)
         .unwrap()
         .expect("an identity row");
@@ -257,7 +255,7 @@ async fn no_one_else_sees_the_identity_and_the_database_holds_it_sealed() {
     use persistence::schema::filings::dsl as f;
     let rows: Vec<(String, String, String, String)> = f::filings
         .select((f::place, f::facts, f::answers, f::contact))
-        .load(&mut **conn)
+        .load(&mut conn)
         .unwrap();
     assert_no_secret("the filings table", &format!("{rows:?}"));
     let audit = persistence::audit::list(&mut conn, &Default::default(), 1000).unwrap();
@@ -293,8 +291,7 @@ async fn a_sign_in_without_identity_claims_stores_none_and_a_business_keeps_its_
         .unwrap();
     assert!(view.get("complainant").is_none(), "{view}");
     assert!(identity_reads(&app, &bare).is_empty());
-    let pool = app.db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = app.conn();
     assert!(persistence::identities::find(&mut conn, &bare)
         .unwrap()
         .is_none());
@@ -349,8 +346,7 @@ async fn a_new_current_key_still_opens_identities_sealed_with_the_old_one() {
     .unwrap();
     assert_eq!(view["complainant"]["national_number"], "85.07.30-033.28");
     let new = submitted(&rotated, &token(&rotated, alice()).await).await;
-    let pool = first.db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = first.conn();
     let sealed = |conn: &mut persistence::DbConnection, id: &str| {
         persistence::identities::find(conn, id).unwrap().unwrap()
     };

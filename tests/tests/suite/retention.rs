@@ -147,8 +147,7 @@ fn texts(conn: &mut persistence::DbConnection, sql: &str) -> Vec<String> {
 
 /// Every value of every column of every table, as text (the whole database, read back).
 fn whole_database(app: &TestApp) -> String {
-    let pool = app.db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = app.conn();
     let postgres = app.db.is_postgres();
     let tables = if postgres {
         texts(
@@ -200,9 +199,8 @@ fn sqlite_file(app: &TestApp) -> Option<Vec<u8>> {
     if app.db.is_postgres() {
         return None;
     }
-    let pool = app.db.pool();
-    let mut conn = pool.get().unwrap();
-    if let persistence::DbConnection::Sqlite(sqlite) = &mut **conn {
+    let mut conn = app.conn();
+    if let persistence::DbConnection::Sqlite(sqlite) = &mut conn {
         diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(sqlite)
             .ok();
@@ -225,8 +223,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 
 /// The erasure events of the audit trail, as (filing, justification).
 fn erasures(app: &TestApp) -> Vec<(String, String)> {
-    let pool = app.db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = app.conn();
     persistence::audit::list(&mut conn, &Default::default(), 10_000)
         .unwrap()
         .into_iter()
@@ -325,8 +322,7 @@ async fn aged_filings_are_erased_and_nothing_of_them_remains() {
     }
     // The sealed identities, messages and notes went with their filings.
     {
-        let pool = app.db.pool();
-        let mut conn = pool.get().unwrap();
+        let mut conn = app.conn();
         for id in [&draft, &rejected, &handed] {
             assert!(persistence::filings::outbox_for(&mut conn, id)
                 .unwrap()
@@ -493,8 +489,7 @@ async fn send(
 
 /// The audit actions recorded about filing `id`, in order.
 fn actions_about(app: &TestApp, id: &str) -> Vec<String> {
-    let pool = app.db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = app.conn();
     persistence::audit::list(&mut conn, &Default::default(), 10_000)
         .unwrap()
         .into_iter()
@@ -690,11 +685,10 @@ async fn the_stored_replies_of_an_erased_filing_go_with_it() {
     // The old draft's key is made to outlive the run, so that only the erasure can take
     // its reply away; the young draft's key is left to expire.
     {
-        let pool = app.db.pool();
-        let mut conn = pool.get().unwrap();
+        let mut conn = app.conn();
         let sql = "UPDATE idempotency_keys SET expires_at = '2200-01-01 00:00:00' \
                    WHERE idempotency_key = 'key-old'";
-        let changed = match &mut **conn {
+        let changed = match &mut conn {
             persistence::DbConnection::Postgresql(pg) => diesel::sql_query(sql).execute(pg),
             persistence::DbConnection::Sqlite(sqlite) => diesel::sql_query(sql).execute(sqlite),
         }
@@ -709,8 +703,7 @@ async fn the_stored_replies_of_an_erased_filing_go_with_it() {
     let database = whole_database(&app);
     assert!(!database.contains("MARKIDEMOLD"), "a stored reply kept it");
     assert!(!database.contains("MARKIDEMNEW"));
-    let pool = app.db.pool();
-    let mut conn = pool.get().unwrap();
+    let mut conn = app.conn();
     assert!(texts(
         &mut conn,
         "SELECT idempotency_key AS v FROM idempotency_keys"
