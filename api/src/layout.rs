@@ -21,6 +21,21 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// `text` line by line, each line's words wrapped by [`wrap`]; a line break of `text` is
+/// kept, and an empty line stays one empty line (a letter's paragraphs).
+pub fn wrap_lines(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        let wrapped = wrap(line, width);
+        if wrapped.is_empty() {
+            lines.push(String::new());
+        } else {
+            lines.extend(wrapped);
+        }
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -28,5 +43,13 @@ mod tests {
         assert_eq!(super::wrap("a bb  ccc dddd", 6), ["a bb", "ccc", "dddd"]);
         assert_eq!(super::wrap("abcdefgh ij", 4), ["abcdefgh", "ij"]);
         assert!(super::wrap("   ", 4).is_empty());
+    }
+
+    #[test]
+    fn line_breaks_and_empty_lines_are_kept() {
+        assert_eq!(
+            super::wrap_lines("a bb ccc\n\ndddd  e", 6),
+            ["a bb", "ccc", "", "dddd e"]
+        );
     }
 }

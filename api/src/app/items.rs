@@ -15,7 +15,6 @@ use domain::items::links::{Cluster, Link};
 use domain::items::matching::{score, MatchSettings, Outcome};
 use domain::items::{check_verdict, CheckVerdict, ItemRole};
 use domain::policy::OfficerActor;
-use sha2::{Digest, Sha256};
 
 /// The rate-limit policy, key and quota of a check's caller: a verified machine token's
 /// client, or the IP address. A token that does not verify is 401.
@@ -37,22 +36,9 @@ async fn quota(
             ));
         }
     }
-    let ip = if state.items.trust_forwarded_for {
-        req.connection_info()
-            .realip_remote_addr()
-            .unwrap_or_default()
-            .to_owned()
-    } else {
-        req.peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default()
-    };
-    let window = domain::ratelimit::window_start(chrono::Utc::now()).timestamp();
-    let digest = Sha256::digest(format!("item-check|{window}|{ip}").as_bytes());
-    let key: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
     Ok((
         "item_check_ip",
-        format!("item-check-ip:{key}"),
+        super::ratelimit::address_key(state, req, "item-check-ip"),
         state.items.check_per_minute_per_ip,
     ))
 }

@@ -14,6 +14,34 @@ use crate::state::AppState;
 use actix_web::{web, HttpMessage, HttpRequest};
 use domain::ratelimit::{verdict, window_start, Verdict};
 
+/// The caller's address, for a quota per address: the TCP peer's or, behind a reverse
+/// proxy that sets them (`items.trust_forwarded_for`), the one `Forwarded` /
+/// `X-Forwarded-For` names. Every per-address quota (the item check, chat openings,
+/// credential checks) takes it from here.
+pub fn caller_address(state: &AppState, req: &HttpRequest) -> String {
+    if state.items.trust_forwarded_for {
+        req.connection_info()
+            .realip_remote_addr()
+            .unwrap_or_default()
+            .to_owned()
+    } else {
+        req.peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// The counter key of a quota per address under `prefix`: a digest of the address with
+/// the minute's window, never the address (personal data), and unlinkable from one
+/// window to the next.
+pub fn address_key(state: &AppState, req: &HttpRequest, prefix: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let window = window_start(chrono::Utc::now()).timestamp();
+    let address = caller_address(state, req);
+    let digest = Sha256::digest(format!("{prefix}|{window}|{address}").as_bytes());
+    format!("{prefix}:{}", hex::encode(&digest[..12]))
+}
+
 /// Counts the request `req` against `quota` under `key`: the verdict is kept in the
 /// request (the response carries `RateLimit-Policy` and `RateLimit`), and a request
 /// over the quota is 429 `too_many_requests` with `Retry-After`. Nothing is counted

@@ -14,6 +14,7 @@
 //! printed twice. A batch interrupted before its manifest is completed by running it
 //! again; a batch with its manifest is closed.
 
+use crate::layout::wrap_lines;
 use super::render::{RenderContext, Rendered, Renderer};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use domain::catalogue::Country;
@@ -82,24 +83,6 @@ pub fn address_lines(address: &str, country: Country) -> Vec<String> {
         .collect()
 }
 
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    for paragraph_line in text.lines() {
-        let mut line = String::new();
-        for word in paragraph_line.split_whitespace() {
-            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-                lines.push(std::mem::take(&mut line));
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        lines.push(line);
-    }
-    lines
-}
-
 /// Text laid out on pages, top to bottom.
 struct Layout {
     pages: Vec<Vec<Op>>,
@@ -162,7 +145,7 @@ impl Layout {
     }
 
     fn paragraph(&mut self, text: &str) {
-        for line in wrap(text, LINE_CHARS) {
+        for line in wrap_lines(text, LINE_CHARS) {
             self.line(BuiltinFont::Helvetica, 10.5, &line);
         }
         self.gap();
@@ -209,7 +192,7 @@ pub fn render_pdf(
         &format!("{}    {date}", rendered.reference_line),
     );
     layout.y = 297.0 - 112.0;
-    for line in wrap(&rendered.subject, 80) {
+    for line in wrap_lines(&rendered.subject, 80) {
         layout.line(BuiltinFont::HelveticaBold, 12.0, &line);
     }
     layout.gap();
@@ -222,7 +205,7 @@ pub fn render_pdf(
     }
     layout.paragraph(&rendered.where_to_look);
     layout.paragraph(&rendered.privacy);
-    for line in wrap(&rendered.footer, 110) {
+    for line in wrap_lines(&rendered.footer, 110) {
         layout.line(BuiltinFont::HelveticaOblique, 8.0, &line);
     }
     let pages: Vec<PdfPage> = layout

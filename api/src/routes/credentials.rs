@@ -9,7 +9,6 @@ use crate::state::AppState;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::credentials::CheckOutcome;
 use serde::{Deserialize, Serialize};
-use sha2::Digest;
 use utoipa::ToSchema;
 
 /// A JSON Web Key Set (RFC 7517) of Ed25519 public keys (RFC 8037).
@@ -114,16 +113,11 @@ pub async fn verify_credential(
     }))
 }
 
-/// The check's quota: per address (a digest of it is the counter's key, not the address).
+/// The check's quota: per address (`app::ratelimit::address_key`).
 fn quota(req: &HttpRequest, state: &AppState) -> (&'static str, String, u32) {
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    let digest = sha2::Sha256::digest(format!("credential-checks:{address}"));
     (
         "verify",
-        format!("verify:{}", hex::encode(&digest[..12])),
+        crate::app::ratelimit::address_key(state, req, "verify"),
         state.verify_per_minute,
     )
 }

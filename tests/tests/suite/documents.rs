@@ -355,3 +355,34 @@ async fn the_check_is_limited_per_address_and_reads_bounded_input() {
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["pointer"], "/credential", "{problem}");
 }
+
+/// Every per-address quota takes the caller's address from one place
+/// (`app::ratelimit::caller_address`): behind a trusted reverse proxy
+/// (`items.trust_forwarded_for`) the credential check counts each forwarded address on
+/// its own (it counted the proxy's, so one caller used up everyone's quota); without
+/// the setting, a forwarded address is not believed.
+#[tokio::test]
+async fn the_check_counts_the_forwarded_address_only_behind_a_trusted_proxy() {
+    async fn send(app: &TestApp, from: &str) -> Result<reqwest::Response, reqwest::Error> {
+        app.client
+            .post(app.url("/v1/credentials/verify"))
+            .header("X-Forwarded-For", from)
+            .json(&json!({"credential": "x.y.z"}))
+            .send()
+            .await
+    }
+    let app = spawn_app_with(|s| {
+        s.credentials.verify_per_minute = 1;
+        s.items.trust_forwarded_for = true;
+    })
+    .await;
+    assert_eq!(send(&app, "203.0.113.1").await.unwrap().status(), 200);
+    let response = send(&app, "203.0.113.1").await.unwrap();
+    assert_problem(response, 429, "too_many_requests").await;
+    assert_eq!(send(&app, "203.0.113.2").await.unwrap().status(), 200);
+
+    let app = spawn_app_with(|s| s.credentials.verify_per_minute = 1).await;
+    assert_eq!(send(&app, "203.0.113.1").await.unwrap().status(), 200);
+    let response = send(&app, "203.0.113.2").await.unwrap();
+    assert_problem(response, 429, "too_many_requests").await;
+}

@@ -125,11 +125,7 @@ async fn opener(
     state: &web::Data<AppState>,
 ) -> Result<Opener, actix_web::Error> {
     let limits = &state.chat.settings;
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    let ip_key = format!("chat-ip:{}", &usecase::digest(&ip)[..32]);
+    let ip_key = crate::app::ratelimit::address_key(state, req, "chat-ip");
     crate::app::ratelimit::count(
         state,
         req,
