@@ -225,6 +225,29 @@ impl FromRequest for Officer {
     }
 }
 
+/// The officer of `req`, admitted by `admit`, then the JSON body: the body is read only
+/// once the caller is admitted, for routes whose right is decided after the token (a
+/// unit's back office, the partner registry's administrators).
+pub fn admitted_then_body<A, T, F>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    admit: impl FnOnce(HttpRequest, Officer) -> F + 'static,
+) -> LocalBoxFuture<'static, Result<(A, T), actix_web::Error>>
+where
+    F: std::future::Future<Output = Result<A, ApiError>> + 'static,
+    T: serde::de::DeserializeOwned + 'static,
+{
+    let officer = Officer::from_request(req, payload);
+    let mut payload = payload.take();
+    let req = req.clone();
+    Box::pin(async move {
+        let admitted = admit(req.clone(), officer.await?).await?;
+        let crate::extract::JsonBody(body) =
+            crate::extract::JsonBody::<T>::from_request(&req, &mut payload).await?;
+        Ok((admitted, body))
+    })
+}
+
 /// A partner calling for itself with a client-credentials token (issue 16): `sub` is
 /// its client, its client id is registered to an enabled partner with the `webhooks`
 /// scope. It manages its webhook endpoints and reads their delivery logs; it reads no

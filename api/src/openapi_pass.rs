@@ -259,8 +259,8 @@ pub fn refused_in_name_class() -> String {
     let mut class = String::new();
     let mut start: Option<u32> = None;
     for code in 0..=0x1_0000u32 {
-        let refused = code < 0x1_0000
-            && char::from_u32(code).is_some_and(domain::names::is_refused_in_name);
+        let refused =
+            code < 0x1_0000 && char::from_u32(code).is_some_and(domain::names::is_refused_in_name);
         match (refused, start) {
             (true, None) => start = Some(code),
             (false, Some(first)) => {
@@ -292,9 +292,7 @@ fn constrain_names(schema: &str, object: &mut Object) {
 
 /// `Problem.code` names every code the service can answer with
 /// (`ApiError::all_codes`), so the contract cannot disagree with the code.
-fn list_problem_codes(
-    schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>,
-) {
+fn list_problem_codes(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
     let Some(RefOr::T(Schema::Object(problem))) = schemas.get_mut("Problem") else {
         return;
     };

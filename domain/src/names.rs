@@ -42,7 +42,11 @@ mod tests {
             '\u{200c}', '\u{200d}', '\u{2060}', '\u{2064}', '\u{feff}', '\u{2028}', '\u{2029}',
             '\t', '\n', '\r', '\u{0}', '\u{7f}', '\u{85}',
         ] {
-            assert!(!is_valid_name(&format!("Zone{c}Ouest")), "U+{:04X}", c as u32);
+            assert!(
+                !is_valid_name(&format!("Zone{c}Ouest")),
+                "U+{:04X}",
+                c as u32
+            );
         }
         for name in [
             "ZP Ottignies-Louvain-la-Neuve",

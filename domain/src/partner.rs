@@ -419,7 +419,10 @@ mod tests {
             .map(|i| (i.pointer.as_str(), i.code))
             .collect();
         assert!(found.contains(&("/scopes", "too_few")), "{found:?}");
-        assert!(found.contains(&("/name", "invalid_name_character")), "{found:?}");
+        assert!(
+            found.contains(&("/name", "invalid_name_character")),
+            "{found:?}"
+        );
     }
 
     #[test]

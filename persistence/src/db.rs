@@ -44,6 +44,11 @@ pub fn numbered(conn: &DbConnection, sql: &str) -> String {
     }
 }
 
+/// `diesel::sql_query` of a statement written with `$N` parameters ([`numbered`]).
+pub fn sql_query(conn: &DbConnection, sql: &str) -> diesel::query_builder::SqlQuery {
+    diesel::sql_query(numbered(conn, sql))
+}
+
 /// `FOR UPDATE SKIP LOCKED` on PostgreSQL (a row another transaction holds is skipped,
 /// not waited for); nothing on SQLite, whose write transactions are serial.
 pub fn skip_locked(conn: &DbConnection) -> &'static str {

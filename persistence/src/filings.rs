@@ -637,15 +637,14 @@ pub fn next_record_sequence(
     year: i32,
 ) -> Result<i64, PersistenceError> {
     use diesel::sql_types::{Integer, Text};
-    let sql = crate::db::numbered(
+    let query = crate::db::sql_query(
         conn,
         "INSERT INTO record_sequences (unit_id, year, last_value) VALUES ($1, $2, 1) \
          ON CONFLICT (unit_id, year) DO UPDATE SET last_value = record_sequences.last_value + 1 \
          RETURNING last_value",
-    );
-    let query = diesel::sql_query(sql)
-        .bind::<Text, _>(unit)
-        .bind::<Integer, _>(year);
+    )
+    .bind::<Text, _>(unit)
+    .bind::<Integer, _>(year);
     let rows: Vec<SequenceValue> = crate::on_backend!(conn, query, load)?;
     rows.first()
         .map(|r| r.last_value)

@@ -2,7 +2,7 @@
 //! when captured again. Rows hold the sealed envelope only ([`crate::sealing`]); sealing
 //! and opening are the caller's, with the service's keyring.
 
-use crate::db::{numbered, DbConnection};
+use crate::db::DbConnection;
 use crate::error::PersistenceError;
 use crate::idempotency::{from_db_time, to_db_time};
 use crate::schema::filing_identities as i;
@@ -30,18 +30,17 @@ pub fn context(filing_id: &str) -> String {
 pub fn store(conn: &mut DbConnection, identity: &SealedIdentity) -> Result<(), PersistenceError> {
     use diesel::sql_types::{Text, Timestamp};
     // One statement: an upsert on the primary key (both backends have `ON CONFLICT`).
-    let upsert = numbered(
+    let query = crate::db::sql_query(
         conn,
         "INSERT INTO filing_identities (filing_id, key_id, sealed, captured_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (filing_id) DO UPDATE SET \
          key_id = excluded.key_id, sealed = excluded.sealed, \
          captured_at = excluded.captured_at",
-    );
-    let query = diesel::sql_query(upsert)
-        .bind::<Text, _>(&identity.filing_id)
-        .bind::<Text, _>(&identity.key_id)
-        .bind::<Text, _>(&identity.sealed)
-        .bind::<Timestamp, _>(to_db_time(identity.captured_at));
+    )
+    .bind::<Text, _>(&identity.filing_id)
+    .bind::<Text, _>(&identity.key_id)
+    .bind::<Text, _>(&identity.sealed)
+    .bind::<Timestamp, _>(to_db_time(identity.captured_at));
     crate::on_backend!(conn, query, execute)?;
     Ok(())
 }

@@ -98,21 +98,20 @@ pub fn append(conn: &mut DbConnection, notice: &Notice) -> Result<i64, Persisten
     }
     lock_feed(conn, &notice.owner)?;
     let payload = serde_json::to_string(&notice.payload)?;
+    let id = uuid::Uuid::new_v4().to_string();
     // $2, the owner, is used twice.
-    let sql = crate::db::numbered(
+    let query = crate::db::sql_query(
         conn,
         "INSERT INTO notifications (id, owner_id, seq, filing_id, event, payload, created_at) \
          SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6 \
          FROM notifications WHERE owner_id = $2 RETURNING seq",
-    );
-    let id = uuid::Uuid::new_v4().to_string();
-    let query = diesel::sql_query(sql)
-        .bind::<Text, _>(&id)
-        .bind::<Text, _>(&notice.owner)
-        .bind::<Text, _>(&notice.filing_id)
-        .bind::<Text, _>(notice.event.as_str())
-        .bind::<Text, _>(&payload)
-        .bind::<Timestamp, _>(to_db_time(notice.at));
+    )
+    .bind::<Text, _>(&id)
+    .bind::<Text, _>(&notice.owner)
+    .bind::<Text, _>(&notice.filing_id)
+    .bind::<Text, _>(notice.event.as_str())
+    .bind::<Text, _>(&payload)
+    .bind::<Timestamp, _>(to_db_time(notice.at));
     let appended: Appended = crate::on_backend!(conn, query, get_result)?;
     Ok(appended.seq)
 }

@@ -86,7 +86,7 @@ pub fn claim_due(
     let (now, expired) = (to_db_time(now), to_db_time(lease_expired));
     conn.write_transaction(|conn| {
         // $1 the worker, $2 now, $3 the channel, $4 when a lease has run out.
-        let select = crate::db::numbered(
+        let query = crate::db::sql_query(
             conn,
             &format!(
                 "UPDATE outbox_messages SET status = 'sending', claimed_by = $1, \
@@ -98,12 +98,11 @@ pub fn claim_due(
                  RETURNING {COLUMNS}",
                 lock = crate::db::skip_locked(conn),
             ),
-        );
-        let query = diesel::sql_query(select)
-            .bind::<Text, _>(worker)
-            .bind::<Timestamp, _>(now)
-            .bind::<Text, _>(channel)
-            .bind::<Timestamp, _>(expired);
+        )
+        .bind::<Text, _>(worker)
+        .bind::<Timestamp, _>(now)
+        .bind::<Text, _>(channel)
+        .bind::<Timestamp, _>(expired);
         let rows: Vec<OutboxRow> = crate::on_backend!(conn, query, load)?;
         Ok::<_, PersistenceError>(rows)
     })

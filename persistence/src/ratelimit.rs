@@ -25,15 +25,14 @@ pub fn hit(
     window_start: DateTime<Utc>,
 ) -> Result<i64, PersistenceError> {
     let start = to_db_time(window_start);
-    let upsert = crate::db::numbered(
+    let query = crate::db::sql_query(
         conn,
         "INSERT INTO rate_counters (key, window_start, count) VALUES ($1, $2, 1) \
          ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counters.count + 1 \
          RETURNING count",
-    );
-    let query = diesel::sql_query(upsert)
-        .bind::<Text, _>(key)
-        .bind::<Timestamp, _>(start);
+    )
+    .bind::<Text, _>(key)
+    .bind::<Timestamp, _>(start);
     let count = crate::on_backend!(conn, query, get_result::<Count>)?.count;
     if count == 1 {
         use crate::schema::rate_counters as r;

@@ -160,7 +160,7 @@ struct TakenRow {
 /// and not restricted (a restriction does not change the version); on PostgreSQL a row
 /// another transaction holds is skipped, not waited for.
 fn take(conn: &mut DbConnection, id: &str, version: i64) -> Result<bool, PersistenceError> {
-    let sql = crate::db::numbered(
+    let query = crate::db::sql_query(
         conn,
         &format!(
             "SELECT id FROM filings WHERE id = $1 AND version = $2 AND erased_at IS NULL \
@@ -168,10 +168,9 @@ fn take(conn: &mut DbConnection, id: &str, version: i64) -> Result<bool, Persist
              {}",
             crate::db::skip_locked(conn)
         ),
-    );
-    let query = diesel::sql_query(sql)
-        .bind::<Text, _>(id)
-        .bind::<BigInt, _>(version);
+    )
+    .bind::<Text, _>(id)
+    .bind::<BigInt, _>(version);
     let rows: Vec<TakenRow> = crate::on_backend!(conn, query, load)?;
     Ok(!rows.is_empty())
 }

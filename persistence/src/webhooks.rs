@@ -241,7 +241,7 @@ pub fn claim_due(
     let (now, expired) = (to_db_time(now), to_db_time(lease_expired));
     conn.write_transaction(|conn| {
         // $1 the worker, $2 now, $3 when a lease has run out.
-        let select = crate::db::numbered(
+        let query = crate::db::sql_query(
             conn,
             &format!(
                 "UPDATE outbox_messages SET status = 'sending', claimed_by = $1, \
@@ -256,11 +256,10 @@ pub fn claim_due(
                  RETURNING id, filing_id, endpoint_id, template, payload, attempts, created_at",
                 lock = crate::db::skip_locked(conn),
             ),
-        );
-        let query = diesel::sql_query(select)
-            .bind::<Text, _>(worker)
-            .bind::<Timestamp, _>(now)
-            .bind::<Timestamp, _>(expired);
+        )
+        .bind::<Text, _>(worker)
+        .bind::<Timestamp, _>(now)
+        .bind::<Timestamp, _>(expired);
         let rows: Vec<DueMessage> = crate::on_backend!(conn, query, load)?;
         Ok::<_, PersistenceError>(rows)
     })

@@ -14,8 +14,8 @@
 //! printed twice. A batch interrupted before its manifest is completed by running it
 //! again; a batch with its manifest is closed.
 
-use crate::layout::wrap_lines;
 use super::render::{RenderContext, Rendered, Renderer};
+use crate::layout::wrap_lines;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use domain::catalogue::Country;
 use persistence::outbox;

@@ -134,9 +134,7 @@ pub fn examples(kind: ApiErrorKind) -> Vec<ApiError> {
             status: "approved".into(),
         }),
         K::RevocationClosed => one(ApiError::RevocationClosed),
-        K::TusVersionUnsupported => one(ApiError::TusVersionUnsupported {
-            supported: "1.0.0",
-        }),
+        K::TusVersionUnsupported => one(ApiError::TusVersionUnsupported { supported: "1.0.0" }),
         K::InvalidUploadMetadata => one(ApiError::InvalidUploadMetadata("filename".into())),
         // Every status the framework or a middleware can answer with.
         K::Status => (400..=599)
@@ -244,14 +242,26 @@ mod tests {
     #[test]
     fn every_code_the_source_can_return_is_listed() {
         let sources = [
-            (include_str!("../error.rs"), "pub fn code(&self) -> &'static str {"),
-            (include_str!("../error.rs"), "pub fn code_for_status(status: StatusCode)"),
+            (
+                include_str!("../error.rs"),
+                "pub fn code(&self) -> &'static str {",
+            ),
+            (
+                include_str!("../error.rs"),
+                "pub fn code_for_status(status: StatusCode)",
+            ),
             (
                 include_str!("../../../domain/src/appointments/mod.rs"),
                 "pub fn code(&self) -> &'static str {",
             ),
-            (include_str!("../../../domain/src/alerts.rs"), "pub fn code(&self) -> &'static str {"),
-            (include_str!("../../../domain/src/chat.rs"), "pub fn code(&self) -> &'static str {"),
+            (
+                include_str!("../../../domain/src/alerts.rs"),
+                "pub fn code(&self) -> &'static str {",
+            ),
+            (
+                include_str!("../../../domain/src/chat.rs"),
+                "pub fn code(&self) -> &'static str {",
+            ),
         ];
         let all = ApiError::all_codes();
         let mut missing = Vec::new();
@@ -266,7 +276,10 @@ mod tests {
             }
         }
         assert!(seen > 100, "only {seen} codes found in the source");
-        assert!(missing.is_empty(), "not in ApiError::all_codes(): {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "not in ApiError::all_codes(): {missing:?}"
+        );
         for code in AppointmentError::CODES
             .iter()
             .chain(&AlertError::CODES)

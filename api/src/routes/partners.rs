@@ -3,19 +3,19 @@
 //! secrets. Every change is in the audit trail (`object_type` `partner`); a refused
 //! attempt too. The rules are `domain::partner`'s, the use cases `app::partners`'.
 
+use crate::actors::admitted_then_body;
 use crate::actors::Officer;
 use crate::app::partners::{self as usecase, PartnerError, WithSecret};
 use crate::app::{field_errors, now, with_db};
 use crate::error::{ApiError, Problem};
-use crate::extract::JsonBody;
 use crate::middleware::RequestId;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse};
-use futures_util::future::LocalBoxFuture;
 use domain::audit::{AuditEvent, AuditOperation};
 use domain::partner::{Partner, PartnerInput};
 use domain::policy::{self, OfficerActor};
+use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -297,18 +297,16 @@ impl<A: AdminAction + 'static, T: serde::de::DeserializeOwned + 'static> FromReq
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let officer = Officer::from_request(req, payload);
-        let mut payload = payload.take();
-        let req = req.clone();
-        Box::pin(async move {
-            let officer = officer.await?;
+        let both = admitted_then_body(req, payload, |req, officer| async move {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| ApiError::Internal("no state".into()))?;
             let id = req.match_info().get("partner_id").map(str::to_owned);
-            let admin = administrator(&state, &req, &officer, A::NAME, id.as_deref()).await?;
-            let JsonBody(body) = JsonBody::<T>::from_request(&req, &mut payload).await?;
+            administrator(&state, &req, &officer, A::NAME, id.as_deref()).await
+        });
+        Box::pin(async move {
+            let (admin, body) = both.await?;
             Ok(AdminBody {
                 admin,
                 body,

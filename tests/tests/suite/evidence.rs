@@ -185,6 +185,15 @@ async fn draft(app: &TestApp, citizen: &str) -> String {
     created["id"].as_str().unwrap().to_owned()
 }
 
+/// Alice's token and a draft of hers.
+async fn alice_with_draft(app: &TestApp) -> (String, String) {
+    let alice = app
+        .dev_token(json!({"kind": "citizen", "subject": "alice"}))
+        .await;
+    let id = draft(app, &alice).await;
+    (alice, id)
+}
+
 async fn submit(app: &TestApp, citizen: &str, id: &str) {
     let response = app
         .client
@@ -481,6 +490,30 @@ async fn attachments_on_the_local_store() {
     );
 }
 
+/// Starts a tus upload of `length` bytes on filing `id`.
+async fn tus_create(app: &TestApp, token: &str, id: &str, length: usize) -> reqwest::Response {
+    let uploads = app.url(&format!("/v1/filings/{id}/uploads"));
+    let request = app.client.post(uploads).bearer_auth(token);
+    let request = request.header("Tus-Resumable", "1.0.0");
+    let request = request.header("Upload-Length", length.to_string());
+    request.send().await.unwrap()
+}
+
+/// Sends `bytes` at `offset` of the tus upload at `location`.
+async fn tus_patch(
+    app: &TestApp,
+    token: &str,
+    location: &str,
+    offset: usize,
+    bytes: &[u8],
+) -> reqwest::Response {
+    let request = app.client.patch(location).bearer_auth(token);
+    let request = request.header("Tus-Resumable", "1.0.0");
+    let request = request.header("Content-Type", "application/offset+octet-stream");
+    let request = request.header("Upload-Offset", offset.to_string());
+    request.body(bytes.to_vec()).send().await.unwrap()
+}
+
 /// The folders under `dir` that hold nothing.
 fn empty_folders(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut empty = Vec::new();
@@ -503,54 +536,23 @@ fn empty_folders(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[tokio::test]
 async fn deleted_objects_leave_no_empty_folders_in_the_local_store() {
     let app = spawn_app_with(|_| {}).await;
-    let alice = app
-        .dev_token(json!({"kind": "citizen", "subject": "alice"}))
-        .await;
-    let id = draft(&app, &alice).await;
+    let (alice, id) = alice_with_draft(&app).await;
     let files = format!("/v1/filings/{id}/attachments");
-    let kept = upload(
-        &app,
-        Some(&alice),
-        &files,
-        reqwest::multipart::Form::new().part("file", part(pdf(), "kept.pdf", "application/pdf")),
-    )
-    .await;
-    assert_eq!(kept.status(), 201);
-    // A refused file: stored while received, then deleted.
-    let refused = upload(
-        &app,
-        Some(&alice),
-        &files,
-        reqwest::multipart::Form::new().part("file", part(elf(), "a.pdf", "application/pdf")),
-    )
-    .await;
-    assert_eq!(refused.status(), 422);
+    // A file kept, and a refused one: stored while received, then deleted.
+    for (bytes, status) in [(pdf(), 201), (elf(), 422)] {
+        let form =
+            reqwest::multipart::Form::new().part("file", part(bytes, "a.pdf", "application/pdf"));
+        let response = upload(&app, Some(&alice), &files, form).await;
+        assert_eq!(response.status(), status);
+    }
     // A resumable upload in two parts, finished: its parts are deleted.
     let file = pdf();
-    let response = app
-        .client
-        .post(app.url(&format!("/v1/filings/{id}/uploads")))
-        .bearer_auth(&alice)
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Length", file.len().to_string())
-        .send()
-        .await
-        .unwrap();
+    let response = tus_create(&app, &alice, &id, file.len()).await;
     assert_eq!(response.status(), 201);
     let location = app.url(response.headers()["location"].to_str().unwrap());
     let half = file.len() / 2;
     for (offset, bytes) in [(0, &file[..half]), (half, &file[half..])] {
-        let response = app
-            .client
-            .patch(&location)
-            .bearer_auth(&alice)
-            .header("Tus-Resumable", "1.0.0")
-            .header("Content-Type", "application/offset+octet-stream")
-            .header("Upload-Offset", offset.to_string())
-            .body(bytes.to_vec())
-            .send()
-            .await
-            .unwrap();
+        let response = tus_patch(&app, &alice, &location, offset, bytes).await;
         assert_eq!(response.status(), 204);
     }
     let dir = app.data_dir().join("evidence");
@@ -1364,10 +1366,7 @@ async fn supplement_text_and_upload_lengths_follow_the_intake_rules() {
 async fn tus_requests_need_their_version_and_well_formed_metadata() {
     use base64::Engine;
     let app = spawn_app_with(|_| {}).await;
-    let alice = app
-        .dev_token(json!({"kind": "citizen", "subject": "alice"}))
-        .await;
-    let id = draft(&app, &alice).await;
+    let (alice, id) = alice_with_draft(&app).await;
     let uploads = app.url(&format!("/v1/filings/{id}/uploads"));
     let create = |version: Option<&str>, metadata: Option<String>| {
         let mut request = app
@@ -1399,17 +1398,21 @@ async fn tus_requests_need_their_version_and_well_formed_metadata() {
     )
     .await
     .unwrap();
-    assert_eq!(response.status(), 201, "a key without value, a binary value");
+    assert_eq!(
+        response.status(),
+        201,
+        "a key without value, a binary value"
+    );
     let location = app.url(response.headers()["location"].to_str().unwrap());
-    let head = app.client.head(&location).bearer_auth(&alice).send().await.unwrap();
+    // HEAD, GET and PATCH without the header: 412 (HEAD without a body).
+    let without =
+        |method: reqwest::Method| app.client.request(method, &location).bearer_auth(&alice);
+    let head = without(reqwest::Method::HEAD).send().await.unwrap();
     assert_eq!(head.status(), 412);
     assert_eq!(head.headers()["tus-version"], "1.0.0");
-    let get = app.client.get(&location).bearer_auth(&alice).send().await.unwrap();
+    let get = without(reqwest::Method::GET).send().await.unwrap();
     assert_problem(get, 412, "tus_version_unsupported").await;
-    let patch = app
-        .client
-        .patch(&location)
-        .bearer_auth(&alice)
+    let patch = without(reqwest::Method::PATCH)
         .header("Content-Type", "application/offset+octet-stream")
         .header("Upload-Offset", "0")
         .body("0123456789")
@@ -1418,18 +1421,10 @@ async fn tus_requests_need_their_version_and_well_formed_metadata() {
         .unwrap();
     assert_problem(patch, 412, "tus_version_unsupported").await;
     // OPTIONS is exempt: whatever it answers, it is not a version refusal.
-    let options = app
-        .client
-        .request(reqwest::Method::OPTIONS, &location)
-        .send()
-        .await
-        .unwrap();
-    assert_ne!(options.status(), 412);
+    let options = app.client.request(reqwest::Method::OPTIONS, &location);
+    assert_ne!(options.send().await.unwrap().status(), 412);
     // Nothing was appended by the refused PATCH.
-    let head = app
-        .client
-        .head(&location)
-        .bearer_auth(&alice)
+    let head = without(reqwest::Method::HEAD)
         .header("Tus-Resumable", "1.0.0")
         .send()
         .await
@@ -1441,7 +1436,10 @@ async fn tus_requests_need_their_version_and_well_formed_metadata() {
         ("filename %%not-base64%%".to_owned(), "filename"),
         (format!("filename {}", b64(&[0x66, 0xff])), "filename"),
         (format!("filetype {}", b64(&[0xc3])), "filetype"),
-        (format!("filename {},filename {}", b64(b"a"), b64(b"b")), "filename"),
+        (
+            format!("filename {},filename {}", b64(b"a"), b64(b"b")),
+            "filename",
+        ),
         (format!("filename {},,", b64(b"a")), ""),
         (format!("filename  {}", b64(b"a")), "filename"),
     ] {

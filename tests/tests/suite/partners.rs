@@ -33,6 +33,16 @@ async fn send(
     request.send().await.unwrap()
 }
 
+/// The registry's partners, as an administrator lists them.
+async fn partners_listed(app: &TestApp, admin: &str) -> Value {
+    let list: Value = send(app, "GET", "/v1/partners", admin, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    list["items"].clone()
+}
+
 fn portal(id: &str, client: &str) -> Value {
     json!({"id": id, "name": "MyGuichet.lu", "kind": "national_portal",
            "client_ids": [client], "origins": ["https://guichet.public.lu"],
@@ -270,12 +280,7 @@ async fn bad_registrations_get_every_field_error_and_write_nothing() {
         json!({"id": "p1", "name": "P", "kind": "other", "client_ids": ["c"], "secret": "x"});
     let response = send(&app, "POST", "/v1/partners", &admin, Some(unknown)).await;
     assert_problem(response, 422, "validation_failed").await;
-    let list: Value = send(&app, "GET", "/v1/partners", &admin, None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["items"], json!([]));
+    assert_eq!(partners_listed(&app, &admin).await, json!([]));
     assert!(partner_events(&app).await.is_empty());
 }
 
@@ -855,11 +860,31 @@ async fn empty_scopes_loose_ids_and_invisible_characters_in_names_are_refused() 
         (json!({"scopes": []}), "/scopes", "too_few"),
         (json!({"id": "zp-5276-"}), "/id", "invalid_slug"),
         (json!({"id": "zp--5276"}), "/id", "invalid_slug"),
-        (json!({"name": "My\u{202e}lu.tehciug"}), "/name", "invalid_name_character"),
-        (json!({"name": "My\u{2066}Guichet\u{2069}"}), "/name", "invalid_name_character"),
-        (json!({"name": "My\u{200b}Guichet"}), "/name", "invalid_name_character"),
-        (json!({"name": "My\u{ad}Guichet"}), "/name", "invalid_name_character"),
-        (json!({"name": "My\tGuichet"}), "/name", "invalid_name_character"),
+        (
+            json!({"name": "My\u{202e}lu.tehciug"}),
+            "/name",
+            "invalid_name_character",
+        ),
+        (
+            json!({"name": "My\u{2066}Guichet\u{2069}"}),
+            "/name",
+            "invalid_name_character",
+        ),
+        (
+            json!({"name": "My\u{200b}Guichet"}),
+            "/name",
+            "invalid_name_character",
+        ),
+        (
+            json!({"name": "My\u{ad}Guichet"}),
+            "/name",
+            "invalid_name_character",
+        ),
+        (
+            json!({"name": "My\tGuichet"}),
+            "/name",
+            "invalid_name_character",
+        ),
     ];
     for (change, pointer, code) in cases {
         let mut body = portal("myguichet-lu", "myguichet-portal");
@@ -872,12 +897,7 @@ async fn empty_scopes_loose_ids_and_invisible_characters_in_names_are_refused() 
         assert_eq!(problem["errors"][0]["code"], code, "{problem}");
         assert!(!problem["errors"][0]["message"].as_str().unwrap().is_empty());
     }
-    let list: Value = send(&app, "GET", "/v1/partners", &admin, None)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list["items"], json!([]));
+    assert_eq!(partners_listed(&app, &admin).await, json!([]));
     // What is fine stays fine: accents, a no-break space, a dash, another script.
     let mut good = portal("myguichet-lu", "myguichet-portal");
     good["name"] = json!("Guichet d’Évere\u{a0}— שלום");
@@ -899,8 +919,15 @@ async fn empty_scopes_loose_ids_and_invisible_characters_in_names_are_refused() 
     let output = cli(
         &app,
         &[
-            "add", "--id", "zone-1", "--name", "Zone\u{202e}1", "--kind", "other",
-            "--client-id", "zone-1",
+            "add",
+            "--id",
+            "zone-1",
+            "--name",
+            "Zone\u{202e}1",
+            "--kind",
+            "other",
+            "--client-id",
+            "zone-1",
         ],
     );
     assert!(!output.status.success());

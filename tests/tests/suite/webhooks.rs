@@ -581,24 +581,58 @@ async fn callers_without_the_right_are_refused_before_their_body_is_judged() {
     let machine_c = machine(&app, "client-c").await;
     let rogue = machine(&app, "rogue").await;
     let officer = app
-        .dev_token(json!({"kind": "officer", "subject": "o1", "role": "officer",
-                          "units": [ZONE]}))
+        .dev_token(
+            json!({"kind": "officer", "subject": "o1", "role": "officer",
+                          "units": [ZONE]}),
+        )
         .await;
     let invalid = json!({"url": 42, "unknown": true});
     let cases: [(&str, &str, &str, u16, &str); 8] = [
         (machine_a.as_str(), "POST", "/v1/partners", 403, "forbidden"),
         (machine_a.as_str(), "POST", "/v1/filings", 403, "forbidden"),
-        (machine_a.as_str(), "POST", "/v1/partners/portal-a/webhook-endpoints", 403, "forbidden"),
-        (machine_c.as_str(), "POST", "/v1/partner/webhook-endpoints", 403, "forbidden"),
-        (rogue.as_str(), "POST", "/v1/partner/webhook-endpoints", 401, "unknown_client"),
-        (officer.as_str(), "POST", "/v1/partner/webhook-endpoints", 403, "forbidden"),
+        (
+            machine_a.as_str(),
+            "POST",
+            "/v1/partners/portal-a/webhook-endpoints",
+            403,
+            "forbidden",
+        ),
+        (
+            machine_c.as_str(),
+            "POST",
+            "/v1/partner/webhook-endpoints",
+            403,
+            "forbidden",
+        ),
+        (
+            rogue.as_str(),
+            "POST",
+            "/v1/partner/webhook-endpoints",
+            401,
+            "unknown_client",
+        ),
+        (
+            officer.as_str(),
+            "POST",
+            "/v1/partner/webhook-endpoints",
+            403,
+            "forbidden",
+        ),
         (officer.as_str(), "POST", "/v1/partners", 403, "forbidden"),
-        (officer.as_str(), "POST", "/v1/partners/portal-a/webhook-endpoints", 403, "forbidden"),
+        (
+            officer.as_str(),
+            "POST",
+            "/v1/partners/portal-a/webhook-endpoints",
+            403,
+            "forbidden",
+        ),
     ];
     for (token, method, path, status, code) in cases {
         // A body that breaks the rules, one that is not JSON, one of another type.
         let requests = [
-            app.client.request(method.parse().unwrap(), app.url(path)).json(&invalid),
+            app.client
+                .request(method.parse().unwrap(), app.url(path))
+                .json(&invalid),
             app.client
                 .request(method.parse().unwrap(), app.url(path))
                 .header("Content-Type", "application/json")

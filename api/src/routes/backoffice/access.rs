@@ -7,7 +7,6 @@
 use crate::actors::Officer;
 use crate::app::backoffice::record;
 use crate::error::ApiError;
-use crate::extract::JsonBody;
 use crate::middleware::RequestId;
 use crate::state::AppState;
 use actix_web::dev::Payload;
@@ -198,12 +197,9 @@ impl<R: Resource + 'static, T: DeserializeOwned + 'static> FromRequest for UnitA
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let officer = Officer::from_request(req, payload);
-        let mut payload = payload.take();
-        let req = req.clone();
+        let both = crate::actors::admitted_then_body(req, payload, admit::<R>);
         Box::pin(async move {
-            let access = admit::<R>(req.clone(), officer.await?).await?;
-            let JsonBody(body) = JsonBody::<T>::from_request(&req, &mut payload).await?;
+            let (access, body) = both.await?;
             Ok(UnitAction { access, body })
         })
     }
