@@ -29,6 +29,10 @@
 //! no control character but tab, LF and CR ([`BODY_TEXT`]); on the keys of free-form body
 //! objects, none at all (`propertyNames`). The patterns use `\xNN`/`\uNNNN` escapes, which
 //! ECMA-262 and Python's `re` read alike.
+//!
+//! Last, `Problem.code` lists every code the service answers with
+//! (`ApiError::all_codes`), and the names and labels of partners get the pattern of
+//! `domain::names` ([`refused_in_name_class`]).
 
 use domain::appointments::{AppointmentKind, Outcome};
 use domain::catalogue::{Assurance, Country, DeclarantKind};
