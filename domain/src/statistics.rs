@@ -98,12 +98,14 @@ impl Key {
     }
 }
 
-/// One row of counts, as the store counts it.
+/// One row of counts and time histograms, as the store counts it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseRow {
     pub key: Key,
     /// By [`Measure::ALL`] order.
     pub counts: [u64; 4],
+    /// The times to the taking in charge, then to the end, bucketed ([`bucket`]).
+    pub times: [Histogram; 2],
 }
 
 /// A published count.
@@ -145,12 +147,11 @@ impl Table {
     }
 }
 
-/// What the store gives to tabulate: counts, times and (when the grouping allows it)
-/// counter counts.
+/// What the store gives to tabulate: counts with their times and (when the grouping
+/// allows it) counter counts.
 #[derive(Debug, Clone, Default)]
 pub struct Input {
     pub counts: Vec<BaseRow>,
-    pub times: Vec<TimeRow>,
     pub counter: Vec<CounterRow>,
 }
 
@@ -160,22 +161,21 @@ pub struct Input {
 pub fn tabulate(input: &Input, dims: &[Dimension], k: u32) -> Table {
     let with_share = dims.iter().all(|d| d.has_counter_counts());
     let mut sums: BTreeMap<Vec<String>, [u64; 4]> = BTreeMap::new();
+    let mut histograms: BTreeMap<Vec<String>, [Histogram; 2]> = BTreeMap::new();
+    let mut all_times: [Histogram; 2] = Default::default();
     for row in &input.counts {
-        let entry = sums.entry(row.key.values(dims)).or_default();
+        let key = row.key.values(dims);
+        let entry = sums.entry(key.clone()).or_default();
         for (sum, count) in entry.iter_mut().zip(row.counts) {
             *sum += count;
         }
-    }
-    let mut histograms: BTreeMap<Vec<String>, [Histogram; 2]> = BTreeMap::new();
-    let mut all_times: [Histogram; 2] = Default::default();
-    for t in &input.times {
-        let key = t.key.values(dims);
-        sums.entry(key.clone()).or_default();
-        let i = t.kind as usize;
-        *histograms.entry(key).or_default()[i]
-            .entry(t.hours)
-            .or_default() += t.filings;
-        *all_times[i].entry(t.hours).or_default() += t.filings;
+        let merged = histograms.entry(key).or_default();
+        for (i, histogram) in row.times.iter().enumerate() {
+            for (&b, &n) in histogram {
+                *merged[i].entry(b).or_default() += n;
+                *all_times[i].entry(b).or_default() += n;
+            }
+        }
     }
     let mut counter: BTreeMap<Vec<String>, (u64, u64)> = BTreeMap::new();
     let mut all_counter = (0, 0);
@@ -455,6 +455,7 @@ mod tests {
                 ..Key::default()
             },
             counts,
+            times: Default::default(),
         };
         let base = [
             row("a", "2026-01", [8, 2, 0, 0]),
@@ -510,8 +511,8 @@ mod tests {
             counts: vec![BaseRow {
                 key: key("2026-03"),
                 counts: [10, 0, 0, 0],
+                times: Default::default(),
             }],
-            times: Vec::new(),
             counter: vec![
                 CounterRow {
                     key: key("2026-03"),

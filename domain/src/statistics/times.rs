@@ -5,9 +5,14 @@
 //!   (`taken_in_charge`) and to **the end**: the first of `registered`, `rejected`,
 //!   `redirected` or `closed` in the filing's history (a withdrawal is the citizen's act,
 //!   not an outcome of processing, and does not count). Each time is in **whole hours**
-//!   (the elapsed time rounded down). The median and the 90th percentile are by the
-//!   nearest-rank method: the smallest time that at least 50 % (90 %) of the filings
-//!   reach, that is the value of rank `ceil(p × n)` in ascending order.
+//!   (the elapsed time rounded down), then kept in a **log-scaled bucket** ([`bucket`]:
+//!   exact below 32 hours, then 16 buckets per doubling, HdrHistogram's layout at one
+//!   significant digit), so that a histogram holds at most a few hundred buckets however
+//!   many filings it counts. The median and the 90th percentile are by the nearest-rank
+//!   method over the buckets: the lower bound of the bucket that holds the value of rank
+//!   `ceil(p × n)` in ascending order. The published time is therefore never above the
+//!   exact nearest-rank time and less than 1/17 (5.9 %) below it ([`RELATIVE_ERROR`]),
+//!   exact below 32 hours.
 //! - A time computed from fewer than `k` filings is suppressed (`<k`); with none, there
 //!   is no time (`null`).
 //! - The **online share** is online / (online + counter), over the units, procedures and
@@ -39,13 +44,26 @@ pub const END_STATUSES: [&str; 4] = ["registered", "rejected", "redirected", "cl
 /// The status of the taking in charge.
 pub const IN_CHARGE_STATUS: &str = "taken_in_charge";
 
-/// How many filings took `hours` (whole hours) of one kind, in one cell.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimeRow {
-    pub key: Key,
-    pub kind: TimeKind,
-    pub hours: u64,
-    pub filings: u64,
+/// Times below this many hours have a bucket of their own (exact).
+pub const EXACT_BELOW_HOURS: u64 = 32;
+/// From [`EXACT_BELOW_HOURS`] on, each doubling of the time is cut into this many
+/// buckets of equal width.
+pub const BUCKETS_PER_DOUBLING: u64 = 16;
+/// The largest relative error of a published time: it is at most this fraction below
+/// the exact nearest-rank time (never above). A bucket `[lo, lo + w)` has `w ≤ lo / 16`,
+/// so `(t - lo) / t < w / (lo + w) ≤ 1 / 17`.
+pub const RELATIVE_ERROR: f64 = 1.0 / 17.0;
+
+/// The bucket of a time in whole hours: its lower bound. Exact below
+/// [`EXACT_BELOW_HOURS`]; above, [`BUCKETS_PER_DOUBLING`] buckets per power of two (the
+/// bucket of `t` in `[2^e, 2^(e+1))` is `t` rounded down to a multiple of `2^(e-4)`).
+pub fn bucket(hours: u64) -> u64 {
+    if hours < EXACT_BELOW_HOURS {
+        return hours;
+    }
+    let exponent = 63 - u64::from(hours.leading_zeros());
+    let width = 1u64 << (exponent - u64::from(BUCKETS_PER_DOUBLING.trailing_zeros()));
+    hours - hours % width
 }
 
 /// Counter counts and the online filings of the same units, procedures and months.
@@ -58,8 +76,36 @@ pub struct CounterRow {
     pub online: u64,
 }
 
-/// Filings by whole hours.
+/// Filings by bucket ([`bucket`]: the lower bound, in whole hours).
 pub type Histogram = BTreeMap<u64, u64>;
+
+/// A histogram as stored in the summary: `bucket:filings` pairs, comma-separated, in
+/// ascending order (`"0:3,17:1,40:2"`); empty for no filing.
+pub fn encode(histogram: &Histogram) -> String {
+    histogram
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(b, n)| format!("{b}:{n}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Adds the pairs of stored histograms (one, or several joined by commas, as SQL's
+/// `string_agg` gives them) to `histogram`. Returns false if some pair was unreadable
+/// (it is left out).
+pub fn merge_encoded(histogram: &mut Histogram, text: &str) -> bool {
+    let mut readable = true;
+    for pair in text.split(',').filter(|p| !p.is_empty()) {
+        let parsed = pair
+            .split_once(':')
+            .and_then(|(b, n)| Some((b.parse::<u64>().ok()?, n.parse::<u64>().ok()?)));
+        match parsed {
+            Some((b, n)) => *histogram.entry(b).or_default() += n,
+            None => readable = false,
+        }
+    }
+    readable
+}
 
 /// A published time, in whole hours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,51 +288,70 @@ fn hours_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u64 {
     u64::try_from((to - from).num_seconds().max(0) / 3600).unwrap_or(0)
 }
 
-/// The summary rows of a set of filings: counts and time histograms by procedure,
-/// country, unit, municipality, ISO week and month (a week across two months is split
-/// between them).
-pub fn summarise(facts: &[Fact]) -> (Vec<BaseRow>, Vec<TimeRow>) {
-    let mut counts: BTreeMap<Key, [u64; 4]> = BTreeMap::new();
-    let mut times: BTreeMap<(Key, TimeKind, u64), u64> = BTreeMap::new();
-    for fact in facts {
-        let key = Key {
-            procedure: fact.procedure.clone(),
-            country: fact.country.clone(),
-            unit: fact.unit.clone(),
-            municipality: fact.municipality.clone(),
-            week: iso_week(fact.submitted_at),
-            month: fact.submitted_at.format("%Y-%m").to_string(),
-        };
-        let entry = counts.entry(key.clone()).or_default();
-        entry[0] += 1;
-        for (count, reached) in entry[1..].iter_mut().zip(fact.reached) {
+/// What one filing contributes to the summary: its cell, its two times as buckets, the
+/// outcomes it reached. The store keeps it per filing, so that a refresh can take a
+/// changed filing out of the cell it was in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contribution {
+    pub key: Key,
+    /// The bucket of the time to the taking in charge.
+    pub in_charge: Option<u64>,
+    /// The bucket of the time to the end.
+    pub end: Option<u64>,
+    /// Registered, rejected, redirected at some point.
+    pub reached: [bool; 3],
+}
+
+impl Fact {
+    /// Its cell (procedure, country, unit, municipality, ISO week and month of the
+    /// submission) and its bucketed times.
+    pub fn contribution(&self) -> Contribution {
+        let time =
+            |at: Option<DateTime<Utc>>| at.map(|at| bucket(hours_between(self.submitted_at, at)));
+        Contribution {
+            key: Key {
+                procedure: self.procedure.clone(),
+                country: self.country.clone(),
+                unit: self.unit.clone(),
+                municipality: self.municipality.clone(),
+                week: iso_week(self.submitted_at),
+                month: self.submitted_at.format("%Y-%m").to_string(),
+            },
+            in_charge: time(self.in_charge_at),
+            end: time(self.ended_at),
+            reached: self.reached,
+        }
+    }
+}
+
+/// The summary rows (counts and time histograms per cell) of a set of contributions.
+pub fn cells<'a>(contributions: impl IntoIterator<Item = &'a Contribution>) -> Vec<BaseRow> {
+    let mut rows: BTreeMap<&Key, BaseRow> = BTreeMap::new();
+    for c in contributions {
+        let row = rows.entry(&c.key).or_insert_with(|| BaseRow {
+            key: c.key.clone(),
+            counts: [0; 4],
+            times: Default::default(),
+        });
+        row.counts[0] += 1;
+        for (count, reached) in row.counts[1..].iter_mut().zip(c.reached) {
             *count += u64::from(reached);
         }
-        for (kind, at) in [
-            (TimeKind::InCharge, fact.in_charge_at),
-            (TimeKind::End, fact.ended_at),
-        ] {
-            if let Some(at) = at {
-                let hours = hours_between(fact.submitted_at, at);
-                *times.entry((key.clone(), kind, hours)).or_default() += 1;
+        for (histogram, b) in row.times.iter_mut().zip([c.in_charge, c.end]) {
+            if let Some(b) = b {
+                *histogram.entry(b).or_default() += 1;
             }
         }
     }
-    (
-        counts
-            .into_iter()
-            .map(|(key, counts)| BaseRow { key, counts })
-            .collect(),
-        times
-            .into_iter()
-            .map(|((key, kind, hours), filings)| TimeRow {
-                key,
-                kind,
-                hours,
-                filings,
-            })
-            .collect(),
-    )
+    rows.into_values().collect()
+}
+
+/// The summary rows of a set of filings: counts and time histograms (bucketed) by
+/// procedure, country, unit, municipality, ISO week and month (a week across two months
+/// is split between them).
+pub fn summarise(facts: &[Fact]) -> Vec<BaseRow> {
+    let contributions: Vec<Contribution> = facts.iter().map(Fact::contribution).collect();
+    cells(&contributions)
 }
 
 #[cfg(test)]
@@ -312,6 +377,67 @@ mod tests {
         assert_eq!(percentile(&h, 90), Some(7));
         assert_eq!(percentile(&histogram(&[4]), 90), Some(4));
         assert_eq!(percentile(&Histogram::new(), 50), None);
+    }
+
+    #[test]
+    fn buckets_are_exact_below_32_hours_then_16_per_doubling() {
+        for h in 0..32 {
+            assert_eq!(bucket(h), h);
+        }
+        assert_eq!(bucket(32), 32);
+        assert_eq!(bucket(33), 32);
+        assert_eq!(bucket(34), 34);
+        assert_eq!(bucket(70), 68);
+        assert_eq!(bucket(127), 124);
+        assert_eq!(bucket(128), 128);
+        assert_eq!(bucket(135), 128);
+        assert_eq!(bucket(136), 136);
+        assert_eq!(bucket(8_760), 8_704);
+        // At most 16 buckets per doubling, and the stated error bound, everywhere.
+        let mut seen = std::collections::BTreeSet::new();
+        for h in 0..(1u64 << 14) {
+            let b = bucket(h);
+            assert!(b <= h && (h - b) as f64 <= RELATIVE_ERROR * h as f64, "{h}");
+            assert_eq!(bucket(b), b, "a bucket is its own lower bound");
+            seen.insert(b);
+        }
+        assert_eq!(seen.len() as u64, 32 + 9 * BUCKETS_PER_DOUBLING);
+    }
+
+    #[test]
+    fn buckets_are_hdrhistograms_at_one_significant_digit() {
+        let h = hdrhistogram::Histogram::<u64>::new(1).expect("a histogram");
+        for hours in (0..5_000).chain([8_760, 17_520, 100_000]) {
+            assert_eq!(bucket(hours), h.lowest_equivalent(hours), "{hours}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bucketed_percentiles_are_the_buckets_of_the_exact_ones(
+            values in proptest::collection::vec(0u64..20_000, 1..300),
+        ) {
+            let exact = histogram(&values);
+            let bucketed = histogram(&values.iter().map(|v| bucket(*v)).collect::<Vec<_>>());
+            for p in [50, 90] {
+                let e = percentile(&exact, p).unwrap_or_default();
+                let b = percentile(&bucketed, p).unwrap_or_default();
+                proptest::prop_assert_eq!(b, bucket(e));
+                proptest::prop_assert!(b <= e && (e - b) as f64 <= RELATIVE_ERROR * e as f64);
+            }
+        }
+    }
+
+    #[test]
+    fn histograms_are_stored_as_text_and_merged() {
+        let h = histogram(&[0, 3, 3, 40]);
+        assert_eq!(encode(&h), "0:1,3:2,40:1");
+        assert_eq!(encode(&Histogram::new()), "");
+        let mut merged = Histogram::new();
+        assert!(merge_encoded(&mut merged, "0:1,3:2,40:1,,3:1"));
+        assert_eq!(merged, histogram(&[0, 3, 3, 3, 40]));
+        assert!(!merge_encoded(&mut merged, "x:1,5:1"));
+        assert_eq!(merged.get(&5), Some(&1));
     }
 
     #[test]
@@ -378,11 +504,14 @@ mod tests {
             ended_at: None,
             reached: [in_charge.is_some(), false, false],
         };
-        let (counts, times) = summarise(&[fact(2, Some(at(2, 10))), fact(3, None)]);
-        assert_eq!(counts.len(), 1);
-        assert_eq!(counts[0].counts, [2, 1, 0, 0]);
-        assert_eq!(counts[0].key.week, "2026-W10");
-        assert_eq!(times.len(), 1);
-        assert_eq!((times[0].kind, times[0].hours), (TimeKind::InCharge, 2));
+        let rows = summarise(&[fact(2, Some(at(2, 10))), fact(3, None)]);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].counts, [2, 1, 0, 0]);
+        assert_eq!(rows[0].key.week, "2026-W10");
+        assert_eq!(rows[0].times[0], histogram(&[2]));
+        assert!(rows[0].times[1].is_empty());
+        // 100 hours (2026-03-02 08:30 to 2026-03-06 12:30) is in the bucket [100, 104).
+        let late = summarise(&[fact(2, Some(at(6, 12)))]);
+        assert_eq!(late[0].times[0], histogram(&[100]));
     }
 }
