@@ -768,6 +768,48 @@ diesel::table! {
 }
 
 diesel::table! {
+    statistics_filings (filing_id) {
+        filing_id -> Text,
+        month -> Text,
+        week -> Text,
+        procedure_code -> Text,
+        country -> Text,
+        unit_id -> Text,
+        municipality_id -> Text,
+        in_charge_bucket -> Nullable<BigInt>,
+        end_bucket -> Nullable<BigInt>,
+        registered -> BigInt,
+        rejected -> BigInt,
+        redirected -> BigInt,
+    }
+}
+
+diesel::table! {
+    statistics_summary (month, week, procedure_code, country, unit_id, municipality_id) {
+        month -> Text,
+        week -> Text,
+        procedure_code -> Text,
+        country -> Text,
+        unit_id -> Text,
+        municipality_id -> Text,
+        submitted -> BigInt,
+        registered -> BigInt,
+        rejected -> BigInt,
+        redirected -> BigInt,
+        in_charge_hours -> Text,
+        end_hours -> Text,
+    }
+}
+
+diesel::table! {
+    statistics_state (id) {
+        id -> BigInt,
+        started_at -> Timestamp,
+        generation -> BigInt,
+    }
+}
+
+diesel::table! {
     statistics_refreshes (id) {
         id -> BigInt,
         started_at -> Timestamp,

@@ -1,37 +1,48 @@
 //! The open statistics' store (docs/STATISTICS.md).
 //!
-//! - **The summary** (`statistics_cells`, `statistics_times`): counts and time
-//!   histograms (whole hours) by procedure, country, unit, municipality (a district's
-//!   city), ISO week and month of submission, built by `domain::statistics::summarise`
-//!   from the filings and their history. [`refresh`] rebuilds the months of the filings
-//!   changed since the last refresh (all months the first time); it is safe with two
-//!   instances: on PostgreSQL it takes a transaction-scoped advisory lock and gives up
-//!   when another instance holds it; SQLite's write transactions are serial.
-//! - **The table's query** ([`counts`], [`times`], [`counter`]) reads the summary of a
-//!   window of months, grouped in SQL by the dimensions asked for (the region by the
-//!   municipality), served by the summary's primary key (it starts with the month).
+//! - **Per filing** (`statistics_filings`): the cell each submitted filing counts in
+//!   (procedure, country, unit, municipality (a district's city), ISO week and month of
+//!   submission), its two processing times as log-scaled buckets
+//!   (`domain::statistics::bucket`) and the outcomes it reached, as the last refresh saw
+//!   it.
+//! - **The summary** (`statistics_summary`): one row per cell, its counts and its two
+//!   time histograms as text (`bucket:filings,...`), bounded whatever the number of
+//!   filings.
+//! - [`refresh`] is **incremental**: the filings changed since the last refresh started
+//!   (less a margin) are read again, their old contributions taken from
+//!   `statistics_filings`, and only the cells they leave or enter are rebuilt; the first
+//!   refresh, and `full`, rebuild everything month by month. Each refresh that rewrote a
+//!   cell bumps the summary's **generation** (`statistics_state`), by which the service
+//!   caches its answers. Safe with two instances: on PostgreSQL it takes a
+//!   transaction-scoped advisory lock and gives up when another instance holds it;
+//!   SQLite's write transactions are serial.
+//! - **The table's query** ([`summary`], [`counter`]) reads the summary of a window of
+//!   months, grouped in SQL by the dimensions asked for (the region by the
+//!   municipality), the histograms of a group concatenated (`string_agg`,
+//!   `group_concat`) and merged by the domain; served by the summary's primary key (it
+//!   starts with the month).
 //! - **Counter counts** ([`replace_counter_counts`]): per unit, procedure and month.
 
 use crate::db::DbConnection;
 use crate::error::PersistenceError;
 use crate::idempotency::{from_db_time, to_db_time};
-use crate::schema::{counter_counts, statistics_cells, statistics_refreshes, statistics_times};
+use crate::schema::{counter_counts, statistics_filings, statistics_state, statistics_summary};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use domain::statistics::counter::CounterLine;
 use domain::statistics::{
-    summarise, BaseRow, CounterRow, Dimension, Fact, Key, TimeKind, TimeRow, END_STATUSES,
-    IN_CHARGE_STATUS,
+    cells, encode, merge_encoded, BaseRow, Contribution, CounterRow, Dimension, Fact, Histogram,
+    Key, END_STATUSES, IN_CHARGE_STATUS,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// The advisory lock of the refresh (PostgreSQL).
 const REFRESH_LOCK_ID: i64 = 22_001;
 /// Filings changed this long before the last refresh started are looked at again (a
 /// transaction may commit after the refresh read the filings).
 const MARGIN_MINUTES: i64 = 10;
-/// Rows per multi-row insert.
+/// Rows per multi-row insert, and ids per `IN` list.
 const CHUNK: usize = 500;
 
 /// What a refresh did.
@@ -39,12 +50,18 @@ const CHUNK: usize = 500;
 pub struct RefreshReport {
     /// Whether another instance was refreshing (nothing done).
     pub skipped: bool,
-    /// The months rebuilt (`YYYY-MM`).
+    /// Whether every cell was rebuilt (the first refresh, or `full`).
+    pub full: bool,
+    /// The months of the cells rebuilt (`YYYY-MM`).
     pub months: Vec<String>,
-    /// Filings summarised.
+    /// Filings read (every submitted filing when full, else those changed).
     pub filings: usize,
-    /// Summary rows written (counts and times).
+    /// Cells rebuilt.
+    pub cells: usize,
+    /// Summary rows written.
     pub rows: usize,
+    /// The summary's generation after the refresh.
+    pub generation: i64,
 }
 
 #[derive(QueryableByName)]
@@ -54,13 +71,17 @@ struct Locked {
 }
 
 #[derive(QueryableByName)]
-struct Submitted {
-    #[diesel(sql_type = Timestamp)]
-    submitted_at: NaiveDateTime,
+struct Bounds {
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    first: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    last: Option<NaiveDateTime>,
 }
 
 #[derive(QueryableByName)]
 struct FactRow {
+    #[diesel(sql_type = Text)]
+    id: String,
     #[diesel(sql_type = Text)]
     procedure: String,
     #[diesel(sql_type = Text)]
@@ -83,8 +104,64 @@ struct FactRow {
     redirected: i64,
 }
 
+#[derive(Debug, PartialEq, Eq, Insertable, Queryable, Selectable)]
+#[diesel(table_name = statistics_filings)]
+struct FilingRow {
+    filing_id: String,
+    month: String,
+    week: String,
+    procedure_code: String,
+    country: String,
+    unit_id: String,
+    municipality_id: String,
+    in_charge_bucket: Option<i64>,
+    end_bucket: Option<i64>,
+    registered: i64,
+    rejected: i64,
+    redirected: i64,
+}
+
+impl FilingRow {
+    fn new(id: String, c: Contribution) -> FilingRow {
+        FilingRow {
+            filing_id: id,
+            month: c.key.month,
+            week: c.key.week,
+            procedure_code: c.key.procedure,
+            country: c.key.country,
+            unit_id: c.key.unit,
+            municipality_id: c.key.municipality,
+            in_charge_bucket: c.in_charge.map(signed),
+            end_bucket: c.end.map(signed),
+            registered: i64::from(c.reached[0]),
+            rejected: i64::from(c.reached[1]),
+            redirected: i64::from(c.reached[2]),
+        }
+    }
+
+    fn key(&self) -> Key {
+        Key {
+            procedure: self.procedure_code.clone(),
+            country: self.country.clone(),
+            unit: self.unit_id.clone(),
+            municipality: self.municipality_id.clone(),
+            week: self.week.clone(),
+            month: self.month.clone(),
+        }
+    }
+
+    fn contribution(self) -> Contribution {
+        Contribution {
+            key: self.key(),
+            in_charge: self.in_charge_bucket.map(unsigned),
+            end: self.end_bucket.map(unsigned),
+            reached: [self.registered, self.rejected, self.redirected].map(|n| n > 0),
+        }
+    }
+}
+
 #[derive(Insertable)]
-#[diesel(table_name = statistics_cells)]
+#[diesel(table_name = statistics_summary)]
 struct NewCell {
     month: String,
     week: String,
@@ -96,20 +173,27 @@ struct NewCell {
     registered: i64,
     rejected: i64,
     redirected: i64,
+    in_charge_hours: String,
+    end_hours: String,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = statistics_times)]
-struct NewTime {
-    month: String,
-    week: String,
-    procedure_code: String,
-    country: String,
-    unit_id: String,
-    municipality_id: String,
-    kind: String,
-    hours: i64,
-    filings: i64,
+impl NewCell {
+    fn new(r: BaseRow) -> NewCell {
+        NewCell {
+            submitted: signed(r.counts[0]),
+            registered: signed(r.counts[1]),
+            rejected: signed(r.counts[2]),
+            redirected: signed(r.counts[3]),
+            in_charge_hours: encode(&r.times[0]),
+            end_hours: encode(&r.times[1]),
+            month: r.key.month,
+            week: r.key.week,
+            procedure_code: r.key.procedure,
+            country: r.key.country,
+            unit_id: r.key.unit,
+            municipality_id: r.key.municipality,
+        }
+    }
 }
 
 fn signed(n: u64) -> i64 {
@@ -132,166 +216,263 @@ macro_rules! load {
     };
 }
 
-fn facts_sql(conn: &DbConnection) -> String {
+/// Inserts `rows` into `table` in chunks (multi-row inserts do not compile on the
+/// multi-backend connection: one per backend).
+macro_rules! insert_chunks {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        for chunk in $rows.chunks(CHUNK) {
+            match &mut *$conn {
+                DbConnection::Postgresql(pg) => {
+                    diesel::insert_into($table).values(chunk).execute(pg)?
+                }
+                DbConnection::Sqlite(sqlite) => {
+                    diesel::insert_into($table).values(chunk).execute(sqlite)?
+                }
+            };
+        }
+    };
+}
+
+/// Which filings [`facts`] reads: those submitted in a window, or those changed since.
+enum Filter {
+    Submitted(NaiveDateTime, NaiveDateTime),
+    ChangedSince(NaiveDateTime),
+}
+
+/// The submitted filings of `filter` with their first taking in charge, first end and
+/// outcomes reached: one grouped pass over their history (not a sub-query per filing).
+fn facts_sql(conn: &DbConnection, filter: &Filter) -> String {
     let ends = END_STATUSES
         .iter()
         .map(|s| format!("'{s}'"))
         .collect::<Vec<_>>()
         .join(", ");
     let reached = |status: &str| {
-        format!(
-            "CAST(CASE WHEN EXISTS (SELECT 1 FROM filing_history h WHERE h.filing_id = f.id \
-             AND h.to_status = '{status}') THEN 1 ELSE 0 END AS BIGINT)"
-        )
+        format!("MAX(CASE WHEN fh.to_status = '{status}' THEN 1 ELSE 0 END) AS {status}")
+    };
+    let (p1, p2) = (placeholder(conn, 1), placeholder(conn, 2));
+    let which = |t: &str| match filter {
+        Filter::Submitted(..) => format!("{t}.submitted_at >= {p1} AND {t}.submitted_at < {p2}"),
+        Filter::ChangedSince(_) => format!("{t}.updated_at >= {p1}"),
     };
     format!(
-        "SELECT f.procedure_code AS procedure, f.country AS country, \
+        "SELECT f.id AS id, f.procedure_code AS procedure, f.country AS country, \
          COALESCE(f.unit_id, '') AS unit, COALESCE(m.part_of, f.municipality_id, '') AS municipality, \
-         f.submitted_at AS submitted_at, \
-         (SELECT MIN(h.occurred_at) FROM filing_history h WHERE h.filing_id = f.id \
-          AND h.to_status = '{IN_CHARGE_STATUS}') AS in_charge_at, \
-         (SELECT MIN(h.occurred_at) FROM filing_history h WHERE h.filing_id = f.id \
-          AND h.to_status IN ({ends})) AS ended_at, \
-         {} AS registered, {} AS rejected, {} AS redirected \
+         f.submitted_at AS submitted_at, h.in_charge_at AS in_charge_at, h.ended_at AS ended_at, \
+         CAST(COALESCE(h.registered, 0) AS BIGINT) AS registered, \
+         CAST(COALESCE(h.rejected, 0) AS BIGINT) AS rejected, \
+         CAST(COALESCE(h.redirected, 0) AS BIGINT) AS redirected \
          FROM filings f LEFT JOIN directory_municipalities m ON m.id = f.municipality_id \
-         WHERE f.submitted_at IS NOT NULL AND f.submitted_at >= {} AND f.submitted_at < {}",
+         LEFT JOIN (SELECT fh.filing_id AS filing_id, \
+           MIN(CASE WHEN fh.to_status = '{IN_CHARGE_STATUS}' THEN fh.occurred_at END) AS in_charge_at, \
+           MIN(CASE WHEN fh.to_status IN ({ends}) THEN fh.occurred_at END) AS ended_at, \
+           {}, {}, {} \
+           FROM filing_history fh JOIN filings g ON g.id = fh.filing_id \
+           WHERE g.submitted_at IS NOT NULL AND {} GROUP BY fh.filing_id) h ON h.filing_id = f.id \
+         WHERE f.submitted_at IS NOT NULL AND {}",
         reached("registered"),
         reached("rejected"),
         reached("redirected"),
-        placeholder(conn, 1),
-        placeholder(conn, 2),
+        which("g"),
+        which("f"),
     )
 }
 
-fn month_start(month: &str) -> Option<NaiveDateTime> {
-    NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
-        .ok()
-        .map(|d| d.and_time(chrono::NaiveTime::MIN))
+fn month_start(month: NaiveDate) -> NaiveDateTime {
+    month.and_time(chrono::NaiveTime::MIN)
 }
 
-fn facts(conn: &mut DbConnection, month: &str) -> Result<Vec<Fact>, PersistenceError> {
-    let Some(from) = month_start(month) else {
-        return Ok(Vec::new());
-    };
-    let until = from
-        .date()
-        .checked_add_months(chrono::Months::new(1))
-        .map(|d| d.and_time(chrono::NaiveTime::MIN))
-        .unwrap_or(from);
-    let sql = facts_sql(conn);
-    let query = diesel::sql_query(sql)
-        .bind::<Timestamp, _>(from)
-        .bind::<Timestamp, _>(until);
-    let rows: Vec<FactRow> = load!(conn, query)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Fact {
-            procedure: r.procedure,
-            country: r.country,
-            unit: r.unit,
-            municipality: r.municipality,
-            submitted_at: from_db_time(r.submitted_at),
-            in_charge_at: r.in_charge_at.map(from_db_time),
-            ended_at: r.ended_at.map(from_db_time),
-            reached: [r.registered > 0, r.rejected > 0, r.redirected > 0],
-        })
-        .collect())
-}
-
-/// The months whose summary is out of date: those of the filings changed since `since`
-/// (all months when `None`).
-fn stale_months(
+/// The filings of `filter`, with their ids.
+fn facts(
     conn: &mut DbConnection,
-    since: Option<NaiveDateTime>,
-) -> Result<BTreeSet<String>, PersistenceError> {
-    let rows: Vec<Submitted> = match since {
-        Some(since) => {
-            let sql = format!(
-                "SELECT submitted_at FROM filings WHERE submitted_at IS NOT NULL AND updated_at >= {}",
-                placeholder(conn, 1)
-            );
+    filter: &Filter,
+) -> Result<Vec<(String, Fact)>, PersistenceError> {
+    let sql = facts_sql(conn, filter);
+    let rows: Vec<FactRow> = match *filter {
+        Filter::Submitted(from, until) => {
+            let query = diesel::sql_query(sql)
+                .bind::<Timestamp, _>(from)
+                .bind::<Timestamp, _>(until);
+            load!(conn, query)?
+        }
+        Filter::ChangedSince(since) => {
             let query = diesel::sql_query(sql).bind::<Timestamp, _>(since);
             load!(conn, query)?
         }
-        None => {
-            let query = diesel::sql_query(
-                "SELECT submitted_at FROM filings WHERE submitted_at IS NOT NULL",
-            );
-            load!(conn, query)?
-        }
     };
     Ok(rows
         .into_iter()
-        .map(|r| format!("{:04}-{:02}", r.submitted_at.year(), r.submitted_at.month()))
+        .map(|r| {
+            let fact = Fact {
+                procedure: r.procedure,
+                country: r.country,
+                unit: r.unit,
+                municipality: r.municipality,
+                submitted_at: from_db_time(r.submitted_at),
+                in_charge_at: r.in_charge_at.map(from_db_time),
+                ended_at: r.ended_at.map(from_db_time),
+                reached: [r.registered > 0, r.rejected > 0, r.redirected > 0],
+            };
+            (r.id, fact)
+        })
         .collect())
 }
 
-fn write_month(
-    conn: &mut DbConnection,
-    month: &str,
-    counts: Vec<BaseRow>,
-    times: Vec<TimeRow>,
-) -> Result<usize, PersistenceError> {
-    diesel::delete(statistics_cells::table.filter(statistics_cells::month.eq(month)))
-        .execute(conn)?;
-    diesel::delete(statistics_times::table.filter(statistics_times::month.eq(month)))
-        .execute(conn)?;
-    let cells: Vec<NewCell> = counts
-        .into_iter()
-        .map(|r| NewCell {
-            month: r.key.month,
-            week: r.key.week,
-            procedure_code: r.key.procedure,
-            country: r.key.country,
-            unit_id: r.key.unit,
-            municipality_id: r.key.municipality,
-            submitted: signed(r.counts[0]),
-            registered: signed(r.counts[1]),
-            rejected: signed(r.counts[2]),
-            redirected: signed(r.counts[3]),
-        })
-        .collect();
-    let times: Vec<NewTime> = times
-        .into_iter()
-        .map(|t| NewTime {
-            month: t.key.month,
-            week: t.key.week,
-            procedure_code: t.key.procedure,
-            country: t.key.country,
-            unit_id: t.key.unit,
-            municipality_id: t.key.municipality,
-            kind: t.kind.as_str().to_owned(),
-            hours: signed(t.hours),
-            filings: signed(t.filings),
-        })
-        .collect();
-    let written = cells.len() + times.len();
-    for chunk in cells.chunks(CHUNK) {
-        match conn {
-            DbConnection::Postgresql(pg) => diesel::insert_into(statistics_cells::table)
-                .values(chunk)
-                .execute(pg)?,
-            DbConnection::Sqlite(sqlite) => diesel::insert_into(statistics_cells::table)
-                .values(chunk)
-                .execute(sqlite)?,
-        };
-    }
-    for chunk in times.chunks(CHUNK) {
-        match conn {
-            DbConnection::Postgresql(pg) => diesel::insert_into(statistics_times::table)
-                .values(chunk)
-                .execute(pg)?,
-            DbConnection::Sqlite(sqlite) => diesel::insert_into(statistics_times::table)
-                .values(chunk)
-                .execute(sqlite)?,
-        };
-    }
-    Ok(written)
+fn write_cells(conn: &mut DbConnection, rows: Vec<BaseRow>) -> Result<usize, PersistenceError> {
+    let cells: Vec<NewCell> = rows.into_iter().map(NewCell::new).collect();
+    insert_chunks!(conn, statistics_summary::table, cells);
+    Ok(cells.len())
 }
 
-/// Rebuilds the summary of the months of the filings changed since the last refresh
-/// started (less a margin; every month the first time), in one transaction. `full`
-/// rebuilds every month.
+/// Rebuilds everything, month by month (the first refresh, and `--full`).
+fn rebuild(conn: &mut DbConnection, report: &mut RefreshReport) -> Result<(), PersistenceError> {
+    diesel::delete(statistics_filings::table).execute(conn)?;
+    diesel::delete(statistics_summary::table).execute(conn)?;
+    let bounds: Bounds = match conn {
+        DbConnection::Postgresql(pg) => diesel::sql_query(
+            "SELECT MIN(submitted_at) AS first, MAX(submitted_at) AS last FROM filings",
+        )
+        .get_result(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(
+            "SELECT MIN(submitted_at) AS first, MAX(submitted_at) AS last FROM filings",
+        )
+        .get_result(sqlite)?,
+    };
+    let (Some(first), Some(last)) = (bounds.first, bounds.last) else {
+        return Ok(());
+    };
+    let mut month = NaiveDate::from_ymd_opt(first.year(), first.month(), 1).unwrap_or(first.date());
+    while month <= last.date() {
+        let next = month
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(NaiveDate::MAX);
+        let facts = facts(
+            conn,
+            &Filter::Submitted(month_start(month), month_start(next)),
+        )?;
+        if !facts.is_empty() {
+            report.filings += facts.len();
+            report.months.push(month.format("%Y-%m").to_string());
+            let rows: Vec<FilingRow> = facts
+                .into_iter()
+                .map(|(id, fact)| FilingRow::new(id, fact.contribution()))
+                .collect();
+            insert_chunks!(conn, statistics_filings::table, rows);
+            let contributions: Vec<Contribution> =
+                rows.into_iter().map(FilingRow::contribution).collect();
+            let cells = cells(&contributions);
+            report.cells += cells.len();
+            report.rows += write_cells(conn, cells)?;
+        }
+        month = next;
+    }
+    Ok(())
+}
+
+/// Takes the filings changed since `since` whose contribution changed out of their old
+/// cells and into their new ones: only the cells they leave or enter are rebuilt (from
+/// `statistics_filings`); a filing read again but unchanged (the margin) touches none.
+fn update(
+    conn: &mut DbConnection,
+    since: NaiveDateTime,
+    report: &mut RefreshReport,
+) -> Result<(), PersistenceError> {
+    use statistics_filings::dsl as sf;
+    let changed = facts(conn, &Filter::ChangedSince(since))?;
+    report.filings = changed.len();
+    let mut old: HashMap<String, FilingRow> = HashMap::new();
+    let ids: Vec<String> = changed.iter().map(|(id, _)| id.clone()).collect();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<FilingRow> = sf::statistics_filings
+            .filter(sf::filing_id.eq_any(chunk))
+            .select(FilingRow::as_select())
+            .load(conn)?;
+        old.extend(rows.into_iter().map(|r| (r.filing_id.clone(), r)));
+    }
+    let mut touched: BTreeSet<Key> = BTreeSet::new();
+    let mut gone: Vec<String> = Vec::new();
+    let mut rows: Vec<FilingRow> = Vec::new();
+    for (id, fact) in changed {
+        let row = FilingRow::new(id, fact.contribution());
+        match old.get(&row.filing_id) {
+            Some(before) if *before == row => continue,
+            Some(before) => {
+                touched.insert(before.key());
+                gone.push(row.filing_id.clone());
+            }
+            None => {}
+        }
+        touched.insert(row.key());
+        rows.push(row);
+    }
+    for chunk in gone.chunks(CHUNK) {
+        diesel::delete(sf::statistics_filings.filter(sf::filing_id.eq_any(chunk))).execute(conn)?;
+    }
+    insert_chunks!(conn, sf::statistics_filings, rows);
+    for key in &touched {
+        rebuild_cell(conn, key, report)?;
+    }
+    report.cells = touched.len();
+    report.months = touched
+        .into_iter()
+        .map(|k| k.month)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    Ok(())
+}
+
+/// Rebuilds one cell of the summary from the contributions of its filings.
+fn rebuild_cell(
+    conn: &mut DbConnection,
+    key: &Key,
+    report: &mut RefreshReport,
+) -> Result<(), PersistenceError> {
+    use statistics_filings::dsl as sf;
+    use statistics_summary::dsl as ss;
+    let members: Vec<Contribution> = sf::statistics_filings
+        .filter(sf::month.eq(&key.month))
+        .filter(sf::week.eq(&key.week))
+        .filter(sf::procedure_code.eq(&key.procedure))
+        .filter(sf::country.eq(&key.country))
+        .filter(sf::unit_id.eq(&key.unit))
+        .filter(sf::municipality_id.eq(&key.municipality))
+        .select(FilingRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(FilingRow::contribution)
+        .collect();
+    diesel::delete(
+        ss::statistics_summary
+            .filter(ss::month.eq(&key.month))
+            .filter(ss::week.eq(&key.week))
+            .filter(ss::procedure_code.eq(&key.procedure))
+            .filter(ss::country.eq(&key.country))
+            .filter(ss::unit_id.eq(&key.unit))
+            .filter(ss::municipality_id.eq(&key.municipality)),
+    )
+    .execute(conn)?;
+    report.rows += write_cells(conn, cells(&members))?;
+    Ok(())
+}
+
+#[derive(Queryable)]
+struct State {
+    started_at: NaiveDateTime,
+    generation: i64,
+}
+
+fn state(conn: &mut DbConnection) -> Result<Option<State>, PersistenceError> {
+    Ok(statistics_state::table
+        .select((statistics_state::started_at, statistics_state::generation))
+        .filter(statistics_state::id.eq(1))
+        .first::<State>(conn)
+        .optional()?)
+}
+
+/// Brings the summary up to date with the filings changed since the last refresh
+/// started (less a margin), in one transaction: incremental, or everything the first
+/// time and when `full`.
 pub fn refresh(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
@@ -310,39 +491,31 @@ pub fn refresh(
                 });
             }
         }
-        let last: Option<NaiveDateTime> = statistics_refreshes::table
-            .select(statistics_refreshes::started_at)
-            .filter(statistics_refreshes::id.eq(1))
-            .first(conn)
-            .optional()?;
-        let since = if full {
-            None
-        } else {
-            last.map(|t| t - Duration::minutes(MARGIN_MINUTES))
-        };
-        let mut months = stale_months(conn, since)?;
-        if since.is_none() {
-            // Months summarised before whose filings are gone are emptied too.
-            let old: Vec<String> = statistics_cells::table
-                .select(statistics_cells::month)
-                .distinct()
-                .load(conn)?;
-            months.extend(old);
-        }
+        let last = state(conn)?;
         let mut report = RefreshReport::default();
-        for month in &months {
-            let facts = facts(conn, month)?;
-            report.filings += facts.len();
-            let (counts, times) = summarise(&facts);
-            report.rows += write_month(conn, month, counts, times)?;
+        match &last {
+            Some(last) if !full => update(
+                conn,
+                last.started_at - Duration::minutes(MARGIN_MINUTES),
+                &mut report,
+            )?,
+            _ => {
+                report.full = true;
+                rebuild(conn, &mut report)?;
+            }
         }
-        report.months = months.into_iter().collect();
-        let started = to_db_time(now);
-        diesel::delete(statistics_refreshes::table).execute(conn)?;
-        diesel::insert_into(statistics_refreshes::table)
+        let previous = last.map(|s| s.generation).unwrap_or(0);
+        report.generation = if report.full || report.cells > 0 {
+            previous + 1
+        } else {
+            previous
+        };
+        diesel::delete(statistics_state::table).execute(conn)?;
+        diesel::insert_into(statistics_state::table)
             .values((
-                statistics_refreshes::id.eq(1),
-                statistics_refreshes::started_at.eq(started),
+                statistics_state::id.eq(1),
+                statistics_state::started_at.eq(to_db_time(now)),
+                statistics_state::generation.eq(report.generation),
             ))
             .execute(conn)?;
         Ok(report)
@@ -351,11 +524,13 @@ pub fn refresh(
 
 /// When the summary was last refreshed, if ever.
 pub fn refreshed_at(conn: &mut DbConnection) -> Result<Option<DateTime<Utc>>, PersistenceError> {
-    let last: Option<NaiveDateTime> = statistics_refreshes::table
-        .select(statistics_refreshes::started_at)
-        .first(conn)
-        .optional()?;
-    Ok(last.map(from_db_time))
+    Ok(state(conn)?.map(|s| from_db_time(s.started_at)))
+}
+
+/// The summary's generation (0 before the first refresh): it changes with every refresh
+/// that rewrote a cell, so an answer computed at a generation holds until it changes.
+pub fn generation(conn: &mut DbConnection) -> Result<i64, PersistenceError> {
+    Ok(state(conn)?.map(|s| s.generation).unwrap_or(0))
 }
 
 /// The summary's columns to group by for `dims` (the region by the municipality).
@@ -436,7 +611,7 @@ impl KeyRow {
 }
 
 #[derive(QueryableByName)]
-struct CountRow {
+struct SummaryRow {
     #[diesel(embed)]
     key: KeyRow,
     #[diesel(sql_type = BigInt)]
@@ -447,18 +622,10 @@ struct CountRow {
     rejected: i64,
     #[diesel(sql_type = BigInt)]
     redirected: i64,
-}
-
-#[derive(QueryableByName)]
-struct HoursRow {
-    #[diesel(embed)]
-    key: KeyRow,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = BigInt)]
-    hours: i64,
-    #[diesel(sql_type = BigInt)]
-    filings: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    in_charge_hours: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    end_hours: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -471,19 +638,28 @@ struct SharedRow {
     online: i64,
 }
 
-/// The summary's counts of the months `[from, to]` (`YYYY-MM`), grouped by `dims`.
-pub fn counts(
+/// The summary of the months `[from, to]` (`YYYY-MM`), grouped by `dims`: the counts
+/// summed, the time histograms of the group's cells concatenated in SQL and merged here.
+pub fn summary(
     conn: &mut DbConnection,
     from: &str,
     to: &str,
     dims: &[Dimension],
 ) -> Result<Vec<BaseRow>, PersistenceError> {
     let (select, group) = grouping(dims, "");
+    let concat = |column: &str| match conn {
+        DbConnection::Postgresql(_) => format!("string_agg({column}, ',')"),
+        DbConnection::Sqlite(_) => format!("group_concat({column}, ',')"),
+    };
     let sql = format!(
-        "SELECT {select}, CAST(SUM(submitted) AS BIGINT) AS submitted, \
-         CAST(SUM(registered) AS BIGINT) AS registered, CAST(SUM(rejected) AS BIGINT) AS rejected, \
-         CAST(SUM(redirected) AS BIGINT) AS redirected FROM statistics_cells \
+        "SELECT {select}, CAST(COALESCE(SUM(submitted), 0) AS BIGINT) AS submitted, \
+         CAST(COALESCE(SUM(registered), 0) AS BIGINT) AS registered, \
+         CAST(COALESCE(SUM(rejected), 0) AS BIGINT) AS rejected, \
+         CAST(COALESCE(SUM(redirected), 0) AS BIGINT) AS redirected, \
+         {} AS in_charge_hours, {} AS end_hours FROM statistics_summary \
          WHERE month >= {} AND month <= {}{}",
+        concat("in_charge_hours"),
+        concat("end_hours"),
         placeholder(conn, 1),
         placeholder(conn, 2),
         group_by(&group, "")
@@ -491,45 +667,22 @@ pub fn counts(
     let query = diesel::sql_query(sql)
         .bind::<Text, _>(from)
         .bind::<Text, _>(to);
-    let rows: Vec<CountRow> = load!(conn, query)?;
+    let rows: Vec<SummaryRow> = load!(conn, query)?;
     Ok(rows
         .into_iter()
         .filter(|r| r.submitted > 0)
-        .map(|r| BaseRow {
-            counts: [r.submitted, r.registered, r.rejected, r.redirected].map(unsigned),
-            key: r.key.key(),
-        })
-        .collect())
-}
-
-/// The summary's time histograms of the months `[from, to]`, grouped by `dims`.
-pub fn times(
-    conn: &mut DbConnection,
-    from: &str,
-    to: &str,
-    dims: &[Dimension],
-) -> Result<Vec<TimeRow>, PersistenceError> {
-    let (select, group) = grouping(dims, "");
-    let sql = format!(
-        "SELECT {select}, kind, hours, CAST(SUM(filings) AS BIGINT) AS filings \
-         FROM statistics_times WHERE month >= {} AND month <= {}{}",
-        placeholder(conn, 1),
-        placeholder(conn, 2),
-        group_by(&group, "kind, hours")
-    );
-    let query = diesel::sql_query(sql)
-        .bind::<Text, _>(from)
-        .bind::<Text, _>(to);
-    let rows: Vec<HoursRow> = load!(conn, query)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            Some(TimeRow {
-                kind: r.kind.parse::<TimeKind>().ok()?,
-                hours: unsigned(r.hours),
-                filings: unsigned(r.filings),
+        .map(|r| {
+            let mut times: [Histogram; 2] = Default::default();
+            for (histogram, text) in times.iter_mut().zip([&r.in_charge_hours, &r.end_hours]) {
+                if !merge_encoded(histogram, text.as_deref().unwrap_or_default()) {
+                    tracing::warn!("an unreadable time histogram in the statistics summary");
+                }
+            }
+            BaseRow {
+                counts: [r.submitted, r.registered, r.rejected, r.redirected].map(unsigned),
+                times,
                 key: r.key.key(),
-            })
+            }
         })
         .collect())
 }
@@ -548,7 +701,7 @@ pub fn counter(
         "SELECT {select}, CAST(SUM(c.count) AS BIGINT) AS counter, \
          CAST(COALESCE(SUM(o.submitted), 0) AS BIGINT) AS online \
          FROM counter_counts c LEFT JOIN (SELECT unit_id, procedure_code, month, \
-         SUM(submitted) AS submitted FROM statistics_cells WHERE month >= {1} AND month <= {2} \
+         SUM(submitted) AS submitted FROM statistics_summary WHERE month >= {1} AND month <= {2} \
          GROUP BY unit_id, procedure_code, month) o ON o.unit_id = c.unit_id \
          AND o.procedure_code = c.procedure_code AND o.month = c.month \
          WHERE c.month >= {1} AND c.month <= {2}{0}",

@@ -1,0 +1,3 @@
+DROP TABLE statistics_state;
+DROP TABLE statistics_summary;
+DROP TABLE statistics_filings;
