@@ -70,14 +70,24 @@ pub fn public_json<T: Serialize>(req: &HttpRequest, lang: Lang, value: &T) -> Ht
 /// Modified` on a matching `If-None-Match`.
 pub fn public_bytes(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResponse {
     let etag = etag_of(&body);
-    let not_modified = matches(req, &etag);
+    public_shared(req, content_type, body.into(), &etag)
+}
+
+/// [`public_bytes`] of a body kept elsewhere (a cache), with its `ETag` computed once.
+pub fn public_shared(
+    req: &HttpRequest,
+    content_type: &str,
+    body: actix_web::web::Bytes,
+    etag: &str,
+) -> HttpResponse {
+    let not_modified = matches(req, etag);
     let mut response = if not_modified {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     response
-        .insert_header((header::ETAG, etag.as_str()))
+        .insert_header((header::ETAG, etag))
         .insert_header((
             header::CACHE_CONTROL,
             format!("public, max-age={MAX_AGE_SECS}"),

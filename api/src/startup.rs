@@ -149,6 +149,7 @@ impl Application {
                 .enabled
                 .then_some(settings.retention.interval_secs),
             statistics_threshold: settings.statistics.threshold,
+            statistics_cache: crate::app::statistics::new_cache(),
             open311,
             countries,
             default_language,

@@ -1,6 +1,7 @@
 //! The open statistics (docs/STATISTICS.md): the summary's counts, times and counter
 //! counts of a window of months, tabulated and suppressed by the domain's rules
-//! (`domain::statistics`); the counter counts' import; the summary's refresh job.
+//! (`domain::statistics`), each answer cached until the summary's next generation; the
+//! counter counts' import; the summary's refresh job.
 
 use super::with_db;
 use crate::error::{ApiError, FieldError};
@@ -9,27 +10,99 @@ use actix_web::web;
 use domain::audit::AuditEvent;
 use domain::statistics::counter::{parse, CounterLine};
 use domain::statistics::{tabulate, Dimension, Input, Table};
-use persistence::PersistenceError;
+use persistence::{DbConnection, PersistenceError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-/// The table of the months `[from, to]` (`YYYY-MM`), over `dims`.
-pub async fn table(
-    state: &web::Data<AppState>,
-    (from, to): (String, String),
-    dims: Vec<Dimension>,
-) -> Result<Table, ApiError> {
-    let k = state.statistics_threshold;
-    with_db(state, move |conn| {
-        let mut input = Input {
-            counts: persistence::statistics::counts(conn, &from, &to, &dims)?,
-            times: persistence::statistics::times(conn, &from, &to, &dims)?,
-            counter: Vec::new(),
-        };
-        if dims.iter().all(|d| d.has_counter_counts()) {
-            input.counter = persistence::statistics::counter(conn, &from, &to, &dims)?;
+/// An answer as served: its bytes and their `ETag`.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub body: web::Bytes,
+    pub etag: String,
+}
+
+/// Answers kept per instance, at most this many (then the cache is emptied).
+const CACHE_ENTRIES: usize = 256;
+
+/// The answers computed at one generation of the summary, by query. The summary only
+/// changes when a refresh rewrites it, and each such refresh bumps the generation in
+/// the database: an answer holds until then. Each instance keeps its own cache and
+/// needs nothing from another, only the generation it reads with every request; all
+/// answers are dropped at once when it changes.
+#[derive(Debug, Default)]
+pub struct AnswerCache {
+    answers: Mutex<(i64, HashMap<String, Answer>)>,
+}
+
+impl AnswerCache {
+    fn get(&self, generation: i64, query: &str) -> Option<Answer> {
+        let answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        (answers.0 == generation)
+            .then(|| answers.1.get(query).cloned())
+            .flatten()
+    }
+
+    fn put(&self, generation: i64, query: String, answer: Answer) {
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        if answers.0 != generation || answers.1.len() >= CACHE_ENTRIES {
+            *answers = (generation, HashMap::new());
         }
-        Ok(tabulate(&input, &dims, k))
+        answers.1.insert(query, answer);
+    }
+}
+
+/// The table of the months `[from, to]` (`YYYY-MM`), over `dims`, from the summary.
+fn table(
+    conn: &mut DbConnection,
+    (from, to): &(String, String),
+    dims: &[Dimension],
+    k: u32,
+) -> Result<Table, PersistenceError> {
+    let mut input = Input {
+        counts: persistence::statistics::summary(conn, from, to, dims)?,
+        counter: Vec::new(),
+    };
+    if dims.iter().all(|d| d.has_counter_counts()) {
+        input.counter = persistence::statistics::counter(conn, from, to, dims)?;
+    }
+    Ok(tabulate(&input, dims, k))
+}
+
+/// The answer to a query (`key` names it: format, window, dimensions): the cached one
+/// of the summary's current generation, else the table of the months `[from, to]` over
+/// `dims`, written by `render` (JSON or CSV) and cached.
+pub async fn answer<R>(
+    state: &web::Data<AppState>,
+    key: String,
+    months: (String, String),
+    dims: Vec<Dimension>,
+    render: R,
+) -> Result<Answer, ApiError>
+where
+    R: FnOnce(&Table) -> Result<Vec<u8>, ApiError> + Send + 'static,
+{
+    let k = state.statistics_threshold;
+    let cache = state.statistics_cache.clone();
+    with_db(state, move |conn| {
+        // The generation first: the summary read after it is at least as new.
+        let generation = persistence::statistics::generation(conn)?;
+        if let Some(hit) = cache.get(generation, &key) {
+            return Ok(hit);
+        }
+        let body = render(&table(conn, &months, &dims, k)?)?;
+        let answer = Answer {
+            etag: crate::caching::etag_of(&body),
+            body: body.into(),
+        };
+        cache.put(generation, key, answer.clone());
+        Ok(answer)
     })
     .await
+}
+
+/// The cache of the answers, shared by the service's workers.
+pub fn new_cache() -> Arc<AnswerCache> {
+    Arc::new(AnswerCache::default())
 }
 
 /// The counter counts' CSV, parsed; a bad file is a validation error naming each bad
