@@ -1,8 +1,10 @@
 //! Issue 22, the open statistics (docs/STATISTICS.md): public, cacheable counts by
 //! procedure, country, unit, municipality, region, week and month, in JSON and CSV, with
 //! small-cell suppression and its complement, so that no published total gives a small
-//! count away; processing times (checked against Python's own median), the counter
-//! counts' import and the online share.
+//! count away; processing times (checked against Python's own median, and their
+//! log-scaled buckets against the `hdrhistogram` crate), the counter counts' import, the
+//! online share, and the incremental refresh (checked against a full rebuild) with the
+//! answers cached per generation of the summary.
 
 use chrono::{Datelike, Months, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -344,6 +346,137 @@ fn python_percentiles(values: &[u32]) -> (u64, u64) {
     serde_json::from_slice(&out).unwrap()
 }
 
+/// The bucket of a time by the independent implementation the service's buckets follow:
+/// HdrHistogram at one significant digit (exact below 32, then 16 buckets per doubling),
+/// its lowest equivalent value.
+fn hdr_bucket(hours: u64) -> u64 {
+    hdrhistogram::Histogram::<u64>::new(1)
+        .unwrap()
+        .lowest_equivalent(hours)
+}
+
+#[tokio::test]
+async fn long_processing_times_are_published_within_the_stated_relative_error() {
+    let app = spawn_app_with(|s| s.statistics.threshold = 3).await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-precision", "units": [ZONE]}))
+        .await;
+    // Ten filings of February 2026 taken in charge after 3 hours to a month, registered
+    // after twice that and 5 hours more.
+    let in_charge: Vec<u32> = vec![500, 3, 45, 333, 70, 150, 40, 200, 100, 700];
+    let ends: Vec<u32> = in_charge.iter().map(|h| h * 2 + 5).collect();
+    for (n, (hours, end)) in in_charge.iter().zip(&ends).enumerate() {
+        dated(&app, &officer, 200 + n, "2026-02-10", *hours, Some(*end)).await;
+    }
+    refresh(&app);
+    let table: Value = get(
+        &app,
+        "?group_by=month&from=2026-02&to=2026-02",
+        "application/json",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let row = &table["rows"][0];
+    assert_eq!(row["submitted"], 10, "{table}");
+    let (median, p90) = python_percentiles(&in_charge);
+    let (end_median, end_p90) = python_percentiles(&ends);
+    assert_eq!((median, p90, end_median, end_p90), (100, 500, 205, 1005));
+    for (column, exact) in [
+        ("in_charge_median_hours", median),
+        ("in_charge_p90_hours", p90),
+        ("end_median_hours", end_median),
+        ("end_p90_hours", end_p90),
+    ] {
+        let published = row[column].as_u64().unwrap();
+        assert_eq!(published, hdr_bucket(exact), "{column}: {table}");
+        // Never above the exact time, and less than 1/17 of it below.
+        assert!(published <= exact, "{column}");
+        assert!(
+            (exact - published) * 17 < exact,
+            "{column}: {published} for {exact}"
+        );
+    }
+    // The buckets of these times are not the times: the precision rule is at work.
+    assert_eq!(row["in_charge_p90_hours"], 496);
+    assert_eq!(row["end_p90_hours"], 992);
+}
+
+#[tokio::test]
+async fn an_incremental_refresh_rebuilds_only_the_changed_cells_and_equals_a_full_one() {
+    let app = spawn_app_with(|s| s.statistics.threshold = 2).await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-incremental", "units": [ZONE]}))
+        .await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        ids.push(submitted(&app, 400 + n).await);
+    }
+    let today = Utc::now().date_naive();
+    let this = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap();
+    let window = format!(
+        "?group_by=procedure,unit,municipality,week,month&from={0}&to={0}",
+        this.format("%Y-%m")
+    );
+    let first = refresh(&app);
+    assert!(first.full, "the first refresh builds everything: {first:?}");
+    let before = get(&app, &window, "application/json").await;
+    let etag = before.headers()["etag"].to_str().unwrap().to_owned();
+    let before: Value = before.json().await.unwrap();
+    assert_eq!(before["totals"]["registered"], 0, "{before}");
+
+    // Two filings last changed long ago: a refresh does not read them again.
+    for id in &ids[2..] {
+        let sql =
+            format!("UPDATE filings SET updated_at = '2020-01-01 00:00:00' WHERE id = '{id}'");
+        assert_eq!(execute(&app, sql), 1);
+    }
+    // Nothing changed: the two recent filings are read again (the margin for late
+    // commits) but their cells are not touched; the generation stays, and so does the
+    // cached answer.
+    let idle = refresh(&app);
+    assert!(!idle.full);
+    assert_eq!(
+        (idle.filings, idle.cells, idle.generation),
+        (2, 0, first.generation),
+        "{idle:?}"
+    );
+    let cached = get(&app, &window, "application/json").await;
+    assert_eq!(cached.headers()["etag"].to_str().unwrap(), etag);
+
+    // Two filings registered: only their cell is rebuilt (one cell: same week,
+    // municipality and unit), the answer changes at once (a new generation), and it is
+    // what a full rebuild gives.
+    register(&app, &officer, &ids[0]).await;
+    register(&app, &officer, &ids[1]).await;
+    let second = refresh(&app);
+    assert!(!second.full);
+    assert_eq!(
+        second.filings, 2,
+        "only the changed filings are read: {second:?}"
+    );
+    assert_eq!(second.cells, 1, "{second:?}");
+    assert_eq!(second.generation, first.generation + 1);
+    let after = get(&app, &window, "application/json").await;
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
+    let after: Value = after.json().await.unwrap();
+    assert_eq!(after["totals"]["registered"], 2, "{after}");
+    assert_eq!(after["totals"]["submitted"], 4);
+
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    let full = persistence::statistics::refresh(&mut conn, Utc::now(), true).unwrap();
+    drop(conn);
+    assert!(full.full);
+    let rebuilt: Value = get(&app, &window, "application/json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rebuilt, after, "incremental and full refreshes agree");
+}
+
 #[tokio::test]
 async fn processing_times_weeks_and_places_are_published_with_small_cells_suppressed() {
     let app = spawn_app_with(|s| s.statistics.threshold = 3).await;
@@ -378,6 +511,9 @@ async fn processing_times_weeks_and_places_are_published_with_small_cells_suppre
     let (median, p90) = python_percentiles(&in_charge);
     let (end_median, end_p90) = python_percentiles(&ends);
     assert_eq!((median, p90, end_median, end_p90), (5, 9, 40, 70));
+    // Exact below 32 hours; 70 hours is published as its bucket's lower bound, 68.
+    let end_p90 = hdr_bucket(end_p90);
+    assert_eq!(end_p90, 68);
     let month: Value = get(
         &app,
         "?group_by=month&from=2026-03&to=2026-03",
