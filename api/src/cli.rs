@@ -95,11 +95,11 @@ enum Command {
 
 #[derive(Debug, Subcommand)]
 enum StatisticsCommand {
-    /// Rebuild the summary of the months whose filings changed since the last refresh
-    /// (what the service's job does every `statistics.refresh_secs`); safe beside a
-    /// running service
+    /// Bring the summary up to date: only the cells of the filings changed since the
+    /// last refresh are rebuilt (what the service's job does every
+    /// `statistics.refresh_secs`); safe beside a running service
     Refresh {
-        /// Rebuild every month
+        /// Rebuild every cell of every month
         #[arg(long)]
         full: bool,
     },
@@ -168,6 +168,12 @@ enum PartnersCommand {
     /// Make a new webhook signing secret (printed once); the previous one keeps signing
     /// for 24 h
     RotateSecret {
+        /// The partner's id
+        id: String,
+    },
+    /// Issue the partner's Open311 api_key, or rotate it: a new key, printed once as
+    /// JSON; the previous one stops working at once (docs/OPEN311.md)
+    Open311Key {
         /// The partner's id
         id: String,
     },
@@ -425,8 +431,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let report = persistence::statistics::refresh(&mut conn, crate::app::now(), full)?;
             println!(
                 "{}",
-                serde_json::json!({"skipped": report.skipped, "months": report.months,
-                                   "filings": report.filings, "rows": report.rows})
+                serde_json::json!({"skipped": report.skipped, "full": report.full,
+                                   "months": report.months, "filings": report.filings,
+                                   "cells": report.cells, "rows": report.rows,
+                                   "generation": report.generation})
             );
             Ok(())
         }
@@ -562,6 +570,11 @@ fn partners_command(
             let rotated = usecase::rotate_secret(conn, &keyring, &id, cli_actor(), now, None)
                 .map_err(partner_failure)?;
             json(&PartnerWithSecret::from(rotated))
+        }
+        PartnersCommand::Open311Key { id } => {
+            let (partner, api_key) = usecase::issue_open311_key(conn, &id, cli_actor(), now, None)
+                .map_err(partner_failure)?;
+            json(&serde_json::json!({"partner_id": partner.id, "api_key": api_key}))
         }
     }
 }

@@ -374,6 +374,14 @@ pub fn status_of(status: FilingStatus) -> Option<&'static str> {
     }
 }
 
+/// The message key of a request's `status_notes`: a public explanation of its filing's
+/// status, one generic sentence per status, the same for every request in it (never an
+/// officer's words, a reason, a unit's or a person's name: nothing personal). `None` for
+/// a draft, which the listing never shows.
+pub fn status_note(status: FilingStatus) -> Option<String> {
+    (status != FilingStatus::Draft).then(|| format!("status_note_{}", status.as_str()))
+}
+
 /// The filing statuses an Open311 status filter (`open`, `closed`) stands for; `None`
 /// for another word.
 pub fn statuses_for(status: &str) -> Option<Vec<FilingStatus>> {
@@ -639,5 +647,15 @@ mod tests {
             window(Some(now), Some(start), now),
             Err(WindowError::Reversed)
         );
+    }
+
+    #[test]
+    fn every_listed_status_has_a_public_note_and_a_draft_none() {
+        for status in FilingStatus::ALL {
+            match status_note(*status) {
+                None => assert_eq!(*status, FilingStatus::Draft),
+                Some(key) => assert_eq!(key, format!("status_note_{}", status.as_str())),
+            }
+        }
     }
 }

@@ -211,10 +211,17 @@ async fn open311_post_files_a_routed_filing_that_the_public_sees_without_persona
             "service_code",
             "service_name",
             "service_request_id",
-            "status"
+            "status",
+            "status_notes"
         ]
     );
     assert_eq!(public["status"], "open");
+    // The status's public note, in the request's language (English by default); no
+    // media_url: no media of a request is public.
+    assert_eq!(
+        public["status_notes"],
+        "Received: waiting for the police unit of the place to take it in charge."
+    );
     let text = seen.to_string();
     for personal in [
         "SECRETTAG",
@@ -244,6 +251,55 @@ async fn open311_post_files_a_routed_filing_that_the_public_sees_without_persona
     assert!(
         (lat * 111_320.0 / 1000.0 - 0.5 - row).abs() < 1e-3,
         "{lat} is no row centre"
+    );
+
+    // Taken in charge: the note follows the status, in the language asked for, in JSON
+    // and in XML.
+    let filing = item["id"].as_str().unwrap();
+    let take = app
+        .client
+        .post(app.url(&format!("/v1/units/{ZONE}/filings/{filing}/take-in-charge")))
+        .bearer_auth(&officer)
+        .header("if-match", format!("\"v{}\"", item["version"]))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(take.status(), 200);
+    let french: Value = app
+        .client
+        .get(app.url(&format!("/open311/v2/requests/{id}.json")))
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(french[0]["status"], "open");
+    assert_eq!(
+        french[0]["status_notes"], "Un policier la traite.",
+        "{french}"
+    );
+    let xml = app
+        .client
+        .get(app.url(&format!("/open311/v2/requests/{id}.xml")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        xml.contains("<status_notes>A police officer is handling it.</status_notes>"),
+        "{xml}"
+    );
+    assert!(!xml.contains("media_url"), "{xml}");
+    let seen = drive(&app, &key, json!([{"kind": "request", "id": id}]));
+    assert_eq!(seen["request"][0]["xml_equal"], true, "{seen}");
+    assert_eq!(
+        seen["request"][0]["json"]["status_notes"],
+        "A police officer is handling it."
     );
 
     // In XML too, with its error format for a refusal.
@@ -409,4 +465,102 @@ async fn open311_listing_filters_by_id_code_status_and_window_and_caps_at_1000()
         seen["requests"][0]["documents"][0]["service_request_id"],
         id
     );
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_ecommissariat-under-test");
+
+/// `ecommissariat partners ARGS` on the app's database.
+fn partners_cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(BIN)
+        .arg("partners")
+        .args(args)
+        .env("DATABASE_URL", app.db.url())
+        .env("ECOM__DATABASE__DATA_DIR", app.data_dir())
+        .env_remove("ECOM_CONFIG")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+fn issued_key(app: &TestApp, partner: &str) -> String {
+    let output = partners_cli(app, &["open311-key", partner]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let issued: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(issued["partner_id"], partner);
+    let key = issued["api_key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("o311_") && key.len() == 48, "{key}");
+    key
+}
+
+#[tokio::test]
+async fn open311_keys_are_issued_and_rotated_from_the_command_line() {
+    let app = spawn_app().await;
+    let added = partners_cli(
+        &app,
+        &[
+            "add",
+            "--id",
+            "fms-cli",
+            "--name",
+            "FixMyStreet",
+            "--kind",
+            "other",
+            "--client-id",
+            "fms-cli-client",
+        ],
+    );
+    assert!(added.status.success(), "{added:?}");
+    let first = issued_key(&app, "fms-cli");
+    let seen = drive(&app, &first, json!([graffiti(false, json!({}))]));
+    assert_eq!(seen["posts"][0]["status"], 201, "{seen}");
+
+    // Rotation: a new key works, the previous one no longer does.
+    let second = issued_key(&app, "fms-cli");
+    assert_ne!(first, second);
+    let old = drive(&app, &first, json!([graffiti(false, json!({}))]));
+    assert_eq!(old["posts"][0]["status"], 403, "{old}");
+    let new = drive(
+        &app,
+        &second,
+        json!([graffiti(false, json!({"account_id": "fms-43"}))]),
+    );
+    assert_eq!(new["posts"][0]["status"], 201, "{new}");
+
+    // An unknown partner: one line naming the cause, exit 1.
+    let missing = partners_cli(&app, &["open311-key", "nobody"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no partner nobody"));
+
+    // Both issues are audited as the command line's (no key in the trail).
+    app.wait_sealed().await;
+    let auditor = app
+        .dev_token(json!({"kind": "officer", "subject": "dpo", "role": "auditor", "units": [ZONE]}))
+        .await;
+    let page: Value = app
+        .client
+        .get(app.url("/v1/audit-events?object_type=partner&limit=500"))
+        .bearer_auth(&auditor)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let issues: Vec<&Value> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "issue_open311_key")
+        .collect();
+    assert_eq!(issues.len(), 2, "{page}");
+    for event in issues {
+        assert_eq!(event["actor_role"], "system");
+        assert_eq!(event["object_id"], "fms-cli");
+    }
+    let trail = page.to_string();
+    assert!(!trail.contains(&first) && !trail.contains(&second));
 }

@@ -341,7 +341,7 @@ pub async fn create_request(
     respond(format, StatusCode::CREATED, "service_requests", &answer)
 }
 
-/// The listing's documents: the service names in `lang`.
+/// The listing's documents: the service names and status notes in `lang`.
 fn public(
     state: &AppState,
     requests: Vec<persistence::open311::PublicRequest>,
@@ -358,7 +358,11 @@ fn public(
             })
             .unwrap_or_else(|| code.to_owned())
     };
-    requests.into_iter().map(|r| public_view(r, name)).collect()
+    let note = |key: &str| text(lang, key);
+    requests
+        .into_iter()
+        .map(|r| public_view(r, name, note))
+        .collect()
 }
 
 /// Open311 GET service requests
@@ -374,7 +378,7 @@ fn public(
     responses(
         (status = 200, description = "The requests",
             content(
-                (Vec<ServiceRequest> = "application/json", example = json!([{"service_request_id": "5b0d3c0e9f0a4c1f8d2e7a6b5c4d3e2f", "status": "open", "service_code": "graffiti-BE", "service_name": "Complaint for graffiti", "requested_datetime": "2026-12-05T10:00:00Z", "lat": 50.4645, "long": 4.8623}])),
+                (Vec<ServiceRequest> = "application/json", example = json!([{"service_request_id": "5b0d3c0e9f0a4c1f8d2e7a6b5c4d3e2f", "status": "open", "service_code": "graffiti-BE", "service_name": "Complaint for graffiti", "requested_datetime": "2026-12-05T10:00:00Z", "lat": 50.4645, "long": 4.8623, "status_notes": "Received: waiting for the police unit of the place to take it in charge."}])),
                 (String = "text/xml", example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><service_requests><request><status>open</status></request></service_requests>"))
             )),
         (status = 400, description = "A date that is not a W3C date-time, a window reversed or over 90 days, an unknown status",
@@ -414,7 +418,7 @@ pub async fn list_requests(
     responses(
         (status = 200, description = "The request",
             content(
-                (Vec<ServiceRequest> = "application/json", example = json!([{"service_request_id": "5b0d3c0e9f0a4c1f8d2e7a6b5c4d3e2f", "status": "closed", "service_code": "found_object-LU", "service_name": "Found object declaration", "requested_datetime": "2026-12-05T10:00:00Z", "lat": 49.6093, "long": 6.1302}])),
+                (Vec<ServiceRequest> = "application/json", example = json!([{"service_request_id": "5b0d3c0e9f0a4c1f8d2e7a6b5c4d3e2f", "status": "closed", "service_code": "found_object-LU", "service_name": "Found object declaration", "requested_datetime": "2026-12-05T10:00:00Z", "lat": 49.6093, "long": 6.1302, "status_notes": "Handled: the request is closed."}])),
                 (String = "text/xml", example = json!("<?xml version=\"1.0\" encoding=\"utf-8\"?><service_requests><request><status>closed</status></request></service_requests>"))
             )),
         (status = 404, description = "No such request",
@@ -520,6 +524,15 @@ mod tests {
             "facts_datetime",
             "service_notice",
             "contact",
+            "status_note_submitted",
+            "status_note_transferred",
+            "status_note_taken_in_charge",
+            "status_note_info_requested",
+            "status_note_registered",
+            "status_note_rejected",
+            "status_note_redirected",
+            "status_note_withdrawn",
+            "status_note_closed",
         ];
         for lang in API_LANGUAGES {
             for key in keys {

@@ -116,12 +116,19 @@ pub struct ServiceDefinition {
 }
 
 /// A request as the public listing shows it: nothing personal (no description, no
-/// address, no name), the place as the centre of its grid cell.
+/// address, no name), the place as the centre of its grid cell. `media_url` is never
+/// given: no media of a request is public (Open311 takes none, and a filing's
+/// attachments are personal evidence).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceRequest {
     pub service_request_id: String,
     /// `open` until the police unit decided, then `closed`.
     pub status: String,
+    /// A public explanation of the filing's status, one generic sentence per status
+    /// (the same for every request in it), in the request's language like
+    /// `service_name`: never an officer's words, a reason or a name.
+    #[schema(example = "A police officer is handling it.")]
+    pub status_notes: String,
     pub service_code: String,
     pub service_name: String,
     /// When the request was made (RFC 3339, UTC).
@@ -249,12 +256,20 @@ impl RequestsQuery {
     }
 }
 
-/// A stored request as the listing shows it; `name` gives a service code's name.
-pub fn public_view(request: PublicRequest, name: impl Fn(&str) -> String) -> ServiceRequest {
+/// A stored request as the listing shows it; `name` gives a service code's name, `note`
+/// the text of a message key.
+pub fn public_view(
+    request: PublicRequest,
+    name: impl Fn(&str) -> String,
+    note: impl Fn(&str) -> String,
+) -> ServiceRequest {
     ServiceRequest {
         status: rules::status_of(request.status)
             .unwrap_or("open")
             .to_owned(),
+        status_notes: rules::status_note(request.status)
+            .map(|key| note(&key))
+            .unwrap_or_default(),
         service_name: name(&request.service_code),
         service_code: request.service_code,
         service_request_id: request.service_request_id,
