@@ -330,8 +330,8 @@ fn wants_csv(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> 
 /// `<threshold`, and so does the smallest other count of its column when the total
 /// would otherwise give it away; a time from fewer than `threshold` filings, and a share
 /// with a small part, too. Read from a summary refreshed every few minutes (an answer
-/// is computed once per refresh that changed it). Public and cacheable; JSON, or CSV with `Accept: text/csv` or `?format=csv` (the last line
-/// holds the totals).
+/// is computed once per refresh that changed it). Public and cacheable; JSON, or CSV
+/// with `Accept: text/csv` or `?format=csv` (the last line holds the totals).
 #[utoipa::path(
     tag = "statistics",
     security(()),
