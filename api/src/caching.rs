@@ -7,6 +7,8 @@ use actix_web::{HttpRequest, HttpResponse};
 use domain::i18n::Lang;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// How long clients and proxies may keep reference data.
 pub const MAX_AGE_SECS: u32 = 300;
@@ -99,4 +101,43 @@ pub fn public_shared(
     response
         .insert_header((header::CONTENT_TYPE, content_type.to_owned()))
         .body(body)
+}
+
+/// An answer as served: its bytes and their `ETag`.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub body: actix_web::web::Bytes,
+    pub etag: String,
+}
+
+/// Answers kept per instance, at most this many (then the cache is emptied).
+const CACHE_ENTRIES: usize = 256;
+
+/// The answers computed at one generation of the summary, by query. The summary only
+/// changes when a refresh rewrites it, and each such refresh bumps the generation in
+/// the database: an answer holds until then. Each instance keeps its own cache and
+/// needs nothing from another, only the generation it reads with every request; all
+/// answers are dropped at once when it changes.
+#[derive(Debug, Default)]
+pub struct AnswerCache {
+    answers: Mutex<(i64, HashMap<String, Answer>)>,
+}
+
+impl AnswerCache {
+    /// The answer to `query` computed at `generation`, if kept.
+    pub fn get(&self, generation: i64, query: &str) -> Option<Answer> {
+        let answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        (answers.0 == generation)
+            .then(|| answers.1.get(query).cloned())
+            .flatten()
+    }
+
+    /// Keeps the answer to `query` computed at `generation` (dropping those of another).
+    pub fn put(&self, generation: i64, query: String, answer: Answer) {
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        if answers.0 != generation || answers.1.len() >= CACHE_ENTRIES {
+            *answers = (generation, HashMap::new());
+        }
+        answers.1.insert(query, answer);
+    }
 }

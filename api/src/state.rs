@@ -25,7 +25,7 @@ pub struct AppState {
     /// The small-cell threshold of the open statistics.
     pub statistics_threshold: u32,
     /// The open statistics' answers of the summary's current generation.
-    pub statistics_cache: Arc<crate::app::statistics::AnswerCache>,
+    pub statistics_cache: Arc<crate::caching::AnswerCache>,
     /// Countries this deployment serves (a subset of the catalogue's).
     pub countries: Vec<Country>,
     /// Language used when a request names none the service knows.

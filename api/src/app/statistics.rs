@@ -4,6 +4,7 @@
 //! counter counts' import; the summary's refresh job.
 
 use super::with_db;
+use crate::caching::{Answer, AnswerCache};
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 use actix_web::web;
@@ -11,45 +12,7 @@ use domain::audit::AuditEvent;
 use domain::statistics::counter::{parse, CounterLine};
 use domain::statistics::{tabulate, Dimension, Input, Table};
 use persistence::{DbConnection, PersistenceError};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-
-/// An answer as served: its bytes and their `ETag`.
-#[derive(Debug, Clone)]
-pub struct Answer {
-    pub body: web::Bytes,
-    pub etag: String,
-}
-
-/// Answers kept per instance, at most this many (then the cache is emptied).
-const CACHE_ENTRIES: usize = 256;
-
-/// The answers computed at one generation of the summary, by query. The summary only
-/// changes when a refresh rewrites it, and each such refresh bumps the generation in
-/// the database: an answer holds until then. Each instance keeps its own cache and
-/// needs nothing from another, only the generation it reads with every request; all
-/// answers are dropped at once when it changes.
-#[derive(Debug, Default)]
-pub struct AnswerCache {
-    answers: Mutex<(i64, HashMap<String, Answer>)>,
-}
-
-impl AnswerCache {
-    fn get(&self, generation: i64, query: &str) -> Option<Answer> {
-        let answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        (answers.0 == generation)
-            .then(|| answers.1.get(query).cloned())
-            .flatten()
-    }
-
-    fn put(&self, generation: i64, query: String, answer: Answer) {
-        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        if answers.0 != generation || answers.1.len() >= CACHE_ENTRIES {
-            *answers = (generation, HashMap::new());
-        }
-        answers.1.insert(query, answer);
-    }
-}
+use std::sync::Arc;
 
 /// The table of the months `[from, to]` (`YYYY-MM`), over `dims`, from the summary.
 fn table(
