@@ -247,6 +247,9 @@ crate::code_enum!(
         Supplement => "supplement",
         /// Sent through an officer's upload link.
         UploadLink => "upload_link",
+        /// A sole holder's supporting document on a minor's travel authorisation request
+        /// (issue 19): the file's `filing_id` is then the request's id.
+        SupportingDocument => "supporting_document",
     }
 );
 
@@ -362,8 +365,12 @@ pub fn collection_event(
         Origin::Attachment => "collect_attachment",
         Origin::Supplement => "collect_supplement",
         Origin::UploadLink => "collect_via_upload_link",
+        Origin::SupportingDocument => "collect_supporting_document",
     });
-    event.justification = Some(format!("sha256={sha256}; filing={filing}"));
+    event.justification = Some(match origin {
+        Origin::SupportingDocument => format!("sha256={sha256}; travel_request={filing}"),
+        _ => format!("sha256={sha256}; filing={filing}"),
+    });
     event
 }
 

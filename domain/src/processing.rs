@@ -197,12 +197,13 @@ impl Record {
 }
 
 /// How the periods of `retention.toml` are counted (docs/RETENTION.md).
-pub const RETENTION_RULES: [&str; 5] = [
+pub const RETENTION_RULES: [&str; 6] = [
     "draft: from the draft's last change (an unsubmitted draft is abandoned)",
     "withdrawn, rejected, redirected: from the withdrawal or the decision (or the closing after it)",
     "registered: from the latest hand-over to the records system; a registered filing never handed over is kept",
     "open filings (submitted, transferred, taken in charge, information requested) are never erased",
     "a filing restricted by an officer (Art. 16(3), needed as evidence) is not erased until the restriction is lifted",
+    "minors' travel authorisation requests (periods of [travel]): unanswered from the request, unreviewed from the end of the trip, refused or rejected from the answer or decision, issued from the document's expiry, revoked from the later of the revocation and the expiry; the register entry of an issued document (no personal data) is kept so that the online check still answers revoked or expired",
 ];
 
 #[cfg(test)]

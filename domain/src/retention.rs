@@ -7,6 +7,7 @@
 //! dry run and the records of processing read.
 
 use crate::filing::FilingStatus;
+use crate::travel::TravelStatus;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -69,6 +70,7 @@ struct RawRetention {
     defaults: Periods,
     #[serde(default)]
     procedures: BTreeMap<String, PartialPeriods>,
+    travel: TravelPeriods,
 }
 
 /// The retention periods of every procedure.
@@ -77,6 +79,8 @@ pub struct RetentionPolicy {
     pub defaults: Periods,
     /// The procedures whose periods differ from the defaults, complete.
     pub procedures: BTreeMap<String, Periods>,
+    /// The periods of minors' travel authorisation requests (`[travel]`).
+    pub travel: TravelPeriods,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +129,7 @@ impl RetentionPolicy {
         Ok(RetentionPolicy {
             defaults: raw.defaults,
             procedures,
+            travel: raw.travel,
         })
     }
 
@@ -231,6 +236,118 @@ pub const CANDIDATE_STATUSES: &[FilingStatus] = &[
     FilingStatus::Closed,
 ];
 
+crate::code_enum!(
+    /// How a minor's travel authorisation request ended, as far as retention is
+    /// concerned (docs/RETENTION.md): each has its own period.
+    TravelRetentionClass, "travel retention class", {
+        /// Still waiting for the other holder's answer (the invitation long expired).
+        Unfinished => "unfinished",
+        /// Waiting for the unit's review, and the trip is over.
+        Unreviewed => "unreviewed",
+        /// The other holder refused.
+        Refused => "refused",
+        /// The unit rejected it.
+        Rejected => "rejected",
+        /// Approved: the document was issued and is past its validity.
+        Issued => "issued",
+        /// The issued document was revoked.
+        Revoked => "revoked",
+    }
+);
+
+/// The retention periods of travel authorisation requests, in days, by class.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TravelPeriods {
+    pub unfinished: u32,
+    pub unreviewed: u32,
+    pub refused: u32,
+    pub rejected: u32,
+    pub issued: u32,
+    pub revoked: u32,
+}
+
+impl TravelPeriods {
+    /// The period of `class`, in days.
+    pub fn days(&self, class: TravelRetentionClass) -> u32 {
+        use TravelRetentionClass as C;
+        match class {
+            C::Unfinished => self.unfinished,
+            C::Unreviewed => self.unreviewed,
+            C::Refused => self.refused,
+            C::Rejected => self.rejected,
+            C::Issued => self.issued,
+            C::Revoked => self.revoked,
+        }
+    }
+}
+
+/// What the retention rule needs to know of one travel request (no personal data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TravelFacts {
+    pub status: TravelStatus,
+    /// The request's last change (`updated_at`): the refusal, the decision, the
+    /// revocation.
+    pub last_change: DateTime<Utc>,
+    /// The end of the trip (the end of the return day in the unit's time zone, the
+    /// document's expiry); unknown for requests made before it was recorded.
+    pub trip_ends: Option<DateTime<Utc>>,
+}
+
+/// What the retention job does with a travel request at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TravelRetention {
+    /// Kept until `Some(due)`; `None` when its clock is unknown (a request under
+    /// review or approved whose trip end was not recorded): kept, reported.
+    Keep(Option<DateTime<Utc>>),
+    /// Erase: its `class`'s period of `days` ran out at `due`.
+    Erase {
+        class: TravelRetentionClass,
+        days: u32,
+        due: DateTime<Utc>,
+    },
+}
+
+/// Whether a travel request is due for erasure at `now`. Each period runs from:
+/// `unfinished`, `refused`, `rejected` the last change; `unreviewed` the later of the
+/// last change and the end of the trip (a request nobody reviewed is kept while its trip
+/// may still happen); `issued` the end of the trip (the document's expiry); `revoked` the
+/// later of the revocation and the end of the trip.
+pub fn decide_travel(
+    periods: &TravelPeriods,
+    facts: &TravelFacts,
+    now: DateTime<Utc>,
+) -> TravelRetention {
+    use TravelRetentionClass as C;
+    use TravelStatus as S;
+    let (class, start) = match facts.status {
+        S::AwaitingConsent => (C::Unfinished, Some(facts.last_change)),
+        S::AwaitingReview => (
+            C::Unreviewed,
+            facts.trip_ends.map(|end| end.max(facts.last_change)),
+        ),
+        S::Refused => (C::Refused, Some(facts.last_change)),
+        S::Rejected => (C::Rejected, Some(facts.last_change)),
+        S::Approved => (C::Issued, facts.trip_ends),
+        S::Revoked => (
+            C::Revoked,
+            Some(facts.trip_ends.map_or(facts.last_change, |end| {
+                end.max(facts.last_change)
+            })),
+        ),
+    };
+    let Some(start) = start else {
+        return TravelRetention::Keep(None);
+    };
+    let days = periods.days(class);
+    let due = start + Duration::days(i64::from(days));
+    if now >= due {
+        TravelRetention::Erase { class, days, due }
+    } else {
+        TravelRetention::Keep(Some(due))
+    }
+}
+
 /// The longest a restriction may run before its review, in days (five years).
 pub const RESTRICTION_REVIEW_MAX_DAYS: i64 = 1826;
 
@@ -286,6 +403,44 @@ mod tests {
 
     fn day(d: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap() + Duration::days(d)
+    }
+
+    #[test]
+    fn travel_requests_go_after_their_documented_periods() {
+        use TravelRetentionClass as C;
+        use TravelStatus as S;
+        let p = policy().travel;
+        assert_eq!(
+            (p.unfinished, p.unreviewed, p.refused, p.rejected, p.issued, p.revoked),
+            (30, 30, 365, 365, 90, 365)
+        );
+        let facts = |status, trip_ends| TravelFacts {
+            status,
+            last_change: day(0),
+            trip_ends,
+        };
+        let erase = |class, days, due| TravelRetention::Erase { class, days, due };
+        let cases = [
+            // An unanswered invitation: 30 days after the request.
+            (facts(S::AwaitingConsent, Some(day(200))), day(30), erase(C::Unfinished, 30, day(30))),
+            (facts(S::AwaitingConsent, None), day(29), TravelRetention::Keep(Some(day(30)))),
+            // Under review: kept while the trip may happen, 30 days after it ended.
+            (facts(S::AwaitingReview, Some(day(100))), day(31), TravelRetention::Keep(Some(day(130)))),
+            (facts(S::AwaitingReview, Some(day(100))), day(130), erase(C::Unreviewed, 30, day(130))),
+            (facts(S::AwaitingReview, None), day(5000), TravelRetention::Keep(None)),
+            (facts(S::Refused, None), day(365), erase(C::Refused, 365, day(365))),
+            (facts(S::Rejected, None), day(364), TravelRetention::Keep(Some(day(365)))),
+            // Issued: 90 days after the document's expiry.
+            (facts(S::Approved, Some(day(20))), day(110), erase(C::Issued, 90, day(110))),
+            (facts(S::Approved, Some(day(20))), day(109), TravelRetention::Keep(Some(day(110)))),
+            (facts(S::Approved, None), day(5000), TravelRetention::Keep(None)),
+            // Revoked: a year after the later of the revocation and the trip's end.
+            (facts(S::Revoked, Some(day(20))), day(385), erase(C::Revoked, 365, day(385))),
+            (facts(S::Revoked, None), day(365), erase(C::Revoked, 365, day(365))),
+        ];
+        for (facts, now, expected) in cases {
+            assert_eq!(decide_travel(&p, &facts, now), expected, "{facts:?} at {now}");
+        }
     }
 
     #[test]

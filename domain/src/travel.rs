@@ -391,6 +391,44 @@ pub fn party(requester: &str, second: Option<&str>, user: &str) -> Option<Party>
     }
 }
 
+/// The kinds of file a supporting document may be: a scan (PDF) or a photograph (JPEG,
+/// PNG) of the court decision or the death certificate.
+pub const SUPPORTING_KINDS: &[crate::evidence::MediaKind] = &[
+    crate::evidence::MediaKind::Pdf,
+    crate::evidence::MediaKind::Jpeg,
+    crate::evidence::MediaKind::Png,
+];
+/// The most supporting documents one request holds (the evidence store's per-file and
+/// per-filing byte limits hold too).
+pub const MAX_SUPPORTING_DOCUMENTS: u32 = 5;
+
+/// Whether a request takes supporting documents now: a sole holder's declaration, until
+/// the officer decides (the officer reviews them before approving).
+pub fn takes_supporting_documents(sole_holder: bool, status: TravelStatus) -> bool {
+    sole_holder && status == TravelStatus::AwaitingReview
+}
+
+/// Whether a request may be approved with `documents` supporting documents: a sole
+/// holder's declaration needs at least one (the court decision or death certificate the
+/// officer checked); a request both holders consented to needs none.
+pub fn may_approve(sole_holder: bool, documents: u32) -> bool {
+    !sole_holder || documents > 0
+}
+
+/// The download of a supporting document by an officer (`original`: as received, else
+/// the viewing copy without metadata): a consultation of the file naming its request.
+pub fn document_download_event(
+    actor: crate::audit::Actor,
+    file: &str,
+    request: &str,
+    original: bool,
+    now: DateTime<Utc>,
+) -> crate::audit::AuditEvent {
+    let mut event = crate::evidence::download_event(actor, file, request, original, now);
+    event.justification = Some(format!("travel_request={request}"));
+    event
+}
+
 /// Whether an invitation taken at `now` still works: not used, not expired.
 pub fn invitation_usable(
     used: Option<DateTime<Utc>>,
@@ -556,6 +594,19 @@ mod tests {
                     .timestamp()
             )
         );
+    }
+
+    #[test]
+    fn a_sole_holder_attaches_documents_until_the_decision_and_needs_one() {
+        use TravelStatus as S;
+        assert!(takes_supporting_documents(true, S::AwaitingReview));
+        for status in [S::Approved, S::Rejected, S::Revoked, S::AwaitingConsent] {
+            assert!(!takes_supporting_documents(true, status), "{status}");
+        }
+        assert!(!takes_supporting_documents(false, S::AwaitingReview));
+        assert!(!may_approve(true, 0));
+        assert!(may_approve(true, 1));
+        assert!(may_approve(false, 0));
     }
 
     #[test]
