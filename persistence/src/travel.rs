@@ -30,6 +30,9 @@ pub struct TravelRow {
     pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The end of the trip (the end of the return day in the unit's time zone): the
+    /// retention periods of a request under review or issued count from it.
+    pub trip_ends_at: Option<DateTime<Utc>>,
 }
 
 /// The context a request's content is sealed for (the associated data).
@@ -58,6 +61,7 @@ type Raw = (
     Option<NaiveDateTime>,
     NaiveDateTime,
     NaiveDateTime,
+    Option<NaiveDateTime>,
 );
 
 /// The columns of a request row, in the order of `Raw`.
@@ -76,6 +80,7 @@ type RequestColumns = (
     r::decided_at,
     r::created_at,
     r::updated_at,
+    r::trip_ends_at,
 );
 
 fn columns() -> RequestColumns {
@@ -94,6 +99,7 @@ fn columns() -> RequestColumns {
         r::decided_at,
         r::created_at,
         r::updated_at,
+        r::trip_ends_at,
     )
 }
 
@@ -122,6 +128,7 @@ fn read(raw: Raw) -> Result<TravelRow, PersistenceError> {
         decided_at: raw.11.map(from_db_time),
         created_at: from_db_time(raw.12),
         updated_at: from_db_time(raw.13),
+        trip_ends_at: raw.14.map(from_db_time),
     })
 }
 
@@ -140,31 +147,46 @@ pub fn insert(conn: &mut DbConnection, row: &TravelRow) -> Result<(), Persistenc
             r::sole_holder.eq(i32::from(row.sole_holder)),
             r::created_at.eq(to_db_time(row.created_at)),
             r::updated_at.eq(to_db_time(row.updated_at)),
+            r::trip_ends_at.eq(row.trip_ends_at.map(to_db_time)),
         ))
         .execute(conn)?;
     Ok(())
 }
 
-/// The request `id`.
+/// The request `id` (not erased: an erased request is found by nobody).
 pub fn find(conn: &mut DbConnection, id: &str) -> Result<Option<TravelRow>, PersistenceError> {
     let raw: Option<Raw> = r::table
         .filter(r::id.eq(id))
+        .filter(r::erased_at.is_null())
         .select(columns())
         .first(conn)
         .optional()?;
     raw.map(read).transpose()
 }
 
-/// The requests of `unit` in `status`, oldest first, at most `limit`.
+/// The requests of `unit` in `status`, oldest first, after the request made at `after`
+/// (time, id) when given, at most `limit`.
 pub fn in_unit(
     conn: &mut DbConnection,
     unit: &str,
     status: TravelStatus,
+    after: Option<(DateTime<Utc>, String)>,
     limit: i64,
 ) -> Result<Vec<TravelRow>, PersistenceError> {
-    let raws: Vec<Raw> = r::table
-        .filter(r::unit_id.eq(unit))
+    let mut query = r::table
+        .filter(r::unit_id.eq(unit.to_owned()))
         .filter(r::status.eq(status.as_str()))
+        .filter(r::erased_at.is_null())
+        .into_boxed();
+    if let Some((at, id)) = after {
+        let at = to_db_time(at);
+        query = query.filter(
+            r::created_at
+                .gt(at)
+                .or(r::created_at.eq(at).and(r::id.gt(id))),
+        );
+    }
+    let raws: Vec<Raw> = query
         .order((r::created_at, r::id))
         .limit(limit)
         .select(columns())
@@ -414,4 +436,146 @@ pub fn revoke(
     ))
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+/// A request the retention job considers (no personal data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionCandidate {
+    pub id: String,
+    pub status: TravelStatus,
+    pub updated_at: DateTime<Utc>,
+    pub trip_ends_at: Option<DateTime<Utc>>,
+}
+
+/// Up to `limit` requests not erased yet, with an id after `after`, in id order (the
+/// partial index `travel_requests_retention_idx`).
+pub fn retention_candidates(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<RetentionCandidate>, PersistenceError> {
+    let mut query = r::table.filter(r::erased_at.is_null()).into_boxed();
+    if let Some(after) = after {
+        query = query.filter(r::id.gt(after.to_owned()));
+    }
+    let rows: Vec<(String, String, NaiveDateTime, Option<NaiveDateTime>)> = query
+        .order(r::id.asc())
+        .limit(limit)
+        .select((r::id, r::status, r::updated_at, r::trip_ends_at))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, status, updated, ends)| {
+            let status = status
+                .parse()
+                .map_err(|e: domain::UnknownCode| PersistenceError::CorruptRow {
+                    table: "travel_requests",
+                    id: id.clone(),
+                    field: "status",
+                    cause: e.to_string(),
+                })?;
+            Ok(RetentionCandidate {
+                id,
+                status,
+                updated_at: from_db_time(updated),
+                trip_ends_at: ends.map(from_db_time),
+            })
+        })
+        .collect()
+}
+
+#[derive(diesel::QueryableByName)]
+struct TakenRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    #[allow(dead_code)]
+    id: String,
+}
+
+/// Takes request `id` for this transaction if it is still as read (`status`, last
+/// change `updated`) and not erased; on PostgreSQL a row another transaction holds is
+/// skipped, not waited for (two retention jobs at once erase each request once).
+fn take(
+    conn: &mut DbConnection,
+    id: &str,
+    status: TravelStatus,
+    updated: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
+    use diesel::sql_types::{Text, Timestamp};
+    let sql = |p: [&str; 3], lock: &str| {
+        format!(
+            "SELECT id FROM travel_requests WHERE id = {} AND status = {} AND updated_at = {} \
+             AND erased_at IS NULL {lock}",
+            p[0], p[1], p[2]
+        )
+    };
+    let updated = to_db_time(updated);
+    let rows: Vec<TakenRow> = match conn {
+        DbConnection::Postgresql(pg) => {
+            diesel::sql_query(sql(["$1", "$2", "$3"], "FOR UPDATE SKIP LOCKED"))
+                .bind::<Text, _>(id)
+                .bind::<Text, _>(status.as_str())
+                .bind::<Timestamp, _>(updated)
+                .load(pg)?
+        }
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(sql(["?1", "?2", "?3"], ""))
+            .bind::<Text, _>(id)
+            .bind::<Text, _>(status.as_str())
+            .bind::<Timestamp, _>(updated)
+            .load(sqlite)?,
+    };
+    Ok(!rows.is_empty())
+}
+
+/// Erases request `candidate` at `now` and appends `event` (which names the request,
+/// never its content), in one write transaction; `false`, writing nothing, when it was
+/// erased or changed meanwhile, or another instance holds it.
+///
+/// Deleted: its invitations, its queued and sent messages, the replies kept for
+/// idempotent retries that name it, and its supporting documents' rows (their objects,
+/// left without a row, go with the evidence cleanup job). Emptied: the sealed request,
+/// the parties' ids, the decision's reason; the row stays as a tombstone (unit,
+/// municipality, status, times) with `erased_at`. The issued document's register entry
+/// stays without its credential, its revoker or its reason: its id, validity times and
+/// revocation time, so the online check still answers `revoked` or `expired`.
+pub fn erase(
+    conn: &mut DbConnection,
+    candidate: &RetentionCandidate,
+    now: DateTime<Utc>,
+    event: &domain::audit::AuditEvent,
+) -> Result<bool, PersistenceError> {
+    use crate::schema::{attachments as at, idempotency_keys as k, outbox_messages as o};
+    let erased = crate::retention::ERASED;
+    let id = candidate.id.as_str();
+    conn.write_transaction(|conn| {
+        if !take(conn, id, candidate.status, candidate.updated_at)? {
+            return Ok(false);
+        }
+        diesel::delete(i::table.filter(i::request_id.eq(id))).execute(conn)?;
+        diesel::delete(o::table.filter(o::filing_id.eq(id))).execute(conn)?;
+        diesel::delete(k::table.filter(k::response_body.like(format!("%{id}%")))).execute(conn)?;
+        diesel::delete(at::table.filter(at::filing_id.eq(id))).execute(conn)?;
+        diesel::update(d::table.filter(d::request_id.eq(id)))
+            .set((
+                d::credential.eq(""),
+                d::revocation_reason.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        diesel::update(
+            d::table
+                .filter(d::request_id.eq(id))
+                .filter(d::revoked_by.is_not_null()),
+        )
+        .set(d::revoked_by.eq(erased))
+        .execute(conn)?;
+        diesel::update(r::table.filter(r::id.eq(id)))
+            .set((
+                r::requester_id.eq(erased),
+                r::second_holder_id.eq(None::<String>),
+                r::sealed_request.eq(""),
+                r::decision_reason.eq(None::<String>),
+                r::erased_at.eq(Some(to_db_time(now))),
+            ))
+            .execute(conn)?;
+        crate::audit::append(conn, event)?;
+        Ok(true)
+    })
 }
