@@ -756,6 +756,24 @@ fn retention_run(
             kept.join(", ")
         }
     );
+    for (id, class, days) in &report.travel_erased {
+        println!("{verb} travel_request {id} {class} {days}d");
+    }
+    let kept: Vec<String> = report
+        .travel_kept
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    println!(
+        "{} travel request(s) {verb}, {} skipped; kept: {}",
+        report.travel_erased.len(),
+        report.travel_skipped,
+        if kept.is_empty() {
+            "none".into()
+        } else {
+            kept.join(", ")
+        }
+    );
     if !dry_run {
         println!("{} expired idempotency key(s) purged", report.keys_purged);
     }

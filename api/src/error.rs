@@ -492,6 +492,14 @@ pub enum ApiError {
     /// base64 value (400 `invalid_upload_metadata`); the key at fault.
     #[error("invalid Upload-Metadata at {0}")]
     InvalidUploadMetadata(String),
+    /// Approval of a sole holder's declaration with no supporting document attached (409
+    /// `supporting_document_required`).
+    #[error("supporting document required")]
+    SupportingDocumentRequired,
+    /// Supporting documents sent to a request that takes none (not a sole holder's
+    /// declaration, or decided already): 409 `supporting_documents_not_accepted`.
+    #[error("supporting documents not accepted")]
+    SupportingDocumentsNotAccepted { status: String },
     /// A response made by the framework or a middleware, identified by its status.
     #[error("HTTP {0}")]
     Status(StatusCode),
@@ -681,6 +689,8 @@ impl ApiError {
             ApiError::RevocationClosed => "revocation_closed",
             ApiError::TusVersionUnsupported { .. } => "tus_version_unsupported",
             ApiError::InvalidUploadMetadata(_) => "invalid_upload_metadata",
+            ApiError::SupportingDocumentRequired => "supporting_document_required",
+            ApiError::SupportingDocumentsNotAccepted { .. } => "supporting_documents_not_accepted",
             ApiError::Status(status) => code_for_status(*status),
         }
     }
@@ -736,7 +746,9 @@ impl ApiError {
             | ApiError::RestrictionNotFound(id) => {
                 vec![("id", id.clone())]
             }
-            ApiError::WebhookNotRedeliverable(status) | ApiError::TravelInvalidState { status } => {
+            ApiError::WebhookNotRedeliverable(status)
+            | ApiError::TravelInvalidState { status }
+            | ApiError::SupportingDocumentsNotAccepted { status } => {
                 vec![("status", status.clone())]
             }
             ApiError::Appointment(e) => appointment_params(e),
@@ -974,7 +986,10 @@ impl ResponseError for ApiError {
             ApiError::ChatMalformedFrame(_) => StatusCode::BAD_REQUEST,
             ApiError::TravelRequestNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::InvitationInvalid => StatusCode::GONE,
-            ApiError::TravelInvalidState { .. } | ApiError::RevocationClosed => {
+            ApiError::TravelInvalidState { .. }
+            | ApiError::RevocationClosed
+            | ApiError::SupportingDocumentRequired
+            | ApiError::SupportingDocumentsNotAccepted { .. } => {
                 StatusCode::CONFLICT
             }
             ApiError::TusVersionUnsupported { .. } => StatusCode::PRECONDITION_FAILED,

@@ -814,6 +814,8 @@ fn spawn_retention(state: web::Data<AppState>, settings: &crate::config::Retenti
                     erased = report.erased.len(),
                     skipped = report.skipped,
                     keys_purged = report.keys_purged,
+                    travel_erased = report.travel_erased.len(),
+                    travel_skipped = report.travel_skipped,
                     "retention job ran"
                 ),
                 Ok(Err(error)) => tracing::error!(%error, "retention job failed"),

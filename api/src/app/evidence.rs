@@ -68,6 +68,9 @@ pub struct Session {
     /// Whether a `text` part was read (even an empty one).
     text_seen: bool,
     request_id: Option<String>,
+    /// The kinds of file this session takes (`None`: every kind evidence takes).
+    kinds: Option<&'static [domain::evidence::MediaKind]>,
+    limits: domain::evidence::Limits,
 }
 
 fn store_error(e: StoreError) -> ApiError {
@@ -98,6 +101,7 @@ pub async fn begin(
     request_id: Option<String>,
 ) -> Result<Session, ApiError> {
     let id = filing.to_owned();
+    let limits = state.evidence.limits;
     with_db(state, move |conn| {
         let (filing, origin): (Filing, Origin) = match &sender {
             Sender::Citizen(citizen) => {
@@ -129,9 +133,43 @@ pub async fn begin(
             text: None,
             text_seen: false,
             request_id,
+            kinds: None,
+            limits,
         })
     })
     .await
+}
+
+/// Starts receiving a sole holder's supporting documents for travel request `request`,
+/// whose requester `citizen` is (`app::travel` checks it first): the evidence store and
+/// its rules, PDF, JPEG or PNG only, at most `travel::MAX_SUPPORTING_DOCUMENTS` files
+/// (and the store's byte limits). Completion checks again, in its transaction, that the
+/// request still takes documents.
+pub async fn begin_supporting(
+    state: &web::Data<AppState>,
+    citizen: CitizenActor,
+    request: &str,
+    request_id: Option<String>,
+) -> Result<Session, ApiError> {
+    let mut limits = state.evidence.limits;
+    limits.max_files_per_filing = limits
+        .max_files_per_filing
+        .min(domain::travel::MAX_SUPPORTING_DOCUMENTS);
+    let id = request.to_owned();
+    let holding = with_db(state, move |conn| Ok(repo::holding(conn, &id)?)).await?;
+    Ok(Session {
+        sender: Sender::Citizen(citizen),
+        filing_id: request.to_owned(),
+        status: String::new(),
+        origin: Origin::SupportingDocument,
+        holding,
+        files: Vec::new(),
+        text: None,
+        text_seen: false,
+        request_id,
+        kinds: Some(domain::travel::SUPPORTING_KINDS),
+        limits,
+    })
 }
 
 /// The session of an upload link's holder.
@@ -197,7 +235,7 @@ impl Session {
         S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let limits = state.evidence.limits;
+        let limits = self.limits;
         let room = limits.room_for_next(self.holding_now()).map_err(|_| {
             ApiError::Evidence(EvidenceError::FilingFull {
                 files: limits.max_files_per_filing,
@@ -241,6 +279,12 @@ impl Session {
             chunks,
         )
         .await;
+        let received = match (received, self.kinds) {
+            (Ok(taken), Some(kinds)) if !kinds.contains(&taken.kind) => Err(Rejected::Refused(
+                domain::evidence::Refusal::UnsupportedType,
+            )),
+            (received, _) => received,
+        };
         match received {
             Ok(taken) => {
                 self.files.push(Pending { id, taken });
@@ -296,7 +340,7 @@ impl Session {
         self,
         state: &web::Data<AppState>,
     ) -> Result<Vec<StoredAttachment>, ApiError> {
-        let limits = state.evidence.limits;
+        let limits = self.limits;
         let app = state.clone();
         let ids: Vec<String> = self.files.iter().map(|f| f.id.clone()).collect();
         let outcome = with_db(state, move |conn| {
@@ -330,6 +374,16 @@ fn complete_session(
     limits: domain::evidence::Limits,
 ) -> Result<Vec<StoredAttachment>, ApiError> {
     let now = super::now();
+    if session.origin == Origin::SupportingDocument {
+        // The officer may have decided while the files streamed in.
+        let request = persistence::travel::find(c, &session.filing_id)?
+            .ok_or_else(|| ApiError::TravelRequestNotFound(session.filing_id.clone()))?;
+        if !domain::travel::takes_supporting_documents(request.sole_holder, request.status) {
+            return Err(ApiError::SupportingDocumentsNotAccepted {
+                status: request.status.as_str().to_owned(),
+            });
+        }
+    }
     // Concurrent sessions on one filing: the limits hold for what is complete now.
     let holding = repo::holding(c, &session.filing_id)?;
     let adding: u64 = session.files.iter().map(|f| f.taken.size).sum();
@@ -350,7 +404,7 @@ fn complete_session(
     }
     let actor = session.sender.actor();
     let supplement_id = match session.origin {
-        Origin::Attachment => None,
+        Origin::Attachment | Origin::SupportingDocument => None,
         origin => {
             let supplement = Supplement {
                 id: uuid::Uuid::new_v4().to_string(),
@@ -473,6 +527,24 @@ pub async fn citizen_download(
         })
     })
     .await
+}
+
+/// A stored file ready to be sent (`original`: as received, else its viewing copy).
+pub fn download_of(
+    state: &AppState,
+    attachment: StoredAttachment,
+    original: bool,
+) -> Result<Download, ApiError> {
+    let key = open_key(state, &attachment)?;
+    Ok(Download {
+        copy: if original {
+            FileCopy::Original
+        } else {
+            viewing_copy(&attachment)
+        },
+        attachment,
+        key,
+    })
 }
 
 fn viewing_copy(attachment: &StoredAttachment) -> FileCopy {

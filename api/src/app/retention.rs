@@ -12,8 +12,8 @@
 use domain::audit::{Actor, ActorRole, AuditEvent, AuditOperation};
 use domain::filing::FilingStatus;
 use domain::retention::{
-    decide, KeepReason, RetentionClass, RetentionDecision, RetentionFacts, RetentionPolicy,
-    CANDIDATE_STATUSES,
+    decide, decide_travel, KeepReason, RetentionClass, RetentionDecision, RetentionFacts,
+    RetentionPolicy, TravelFacts, TravelRetention, TravelRetentionClass, CANDIDATE_STATUSES,
 };
 use persistence::retention as store;
 use persistence::{DbConnection, PersistenceError};
@@ -37,6 +37,13 @@ pub struct RunReport {
     pub kept: BTreeMap<&'static str, usize>,
     /// Expired idempotency keys deleted (their stored replies hold personal data).
     pub keys_purged: usize,
+    /// The travel authorisation requests erased (or due): id, class, period in days.
+    pub travel_erased: Vec<(String, TravelRetentionClass, u32)>,
+    /// Travel requests due but skipped (changed meanwhile, or taken by another instance).
+    pub travel_skipped: usize,
+    /// Travel requests kept: `period_running`, or `trip_end_unknown` (made before the
+    /// trip's end was recorded, under review or issued: kept until reviewed by hand).
+    pub travel_kept: BTreeMap<&'static str, usize>,
 }
 
 /// The job's actor in the audit trail.
@@ -108,7 +115,65 @@ pub fn run(
             }
         }
     }
+    travel(conn, policy, now, dry_run, &mut report)?;
     Ok(report)
+}
+
+/// The travel authorisation requests (issue 19): each not erased yet is asked
+/// `decide_travel`; the due ones are erased with an audit event naming the request and
+/// the period, never its content (`persistence::travel::erase`).
+fn travel(
+    conn: &mut DbConnection,
+    policy: &RetentionPolicy,
+    now: chrono::DateTime<chrono::Utc>,
+    dry_run: bool,
+    report: &mut RunReport,
+) -> Result<(), PersistenceError> {
+    let mut after: Option<String> = None;
+    loop {
+        let page = persistence::travel::retention_candidates(conn, after.as_deref(), PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id.clone());
+        for candidate in &page {
+            let facts = TravelFacts {
+                status: candidate.status,
+                last_change: candidate.updated_at,
+                trip_ends: candidate.trip_ends_at,
+            };
+            match decide_travel(&policy.travel, &facts, now) {
+                TravelRetention::Keep(due) => {
+                    let reason = if due.is_some() {
+                        "period_running"
+                    } else {
+                        "trip_end_unknown"
+                    };
+                    *report.travel_kept.entry(reason).or_default() += 1;
+                }
+                TravelRetention::Erase { class, days, .. } => {
+                    let erased = dry_run || {
+                        let mut event = AuditEvent::new(
+                            system_actor(),
+                            AuditOperation::Erasure,
+                            "travel_request",
+                            Some(candidate.id.as_str()),
+                            now,
+                        )
+                        .with_action(ERASE_ACTION);
+                        event.justification = Some(format!(
+                            "retention period elapsed: {class} travel authorisation requests, {days} days"
+                        ));
+                        persistence::travel::erase(conn, candidate, now, &event)?
+                    };
+                    if erased {
+                        report.travel_erased.push((candidate.id.clone(), class, days));
+                    } else {
+                        report.travel_skipped += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn consider(

@@ -128,6 +128,11 @@ pub async fn start(
         requester_email: input.requester_email,
     };
     let invited = stored.invited_email().is_some();
+    // The end of the trip (the document's expiry if issued): the retention clock.
+    let trip_ends_at = AuthorisationClaims::of(&stored.request, &id, "")
+        .validity(now, &zone)
+        .exp
+        .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0));
     let json = serde_json::to_vec(&stored).map_err(|e| ApiError::Internal(e.to_string()))?;
     let row = TravelRow {
         id: id.clone(),
@@ -151,6 +156,7 @@ pub async fn start(
         decided_at: None,
         created_at: now,
         updated_at: now,
+        trip_ends_at,
     };
     let invitation = invited
         .then(|| invitation(state, &id, input.language, now))
@@ -410,22 +416,27 @@ pub async fn officer_view(
     Ok(loaded)
 }
 
-/// The requests of `unit` waiting for review, oldest first (an audited consultation).
+/// A page of the requests of `unit` waiting for review, oldest first, after the
+/// request made at `after` (time, id): at most `limit`, and whether more follow (an
+/// audited consultation).
 pub async fn queue(
     state: &web::Data<AppState>,
     officer: OfficerActor,
     unit: String,
+    page: (Option<(DateTime<Utc>, String)>, i64),
     request_id: Option<String>,
-) -> Result<Vec<TravelRow>, ApiError> {
+) -> Result<(Vec<TravelRow>, bool), ApiError> {
     let event =
         super::backoffice::consultation(&officer, &unit, ("travel_queue", Some(&unit)), request_id);
-    let rows = with_db(state, move |conn| {
-        let rows = store::in_unit(conn, &unit, TravelStatus::AwaitingReview, 100)?;
+    let (after, limit) = page;
+    with_db(state, move |conn| {
+        let mut rows = store::in_unit(conn, &unit, TravelStatus::AwaitingReview, after, limit + 1)?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit.max(0) as usize);
         super::backoffice::record_in(conn, &event, officer.name.as_deref())?;
-        Ok(rows)
+        Ok((rows, more))
     })
-    .await?;
-    Ok(rows)
+    .await
 }
 
 /// The validity window of request `loaded`'s document issued at `issued`.
@@ -443,7 +454,9 @@ pub fn validity(
 /// the request approved, in one transaction with its audit event.
 ///
 /// # Errors
-/// 404 outside the unit; 409 `travel_invalid_state` unless it waits for review.
+/// 404 outside the unit; 409 `travel_invalid_state` unless it waits for review; 409
+/// `supporting_document_required` for a sole holder's declaration without a supporting
+/// document.
 pub async fn approve(
     state: &web::Data<AppState>,
     officer: OfficerActor,
@@ -480,8 +493,14 @@ pub async fn approve(
         request_id,
     );
     let target = id.clone();
+    let sole_holder = loaded.row.sole_holder;
     with_db(state, move |conn| {
         conn.write_transaction(|c| {
+            // A sole holder's declaration stands on its supporting document.
+            let documents = persistence::evidence::holding(c, &target)?.files;
+            if !travel::may_approve(sole_holder, documents) {
+                return Err(ApiError::SupportingDocumentRequired);
+            }
             let by = Some((officer.id.as_str(), None));
             if !store::transition(c, &target, from, TravelStatus::Approved, by, now)? {
                 return Err(ApiError::TravelInvalidState {
@@ -620,4 +639,99 @@ pub async fn revoke(
 /// A field error for the body's member `pointer` (the handlers' shape errors).
 pub fn field(pointer: &str, code: &str) -> ApiError {
     ApiError::Validation(vec![FieldError::new(pointer, code)])
+}
+
+/// The requester starts sending supporting documents to their sole holder's declaration
+/// (the evidence store's session: its checks, encryption and audit events).
+///
+/// # Errors
+/// 403 `insufficient_assurance`; 404 unless they made the request; 409
+/// `supporting_documents_not_accepted` unless it is a sole holder's declaration waiting
+/// for review.
+pub async fn supporting_session(
+    state: &web::Data<AppState>,
+    citizen: CitizenActor,
+    id: String,
+    request_id: Option<String>,
+) -> Result<super::evidence::Session, ApiError> {
+    require_high(&citizen)?;
+    let (loaded, party) = for_citizen(state, &citizen.id, id.clone()).await?;
+    if party != Party::Requester {
+        return Err(ApiError::TravelRequestNotFound(id));
+    }
+    let row = &loaded.row;
+    if !travel::takes_supporting_documents(row.sole_holder, row.status) {
+        return Err(ApiError::SupportingDocumentsNotAccepted {
+            status: row.status.as_str().to_owned(),
+        });
+    }
+    super::evidence::begin_supporting(state, citizen, &id, request_id).await
+}
+
+/// The supporting documents of request `id`, for its requester.
+pub async fn own_supporting_documents(
+    state: &web::Data<AppState>,
+    citizen: CitizenActor,
+    id: String,
+) -> Result<Vec<persistence::evidence::StoredAttachment>, ApiError> {
+    require_high(&citizen)?;
+    let (_, party) = for_citizen(state, &citizen.id, id.clone()).await?;
+    if party != Party::Requester {
+        return Err(ApiError::TravelRequestNotFound(id));
+    }
+    with_db(state, move |conn| {
+        Ok(persistence::evidence::list(conn, &id, None)?)
+    })
+    .await
+}
+
+/// The supporting documents of request `id` of `unit`, for an officer of it (an audited
+/// consultation, action `list_supporting_documents`).
+pub async fn supporting_documents(
+    state: &web::Data<AppState>,
+    officer: OfficerActor,
+    (unit, id): (String, String),
+    request_id: Option<String>,
+) -> Result<Vec<persistence::evidence::StoredAttachment>, ApiError> {
+    in_unit(state, &unit, id.clone()).await?;
+    let mut event =
+        super::backoffice::consultation(&officer, &unit, ("travel_request", Some(&id)), request_id);
+    event.action = "list_supporting_documents".into();
+    with_db(state, move |conn| {
+        let files = persistence::evidence::list(conn, &id, None)?;
+        super::backoffice::record_in(conn, &event, officer.name.as_deref())?;
+        Ok(files)
+    })
+    .await
+}
+
+/// One supporting document of request `id` of `unit` for an officer of it: its viewing
+/// copy (a picture without its metadata) or the `original`; each download audited
+/// (`download_viewing_copy` / `download_original`, naming the request).
+pub async fn supporting_download(
+    state: &web::Data<AppState>,
+    officer: OfficerActor,
+    (unit, id, file): (String, String, String),
+    original: bool,
+    request_id: Option<String>,
+) -> Result<super::evidence::Download, ApiError> {
+    in_unit(state, &unit, id.clone()).await?;
+    let app = state.clone();
+    with_db(state, move |conn| {
+        let attachment = persistence::evidence::find(conn, &id, &file)?.ok_or_else(|| {
+            ApiError::Evidence(crate::error::EvidenceError::AttachmentNotFound(file.clone()))
+        })?;
+        let mut event = travel::document_download_event(
+            officer.audit_actor(Some(&unit)),
+            &attachment.id,
+            &id,
+            original,
+            super::now(),
+        );
+        event.request_id = request_id;
+        let download = super::evidence::download_of(&app, attachment, original)?;
+        super::backoffice::record_in(conn, &event, officer.name.as_deref())?;
+        Ok(download)
+    })
+    .await
 }

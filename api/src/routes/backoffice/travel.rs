@@ -3,9 +3,13 @@
 //! rejection and the police's revocation, each with a reason where it has one. Members
 //! of the unit of the requester's municipality of residence; every access audited.
 
-use super::access::{TravelChange, TravelRead, UnitAccess, UnitAction};
+use super::access::{TravelChange, TravelRead, UnitAccess, UnitAction, UnitQuery};
 use crate::app::travel::{self as usecase, Revoking};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::routes::filings::{cursor, parse_cursor};
+use domain::limits;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use crate::routes::travel::types::{ReasonBody, TravelView};
 use crate::state::AppState;
 use actix_web::{get, post, web, HttpResponse};
@@ -26,28 +30,67 @@ pub struct TravelQueueItem {
     pub created_at: DateTime<Utc>,
 }
 
+/// A page of the unit's review queue of travel authorisations.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "0192f3c4-5b6a-4c8d-9e0f-112233445566", "reference": "TA-0192F3C4", "status": "awaiting_review", "sole_holder": false, "created_at": "2026-12-01T10:00:00Z"}], "next_cursor": "1764583200000000.0192f3c4-5b6a-4c8d-9e0f-112233445566"}))]
+pub struct TravelQueue {
+    pub items: Vec<TravelQueueItem>,
+    /// Give it as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// The page of the unit's travel queue to read.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TravelQueueQuery {
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
 /// The unit's travel authorisations to review
 ///
 /// The requests waiting for the unit's review (both holders consented, or a sole
-/// holder's declaration), oldest first, at most 100. Members of the unit; audited.
+/// holder's declaration), oldest first, a page at a time (`limit`, `cursor`: as the
+/// unit's queue of filings). Members of the unit; audited.
 #[utoipa::path(
     tag = "back office",
     security(("bearer" = [])),
-    params(("unit_id" = String, Path, description = "The unit")),
+    params(("unit_id" = String, Path, description = "The unit"), TravelQueueQuery),
     responses(
-        (status = 200, description = "The requests to review", body = Vec<TravelQueueItem>,
-            example = json!([{"id": "0192f3c4-5b6a-4c8d-9e0f-112233445566", "reference": "TA-0192F3C4", "status": "awaiting_review", "sole_holder": false, "created_at": "2026-12-01T10:00:00Z"}])),
+        (status = 200, description = "A page of the requests to review", body = TravelQueue),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad `cursor` or `limit`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/units/{unit_id}/travel-authorisations")]
 pub async fn travel_queue(
     state: web::Data<AppState>,
-    access: UnitAccess<TravelRead>,
+    request: UnitQuery<TravelRead, TravelQueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = usecase::queue(&state, access.officer, access.unit, access.request_id).await?;
-    let items: Vec<TravelQueueItem> = rows
+    let UnitQuery { access, query } = request;
+    let invalid = |name: &str, code: &str| {
+        ApiError::Validation(vec![FieldError::new(format!("/query/{name}"), code)])
+    };
+    let limit = query.limit.unwrap_or(limits::QUEUE_PAGE_DEFAULT);
+    if !(1..=limits::QUEUE_PAGE_MAX).contains(&limit) {
+        return Err(invalid("limit", "out_of_range"));
+    }
+    let after = match &query.cursor {
+        Some(raw) => Some(parse_cursor(raw).ok_or_else(|| invalid("cursor", "invalid_type"))?),
+        None => None,
+    };
+    let (rows, more) =
+        usecase::queue(&state, access.officer, access.unit, (after, limit), access.request_id)
+            .await?;
+    let next_cursor = more
+        .then(|| rows.last().map(|r| cursor(r.created_at, &r.id)))
+        .flatten();
+    let items = rows
         .iter()
         .map(|r| TravelQueueItem {
             id: r.id.clone(),
@@ -57,7 +100,7 @@ pub async fn travel_queue(
             created_at: r.created_at,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(items))
+    Ok(HttpResponse::Ok().json(TravelQueue { items, next_cursor }))
 }
 
 /// A travel authorisation request of the unit
@@ -105,7 +148,7 @@ pub async fn travel_request(
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request in this unit", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not waiting for review (`travel_invalid_state`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not waiting for review (`travel_invalid_state`), or a sole holder's declaration without a supporting document (`supporting_document_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/units/{unit_id}/travel-authorisations/{id}/approve")]

@@ -3,6 +3,7 @@
 //! credential and its PDF) and a parent's revocation. Every route asks for a citizen at
 //! level high; a request is seen only by its two parties (anyone else gets 404).
 
+pub mod supporting;
 pub mod types;
 
 use crate::actors::Citizen;
