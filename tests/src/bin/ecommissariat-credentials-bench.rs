@@ -1,6 +1,7 @@
 //! Benchmark of the online check of a document's credential (issue 19):
-//! `POST /v1/credentials/verify` with a receipt's QR content, on the real service and
-//! database (SQLite, or PostgreSQL with `TEST_DATABASE_URL`). Sequential requests after a
+//! `POST /v1/credentials/verify` with a receipt's QR content and with a minor's travel
+//! authorisation's (one read of the register by the document's id), on the real service
+//! and database (SQLite, or PostgreSQL with `TEST_DATABASE_URL`). Sequential requests after a
 //! warm-up, first without the per-address quota, then with it (one counter upsert per
 //! check), and the published keys (`GET /v1/credentials/keys`) as the same run's
 //! baseline. Target: p99 at most 5 ms. Run:
@@ -68,6 +69,71 @@ async fn credential(app: &tests::TestApp) -> String {
         .to_owned()
 }
 
+/// The QR content of a minor's travel authorisation valid today: a sole holder's request
+/// with its court decision attached, approved by an officer of the unit.
+async fn travel_credential(app: &tests::TestApp) -> String {
+    let parent = app
+        .dev_token(json!({"kind": "citizen", "subject": "bench-parent", "assurance": "high"}))
+        .await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "bench-officer", "units": ["zp-ottignies-louvain-la-neuve"]}))
+        .await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Brussels)
+        .date_naive();
+    let body = json!({
+        "minor": {"first_name": "Bench", "last_name": "Minor", "birth_date": "2014-05-10", "document_number": "B0000000"},
+        "trip": {"destinations": ["FR"], "departure": today, "return_date": today + chrono::Duration::days(7)},
+        "other_holder": {"kind": "sole_holder", "ground": "death_certificate"},
+        "municipality": "BE-25121", "contact_email": "bench@example.org"
+    });
+    let send = |request: reqwest::RequestBuilder| async move {
+        let response = request.send().await.expect("answer");
+        assert!(response.status().is_success(), "{}", response.status());
+        response.json::<Value>().await.expect("json")
+    };
+    let created = send(
+        app.client
+            .post(app.url("/v1/travel-authorisations"))
+            .bearer_auth(&parent)
+            .json(&body),
+    )
+    .await;
+    let id = created["id"].as_str().expect("an id").to_owned();
+    let certificate = reqwest::multipart::Part::bytes(
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec(),
+    )
+    .file_name("certificate.pdf")
+    .mime_str("application/pdf")
+    .expect("a part");
+    send(
+        app.client
+            .post(app.url(&format!("/v1/travel-authorisations/{id}/supporting-documents")))
+            .bearer_auth(&parent)
+            .multipart(reqwest::multipart::Form::new().part("file", certificate)),
+    )
+    .await;
+    send(
+        app.client
+            .post(app.url(&format!(
+                "/v1/units/zp-ottignies-louvain-la-neuve/travel-authorisations/{id}/approve"
+            )))
+            .bearer_auth(&officer)
+            .json(&json!({})),
+    )
+    .await;
+    let document = send(
+        app.client
+            .get(app.url(&format!("/v1/travel-authorisations/{id}/document")))
+            .bearer_auth(&parent),
+    )
+    .await;
+    document["credential"]
+        .as_str()
+        .expect("a credential")
+        .to_owned()
+}
+
 /// Latencies in milliseconds of `requests` sequential calls after 100 of warm-up.
 async fn measure(app: &tests::TestApp, requests: usize, check: Option<&str>) -> Vec<f64> {
     let mut latencies = Vec::with_capacity(requests);
@@ -119,6 +185,7 @@ async fn main() {
         "SQLite"
     };
     let credential = credential(&app).await;
+    let travel = travel_credential(&app).await;
     report(
         "baseline GET /v1/credentials/keys",
         &measure(&app, requests, None).await,
@@ -126,6 +193,10 @@ async fn main() {
     report(
         &format!("POST /v1/credentials/verify, no quota ({backend})"),
         &measure(&app, requests, Some(&credential)).await,
+    );
+    report(
+        &format!("POST /v1/credentials/verify, travel authorisation, no quota ({backend})"),
+        &measure(&app, requests, Some(&travel)).await,
     );
     // The same key (the first service's key file), with the quota counted.
     let key_file = app.data_dir().join("credential-signing-key.json");
@@ -138,5 +209,11 @@ async fn main() {
     report(
         &format!("POST /v1/credentials/verify, with the per-address quota ({backend})"),
         &measure(&limited, requests, Some(&credential)).await,
+    );
+    report(
+        &format!(
+            "POST /v1/credentials/verify, travel authorisation, with the per-address quota ({backend})"
+        ),
+        &measure(&limited, requests, Some(&travel)).await,
     );
 }

@@ -12,7 +12,7 @@ use tests::{assert_problem, spawn_app_with, TestApp};
 
 const ZONE: &str = "zp-ottignies-louvain-la-neuve";
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -69,7 +69,7 @@ fn segment(marker: u8, body: &[u8]) -> Vec<u8> {
 }
 
 /// A JPEG with EXIF (camera, GPS) and XMP (GPS again), 640 × 480.
-fn jpeg_with_gps() -> Vec<u8> {
+pub(crate) fn jpeg_with_gps() -> Vec<u8> {
     let mut j = vec![0xFF, 0xD8];
     j.extend(segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"));
     let mut exif = b"Exif\0\0".to_vec();
@@ -112,18 +112,18 @@ fn png_bomb() -> Vec<u8> {
     p
 }
 
-fn pdf() -> Vec<u8> {
+pub(crate) fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
 }
 
-fn elf() -> Vec<u8> {
+pub(crate) fn elf() -> Vec<u8> {
     let mut e = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0\x01\0\0\0".to_vec();
     e.resize(512, 0);
     e
 }
 
 /// The EXIF tags an independent reader (Python's `exifread`, pinned in `.ci/run`) finds.
-fn exif_tags(bytes: &[u8]) -> Vec<String> {
+pub(crate) fn exif_tags(bytes: &[u8]) -> Vec<String> {
     let python = tests::python::python();
     let mut file = tempfile::NamedTempFile::new().unwrap();
     file.write_all(bytes).unwrap();
@@ -143,14 +143,14 @@ fn exif_tags(bytes: &[u8]) -> Vec<String> {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-fn part(bytes: Vec<u8>, name: &str, content_type: &str) -> reqwest::multipart::Part {
+pub(crate) fn part(bytes: Vec<u8>, name: &str, content_type: &str) -> reqwest::multipart::Part {
     reqwest::multipart::Part::bytes(bytes)
         .file_name(name.to_owned())
         .mime_str(content_type)
         .unwrap()
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: Option<&str>,
     path: &str,
@@ -205,7 +205,7 @@ async fn submit(app: &TestApp, citizen: &str, id: &str) {
     assert_eq!(response.status(), 200);
 }
 
-async fn get_bytes(app: &TestApp, token: &str, path: &str) -> (u16, Vec<u8>) {
+pub(crate) async fn get_bytes(app: &TestApp, token: &str, path: &str) -> (u16, Vec<u8>) {
     let response = app
         .client
         .get(app.url(path))
@@ -229,7 +229,7 @@ async fn get_json(app: &TestApp, token: &str, path: &str) -> Value {
     response.json().await.unwrap()
 }
 
-fn audit_events(app: &TestApp) -> Vec<domain::audit::AuditEvent> {
+pub(crate) fn audit_events(app: &TestApp) -> Vec<domain::audit::AuditEvent> {
     let pool = app.db.pool();
     let mut conn = pool.get().unwrap();
     persistence::audit::list(&mut conn, &Default::default(), 10_000)
@@ -563,9 +563,9 @@ async fn deleted_objects_leave_no_empty_folders_in_the_local_store() {
 
 /// A real S3-compatible server: `python -m moto.server` (PyPI `moto[server]`, pinned in
 /// `.ci/run`), on a free port, stopped when dropped.
-struct S3Server {
+pub(crate) struct S3Server {
     child: std::process::Child,
-    endpoint: String,
+    pub(crate) endpoint: String,
 }
 
 impl Drop for S3Server {
@@ -575,7 +575,7 @@ impl Drop for S3Server {
     }
 }
 
-async fn s3_server() -> S3Server {
+pub(crate) async fn s3_server() -> S3Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -618,7 +618,7 @@ async fn s3_server() -> S3Server {
     server
 }
 
-fn use_s3(settings: &mut Settings, endpoint: &str) {
+pub(crate) fn use_s3(settings: &mut Settings, endpoint: &str) {
     settings.evidence.store = api::config::StoreKind::S3;
     settings.evidence.s3.bucket = "evidence".into();
     settings.evidence.s3.endpoint = Some(endpoint.to_owned());

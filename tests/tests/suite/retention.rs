@@ -146,7 +146,7 @@ fn texts(conn: &mut persistence::DbConnection, sql: &str) -> Vec<String> {
 }
 
 /// Every value of every column of every table, as text (the whole database, read back).
-fn whole_database(app: &TestApp) -> String {
+pub(crate) fn whole_database(app: &TestApp) -> String {
     let mut conn = app.conn();
     let postgres = app.db.is_postgres();
     let tables = if postgres {

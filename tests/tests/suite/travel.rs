@@ -234,7 +234,7 @@ async fn two_parents_and_an_officer(t: &Target, sink: &SmtpSink, mails_before: u
             .get(&format!("/v1/units/{ZONE}/travel-authorisations"), &officer)
             .await)
         .await;
-    assert!(queue
+    assert!(queue["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -427,6 +427,7 @@ async fn a_sole_holder_request_is_revoked_by_a_parent_before_departure() {
         .post(&format!("{unit_path}/approve"), &other, &json!({}))
         .await;
     assert_problem(response, 403, "forbidden").await;
+    attach_court_decision(&app, &anna, id).await;
     t.ok(t
         .post(&format!("{unit_path}/approve"), &officer, &json!({}))
         .await)
@@ -713,4 +714,397 @@ async fn the_log_holds_none_of_the_minors_data() {
     for personal in PERSONAL {
         assert!(!log.contains(personal), "the log holds {personal:?}");
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// A sole holder's supporting documents (the evidence store and its rules), the unit's
+// paginated review list, and the retention of travel requests.
+
+use crate::evidence::{
+    audit_events, elf, exif_tags, get_bytes, jpeg_with_gps, part, pdf, s3_server, sha256, upload,
+    use_s3,
+};
+
+fn form(files: Vec<(Vec<u8>, &str, &str)>) -> reqwest::multipart::Form {
+    files
+        .into_iter()
+        .fold(reqwest::multipart::Form::new(), |form, (bytes, name, kind)| {
+            form.part("file", part(bytes, name, kind))
+        })
+}
+
+/// The requester `token` attaches a court decision (a PDF) to sole holder's request `id`.
+async fn attach_court_decision(app: &TestApp, token: &str, id: &str) {
+    let path = format!("/v1/travel-authorisations/{id}/supporting-documents");
+    let response = upload(
+        app,
+        Some(token),
+        &path,
+        form(vec![(pdf(), "decision.pdf", "application/pdf")]),
+    )
+    .await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+}
+
+/// A sole holder's request by `token`, departing in `days` days: its id.
+async fn sole_holder_request(t: &Target, token: &str, days: i64) -> String {
+    let created = t
+        .ok(t
+            .post(
+                "/v1/travel-authorisations",
+                token,
+                &request_body(local_date(days), false),
+            )
+            .await)
+        .await;
+    assert_eq!(created["sole_holder"], true);
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// The whole life of supporting documents on one store.
+async fn supporting_documents_on(app: &TestApp) {
+    let t = Target::of(app);
+    let anna = t.citizen("anna", "high").await;
+    let eve = t.citizen("eve", "high").await;
+    let officer = t.officer().await;
+    let other_unit = t
+        .token(json!({"kind": "officer", "subject": "o-other", "units": ["zp-namur"]}))
+        .await;
+    let id = sole_holder_request(&t, &anna, 5).await;
+    let own = format!("/v1/travel-authorisations/{id}/supporting-documents");
+    let unit_path = format!("/v1/units/{ZONE}/travel-authorisations/{id}");
+    let unit_docs = format!("{unit_path}/supporting-documents");
+
+    // Without its supporting document, a sole holder's declaration is not approved.
+    let response = t
+        .post(&format!("{unit_path}/approve"), &officer, &json!({}))
+        .await;
+    assert_problem(response, 409, "supporting_document_required").await;
+
+    // Another citizen can neither send nor list: 404, as if it did not exist.
+    let pdf_form = || form(vec![(pdf(), "decision.pdf", "application/pdf")]);
+    let response = upload(app, Some(&eve), &own, pdf_form()).await;
+    assert_problem(response, 404, "travel_request_not_found").await;
+    assert_problem(t.get(&own, &eve).await, 404, "travel_request_not_found").await;
+    // Level substantial is not enough for the requester either.
+    let weak = t.citizen("anna", "substantial").await;
+    let response = upload(app, Some(&weak), &own, pdf_form()).await;
+    assert_problem(response, 403, "insufficient_assurance").await;
+
+    // The evidence store's rules: the type from the content, and only PDF, JPEG or PNG
+    // (plain text, which evidence takes, is refused here); nothing is kept of a refusal.
+    let response = upload(
+        app,
+        Some(&anna),
+        &own,
+        form(vec![(elf(), "decision.pdf", "application/pdf")]),
+    )
+    .await;
+    assert_problem(response, 422, "attachment_refused").await;
+    let response = upload(
+        app,
+        Some(&anna),
+        &own,
+        form(vec![
+            (pdf(), "decision.pdf", "application/pdf"),
+            (b"The court decided.".to_vec(), "decision.txt", "text/plain"),
+        ]),
+    )
+    .await;
+    let problem = assert_problem(response, 422, "attachment_refused").await;
+    assert!(problem.to_string().contains("decision.txt"), "{problem}");
+    assert_eq!(t.ok(t.get(&own, &anna).await).await["items"], json!([]));
+
+    // The decision (PDF) and a photo of it with its GPS position.
+    let photo = jpeg_with_gps();
+    assert!(exif_tags(&photo).iter().any(|t| t.starts_with("GPS")));
+    let response = upload(
+        app,
+        Some(&anna),
+        &own,
+        form(vec![
+            (pdf(), "decision.pdf", "application/pdf"),
+            (photo.clone(), "decision.jpg", "image/jpeg"),
+        ]),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let sent: Value = response.json().await.unwrap();
+    let items = sent["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|i| i["origin"] == "supporting_document"));
+    assert_eq!(items[1]["sha256"], sha256(&photo));
+    assert_eq!(items[1]["metadata_removed"], true);
+    let photo_id = items[1]["id"].as_str().unwrap().to_owned();
+    assert_eq!(t.ok(t.get(&own, &anna).await).await["items"], sent["items"]);
+
+    // The unit reviews them; nobody else.
+    assert_problem(t.get(&unit_docs, &other_unit).await, 403, "forbidden").await;
+    let other_docs = format!("/v1/units/zp-namur/travel-authorisations/{id}/supporting-documents");
+    assert_problem(t.get(&other_docs, &other_unit).await, 404, "travel_request_not_found").await;
+    assert_eq!(t.get(&unit_docs, &anna).await.status(), 403);
+    let listed = t.ok(t.get(&unit_docs, &officer).await).await;
+    assert_eq!(listed["items"], sent["items"]);
+    let (status, viewing) = get_bytes(app, &officer, &format!("{unit_docs}/{photo_id}/content")).await;
+    assert_eq!(status, 200);
+    assert!(exif_tags(&viewing).is_empty(), "{:?}", exif_tags(&viewing));
+    let (status, original) =
+        get_bytes(app, &officer, &format!("{unit_docs}/{photo_id}/original")).await;
+    assert_eq!((status, sha256(&original)), (200, sha256(&photo)));
+    let (status, _) = get_bytes(app, &officer, &format!("{unit_docs}/nope/original")).await;
+    assert_eq!(status, 404);
+    let (status, _) = get_bytes(app, &eve, &format!("{unit_docs}/{photo_id}/original")).await;
+    assert_eq!(status, 403);
+
+    // Every collection and every access is in the audit trail, naming the request.
+    let events = audit_events(app);
+    let of = |action: &str| -> Vec<&domain::audit::AuditEvent> {
+        events.iter().filter(|e| e.action == action).collect()
+    };
+    let collected = of("collect_supporting_document");
+    assert_eq!(collected.len(), 2);
+    let expected = format!("sha256={}; travel_request={id}", sha256(&photo));
+    assert!(collected
+        .iter()
+        .any(|e| e.justification.as_deref() == Some(expected.as_str())));
+    assert_eq!(of("list_supporting_documents").len(), 1);
+    for action in ["download_viewing_copy", "download_original"] {
+        let found = of(action);
+        assert_eq!(found.len(), 1, "{action}");
+        assert_eq!(found[0].object_id.as_deref(), Some(photo_id.as_str()));
+        assert_eq!(
+            found[0].justification.as_deref(),
+            Some(format!("travel_request={id}").as_str())
+        );
+    }
+
+    // Approved on its documents; then the request takes no more.
+    let approved = t
+        .ok(t.post(&format!("{unit_path}/approve"), &officer, &json!({})).await)
+        .await;
+    assert_eq!(approved["status"], "approved");
+    let response = upload(app, Some(&anna), &own, pdf_form()).await;
+    assert_problem(response, 409, "supporting_documents_not_accepted").await;
+    // A request both holders consent to takes none.
+    let invited = t
+        .ok(t
+            .post("/v1/travel-authorisations", &anna, &request_body(local_date(5), true))
+            .await)
+        .await;
+    let path = format!(
+        "/v1/travel-authorisations/{}/supporting-documents",
+        invited["id"].as_str().unwrap()
+    );
+    let response = upload(app, Some(&anna), &path, pdf_form()).await;
+    assert_problem(response, 409, "supporting_documents_not_accepted").await;
+}
+
+#[tokio::test]
+async fn a_sole_holders_supporting_documents_are_required_reviewed_and_audited() {
+    let app = spawn_app_with(|s| s.credentials.verify_per_minute = 0).await;
+    supporting_documents_on(&app).await;
+}
+
+#[tokio::test]
+async fn a_sole_holders_supporting_documents_on_an_s3_compatible_store() {
+    let s3 = s3_server().await;
+    let endpoint = s3.endpoint.clone();
+    let app = spawn_app_with(move |s| {
+        use_s3(s, &endpoint);
+        s.credentials.verify_per_minute = 0;
+    })
+    .await;
+    supporting_documents_on(&app).await;
+    // The bucket holds the files, encrypted: never the photo's bytes.
+    let listing = reqwest::get(format!("{}/evidence?list-type=2", s3.endpoint))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listing.contains("attachments/"), "{listing}");
+}
+
+#[tokio::test]
+async fn the_units_review_list_is_paginated_with_a_cursor() {
+    let app = spawn_app_with(|s| s.credentials.verify_per_minute = 0).await;
+    let t = Target::of(&app);
+    let officer = t.officer().await;
+    let mut made = Vec::new();
+    for who in ["p1", "p2", "p3"] {
+        let token = t.citizen(who, "high").await;
+        made.push(sole_holder_request(&t, &token, 5).await);
+    }
+    let list = format!("/v1/units/{ZONE}/travel-authorisations");
+    let first = t.ok(t.get(&format!("{list}?limit=2"), &officer).await).await;
+    let ids = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&first), made[..2]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = t
+        .ok(t.get(&format!("{list}?limit=2&cursor={cursor}"), &officer).await)
+        .await;
+    assert_eq!(ids(&second), made[2..]);
+    assert!(second.get("next_cursor").is_none(), "{second}");
+    let all = t.ok(t.get(&list, &officer).await).await;
+    assert_eq!(ids(&all), made);
+    for query in ["limit=0", "limit=201", "cursor=nonsense"] {
+        let response = t.get(&format!("{list}?{query}"), &officer).await;
+        assert_problem(response, 422, "validation_failed").await;
+    }
+}
+
+/// `ecommissariat retention run` on the app's database, the clock moved by `days`.
+fn retention_run(app: &TestApp, days: i64) -> String {
+    let output = std::process::Command::new(BIN)
+        .args(["retention", "run"])
+        .env("DATABASE_URL", app.db.url())
+        .env("ECOM__RETENTION__CLOCK_OFFSET_DAYS", days.to_string())
+        .env_remove("ECOM_CONFIG")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[derive(diesel::QueryableByName, Debug, PartialEq)]
+struct Left {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// How many rows of `table` hang on request `id` (through `column`).
+fn rows_of(app: &TestApp, table: &str, column: &str, id: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {column} = '{id}'");
+    let rows: Vec<Left> = diesel::sql_query(sql).load(&mut **conn).unwrap();
+    rows[0].n
+}
+
+#[tokio::test]
+async fn travel_requests_are_erased_after_their_periods_and_the_register_still_answers() {
+    let app = spawn_app_with(|s| s.credentials.verify_per_minute = 0).await;
+    let t = Target::of(&app);
+    let anna = t.citizen("anna", "high").await;
+    let officer = t.officer().await;
+    let unit = |id: &str| format!("/v1/units/{ZONE}/travel-authorisations/{id}");
+    // The trip: from tomorrow, ten days (it ends 12 days from now at the latest).
+    let invited = t
+        .ok(t
+            .post("/v1/travel-authorisations", &anna, &request_body(local_date(1), true))
+            .await)
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let unreviewed = sole_holder_request(&t, &anna, 1).await;
+    attach_court_decision(&app, &anna, &unreviewed).await;
+    let rejected = sole_holder_request(&t, &anna, 1).await;
+    t.ok(t
+        .post(&format!("{}/reject", unit(&rejected)), &officer, &json!({"reason": "Ground not shown."}))
+        .await)
+        .await;
+    let mut documents = Vec::new();
+    let (issued, revoked) = (
+        sole_holder_request(&t, &anna, 1).await,
+        sole_holder_request(&t, &anna, 1).await,
+    );
+    for id in [&issued, &revoked] {
+        attach_court_decision(&app, &anna, id).await;
+        t.ok(t.post(&format!("{}/approve", unit(id)), &officer, &json!({})).await)
+            .await;
+        let path = format!("/v1/travel-authorisations/{id}/document");
+        documents.push(t.ok(t.get(&path, &anna).await).await["credential"].as_str().unwrap().to_owned());
+    }
+    t.ok(t
+        .post(&format!("{}/revoke", unit(&revoked)), &officer, &json!({"reason": "Court order."}))
+        .await)
+        .await;
+    // What the credential holds (its payload: the minor's name and birth date) is in the
+    // register until the erasure.
+    let payload = |credential: &str| credential.split('.').nth(1).unwrap().to_owned();
+    let database = crate::retention::whole_database(&app);
+    for credential in &documents {
+        assert!(database.contains(&payload(credential)));
+    }
+    for text in ["Ground not shown.", "Court order."] {
+        assert!(database.contains(text), "{text}");
+    }
+
+    // Day 31: the unanswered invitation goes; the others' periods run.
+    let out = retention_run(&app, 31);
+    assert!(out.contains(&format!("erased travel_request {invited} unfinished 30d")), "{out}");
+    assert!(out.contains("1 travel request(s) erased, 0 skipped; kept: period_running 4"), "{out}");
+    assert_eq!(rows_of(&app, "travel_invitations", "request_id", &invited), 0);
+    assert_eq!(rows_of(&app, "outbox_messages", "filing_id", &invited), 0);
+    assert_problem(
+        t.get(&format!("/v1/travel-authorisations/{invited}"), &anna).await,
+        404,
+        "travel_request_not_found",
+    )
+    .await;
+    // Day 110: the request nobody reviewed (30 days after the trip) and the issued
+    // document (90 days after its expiry) go, with their supporting documents.
+    let out = retention_run(&app, 110);
+    assert!(out.contains(&format!("erased travel_request {unreviewed} unreviewed 30d")), "{out}");
+    assert!(out.contains(&format!("erased travel_request {issued} issued 90d")), "{out}");
+    assert!(out.contains("2 travel request(s) erased, 0 skipped; kept: period_running 2"), "{out}");
+    for id in [&unreviewed, &issued] {
+        assert_eq!(rows_of(&app, "attachments", "filing_id", id), 0);
+    }
+    assert_eq!(rows_of(&app, "attachments", "filing_id", &revoked), 1);
+    // Day 400: the rejection and the revocation (a year) go.
+    let out = retention_run(&app, 400);
+    assert!(out.contains(&format!("erased travel_request {rejected} rejected 365d")), "{out}");
+    assert!(out.contains(&format!("erased travel_request {revoked} revoked 365d")), "{out}");
+    // A rerun erases nothing.
+    let out = retention_run(&app, 400);
+    assert!(out.contains("0 travel request(s) erased, 0 skipped; kept: none"), "{out}");
+
+    // Nothing of the requests is left: not the credentials' claims, not the reasons.
+    let database = crate::retention::whole_database(&app);
+    for credential in &documents {
+        assert!(!database.contains(&payload(credential)));
+    }
+    for text in ["Ground not shown.", "Court order."] {
+        assert!(!database.contains(text), "{text}");
+    }
+    // The rows stay as tombstones: no party, no sealed request.
+    assert_eq!(rows_of(&app, "travel_requests", "requester_id", "erased"), 5);
+    assert_eq!(rows_of(&app, "travel_requests", "sealed_request", ""), 5);
+    for id in [&invited, &unreviewed, &rejected, &issued, &revoked] {
+        assert_problem(
+            t.get(&format!("/v1/travel-authorisations/{id}"), &anna).await,
+            404,
+            "travel_request_not_found",
+        )
+        .await;
+        assert_eq!(t.get(&unit(id), &officer).await.status(), 404);
+    }
+    // The register entry outlives the request: the revoked document still reads
+    // `revoked`, the other is still genuine (on today's clock, before its trip).
+    assert_eq!(t.check(&documents[1]).await["status"], "revoked");
+    assert_eq!(t.check(&documents[0]).await["status"], "not_yet_valid");
+    // One erasure event per request, naming the period, never the content.
+    let erasures: Vec<_> = audit_events(&app)
+        .into_iter()
+        .filter(|e| e.action == "retention_erase" && e.object_type == "travel_request")
+        .collect();
+    assert_eq!(erasures.len(), 5);
+    assert!(erasures.iter().any(|e| e.object_id.as_deref() == Some(revoked.as_str())
+        && e.justification.as_deref()
+            == Some("retention period elapsed: revoked travel authorisation requests, 365 days")));
 }
