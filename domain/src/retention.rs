@@ -331,9 +331,11 @@ pub fn decide_travel(
         S::Approved => (C::Issued, facts.trip_ends),
         S::Revoked => (
             C::Revoked,
-            Some(facts.trip_ends.map_or(facts.last_change, |end| {
-                end.max(facts.last_change)
-            })),
+            Some(
+                facts
+                    .trip_ends
+                    .map_or(facts.last_change, |end| end.max(facts.last_change)),
+            ),
         ),
     };
     let Some(start) = start else {
@@ -411,7 +413,14 @@ mod tests {
         use TravelStatus as S;
         let p = policy().travel;
         assert_eq!(
-            (p.unfinished, p.unreviewed, p.refused, p.rejected, p.issued, p.revoked),
+            (
+                p.unfinished,
+                p.unreviewed,
+                p.refused,
+                p.rejected,
+                p.issued,
+                p.revoked
+            ),
             (30, 30, 365, 365, 90, 365)
         );
         let facts = |status, trip_ends| TravelFacts {
@@ -422,24 +431,76 @@ mod tests {
         let erase = |class, days, due| TravelRetention::Erase { class, days, due };
         let cases = [
             // An unanswered invitation: 30 days after the request.
-            (facts(S::AwaitingConsent, Some(day(200))), day(30), erase(C::Unfinished, 30, day(30))),
-            (facts(S::AwaitingConsent, None), day(29), TravelRetention::Keep(Some(day(30)))),
+            (
+                facts(S::AwaitingConsent, Some(day(200))),
+                day(30),
+                erase(C::Unfinished, 30, day(30)),
+            ),
+            (
+                facts(S::AwaitingConsent, None),
+                day(29),
+                TravelRetention::Keep(Some(day(30))),
+            ),
             // Under review: kept while the trip may happen, 30 days after it ended.
-            (facts(S::AwaitingReview, Some(day(100))), day(31), TravelRetention::Keep(Some(day(130)))),
-            (facts(S::AwaitingReview, Some(day(100))), day(130), erase(C::Unreviewed, 30, day(130))),
-            (facts(S::AwaitingReview, None), day(5000), TravelRetention::Keep(None)),
-            (facts(S::Refused, None), day(365), erase(C::Refused, 365, day(365))),
-            (facts(S::Rejected, None), day(364), TravelRetention::Keep(Some(day(365)))),
+            (
+                facts(S::AwaitingReview, Some(day(100))),
+                day(31),
+                TravelRetention::Keep(Some(day(130))),
+            ),
+            (
+                facts(S::AwaitingReview, Some(day(100))),
+                day(130),
+                erase(C::Unreviewed, 30, day(130)),
+            ),
+            (
+                facts(S::AwaitingReview, None),
+                day(5000),
+                TravelRetention::Keep(None),
+            ),
+            (
+                facts(S::Refused, None),
+                day(365),
+                erase(C::Refused, 365, day(365)),
+            ),
+            (
+                facts(S::Rejected, None),
+                day(364),
+                TravelRetention::Keep(Some(day(365))),
+            ),
             // Issued: 90 days after the document's expiry.
-            (facts(S::Approved, Some(day(20))), day(110), erase(C::Issued, 90, day(110))),
-            (facts(S::Approved, Some(day(20))), day(109), TravelRetention::Keep(Some(day(110)))),
-            (facts(S::Approved, None), day(5000), TravelRetention::Keep(None)),
+            (
+                facts(S::Approved, Some(day(20))),
+                day(110),
+                erase(C::Issued, 90, day(110)),
+            ),
+            (
+                facts(S::Approved, Some(day(20))),
+                day(109),
+                TravelRetention::Keep(Some(day(110))),
+            ),
+            (
+                facts(S::Approved, None),
+                day(5000),
+                TravelRetention::Keep(None),
+            ),
             // Revoked: a year after the later of the revocation and the trip's end.
-            (facts(S::Revoked, Some(day(20))), day(385), erase(C::Revoked, 365, day(385))),
-            (facts(S::Revoked, None), day(365), erase(C::Revoked, 365, day(365))),
+            (
+                facts(S::Revoked, Some(day(20))),
+                day(385),
+                erase(C::Revoked, 365, day(385)),
+            ),
+            (
+                facts(S::Revoked, None),
+                day(365),
+                erase(C::Revoked, 365, day(365)),
+            ),
         ];
         for (facts, now, expected) in cases {
-            assert_eq!(decide_travel(&p, &facts, now), expected, "{facts:?} at {now}");
+            assert_eq!(
+                decide_travel(&p, &facts, now),
+                expected,
+                "{facts:?} at {now}"
+            );
         }
     }
 

@@ -465,14 +465,15 @@ pub fn retention_candidates(
         .load(conn)?;
     rows.into_iter()
         .map(|(id, status, updated, ends)| {
-            let status = status
-                .parse()
-                .map_err(|e: domain::UnknownCode| PersistenceError::CorruptRow {
-                    table: "travel_requests",
-                    id: id.clone(),
-                    field: "status",
-                    cause: e.to_string(),
-                })?;
+            let status =
+                status
+                    .parse()
+                    .map_err(|e: domain::UnknownCode| PersistenceError::CorruptRow {
+                        table: "travel_requests",
+                        id: id.clone(),
+                        field: "status",
+                        cause: e.to_string(),
+                    })?;
             Ok(RetentionCandidate {
                 id,
                 status,

@@ -150,22 +150,25 @@ fn travel(
                     *report.travel_kept.entry(reason).or_default() += 1;
                 }
                 TravelRetention::Erase { class, days, .. } => {
-                    let erased = dry_run || {
-                        let mut event = AuditEvent::new(
-                            system_actor(),
-                            AuditOperation::Erasure,
-                            "travel_request",
-                            Some(candidate.id.as_str()),
-                            now,
-                        )
-                        .with_action(ERASE_ACTION);
-                        event.justification = Some(format!(
+                    let erased = dry_run
+                        || {
+                            let mut event = AuditEvent::new(
+                                system_actor(),
+                                AuditOperation::Erasure,
+                                "travel_request",
+                                Some(candidate.id.as_str()),
+                                now,
+                            )
+                            .with_action(ERASE_ACTION);
+                            event.justification = Some(format!(
                             "retention period elapsed: {class} travel authorisation requests, {days} days"
                         ));
-                        persistence::travel::erase(conn, candidate, now, &event)?
-                    };
+                            persistence::travel::erase(conn, candidate, now, &event)?
+                        };
                     if erased {
-                        report.travel_erased.push((candidate.id.clone(), class, days));
+                        report
+                            .travel_erased
+                            .push((candidate.id.clone(), class, days));
                     } else {
                         report.travel_skipped += 1;
                     }

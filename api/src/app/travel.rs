@@ -719,7 +719,9 @@ pub async fn supporting_download(
     let app = state.clone();
     with_db(state, move |conn| {
         let attachment = persistence::evidence::find(conn, &id, &file)?.ok_or_else(|| {
-            ApiError::Evidence(crate::error::EvidenceError::AttachmentNotFound(file.clone()))
+            ApiError::Evidence(crate::error::EvidenceError::AttachmentNotFound(
+                file.clone(),
+            ))
         })?;
         let mut event = travel::document_download_event(
             officer.audit_actor(Some(&unit)),

@@ -108,7 +108,9 @@ async fn travel_credential(app: &tests::TestApp) -> String {
     .expect("a part");
     send(
         app.client
-            .post(app.url(&format!("/v1/travel-authorisations/{id}/supporting-documents")))
+            .post(app.url(&format!(
+                "/v1/travel-authorisations/{id}/supporting-documents"
+            )))
             .bearer_auth(&parent)
             .multipart(reqwest::multipart::Form::new().part("file", certificate)),
     )

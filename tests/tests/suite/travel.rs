@@ -726,11 +726,10 @@ use crate::evidence::{
 };
 
 fn form(files: Vec<(Vec<u8>, &str, &str)>) -> reqwest::multipart::Form {
-    files
-        .into_iter()
-        .fold(reqwest::multipart::Form::new(), |form, (bytes, name, kind)| {
-            form.part("file", part(bytes, name, kind))
-        })
+    files.into_iter().fold(
+        reqwest::multipart::Form::new(),
+        |form, (bytes, name, kind)| form.part("file", part(bytes, name, kind)),
+    )
 }
 
 /// The requester `token` attaches a court decision (a PDF) to sole holder's request `id`.
@@ -841,11 +840,17 @@ async fn supporting_documents_on(app: &TestApp) {
     // The unit reviews them; nobody else.
     assert_problem(t.get(&unit_docs, &other_unit).await, 403, "forbidden").await;
     let other_docs = format!("/v1/units/zp-namur/travel-authorisations/{id}/supporting-documents");
-    assert_problem(t.get(&other_docs, &other_unit).await, 404, "travel_request_not_found").await;
+    assert_problem(
+        t.get(&other_docs, &other_unit).await,
+        404,
+        "travel_request_not_found",
+    )
+    .await;
     assert_eq!(t.get(&unit_docs, &anna).await.status(), 403);
     let listed = t.ok(t.get(&unit_docs, &officer).await).await;
     assert_eq!(listed["items"], sent["items"]);
-    let (status, viewing) = get_bytes(app, &officer, &format!("{unit_docs}/{photo_id}/content")).await;
+    let (status, viewing) =
+        get_bytes(app, &officer, &format!("{unit_docs}/{photo_id}/content")).await;
     assert_eq!(status, 200);
     assert!(exif_tags(&viewing).is_empty(), "{:?}", exif_tags(&viewing));
     let (status, original) =
@@ -880,7 +885,9 @@ async fn supporting_documents_on(app: &TestApp) {
 
     // Approved on its documents; then the request takes no more.
     let approved = t
-        .ok(t.post(&format!("{unit_path}/approve"), &officer, &json!({})).await)
+        .ok(t
+            .post(&format!("{unit_path}/approve"), &officer, &json!({}))
+            .await)
         .await;
     assert_eq!(approved["status"], "approved");
     let response = upload(app, Some(&anna), &own, pdf_form()).await;
@@ -888,7 +895,11 @@ async fn supporting_documents_on(app: &TestApp) {
     // A request both holders consent to takes none.
     let invited = t
         .ok(t
-            .post("/v1/travel-authorisations", &anna, &request_body(local_date(5), true))
+            .post(
+                "/v1/travel-authorisations",
+                &anna,
+                &request_body(local_date(5), true),
+            )
             .await)
         .await;
     let path = format!(
@@ -936,7 +947,9 @@ async fn the_units_review_list_is_paginated_with_a_cursor() {
         made.push(sole_holder_request(&t, &token, 5).await);
     }
     let list = format!("/v1/units/{ZONE}/travel-authorisations");
-    let first = t.ok(t.get(&format!("{list}?limit=2"), &officer).await).await;
+    let first = t
+        .ok(t.get(&format!("{list}?limit=2"), &officer).await)
+        .await;
     let ids = |page: &Value| -> Vec<String> {
         page["items"]
             .as_array()
@@ -948,7 +961,9 @@ async fn the_units_review_list_is_paginated_with_a_cursor() {
     assert_eq!(ids(&first), made[..2]);
     let cursor = first["next_cursor"].as_str().unwrap();
     let second = t
-        .ok(t.get(&format!("{list}?limit=2&cursor={cursor}"), &officer).await)
+        .ok(t
+            .get(&format!("{list}?limit=2&cursor={cursor}"), &officer)
+            .await)
         .await;
     assert_eq!(ids(&second), made[2..]);
     assert!(second.get("next_cursor").is_none(), "{second}");
@@ -1004,7 +1019,11 @@ async fn travel_requests_are_erased_after_their_periods_and_the_register_still_a
     // The trip: from tomorrow, ten days (it ends 12 days from now at the latest).
     let invited = t
         .ok(t
-            .post("/v1/travel-authorisations", &anna, &request_body(local_date(1), true))
+            .post(
+                "/v1/travel-authorisations",
+                &anna,
+                &request_body(local_date(1), true),
+            )
             .await)
         .await["id"]
         .as_str()
@@ -1014,7 +1033,11 @@ async fn travel_requests_are_erased_after_their_periods_and_the_register_still_a
     attach_court_decision(&app, &anna, &unreviewed).await;
     let rejected = sole_holder_request(&t, &anna, 1).await;
     t.ok(t
-        .post(&format!("{}/reject", unit(&rejected)), &officer, &json!({"reason": "Ground not shown."}))
+        .post(
+            &format!("{}/reject", unit(&rejected)),
+            &officer,
+            &json!({"reason": "Ground not shown."}),
+        )
         .await)
         .await;
     let mut documents = Vec::new();
@@ -1024,13 +1047,24 @@ async fn travel_requests_are_erased_after_their_periods_and_the_register_still_a
     );
     for id in [&issued, &revoked] {
         attach_court_decision(&app, &anna, id).await;
-        t.ok(t.post(&format!("{}/approve", unit(id)), &officer, &json!({})).await)
+        t.ok(t
+            .post(&format!("{}/approve", unit(id)), &officer, &json!({}))
+            .await)
             .await;
         let path = format!("/v1/travel-authorisations/{id}/document");
-        documents.push(t.ok(t.get(&path, &anna).await).await["credential"].as_str().unwrap().to_owned());
+        documents.push(
+            t.ok(t.get(&path, &anna).await).await["credential"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     t.ok(t
-        .post(&format!("{}/revoke", unit(&revoked)), &officer, &json!({"reason": "Court order."}))
+        .post(
+            &format!("{}/revoke", unit(&revoked)),
+            &officer,
+            &json!({"reason": "Court order."}),
+        )
         .await)
         .await;
     // What the credential holds (its payload: the minor's name and birth date) is in the
@@ -1046,12 +1080,22 @@ async fn travel_requests_are_erased_after_their_periods_and_the_register_still_a
 
     // Day 31: the unanswered invitation goes; the others' periods run.
     let out = retention_run(&app, 31);
-    assert!(out.contains(&format!("erased travel_request {invited} unfinished 30d")), "{out}");
-    assert!(out.contains("1 travel request(s) erased, 0 skipped; kept: period_running 4"), "{out}");
-    assert_eq!(rows_of(&app, "travel_invitations", "request_id", &invited), 0);
+    assert!(
+        out.contains(&format!("erased travel_request {invited} unfinished 30d")),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 travel request(s) erased, 0 skipped; kept: period_running 4"),
+        "{out}"
+    );
+    assert_eq!(
+        rows_of(&app, "travel_invitations", "request_id", &invited),
+        0
+    );
     assert_eq!(rows_of(&app, "outbox_messages", "filing_id", &invited), 0);
     assert_problem(
-        t.get(&format!("/v1/travel-authorisations/{invited}"), &anna).await,
+        t.get(&format!("/v1/travel-authorisations/{invited}"), &anna)
+            .await,
         404,
         "travel_request_not_found",
     )
@@ -1059,20 +1103,40 @@ async fn travel_requests_are_erased_after_their_periods_and_the_register_still_a
     // Day 110: the request nobody reviewed (30 days after the trip) and the issued
     // document (90 days after its expiry) go, with their supporting documents.
     let out = retention_run(&app, 110);
-    assert!(out.contains(&format!("erased travel_request {unreviewed} unreviewed 30d")), "{out}");
-    assert!(out.contains(&format!("erased travel_request {issued} issued 90d")), "{out}");
-    assert!(out.contains("2 travel request(s) erased, 0 skipped; kept: period_running 2"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "erased travel_request {unreviewed} unreviewed 30d"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("erased travel_request {issued} issued 90d")),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 travel request(s) erased, 0 skipped; kept: period_running 2"),
+        "{out}"
+    );
     for id in [&unreviewed, &issued] {
         assert_eq!(rows_of(&app, "attachments", "filing_id", id), 0);
     }
     assert_eq!(rows_of(&app, "attachments", "filing_id", &revoked), 1);
     // Day 400: the rejection and the revocation (a year) go.
     let out = retention_run(&app, 400);
-    assert!(out.contains(&format!("erased travel_request {rejected} rejected 365d")), "{out}");
-    assert!(out.contains(&format!("erased travel_request {revoked} revoked 365d")), "{out}");
+    assert!(
+        out.contains(&format!("erased travel_request {rejected} rejected 365d")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("erased travel_request {revoked} revoked 365d")),
+        "{out}"
+    );
     // A rerun erases nothing.
     let out = retention_run(&app, 400);
-    assert!(out.contains("0 travel request(s) erased, 0 skipped; kept: none"), "{out}");
+    assert!(
+        out.contains("0 travel request(s) erased, 0 skipped; kept: none"),
+        "{out}"
+    );
 
     // Nothing of the requests is left: not the credentials' claims, not the reasons.
     let database = crate::retention::whole_database(&app);
@@ -1083,11 +1147,15 @@ async fn travel_requests_are_erased_after_their_periods_and_the_register_still_a
         assert!(!database.contains(text), "{text}");
     }
     // The rows stay as tombstones: no party, no sealed request.
-    assert_eq!(rows_of(&app, "travel_requests", "requester_id", "erased"), 5);
+    assert_eq!(
+        rows_of(&app, "travel_requests", "requester_id", "erased"),
+        5
+    );
     assert_eq!(rows_of(&app, "travel_requests", "sealed_request", ""), 5);
     for id in [&invited, &unreviewed, &rejected, &issued, &revoked] {
         assert_problem(
-            t.get(&format!("/v1/travel-authorisations/{id}"), &anna).await,
+            t.get(&format!("/v1/travel-authorisations/{id}"), &anna)
+                .await,
             404,
             "travel_request_not_found",
         )
@@ -1104,7 +1172,11 @@ async fn travel_requests_are_erased_after_their_periods_and_the_register_still_a
         .filter(|e| e.action == "retention_erase" && e.object_type == "travel_request")
         .collect();
     assert_eq!(erasures.len(), 5);
-    assert!(erasures.iter().any(|e| e.object_id.as_deref() == Some(revoked.as_str())
-        && e.justification.as_deref()
-            == Some("retention period elapsed: revoked travel authorisation requests, 365 days")));
+    assert!(erasures
+        .iter()
+        .any(|e| e.object_id.as_deref() == Some(revoked.as_str())
+            && e.justification.as_deref()
+                == Some(
+                    "retention period elapsed: revoked travel authorisation requests, 365 days"
+                )));
 }

@@ -7,15 +7,15 @@ use super::access::{TravelChange, TravelRead, UnitAccess, UnitAction, UnitQuery}
 use crate::app::travel::{self as usecase, Revoking};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::routes::filings::{cursor, parse_cursor};
-use domain::limits;
-use serde::Deserialize;
-use utoipa::IntoParams;
 use crate::routes::travel::types::{ReasonBody, TravelView};
 use crate::state::AppState;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
+use domain::limits;
 use domain::travel::Revoker;
+use serde::Deserialize;
 use serde::Serialize;
+use utoipa::IntoParams;
 use utoipa::ToSchema;
 
 /// A request in the unit's review queue (no personal data: open it to review it).
@@ -84,9 +84,14 @@ pub async fn travel_queue(
         Some(raw) => Some(parse_cursor(raw).ok_or_else(|| invalid("cursor", "invalid_type"))?),
         None => None,
     };
-    let (rows, more) =
-        usecase::queue(&state, access.officer, access.unit, (after, limit), access.request_id)
-            .await?;
+    let (rows, more) = usecase::queue(
+        &state,
+        access.officer,
+        access.unit,
+        (after, limit),
+        access.request_id,
+    )
+    .await?;
     let next_cursor = more
         .then(|| rows.last().map(|r| cursor(r.created_at, &r.id)))
         .flatten();
