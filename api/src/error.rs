@@ -989,9 +989,7 @@ impl ResponseError for ApiError {
             ApiError::TravelInvalidState { .. }
             | ApiError::RevocationClosed
             | ApiError::SupportingDocumentRequired
-            | ApiError::SupportingDocumentsNotAccepted { .. } => {
-                StatusCode::CONFLICT
-            }
+            | ApiError::SupportingDocumentsNotAccepted { .. } => StatusCode::CONFLICT,
             ApiError::TusVersionUnsupported { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::InvalidUploadMetadata(_) => StatusCode::BAD_REQUEST,
             ApiError::Status(status) => *status,

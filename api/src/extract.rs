@@ -24,6 +24,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
+use actix_web::HttpMessage;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -97,7 +98,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let req = req.clone();
         Box::pin(async move {
             let read = read_body::<T>(json, limit, timeout, body).await;
-            if read.is_err() {
+            // A body whose framing is broken (400 from `read_body`) ends the connection:
+            // the HTTP/1 dispatcher shuts it down with the answer it has at that moment,
+            // so that one is answered at once, whoever the caller is.
+            let unreadable =
+                matches!(&read, Err(ApiError::Status(s)) if *s == StatusCode::BAD_REQUEST);
+            if read.is_err() && !unreadable {
                 CallerGate::decided(&req).await;
             }
             read.map_err(Into::into)

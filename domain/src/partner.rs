@@ -413,7 +413,7 @@ mod tests {
         let mut bad = input();
         bad.scopes = Some(Vec::new());
         bad.name = "MyGuichet\u{202e}ul.".into();
-        let issues = bad.check(Utc::now(), |_| true).unwrap_err();
+        let issues = bad.check(Utc::now(), |_| true, |_| true).unwrap_err();
         let found: Vec<(&str, &str)> = issues
             .iter()
             .map(|i| (i.pointer.as_str(), i.code))

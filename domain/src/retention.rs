@@ -528,7 +528,9 @@ mod tests {
     #[test]
     fn an_unknown_procedure_is_refused() {
         let error = RetentionPolicy::parse(
-            "[defaults]\ndraft=1\nwithdrawn=1\nrejected=1\nredirected=1\nregistered=1\n[procedures.nope]\ndraft=2\n",
+            "[defaults]\ndraft=1\nwithdrawn=1\nrejected=1\nredirected=1\nregistered=1\n\
+             [travel]\nunfinished=1\nunreviewed=1\nrefused=1\nrejected=1\nissued=1\nrevoked=1\n\
+             [procedures.nope]\ndraft=2\n",
             ["online_scam"],
         )
         .unwrap_err();

@@ -134,6 +134,10 @@ pub fn examples(kind: ApiErrorKind) -> Vec<ApiError> {
             status: "approved".into(),
         }),
         K::RevocationClosed => one(ApiError::RevocationClosed),
+        K::SupportingDocumentRequired => one(ApiError::SupportingDocumentRequired),
+        K::SupportingDocumentsNotAccepted => one(ApiError::SupportingDocumentsNotAccepted {
+            status: "approved".into(),
+        }),
         K::TusVersionUnsupported => one(ApiError::TusVersionUnsupported { supported: "1.0.0" }),
         K::InvalidUploadMetadata => one(ApiError::InvalidUploadMetadata("filename".into())),
         // Every status the framework or a middleware can answer with.

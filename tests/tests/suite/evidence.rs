@@ -1517,6 +1517,7 @@ async fn stalled_upload_bodies_are_408_and_a_second_text_part_is_refused() {
         .client
         .head(app.url(&location))
         .bearer_auth(&alice)
+        .header("Tus-Resumable", "1.0.0")
         .send()
         .await
         .unwrap();
