@@ -741,35 +741,6 @@ diesel::joinable!(open311_requests -> filings (filing_id));
 diesel::allow_tables_to_appear_in_same_query!(open311_requests, filings);
 
 diesel::table! {
-    statistics_cells (month, week, procedure_code, country, unit_id, municipality_id) {
-        month -> Text,
-        week -> Text,
-        procedure_code -> Text,
-        country -> Text,
-        unit_id -> Text,
-        municipality_id -> Text,
-        submitted -> BigInt,
-        registered -> BigInt,
-        rejected -> BigInt,
-        redirected -> BigInt,
-    }
-}
-
-diesel::table! {
-    statistics_times (month, week, procedure_code, country, unit_id, municipality_id, kind, hours) {
-        month -> Text,
-        week -> Text,
-        procedure_code -> Text,
-        country -> Text,
-        unit_id -> Text,
-        municipality_id -> Text,
-        kind -> Text,
-        hours -> BigInt,
-        filings -> BigInt,
-    }
-}
-
-diesel::table! {
     statistics_filings (filing_id) {
         filing_id -> Text,
         month -> Text,
@@ -808,13 +779,6 @@ diesel::table! {
         id -> BigInt,
         started_at -> Timestamp,
         generation -> BigInt,
-    }
-}
-
-diesel::table! {
-    statistics_refreshes (id) {
-        id -> BigInt,
-        started_at -> Timestamp,
     }
 }
 

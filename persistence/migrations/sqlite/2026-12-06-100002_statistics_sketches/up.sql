@@ -1,7 +1,9 @@
 -- Open statistics, bounded (issue 22, docs/STATISTICS.md). Replaces the summary of
--- 2026-12-05-400001 (statistics_cells, statistics_times, statistics_refreshes, which this
--- migration cannot drop: it runs before them on a new database; they are no longer
--- read or written).
+-- 2026-12-05-400001 (statistics_cells, statistics_times, statistics_refreshes), dropped
+-- here: the next refresh rebuilds everything from the filings.
+DROP TABLE statistics_refreshes;
+DROP TABLE statistics_times;
+DROP TABLE statistics_cells;
 --
 -- Each filing's contribution to the statistics as the last refresh saw it: the cell it
 -- counts in and its two processing times as log-scaled buckets
