@@ -159,7 +159,12 @@ struct Count {
 }
 
 /// Counts one public check of `kind` answered `outcome` (`reported`, `not_reported`) on
-/// the UTC day of `now`: no IP, no identifier.
+/// the UTC day of `now`: no IP, no identifier. Returns the day's count so far.
+///
+/// On PostgreSQL the count commits without waiting for the WAL to reach the disk
+/// (`SET LOCAL synchronous_commit TO OFF`): a count lost in a crash is acceptable for
+/// statistics, and the public check would otherwise wait for an fsync on each request
+/// (about 2.3 ms idle, far more under load; `bench/RESULTS.md`, issue 20).
 pub fn count_check(
     conn: &mut DbConnection,
     kind: IdentifierKind,
@@ -167,25 +172,21 @@ pub fn count_check(
     now: DateTime<Utc>,
 ) -> Result<i64, PersistenceError> {
     let day = now.format("%Y-%m-%d").to_string();
-    let upsert = |p: [&str; 3]| {
-        format!(
-            "INSERT INTO item_checks (day, kind, outcome, count) VALUES ({}, {}, {}, 1) \
-             ON CONFLICT (day, kind, outcome) DO UPDATE SET count = item_checks.count + 1 \
-             RETURNING count",
-            p[0], p[1], p[2]
-        )
-    };
+    let upsert = crate::db::sql_query(
+        conn,
+        "INSERT INTO item_checks (day, kind, outcome, count) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (day, kind, outcome) DO UPDATE SET count = item_checks.count + 1 \
+         RETURNING count",
+    )
+    .bind::<Text, _>(day)
+    .bind::<Text, _>(kind.as_str())
+    .bind::<Text, _>(outcome.to_owned());
     let count = match conn {
-        DbConnection::Postgresql(pg) => diesel::sql_query(upsert(["$1", "$2", "$3"]))
-            .bind::<Text, _>(&day)
-            .bind::<Text, _>(kind.as_str())
-            .bind::<Text, _>(outcome)
-            .get_result::<Count>(pg)?,
-        DbConnection::Sqlite(sqlite) => diesel::sql_query(upsert(["?1", "?2", "?3"]))
-            .bind::<Text, _>(&day)
-            .bind::<Text, _>(kind.as_str())
-            .bind::<Text, _>(outcome)
-            .get_result::<Count>(sqlite)?,
+        DbConnection::Postgresql(pg) => pg.transaction(|c| {
+            diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(c)?;
+            upsert.get_result::<Count>(c)
+        })?,
+        DbConnection::Sqlite(sqlite) => upsert.get_result::<Count>(sqlite)?,
     }
     .count;
     Ok(count)
@@ -449,16 +450,25 @@ fn with_identifiers(
         .filter(ii::filing_id.eq_any(ids))
         .select((ii::filing_id, ii::item_position, ii::kind, ii::normalised))
         .load(conn)?;
+    // Each item's place in `items`, by (filing, position): one pass over the rows.
+    let mut at: std::collections::HashMap<(&str, i32), Vec<usize>> =
+        std::collections::HashMap::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        at.entry((item.filing_id.as_str(), item.position))
+            .or_default()
+            .push(index);
+    }
+    let mut found: Vec<(usize, IdentifierKind, String)> = Vec::new();
     for (filing, position, kind, normalised) in rows {
-        let Ok(kind) = kind.parse::<IdentifierKind>() else {
+        let (Ok(kind), Some(position)) = (kind.parse::<IdentifierKind>(), position) else {
             continue;
         };
-        for item in items
-            .iter_mut()
-            .filter(|i| i.filing_id == filing && Some(i.position) == position)
-        {
-            item.sighting.identifiers.push((kind, normalised.clone()));
+        for &index in at.get(&(filing.as_str(), position)).into_iter().flatten() {
+            found.push((index, kind, normalised.clone()));
         }
+    }
+    for (index, kind, normalised) in found {
+        items[index].sighting.identifiers.push((kind, normalised));
     }
     Ok(items)
 }
@@ -501,25 +511,12 @@ pub fn candidates(
     found_probe: bool,
     settings: &domain::items::matching::MatchSettings,
 ) -> Result<Vec<StoredItem>, PersistenceError> {
-    let mut query = it::table
-        .inner_join(f::table.on(f::id.eq(it::filing_id)))
-        .filter(it::role.eq_any(roles.to_vec()))
-        .filter(it::recovered_at.is_null())
-        .filter(f::status.eq_any(MATCHABLE_STATUSES))
-        .filter(f::erased_at.is_null())
-        .into_boxed();
-    if probe.category != "other" {
-        query = query.filter(it::category.eq_any(vec![probe.category.clone(), "other".into()]));
-    }
-    if let Some(lat) = probe.lat {
-        let band = settings.radius_m / 111_000.0;
-        query = query.filter(
-            it::lat
-                .between(lat - band, lat + band)
-                .or(it::lat.is_null()),
-        );
-    }
-    if let Some(at) = probe.at {
+    // The filters every read shares; the latitude is added per read, so that each is one
+    // index range: `items_matching_idx` (role, category, lat, occurred_at), or for a probe
+    // of category `other`, which may be any object, `items_matching_any_idx` (role, lat,
+    // occurred_at). An `OR lat IS NULL` would leave the latitude out of the index's
+    // bounds; the items without coordinates are a read of their own.
+    let window = probe.at.map(|at| {
         let window = chrono::Duration::days(settings.window_days.max(0));
         let slack = chrono::Duration::days(1);
         let (from, until) = if found_probe {
@@ -527,12 +524,44 @@ pub fn candidates(
         } else {
             (at - slack, at + window)
         };
-        query = query.filter(it::occurred_at.between(to_db_time(from), to_db_time(until)));
-    }
-    let mut rows: Vec<ItemRow> = query
-        .select(item_columns!())
-        .limit(MAX_CANDIDATES)
-        .load(conn)?;
+        (to_db_time(from), to_db_time(until))
+    });
+    let base = || {
+        let mut query = it::table
+            .inner_join(f::table.on(f::id.eq(it::filing_id)))
+            .filter(it::role.eq_any(roles.to_vec()))
+            .filter(it::recovered_at.is_null())
+            .filter(f::status.eq_any(MATCHABLE_STATUSES))
+            .filter(f::erased_at.is_null())
+            .into_boxed();
+        if probe.category != "other" {
+            query = query.filter(it::category.eq_any(vec![probe.category.clone(), "other".into()]));
+        }
+        if let Some((from, until)) = window {
+            query = query.filter(it::occurred_at.between(from, until));
+        }
+        query.select(item_columns!())
+    };
+    let mut rows: Vec<ItemRow> = match probe.lat {
+        Some(lat) => {
+            let band = settings.radius_m / 111_000.0;
+            let mut rows: Vec<ItemRow> = base()
+                .filter(it::lat.between(lat - band, lat + band))
+                .limit(MAX_CANDIDATES)
+                .load(conn)?;
+            let room = MAX_CANDIDATES - i64::try_from(rows.len()).unwrap_or(MAX_CANDIDATES);
+            if room > 0 {
+                rows.extend(
+                    base()
+                        .filter(it::lat.is_null())
+                        .limit(room)
+                        .load::<ItemRow>(conn)?,
+                );
+            }
+            rows
+        }
+        None => base().limit(MAX_CANDIDATES).load(conn)?,
+    };
     let object_ids: Vec<String> = probe
         .identifiers
         .iter()

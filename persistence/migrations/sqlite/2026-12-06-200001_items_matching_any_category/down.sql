@@ -1,0 +1,1 @@
+DROP INDEX items_matching_any_idx;
