@@ -74,7 +74,8 @@ pub enum Done {
 }
 
 impl Done {
-    fn into_response(self) -> HttpResponse {
+    /// The response to send: the fresh one, or the stored one marked replayed.
+    pub fn into_response(self) -> HttpResponse {
         match self {
             Done::Fresh(reply) => reply.into_response(),
             Done::Replay(stored) => replay(stored),

@@ -430,8 +430,11 @@ fn constrain_properties(object: &mut Object) {
             continue;
         };
         match name.as_str() {
+            // A nullable country's `null` is one of its values too (an `enum` without it
+            // refuses the `null` its type allows).
             "country" if property.enum_values.is_none() => {
-                property.enum_values = Some(country_codes());
+                let codes: Vec<String> = Country::ALL.iter().map(|c| c.as_str().into()).collect();
+                property.enum_values = Some(enum_of(property, &codes));
             }
             "message" => property.min_length = Some(1),
             _ => {}

@@ -7,6 +7,7 @@
 use super::backoffice::record_in;
 use super::{field_errors, with_db};
 use crate::error::ApiError;
+use crate::idempotency::{Done, Key, Reply};
 use crate::state::AppState;
 use actix_web::web;
 use chrono::{DateTime, Duration, Utc};
@@ -134,7 +135,11 @@ pub async fn raise(
     citizen: CitizenActor,
     input: AlertInput,
     request_id: Option<String>,
-) -> Result<StoredAlert, ApiError> {
+    (key, render): (
+        Option<Key>,
+        impl FnOnce(StoredAlert) -> Reply + Send + 'static,
+    ),
+) -> Result<Done, ApiError> {
     let issues = input.check();
     if !issues.is_empty() {
         return Err(ApiError::Validation(field_errors(issues)));
@@ -143,48 +148,46 @@ pub async fn raise(
     let (unit, country) = route(state, input.position, now);
     let unit = unit.ok_or(ApiError::NoCompetentUnit)?;
     let settings = state.alerts.clone();
-    with_db(state, move |conn| {
-        conn.write_transaction(|c| {
-            let recent = repo::recent_of(c, &citizen.id, now - Duration::hours(1))?;
-            rules::rate_limit(&recent.raised, settings.max_per_hour, now)
-                .and_then(|()| {
-                    let block = Duration::hours(i64::from(settings.abuse_block_hours));
-                    rules::abuse_block(recent.flagged, block, now)
-                })
-                .map_err(|retry_after_secs| ApiError::QuotaExceeded { retry_after_secs })?;
-            let id = uuid::Uuid::now_v7().to_string();
-            let text = input
-                .text
-                .as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty());
-            repo::insert(
-                c,
-                &NewAlert {
-                    id: &id,
-                    citizen_id: &citizen.id,
-                    client_id: citizen.client_id.as_deref(),
-                    kind: input.kind,
-                    text,
-                    country: country.map(|c| c.as_str()),
-                    unit: &unit,
-                    position: input.position,
-                    now,
-                },
-            )?;
-            let mut event = citizen_event(
-                &citizen,
-                AuditOperation::Collection,
-                ("alert", &id),
-                "raise_alert",
-                request_id,
-            );
-            event.recipient = Some(unit.clone());
-            record_in(c, &event, None)?;
-            repo::find(c, &id, false)?.ok_or_else(|| ApiError::Internal("alert lost".into()))
-        })
-    })
-    .await
+    let writes = move |c: &mut DbConnection| {
+        let recent = repo::recent_of(c, &citizen.id, now - Duration::hours(1))?;
+        rules::rate_limit(&recent.raised, settings.max_per_hour, now)
+            .and_then(|()| {
+                let block = Duration::hours(i64::from(settings.abuse_block_hours));
+                rules::abuse_block(recent.flagged, block, now)
+            })
+            .map_err(|retry_after_secs| ApiError::QuotaExceeded { retry_after_secs })?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let text = input
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        repo::insert(
+            c,
+            &NewAlert {
+                id: &id,
+                citizen_id: &citizen.id,
+                client_id: citizen.client_id.as_deref(),
+                kind: input.kind,
+                text,
+                country: country.map(|c| c.as_str()),
+                unit: &unit,
+                position: input.position,
+                now,
+            },
+        )?;
+        let mut event = citizen_event(
+            &citizen,
+            AuditOperation::Collection,
+            ("alert", &id),
+            "raise_alert",
+            request_id,
+        );
+        event.recipient = Some(unit.clone());
+        record_in(c, &event, None)?;
+        repo::find(c, &id, false)?.ok_or_else(|| ApiError::Internal("alert lost".into()))
+    };
+    super::write_idempotently(state, key, writes, render).await
 }
 
 fn alert_error(e: AlertError) -> ApiError {

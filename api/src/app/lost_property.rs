@@ -10,6 +10,7 @@ use super::backoffice::{record_in, record_within};
 use super::items::{hand_back_in, proposals, HandBackOf, Proposal};
 use super::{problem, rules, with_db};
 use crate::error::{ApiError, FieldError};
+use crate::idempotency::{Done, Key, Reply};
 use crate::state::AppState;
 use actix_web::web;
 use chrono::{DateTime, FixedOffset, Utc};
@@ -114,22 +115,22 @@ fn draft(office: &Office, input: FoundInput, lang: Lang, now: DateTime<Utc>) -> 
 /// the reference), then matched against the open lost and stolen objects, whose owners
 /// are told through the outbox as for any found object. A place outside the office's
 /// municipality is refused (422 `/place` `outside_municipality`); nothing is written
-/// when any step refuses.
+/// when any step refuses. Under the request's `Idempotency-Key`, a retry files nothing
+/// twice and tells no owner twice: it gets the first answer.
 ///
 /// # Errors
-/// 422 (form, place), the database.
+/// 422 (form, place), 409/422 of the idempotency key, the database.
 pub async fn file(
     state: &web::Data<AppState>,
-    office: Office,
-    input: FoundInput,
-    lang: Lang,
+    (office, input, lang): (Office, FoundInput, Lang),
     request_id: Option<String>,
-) -> Result<Filing, ApiError> {
+    (key, render): (Option<Key>, impl FnOnce(Filing) -> Reply + Send + 'static),
+) -> Result<Done, ApiError> {
     let app = state.clone();
-    with_db(state, move |conn| {
-        conn.write_transaction(|c| file_in(&app, c, &office, input, lang, request_id))
-    })
-    .await
+    let writes = move |c: &mut DbConnection| {
+        file_in(&app, c, &office, input, lang, request_id).map_err(in_the_body)
+    };
+    super::write_idempotently(state, key, writes, render).await
 }
 
 fn file_in(
@@ -163,6 +164,54 @@ fn file_in(
     }
     super::items::notify_owners(c, &app.items.matching, &id, now)?;
     Ok(submitted.filing)
+}
+
+/// The office's body is not the filing the office's found object becomes: each field
+/// error of that filing is located at the member of the body it came from
+/// (`/facts_date/from` at `/found_at`, `/place/lat` at `/lat`, `/place/description` at
+/// `/place_description`, `/facts/items/0/...` at `/items/0/...`, `/facts/object_category`
+/// at `/object_category`).
+fn in_the_body(error: ApiError) -> ApiError {
+    let relocate = |errors: Vec<FieldError>| -> Vec<FieldError> {
+        errors
+            .into_iter()
+            .map(|mut e| {
+                e.pointer = body_pointer(&e.pointer);
+                e
+            })
+            .collect()
+    };
+    match error {
+        ApiError::Validation(errors) => ApiError::Validation(relocate(errors)),
+        ApiError::NotEligible {
+            errors,
+            competent_unit,
+        } => ApiError::NotEligible {
+            errors: relocate(errors),
+            competent_unit,
+        },
+        other => other,
+    }
+}
+
+/// The member of the office's body that a pointer into its filing came from.
+fn body_pointer(pointer: &str) -> String {
+    const MOVED: [(&str, &str); 6] = [
+        ("/facts_date/from", "/found_at"),
+        ("/facts_date", "/found_at"),
+        ("/place/lat", "/lat"),
+        ("/place/lon", "/lon"),
+        ("/place/description", "/place_description"),
+        ("/facts", ""),
+    ];
+    for (inner, outer) in MOVED {
+        if let Some(rest) = pointer.strip_prefix(inner) {
+            if rest.is_empty() || rest.starts_with('/') {
+                return format!("{outer}{rest}");
+            }
+        }
+    }
+    pointer.to_owned()
 }
 
 /// A place outside the office's municipality (422 at `/place`).

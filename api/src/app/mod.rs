@@ -57,6 +57,32 @@ where
     .await?
 }
 
+/// Runs `writes` in one write transaction under the request's `Idempotency-Key`
+/// (`crate::idempotency::within`, docs/API-DESIGN.md "Idempotency"): a retry with the
+/// same key and request gets the first answer again and nothing is written twice; the
+/// key, the writes and the stored answer commit together. `render` makes the answer from
+/// what the writes returned. Without a key, the writes just run.
+///
+/// # Errors
+/// Those of `writes`; 409 `idempotency_key_in_use`, 422 `idempotency_key_reused`.
+pub async fn write_idempotently<T, W, R>(
+    state: &web::Data<AppState>,
+    key: Option<crate::idempotency::Key>,
+    writes: W,
+    render: R,
+) -> Result<crate::idempotency::Done, ApiError>
+where
+    W: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    R: FnOnce(T) -> crate::idempotency::Reply + Send + 'static,
+{
+    with_db(state, move |conn| {
+        conn.write_transaction(|c| {
+            crate::idempotency::within(key.as_ref(), c, |c| writes(c).map(render))
+        })
+    })
+    .await
+}
+
 /// The deployment's rules for filings.
 pub fn rules(state: &AppState) -> Rules<'_> {
     Rules {

@@ -168,10 +168,10 @@ fn invalid(name: &str, code: &str) -> ApiError {
 
 fn month(raw: &str, name: &str) -> Result<NaiveDate, ApiError> {
     if raw.len() != 7 {
-        return Err(invalid(name, "invalid_date"));
+        return Err(invalid(name, "invalid_month"));
     }
     NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
-        .map_err(|_| invalid(name, "invalid_date"))
+        .map_err(|_| invalid(name, "invalid_month"))
 }
 
 fn dimensions(raw: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
@@ -184,9 +184,11 @@ fn dimensions(raw: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
             .trim()
             .parse()
             .map_err(|_| invalid("group_by", "unknown_option"))?;
-        if !dims.contains(&dim) {
-            dims.push(dim);
+        // Each at most once (docs/STATISTICS.md): `unit,unit` is a mistake, not a wish.
+        if dims.contains(&dim) {
+            return Err(invalid("group_by", "duplicate_item"));
         }
+        dims.push(dim);
     }
     Ok(dims)
 }

@@ -586,3 +586,40 @@ async fn bad_alerts_are_problems_and_limits_hold() {
     .await;
     assert_problem(stream, 404, "alert_not_found").await;
 }
+
+/// A retried raise with the same `Idempotency-Key` is the first answer again (one alert,
+/// one quota place); the same key with another body is 422 (reported from outside: the
+/// key was ignored and each retry raised another alert).
+#[tokio::test]
+async fn a_retried_alert_with_its_idempotency_key_raises_one_alert() {
+    let app = spawn_app_with(quick).await;
+    let token = citizen(&app, "alert-retry").await;
+    let body =
+        json!({"kind": "harassment", "position": {"lat": LAT, "lon": LON, "accuracy_m": 15.0}});
+    let post = |body: Value| {
+        app.client
+            .post(app.url("/v1/alerts"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "alert-retry-1")
+            .json(&body)
+            .send()
+    };
+    let first = post(body.clone()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let location = first.headers()["location"].clone();
+    let first: Value = first.json().await.unwrap();
+    let again = post(body.clone()).await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["location"], location);
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let mut other = body;
+    other["kind"] = json!("other");
+    let reused = post(other).await.unwrap();
+    assert_problem(reused, 422, "idempotency_key_reused").await;
+    use diesel::prelude::*;
+    use persistence::schema::alerts as a;
+    // A fresh service: every alert in it is this citizen's.
+    let alerts: i64 = a::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(alerts, 1);
+}

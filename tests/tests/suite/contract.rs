@@ -437,3 +437,43 @@ fn operation_ids_are_unique_and_every_operation_states_its_security() {
         }
     }
 }
+
+/// Every schema whose type allows `null` and that lists its values lists `null` too:
+/// an `enum` without it refuses the `null` the service sends (reported from outside:
+/// every filing's `place.country: null` failed validation against the contract).
+#[test]
+fn a_nullable_enum_lists_null() {
+    fn walk(at: &str, value: &Value, defects: &mut Vec<String>) {
+        match value {
+            Value::Object(object) => {
+                let nullable = object
+                    .get("type")
+                    .and_then(Value::as_array)
+                    .is_some_and(|types| types.iter().any(|t| t == "null"));
+                if let (true, Some(values)) =
+                    (nullable, object.get("enum").and_then(Value::as_array))
+                {
+                    if !values.contains(&Value::Null) {
+                        defects.push(at.to_owned());
+                    }
+                }
+                for (key, child) in object {
+                    walk(&format!("{at}/{key}"), child, defects);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(&format!("{at}/{i}"), child, defects);
+                }
+            }
+            _ => {}
+        }
+    }
+    let doc: Value = serde_json::from_str(&api::openapi::document().to_json().unwrap()).unwrap();
+    let mut defects = Vec::new();
+    walk("", &doc, &mut defects);
+    assert!(
+        defects.is_empty(),
+        "nullable enums without null: {defects:#?}"
+    );
+}

@@ -1162,3 +1162,94 @@ async fn a_lost_property_office_is_registered_with_its_municipality_and_counted_
     assert!(over.headers().contains_key("retry-after"));
     assert_problem(over, 429, "too_many_requests").await;
 }
+
+/// A lost-property office's retry with the same `Idempotency-Key` files nothing twice
+/// and tells the owner once: the first answer again (reported from outside: two filings
+/// and two notices).
+#[tokio::test]
+async fn an_office_retrying_with_its_idempotency_key_files_one_found_object() {
+    let app = spawn_app().await;
+    let (lost, _) = filed(&app, "retry-owner", lost_or_found("lost_object", 3, 49.6116,
+        json!({"category": "phone", "brand": "Samsung", "colour": "black", "serial_number": "490154203237518",
+               "description": "black phone"}))).await;
+    let lux = office(&app, "lpo-retry", "LU-luxembourg", 600).await;
+    let post = |body: Value, key: &'static str| {
+        app.client
+            .post(app.url("/v1/partner/found-objects"))
+            .bearer_auth(&lux)
+            .header("Idempotency-Key", key)
+            .json(&body)
+            .send()
+    };
+    let body = found_phone(49.6143);
+    let first = post(body.clone(), "found-1").await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = post(body.clone(), "found-1").await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let mut other = body;
+    other["object_description"] = json!("another phone");
+    assert_problem(
+        post(other, "found-1").await.unwrap(),
+        422,
+        "idempotency_key_reused",
+    )
+    .await;
+    use persistence::schema::{filings as f, outbox_messages as o};
+    let mut conn = app.conn();
+    let found: i64 = f::table
+        .filter(f::procedure_code.eq("found_object"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(found, 1);
+    let told: i64 = o::table
+        .filter(o::filing_id.eq(&lost))
+        .filter(o::template.eq("object_maybe_found"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(told, 1);
+}
+
+/// An office's field errors are located in the body it sent, not in the filing its
+/// found object becomes (reported from outside: `/facts_date/from` for `found_at`,
+/// `lat: 91` answered "outside the municipality", `lat` alone "`/place/lat` required").
+#[tokio::test]
+async fn an_offices_field_errors_point_into_its_own_body() {
+    let app = spawn_app().await;
+    let lux = office(&app, "lpo-pointers", "LU-luxembourg", 600).await;
+    let future = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    let cases = [
+        (json!({"found_at": future}), "/found_at"),
+        (json!({"lat": 91.0}), "/lat"),
+        (json!({"lon": null}), "/lon"),
+        (
+            json!({"items": [{"category": "phone", "serial_number": "x".repeat(300)}]}),
+            "/items/0/serial_number",
+        ),
+    ];
+    for (change, pointer) in cases {
+        let mut body = found_phone(49.6143);
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let response = as_office(&app, &lux, "POST", "/v1/partner/found-objects", Some(body)).await;
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        let pointers: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["pointer"].as_str().unwrap())
+            .collect();
+        assert!(pointers.contains(&pointer), "{pointer}: {problem}");
+        assert!(
+            pointers
+                .iter()
+                .all(|p| !p.starts_with("/facts") && !p.starts_with("/place/")),
+            "{problem}"
+        );
+    }
+}

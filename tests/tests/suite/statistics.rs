@@ -258,11 +258,28 @@ async fn bad_statistics_queries_are_refused() {
         ("?from=2026-05&to=2026-04", "/query/to"),
         ("?from=2020-01&to=2026-01", "/query/to"),
         ("?format=xml", "/query/format"),
+        ("?group_by=unit,unit", "/query/group_by"),
+        ("?from=2026-1", "/query/from"),
     ] {
         let response = get(&app, query, "application/json").await;
         let problem = assert_problem(response, 422, "validation_failed").await;
         assert_eq!(problem["errors"][0]["pointer"], pointer, "{query}");
     }
+    // A dimension given twice is a mistake (reported from outside: it was answered),
+    // and a month is said to be one.
+    let twice = get(&app, "?group_by=unit,unit", "application/json").await;
+    let problem = assert_problem(twice, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "duplicate_item");
+    let month = get(&app, "?to=2026-1", "application/json").await;
+    let problem = assert_problem(month, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "invalid_month");
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("YYYY-MM)"),
+        "{problem}"
+    );
     // The default window (the last twelve months) of an empty service: only zeros.
     let empty: Value = get(&app, "", "application/json")
         .await

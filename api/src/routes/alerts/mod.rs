@@ -14,8 +14,11 @@ use crate::actors::Citizen;
 use crate::app::alerts as usecase;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
+use crate::idempotency::{self, Reply};
 use crate::middleware::RequestId;
 use crate::routes::backoffice::access::{Resource, UnitAccess};
+use crate::routes::filings::idempotency_caller;
+use actix_web::http::StatusCode;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use domain::alerts::{AlertInput, OfficerAlertAction};
 use domain::audit::AuditOperation;
@@ -94,11 +97,13 @@ pub async fn set_cancel_code(
     tag = "alerts",
     security(("bearer" = [])),
     request_body = RaiseAlert,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: same key and body, same response (one alert)")),
     responses(
         (status = 201, description = "Raised and delivered to the unit's stream", body = AlertReceipt),
+        (status = 409, description = "The same Idempotency-Key is being processed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a citizen account", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid position or text, or no unit of this service covers the place (`no_competent_unit`: call 112)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid position or text, no unit of this service covers the place (`no_competent_unit`: call 112), or an Idempotency-Key reused for another body", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many alerts (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -109,18 +114,28 @@ pub async fn raise(
     citizen: Citizen,
     JsonBody(body): JsonBody<RaiseAlert>,
 ) -> Result<HttpResponse, ApiError> {
+    let request = serde_json::to_value(&body).unwrap_or_default();
     let input = AlertInput {
         kind: body.kind.into(),
         position: (&body.position).into(),
         text: body.text,
     };
-    let alert = usecase::raise(&state, citizen.actor(), input, RequestId::of(&req)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("location", format!("/v1/alerts/{}", alert.id)))
-        .json(AlertReceipt {
-            id: alert.id,
+    let render = |alert: persistence::alerts::StoredAlert| {
+        let receipt = AlertReceipt {
             status: alert.status.as_str().to_owned(),
-        }))
+            id: alert.id,
+        };
+        Reply {
+            status: StatusCode::CREATED,
+            headers: vec![("location".into(), format!("/v1/alerts/{}", receipt.id))],
+            body: serde_json::to_value(&receipt).unwrap_or_default(),
+        }
+    };
+    let actor = citizen.actor();
+    idempotency::run(&req, &idempotency_caller(&actor), &request, |key| {
+        usecase::raise(&state, actor, input, RequestId::of(&req), (key, render))
+    })
+    .await
 }
 
 /// Send a new position of my alert

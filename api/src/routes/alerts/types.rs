@@ -55,7 +55,7 @@ impl From<&PositionBody> for Position {
 }
 
 /// A discreet alert.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"kind": "harassment", "position": {"lat": 50.8466, "lon": 4.3528, "accuracy_m": 25.0},
     "text": "Man in grey coat, line 1 towards Stockel, last car"}))]

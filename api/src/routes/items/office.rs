@@ -9,11 +9,13 @@
 
 use crate::actors::LostPropertyOffice;
 use crate::app::lost_property::{self as usecase, FoundInput};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::JsonBody;
+use crate::idempotency::{self, Reply};
 use crate::language::Language;
 use crate::middleware::RequestId;
 use crate::state::AppState;
+use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, FixedOffset, Utc};
 use domain::filing::Filing;
@@ -47,7 +49,7 @@ pub struct FoundItemBody {
 }
 
 /// A found object the office holds.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"object_category": "bicycle", "object_description": "black city bike, basket",
     "found_at": "2026-12-01T08:30:00+01:00", "lat": 49.6116, "lon": 6.1319,
@@ -80,6 +82,22 @@ pub struct FoundObjectBody {
 
 impl FoundObjectBody {
     fn into_input(self) -> Result<FoundInput, ApiError> {
+        // The point as the contract states it: each coordinate in its range, both or
+        // neither (reported from outside: `lat: 91` was "outside the municipality").
+        let mut errors = Vec::new();
+        for (name, value, bound) in [("lat", self.lat, 90.0), ("lon", self.lon, 180.0)] {
+            if value.is_some_and(|v| !(-bound..=bound).contains(&v)) {
+                errors.push(FieldError::new(format!("/{name}"), "out_of_range"));
+            }
+        }
+        match (self.lat, self.lon) {
+            (Some(_), None) => errors.push(FieldError::new("/lon", "required")),
+            (None, Some(_)) => errors.push(FieldError::new("/lat", "required")),
+            _ => {}
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
         let items = match self.items {
             Some(items) => Some(
                 serde_json::to_value(items)
@@ -199,11 +217,13 @@ pub struct OfficeHandBack {
     tag = "items",
     security(("bearer" = [])),
     request_body = FoundObjectBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: same key and body, same response; nothing is filed and no owner told twice")),
     responses(
         (status = 201, description = "Filed; `Location` names it", body = FoundObjectView),
+        (status = 409, description = "The same Idempotency-Key is being processed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token, or a client nobody registered", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a lost-property office's client-credentials token with the `lost_property` scope, or a disabled partner", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The form (`/facts/...`), or a place outside the office's municipality (`/place` `outside_municipality`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The form (`/facts/...`), a place outside the office's municipality (`/place` `outside_municipality`), or an Idempotency-Key reused for another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/partner/found-objects")]
@@ -214,12 +234,23 @@ pub async fn file(
     Language(lang): Language,
     JsonBody(body): JsonBody<FoundObjectBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let request = serde_json::to_value(&body).unwrap_or_default();
     let input = body.into_input()?;
-    let filing = usecase::file(&state, office, input, lang, RequestId::of(&req)).await?;
-    let location = format!("/v1/partner/found-objects/{}", filing.id);
-    Ok(HttpResponse::Created()
-        .insert_header((actix_web::http::header::LOCATION, location))
-        .json(FoundObjectView::of(filing)))
+    let render = |filing: domain::filing::Filing| Reply {
+        status: StatusCode::CREATED,
+        headers: vec![(
+            "location".into(),
+            format!("/v1/partner/found-objects/{}", filing.id),
+        )],
+        body: serde_json::to_value(FoundObjectView::of(filing)).unwrap_or_default(),
+    };
+    // Keys are the office's own (its partner and client), apart from any citizen's.
+    let caller = format!("{}@{}", office.client_id, office.partner);
+    idempotency::run(&req, &caller, &request, |key| {
+        let office = (office, input, lang);
+        usecase::file(&state, office, RequestId::of(&req), (key, render))
+    })
+    .await
 }
 
 /// Read a found object (lost-property office)

@@ -95,13 +95,11 @@ pub struct NewTravelRequest {
     pub companion: Option<CompanionInput>,
     pub other_holder: OtherHolderInput,
     /// The requester's municipality of residence (a directory id, `ES-CT-08019`): its unit
-    /// reviews the request.
-    #[serde(default)]
-    #[schema(max_length = 40, example = "ES-CT-08019")]
+    /// reviews the request. Required (422 `required`).
+    #[schema(min_length = 1, max_length = 40, example = "ES-CT-08019")]
     pub municipality: String,
-    /// Where the requester is told of a refusal.
-    #[serde(default)]
-    #[schema(max_length = 254, example = "anna@example.org")]
+    /// Where the requester is told of a refusal. Required (422 `required`).
+    #[schema(min_length = 1, max_length = 254, example = "anna@example.org")]
     pub contact_email: String,
 }
 
