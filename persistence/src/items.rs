@@ -511,11 +511,13 @@ pub fn candidates(
     found_probe: bool,
     settings: &domain::items::matching::MatchSettings,
 ) -> Result<Vec<StoredItem>, PersistenceError> {
-    // The filters every read shares; the latitude is added per read, so that each is one
-    // index range: `items_matching_idx` (role, category, lat, occurred_at), or for a probe
-    // of category `other`, which may be any object, `items_matching_any_idx` (role, lat,
-    // occurred_at). An `OR lat IS NULL` would leave the latitude out of the index's
-    // bounds; the items without coordinates are a read of their own.
+    // The filters every read shares; the place is added per read, so that each is one
+    // index range: `items_matching_idx` (role, category, lat, lon, occurred_at), or for a
+    // probe of category `other`, which may be any object, `items_matching_any_idx` (role,
+    // lat, lon, occurred_at). The box of the radius is checked on the index's entries
+    // (matching refuses a place beyond the radius anyway). An `OR lat IS NULL` would
+    // leave the latitude out of the index's bounds; the items without coordinates are a
+    // read of their own.
     let window = probe.at.map(|at| {
         let window = chrono::Duration::days(settings.window_days.max(0));
         let slack = chrono::Duration::days(1);
@@ -544,11 +546,15 @@ pub fn candidates(
     };
     let mut rows: Vec<ItemRow> = match probe.lat {
         Some(lat) => {
+            // The bounding box of the radius: a degree of latitude is 111 km, one of
+            // longitude 111 km × cos(latitude) (bounded away from the poles).
             let band = settings.radius_m / 111_000.0;
-            let mut rows: Vec<ItemRow> = base()
-                .filter(it::lat.between(lat - band, lat + band))
-                .limit(MAX_CANDIDATES)
-                .load(conn)?;
+            let mut query = base().filter(it::lat.between(lat - band, lat + band));
+            if let Some(lon) = probe.lon {
+                let wide = band / lat.to_radians().cos().max(0.01);
+                query = query.filter(it::lon.between(lon - wide, lon + wide));
+            }
+            let mut rows: Vec<ItemRow> = query.limit(MAX_CANDIDATES).load(conn)?;
             let room = MAX_CANDIDATES - i64::try_from(rows.len()).unwrap_or(MAX_CANDIDATES);
             if room > 0 {
                 rows.extend(
