@@ -405,6 +405,13 @@ impl Verifier {
             .unwrap_or(issuer.default_assurance);
         let digest = Sha256::digest(format!("{}\u{0}{}", issuer.issuer, claims.sub).as_bytes());
         let personal = personal_claims(&claims);
+        // A client-credentials token: its `sub` is its own client, and it names no person,
+        // no police role or unit and no business (reported from outside: a token with
+        // `role: officer` whose `sub` was the office's client was taken for the office).
+        let machine = claims.azp.as_ref().or(claims.client_id.as_ref()) == Some(&claims.sub)
+            && claims.role.is_none()
+            && claims.units.is_empty()
+            && claims.business_id.is_none();
         Ok(Identity {
             user_id: format!("u-{}", hex::encode(&digest[..12])),
             issuer_kind: issuer.kind,
@@ -416,7 +423,7 @@ impl Verifier {
             business: claims.business_id.map(|id| (id, claims.business_name)),
             role: claims.role,
             units: claims.units,
-            machine: claims.azp.as_ref().or(claims.client_id.as_ref()) == Some(&claims.sub),
+            machine,
             client_id: claims.azp.or(claims.client_id),
             partner: None,
         })

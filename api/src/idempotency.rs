@@ -2,8 +2,9 @@
 //! the first response (nothing is done twice); the same key with another request is
 //! 422; a key whose first request is still running is 409. The key and the stored
 //! response are written in the request's own transaction: one commit per request, and
-//! no window where the work is done but its response not yet kept. Keys are scoped to the caller
-//! and kept 24 hours (the rules are `domain::idempotency`, the store
+//! no window where the work is done but its response not yet kept. The stored response
+//! is sealed with the deployment's sealing keys (it may hold personal data). Keys are
+//! scoped to the caller and kept 24 hours (the rules are `domain::idempotency`, the store
 //! `persistence::idempotency`).
 
 use crate::error::ApiError;
@@ -57,12 +58,55 @@ fn replay(stored: StoredResponse) -> HttpResponse {
 
 /// A request's idempotency key, as sent, with its request's fingerprint; the action
 /// takes it inside its write transaction (`within`), or replays its answer.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Key {
     caller: String,
     key: String,
     fingerprint: String,
     now: chrono::DateTime<chrono::Utc>,
+    /// Seals the stored answer (it may hold personal data: a filing's contact, a minor's
+    /// name), with the deployment's sealing keys; `None` outside the service.
+    sealing: Option<persistence::sealing::Keyring>,
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Key")
+            .field("caller", &self.caller)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Key {
+    /// What the stored answer is sealed for: this caller's key.
+    fn context(&self) -> String {
+        format!("idempotency:{}\u{0}{}", self.caller, self.key)
+    }
+
+    /// The answer as stored: sealed when the service has keys.
+    fn seal(&self, body: String) -> Result<String, ApiError> {
+        match &self.sealing {
+            Some(keys) => keys
+                .seal(body.as_bytes(), &self.context())
+                .map_err(|e| ApiError::Internal(format!("sealing a stored answer: {e}"))),
+            None => Ok(body),
+        }
+    }
+
+    /// The stored answer in clear. An answer stored in clear (before answers were
+    /// sealed) is a JSON document and is read as it is.
+    fn open(&self, stored: String) -> Result<String, ApiError> {
+        match &self.sealing {
+            Some(keys) if !stored.starts_with(['{', '[']) => keys
+                .open(&stored, &self.context())
+                .map_err(|e| ApiError::Internal(format!("opening a stored answer: {e}")))
+                .and_then(|bytes| {
+                    String::from_utf8(bytes).map_err(|e| ApiError::Internal(e.to_string()))
+                }),
+            _ => Ok(stored),
+        }
+    }
 }
 
 /// What an action produced.
@@ -123,6 +167,9 @@ where
         key: key.as_str().to_owned(),
         fingerprint,
         now: chrono::Utc::now(),
+        sealing: req
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
+            .map(|state| state.sealing.clone()),
     };
     action(Some(key)).await.map(Done::into_response)
 }
@@ -138,7 +185,10 @@ pub fn within(
     if let Some(k) = key {
         match idempotency::begin(conn, &k.caller, &k.key, &k.fingerprint, k.now)? {
             Claim::Claimed => {}
-            Claim::Replay(stored) => return Ok(Done::Replay(stored)),
+            Claim::Replay(mut stored) => {
+                stored.body = k.open(stored.body)?;
+                return Ok(Done::Replay(stored));
+            }
             Claim::InProgress => return Err(ApiError::IdempotencyKeyInUse),
             Claim::FingerprintMismatch => return Err(ApiError::IdempotencyKeyReused),
         }
@@ -148,7 +198,7 @@ pub fn within(
         let stored = StoredResponse {
             status: reply.status.as_u16(),
             headers: reply.headers.clone(),
-            body: reply.body.to_string(),
+            body: k.seal(reply.body.to_string())?,
         };
         idempotency::record(conn, &k.caller, &k.key, &k.fingerprint, &stored, k.now)?;
     }

@@ -9,6 +9,7 @@
 
 use super::with_db;
 use crate::error::{ApiError, FieldError};
+use crate::idempotency::{Done, Key, Reply};
 use crate::state::AppState;
 use actix_web::web;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -98,7 +99,8 @@ pub async fn start(
     citizen: CitizenActor,
     input: NewRequest,
     request_id: Option<String>,
-) -> Result<Loaded, ApiError> {
+    (key, render): (Option<Key>, impl FnOnce(Loaded) -> Reply + Send + 'static),
+) -> Result<Done, ApiError> {
     require_high(&citizen)?;
     let now = super::now();
     let municipality = MunicipalityId::parse(&input.municipality, None);
@@ -172,20 +174,21 @@ pub async fn start(
         )),
         request_id,
     );
-    with_db(state, move |conn| {
-        conn.write_transaction(|c| {
-            store::insert(c, &row)?;
-            if let Some((hash, expires, message)) = &invitation {
-                store::invite(c, &row.id, hash, *expires)?;
-                persistence::appointments::queue_message(c, &row.id, message, now, now, None)?;
-            }
-            persistence::audit::append(c, &event)?;
-            Ok::<_, ApiError>(())
-        })
-    })
-    .await?;
-    tracing::info!(travel_request = %id, invited, "travel authorisation requested");
-    load(state, id).await
+    let sealing = state.sealing.clone();
+    let writes = move |c: &mut DbConnection| {
+        store::insert(c, &row)?;
+        if let Some((hash, expires, message)) = &invitation {
+            store::invite(c, &row.id, hash, *expires)?;
+            persistence::appointments::queue_message(c, &row.id, message, now, now, None)?;
+        }
+        persistence::audit::append(c, &event)?;
+        load_in(c, &sealing, &row.id)
+    };
+    let done = super::write_idempotently(state, key, writes, render).await?;
+    if matches!(done, Done::Fresh(_)) {
+        tracing::info!(travel_request = %id, invited, "travel authorisation requested");
+    }
+    Ok(done)
 }
 
 /// A fresh invitation of request `id`: the token's hash, its expiry and the message that

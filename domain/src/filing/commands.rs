@@ -684,6 +684,18 @@ impl Filing {
             return Err(FilingError::Invalid(errors));
         }
         let (unit, municipality) = match routing {
+            // A place in another country than the procedure's: the procedure (its form,
+            // its rules, its statistics) is the wrong one for it (reported from outside:
+            // an Open311 `graffiti-BE` at a Luxembourg point was routed to a Luxembourg
+            // unit as a Belgian filing).
+            Ok(Routing::Routed { municipality, .. })
+                if municipality.country().is_some_and(|c| c != self.country) =>
+            {
+                return Err(FilingError::Invalid(vec![issue(
+                    "/place",
+                    "outside_country",
+                )]));
+            }
             Ok(Routing::Routed {
                 unit, municipality, ..
             }) => (unit, Some(municipality)),

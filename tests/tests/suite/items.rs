@@ -1253,3 +1253,99 @@ async fn an_offices_field_errors_point_into_its_own_body() {
         );
     }
 }
+
+/// Only a client-credentials token is the office: a token that names a police role or a
+/// business is a person's, even when its `sub` is the office's client (reported from
+/// outside: both filed found objects as the office).
+#[tokio::test]
+async fn a_persons_token_naming_the_offices_client_is_not_the_office() {
+    let app = spawn_app().await;
+    let office_token = office(&app, "lpo-persons", "LU-luxembourg", 600).await;
+    let client = "lpo-persons-client";
+    let officer = app
+        .dev_token(
+            json!({"kind": "officer", "subject": client, "client_id": client,
+                          "role": "officer", "units": ["lu-luxembourg"]}),
+        )
+        .await;
+    let business = app
+        .dev_token(
+            json!({"kind": "business", "subject": client, "client_id": client,
+                          "business_id": "B123456", "business_name": "Fundbüro"}),
+        )
+        .await;
+    for token in [&officer, &business] {
+        let response = as_office(
+            &app,
+            token,
+            "POST",
+            "/v1/partner/found-objects",
+            Some(found_phone(49.6143)),
+        )
+        .await;
+        assert_problem(response, 403, "forbidden").await;
+    }
+    let filed = as_office(
+        &app,
+        &office_token,
+        "POST",
+        "/v1/partner/found-objects",
+        Some(found_phone(49.6143)),
+    )
+    .await;
+    assert_eq!(filed.status(), 201);
+}
+
+/// A place in another country than the procedure's is refused at submission (reported
+/// from outside: a Belgian procedure at a Luxembourg point went to a Luxembourg unit as a
+/// Belgian filing, and counted so in the statistics); nothing is submitted. Here the
+/// reverse: a Luxembourg procedure at a Belgian point.
+#[tokio::test]
+async fn a_place_in_another_country_than_the_procedures_is_refused() {
+    let app = spawn_app().await;
+    let citizen = app
+        .dev_token(json!({"kind": "citizen", "subject": "wrong-country"}))
+        .await;
+    // A Luxembourg procedure at a point in Brussels.
+    let mut body = lost_or_found(
+        "lost_object",
+        2,
+        50.8466,
+        json!({"category": "wallet", "description": "brown wallet"}),
+    );
+    body["place"] = json!({"lat": 50.8466, "lon": 4.3528});
+    let created = app
+        .client
+        .post(app.url("/v1/filings"))
+        .bearer_auth(&citizen)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let submitted = app
+        .client
+        .post(app.url(&format!("/v1/filings/{id}/submit")))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(submitted, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["pointer"], "/place", "{problem}");
+    assert_eq!(problem["errors"][0]["code"], "outside_country", "{problem}");
+    let status = app
+        .client
+        .get(app.url(&format!("/v1/filings/{id}")))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "draft");
+}

@@ -1180,3 +1180,50 @@ async fn travel_requests_are_erased_after_their_periods_and_the_register_still_a
                     "retention period elapsed: revoked travel authorisation requests, 365 days"
                 )));
 }
+
+/// A parent's retried request with the same `Idempotency-Key` is one request and one
+/// invitation, answered as the first time; the stored answer (the minor's name, the
+/// trip) is sealed at rest, not kept in clear for the replay (reported from outside: the
+/// key was ignored and each retry invited the other parent again).
+#[tokio::test]
+async fn a_retried_request_with_its_idempotency_key_is_one_request_sealed_at_rest() {
+    let app = spawn_app_with(|_| {}).await;
+    let target = Target::of(&app);
+    let parent = target.citizen("retry-parent", "high").await;
+    let body = request_body(local_date(30), true);
+    let post = |body: Value| {
+        app.client
+            .post(app.url("/v1/travel-authorisations"))
+            .bearer_auth(&parent)
+            .header("Idempotency-Key", "travel-retry-1")
+            .json(&body)
+            .send()
+    };
+    let first = post(body.clone()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let location = first.headers()["location"].clone();
+    let first: Value = first.json().await.unwrap();
+    let again = post(body.clone()).await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["location"], location);
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    use diesel::prelude::*;
+    use persistence::schema::{idempotency_keys as k, outbox_messages as o, travel_requests as t};
+    let mut conn = app.conn();
+    let requests: i64 = t::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(requests, 1);
+    let invitations: i64 = o::table
+        .filter(o::template.eq("travel_invitation"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(invitations, 1);
+    let stored: Vec<Option<String>> = k::table.select(k::response_body).load(&mut conn).unwrap();
+    assert_eq!(stored.len(), 1);
+    let stored = stored[0].clone().unwrap();
+    assert!(
+        !stored.contains("Laia") && !stored.contains("Puig"),
+        "{stored}"
+    );
+}

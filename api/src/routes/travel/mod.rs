@@ -10,10 +10,11 @@ use crate::actors::Citizen;
 use crate::app::travel::{self as usecase, Loaded, NewRequest, Revoking};
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
+use crate::idempotency::{self, Reply};
 use crate::language::Language;
 use crate::middleware::RequestId;
 use crate::state::AppState;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use domain::credentials::{judge, Standing};
 use domain::travel::{Revoker, TravelRequest};
@@ -47,12 +48,14 @@ fn view(loaded: &Loaded) -> HttpResponse {
     tag = "documents",
     security(("bearer" = [])),
     request_body = NewTravelRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: same key and body, same response; one request, one invitation")),
     responses(
         (status = 201, description = "Requested", body = TravelView,
             headers(("Location" = String, description = "The request's URL"))),
+        (status = 409, description = "The same Idempotency-Key is being processed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not identified at level high (`insufficient_assurance`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid request: each field's issue (`validation_failed`), or no unit for the municipality (`no_competent_unit`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid request: each field's issue (`validation_failed`), no unit for the municipality (`no_competent_unit`), or an Idempotency-Key reused for another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/travel-authorisations")]
@@ -63,6 +66,7 @@ pub async fn request_travel(
     Language(lang): Language,
     JsonBody(body): JsonBody<NewTravelRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let fingerprint = serde_json::to_value(&body).unwrap_or_default();
     let (request, municipality, requester_email) = request_of(body)?;
     let input = NewRequest {
         request,
@@ -70,13 +74,20 @@ pub async fn request_travel(
         municipality,
         language: lang,
     };
-    let loaded = usecase::start(&state, citizen.actor(), input, RequestId::of(&req)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
+    let render = |loaded: Loaded| Reply {
+        status: StatusCode::CREATED,
+        headers: vec![(
+            header::LOCATION.to_string(),
             format!("/v1/travel-authorisations/{}", loaded.row.id),
-        ))
-        .json(TravelView::from(&loaded)))
+        )],
+        body: serde_json::to_value(TravelView::from(&loaded)).unwrap_or_default(),
+    };
+    let actor = citizen.actor();
+    let caller = crate::routes::filings::idempotency_caller(&actor);
+    idempotency::run(&req, &caller, &fingerprint, |key| {
+        usecase::start(&state, actor, input, RequestId::of(&req), (key, render))
+    })
+    .await
 }
 
 /// A travel authorisation request
