@@ -267,46 +267,54 @@ pub fn shared_with(
         .select((ii::kind, ii::normalised))
         .distinct()
         .load(conn)?;
+    if ours.is_empty() {
+        return Ok(Vec::new());
+    }
+    type Row = (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        Option<NaiveDateTime>,
+    );
+    // Every other filing holding one of ours, in one read (the normalised form is
+    // indexed); each row is then paired with our identifiers of that value.
+    let values: Vec<&str> = ours.iter().map(|(_, v)| v.as_str()).collect();
+    let rows: Vec<Row> = ii::table
+        .inner_join(f::table.on(f::id.eq(ii::filing_id)))
+        .filter(ii::normalised.eq_any(values))
+        .filter(ii::filing_id.ne(filing))
+        .filter(f::erased_at.is_null())
+        .filter(f::submitted_at.is_not_null())
+        .select((
+            ii::normalised,
+            ii::filing_id,
+            ii::kind,
+            f::unit_id,
+            f::reference,
+            f::procedure_code,
+            f::status,
+            f::submitted_at,
+        ))
+        .load(conn)?;
     let mut out = Vec::new();
-    for (our_kind, normalised) in ours {
+    for (our_kind, normalised) in &ours {
         let Ok(ours) = our_kind.parse::<IdentifierKind>() else {
             continue;
         };
-        type Row = (
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-            String,
-            Option<NaiveDateTime>,
-        );
-        let rows: Vec<Row> = ii::table
-            .inner_join(f::table.on(f::id.eq(ii::filing_id)))
-            .filter(ii::normalised.eq(&normalised))
-            .filter(ii::filing_id.ne(filing))
-            .filter(f::erased_at.is_null())
-            .filter(f::submitted_at.is_not_null())
-            .select((
-                ii::filing_id,
-                ii::kind,
-                f::unit_id,
-                f::reference,
-                f::procedure_code,
-                f::status,
-                f::submitted_at,
-            ))
-            .load(conn)?;
-        for (filing_id, kind, unit, reference, procedure, status, submitted_at) in rows {
-            let Ok(theirs) = kind.parse::<IdentifierKind>() else {
+        for (value, filing_id, kind, unit, reference, procedure, status, submitted_at) in &rows {
+            let (true, Ok(theirs)) = (value == normalised, kind.parse::<IdentifierKind>()) else {
                 continue;
             };
             out.push(domain::items::links::SharedRow {
-                filing_id,
-                unit,
-                reference,
-                procedure,
-                status,
+                filing_id: filing_id.clone(),
+                unit: unit.clone(),
+                reference: reference.clone(),
+                procedure: procedure.clone(),
+                status: status.clone(),
                 submitted_at: submitted_at.map(from_db_time),
                 theirs,
                 ours,

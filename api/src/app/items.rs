@@ -107,15 +107,18 @@ fn audit_reads(
     conn.write_transaction(|c| {
         let event = consultation(officer, unit, (object, Some(id)), request_id.clone());
         record_within(c, &event, officer.name.as_deref())?;
-        for other in revealed {
-            let event = consultation(
-                officer,
-                unit,
-                ("linked_filing", Some(other)),
-                request_id.clone(),
-            );
-            persistence::audit::append(c, &event)?;
-        }
+        let linked: Vec<_> = revealed
+            .iter()
+            .map(|other| {
+                consultation(
+                    officer,
+                    unit,
+                    ("linked_filing", Some(other)),
+                    request_id.clone(),
+                )
+            })
+            .collect();
+        persistence::audit::append_all(c, &linked)?;
         Ok::<(), ApiError>(())
     })
 }
