@@ -228,6 +228,7 @@ impl Application {
             crate::app::statistics::spawn_refresh(
                 state.clone(),
                 std::time::Duration::from_secs(settings.statistics.refresh_secs),
+                crate::routes::statistics::warm_default,
             );
         }
         if settings.directory.refresh_secs > 0 {

@@ -108,8 +108,14 @@ pub async fn import_counter_counts(
     .await
 }
 
-/// The summary's refresh in the service: every `every`, the first one at once.
-pub fn spawn_refresh(state: web::Data<AppState>, every: std::time::Duration) {
+/// The summary's refresh in the service: every `every`, the first one at once; after
+/// each, `after` (the HTTP layer computes its most asked answers ahead:
+/// `routes::statistics::warm_default`).
+pub fn spawn_refresh<F, Fut>(state: web::Data<AppState>, every: std::time::Duration, after: F)
+where
+    F: Fn(web::Data<AppState>) -> Fut + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(every);
         loop {
@@ -131,6 +137,7 @@ pub fn spawn_refresh(state: web::Data<AppState>, every: std::time::Duration) {
                 Ok(Err(error)) => tracing::error!(%error, "statistics refresh failed"),
                 Err(error) => tracing::error!(%error, "statistics refresh failed"),
             }
+            after(state.clone()).await;
         }
     });
 }

@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 pub const MAX_MONTHS: u32 = 36;
 
 /// The statistics' query.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatisticsQuery {
     /// The dimensions, comma-separated, in the order of the rows' sorting: `procedure`,
@@ -319,6 +319,44 @@ fn wants_csv(req: &HttpRequest, format: Option<&str>) -> Result<bool, ApiError> 
     }
 }
 
+/// The answer in JSON or CSV (`csv`) over `dims` and the months `[from, to]`: the cached
+/// one of the summary's generation, else computed and cached.
+async fn answer_for(
+    state: &web::Data<AppState>,
+    csv: bool,
+    dims: Vec<Dimension>,
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<crate::caching::Answer, ApiError> {
+    let months = (
+        from.format("%Y-%m").to_string(),
+        to.format("%Y-%m").to_string(),
+    );
+    let key = format!("{csv}|{}|{}|{dims:?}", months.0, months.1);
+    let render = move |table: &Table| match csv {
+        true => csv_of(table),
+        false => serde_json::to_vec(&view(table, from, to))
+            .map_err(|e| ApiError::Internal(e.to_string())),
+    };
+    crate::app::statistics::answer(state, key, months, dims, render).await
+}
+
+/// Computes the answers without a query (the default grouping and window, in JSON and
+/// CSV) into the cache, so that the first reader after a refresh that changed the
+/// summary does not pay for it (at 1,000,000 filings: 0.5 to 1 s; cached, under 10 ms;
+/// `bench/RESULTS.md`). Called by the refresh job after each refresh; a failure is
+/// only logged (the next reader computes the answer).
+pub async fn warm_default(state: web::Data<AppState>) {
+    let query = StatisticsQuery::default();
+    let Ok(window) = window(&query) else {
+        return;
+    };
+    for csv in [false, true] {
+        if let Err(error) = answer_for(&state, csv, Dimension::DEFAULT.to_vec(), window).await {
+            tracing::warn!(%error, "statistics: the default answer was not computed ahead");
+        }
+    }
+}
+
 /// Open statistics
 ///
 /// Counts of the filings submitted online, by procedure, country, unit, municipality,
@@ -358,17 +396,7 @@ pub async fn statistics(
     let csv = wants_csv(&req, query.format.as_deref())?;
     let dims = dimensions(query.group_by.as_deref())?;
     let (from, to) = window(&query)?;
-    let months = (
-        from.format("%Y-%m").to_string(),
-        to.format("%Y-%m").to_string(),
-    );
-    let key = format!("{csv}|{}|{}|{dims:?}", months.0, months.1);
-    let render = move |table: &Table| match csv {
-        true => csv_of(table),
-        false => serde_json::to_vec(&view(table, from, to))
-            .map_err(|e| ApiError::Internal(e.to_string())),
-    };
-    let answer = crate::app::statistics::answer(&state, key, months, dims, render).await?;
+    let answer = answer_for(&state, csv, dims, (from, to)).await?;
     let content_type = match csv {
         true => "text/csv; charset=utf-8",
         false => "application/json",
