@@ -19,6 +19,9 @@ use std::future::Future;
 
 pub const HEADER: &str = "idempotency-key";
 
+/// The stored request's path, among the stored headers but never sent.
+const REQUEST_PATH: &str = "x-ecom-request-path";
+
 /// A response in a form that can be stored and replayed.
 pub struct Reply {
     pub status: StatusCode,
@@ -44,7 +47,7 @@ impl Reply {
 fn replay(stored: StoredResponse) -> HttpResponse {
     let mut response =
         HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK));
-    for (name, value) in &stored.headers {
+    for (name, value) in stored.headers.iter().filter(|(n, _)| n != REQUEST_PATH) {
         if let (Ok(name), Ok(value)) = (
             HeaderName::try_from(name.as_str()),
             HeaderValue::from_str(value),
@@ -64,6 +67,10 @@ pub struct Key {
     key: String,
     fingerprint: String,
     now: chrono::DateTime<chrono::Utc>,
+    /// The request's path, kept beside the sealed answer (never replayed): the erasure of
+    /// a filing finds the answers that name it by their path or `Location`
+    /// (`persistence::retention`), as their sealed body no longer shows its id.
+    path: String,
     /// Seals the stored answer (it may hold personal data: a filing's contact, a minor's
     /// name), with the deployment's sealing keys; `None` outside the service.
     sealing: Option<persistence::sealing::Keyring>,
@@ -167,6 +174,7 @@ where
         key: key.as_str().to_owned(),
         fingerprint,
         now: chrono::Utc::now(),
+        path: req.path().to_owned(),
         sealing: req
             .app_data::<actix_web::web::Data<crate::state::AppState>>()
             .map(|state| state.sealing.clone()),
@@ -195,9 +203,11 @@ pub fn within(
     }
     let reply = writes(conn)?;
     if let Some(k) = key {
+        let mut headers = reply.headers.clone();
+        headers.push((REQUEST_PATH.to_owned(), k.path.clone()));
         let stored = StoredResponse {
             status: reply.status.as_u16(),
-            headers: reply.headers.clone(),
+            headers,
             body: k.seal(reply.body.to_string())?,
         };
         idempotency::record(conn, &k.caller, &k.key, &k.fingerprint, &stored, k.now)?;

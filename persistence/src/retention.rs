@@ -209,8 +209,18 @@ pub fn erase(
         diesel::delete(no::table.filter(no::filing_id.eq(id))).execute(conn)?;
         diesel::delete(ap::table.filter(ap::filing_id.eq(id))).execute(conn)?;
         // The replies kept for idempotent retries hold the filing as it was answered
-        // (its facts, its contact): those naming it go too.
-        diesel::delete(k::table.filter(k::response_body.like(format!("%{id}%")))).execute(conn)?;
+        // (its facts, its contact): those naming it go too. Their bodies are sealed, so
+        // they are found by their headers (the request's path, the `Location`); a body
+        // stored in clear before sealing, by its text.
+        let named = format!("%{id}%");
+        diesel::delete(
+            k::table.filter(
+                k::response_body
+                    .like(named.clone())
+                    .or(k::response_headers.like(named)),
+            ),
+        )
+        .execute(conn)?;
         // Evidence: the rows go; their objects, left without a row, are removed by the
         // evidence cleanup job after its grace period (docs/EVIDENCE.md).
         diesel::delete(at::table.filter(at::filing_id.eq(id))).execute(conn)?;
