@@ -1314,37 +1314,21 @@ async fn a_place_in_another_country_than_the_procedures_is_refused() {
         json!({"category": "wallet", "description": "brown wallet"}),
     );
     body["place"] = json!({"lat": 50.8466, "lon": 4.3528});
-    let created = app
-        .client
-        .post(app.url("/v1/filings"))
-        .bearer_auth(&citizen)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let created = as_office(&app, &citizen, "POST", "/v1/filings", Some(body)).await;
     assert_eq!(created.status(), 201);
     let id = created.json::<Value>().await.unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let submitted = app
-        .client
-        .post(app.url(&format!("/v1/filings/{id}/submit")))
-        .bearer_auth(&citizen)
-        .send()
-        .await
-        .unwrap();
+    let submit = format!("/v1/filings/{id}/submit");
+    let submitted = as_office(&app, &citizen, "POST", &submit, None).await;
     let problem = assert_problem(submitted, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["pointer"], "/place", "{problem}");
     assert_eq!(problem["errors"][0]["code"], "outside_country", "{problem}");
-    let status = app
-        .client
-        .get(app.url(&format!("/v1/filings/{id}")))
-        .bearer_auth(&citizen)
-        .send()
+    let filing = format!("/v1/filings/{id}");
+    let status: Value = as_office(&app, &citizen, "GET", &filing, None)
         .await
-        .unwrap()
-        .json::<Value>()
+        .json()
         .await
         .unwrap();
     assert_eq!(status["status"], "draft");
