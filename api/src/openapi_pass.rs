@@ -59,7 +59,9 @@ pub const BODY_TEXT_NOT_BLANK: &str = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*
 /// `Idempotency-Key`: 1 to 255 visible ASCII characters (`domain::idempotency`).
 const IDEMPOTENCY_KEY: &str = r"^[!-~]{1,255}$";
 
-/// A list cursor `<microseconds>.<id>` (`routes::filings::parse_cursor`).
+/// A list cursor `<microseconds>.<id>` (`routes::filings::parse_cursor`): every list
+/// that reads its cursor with it (the citizen's filings, a unit's queue of filings and of
+/// travel authorisations) publishes this pattern.
 const TIME_CURSOR: &str = r"^[+-]?[0-9]{1,18}\.[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$";
 
 /// What a query parameter may hold, beyond its type.
@@ -93,6 +95,11 @@ fn query_values() -> Vec<(&'static str, &'static str, Values)> {
         ),
         (
             "/v1/units/{unit_id}/filings",
+            "cursor",
+            Values::Pattern(TIME_CURSOR.into()),
+        ),
+        (
+            "/v1/units/{unit_id}/travel-authorisations",
             "cursor",
             Values::Pattern(TIME_CURSOR.into()),
         ),
@@ -476,6 +483,10 @@ fn constrain_parameters(
                 schema.pattern = None;
                 schema.enum_values =
                     Some(vec![crate::routes::evidence::uploads::TUS_VERSION.into()]);
+            }
+            if name.eq_ignore_ascii_case("upload-metadata") {
+                schema.pattern =
+                    Some(crate::routes::evidence::uploads::UPLOAD_METADATA_PATTERN.into());
             }
             if name.eq_ignore_ascii_case("idempotency-key") {
                 schema.schema_type = SchemaType::Type(Type::String);

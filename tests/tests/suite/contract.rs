@@ -477,3 +477,92 @@ fn a_nullable_enum_lists_null() {
         "nullable enums without null: {defects:#?}"
     );
 }
+
+/// Every list's `cursor` parameter publishes what the service accepts: a value the
+/// contract's schema allows is never refused at `/query/cursor` (found by schemathesis:
+/// `?cursor=` on a unit's travel queue was schema-valid and answered 422). Each list is
+/// read by a caller who may read it, with cursors of every shape.
+#[tokio::test]
+async fn a_cursor_the_contract_allows_is_one_the_service_accepts() {
+    let app = spawn_app().await;
+    let unit = "zp-ottignies-louvain-la-neuve";
+    let citizen = app
+        .dev_token(serde_json::json!({"kind": "citizen", "subject": "cursor-citizen"}))
+        .await;
+    let officer = app
+        .dev_token(
+            serde_json::json!({"kind": "officer", "subject": "cursor-officer",
+                                      "role": "supervisor", "units": [unit]}),
+        )
+        .await;
+    let auditor = app
+        .dev_token(
+            serde_json::json!({"kind": "officer", "subject": "cursor-auditor",
+                                      "role": "auditor", "units": []}),
+        )
+        .await;
+    let doc: Value = serde_json::from_str(&api::openapi::document().to_json().unwrap()).unwrap();
+    let mut lists = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(cursor) = item["get"]["parameters"].as_array().and_then(|ps| {
+            ps.iter()
+                .find(|p| p["name"] == "cursor" && p["in"] == "query")
+        }) else {
+            continue;
+        };
+        lists += 1;
+        let schema = resolve(&doc, &cursor["schema"]);
+        let url = path.replace("{unit_id}", unit);
+        let mut reader = None;
+        for token in [&citizen, &officer, &auditor] {
+            let status = app
+                .client
+                .get(app.url(&url))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            if status == 200 {
+                reader = Some(token);
+                break;
+            }
+        }
+        let reader = reader.unwrap_or_else(|| panic!("no test caller reads {path}"));
+        for value in [
+            "",
+            "abc",
+            "0",
+            "-1",
+            "12",
+            "1.x",
+            "1750000000000000.abc",
+            "9999999999999999999.x",
+        ] {
+            let allowed = match schema["type"].as_str() {
+                Some("integer") => value.parse::<i64>().is_ok(),
+                _ => schema["pattern"]
+                    .as_str()
+                    .is_none_or(|p| pattern_accepts(p, value)),
+            };
+            if !allowed {
+                continue;
+            }
+            let response = app
+                .client
+                .get(app.url(&url))
+                .query(&[("cursor", value)])
+                .bearer_auth(reader)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            let body = response.text().await.unwrap();
+            assert!(
+                !(status == 422 && body.contains("/query/cursor")),
+                "{path}?cursor={value:?} is allowed by the contract but refused: {body}"
+            );
+        }
+    }
+    assert!(lists >= 5, "{lists} lists with a cursor");
+}

@@ -1343,6 +1343,32 @@ async fn supplement_text_and_upload_lengths_follow_the_intake_rules() {
         .part("file", part(pdf(), "r.pdf", "application/pdf"));
     assert_eq!(upload(&app, Some(&alice), &files, form).await.status(), 201);
 
+    // A supplement may be its text alone (the contract's `file` is optional for it:
+    // found by schemathesis); a request with nothing in it is 422 at `/file`.
+    let form = reqwest::multipart::Form::new().text("text", "The bell was red.");
+    let response = upload(&app, Some(&alice), &files, form).await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.json::<Value>().await.unwrap()["items"], json!([]));
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-text", "units": [ZONE]}))
+        .await;
+    let unit_files = format!("/v1/units/{ZONE}/filings/{id}/attachments");
+    let texts: Vec<Value> = get_json(&app, &officer, &unit_files).await["supplements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["text"].clone())
+        .collect();
+    assert!(texts.contains(&json!("The bell was red.")), "{texts:?}");
+    let form = reqwest::multipart::Form::new().text("text", "  ");
+    let problem = assert_problem(
+        upload(&app, Some(&alice), &files, form).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["pointer"], "/file");
+
     for length in ["9223372036854775808", "-1", "x"] {
         let response = app
             .client
@@ -1447,6 +1473,43 @@ async fn tus_requests_need_their_version_and_well_formed_metadata() {
         let problem = assert_problem(response, 400, "invalid_upload_metadata").await;
         let detail = problem["detail"].as_str().unwrap();
         assert!(detail.contains(&format!("“{key}”")), "{metadata}: {detail}");
+    }
+    // An empty header is no metadata, as its absence (found by schemathesis: `Upload-Metadata;`
+    // was a 400 naming the pair “”).
+    for empty in ["", " "] {
+        let response = create(Some("1.0.0"), Some(empty.to_owned())).await.unwrap();
+        assert_eq!(response.status(), 201, "{empty:?}");
+    }
+    // The contract's pattern and the service agree (found by schemathesis: a key with a
+    // tab was schema-valid and refused); the unused bits of base64's last symbol are
+    // ignored. Uniqueness and UTF-8 are in words, not in the pattern.
+    let schema = json!({"type": "string",
+                        "pattern": api::routes::evidence::uploads::UPLOAD_METADATA_PATTERN});
+    let pattern = jsonschema::validator_for(&schema).unwrap();
+    for (metadata, valid) in [
+        (format!("filename {}", b64(b"a.pdf")), true),
+        (
+            format!(
+                " filename {} , filetype {} ",
+                b64(b"a.pdf"),
+                b64(b"application/pdf")
+            ),
+            true,
+        ),
+        ("is_confidential,filename YR==".to_owned(), true),
+        ("k\tey YQ==".to_owned(), false),
+        ("key YQ".to_owned(), false),
+        ("key  YQ==".to_owned(), false),
+        ("a,,b".to_owned(), false),
+    ] {
+        assert_eq!(
+            pattern.is_valid(&json!(metadata)),
+            valid,
+            "pattern: {metadata:?}"
+        );
+        let response = create(Some("1.0.0"), Some(metadata.clone())).await.unwrap();
+        let status = response.status();
+        assert_eq!(status == 201, valid, "service: {metadata:?} {status}");
     }
 }
 

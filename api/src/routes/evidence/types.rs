@@ -13,9 +13,11 @@ use utoipa::ToSchema;
 #[allow(dead_code)]
 pub struct FileUpload {
     /// A file (repeat the part for several). JPEG, PNG, HEIC/HEIF, WebP, PDF or plain
-    /// UTF-8 text; at most 10 MiB each by default.
-    #[schema(value_type = Vec<String>, format = Binary)]
-    pub file: Vec<Vec<u8>>,
+    /// UTF-8 text; at most 10 MiB each by default. At least one, except in a supplement
+    /// (a submitted filing), which may be its `text` alone; a request with neither is 422
+    /// `required` at `/file`.
+    #[schema(value_type = Option<Vec<String>>, format = Binary)]
+    pub file: Option<Vec<Vec<u8>>>,
     /// Words that come with the files (a supplement after submission; at most 4000
     /// characters).
     #[schema(max_length = 4000)]

@@ -15,6 +15,23 @@ use base64::Engine;
 
 /// The protocol version spoken.
 pub const TUS_VERSION: &str = "1.0.0";
+
+/// The grammar of `Upload-Metadata` the service reads ([`metadata`]), as the contract
+/// publishes it: blanks, or comma-separated pairs of a key (visible ASCII but the comma)
+/// and, after one space, its value in padded base64 (RFC 4648, section 4). Two rules a
+/// pattern cannot state are in the parameter's description: the keys are unique, and
+/// `filename` and `filetype` are base64 of UTF-8 text.
+pub const UPLOAD_METADATA_PATTERN: &str = concat!(
+    r"^[ \t]*(?:[!-+\--~]+(?: (?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)?",
+    r"(?:[ \t]*,[ \t]*[!-+\--~]+(?: (?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)?)*)?[ \t]*$"
+);
+
+/// Padded standard base64 that ignores the unused bits of the last symbol (RFC 4648,
+/// section 3.5 lets a decoder accept them; the contract's pattern cannot refuse them).
+const METADATA_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+);
 /// The media type of a `PATCH` body.
 pub const OFFSET_STREAM: &str = "application/offset+octet-stream";
 
@@ -42,28 +59,32 @@ fn check_version(req: &HttpRequest) -> Result<(), ApiError> {
 }
 
 /// `Upload-Metadata` (tus 1.0.0 creation extension): comma-separated pairs of a key
-/// (not empty, no space nor comma, unique) and its value in base64, separated by one
+/// (not empty, visible ASCII but the comma, unique) and its value in base64, separated by one
 /// space; a value may be left out. `filename` (or `name`) and `filetype` (or `type`) are
 /// read, and must be UTF-8 text. A pair that breaks the rule is 400
-/// `invalid_upload_metadata` naming its key, never silently dropped.
+/// `invalid_upload_metadata` naming its key, never silently dropped. An empty header
+/// (or blanks only) is no metadata, as its absence: the header's grammar has no empty
+/// list, but clients send one when they have nothing to say, and nothing is lost.
 fn metadata(req: &HttpRequest) -> Result<(String, Option<String>), ApiError> {
-    let Some(header) = req.headers().get("Upload-Metadata") else {
+    let invalid = |key: &str| ApiError::InvalidUploadMetadata(key.chars().take(64).collect());
+    let header = match req.headers().get("Upload-Metadata") {
+        None => None,
+        Some(value) => Some(value.to_str().map_err(|_| invalid(""))?),
+    };
+    let Some(header) = header.filter(|h| !h.trim_matches([' ', '\t']).is_empty()) else {
         return Ok((super::multipart::file_name(None), None));
     };
-    let invalid = |key: &str| ApiError::InvalidUploadMetadata(key.chars().take(64).collect());
-    let header = header.to_str().map_err(|_| invalid(""))?;
     let mut seen = std::collections::BTreeSet::new();
     let mut name = None;
     let mut kind = None;
     for pair in header.split(',') {
         let pair = pair.trim_matches([' ', '\t']);
         let (key, value) = pair.split_once(' ').unwrap_or((pair, ""));
-        if key.is_empty() || value.contains(' ') || !seen.insert(key) {
+        let key_chars = key.bytes().all(|b| b.is_ascii_graphic() && b != b',');
+        if key.is_empty() || !key_chars || value.contains(' ') || !seen.insert(key) {
             return Err(invalid(key));
         }
-        let value = base64::engine::general_purpose::STANDARD
-            .decode(value)
-            .map_err(|_| invalid(key))?;
+        let value = METADATA_BASE64.decode(value).map_err(|_| invalid(key))?;
         let text = || String::from_utf8(value.clone()).map_err(|_| invalid(key));
         match key {
             "filename" | "name" => name = Some(text()?),
@@ -87,7 +108,7 @@ fn metadata(req: &HttpRequest) -> Result<(String, Option<String>), ApiError> {
     params(
         ("id" = String, Path, description = "Id of the filing"),
         ("Upload-Length" = u64, Header, minimum = 1, description = "The file's size in bytes (at least 1; at most the per-file limit, else 413)"),
-        ("Upload-Metadata" = Option<String>, Header, description = "`filename <base64>,filetype <base64>`: comma-separated pairs of a unique key and its value in base64 (tus); 400 `invalid_upload_metadata` naming the key of a pair that is not"),
+        ("Upload-Metadata" = Option<String>, Header, description = "`filename <base64>,filetype <base64>`: comma-separated pairs of a unique key (visible ASCII but the comma) and, after one space, its value in padded base64 (tus; `filename` and `filetype` of UTF-8 text); blank is no metadata; 400 `invalid_upload_metadata` naming the key of a pair that is not"),
         ("Tus-Resumable" = String, Header, description = "The tus version spoken: 1.0.0 (412 `tus_version_unsupported`, with `Tus-Version`, when missing or another)"),
     ),
     responses(
