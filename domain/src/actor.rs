@@ -61,6 +61,14 @@ impl CitizenActor {
         }
     }
 
+    /// The partner id of the lost-property office that filed a filing owned by `owner`
+    /// (`lost-property:<partner>`), or `None` when a person or another client owns it.
+    pub fn lost_property_partner(owner: &str) -> Option<&str> {
+        owner
+            .strip_prefix(LOST_PROPERTY_OWNER)
+            .filter(|partner| !partner.is_empty())
+    }
+
     /// Whether this is a lost-property office filing the objects it holds: the daily
     /// submission quota of a person does not apply to it (its partner quota per minute
     /// does).
@@ -115,5 +123,27 @@ impl OfficerActor {
 
     pub fn is_member_of(&self, unit: &str) -> bool {
         self.units.iter().any(|u| u == unit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_property_offices_filings_name_its_partner() {
+        let office = CitizenActor::lost_property_office("lpo-luxembourg", "client-1");
+        assert!(office.is_lost_property_office());
+        assert_eq!(
+            CitizenActor::lost_property_partner(&office.id),
+            Some("lpo-luxembourg")
+        );
+        for person in ["citizen-1", "lost-property:", "lost-propertyx"] {
+            assert_eq!(
+                CitizenActor::lost_property_partner(person),
+                None,
+                "{person}"
+            );
+        }
     }
 }

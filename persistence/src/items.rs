@@ -627,6 +627,31 @@ pub fn mark_recovered(
     .execute(conn)?)
 }
 
+/// The registered name of the municipality's lost-property office that filed the found
+/// object `found` (it holds the object), or `None` when a citizen or the police filed it.
+fn holding_office(
+    conn: &mut DbConnection,
+    found: &str,
+) -> Result<Option<String>, PersistenceError> {
+    use crate::schema::partners as p;
+    let owner: Option<String> = f::table
+        .find(found)
+        .select(f::owner_id)
+        .first(conn)
+        .optional()?;
+    let Some(partner) = owner
+        .as_deref()
+        .and_then(domain::policy::CitizenActor::lost_property_partner)
+    else {
+        return Ok(None);
+    };
+    Ok(p::table
+        .find(partner)
+        .select(p::name)
+        .first::<String>(conn)
+        .optional()?)
+}
+
 /// Tells the owner of the lost or stolen filing `lost` that the object of the found
 /// filing `found`, held by `held_by`, may be theirs, once per pair: by the outbox
 /// (`domain::items::found_notice`: e-mail or letter) and in the app's feed
@@ -659,7 +684,8 @@ pub fn notify_owner(
         return Ok(false);
     };
     let filing = Filing::try_from(row)?;
-    let message = domain::items::found_notice(&filing, held_by);
+    let held_at = holding_office(conn, found)?;
+    let message = domain::items::found_notice(&filing, held_by, held_at.as_deref());
     if let Some(message) = &message {
         diesel::insert_into(o::table)
             .values((
@@ -677,7 +703,7 @@ pub fn notify_owner(
     // In the app's feed too, when the app is how the owner hears (the same rule as a
     // status change's).
     let in_feed = match held_by {
-        Some(unit) => domain::notices::object_found_notice(&filing, unit, now),
+        Some(unit) => domain::notices::object_found_notice(&filing, unit, held_at.as_deref(), now),
         None => None,
     };
     if let Some(notice) = &in_feed {

@@ -371,6 +371,7 @@ impl Renderer {
             expected_by => expected_by,
             answer_url => context.answer_url.replace("{filing_id}", filing_id),
             expires_at => member("expires_at"),
+            held_at => member("held_at"),
         })
     }
 }
@@ -449,6 +450,44 @@ mod tests {
                 assert!(!r.paragraphs.is_empty());
             }
         }
+    }
+
+    #[test]
+    fn a_found_object_held_at_a_lost_property_office_names_the_office() {
+        let renderer = Renderer::new().unwrap();
+        let mut at_office = payload(MessageTemplate::ObjectMaybeFound);
+        at_office["held_at"] = json!("Bureau des objets trouvés <Ville>");
+        for lang in crate::i18n::API_LANGUAGES {
+            let r = renderer
+                .render(
+                    "object_maybe_found",
+                    lang.as_str(),
+                    &at_office,
+                    "f-1",
+                    &context(),
+                )
+                .unwrap();
+            assert_eq!(r.paragraphs.len(), 2, "{lang}: {:?}", r.paragraphs);
+            assert!(
+                r.paragraphs[1].contains("Bureau des objets trouvés &lt;Ville&gt;")
+                    || r.paragraphs[1].contains("Bureau des objets trouvés <Ville>"),
+                "{lang}: the office in the second paragraph, where to go: {:?}",
+                r.paragraphs
+            );
+            assert!(r.html.contains("Bureau des objets trouvés &lt;Ville&gt;"));
+            assert!(!r.html.contains("<Ville>"), "escaped in HTML");
+        }
+        // Without an office, the unit is where to go.
+        let r = renderer
+            .render(
+                "object_maybe_found",
+                "en",
+                &payload(MessageTemplate::ObjectMaybeFound),
+                "f-1",
+                &context(),
+            )
+            .unwrap();
+        assert!(!r.text.contains("lost-property office"), "{}", r.text);
     }
 
     #[test]

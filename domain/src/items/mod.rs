@@ -271,19 +271,30 @@ fn fingerprint(items: &[ItemRecord], identifiers: &[FilingIdentifier]) -> String
 }
 
 /// The message telling the owner of a lost or stolen object (`lost`) that an object that
-/// may be theirs was found and is held by (or known to) the unit `held_by`: their own
-/// reference and the unit, never the finder. By the owner's channel; none for the app
-/// channel (its feed is the filing's notices) or without a unit.
-pub fn found_notice(lost: &Filing, held_by: Option<&str>) -> Option<OutgoingMessage> {
+/// may be theirs was found and is known to the unit `held_by`: their own reference and
+/// the unit, never the finder. When a municipality's lost-property office filed the found
+/// object, `held_at` is that office's registered name (a public body, the partner
+/// registry's `name`): the object is held there, and the message says so
+/// (`"held_at"` in the payload). By the owner's channel; none for the app channel (its
+/// feed is the filing's notices) or without a unit.
+pub fn found_notice(
+    lost: &Filing,
+    held_by: Option<&str>,
+    held_at: Option<&str>,
+) -> Option<OutgoingMessage> {
     let channel = lost
         .confirmation_channel
         .filter(|c| *c != ConfirmationChannel::App)?;
     let reference = lost.reference.as_ref()?;
+    let mut payload = serde_json::json!({"reference": reference.as_str(), "unit_id": held_by?});
+    if let (Some(office), Some(members)) = (held_at, payload.as_object_mut()) {
+        members.insert("held_at".to_owned(), serde_json::Value::from(office));
+    }
     Some(OutgoingMessage {
         channel,
         template: MessageTemplate::ObjectMaybeFound.as_str(),
         language: lost.language,
-        payload: serde_json::json!({"reference": reference.as_str(), "unit_id": held_by?}),
+        payload,
     })
 }
 

@@ -98,6 +98,10 @@ pub struct NoticePayload {
     /// Once registered: the record number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_number: Option<String>,
+    /// For an object that may be the owner's: the municipal lost-property office holding
+    /// it (its registered name), when an office filed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_at: Option<String>,
 }
 
 impl NoticePayload {
@@ -148,6 +152,7 @@ pub fn notice_for(
             record_number: (event == NoticeEvent::Registered)
                 .then(|| filing.record_number.clone())
                 .flatten(),
+            held_at: None,
         },
         at: entry.at,
     })
@@ -176,17 +181,26 @@ pub fn appointment_cancelled_notice(
             unit: Some(unit.to_owned()),
             previous_unit: None,
             record_number: None,
+            held_at: None,
         },
         at,
     })
 }
 
-/// The notification that an object held by `unit` may be the one the owner of the lost
+/// The notification that an object known to `unit` may be the one the owner of the lost
 /// or stolen `filing` declared (lost and found matching, issue 20): in the feed under the
 /// same rule as a status change's; the e-mail or letter goes by the outbox
-/// (`crate::items::found_notice`). The finder is never named.
-pub fn object_found_notice(filing: &Filing, unit: &str, at: DateTime<Utc>) -> Option<Notice> {
-    let notice = appointment_cancelled_notice(filing, unit, at)?;
+/// (`crate::items::found_notice`). `held_at` names the municipal lost-property office
+/// holding it, when an office filed it (the text then sends the owner there). The finder
+/// is never named.
+pub fn object_found_notice(
+    filing: &Filing,
+    unit: &str,
+    held_at: Option<&str>,
+    at: DateTime<Utc>,
+) -> Option<Notice> {
+    let mut notice = appointment_cancelled_notice(filing, unit, at)?;
+    notice.payload.held_at = held_at.map(str::to_owned);
     Some(Notice {
         event: NoticeEvent::ObjectMaybeFound,
         ..notice
@@ -221,10 +235,16 @@ pub fn feed_text(
         ("procedure", names.procedure.clone()),
         ("unit", names.unit.clone()),
         ("previous_unit", names.previous_unit.clone()),
+        ("held_at", payload.held_at.clone().unwrap_or_default()),
     ];
+    // An object held at a lost-property office sends the owner there, not to the unit.
+    let text = match payload.held_at {
+        Some(_) => format!("notice.{event}.text_held_at"),
+        None => format!("notice.{event}.text"),
+    };
     FeedText {
         title: super::render(language, &format!("notice.{event}.title"), &params),
-        text: super::render(language, &format!("notice.{event}.text"), &params),
+        text: super::render(language, &text, &params),
         language,
     }
 }
@@ -376,5 +396,34 @@ mod tests {
             feed_text(Lang::Lb, NoticeEvent::Closed, &notice.payload, &names).language,
             Lang::De
         );
+    }
+
+    #[test]
+    fn an_object_held_at_a_lost_property_office_sends_the_owner_there() {
+        let mut owner = filing(ConfirmationChannel::App, true);
+        let reference = crate::filing::ReferenceNumber::generate(2026, 7);
+        owner.reference = Some(reference.clone());
+        let names = FeedNames {
+            procedure: "Objet perdu".into(),
+            unit: "Zone Ottignies".into(),
+            previous_unit: String::new(),
+        };
+        let at_office =
+            object_found_notice(&owner, "zp-a", Some("Objets trouvés de Wavre"), Utc::now())
+                .unwrap();
+        let at_unit = object_found_notice(&owner, "zp-a", None, Utc::now()).unwrap();
+        for lang in Lang::ALL {
+            let office = feed_text(lang, at_office.event, &at_office.payload, &names).text;
+            assert!(
+                office.starts_with("Objets trouvés de Wavre"),
+                "{lang}: {office}"
+            );
+            assert!(office.contains(reference.as_str()) && office.contains("Zone Ottignies"));
+            let unit = feed_text(lang, at_unit.event, &at_unit.payload, &names).text;
+            assert!(
+                !unit.contains("Wavre") && !unit.contains('{'),
+                "{lang}: {unit}"
+            );
+        }
     }
 }

@@ -913,6 +913,15 @@ async fn a_lost_property_office_files_sees_its_candidates_and_hands_back_on_a_ne
         .get_result(&mut **conn)
         .unwrap();
     assert_eq!(told, 1);
+    // It names the office holding the object (its registered name), not only the unit.
+    let payload: String = o::table
+        .filter(o::filing_id.eq(&lost))
+        .filter(o::template.eq("object_maybe_found"))
+        .select(o::payload)
+        .first(&mut **conn)
+        .unwrap();
+    let payload: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(payload["held_at"], "lpo-luxembourg", "{payload}");
     let reference: String = f::table
         .find(&lost)
         .select(f::reference)

@@ -121,7 +121,8 @@ pub struct NotificationView {
     /// `up_to_event_id` takes. Opaque: compare for equality only.
     pub event_id: String,
     /// `submitted`, `taken_in_charge`, `info_requested`, `registered`, `rejected`,
-    /// `redirected`, `transferred` or `closed`.
+    /// `redirected`, `transferred`, `closed`, `appointment_cancelled` or
+    /// `object_maybe_found`.
     pub event: String,
     pub filing_id: String,
     /// Where to read the filing.
@@ -130,6 +131,10 @@ pub struct NotificationView {
     pub reference: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record_number: Option<String>,
+    /// For `object_maybe_found`: the municipal lost-property office holding the object
+    /// (its registered name), when an office filed it; the text sends the owner there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub held_at: Option<String>,
     pub title: String,
     pub text: String,
     /// The language of `title` and `text`.

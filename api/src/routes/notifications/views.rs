@@ -152,6 +152,7 @@ pub fn notification(state: &AppState, stored: &StoredNotice, lang: Lang) -> Noti
         filing_url: format!("/v1/filings/{}", stored.filing_id),
         reference: payload.reference.clone(),
         record_number: payload.record_number.clone(),
+        held_at: payload.held_at.clone(),
         title: text.title,
         text: text.text,
         language: text.language.to_string(),
