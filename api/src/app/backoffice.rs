@@ -319,41 +319,48 @@ pub async fn act(
     .await
 }
 
-/// Adds an internal note; returns every note of the filing.
-pub async fn add_note(
+/// Adds an officer's internal note to the unit's filing `id` (the roster seen, the note,
+/// an audited `add_note` alteration), under the request's `Idempotency-Key` (a retry
+/// adds no second note: [`super::write_idempotently`]). `render` makes the answer from
+/// the filing's notes after the addition.
+///
+/// # Errors
+/// 404 not in the unit, 423 restricted; those of the idempotency key.
+pub async fn add_note<R>(
     state: &web::Data<AppState>,
     officer: OfficerActor,
-    unit: &str,
-    id: &str,
+    (unit, id): (&str, &str),
     body: String,
     request_id: Option<String>,
-) -> Result<Vec<repo::Note>, ApiError> {
+    (key, render): (Option<crate::idempotency::Key>, R),
+) -> Result<crate::idempotency::Done, ApiError>
+where
+    R: FnOnce(Vec<repo::Note>) -> crate::idempotency::Reply + Send + 'static,
+{
     let (unit, id) = (unit.to_owned(), id.to_owned());
-    with_db(state, move |conn| {
-        conn.write_transaction(|c| {
-            let now = super::now();
-            load_in_unit(c, &unit, &id)?;
-            super::restriction::refuse_if_restricted(c, &id)?;
-            persistence::roster::seen(
-                c,
-                &unit,
-                &officer.id,
-                officer.role.as_str(),
-                officer.name.as_deref(),
-                now,
-            )?;
-            repo::add_note(c, &id, &officer.id, &unit, &body, now)?;
-            let mut event = AuditEvent::about_filing(
-                officer.audit_actor(Some(&unit)),
-                AuditOperation::Alteration,
-                &id,
-                now,
-            )
-            .with_action("add_note");
-            event.request_id = request_id;
-            persistence::audit::append(c, &event)?;
-            Ok(repo::notes(c, &id)?)
-        })
-    })
-    .await
+    let writes = move |c: &mut DbConnection| {
+        let now = super::now();
+        load_in_unit(c, &unit, &id)?;
+        super::restriction::refuse_if_restricted(c, &id)?;
+        persistence::roster::seen(
+            c,
+            &unit,
+            &officer.id,
+            officer.role.as_str(),
+            officer.name.as_deref(),
+            now,
+        )?;
+        repo::add_note(c, &id, &officer.id, &unit, &body, now)?;
+        let mut event = AuditEvent::about_filing(
+            officer.audit_actor(Some(&unit)),
+            AuditOperation::Alteration,
+            &id,
+            now,
+        )
+        .with_action("add_note");
+        event.request_id = request_id;
+        persistence::audit::append(c, &event)?;
+        Ok(repo::notes(c, &id)?)
+    };
+    super::write_idempotently(state, key, writes, render).await
 }

@@ -501,15 +501,28 @@ async fn the_officer_sees_the_date_history_and_notes_and_the_citizen_the_record_
     let alice = citizen(&app, "alice").await;
     let officer = officer(&app, "o-1", &[ZONE]).await;
     let (id, version) = taken_in_charge(&app, &alice, &officer).await;
-    let response = app
-        .client
-        .post(app.url(&format!("/v1/units/{ZONE}/filings/{id}/notes")))
-        .bearer_auth(&officer)
-        .json(&json!({"body": "Checked the frame number."}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
+    // Sent twice with one Idempotency-Key (a retry after a lost answer): one note, the
+    // same answer replayed; the key with another body is 422.
+    let note = |body: &'static str, key: &'static str| {
+        app.client
+            .post(app.url(&format!("/v1/units/{ZONE}/filings/{id}/notes")))
+            .bearer_auth(&officer)
+            .header("Idempotency-Key", key)
+            .json(&json!({ "body": body }))
+            .send()
+    };
+    let first = note("Checked the frame number.", "note-1").await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = note("Checked the frame number.", "note-1").await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    assert_problem(
+        note("Another note.", "note-1").await.unwrap(),
+        422,
+        "idempotency_key_reused",
+    )
+    .await;
     let registered: Value = officer_post(
         &app,
         &officer,

@@ -18,6 +18,7 @@ pub use types::*;
 
 use crate::app::backoffice::{self as usecase, consultation};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::idempotency::{self, Reply};
 use crate::language::Language;
 use crate::routes::filings::{cursor, parse_cursor};
 use crate::state::AppState;
@@ -458,18 +459,21 @@ officer_action!(
 #[utoipa::path(
     tag = "back office",
     security(("bearer" = [])),
-    params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The filing")),
+    params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The filing"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: same key and body, same response (one note)")),
     request_body = NoteBody,
     responses(
         (status = 201, description = "Added; the filing's notes", body = Notes),
+        (status = 409, description = "The same Idempotency-Key is being processed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such filing in this unit", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty or too long", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty or too long, or an Idempotency-Key reused for another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/units/{unit_id}/filings/{id}/notes")]
 pub async fn add_note(
+    req: HttpRequest,
     state: web::Data<AppState>,
     request: UnitAction<FilingChange, NoteBody>,
     path: web::Path<(String, String)>,
@@ -479,18 +483,27 @@ pub async fn add_note(
     let (_, id) = path.into_inner();
     let text = domain::filing::check_note(&body.body)
         .map_err(|e| crate::app::problem(&state, lang, None, e))?;
-    let notes = usecase::add_note(
-        &state,
-        access.officer,
-        &access.unit,
-        &id,
-        text,
-        access.request_id,
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(Notes {
-        notes: notes.iter().map(NoteView::from).collect(),
-    }))
+    let render = |notes: Vec<persistence::filings::Note>| Reply {
+        status: actix_web::http::StatusCode::CREATED,
+        headers: Vec::new(),
+        body: serde_json::to_value(Notes {
+            notes: notes.iter().map(NoteView::from).collect(),
+        })
+        .unwrap_or_default(),
+    };
+    let caller = format!("officer:{}", access.officer.id);
+    let request = serde_json::json!({"body": text});
+    idempotency::run(&req, &caller, &request, |key| {
+        usecase::add_note(
+            &state,
+            access.officer,
+            (&access.unit, &id),
+            text,
+            access.request_id,
+            (key, render),
+        )
+    })
+    .await
 }
 
 /// Internal notes of a filing
