@@ -18,6 +18,59 @@ pub struct Metrics {
     pub delivery: DeliveryMetrics,
     /// The chat's gauges and histograms.
     pub chat: ChatMetrics,
+    /// The open statistics' answers (docs/STATISTICS.md).
+    pub statistics: StatisticsMetrics,
+}
+
+/// The open statistics' answers: served from this instance's cache or computed from the
+/// summary (`source`: `cache`, `computed`), and how long a computation took. Tells
+/// whether the refresh job's warm-up spares readers the computation.
+#[derive(Clone)]
+pub struct StatisticsMetrics {
+    answers: IntCounterVec,
+    compute: prometheus::Histogram,
+}
+
+impl StatisticsMetrics {
+    fn new(registry: &Registry) -> Result<Self, MetricsError> {
+        let error = |e: prometheus::Error| MetricsError(e.to_string());
+        let answers = IntCounterVec::new(
+            prometheus::Opts::new(
+                "statistics_answers_total",
+                "Statistics answers by source: cache (this instance's, for the summary's generation) or computed",
+            )
+            .namespace(NAMESPACE),
+            &["source"],
+        )
+        .map_err(error)?;
+        let compute = prometheus::Histogram::with_opts(
+            prometheus::HistogramOpts::new(
+                "statistics_compute_seconds",
+                "Time to compute a statistics answer from the summary",
+            )
+            .namespace(NAMESPACE)
+            .buckets(vec![0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0]),
+        )
+        .map_err(error)?;
+        registry
+            .register(Box::new(answers.clone()))
+            .map_err(error)?;
+        registry
+            .register(Box::new(compute.clone()))
+            .map_err(error)?;
+        Ok(StatisticsMetrics { answers, compute })
+    }
+
+    /// Counts an answer served from the cache.
+    pub fn cached(&self) {
+        self.answers.with_label_values(&["cache"]).inc();
+    }
+
+    /// Counts an answer computed in `seconds`.
+    pub fn computed(&self, seconds: f64) {
+        self.answers.with_label_values(&["computed"]).inc();
+        self.compute.observe(seconds);
+    }
 }
 
 /// The chat's metrics: per desk, the conversations waiting and the agents available
@@ -195,6 +248,7 @@ impl Metrics {
                 .map_err(|e| MetricsError(e.to_string()))?,
             delivery: DeliveryMetrics::new(&registry)?,
             chat: ChatMetrics::new(&registry)?,
+            statistics: StatisticsMetrics::new(&registry)?,
             registry,
         };
         Ok((metrics, middleware))

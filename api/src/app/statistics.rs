@@ -46,18 +46,22 @@ where
 {
     let k = state.statistics_threshold;
     let cache = state.statistics_cache.clone();
+    let metrics = state.metrics.statistics.clone();
     with_db(state, move |conn| {
         // The generation first: the summary read after it is at least as new.
         let generation = persistence::statistics::generation(conn)?;
         if let Some(hit) = cache.get(generation, &key) {
+            metrics.cached();
             return Ok(hit);
         }
+        let started = std::time::Instant::now();
         let body = render(&table(conn, &months, &dims, k)?)?;
         let answer = Answer {
             etag: crate::caching::etag_of(&body),
             body: body.into(),
         };
         cache.put(generation, key, answer.clone());
+        metrics.computed(started.elapsed().as_secs_f64());
         Ok(answer)
     })
     .await

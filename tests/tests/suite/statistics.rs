@@ -830,3 +830,64 @@ async fn the_service_refreshes_the_summary_itself() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+/// `ecommissariat_statistics_answers_total{source}` as `/metrics` shows it.
+async fn answers(app: &TestApp, source: &str) -> u64 {
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let name = format!("ecommissariat_statistics_answers_total{{source=\"{source}\"}} ");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(&name))
+        .map_or(0, |v| v.trim().parse().unwrap())
+}
+
+/// The refresh job computes the answers without a query (JSON and CSV) after each
+/// refresh that changed the summary, so that their first reader is served from the cache
+/// (at 1,000,000 filings a computation costs 0.2 to 1 s, a cached answer under 15 ms).
+#[tokio::test]
+async fn the_refresh_job_computes_the_default_answers_ahead() {
+    let app = spawn_app_with(|s| {
+        s.statistics.threshold = 2;
+        s.statistics.refresh_secs = 1;
+    })
+    .await;
+    for n in 0..2 {
+        submitted(&app, 400 + n).await;
+    }
+    // Until the summary holds the two filings (read this month: the default window ends
+    // last month).
+    let month = format!("?from={0}&to={0}", Utc::now().format("%Y-%m"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let now: Value = get(&app, &month, "application/json")
+            .await
+            .json()
+            .await
+            .unwrap();
+        if now["totals"]["submitted"] == 2 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never refreshed");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // The warm-up follows the refresh; later refreshes change nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let (computed, cached) = (
+        answers(&app, "computed").await,
+        answers(&app, "cache").await,
+    );
+    assert!(
+        computed >= 3,
+        "the warm-up's two and this month's: {computed}"
+    );
+    for accept in ["application/json", "text/csv"] {
+        let response = get(&app, "", accept).await;
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(
+        answers(&app, "computed").await,
+        computed,
+        "computed by a reader"
+    );
+    assert!(answers(&app, "cache").await >= cached + 2);
+}
