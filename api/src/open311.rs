@@ -162,6 +162,8 @@ pub struct Open311Error {
     pub status: StatusCode,
     pub descriptions: Vec<String>,
     pub format: Format,
+    /// The language of the descriptions (`Content-Language`).
+    pub lang: Lang,
 }
 
 impl std::fmt::Display for Open311Error {
@@ -181,6 +183,7 @@ impl Open311Error {
             status,
             descriptions: vec![description],
             format,
+            lang: crate::i18n::served(lang),
         }
     }
 
@@ -209,6 +212,7 @@ impl Open311Error {
             status,
             descriptions,
             format,
+            lang: crate::i18n::served(lang),
         }
     }
 
@@ -229,7 +233,13 @@ impl ResponseError for Open311Error {
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        self.format.respond(self.status, "errors", &self.document())
+        let mut response = self.format.respond(self.status, "errors", &self.document());
+        if let Ok(value) = HeaderValue::from_str(self.lang.as_str()) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LANGUAGE, value);
+        }
+        response
     }
 }
 

@@ -564,3 +564,75 @@ async fn open311_keys_are_issued_and_rotated_from_the_command_line() {
     let trail = page.to_string();
     assert!(!trail.contains(&first) && !trail.contains(&second));
 }
+
+/// Every Open311 answer says which languages its texts are in (`Content-Language`, a
+/// list when a services list mixes them, with `Vary: Accept-Language`), and a service's
+/// definition reads in one language: its procedure's texts and ours (the date's and
+/// yes/no's) alike (reported from outside: a Catalan reader got French questions and a
+/// Catalan `facts_datetime`).
+#[tokio::test]
+async fn open311_answers_name_their_languages_and_a_definition_reads_in_one() {
+    let app = spawn_app().await;
+    let when = [
+        ("en", "When did it happen?"),
+        ("fr", "Quand est-ce arrivé"),
+        ("nl", "Wanneer is het gebeurd"),
+        ("de", "Wann ist es passiert"),
+        ("es", "¿Cuándo ocurrió?"),
+        ("ca", "Quan va passar?"),
+    ];
+    let get = |path: &str, lang: &str| {
+        app.client
+            .get(app.url(&format!("/open311/v2{path}")))
+            .header("accept-language", lang)
+            .send()
+    };
+    for (lang, _) in when {
+        for path in [
+            "/discovery.json",
+            "/services.json",
+            "/services.xml",
+            "/services/graffiti-BE.json",
+            "/services/found_object-LU.xml",
+            "/requests.json",
+            "/services/nothing-BE.json",
+        ] {
+            let response = get(path, lang).await.unwrap();
+            let named = response
+                .headers()
+                .get("content-language")
+                .unwrap_or_else(|| panic!("{path} in {lang}: no Content-Language"))
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(
+                named.split(", ").all(|l| when.iter().any(|(w, _)| *w == l)),
+                "{path} in {lang}: {named}"
+            );
+            if response.status().is_success() {
+                assert_eq!(response.headers()["vary"], "Accept-Language", "{path}");
+            }
+        }
+        let response = get("/services/graffiti-BE.json", lang).await.unwrap();
+        let served = response.headers()["content-language"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(!served.contains(','), "one language: {served}");
+        let definition: Value = response.json().await.unwrap();
+        let date = definition["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["code"] == "facts_datetime")
+            .unwrap()["description"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (_, expected) = when.iter().find(|(w, _)| *w == served).unwrap();
+        assert!(
+            date.starts_with(expected),
+            "asked {lang}, served {served}: {date}"
+        );
+    }
+}

@@ -32,10 +32,14 @@ fn text(lang: Lang, key: &str) -> String {
         .unwrap_or_else(|| key.to_owned())
 }
 
+/// The answer `value` in `format`, with `Content-Language` naming the languages its texts
+/// are in (RFC 9110, section 8.5: a list when they differ, as a services list can: each
+/// service reads in the language of the request when its procedure has it, else in one of
+/// the procedure's), and `Vary: Accept-Language`. No languages: no `Content-Language`.
 fn respond<T: serde::Serialize>(
     format: Format,
     status: StatusCode,
-    root: &str,
+    (root, langs): (&str, &[Lang]),
     value: &T,
 ) -> Answer {
     let value = serde_json::to_value(value).map_err(|e| {
@@ -45,7 +49,24 @@ fn respond<T: serde::Serialize>(
             format,
         )
     })?;
-    Ok(format.respond(status, root, &value))
+    let mut response = format.respond(status, root, &value);
+    let mut named: Vec<&str> = Vec::new();
+    for lang in langs {
+        if !named.contains(&lang.as_str()) {
+            named.push(lang.as_str());
+        }
+    }
+    let headers = response.headers_mut();
+    headers.insert(
+        actix_web::http::header::VARY,
+        actix_web::http::header::HeaderValue::from_static("Accept-Language"),
+    );
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&named.join(", ")) {
+        if !named.is_empty() {
+            headers.insert(actix_web::http::header::CONTENT_LANGUAGE, value);
+        }
+    }
+    Ok(response)
 }
 
 fn service_view(
@@ -82,14 +103,11 @@ fn attribute_view(catalogue: &Catalogue, rule: &Rule, lang: Lang) -> Attribute {
                 _ => None,
             },
         ),
-        Target::FactsDate => (text(crate::i18n::served(lang), "facts_datetime"), None),
+        Target::FactsDate => (text(lang, "facts_datetime"), None),
     };
     let name = |key: &str| match &enumeration {
         Some(e) => catalogue.text(lang, &format!("option.{e}.{key}")),
-        None => text(
-            crate::i18n::served(lang),
-            if key == "true" { "yes" } else { "no" },
-        ),
+        None => text(lang, if key == "true" { "yes" } else { "no" }),
     };
     Attribute {
         variable: true,
@@ -144,7 +162,12 @@ pub async fn discovery(req: HttpRequest, path: web::Path<FormatPath>) -> Answer 
             formats: vec!["application/json".into(), "text/xml".into()],
         }],
     };
-    respond(path.format, StatusCode::OK, "discovery", &document)
+    respond(
+        path.format,
+        StatusCode::OK,
+        ("discovery", &[lang]),
+        &document,
+    )
 }
 
 /// Open311 services
@@ -174,16 +197,18 @@ pub async fn services(
 ) -> Answer {
     let lang = request_language(&req);
     let catalogue = &state.catalogue;
+    let mut langs = Vec::new();
     let list: Vec<Service> = state
         .open311
         .services
         .iter()
         .filter_map(|code| {
             let procedure = catalogue.procedure(&code.procedure)?;
+            langs.push(crate::i18n::served_among(lang, &procedure.languages));
             Some(service_view(catalogue, code, procedure, lang))
         })
         .collect();
-    respond(path.format, StatusCode::OK, "services", &list)
+    respond(path.format, StatusCode::OK, ("services", &langs), &list)
 }
 
 /// Open311 service definition
@@ -232,10 +257,14 @@ pub async fn service_definition(
             .map(|r| attribute_view(catalogue, r, text_lang))
             .collect(),
     };
-    respond(format, StatusCode::OK, "service_definition", &definition)
+    respond(
+        format,
+        StatusCode::OK,
+        ("service_definition", &[text_lang]),
+        &definition,
+    )
 }
 
-/// The Open311 error of a refused request, in `lang`.
 /// A form field that breaks the intake rule or its length (`types::post_input`): 400,
 /// naming the field, never its value.
 fn bad_field(field: &str, lang: Lang, format: Format) -> Open311Error {
@@ -243,9 +272,11 @@ fn bad_field(field: &str, lang: Lang, format: Format) -> Open311Error {
         status: StatusCode::BAD_REQUEST,
         descriptions: vec![format!("{field}: {}", text(lang, "bad_field"))],
         format,
+        lang,
     }
 }
 
+/// The Open311 error of a refused request, in `lang`.
 fn refusal(refusal: Refusal, lang: Lang, format: Format) -> Open311Error {
     let bad = |key| Open311Error::text(StatusCode::BAD_REQUEST, key, lang, format);
     match refusal {
@@ -264,6 +295,7 @@ fn refusal(refusal: Refusal, lang: Lang, format: Format) -> Open311Error {
                 .map(|i| format!("attribute[{}]: {}", i.attribute, text(lang, i.code)))
                 .collect(),
             format,
+            lang,
         },
         Refusal::Filing(e) => Open311Error::from_api(&e, lang, format),
     }
@@ -338,18 +370,26 @@ pub async fn create_request(
         token: created.token,
         service_notice: text(lang, "service_notice"),
     }];
-    respond(format, StatusCode::CREATED, "service_requests", &answer)
+    respond(
+        format,
+        StatusCode::CREATED,
+        ("service_requests", &[lang]),
+        &answer,
+    )
 }
 
 /// The listing's documents: the service names and status notes in `lang`.
+/// The public listing's entries, and the languages their texts are in (the notes in the
+/// request's, each service's name in its procedure's).
 fn public(
     state: &AppState,
     requests: Vec<persistence::open311::PublicRequest>,
     lang: Lang,
-) -> Vec<ServiceRequest> {
+) -> (Vec<ServiceRequest>, Vec<Lang>) {
+    let procedure =
+        |code: &str| ServiceCode::parse(code).and_then(|c| state.catalogue.procedure(&c.procedure));
     let name = |code: &str| {
-        ServiceCode::parse(code)
-            .and_then(|c| state.catalogue.procedure(&c.procedure))
+        procedure(code)
             .map(|p| {
                 let lang = crate::i18n::served_among(lang, &p.languages);
                 state
@@ -358,11 +398,19 @@ fn public(
             })
             .unwrap_or_else(|| code.to_owned())
     };
+    let mut langs = vec![lang];
+    langs.extend(
+        requests
+            .iter()
+            .filter_map(|r| procedure(&r.service_code))
+            .map(|p| crate::i18n::served_among(lang, &p.languages)),
+    );
     let note = |key: &str| text(lang, key);
-    requests
+    let listing = requests
         .into_iter()
         .map(|r| public_view(r, name, note))
-        .collect()
+        .collect();
+    (listing, langs)
 }
 
 /// Open311 GET service requests
@@ -400,11 +448,12 @@ pub async fn list_requests(
     let requests = usecase::list(&state, filter)
         .await
         .map_err(|e| Open311Error::from_api(&e, lang, format))?;
+    let (listing, langs) = public(&state, requests, lang);
     respond(
         format,
         StatusCode::OK,
-        "service_requests",
-        &public(&state, requests, lang),
+        ("service_requests", &langs),
+        &listing,
     )
 }
 
@@ -452,11 +501,12 @@ pub async fn get_request(
             format,
         ));
     }
+    let (listing, langs) = public(&state, requests, lang);
     respond(
         format,
         StatusCode::OK,
-        "service_requests",
-        &public(&state, requests, lang),
+        ("service_requests", &langs),
+        &listing,
     )
 }
 
@@ -494,7 +544,7 @@ pub async fn token(
         service_request_id: id,
         token: path.token.clone(),
     }];
-    respond(format, StatusCode::OK, "service_requests", &answer)
+    respond(format, StatusCode::OK, ("service_requests", &[]), &answer)
 }
 
 #[cfg(test)]
