@@ -508,11 +508,15 @@ pub enum ApiError {
 /// Refusals about evidence files (docs/EVIDENCE.md); each names the file it is about.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvidenceError {
-    /// 422 `attachment_refused`: the file's content is not accepted (`reason`).
+    /// 422 `attachment_refused`: the file's content is not accepted (`reason`). `accepted`
+    /// names the kinds this intake takes when it takes fewer than evidence does (a travel
+    /// authorisation's supporting documents: PDF, JPEG, PNG); the reason's text lists
+    /// them.
     #[error("file refused: {reason}")]
     Refused {
         file: String,
         reason: domain::evidence::Refusal,
+        accepted: Option<&'static [domain::evidence::MediaKind]>,
     },
     /// 413 `attachment_too_large`: over the per-file limit, or the room left on the filing.
     #[error("file over {limit} bytes")]
@@ -581,16 +585,27 @@ impl EvidenceError {
 
     fn params(&self, lang: Lang) -> Vec<(&'static str, String)> {
         match self {
-            EvidenceError::Refused { file, reason } => vec![
-                ("file", file.clone()),
-                (
-                    "reason",
-                    texts()
-                        .get(lang, &format!("attachment_reason.{reason}"))
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| reason.to_string()),
-                ),
-            ],
+            EvidenceError::Refused {
+                file,
+                reason,
+                accepted,
+            } => {
+                let accepted =
+                    accepted_kinds(lang, accepted.unwrap_or(domain::evidence::MediaKind::ALL));
+                vec![
+                    ("file", file.clone()),
+                    (
+                        "reason",
+                        texts()
+                            .render(
+                                lang,
+                                &format!("attachment_reason.{reason}"),
+                                &[("accepted", accepted)],
+                            )
+                            .unwrap_or_else(|| reason.to_string()),
+                    ),
+                ]
+            }
             EvidenceError::FileTooLarge { file, limit } => {
                 vec![("file", file.clone()), ("limit", limit.to_string())]
             }
@@ -623,6 +638,41 @@ impl From<actix_web::error::BlockingError> for ApiError {
         ApiError::Internal(e.to_string())
     }
 }
+
+/// The kinds of file `kinds`, named for a reader in `lang`: "JPEG, PNG or PDF" (the
+/// formats by their names, plain text in words; `attachment_reason.kind_text`, `.or`).
+fn accepted_kinds(lang: Lang, kinds: &[domain::evidence::MediaKind]) -> String {
+    use domain::evidence::MediaKind;
+    let names: Vec<String> = kinds
+        .iter()
+        .map(|kind| match kind {
+            MediaKind::Jpeg => "JPEG".to_owned(),
+            MediaKind::Png => "PNG".to_owned(),
+            MediaKind::Heif => "HEIC/HEIF".to_owned(),
+            MediaKind::Webp => "WebP".to_owned(),
+            MediaKind::Pdf => "PDF".to_owned(),
+            MediaKind::Text => texts()
+                .get(lang, "attachment_reason.kind_text")
+                .unwrap_or("text")
+                .to_owned(),
+        })
+        .collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => {
+            let or = texts().get(lang, "attachment_reason.or").unwrap_or("or");
+            format!("{} {or} {last}", rest.join(", "))
+        }
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
+/// The parameters of a problem's detail that echo what the request named (ids, codes,
+/// keys), shortened to [`ECHO_MAX_CHARS`] characters and an ellipsis.
+const ECHOED_PARAMS: [&str; 5] = ["id", "code", "slug", "key", "unit"];
+
+/// The longest echo of a request's identifier in a problem's detail, in characters.
+pub const ECHO_MAX_CHARS: usize = 64;
 
 impl ApiError {
     /// The stable machine code of this error.
@@ -778,6 +828,13 @@ impl ApiError {
                 if let Some(label) = texts().get(lang, &format!("{section}.{value}")) {
                     *value = label.to_owned();
                 }
+            }
+        }
+        // An identifier echoed from the request (a path's id, a code) is shortened: a
+        // problem names what was asked for, it does not mirror kilobytes of it back.
+        for (name, value) in &mut params {
+            if ECHOED_PARAMS.contains(name) && value.chars().count() > ECHO_MAX_CHARS {
+                *value = value.chars().take(ECHO_MAX_CHARS).chain(['…']).collect();
             }
         }
         params
