@@ -304,9 +304,11 @@ impl Session {
                     Rejected::TooLarge { limit } => {
                         ApiError::Evidence(EvidenceError::FileTooLarge { file: name, limit })
                     }
-                    Rejected::Refused(reason) => {
-                        ApiError::Evidence(EvidenceError::Refused { file: name, reason })
-                    }
+                    Rejected::Refused(reason) => ApiError::Evidence(EvidenceError::Refused {
+                        file: name,
+                        reason,
+                        accepted: self.kinds,
+                    }),
                     Rejected::Body(_) => ApiError::Status(actix_web::http::StatusCode::BAD_REQUEST),
                     Rejected::Store(e) => store_error(e),
                 })

@@ -85,6 +85,7 @@ pub async fn create(
             return Err(EvidenceError::Refused {
                 file: upload.file_name.clone(),
                 reason: Refusal::Empty,
+                accepted: None,
             }
             .into());
         }

@@ -182,6 +182,7 @@ fn evidence_examples() -> Vec<ApiError> {
         EvidenceError::Refused {
             file: "photo.jpg".into(),
             reason: domain::evidence::Refusal::TypeMismatch,
+            accepted: None,
         },
         EvidenceError::FileTooLarge {
             file: "video.mp4".into(),

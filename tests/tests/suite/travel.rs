@@ -812,6 +812,13 @@ async fn supporting_documents_on(app: &TestApp) {
     .await;
     let problem = assert_problem(response, 422, "attachment_refused").await;
     assert!(problem.to_string().contains("decision.txt"), "{problem}");
+    // The reason lists what this intake takes, not what evidence in general takes
+    // (reported from outside: it listed WebP, HEIC and plain text).
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("PDF, JPEG or PNG"), "{detail}");
+    for other in ["WebP", "HEIC", "plain text"] {
+        assert!(!detail.contains(other), "{other} in {detail}");
+    }
     assert_eq!(t.ok(t.get(&own, &anna).await).await["items"], json!([]));
 
     // The decision (PDF) and a photo of it with its GPS position.
