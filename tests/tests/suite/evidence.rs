@@ -868,6 +868,18 @@ async fn an_upload_link_takes_files_without_an_account_and_shows_nothing() {
     let path = link["upload_path"].as_str().unwrap().to_owned();
     assert_eq!(path, format!("/v1/upload-links/{token}/files"));
 
+    // It takes files only: a `text` part is 422 at `/text` (the contract's `LinkUpload`
+    // has no `text`: found by schemathesis), and a refused request uses nothing up.
+    let form = reqwest::multipart::Form::new().text("text", "Was anyone injured?");
+    let problem = assert_problem(
+        upload(&app, None, &path, form).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["pointer"], "/text");
+    assert_eq!(problem["errors"][0]["code"], "not_allowed");
+
     // No account: the token is the only credential.
     let jpeg = jpeg_with_gps();
     let form =

@@ -20,7 +20,7 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
     tag = "evidence",
     security(()),
     params(("token" = String, Path, description = "The link's token")),
-    request_body(content = FileUpload, content_type = "multipart/form-data"),
+    request_body(content = LinkUpload, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "The files received", body = ReceivedFiles),
         (status = 400, description = "A malformed multipart body", body = Problem, content_type = "application/problem+json"),

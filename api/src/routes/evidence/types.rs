@@ -24,6 +24,18 @@ pub struct FileUpload {
     pub text: Option<String>,
 }
 
+/// An upload link's multipart body: one or more `file` parts, nothing else (a `text`
+/// part is 422 `not_allowed`, another part 422 `unknown_field`).
+#[derive(Debug, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct LinkUpload {
+    /// A file (repeat the part for several). JPEG, PNG, HEIC/HEIF, WebP, PDF or plain
+    /// UTF-8 text; at most 10 MiB each by default.
+    #[schema(value_type = Vec<String>, format = Binary)]
+    pub file: Vec<Vec<u8>>,
+}
+
 /// A file on a filing, as its sender sees it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
