@@ -189,7 +189,21 @@ fn name_issue(issues: &mut Vec<FieldIssue>, pointer: &str, text: &str) {
         issues.push(FieldIssue::new(pointer, "empty").with(limits));
     } else if length > NAME_MAX_CHARS {
         issues.push(FieldIssue::new(pointer, "too_long").with(limits));
+    } else if text.chars().any(breaks_a_line_of_print) {
+        issues.push(FieldIssue::new(pointer, "invalid_character"));
     }
+}
+
+/// A character a name or a document number printed on one line, and signed into a
+/// credential, must not hold: a control character (a line break, a tab) or a bidirectional
+/// formatting character (Unicode Standard Annex #9: the marks and the embeddings,
+/// overrides and isolates, which can make a printed name read otherwise than its bytes).
+fn breaks_a_line_of_print(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        )
 }
 
 fn destination_issues(issues: &mut Vec<FieldIssue>, destinations: &[String]) {
@@ -206,11 +220,15 @@ fn destination_issues(issues: &mut Vec<FieldIssue>, destinations: &[String]) {
         }));
     }
     for (i, code) in destinations.iter().enumerate() {
-        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-            issues.push(FieldIssue::new(
-                format!("/trip/destinations/{i}"),
-                "unknown_country",
-            ));
+        // ISO 3166-1 alpha-2, upper case, as assigned (not `EU`, `UK` or `ZZ`).
+        let assigned = code.len() == 2
+            && code.bytes().all(|b| b.is_ascii_uppercase())
+            && isocountry::CountryCode::for_alpha2(code).is_ok();
+        let pointer = format!("/trip/destinations/{i}");
+        if !assigned {
+            issues.push(FieldIssue::new(pointer, "unknown_country"));
+        } else if destinations[..i].contains(code) {
+            issues.push(FieldIssue::new(pointer, "duplicate_item"));
         }
     }
 }
@@ -533,6 +551,36 @@ mod tests {
             codes(validate(&r, today, 90)),
             [("/trip/destinations".into(), "too_few")]
         );
+
+        // Destinations are assigned ISO 3166-1 codes, each once; names print on one line
+        // (reported from outside: `AB`, `EU`, `["FR","FR"]`, a line break and a
+        // right-to-left override were signed into credentials).
+        let mut r = request();
+        r.trip.destinations = ["AB", "EU", "ZZ", "FR", "IT", "FR"]
+            .map(String::from)
+            .to_vec();
+        r.minor.first_name = "Laia\nFAKE LINE".into();
+        r.minor.last_name = "Puig\u{202E}giuP".into();
+        r.other_holder = OtherHolder::Invited {
+            name: "Jordi\tPuig".into(),
+            email: "jordi@example.org".into(),
+        };
+        assert_eq!(
+            codes(validate(&r, today, 90)),
+            [
+                ("/minor/first_name".into(), "invalid_character"),
+                ("/minor/last_name".into(), "invalid_character"),
+                ("/trip/destinations/0".into(), "unknown_country"),
+                ("/trip/destinations/1".into(), "unknown_country"),
+                ("/trip/destinations/2".into(), "unknown_country"),
+                ("/trip/destinations/5".into(), "duplicate_item"),
+                ("/other_holder/name".into(), "invalid_character"),
+            ]
+        );
+        let mut r = request();
+        r.minor.first_name = "Łucja Ελένη 张伟 Zoë-María".into();
+        r.trip.destinations = ["AD", "GB", "MA"].map(String::from).to_vec();
+        assert_eq!(validate(&r, today, 90), Ok(()));
     }
 
     #[test]

@@ -614,6 +614,38 @@ async fn each_invalid_field_is_a_422_problem() {
     body["other_holder"]["ground"] = json!("rumour");
     let response = t.post("/v1/travel-authorisations", &anna, &body).await;
     assert_problem(response, 422, "validation_failed").await;
+    // Destinations that are no assigned ISO 3166-1 code, or repeated, and a name with a
+    // line break or a right-to-left override: refused, never signed into a credential
+    // (reported from outside).
+    body = request_body(local_date(3), true);
+    body["trip"]["destinations"] = json!(["AB", "FR", "FR"]);
+    body["minor"]["first_name"] = json!("Laia\nFAKE LINE");
+    body["companion"]["name"] = json!("Marta\u{202E}atraM");
+    let response = t.post("/v1/travel-authorisations", &anna, &body).await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    let mut pointers: Vec<String> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["pointer"].as_str().unwrap(),
+                e["code"].as_str().unwrap()
+            )
+        })
+        .collect();
+    pointers.sort();
+    assert_eq!(
+        pointers,
+        [
+            "/companion/name invalid_character",
+            "/minor/first_name invalid_character",
+            "/trip/destinations/0 unknown_country",
+            "/trip/destinations/2 duplicate_item",
+        ],
+        "{problem}"
+    );
     let response = t
         .post(
             "/v1/units/zp-ottignies-louvain-la-neuve/travel-authorisations/x/reject",
@@ -622,6 +654,16 @@ async fn each_invalid_field_is_a_422_problem() {
         )
         .await;
     assert_problem(response, 422, "validation_failed").await;
+    // An invitation token over its length is `too_long`, not `empty`.
+    let response = t
+        .post(
+            "/v1/travel-invitations",
+            &anna,
+            &json!({"token": "a".repeat(300)}),
+        )
+        .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "too_long", "{problem}");
 }
 
 /// The real binary, its log captured (JSON lines), delivering to `smtp`.

@@ -140,8 +140,11 @@ pub async fn take_invitation(
     citizen: Citizen,
     JsonBody(body): JsonBody<InvitationToken>,
 ) -> Result<HttpResponse, ApiError> {
-    if body.token.trim().is_empty() || body.token.len() > 200 {
+    if body.token.trim().is_empty() {
         return Err(usecase::field("/token", "empty"));
+    }
+    if body.token.len() > 200 {
+        return Err(usecase::field("/token", "too_long"));
     }
     let request_id = RequestId::of(&req);
     let loaded = usecase::take_invitation(&state, citizen.actor(), body.token, request_id).await?;

@@ -85,7 +85,7 @@ fn sole_ground_schema() -> utoipa::openapi::Object {
     "trip": {"destinations": ["FR", "IT"], "departure": "2026-12-20", "return_date": "2027-01-06"},
     "companion": {"name": "Marta Vidal", "document_number": "X1234567L"},
     "other_holder": {"kind": "invited", "name": "Jordi Puig", "email": "jordi@example.org"},
-    "municipality": "ES-CT-08019",
+    "municipality": "ES-CT-17079",
     "contact_email": "anna@example.org"
 }))]
 pub struct NewTravelRequest {
@@ -94,9 +94,10 @@ pub struct NewTravelRequest {
     #[serde(default)]
     pub companion: Option<CompanionInput>,
     pub other_holder: OtherHolderInput,
-    /// The requester's municipality of residence (a directory id, `ES-CT-08019`): its unit
-    /// reviews the request. Required (422 `required`).
-    #[schema(min_length = 1, max_length = 40, example = "ES-CT-08019")]
+    /// The requester's municipality of residence (a directory id, `ES-CT-17079`; a
+    /// municipality split between units, as Barcelona by district, is named by its part,
+    /// `ES-CT-08019-37`): its unit reviews the request. Required (422 `required`).
+    #[schema(min_length = 1, max_length = 40, example = "ES-CT-17079")]
     pub municipality: String,
     /// Where the requester is told of a refusal. Required (422 `required`).
     #[schema(min_length = 1, max_length = 254, example = "anna@example.org")]
@@ -137,7 +138,7 @@ pub struct DocumentSummary {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "0192f3c4-5b6a-4c8d-9e0f-112233445566", "reference": "TA-0192F3C4",
-    "status": "awaiting_consent", "unit_id": "me-barcelona", "municipality": "ES-CT-08019",
+    "status": "awaiting_consent", "unit_id": "me-barcelona", "municipality": "ES-CT-17079",
     "sole_holder": false, "second_holder_joined": false,
     "request": {
         "minor": {"first_name": "Laia", "last_name": "Puig", "birth_date": "2014-05-10", "document_number": "12345678Z"},
