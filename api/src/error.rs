@@ -1265,6 +1265,7 @@ mod tests {
             "numbers",
             "version",
             "key",
+            "accepted",
         ];
         let mut bad = Vec::new();
         for lang in API_LANGUAGES {
