@@ -56,26 +56,24 @@ fn respond<T: serde::Serialize>(
             named.push(lang.as_str());
         }
     }
+    use actix_web::http::header::{HeaderValue, CONTENT_LANGUAGE, VARY};
     let headers = response.headers_mut();
-    headers.insert(
-        actix_web::http::header::VARY,
-        actix_web::http::header::HeaderValue::from_static("Accept-Language"),
-    );
-    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&named.join(", ")) {
-        if !named.is_empty() {
-            headers.insert(actix_web::http::header::CONTENT_LANGUAGE, value);
-        }
+    headers.insert(VARY, HeaderValue::from_static("Accept-Language"));
+    // Language tags are ASCII, so the value always reads.
+    if let (false, Ok(value)) = (named.is_empty(), HeaderValue::from_str(&named.join(", "))) {
+        headers.insert(CONTENT_LANGUAGE, value);
     }
     Ok(response)
 }
 
+/// A service as the list shows it, its texts in `lang` (already served among the
+/// procedure's languages by the caller, which names it in `Content-Language`).
 fn service_view(
     catalogue: &Catalogue,
     code: &ServiceCode,
     procedure: &Procedure,
     lang: Lang,
 ) -> Service {
-    let lang = crate::i18n::served_among(lang, &procedure.languages);
     Service {
         service_code: code.to_string(),
         service_name: catalogue.text(lang, &format!("procedure.{}.name", procedure.code)),
@@ -204,8 +202,9 @@ pub async fn services(
         .iter()
         .filter_map(|code| {
             let procedure = catalogue.procedure(&code.procedure)?;
-            langs.push(crate::i18n::served_among(lang, &procedure.languages));
-            Some(service_view(catalogue, code, procedure, lang))
+            let served = crate::i18n::served_among(lang, &procedure.languages);
+            langs.push(served);
+            Some(service_view(catalogue, code, procedure, served))
         })
         .collect();
     respond(path.format, StatusCode::OK, ("services", &langs), &list)
