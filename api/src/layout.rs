@@ -1,17 +1,20 @@
 //! Text laid out for the PDFs the service writes (receipts, the citizen's export, the
-//! travel authorisation): words wrapped into lines of at most `width` characters.
+//! travel authorisation, letters): words wrapped into lines that fit. The PDFs measure
+//! lines in points with their font (`pdf_fonts::wrap`); [`wrap`] counts characters.
 
-/// `text`'s words in lines of at most `width` characters (a longer word has a line of its
-/// own); white space between words becomes one space.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
+/// `text`'s words in lines for which `fits` holds, each as long as it can be (a word that
+/// does not fit alone has a line of its own); white space between words becomes one space.
+pub fn wrap_by(text: &str, fits: impl Fn(&str) -> bool) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
         if !line.is_empty() {
-            line.push(' ');
+            let longer = format!("{line} {word}");
+            if fits(&longer) {
+                line = longer;
+                continue;
+            }
+            lines.push(std::mem::take(&mut line));
         }
         line.push_str(word);
     }
@@ -21,19 +24,10 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// `text` line by line, each line's words wrapped by [`wrap`]; a line break of `text` is
-/// kept, and an empty line stays one empty line (a letter's paragraphs).
-pub fn wrap_lines(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    for line in text.lines() {
-        let wrapped = wrap(line, width);
-        if wrapped.is_empty() {
-            lines.push(String::new());
-        } else {
-            lines.extend(wrapped);
-        }
-    }
-    lines
+/// `text`'s words in lines of at most `width` characters (a longer word has a line of its
+/// own); white space between words becomes one space.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    wrap_by(text, |line| line.chars().count() <= width)
 }
 
 #[cfg(test)]
@@ -43,13 +37,5 @@ mod tests {
         assert_eq!(super::wrap("a bb  ccc dddd", 6), ["a bb", "ccc", "dddd"]);
         assert_eq!(super::wrap("abcdefgh ij", 4), ["abcdefgh", "ij"]);
         assert!(super::wrap("   ", 4).is_empty());
-    }
-
-    #[test]
-    fn line_breaks_and_empty_lines_are_kept() {
-        assert_eq!(
-            super::wrap_lines("a bb ccc\n\ndddd  e", 6),
-            ["a bb", "ccc", "", "dddd e"]
-        );
     }
 }

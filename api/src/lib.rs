@@ -30,6 +30,7 @@ pub mod open311;
 pub mod openapi;
 pub mod openapi_pass;
 pub mod operator;
+pub mod pdf_fonts;
 pub mod query_params;
 pub mod records;
 pub mod routes;

@@ -5,7 +5,8 @@
 //! top, 85 × 45 mm (a return-address line of 5 mm, then up to 6 address lines), which a
 //! DL (C5/6) window envelope shows when the sheet is folded in three at the fold marks
 //! (105 mm and 210 mm). The address is written in the format of the filing's country
-//! (`address_lines`). Built-in Helvetica (WinAnsi covers the six languages).
+//! (`address_lines`). Set in the documents' embedded Unicode font (`crate::pdf_fonts`): a
+//! name or a street in Polish, Greek or Cyrillic letters prints as written.
 //!
 //! A batch is a folder `<letters_dir>/<YYYY-MM-DD>/` holding `<outbox id>.pdf` per letter
 //! and `manifest.csv` (message_id, reference, page_count, country, file), written last.
@@ -15,14 +16,12 @@
 //! again; a batch with its manifest is closed.
 
 use super::render::{RenderContext, Rendered, Renderer};
-use crate::layout::wrap_lines;
+use crate::pdf_fonts::{mm_to_pt, wrap_lines, Face, Fonts};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use domain::catalogue::Country;
 use persistence::outbox;
 use persistence::{DbConnection, PersistenceError};
-use printpdf::{
-    BuiltinFont, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
-};
+use printpdf::{Mm, Op, PdfDocument, PdfPage, PdfSaveOptions, Point, TextItem};
 use std::path::{Path, PathBuf};
 
 /// The channel of letters.
@@ -30,8 +29,10 @@ pub const POST: &str = "post";
 /// The manifest's file name in a batch folder.
 pub const MANIFEST: &str = "manifest.csv";
 
-/// Characters per line of body text at 10.5 pt between 25 mm and 20 mm margins.
-const LINE_CHARS: usize = 88;
+/// The width of the flowing text between the 25 mm and 20 mm margins, in points.
+fn text_width() -> f32 {
+    mm_to_pt(165.0)
+}
 /// Address lines the window shows (DIN 5008: 6 lines below the return address).
 const ADDRESS_LINES: usize = 6;
 /// Characters per address line in the 85 mm field at 10 pt.
@@ -86,6 +87,7 @@ pub fn address_lines(address: &str, country: Country) -> Vec<String> {
 /// Text laid out on pages, top to bottom.
 struct Layout {
     pages: Vec<Vec<Op>>,
+    fonts: Fonts,
     /// The current line's baseline, mm from the bottom of the page.
     y: f32,
 }
@@ -96,9 +98,10 @@ const BOTTOM: f32 = 25.0;
 const TOP: f32 = 270.0;
 
 impl Layout {
-    fn new() -> Self {
+    fn new(fonts: Fonts) -> Self {
         Layout {
             pages: vec![Vec::new()],
+            fonts,
             y: TOP,
         }
     }
@@ -112,16 +115,14 @@ impl Layout {
     }
 
     /// Writes `text` at (`x`, `y`) mm, in `font` at `size` pt.
-    fn put(&mut self, x: f32, y: f32, font: BuiltinFont, size: f32, text: &str) {
+    fn put(&mut self, x: f32, y: f32, face: Face, size: f32, text: &str) {
+        let font = self.fonts.select(face, size);
         self.ops().extend([
             Op::StartTextSection,
             Op::SetTextCursor {
                 pos: Point::new(Mm(x), Mm(y)),
             },
-            Op::SetFont {
-                font: PdfFontHandle::Builtin(font),
-                size: Pt(size),
-            },
+            font,
             Op::ShowText {
                 items: vec![TextItem::Text(text.to_owned())],
             },
@@ -130,13 +131,13 @@ impl Layout {
     }
 
     /// A line of the flowing text, breaking to a new page at the bottom margin.
-    fn line(&mut self, font: BuiltinFont, size: f32, text: &str) {
+    fn line(&mut self, face: Face, size: f32, text: &str) {
         if self.y < BOTTOM {
             self.pages.push(Vec::new());
             self.y = TOP;
         }
         let y = self.y;
-        self.put(25.0, y, font, size, text);
+        self.put(25.0, y, face, size, text);
         self.y -= size * 0.3528 * 1.4;
     }
 
@@ -145,8 +146,8 @@ impl Layout {
     }
 
     fn paragraph(&mut self, text: &str) {
-        for line in wrap_lines(text, LINE_CHARS) {
-            self.line(BuiltinFont::Helvetica, 10.5, &line);
+        for line in wrap_lines(text, Face::Regular, 10.5, text_width()) {
+            self.line(Face::Regular, 10.5, &line);
         }
         self.gap();
     }
@@ -160,40 +161,35 @@ pub fn render_pdf(
     date: &str,
     created_at: DateTime<Utc>,
 ) -> (Vec<u8>, usize) {
-    let mut layout = Layout::new();
+    let mut document = PdfDocument::new(&rendered.subject);
+    let mut layout = Layout::new(Fonts::add_to(&mut document));
     // Fold marks (105 mm, 210 mm from the top) and the punch mark (148.5 mm).
     for from_top in [105.0, 148.5, 210.0] {
-        layout.put(3.0, 297.0 - from_top, BuiltinFont::Helvetica, 8.0, "_");
+        layout.put(3.0, 297.0 - from_top, Face::Regular, 8.0, "_");
     }
     // The sender, top left, above the window.
     for (i, line) in sender.split("\\n").flat_map(str::lines).enumerate() {
         let y = 280.0 - 4.5 * i as f32;
-        layout.put(25.0, y, BuiltinFont::HelveticaBold, 9.0, line);
+        layout.put(25.0, y, Face::Bold, 9.0, line);
     }
     // The window: return address on one line (7 pt), then the address (10 pt).
     let return_line = sender.replace("\\n", ", ").replace('\n', ", ");
-    layout.put(
-        25.0,
-        297.0 - 49.0,
-        BuiltinFont::Helvetica,
-        7.0,
-        &return_line,
-    );
+    layout.put(25.0, 297.0 - 49.0, Face::Regular, 7.0, &return_line);
     for (i, line) in address.iter().enumerate() {
         let y = 297.0 - 56.0 - 4.6 * i as f32;
-        layout.put(25.0, y, BuiltinFont::Helvetica, 10.0, line);
+        layout.put(25.0, y, Face::Regular, 10.0, line);
     }
     // The reference and date line (DIN 5008 form B: below the address field, 98.5 mm).
     layout.put(
         25.0,
         297.0 - 98.5,
-        BuiltinFont::Helvetica,
+        Face::Regular,
         9.0,
         &format!("{}    {date}", rendered.reference_line),
     );
     layout.y = 297.0 - 112.0;
-    for line in wrap_lines(&rendered.subject, 80) {
-        layout.line(BuiltinFont::HelveticaBold, 12.0, &line);
+    for line in wrap_lines(&rendered.subject, Face::Bold, 12.0, text_width()) {
+        layout.line(Face::Bold, 12.0, &line);
     }
     layout.gap();
     layout.paragraph(&rendered.greeting);
@@ -205,8 +201,8 @@ pub fn render_pdf(
     }
     layout.paragraph(&rendered.where_to_look);
     layout.paragraph(&rendered.privacy);
-    for line in wrap_lines(&rendered.footer, 110) {
-        layout.line(BuiltinFont::HelveticaOblique, 8.0, &line);
+    for line in wrap_lines(&rendered.footer, Face::Regular, 8.0, text_width()) {
+        layout.line(Face::Regular, 8.0, &line);
     }
     let pages: Vec<PdfPage> = layout
         .pages
@@ -214,7 +210,6 @@ pub fn render_pdf(
         .map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops))
         .collect();
     let count = pages.len();
-    let mut document = PdfDocument::new(&rendered.subject);
     if let Ok(at) = printpdf::OffsetDateTime::from_unix_timestamp(created_at.timestamp()) {
         let info = &mut document.metadata.info;
         info.creation_date = at;

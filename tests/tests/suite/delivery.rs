@@ -50,7 +50,7 @@ async fn submitted(
         "facts": {"bicycle_locked": true, "circumstances": CIRCUMSTANCES,
                   "items": [{"category": "bicycle", "brand": "Gazelle", "serial_number": SERIAL}]},
         "contact": {"email": format!("{subject}@example.org"),
-                    "postal_address": format!("{subject} Martin\nRue de la Loi 16\n1000 Bruxelles")},
+                    "postal_address": format!("{subject} Wójcik-Ζήση\nRue de la Loi 16\n1000 Bruxelles")},
         "confirmation_channel": channel, "language": language
     });
     let created = app
@@ -559,7 +559,7 @@ async fn a_letter_batch_has_its_pdfs_and_manifest_and_never_prints_twice() {
         assert_eq!(parsed.pages.len(), 1);
         let text = parsed.extract_text().concat().join("\n");
         for expected in [
-            "leo Martin",
+            "leo Wójcik-Ζήση",
             "Rue de la Loi 16",
             "1000 Bruxelles",
             reference.as_str(),

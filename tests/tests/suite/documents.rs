@@ -20,7 +20,7 @@ fn phone_theft() -> Value {
         "answers": {"ongoing_danger": false, "injury": false, "known_author": false, "violence": false, "exploitable_traces": false},
         "facts": {"bicycle_locked": true, "circumstances": "Gone from the rack with the phone in its bag.",
                   "items": [
-                      {"category": "bicycle", "brand": "Gazelle", "model": "Ultimate C8", "serial_number": "GZ12345678", "colour": "blue", "estimated_value_eur": 1200},
+                      {"category": "bicycle", "brand": "Gazelle", "model": "Ultimate C8 Żółw Δέλτα", "serial_number": "GZ12345678", "colour": "blue", "estimated_value_eur": 1200},
                       {"category": "phone", "brand": "Fairphone", "serial_number": "356938035643809"}
                   ]},
         "contact": {"email": "alice@example.org"}, "confirmation_channel": "email"
@@ -120,7 +120,7 @@ async fn a_receipt_lists_its_items_and_carries_a_credential_an_insurer_can_check
     assert_eq!(
         receipt["declared_items"],
         json!([
-            {"brand": "Gazelle", "category": "bicycle", "model": "Ultimate C8", "serial_number": "GZ12345678"},
+            {"brand": "Gazelle", "category": "bicycle", "model": "Ultimate C8 Żółw Δέλτα", "serial_number": "GZ12345678"},
             {"brand": "Fairphone", "category": "phone", "serial_number": "356938035643809"}
         ])
     );
@@ -210,8 +210,10 @@ async fn the_pdf_receipt_lists_the_items() {
         "pypdf",
     );
     let text = String::from_utf8_lossy(&text);
+    // The model's Polish and Greek letters print as typed (an embedded Unicode font).
     for expected in [
         "Declared items",
+        "Ultimate C8 Żółw Δέλτα",
         "Gazelle",
         "GZ12345678",
         "356938035643809",

@@ -1,14 +1,13 @@
 //! The receipt as a one-page A4 PDF (`GET /v1/filings/{id}/receipt` with
 //! `Accept: application/pdf` or `?format=pdf`): the same content as the JSON receipt,
-//! with labels in the receipt's language. Built-in Helvetica, so nothing is embedded;
-//! its encoding (WinAnsi) covers French, Dutch, German, English, Spanish and Catalan.
+//! with labels in the receipt's language, in the documents' embedded Unicode font
+//! (`crate::pdf_fonts`: a complainant's or an item's name prints in its own letters).
 
 use super::types::Receipt;
 use crate::i18n::texts;
+use crate::pdf_fonts::{mm_to_pt, wrap, Face, Fonts};
 use domain::i18n::Lang;
-use printpdf::{
-    BuiltinFont, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
-};
+use printpdf::{Mm, Op, PdfDocument, PdfPage, PdfSaveOptions, Point, Pt, TextItem};
 
 /// The receipt's labels, in `api/messages/*.toml` under `[receipt]`.
 pub const LABELS: [&str; 12] = [
@@ -26,25 +25,30 @@ pub const LABELS: [&str; 12] = [
     "credential",
 ];
 
-/// Characters per line of body text at 10 pt between 20 mm margins (Helvetica averages
-/// about half an em per character).
-const LINE_CHARS: usize = 95;
-
-pub use crate::layout::wrap;
+/// The width of a line of text between the 20 mm margins, in points.
+fn line_width() -> f32 {
+    mm_to_pt(170.0)
+}
 
 struct Page {
     ops: Vec<Op>,
+    fonts: Fonts,
+    /// The face and size last selected.
+    face: (Face, f32),
 }
 
 impl Page {
-    fn font(&mut self, font: BuiltinFont, size: f32) {
-        self.ops.push(Op::SetFont {
-            font: PdfFontHandle::Builtin(font),
-            size: Pt(size),
-        });
+    fn font(&mut self, face: Face, size: f32) {
+        self.face = (face, size);
+        self.ops.push(self.fonts.select(face, size));
         self.ops.push(Op::SetLineHeight {
             lh: Pt(size * 1.35),
         });
+    }
+
+    /// `text` wrapped to `width` points in the current face.
+    fn lines(&self, text: &str, width: f32) -> Vec<String> {
+        wrap(text, self.face.0, self.face.1, width)
     }
 
     fn show(&mut self, text: &str) {
@@ -64,10 +68,10 @@ impl Page {
 
     /// A label in bold, then its value wrapped below it.
     fn field(&mut self, label: &str, value: &str) {
-        self.font(BuiltinFont::HelveticaBold, 10.0);
+        self.font(Face::Bold, 10.0);
         self.line(label);
-        self.font(BuiltinFont::Helvetica, 10.0);
-        for line in wrap(value, LINE_CHARS) {
+        self.font(Face::Regular, 10.0);
+        for line in self.lines(value, line_width()) {
             self.line(&line);
         }
         self.gap();
@@ -94,6 +98,7 @@ pub fn render(
             .unwrap_or(key)
             .to_owned()
     };
+    let mut document = PdfDocument::new(&format!("{} {}", label("title"), receipt.reference));
     let mut page = Page {
         ops: vec![
             Op::StartTextSection,
@@ -101,14 +106,18 @@ pub fn render(
                 pos: Point::new(Mm(20.0), Mm(272.0)),
             },
         ],
+        fonts: Fonts::add_to(&mut document),
+        face: (Face::Regular, 10.0),
     };
-    page.font(BuiltinFont::HelveticaBold, 18.0);
-    page.line(&label("title"));
+    page.font(Face::Bold, 18.0);
+    for line in page.lines(&label("title"), line_width()) {
+        page.line(&line);
+    }
     page.gap();
-    page.font(BuiltinFont::HelveticaBold, 10.0);
+    page.font(Face::Bold, 10.0);
     page.show(&label("reference"));
     // The break below the label takes the larger font's line height.
-    page.font(BuiltinFont::HelveticaBold, 16.0);
+    page.font(Face::Bold, 16.0);
     page.gap();
     page.line(&receipt.reference);
     page.gap();
@@ -119,11 +128,11 @@ pub fn render(
     }
     page.field(&label("summary"), &receipt.summary);
     if !items.is_empty() {
-        page.font(BuiltinFont::HelveticaBold, 10.0);
+        page.font(Face::Bold, 10.0);
         page.line(&label("items"));
-        page.font(BuiltinFont::Helvetica, 10.0);
+        page.font(Face::Regular, 10.0);
         for item in items {
-            for line in wrap(&format!("- {item}"), LINE_CHARS) {
+            for line in page.lines(&format!("- {item}"), line_width()) {
                 page.line(&line);
             }
         }
@@ -140,17 +149,17 @@ pub fn render(
     .into_iter()
     .flatten()
     .collect::<Vec<_>>();
-    page.font(BuiltinFont::HelveticaBold, 10.0);
+    page.font(Face::Bold, 10.0);
     page.line(&label("unit"));
-    page.font(BuiltinFont::Helvetica, 10.0);
+    page.font(Face::Regular, 10.0);
     for line in unit {
         page.line(line);
     }
     page.gap();
     page.field(&label("follow_up"), &receipt.follow_up);
     page.field(&label("emergency"), &receipt.emergency_numbers.join(" · "));
-    page.font(BuiltinFont::HelveticaOblique, 8.0);
-    for line in wrap(&label("footer"), 120) {
+    page.font(Face::Regular, 8.0);
+    for line in page.lines(&label("footer"), line_width()) {
         page.line(&line);
     }
     page.ops.push(Op::EndTextSection);
@@ -159,8 +168,9 @@ pub fn render(
     page.ops.push(Op::SetTextCursor {
         pos: Point::new(Mm(20.0), Mm(44.0)),
     });
-    page.font(BuiltinFont::Helvetica, 8.0);
-    for line in wrap(&label("credential"), 80) {
+    page.font(Face::Regular, 8.0);
+    // The caption to the left of the QR code (which starts at 150 mm).
+    for line in page.lines(&label("credential"), mm_to_pt(125.0)) {
         page.line(&line);
     }
     page.ops.push(Op::EndTextSection);
@@ -168,7 +178,6 @@ pub fn render(
         .map_err(|e| crate::error::ApiError::Internal(format!("receipt QR code: {e}")))?;
     page.ops.extend(qr);
 
-    let mut document = PdfDocument::new(&format!("{} {}", label("title"), receipt.reference));
     if let Ok(issued) = printpdf::OffsetDateTime::from_unix_timestamp(issued_at) {
         let info = &mut document.metadata.info;
         info.creation_date = issued;
@@ -181,14 +190,18 @@ pub fn render(
 
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use super::*;
 
     #[test]
-    fn wrapping_keeps_words_whole_and_lines_short() {
-        let text = "Votre plainte a été transmise au service de police compétent, qui la traitera.";
-        let lines = wrap(text, 30);
-        assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:?}");
-        assert_eq!(lines.join(" "), text);
-        assert!(wrap("", 30).is_empty());
+    fn wrapped_lines_fit_between_the_margins_in_the_font_that_prints_them() {
+        let text = "Votre plainte a été transmise au service de police compétent, qui la \
+                    traitera. Łukasz Żółć, Άννα Παπαδοπούλου, Анна Иванова: WWWWWWW MMMMM.";
+        for size in [8.0, 10.0] {
+            let lines = wrap(text, Face::Regular, size, line_width());
+            assert!(lines
+                .iter()
+                .all(|l| crate::pdf_fonts::width(l, Face::Regular, size) <= line_width()));
+            assert_eq!(lines.join(" "), text);
+        }
     }
 }

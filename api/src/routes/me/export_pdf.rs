@@ -1,14 +1,13 @@
 //! The citizen's export as an A4 PDF (`GET /v1/me/export` with `Accept: application/pdf`
 //! or `?format=pdf`): the same content as the JSON, laid out as text over as many pages
-//! as it takes, with labels in the reader's language. Built-in Helvetica, as the receipt
-//! (`routes::filings::receipt_pdf`): nothing is embedded.
+//! as it takes, with labels in the reader's language, in the documents' embedded Unicode
+//! font (`crate::pdf_fonts`), lines wrapped to the width between the margins.
 
 use super::types::PersonalDataExport;
 use crate::i18n::texts;
+use crate::pdf_fonts::{mm_to_pt, Face, Fonts};
 use domain::i18n::Lang;
-use printpdf::{
-    BuiltinFont, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
-};
+use printpdf::{Mm, Op, PdfDocument, PdfPage, PdfSaveOptions, Point, Pt, TextItem};
 use serde_json::Value;
 
 /// The export's labels, in `api/messages/*.toml` under `[export]`.
@@ -32,8 +31,8 @@ pub const LABELS: [&str; 17] = [
     "withheld",
 ];
 
-/// Characters per line of body text at 10 pt between 20 mm margins.
-const LINE_CHARS: usize = 95;
+/// The width of a line between the 20 mm margins, in millimetres.
+const LINE_MM: f32 = 170.0;
 /// The printable height of a page, in points (from 272 mm down to 20 mm).
 const PAGE_HEIGHT_PT: f32 = 252.0 * 72.0 / 25.4;
 
@@ -46,12 +45,12 @@ enum Style {
 }
 
 impl Style {
-    fn font(self) -> (BuiltinFont, f32) {
+    fn font(self) -> (Face, f32) {
         match self {
-            Style::Title => (BuiltinFont::HelveticaBold, 16.0),
-            Style::Heading => (BuiltinFont::HelveticaBold, 13.0),
-            Style::Label => (BuiltinFont::HelveticaBold, 10.0),
-            Style::Body => (BuiltinFont::Helvetica, 10.0),
+            Style::Title => (Face::Bold, 16.0),
+            Style::Heading => (Face::Bold, 13.0),
+            Style::Label => (Face::Bold, 10.0),
+            Style::Body => (Face::Regular, 10.0),
         }
     }
 
@@ -66,7 +65,8 @@ struct Lines(Vec<(Style, String)>);
 
 impl Lines {
     fn push(&mut self, style: Style, text: &str) {
-        for line in crate::layout::wrap(text, LINE_CHARS) {
+        let (face, size) = style.font();
+        for line in crate::pdf_fonts::wrap(text, face, size, mm_to_pt(LINE_MM)) {
             self.0.push((style, line));
         }
         if text.trim().is_empty() {
@@ -106,8 +106,8 @@ impl Lines {
         }
     }
 
-    /// Cut into pages of operations.
-    fn pages(self) -> Vec<Vec<Op>> {
+    /// Cut into pages of operations, set in `fonts`.
+    fn pages(self, fonts: &Fonts) -> Vec<Vec<Op>> {
         let start = || {
             vec![
                 Op::StartTextSection,
@@ -125,11 +125,8 @@ impl Lines {
                 pages.push(std::mem::replace(&mut ops, start()));
                 used = 0.0;
             }
-            let (font, size) = style.font();
-            ops.push(Op::SetFont {
-                font: PdfFontHandle::Builtin(font),
-                size: Pt(size),
-            });
+            let (face, size) = style.font();
+            ops.push(fonts.select(face, size));
             ops.push(Op::SetLineHeight {
                 lh: Pt(style.height()),
             });
@@ -240,8 +237,9 @@ pub fn render(export: &PersonalDataExport, lang: Lang, issued_at: i64) -> Vec<u8
         info.modification_date = issued;
         info.metadata_date = issued;
     }
+    let fonts = Fonts::add_to(&mut document);
     let pages = doc
-        .pages()
+        .pages(&fonts)
         .into_iter()
         .map(|ops| PdfPage::new(Mm(210.0), Mm(297.0), ops))
         .collect();
