@@ -409,6 +409,99 @@ pub fn party(requester: &str, second: Option<&str>, user: &str) -> Option<Party>
     }
 }
 
+impl Party {
+    /// `requester` or `second_holder`: the party's name in storage and in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::Requester => "requester",
+            Party::SecondHolder => "second_holder",
+        }
+    }
+
+    /// The party named `name` ([`Party::as_str`]).
+    pub fn parse(name: &str) -> Option<Party> {
+        [Party::Requester, Party::SecondHolder]
+            .into_iter()
+            .find(|p| p.as_str() == name)
+    }
+}
+
+/// How the name the second holder's identity provider vouched for compares with the
+/// name the requester gave for the other holder of parental authority: what the
+/// reviewing officer checks before approving (the invitation link could have been taken
+/// by someone else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameCheck {
+    /// Every word of the given name is among the provider's names, the family name
+    /// included.
+    Matches,
+    /// A word of the given name is not among the provider's names, or no family name is.
+    Differs,
+    /// The provider gave no name.
+    Unknown,
+}
+
+impl NameCheck {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NameCheck::Matches => "matches",
+            NameCheck::Differs => "differs",
+            NameCheck::Unknown => "unknown",
+        }
+    }
+}
+
+/// A name's words, compared without case and accents (NFKD, combining marks dropped):
+/// `"Jordi  Puig-Ferrer"` and `"JORDI PUIG FERRER"` have the same words.
+fn name_words(name: &str) -> Vec<String> {
+    use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+    name.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .collect::<String>()
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Compares `invited` (the other holder's name as the requester gave it) with the names
+/// of `identity` (the second holder's sign-in): [`NameCheck::Matches`] when every word of
+/// `invited` is among the identity's words (`given_name`, `family_name`, `name`) and at
+/// least one word of the family name is in `invited` (a requester may omit a second
+/// surname or a middle name, not the family name).
+pub fn compare_holder_name(
+    invited: &str,
+    identity: &crate::filing::ComplainantIdentity,
+) -> NameCheck {
+    let family = identity
+        .family_name
+        .as_deref()
+        .map(name_words)
+        .unwrap_or_default();
+    let known: Vec<String> = [&identity.given_name, &identity.family_name, &identity.name]
+        .into_iter()
+        .flatten()
+        .flat_map(|n| name_words(n))
+        .collect();
+    if known.is_empty() {
+        return NameCheck::Unknown;
+    }
+    let given = name_words(invited);
+    let all_known = !given.is_empty() && given.iter().all(|w| known.contains(w));
+    let family_named = if family.is_empty() {
+        // Only a full `name`: at least two of its words must be given.
+        given.len() >= 2
+    } else {
+        family.iter().any(|w| given.contains(w))
+    };
+    if all_known && family_named {
+        NameCheck::Matches
+    } else {
+        NameCheck::Differs
+    }
+}
+
 /// The kinds of file a supporting document may be: a scan (PDF) or a photograph (JPEG,
 /// PNG) of the court decision or the death certificate.
 pub const SUPPORTING_KINDS: &[crate::evidence::MediaKind] = &[
@@ -670,5 +763,52 @@ mod tests {
         assert!(invitation_usable(None, now + Duration::seconds(1), now));
         assert!(!invitation_usable(None, now, now));
         assert!(!invitation_usable(Some(now), now + Duration::hours(1), now));
+    }
+
+    #[test]
+    fn the_second_holders_name_is_compared_without_case_or_accents() {
+        use crate::filing::ComplainantIdentity;
+        let id =
+            |given: Option<&str>, family: Option<&str>, name: Option<&str>| ComplainantIdentity {
+                given_name: given.map(str::to_owned),
+                family_name: family.map(str::to_owned),
+                name: name.map(str::to_owned),
+                ..ComplainantIdentity::default()
+            };
+        let jordi = id(Some("Jordi"), Some("Puig Ferrer"), None);
+        for (invited, expected) in [
+            ("Jordi Puig", NameCheck::Matches),
+            ("JORDI PUIG-FERRER", NameCheck::Matches),
+            ("jordi  ferrer", NameCheck::Matches),
+            ("Jordi", NameCheck::Differs),
+            ("Jordi Vidal", NameCheck::Differs),
+            ("Marta Puig", NameCheck::Differs),
+            ("", NameCheck::Differs),
+        ] {
+            assert_eq!(compare_holder_name(invited, &jordi), expected, "{invited}");
+        }
+        let accented = id(Some("Łukasz"), Some("Żółć"), None);
+        assert_eq!(
+            compare_holder_name("Lukasz Zolc", &accented),
+            NameCheck::Differs
+        );
+        assert_eq!(
+            compare_holder_name("łukasz żółć", &accented),
+            NameCheck::Matches
+        );
+        let nfd = id(Some("Jose\u{301}"), Some("Garci\u{301}a"), None);
+        assert_eq!(compare_holder_name("José García", &nfd), NameCheck::Matches);
+        let only_name = id(None, None, Some("Anna Puig"));
+        assert_eq!(
+            compare_holder_name("Anna Puig", &only_name),
+            NameCheck::Matches
+        );
+        assert_eq!(compare_holder_name("Anna", &only_name), NameCheck::Differs);
+        assert_eq!(
+            compare_holder_name("Anna Puig", &id(None, None, None)),
+            NameCheck::Unknown
+        );
+        assert_eq!(Party::parse("second_holder"), Some(Party::SecondHolder));
+        assert_eq!(Party::parse("x"), None);
     }
 }

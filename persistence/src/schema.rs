@@ -701,6 +701,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    travel_identities (request_id, party) {
+        request_id -> Text,
+        party -> Text,
+        assurance -> Text,
+        sealed -> Text,
+        captured_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     travel_invitations (token_hash) {
         token_hash -> Text,
         request_id -> Text,

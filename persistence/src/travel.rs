@@ -2,12 +2,16 @@
 //! (`travel_requests`, the request itself sealed by the caller with the keyring), the
 //! other holder's invitations (`travel_invitations`: a SHA-256 of the single-use token,
 //! never the token) and the register of issued documents (`travel_documents`) that the
-//! online check reads, with each revocation (when, by whom, as whom, why).
+//! online check reads, with each revocation (when, by whom, as whom, why), and the
+//! parties' identities as their sign-ins vouched for them (`travel_identities`, sealed by
+//! the caller).
 
 use crate::db::DbConnection;
 use crate::error::PersistenceError;
 use crate::idempotency::{from_db_time, to_db_time};
-use crate::schema::{travel_documents as d, travel_invitations as i, travel_requests as r};
+use crate::schema::{
+    travel_documents as d, travel_identities as p, travel_invitations as i, travel_requests as r,
+};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use domain::travel::TravelStatus;
@@ -299,6 +303,75 @@ pub fn take_invitation(
     Ok(bound == 1)
 }
 
+/// A party's identity claims as stored: sealed by the caller for
+/// [`identity_context`] of the request and the party.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartyIdentity {
+    pub request_id: String,
+    /// `requester` or `second_holder` (`domain::travel::Party::as_str`).
+    pub party: String,
+    /// The level of assurance of the sign-in that gave the claims.
+    pub assurance: String,
+    pub sealed: String,
+    pub captured_at: DateTime<Utc>,
+}
+
+/// The context a party's identity is sealed for: a value copied to another request or
+/// party does not open.
+pub fn identity_context(request_id: &str, party: &str) -> String {
+    format!("travel_identity:{request_id}:{party}")
+}
+
+/// Stores a party's identity, inside the caller's transaction (once per party).
+pub fn store_identity(
+    conn: &mut DbConnection,
+    identity: &PartyIdentity,
+) -> Result<(), PersistenceError> {
+    diesel::insert_into(p::table)
+        .values((
+            p::request_id.eq(&identity.request_id),
+            p::party.eq(&identity.party),
+            p::assurance.eq(&identity.assurance),
+            p::sealed.eq(&identity.sealed),
+            p::captured_at.eq(to_db_time(identity.captured_at)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The stored identities of request `id`'s parties, the requester's first.
+pub fn identities(
+    conn: &mut DbConnection,
+    id: &str,
+) -> Result<Vec<PartyIdentity>, PersistenceError> {
+    let rows: Vec<(String, String, String, String, NaiveDateTime)> = p::table
+        .filter(p::request_id.eq(id))
+        .order(p::captured_at.asc())
+        .select((
+            p::request_id,
+            p::party,
+            p::assurance,
+            p::sealed,
+            p::captured_at,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(request_id, party, assurance, sealed, at)| PartyIdentity {
+            request_id,
+            party,
+            assurance,
+            sealed,
+            captured_at: from_db_time(at),
+        })
+        .collect())
+}
+
+/// The context a document's credential is sealed for.
+pub fn document_context(id: &str) -> String {
+    format!("travel_document:{id}")
+}
+
 /// An issued document as the register holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
@@ -307,6 +380,9 @@ pub struct Document {
     pub unit_id: String,
     pub issued_at: DateTime<Utc>,
     pub issued_by: String,
+    /// The credential (a compact JWS whose payload holds the minor's name and birth
+    /// date), sealed by the caller for [`document_context`]; a document registered before
+    /// 2026-12-07 holds it as issued; empty once erased.
     pub credential: String,
     pub revocation: Option<Revocation>,
 }
@@ -530,7 +606,7 @@ fn take(
 /// never its content), in one write transaction; `false`, writing nothing, when it was
 /// erased or changed meanwhile, or another instance holds it.
 ///
-/// Deleted: its invitations, its queued and sent messages, the replies kept for
+/// Deleted: its invitations, its parties' identities, its queued and sent messages, the replies kept for
 /// idempotent retries that name it, and its supporting documents' rows (their objects,
 /// left without a row, go with the evidence cleanup job). Emptied: the sealed request,
 /// the parties' ids, the decision's reason; the row stays as a tombstone (unit,
@@ -551,6 +627,7 @@ pub fn erase(
             return Ok(false);
         }
         diesel::delete(i::table.filter(i::request_id.eq(id))).execute(conn)?;
+        diesel::delete(p::table.filter(p::request_id.eq(id))).execute(conn)?;
         diesel::delete(o::table.filter(o::filing_id.eq(id))).execute(conn)?;
         diesel::delete(k::table.filter(k::response_body.like(format!("%{id}%")))).execute(conn)?;
         diesel::delete(at::table.filter(at::filing_id.eq(id))).execute(conn)?;

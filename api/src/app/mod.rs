@@ -134,7 +134,9 @@ pub fn problem(state: &AppState, lang: Lang, procedure: Option<&str>, e: FilingE
             action: t.action.to_string(),
         },
         FilingError::Stale => ApiError::PreconditionFailed,
-        FilingError::PlaceAmbiguous(candidates) => place_ambiguous(state, lang, &candidates),
+        FilingError::PlaceAmbiguous(candidates) => {
+            place_ambiguous(state, lang, "/place/municipality", &candidates)
+        }
         FilingError::NoCompetentUnit => ApiError::NoCompetentUnit,
         FilingError::QuotaExceeded { retry_after_secs } => {
             ApiError::QuotaExceeded { retry_after_secs }
@@ -146,12 +148,13 @@ pub fn problem(state: &AppState, lang: Lang, procedure: Option<&str>, e: FilingE
     }
 }
 
-/// The `place_ambiguous` problem: one field error per candidate at `/place/municipality`
-/// (its message names the municipality in `lang`, with its id; `allowed` is the id), and
-/// the candidates as data, with the unit competent for each.
-fn place_ambiguous(
+/// The `place_ambiguous` problem: one field error per candidate at `pointer` (the field
+/// that names the municipality: its message names the candidate in `lang`, with its id;
+/// `allowed` is the id), and the candidates as data, with the unit competent for each.
+pub(crate) fn place_ambiguous(
     state: &AppState,
     lang: Lang,
+    pointer: &str,
     candidates: &[domain::directory::Candidate],
 ) -> ApiError {
     let directory = state.directory();
@@ -165,7 +168,7 @@ fn place_ambiguous(
         errors: candidates
             .iter()
             .map(|c| {
-                let mut error = FieldError::new("/place/municipality", "candidate");
+                let mut error = FieldError::new(pointer, "candidate");
                 error.message = format!("{} ({})", c.name(lang), c.municipality);
                 error.accepted.allowed = Some(vec![c.municipality.to_string()]);
                 error

@@ -16,16 +16,17 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use domain::audit::{AuditEvent, AuditOperation};
-use domain::catalogue::Country;
-use domain::directory::MunicipalityId;
-use domain::filing::{ConfirmationChannel, MessageTemplate, OutgoingMessage};
+use domain::catalogue::{Competence, Country};
+use domain::directory::{MunicipalityId, Place, Routing};
+use domain::filing::{ComplainantIdentity, ConfirmationChannel, MessageTemplate, OutgoingMessage};
 use domain::forms::FieldIssue;
 use domain::i18n::Lang;
 use domain::policy::{CitizenActor, OfficerActor};
 use domain::travel::{
-    self, AuthorisationClaims, Party, Revoker, StoredRequest, TravelRequest, TravelStatus,
+    self, AuthorisationClaims, NameCheck, OtherHolder, Party, Revoker, StoredRequest,
+    TravelRequest, TravelStatus,
 };
-use persistence::travel::{self as store, Document, Revocation, TravelRow};
+use persistence::travel::{self as store, Document, PartyIdentity, Revocation, TravelRow};
 use persistence::DbConnection;
 use sha2::Digest;
 
@@ -44,6 +45,42 @@ pub struct NewRequest {
     pub requester_email: String,
     pub municipality: String,
     pub language: Lang,
+    /// The requester's identity claims, as their sign-in gave them.
+    pub personal: ComplainantIdentity,
+}
+
+/// A party to a request as the reviewing officer sees it: the identity claims its sign-in
+/// gave, at which level and when; for the second holder, how its name compares with the
+/// name the requester gave for the other holder.
+#[derive(Debug, Clone)]
+pub struct PartyClaims {
+    pub party: Party,
+    pub assurance: String,
+    pub identity: ComplainantIdentity,
+    pub captured_at: DateTime<Utc>,
+    pub name_check: Option<NameCheck>,
+}
+
+/// `citizen`'s identity claims sealed as `party` of request `id`, captured `now`: stored
+/// even when the sign-in gave no claim (the level and the time still say who consented).
+fn seal_party(
+    sealing: &persistence::sealing::Keyring,
+    id: &str,
+    party: Party,
+    citizen: &CitizenActor,
+    personal: &ComplainantIdentity,
+    now: DateTime<Utc>,
+) -> Result<PartyIdentity, ApiError> {
+    let json = serde_json::to_vec(personal).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(PartyIdentity {
+        request_id: id.to_owned(),
+        party: party.as_str().to_owned(),
+        assurance: citizen.assurance.as_str().to_owned(),
+        sealed: sealing
+            .seal(&json, &store::identity_context(id, party.as_str()))
+            .map_err(seal_error)?,
+        captured_at: now,
+    })
 }
 
 /// The short reference the messages name (never the minor).
@@ -62,7 +99,9 @@ fn require_high(citizen: &CitizenActor) -> Result<(), ApiError> {
     }
 }
 
-fn zone_of(municipality: &str) -> chrono_tz::Tz {
+/// The time zone of `municipality`'s country (UTC for an id it cannot read): the
+/// request's days (the trip's end, a revocation's day) are counted in it.
+pub fn zone_of(municipality: &str) -> chrono_tz::Tz {
     MunicipalityId::parse(municipality, None)
         .and_then(|m| m.country())
         .map(Country::time_zone)
@@ -93,7 +132,8 @@ fn seal_error(e: impl std::fmt::Display) -> ApiError {
 /// officer's review) and audits the requester's consent.
 ///
 /// # Errors
-/// 403 `insufficient_assurance`; 422 with each field issue; 422 `no_competent_unit`.
+/// 403 `insufficient_assurance`; 422 with each field issue; 422 `no_competent_unit`; 422
+/// `place_ambiguous` for a municipality served by part (its parts are the candidates).
 pub async fn start(
     state: &web::Data<AppState>,
     citizen: CitizenActor,
@@ -113,17 +153,41 @@ pub async fn start(
     if !travel::plausible_email(&input.requester_email) {
         issues.push(FieldIssue::new("/contact_email", "invalid_email"));
     }
-    let unit = match &municipality {
+    // Routed like a place of the facts given by its municipality: a municipality served
+    // by several units by part (Barcelona, by district) answers with its parts to choose
+    // from (`place_ambiguous`, at `/municipality`).
+    let routing = match &municipality {
         None => {
             issues.push(FieldIssue::new("/municipality", "unknown_municipality"));
             None
         }
-        Some(m) => state.directory().unit_for(m, today).map(str::to_owned),
+        Some(m) => {
+            let place = Place {
+                municipality: Some(m.clone()),
+                ..Place::default()
+            };
+            state
+                .directory()
+                .route(&Competence::Local, &place, today)
+                .ok()
+        }
     };
     if !issues.is_empty() {
         return Err(ApiError::Validation(super::field_errors(issues)));
     }
-    let unit = unit.ok_or(ApiError::NoCompetentUnit)?;
+    let unit = match routing {
+        Some(Routing::Routed { unit, .. }) => unit,
+        Some(Routing::Ambiguous { candidates, .. }) => {
+            let lang = input.language;
+            return Err(super::place_ambiguous(
+                state,
+                lang,
+                "/municipality",
+                &candidates,
+            ));
+        }
+        _ => return Err(ApiError::NoCompetentUnit),
+    };
     let id = uuid::Uuid::new_v4().to_string();
     let stored = StoredRequest {
         request: input.request,
@@ -163,6 +227,14 @@ pub async fn start(
     let invitation = invited
         .then(|| invitation(state, &id, input.language, now))
         .transpose()?;
+    let requester = seal_party(
+        &state.sealing,
+        &id,
+        Party::Requester,
+        &citizen,
+        &input.personal,
+        now,
+    )?;
     let event = audit(
         citizen.audit_actor(),
         AuditOperation::Collection,
@@ -177,6 +249,7 @@ pub async fn start(
     let sealing = state.sealing.clone();
     let writes = move |c: &mut DbConnection| {
         store::insert(c, &row)?;
+        store::store_identity(c, &requester)?;
         if let Some((hash, expires, message)) = &invitation {
             store::invite(c, &row.id, hash, *expires)?;
             persistence::appointments::queue_message(c, &row.id, message, now, now, None)?;
@@ -243,12 +316,31 @@ fn load_in(
         .map_err(seal_error)?;
     let stored: StoredRequest =
         serde_json::from_slice(&bytes).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let document = store::document_of(conn, id)?;
+    let mut document = store::document_of(conn, id)?;
+    if let Some(doc) = document.as_mut() {
+        doc.credential = open_credential(sealing, doc)?;
+    }
     Ok(Loaded {
         row,
         stored,
         document,
     })
+}
+
+/// A registered document's credential, opened from its seal (one registered before the
+/// credentials were sealed, 2026-12-07, is held as issued; an erased one is empty).
+fn open_credential(
+    sealing: &persistence::sealing::Keyring,
+    doc: &Document,
+) -> Result<String, ApiError> {
+    let envelope = format!("{}.", persistence::sealing::ENVELOPE);
+    if !doc.credential.starts_with(&envelope) {
+        return Ok(doc.credential.clone());
+    }
+    let bytes = sealing
+        .open(&doc.credential, &store::document_context(&doc.id))
+        .map_err(seal_error)?;
+    String::from_utf8(bytes).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// Request `id` as citizen `user` sees it: theirs (as requester or second holder), else
@@ -272,13 +364,18 @@ pub async fn for_citizen(
 /// # Errors
 /// 403 `insufficient_assurance`; 410 `invitation_invalid` (unknown, used, expired, or the
 /// request no longer waits for consent); 403 for the requester's own invitation.
+///
+/// The identity claims of their sign-in (`personal`) are stored sealed with the request:
+/// the reviewing officer sees who took the invitation, not only that someone did.
 pub async fn take_invitation(
     state: &web::Data<AppState>,
     citizen: CitizenActor,
+    personal: ComplainantIdentity,
     token: String,
     request_id: Option<String>,
 ) -> Result<Loaded, ApiError> {
     require_high(&citizen)?;
+    let sealing = state.sealing.clone();
     let hash = token_hash(&token);
     let now = super::now();
     let user = citizen.id.clone();
@@ -299,6 +396,9 @@ pub async fn take_invitation(
             if !store::take_invitation(c, &hash, &row.id, &user, now)? {
                 return Err(ApiError::InvitationInvalid);
             }
+            let second = Party::SecondHolder;
+            let identity = seal_party(&sealing, &row.id, second, &citizen, &personal, now)?;
+            store::store_identity(c, &identity)?;
             let event = audit(
                 actor,
                 AuditOperation::Consultation,
@@ -404,19 +504,51 @@ pub async fn in_unit(
     }
 }
 
-/// Request `id` of `unit`, read by an officer of it (an audited consultation).
+/// Request `id` of `unit`, read by an officer of it (an audited consultation), with its
+/// parties' identity claims, opened from their seals: the requester's and, once they took
+/// the invitation, the second holder's, with how its name compares with the name the
+/// requester gave (`domain::travel::compare_holder_name`).
 pub async fn officer_view(
     state: &web::Data<AppState>,
     officer: OfficerActor,
     unit: String,
     id: String,
     request_id: Option<String>,
-) -> Result<Loaded, ApiError> {
+) -> Result<(Loaded, Vec<PartyClaims>), ApiError> {
     let loaded = in_unit(state, &unit, id.clone()).await?;
     let event =
         super::backoffice::consultation(&officer, &unit, ("travel_request", Some(&id)), request_id);
     super::backoffice::record(state, event).await?;
-    Ok(loaded)
+    let sealing = state.sealing.clone();
+    let target = id.clone();
+    let stored = with_db(state, move |conn| Ok(store::identities(conn, &target)?)).await?;
+    let invited = match &loaded.stored.request.other_holder {
+        OtherHolder::Invited { name, .. } => Some(name.clone()),
+        OtherHolder::SoleHolder { .. } => None,
+    };
+    let mut parties = Vec::new();
+    for row in stored {
+        let Some(party) = Party::parse(&row.party) else {
+            continue;
+        };
+        let bytes = sealing
+            .open(&row.sealed, &store::identity_context(&id, &row.party))
+            .map_err(seal_error)?;
+        let identity: ComplainantIdentity =
+            serde_json::from_slice(&bytes).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let name_check = match (party, &invited) {
+            (Party::SecondHolder, Some(name)) => Some(travel::compare_holder_name(name, &identity)),
+            _ => None,
+        };
+        parties.push(PartyClaims {
+            party,
+            assurance: row.assurance,
+            identity,
+            captured_at: row.captured_at,
+            name_check,
+        });
+    }
+    Ok((loaded, parties))
 }
 
 /// A page of the requests of `unit` waiting for review, oldest first, after the
@@ -478,6 +610,11 @@ pub async fn approve(
     let doc_id = uuid::Uuid::new_v4().to_string();
     let (claims, window) = validity(&loaded, &doc_id, now);
     let credential = super::credentials::travel_credential(state, &claims, &window)?;
+    // Sealed at rest: its payload holds the minor's name and birth date.
+    let credential = state
+        .sealing
+        .seal(credential.as_bytes(), &store::document_context(&doc_id))
+        .map_err(seal_error)?;
     let document = Document {
         id: doc_id,
         request_id: id.clone(),

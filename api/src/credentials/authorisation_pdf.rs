@@ -2,23 +2,23 @@
 //! Catalan, Spanish and English (`api/messages/{ca,es,en}.toml`, `[travel_document]`),
 //! the credential's claims only (the minor's name and birth date, the destinations, the
 //! validity dates, the accompanying adult, the issuing unit, the document's id), and the
-//! QR code of the signed credential. Built-in Helvetica (WinAnsi covers the three
-//! languages), so nothing is embedded. Served at `GET
+//! QR code of the signed credential. Set in the documents' embedded Unicode font
+//! (`crate::pdf_fonts`): a minor's or a companion's name prints in its own letters (a
+//! Polish, Romanian or Greek name as the credential holds it). Served at `GET
 //! /v1/travel-authorisations/{id}/document/pdf` (docs/DOCUMENTS.md).
 
 use crate::error::ApiError;
 use crate::i18n::texts;
+use crate::pdf_fonts::{mm_to_pt, wrap, Face, Fonts};
 use domain::i18n::Lang;
 use domain::travel::AuthorisationClaims;
-use printpdf::{
-    BuiltinFont, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, TextItem,
-};
+use printpdf::{Mm, Op, PdfDocument, PdfPage, PdfSaveOptions, Point, Pt, TextItem};
 
 /// The document's languages, in the order its labels are printed.
 pub const LANGUAGES: [Lang; 3] = [Lang::Ca, Lang::Es, Lang::En];
 
 /// The labels, under `[travel_document]` in each of `LANGUAGES`.
-pub const LABELS: [&str; 9] = [
+pub const LABELS: [&str; 10] = [
     "title",
     "minor",
     "birth_date",
@@ -28,6 +28,7 @@ pub const LABELS: [&str; 9] = [
     "unit",
     "document",
     "check",
+    "revoked",
 ];
 
 /// `key` in the three languages, separated by slashes.
@@ -46,6 +47,9 @@ fn label(key: &str) -> String {
 
 /// Renders the authorisation of `claims`, issued by `unit_name`, with the QR code of
 /// `credential`; `issued_at` is the document's creation date (seconds since the epoch).
+/// A revoked document (`revoked_on`, the day of its revocation) says so at the top of the
+/// page, in the three languages, above its title: a printed copy cannot pass for valid
+/// (the online check answers `revoked` too).
 ///
 /// # Errors
 /// The credential does not fit a QR code (not expected).
@@ -54,18 +58,21 @@ pub fn render(
     unit_name: &str,
     credential: &str,
     issued_at: i64,
+    revoked_on: Option<chrono::NaiveDate>,
 ) -> Result<Vec<u8>, ApiError> {
+    let title = format!("{} {}", label("title"), claims.jti);
+    let mut document = PdfDocument::new(&title);
+    let fonts = Fonts::add_to(&mut document);
+    // The text column, left of the QR code (which starts at 135 mm).
+    let column = mm_to_pt(110.0);
     let mut ops = vec![
         Op::StartTextSection,
         Op::SetTextCursor {
             pos: Point::new(Mm(20.0), Mm(272.0)),
         },
     ];
-    let font = |ops: &mut Vec<Op>, font: BuiltinFont, size: f32| {
-        ops.push(Op::SetFont {
-            font: PdfFontHandle::Builtin(font),
-            size: Pt(size),
-        });
+    let font = |ops: &mut Vec<Op>, face: Face, size: f32| {
+        ops.push(fonts.select(face, size));
         ops.push(Op::SetLineHeight { lh: Pt(size * 1.4) });
     };
     let line = |ops: &mut Vec<Op>, text: &str| {
@@ -74,9 +81,27 @@ pub fn render(
         });
         ops.push(Op::AddLineBreak);
     };
-    font(&mut ops, BuiltinFont::HelveticaBold, 14.0);
+    if let Some(day) = revoked_on {
+        font(&mut ops, Face::Bold, 12.0);
+        for lang in LANGUAGES {
+            let text = texts()
+                .render(
+                    lang,
+                    "travel_document.revoked",
+                    &[("date", day.to_string())],
+                )
+                .unwrap_or_else(|| format!("REVOKED {day}"));
+            for wrapped in wrap(&text, Face::Bold, 12.0, column) {
+                line(&mut ops, &wrapped);
+            }
+        }
+        ops.push(Op::AddLineBreak);
+    }
+    font(&mut ops, Face::Bold, 14.0);
     for part in label("title").split(" / ") {
-        line(&mut ops, part);
+        for wrapped in wrap(part, Face::Bold, 14.0, column) {
+            line(&mut ops, &wrapped);
+        }
     }
     ops.push(Op::AddLineBreak);
     let fields = [
@@ -95,18 +120,22 @@ pub fn render(
         ("document", claims.jti.clone()),
     ];
     for (key, value) in fields {
-        font(&mut ops, BuiltinFont::HelveticaBold, 9.0);
-        line(&mut ops, &label(key));
-        font(&mut ops, BuiltinFont::Helvetica, 12.0);
-        line(&mut ops, &value);
+        font(&mut ops, Face::Bold, 9.0);
+        for wrapped in wrap(&label(key), Face::Bold, 9.0, column) {
+            line(&mut ops, &wrapped);
+        }
+        font(&mut ops, Face::Regular, 12.0);
+        for wrapped in wrap(&value, Face::Regular, 12.0, column) {
+            line(&mut ops, &wrapped);
+        }
         ops.push(Op::AddLineBreak);
     }
-    font(&mut ops, BuiltinFont::Helvetica, 8.0);
+    font(&mut ops, Face::Regular, 8.0);
     for lang in LANGUAGES {
         let text = texts()
             .get(lang, "travel_document.check")
             .unwrap_or("check");
-        for wrapped in crate::layout::wrap(text, 70) {
+        for wrapped in wrap(text, Face::Regular, 8.0, column) {
             line(&mut ops, &wrapped);
         }
     }
@@ -115,8 +144,6 @@ pub fn render(
         .map_err(|e| ApiError::Internal(format!("authorisation QR code: {e}")))?;
     ops.extend(qr);
 
-    let title = format!("{} {}", label("title"), claims.jti);
-    let mut document = PdfDocument::new(&title);
     if let Ok(issued) = printpdf::OffsetDateTime::from_unix_timestamp(issued_at) {
         let info = &mut document.metadata.info;
         info.creation_date = issued;
@@ -149,8 +176,18 @@ mod tests {
             companion: Some("Marta Vidal".into()),
             unit: "me-barcelona".into(),
         };
-        let pdf = render(&claims, "Comissaria de Barcelona", "a.b.c", 1_764_500_000).unwrap();
+        let pdf = render(
+            &claims,
+            "Comissaria de Barcelona",
+            "a.b.c",
+            1_764_500_000,
+            None,
+        );
+        let pdf = pdf.unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
         assert!(pdf.len() > 1000);
+        let day = "2026-12-21".parse().ok();
+        let revoked = render(&claims, "Comissaria", "a.b.c", 1_764_500_000, day).unwrap();
+        assert!(revoked.starts_with(b"%PDF-"));
     }
 }

@@ -256,11 +256,15 @@ impl Renderer {
                 .map(str::to_owned),
             _ => None,
         };
-        let own_label = format!("{kind}.link_label");
-        let link_label = if self.keys.contains_key(&(lang, own_label.clone())) {
-            own_label
-        } else {
-            "common.link_label".to_owned()
+        // A template may say a common text its own way (`<template>.<key>`): a travel
+        // authorisation's messages speak of a request and a minor, not of a filing.
+        let own_or_common = |key: &str| {
+            let own = format!("{kind}.{key}");
+            if self.keys.contains_key(&(lang, own.clone())) {
+                own
+            } else {
+                format!("common.{key}")
+            }
         };
         let body = get(&format!("{kind}.body"))?;
         let mut rendered = Rendered {
@@ -274,10 +278,10 @@ impl Renderer {
                 .map(str::to_owned)
                 .collect(),
             link,
-            link_label: get(&link_label)?,
+            link_label: get(&own_or_common("link_label"))?,
             reference_line: get("common.reference_line")?,
-            where_to_look: get("common.where_to_look")?,
-            privacy: get("common.privacy")?,
+            where_to_look: get(&own_or_common("where_to_look"))?,
+            privacy: get(&own_or_common("privacy"))?,
             footer: get("common.footer")?,
             text: String::new(),
             html: String::new(),
@@ -450,6 +454,32 @@ mod tests {
                 assert!(!r.paragraphs.is_empty());
             }
         }
+    }
+
+    #[test]
+    fn a_travel_requests_messages_speak_of_the_request_not_of_a_filing() {
+        let renderer = Renderer::new().unwrap();
+        for lang in crate::i18n::API_LANGUAGES {
+            let common = texts_of(&renderer, lang, "filing_submitted");
+            for template in [
+                MessageTemplate::TravelInvitation,
+                MessageTemplate::TravelRefused,
+            ] {
+                let own = texts_of(&renderer, lang, template.as_str());
+                assert_ne!(own.0, common.0, "{lang} {template}: where to look");
+                assert_ne!(own.1, common.1, "{lang} {template}: privacy");
+            }
+        }
+    }
+
+    /// The "where to look" and privacy lines of `template` in `lang`.
+    fn texts_of(renderer: &Renderer, lang: Lang, template: &str) -> (String, String) {
+        let kind: MessageTemplate = template.parse().unwrap();
+        let r = renderer
+            .render(template, lang.as_str(), &payload(kind), "f-1", &context())
+            .unwrap();
+        assert!(r.text.contains(&r.where_to_look) && r.text.contains(&r.privacy));
+        (r.where_to_look, r.privacy)
     }
 
     #[test]

@@ -399,6 +399,114 @@ async fn two_parents_complete_a_request_and_the_document_verifies_until_revoked(
     assert_eq!(hashes[0].token_hash.len(), 64);
 }
 
+/// The text of every page of `pdf`, as Python's `pypdf` extracts it (through the fonts'
+/// ToUnicode maps).
+fn pdf_text(pdf: &[u8]) -> String {
+    let script = "import io, sys\nfrom pypdf import PdfReader\n\
+                  reader = PdfReader(io.BytesIO(sys.stdin.buffer.read()), strict=True)\n\
+                  assert len(reader.pages) == 1\n\
+                  sys.stdout.buffer.write(reader.pages[0].extract_text().encode('utf-8'))";
+    let out = tests::python::run_script(script, pdf, "pypdf");
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test]
+async fn the_officer_sees_who_took_the_invitation_and_the_pdf_prints_every_name() {
+    let sink = SmtpSink::start("accept");
+    let app = mail_app(&sink).await;
+    let t = Target::of(&app);
+    let named = |subject: &str, given: &str, family: &str| {
+        t.token(
+            json!({"kind": "citizen", "subject": subject, "assurance": "high",
+                       "given_name": given, "family_name": family, "birthdate": "1980-03-02"}),
+        )
+    };
+    let anna = named("anna-u", "Anna", "Żółć").await;
+    let jordi = named("jordi-u", "JORDI", "Puig Ferrer").await;
+    let mallory = named("mallory-u", "Mallory", "Smith").await;
+    let officer = t.officer().await;
+    // Names in Polish, Greek and Cyrillic letters, and an invited holder by name.
+    let mut body = request_body(local_date(3), true);
+    body["minor"]["first_name"] = json!("Łucja");
+    body["minor"]["last_name"] = json!("Żółć-Παπαδοπούλου");
+    body["companion"]["name"] = json!("Анна Іваненко");
+    let mut requests = Vec::new();
+    for (n, taker) in [&jordi, &mallory].into_iter().enumerate() {
+        let created = t
+            .ok(t.post("/v1/travel-authorisations", &anna, &body).await)
+            .await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let token = invitation_token(&sink, n + 1, "jordi@example.org").await;
+        t.ok(t
+            .post("/v1/travel-invitations", taker, &json!({"token": token}))
+            .await)
+            .await;
+        let path = format!("/v1/travel-authorisations/{id}/consent");
+        t.ok(t.post(&path, taker, &json!({})).await).await;
+        requests.push(id);
+    }
+    // The officer sees both parties as their sign-ins vouched for them, and whether the
+    // one who took the link bears the name the requester gave ("Jordi Puig").
+    for (id, given, check) in [
+        (&requests[0], "JORDI", "matches"),
+        (&requests[1], "Mallory", "differs"),
+    ] {
+        let unit_path = format!("/v1/units/{ZONE}/travel-authorisations/{id}");
+        let review = t.ok(t.get(&unit_path, &officer).await).await;
+        let parties = review["parties"].as_array().unwrap();
+        assert_eq!(parties.len(), 2, "{review}");
+        assert_eq!(parties[0]["party"], "requester");
+        assert_eq!(parties[0]["identity"]["family_name"], "Żółć");
+        assert!(parties[0].get("name_check").is_none());
+        assert_eq!(parties[1]["party"], "second_holder");
+        assert_eq!(parties[1]["assurance"], "high");
+        assert_eq!(parties[1]["identity"]["given_name"], given);
+        assert_eq!(parties[1]["identity"]["birthdate"], "1980-03-02");
+        assert_eq!(parties[1]["name_check"], check);
+        assert_eq!(review["status"], "awaiting_review");
+        // Parents do not see each other's identity claims.
+        let own = t
+            .ok(t
+                .get(&format!("/v1/travel-authorisations/{id}"), &anna)
+                .await)
+            .await;
+        assert!(own.get("parties").is_none(), "{own}");
+    }
+    // Approved, the PDF prints every name in its own letters (an embedded Unicode font:
+    // the standard fonts printed `?`), and once revoked it says so at the top.
+    let id = &requests[0];
+    let unit_path = format!("/v1/units/{ZONE}/travel-authorisations/{id}");
+    t.ok(t
+        .post(&format!("{unit_path}/approve"), &officer, &json!({}))
+        .await)
+        .await;
+    let pdf_path = format!("/v1/travel-authorisations/{id}/document/pdf");
+    let response = t.get(&pdf_path, &anna).await;
+    assert_eq!(response.status(), 200);
+    let text = pdf_text(&response.bytes().await.unwrap());
+    for expected in ["Łucja Żółć-Παπαδοπούλου", "Анна Іваненко", "Autorització"]
+    {
+        assert!(text.contains(expected), "{expected} not in:\n{text}");
+    }
+    assert!(!text.contains('?'), "{text}");
+    assert!(!text.contains("REVOKED"), "{text}");
+    let reason = json!({"reason": "The trip was cancelled."});
+    t.ok(t
+        .post(&format!("{unit_path}/revoke"), &officer, &reason)
+        .await)
+        .await;
+    let response = t.get(&pdf_path, &jordi).await;
+    let text = pdf_text(&response.bytes().await.unwrap());
+    let today = local_date(0).to_string();
+    for expected in [
+        format!("REVOKED on {today}"),
+        format!("REVOCADA el {today}"),
+        "Łucja Żółć-Παπαδοπούλου".to_owned(),
+    ] {
+        assert!(text.contains(&expected), "{expected} not in:\n{text}");
+    }
+}
+
 #[tokio::test]
 async fn a_sole_holder_request_is_revoked_by_a_parent_before_departure() {
     let app = spawn_app_with(|s| s.credentials.verify_per_minute = 0).await;
@@ -646,6 +754,28 @@ async fn each_invalid_field_is_a_422_problem() {
         ],
         "{problem}"
     );
+    // A municipality served by several units by part (Barcelona, by district): its
+    // parts to choose from, each with its unit; one of them is routed (reported from
+    // outside: the whole city was a bare `no_competent_unit`).
+    body = request_body(local_date(3), true);
+    body["municipality"] = json!("ES-CT-08019");
+    let response = t.post("/v1/travel-authorisations", &anna, &body).await;
+    let problem = assert_problem(response, 422, "place_ambiguous").await;
+    let candidates = problem["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 10, "{problem}");
+    for (candidate, error) in candidates.iter().zip(problem["errors"].as_array().unwrap()) {
+        let part = candidate["municipality"]["id"].as_str().unwrap();
+        assert!(part.starts_with("ES-CT-08019-"), "{candidate}");
+        assert!(candidate["unit"]["id"].as_str().is_some(), "{candidate}");
+        assert_eq!(error["pointer"], "/municipality");
+        assert_eq!(error["allowed"], json!([part]));
+    }
+    let part = candidates[0]["municipality"]["id"].clone();
+    body["municipality"] = part;
+    let created = t
+        .ok(t.post("/v1/travel-authorisations", &anna, &body).await)
+        .await;
+    assert_eq!(created["unit_id"], candidates[0]["unit"]["id"]);
     let response = t
         .post(
             "/v1/units/zp-ottignies-louvain-la-neuve/travel-authorisations/x/reject",
@@ -1116,13 +1246,14 @@ async fn travel_requests_are_erased_after_their_periods_and_the_register_still_a
         )
         .await)
         .await;
-    // What the credential holds (its payload: the minor's name and birth date) is in the
-    // register until the erasure.
+    // What the credential holds (its payload: the minor's name and birth date) is sealed
+    // in the register until the erasure: never readable in the database.
     let payload = |credential: &str| credential.split('.').nth(1).unwrap().to_owned();
     let database = crate::retention::whole_database(&app);
     for credential in &documents {
-        assert!(database.contains(&payload(credential)));
+        assert!(!database.contains(&payload(credential)));
     }
+    assert_eq!(rows_of(&app, "travel_documents", "credential", ""), 0);
     for text in ["Ground not shown.", "Court order."] {
         assert!(database.contains(text), "{text}");
     }
@@ -1141,6 +1272,12 @@ async fn travel_requests_are_erased_after_their_periods_and_the_register_still_a
         rows_of(&app, "travel_invitations", "request_id", &invited),
         0
     );
+    // The parties' sealed identities go with the request.
+    assert_eq!(
+        rows_of(&app, "travel_identities", "request_id", &invited),
+        0
+    );
+    assert_eq!(rows_of(&app, "travel_identities", "request_id", &issued), 1);
     assert_eq!(rows_of(&app, "outbox_messages", "filing_id", &invited), 0);
     assert_problem(
         t.get(&format!("/v1/travel-authorisations/{invited}"), &anna)
@@ -1168,6 +1305,7 @@ async fn travel_requests_are_erased_after_their_periods_and_the_register_still_a
     );
     for id in [&unreviewed, &issued] {
         assert_eq!(rows_of(&app, "attachments", "filing_id", id), 0);
+        assert_eq!(rows_of(&app, "travel_identities", "request_id", id), 0);
     }
     assert_eq!(rows_of(&app, "attachments", "filing_id", &revoked), 1);
     // Day 400: the rejection and the revocation (a year) go.
@@ -1187,11 +1325,12 @@ async fn travel_requests_are_erased_after_their_periods_and_the_register_still_a
         "{out}"
     );
 
-    // Nothing of the requests is left: not the credentials' claims, not the reasons.
+    // Nothing of the requests is left: not the sealed credentials, not the reasons.
     let database = crate::retention::whole_database(&app);
     for credential in &documents {
         assert!(!database.contains(&payload(credential)));
     }
+    assert_eq!(rows_of(&app, "travel_documents", "credential", ""), 2);
     for text in ["Ground not shown.", "Court order."] {
         assert!(!database.contains(text), "{text}");
     }

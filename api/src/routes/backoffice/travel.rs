@@ -7,7 +7,7 @@ use super::access::{TravelChange, TravelRead, UnitAccess, UnitAction, UnitQuery}
 use crate::app::travel::{self as usecase, Revoking};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::routes::filings::{cursor, parse_cursor};
-use crate::routes::travel::types::{ReasonBody, TravelView};
+use crate::routes::travel::types::{ReasonBody, TravelReview, TravelView};
 use crate::state::AppState;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -111,13 +111,16 @@ pub async fn travel_queue(
 /// A travel authorisation request of the unit
 ///
 /// The request with the minor's document number, the trip, the companion and the other
-/// holder (or the sole holder's ground). Members of the unit; audited as a consultation.
+/// holder (or the sole holder's ground), and its parties as their identity providers
+/// vouched for them: the requester's and the second holder's identity claims, their level
+/// of assurance, and whether the second holder's name is the one the requester gave.
+/// Members of the unit; audited as a consultation.
 #[utoipa::path(
     tag = "back office",
     security(("bearer" = [])),
     params(("unit_id" = String, Path, description = "The unit"), ("id" = String, Path, description = "The request")),
     responses(
-        (status = 200, description = "The request", body = TravelView),
+        (status = 200, description = "The request and its parties", body = TravelReview),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such request in this unit", body = Problem, content_type = "application/problem+json"),
@@ -136,8 +139,8 @@ pub async fn travel_request(
         request_id,
         ..
     } = access;
-    let loaded = usecase::officer_view(&state, officer, unit, id, request_id).await?;
-    Ok(HttpResponse::Ok().json(TravelView::from(&loaded)))
+    let (loaded, parties) = usecase::officer_view(&state, officer, unit, id, request_id).await?;
+    Ok(HttpResponse::Ok().json(TravelReview::of(&loaded, &parties)))
 }
 
 /// Approve a travel authorisation

@@ -55,7 +55,7 @@ fn view(loaded: &Loaded) -> HttpResponse {
         (status = 409, description = "The same Idempotency-Key is being processed", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not identified at level high (`insufficient_assurance`)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid request: each field's issue (`validation_failed`), no unit for the municipality (`no_competent_unit`), or an Idempotency-Key reused for another body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid request: each field's issue (`validation_failed`), no unit for the municipality (`no_competent_unit`), a municipality served by part, as Barcelona by district (`place_ambiguous`: its parts are the `candidates`, each with its unit), or an Idempotency-Key reused for another body", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/travel-authorisations")]
@@ -73,6 +73,7 @@ pub async fn request_travel(
         requester_email,
         municipality,
         language: lang,
+        personal: citizen.0.personal.clone(),
     };
     let render = |loaded: Loaded| Reply {
         status: StatusCode::CREATED,
@@ -120,7 +121,8 @@ pub async fn get_travel(
 ///
 /// The other holder of parental authority, identified at level high, sends the token of
 /// the e-mail's link. It works once and until it expires; they are then the request's
-/// second holder, read it, and consent or refuse.
+/// second holder, read it, and consent or refuse. The identity claims of their sign-in
+/// are kept sealed with the request, for the reviewing officer.
 #[utoipa::path(
     tag = "documents",
     security(("bearer" = [])),
@@ -147,7 +149,9 @@ pub async fn take_invitation(
         return Err(usecase::field("/token", "too_long"));
     }
     let request_id = RequestId::of(&req);
-    let loaded = usecase::take_invitation(&state, citizen.actor(), body.token, request_id).await?;
+    let personal = citizen.0.personal.clone();
+    let loaded =
+        usecase::take_invitation(&state, citizen.actor(), personal, body.token, request_id).await?;
     Ok(view(&loaded))
 }
 
@@ -254,6 +258,13 @@ pub async fn revoke(
 }
 
 /// The document of an approved request: its claims, credential and status now.
+/// The day a document was revoked, in its unit's time zone.
+fn revoked_on(loaded: &Loaded) -> Option<chrono::NaiveDate> {
+    let revocation = loaded.document.as_ref()?.revocation.as_ref()?;
+    let zone = usecase::zone_of(&loaded.row.municipality);
+    Some(revocation.at.with_timezone(&zone).date_naive())
+}
+
 fn document_of(
     loaded: &Loaded,
 ) -> Result<(TravelDocument, domain::travel::AuthorisationClaims), ApiError> {
@@ -312,7 +323,9 @@ pub async fn travel_document(
 /// A travel authorisation's PDF
 ///
 /// The issued authorisation as a one-page A4 PDF, in Catalan, Spanish and English, with
-/// the QR code of its credential. For its two parties.
+/// the QR code of its credential, its names in their own letters (an embedded Unicode
+/// font). A revoked authorisation says so at the top of the page, with the day of its
+/// revocation. For its two parties.
 #[utoipa::path(
     tag = "documents",
     security(("bearer" = [])),
@@ -347,6 +360,7 @@ pub async fn document_pdf(
         &unit_name,
         &document.credential,
         issued,
+        revoked_on(&loaded),
     )?;
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")

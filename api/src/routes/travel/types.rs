@@ -138,7 +138,7 @@ pub struct DocumentSummary {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "0192f3c4-5b6a-4c8d-9e0f-112233445566", "reference": "TA-0192F3C4",
-    "status": "awaiting_consent", "unit_id": "me-barcelona", "municipality": "ES-CT-17079",
+    "status": "awaiting_consent", "unit_id": "es-ct-abp-1", "municipality": "ES-CT-17079",
     "sole_holder": false, "second_holder_joined": false,
     "request": {
         "minor": {"first_name": "Laia", "last_name": "Puig", "birth_date": "2014-05-10", "document_number": "12345678Z"},
@@ -195,6 +195,79 @@ impl From<&Loaded> for TravelView {
             }),
             created_at: row.created_at,
             updated_at: row.updated_at,
+        }
+    }
+}
+
+/// A travel authorisation request as the reviewing officer sees it: the request, and its
+/// parties as their identity providers vouched for them.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1b2-0c3d-7e4f-8a9b-0c1d2e3f4a5b", "reference": "TA-0193A1B2",
+    "status": "awaiting_review", "unit_id": "es-ct-abp-1", "municipality": "ES-CT-17079",
+    "sole_holder": false, "second_holder_joined": true, "decision_reason": null,
+    "request": {
+        "minor": {"first_name": "Pau", "last_name": "Serra", "birth_date": "2016-02-29", "document_number": "47123456K"},
+        "trip": {"destinations": ["PT"], "departure": "2027-04-01", "return_date": "2027-04-09"},
+        "other_holder": {"kind": "invited", "name": "Núria Serra", "email": "nuria@example.org"}
+    },
+    "document": null, "created_at": "2026-12-07T08:30:00Z", "updated_at": "2026-12-07T19:45:00Z",
+    "parties": [
+        {"party": "requester", "assurance": "high",
+         "identity": {"given_name": "Marc", "family_name": "Serra Pujol", "captured_at": "2026-12-07T08:30:00Z"}},
+        {"party": "second_holder", "assurance": "high", "name_check": "matches",
+         "identity": {"given_name": "Núria", "family_name": "Serra Vila", "birthdate": "1984-06-15",
+                      "captured_at": "2026-12-07T19:45:00Z"}}
+    ]
+}))]
+pub struct TravelReview {
+    #[serde(flatten)]
+    pub request: TravelView,
+    /// The requester (from the request) and, once they took the invitation, the second
+    /// holder, in that order.
+    pub parties: Vec<PartyView>,
+}
+
+/// A party to a request: the identity claims its sign-in gave, at which level and when.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "party": "second_holder", "assurance": "high", "name_check": "matches",
+    "identity": {"given_name": "Jordi", "family_name": "Puig Ferrer", "birthdate": "1980-03-02",
+                 "captured_at": "2026-12-01T18:02:00Z"}
+}))]
+pub struct PartyView {
+    /// `requester` or `second_holder`.
+    pub party: String,
+    /// The eIDAS level of assurance of the sign-in (`high`).
+    pub assurance: String,
+    /// The claims (a claim the provider did not give is absent), and when they were
+    /// captured: the request's creation, or the taking of the invitation.
+    pub identity: crate::routes::backoffice::types::ComplainantView,
+    /// For the second holder of an invited request: `matches` when every word of the name
+    /// the requester gave is among the names the provider vouched for, the family name
+    /// included (compared without case or accents); `differs` otherwise (check before
+    /// approving: the link may have been taken by someone else); `unknown` when the
+    /// provider gave no name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_check: Option<String>,
+}
+
+impl TravelReview {
+    pub fn of(loaded: &Loaded, parties: &[crate::app::travel::PartyClaims]) -> Self {
+        TravelReview {
+            request: TravelView::from(loaded),
+            parties: parties
+                .iter()
+                .map(|p| PartyView {
+                    party: p.party.as_str().to_owned(),
+                    assurance: p.assurance.clone(),
+                    identity: crate::routes::backoffice::types::ComplainantView::of(
+                        &p.identity,
+                        p.captured_at,
+                    ),
+                    name_check: p.name_check.map(|c| c.as_str().to_owned()),
+                })
+                .collect(),
         }
     }
 }
