@@ -235,7 +235,7 @@ pub fn admitted_then_body<A, T, F>(
 ) -> LocalBoxFuture<'static, Result<(A, T), actix_web::Error>>
 where
     F: std::future::Future<Output = Result<A, ApiError>> + 'static,
-    T: serde::de::DeserializeOwned + 'static,
+    T: serde::de::DeserializeOwned + utoipa::ToSchema + 'static,
 {
     let officer = Officer::from_request(req, payload);
     let mut payload = payload.take();

@@ -15,6 +15,8 @@ pub fn to_yaml(api: &utoipa::openapi::OpenApi) -> Result<String, String> {
 pub struct Contract {
     pub json: String,
     pub yaml: String,
+    /// The component schemas (`#/components`), for `crate::body_schema`.
+    pub components: std::sync::Arc<serde_json::Value>,
     routes: Vec<(ResourceDef, Vec<Method>)>,
     /// Each operation's query parameters (for `crate::query_params`).
     queries: Vec<(ResourceDef, Method, Vec<QueryParam>)>,
@@ -93,9 +95,16 @@ impl Contract {
             })
             .unwrap_or_default();
         let queries = query_parameters(&value);
+        let components = std::sync::Arc::new(
+            value
+                .get("components")
+                .cloned()
+                .unwrap_or(serde_json::Value::Null),
+        );
         Ok(Self {
             json,
             yaml,
+            components,
             routes,
             queries,
         })

@@ -18,7 +18,7 @@
 //! authorisation that needed the database: a partner's machine token got 422, not 403).
 
 use crate::error::ApiError;
-pub use crate::json_intake::{checked_value, from_value, parse};
+pub use crate::json_intake::{checked_value, from_value, parse, parse_as};
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -83,7 +83,7 @@ impl CallerGate {
     }
 }
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+impl<T: DeserializeOwned + utoipa::ToSchema + 'static> FromRequest for JsonBody<T> {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
@@ -93,11 +93,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let timeout = state
             .map(|s| s.body_timeout)
             .unwrap_or(std::time::Duration::from_secs(10));
+        let components = state.map(|s| s.contract.components.clone());
         let json = is_json(req);
         let body = Bytes::from_request(req, payload);
         let req = req.clone();
         Box::pin(async move {
-            let read = read_body::<T>(json, limit, timeout, body).await;
+            let read = read_body::<T>(json, (limit, timeout), components, body).await;
             // A body whose framing is broken (400 from `read_body`) ends the connection:
             // the HTTP/1 dispatcher shuts it down with the answer it has at that moment,
             // so that one is answered at once, whoever the caller is.
@@ -112,10 +113,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 }
 
 /// The body read and parsed (the checks of [`JsonBody`], in order).
-async fn read_body<T: DeserializeOwned>(
+async fn read_body<T: DeserializeOwned + utoipa::ToSchema>(
     json: bool,
-    limit: usize,
-    timeout: std::time::Duration,
+    (limit, timeout): (usize, std::time::Duration),
+    components: Option<std::sync::Arc<serde_json::Value>>,
     body: <Bytes as FromRequest>::Future,
 ) -> Result<JsonBody<T>, ApiError> {
     if !json {
@@ -136,7 +137,9 @@ async fn read_body<T: DeserializeOwned>(
             ApiError::Status(StatusCode::BAD_REQUEST)
         }
     })?;
-    parse(&bytes).map(JsonBody)
+    let name = T::name();
+    let schema = components.as_deref().map(|c| (c, name.as_ref()));
+    parse_as(&bytes, schema).map(JsonBody)
 }
 
 /// A streamed request body (a multipart upload, a tus `PATCH`) that ends with an error

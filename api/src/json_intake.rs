@@ -15,6 +15,16 @@ use std::fmt;
 /// Parses `bytes` as `T`: syntax first (400), then duplicate keys and the text rule
 /// (422), then the shape of `T` (422); errors located by JSON pointer.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    parse_as(bytes, None)
+}
+
+/// [`parse`], and when the body does not read as `T`, every structural issue that
+/// `schema` (the contract's `#/components` and the name of `T`'s schema in them) finds
+/// in it (`crate::body_schema`), not only serde's first (which is always listed).
+pub fn parse_as<T: DeserializeOwned>(
+    bytes: &[u8],
+    schema: Option<(&Value, &str)>,
+) -> Result<T, ApiError> {
     let value = checked_value(bytes)?;
     // Every request body of the API is an object; serde would otherwise read a struct
     // from an array by position (`[null, null]` as the first two members).
@@ -24,7 +34,17 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "invalid_type",
         )]));
     }
-    from_value(value)
+    read(&value).map_err(|first| {
+        let mut errors = vec![*first];
+        if let Some((components, name)) = schema {
+            for other in crate::body_schema::structural_errors(components, name, &value) {
+                if !errors.iter().any(|e| e.pointer == other.pointer) {
+                    errors.push(other);
+                }
+            }
+        }
+        ApiError::Validation(errors)
+    })
 }
 
 /// The body as a JSON value: one value and nothing after it (else `malformed_json`), no
@@ -154,8 +174,13 @@ impl<'de> Visitor<'de> for Node<'_> {
 
 /// Reads a checked value as `T`, with errors located by JSON pointer.
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    read(&value).map_err(|e| ApiError::Validation(vec![*e]))
+}
+
+/// `value` read as `T`, or serde's first issue located by JSON pointer.
+fn read<T: DeserializeOwned>(value: &Value) -> Result<T, Box<FieldError>> {
     let result: Result<T, _> = serde_path_to_error::deserialize(value);
-    let value = result.map_err(|e| {
+    result.map_err(|e| {
         let inner = e.inner();
         let parent = pointer_of(e.path());
         let message = inner.to_string();
@@ -175,14 +200,13 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
         } else {
             (parent, "invalid_type")
         };
-        ApiError::Validation(vec![FieldError {
+        Box::new(FieldError {
             pointer,
             code: code.to_owned(),
             message,
             accepted: Default::default(),
-        }])
-    })?;
-    Ok(value)
+        })
+    })
 }
 
 fn quoted_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {

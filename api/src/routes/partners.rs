@@ -290,8 +290,8 @@ pub struct AdminBody<A, T> {
     action: std::marker::PhantomData<A>,
 }
 
-impl<A: AdminAction + 'static, T: serde::de::DeserializeOwned + 'static> FromRequest
-    for AdminBody<A, T>
+impl<A: AdminAction + 'static, T: serde::de::DeserializeOwned + utoipa::ToSchema + 'static>
+    FromRequest for AdminBody<A, T>
 {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;

@@ -192,7 +192,9 @@ pub struct UnitAction<R: Resource, T> {
     pub body: T,
 }
 
-impl<R: Resource + 'static, T: DeserializeOwned + 'static> FromRequest for UnitAction<R, T> {
+impl<R: Resource + 'static, T: DeserializeOwned + utoipa::ToSchema + 'static> FromRequest
+    for UnitAction<R, T>
+{
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
