@@ -57,8 +57,9 @@ pub struct Problem {
     /// citizen can file in person, with its contact data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub competent_unit: Option<UnitContact>,
-    /// `place_ambiguous`: the municipalities to choose from (set `place.municipality` to
-    /// one `municipality.id`), most likely first, named in the request's language.
+    /// `place_ambiguous`: the municipalities (or parts of one) to choose from (set the
+    /// field the errors name, `place.municipality` or a travel request's `municipality`,
+    /// to one `municipality.id`), most likely first, named in the request's language.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<PlaceCandidate>,
 }
@@ -668,7 +669,8 @@ fn accepted_kinds(lang: Lang, kinds: &[domain::evidence::MediaKind]) -> String {
 }
 
 /// The parameters of a problem's detail that echo what the request named (ids, codes,
-/// keys), shortened to [`ECHO_MAX_CHARS`] characters and an ellipsis.
+/// keys), shortened to [`ECHO_MAX_CHARS`] characters and an ellipsis, invisible and
+/// bidirectional characters shown as U+FFFD.
 const ECHOED_PARAMS: [&str; 5] = ["id", "code", "slug", "key", "unit"];
 
 /// The longest echo of a request's identifier in a problem's detail, in characters.
@@ -831,9 +833,26 @@ impl ApiError {
             }
         }
         // An identifier echoed from the request (a path's id, a code) is shortened: a
-        // problem names what was asked for, it does not mirror kilobytes of it back.
+        // problem names what was asked for, it does not mirror kilobytes of it back. A
+        // character that would not show, or would reorder the text around it (a control,
+        // a bidirectional or other format character, `domain::names`), is shown as U+FFFD.
         for (name, value) in &mut params {
-            if ECHOED_PARAMS.contains(name) && value.chars().count() > ECHO_MAX_CHARS {
+            if !ECHOED_PARAMS.contains(name) {
+                continue;
+            }
+            if value.chars().any(domain::names::is_refused_in_name) {
+                *value = value
+                    .chars()
+                    .map(|c| {
+                        if domain::names::is_refused_in_name(c) {
+                            '\u{FFFD}'
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+            }
+            if value.chars().count() > ECHO_MAX_CHARS {
                 *value = value.chars().take(ECHO_MAX_CHARS).chain(['…']).collect();
             }
         }

@@ -96,26 +96,66 @@ impl Fonts {
 /// characters' advances (no kerning, as printpdf sets none). A character without a glyph
 /// counts as the missing glyph's advance.
 pub fn width(text: &str, face: Face, size: f32) -> f32 {
-    let Some(faces) = faces() else {
-        // The fallback's estimate: Helvetica averages about half an em per character.
-        return text.chars().count() as f32 * size * 0.55;
-    };
-    let font = faces.get(face);
-    let per_em = f32::from(font.pdf_font_metrics.units_per_em.max(1));
-    let units: u32 = text
-        .chars()
-        .map(|c| {
-            let glyph = font.lookup_glyph_index(u32::from(c)).unwrap_or(0);
-            u32::from(font.get_horizontal_advance(glyph))
+    text.chars()
+        .map(|c| match advance(c, face) {
+            Some((units, per_em)) => units * size / per_em,
+            // The fallback's estimate: Helvetica averages about half an em per character.
+            None => size * 0.55,
         })
-        .sum();
-    units as f32 * size / per_em
+        .sum()
 }
 
-/// `text`'s words in lines at most `max` points wide when set in `face` at `size` (a
-/// longer word has a line of its own); white space between words becomes one space.
+/// The advance of `c` in `face`, in font units per em (`per_em`), or `None` for the
+/// fallback (no parsed face).
+fn advance(c: char, face: Face) -> Option<(f32, f32)> {
+    let font = faces()?.get(face);
+    let glyph = font.lookup_glyph_index(u32::from(c)).unwrap_or(0);
+    let per_em = f32::from(font.pdf_font_metrics.units_per_em.max(1));
+    Some((f32::from(font.get_horizontal_advance(glyph)), per_em))
+}
+
+/// `text`'s words in lines at most `max` points wide when set in `face` at `size`; white
+/// space between words becomes one space, and a word wider than a line is broken between
+/// characters (at least one per line). Each character is measured once.
 pub fn wrap(text: &str, face: Face, size: f32, max: f32) -> Vec<String> {
-    crate::layout::wrap_by(text, |line| width(line, face, size) <= max)
+    let measure = |c: char| match advance(c, face) {
+        Some((units, per_em)) => units * size / per_em,
+        None => size * 0.55,
+    };
+    let space = measure(' ');
+    let mut lines = Vec::new();
+    let (mut line, mut used) = (String::new(), 0.0_f32);
+    for word in text.split_whitespace() {
+        let wide: f32 = word.chars().map(measure).sum();
+        if !line.is_empty() && used + space + wide <= max {
+            line.push(' ');
+            line.push_str(word);
+            used += space + wide;
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+            used = 0.0;
+        }
+        if wide <= max {
+            line.push_str(word);
+            used = wide;
+            continue;
+        }
+        for c in word.chars() {
+            let w = measure(c);
+            if !line.is_empty() && used + w > max {
+                lines.push(std::mem::take(&mut line));
+                used = 0.0;
+            }
+            line.push(c);
+            used += w;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 /// [`wrap`] line by line: a line break of `text` is kept, and an empty line stays one
@@ -152,8 +192,25 @@ pub fn missing(text: &str) -> Vec<char> {
     missing
 }
 
+/// `line` in visual order (Unicode Bidirectional Algorithm, UAX #9, by the
+/// `unicode-bidi` crate): PDF text is drawn left to right, so a right-to-left run (a
+/// Hebrew or Arabic name) is reversed to read right. Arabic letters keep their isolated
+/// forms (no contextual shaping).
+pub fn visual(line: &str) -> std::borrow::Cow<'_, str> {
+    let info = unicode_bidi::BidiInfo::new(line, None);
+    if !info.has_rtl() {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let reordered: String = info
+        .paragraphs
+        .iter()
+        .map(|para| info.reorder_line(para, para.range.clone()).into_owned())
+        .collect();
+    std::borrow::Cow::Owned(reordered)
+}
+
 /// Millimetres in points (1 pt = 1/72 in = 25.4/72 mm).
-pub fn mm_to_pt(mm: f32) -> f32 {
+pub const fn mm_to_pt(mm: f32) -> f32 {
     mm * 72.0 / 25.4
 }
 

@@ -25,6 +25,17 @@ pub fn is_refused_in_name(c: char) -> bool {
         )
 }
 
+/// Whether `c` is a combining mark (Unicode categories Mn, Mc, Me): it belongs after a
+/// letter, never first.
+pub fn is_combining_mark(c: char) -> bool {
+    matches!(
+        get_general_category(c),
+        GeneralCategory::NonspacingMark
+            | GeneralCategory::SpacingMark
+            | GeneralCategory::EnclosingMark
+    )
+}
+
 /// Whether `name` holds only characters a name may hold.
 pub fn is_valid_name(name: &str) -> bool {
     !name.chars().any(is_refused_in_name)

@@ -87,10 +87,14 @@ pub fn validate(
     for (pointer, text) in [
         ("/minor/first_name", &minor.first_name),
         ("/minor/last_name", &minor.last_name),
-        ("/minor/document_number", &minor.document_number),
     ] {
         name_issue(&mut issues, pointer, text);
     }
+    document_number_issue(
+        &mut issues,
+        "/minor/document_number",
+        &minor.document_number,
+    );
     if minor.birth_date > today {
         issues.push(
             FieldIssue::new("/minor/birth_date", "in_future").with(Accepted {
@@ -135,7 +139,7 @@ pub fn validate(
     destination_issues(&mut issues, &trip.destinations);
     if let Some(companion) = &request.companion {
         name_issue(&mut issues, "/companion/name", &companion.name);
-        name_issue(
+        document_number_issue(
             &mut issues,
             "/companion/document_number",
             &companion.document_number,
@@ -189,9 +193,47 @@ fn name_issue(issues: &mut Vec<FieldIssue>, pointer: &str, text: &str) {
         issues.push(FieldIssue::new(pointer, "empty").with(limits));
     } else if length > NAME_MAX_CHARS {
         issues.push(FieldIssue::new(pointer, "too_long").with(limits));
-    } else if text.chars().any(breaks_a_line_of_print) {
+    } else if text.chars().any(breaks_a_line_of_print)
+        || text.chars().any(invisible_in_print)
+        || text
+            .trim_start()
+            .chars()
+            .next()
+            .is_some_and(crate::names::is_combining_mark)
+    {
         issues.push(FieldIssue::new(pointer, "invalid_character"));
     }
+}
+
+/// A document number: [`name_issue`]'s length rule, and the characters identity
+/// documents print in their numbers (ICAO Doc 9303: letters and digits; national
+/// documents add spaces, hyphens, dots and slashes, as `592-1234567-89`), ASCII only.
+fn document_number_issue(issues: &mut Vec<FieldIssue>, pointer: &str, text: &str) {
+    let before = issues.len();
+    name_issue(issues, pointer, text);
+    let printed = |c: char| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '.' | '/');
+    if issues.len() == before && !text.trim().chars().all(printed) {
+        issues.push(FieldIssue::new(pointer, "invalid_character"));
+    }
+}
+
+/// A character that prints as nothing on a document: an invisible format character
+/// (Unicode category Cf: zero-width spaces and joiners, the byte order mark, tags), a
+/// line or paragraph separator (`names::is_refused_in_name`), a filler that Unicode
+/// counts as a letter (the Hangul fillers U+115F, U+1160, U+3164, U+FFA0), the blank
+/// Braille pattern U+2800, or a code point that is no character (unassigned, private
+/// use, a noncharacter such as U+FFFF).
+fn invisible_in_print(c: char) -> bool {
+    use unicode_general_category::{get_general_category, GeneralCategory};
+    crate::names::is_refused_in_name(c)
+        || matches!(
+            c,
+            '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{2800}'
+        )
+        || matches!(
+            get_general_category(c),
+            GeneralCategory::Unassigned | GeneralCategory::PrivateUse | GeneralCategory::Surrogate
+        )
 }
 
 /// A character a name or a document number printed on one line, and signed into a
@@ -451,13 +493,15 @@ impl NameCheck {
     }
 }
 
-/// A name's words, compared without case and accents (NFKD, combining marks dropped):
-/// `"Jordi  Puig-Ferrer"` and `"JORDI PUIG FERRER"` have the same words.
+/// A name's words, compared without case, accents or letter variants: NFKD with the
+/// combining marks dropped, then transliterated to ASCII (`deunicode`: Ł → L, Ø → O,
+/// Đ → D, ß → ss, ı → i, and Greek or Cyrillic letters to Latin ones).
+/// `"Jordi  Puig-Ferrer"`, `"JORDI PUIG FERRER"` and `"Jòrdi Puig Ferrer"` have the same
+/// words, as have `"Łukasz Wałęsa"` and `"Lukasz Walesa"`.
 fn name_words(name: &str) -> Vec<String> {
     use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
-    name.nfkd()
-        .filter(|c| !is_combining_mark(*c))
-        .collect::<String>()
+    let unmarked: String = name.nfkd().filter(|c| !is_combining_mark(*c)).collect();
+    deunicode::deunicode(&unmarked)
         .to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -467,15 +511,21 @@ fn name_words(name: &str) -> Vec<String> {
 
 /// Compares `invited` (the other holder's name as the requester gave it) with the names
 /// of `identity` (the second holder's sign-in): [`NameCheck::Matches`] when every word of
-/// `invited` is among the identity's words (`given_name`, `family_name`, `name`) and at
-/// least one word of the family name is in `invited` (a requester may omit a second
-/// surname or a middle name, not the family name).
+/// `invited` is among the identity's words (`given_name`, `family_name`, `name`) and
+/// `invited` holds at least one word of the given name and one of the family name (a
+/// requester may omit a second surname or a middle name, not the given name or the
+/// family name: `"Puig"` alone matches nobody).
 pub fn compare_holder_name(
     invited: &str,
     identity: &crate::filing::ComplainantIdentity,
 ) -> NameCheck {
     let family = identity
         .family_name
+        .as_deref()
+        .map(name_words)
+        .unwrap_or_default();
+    let given_names = identity
+        .given_name
         .as_deref()
         .map(name_words)
         .unwrap_or_default();
@@ -495,7 +545,8 @@ pub fn compare_holder_name(
     } else {
         family.iter().any(|w| given.contains(w))
     };
-    if all_known && family_named {
+    let given_named = given_names.is_empty() || given_names.iter().any(|w| given.contains(w));
+    if all_known && family_named && given_named {
         NameCheck::Matches
     } else {
         NameCheck::Differs
@@ -672,8 +723,33 @@ mod tests {
         );
         let mut r = request();
         r.minor.first_name = "Łucja Ελένη 张伟 Zoë-María".into();
+        r.minor.last_name = "Navarro i Gómez-Ruiz".into();
+        r.minor.document_number = "592-1234567-89".into();
         r.trip.destinations = ["AD", "GB", "MA"].map(String::from).to_vec();
         assert_eq!(validate(&r, today, 90), Ok(()));
+
+        // A name or a number that prints as nothing, or that is no character, is
+        // refused (reported from outside: a zero-width joiner, a Hangul filler and a
+        // blank Braille pattern were signed as a minor's name).
+        for (name, number) in [
+            ("\u{200D}", "\u{3164}"),
+            ("\u{2800}", "\u{FEFF}"),
+            ("Anna\u{E0041}", "12345678Z\u{FFFF}"),
+            ("\u{301}Anna", "１２３"),
+            ("Anna\u{E000}", "12345678Ž"),
+        ] {
+            let mut r = request();
+            r.minor.first_name = name.into();
+            r.minor.document_number = number.into();
+            assert_eq!(
+                codes(validate(&r, today, 90)),
+                [
+                    ("/minor/first_name".into(), "invalid_character"),
+                    ("/minor/document_number".into(), "invalid_character"),
+                ],
+                "{name:?} {number:?}"
+            );
+        }
     }
 
     #[test]
@@ -790,8 +866,25 @@ mod tests {
         let accented = id(Some("Łukasz"), Some("Żółć"), None);
         assert_eq!(
             compare_holder_name("Lukasz Zolc", &accented),
-            NameCheck::Differs
+            NameCheck::Matches
         );
+        // Letter variants and transliterations (reported from outside: each was `differs`).
+        for (given, family, typed) in [
+            ("Søren", "Østergård", "Soren Ostergard"),
+            ("Đặng", "Văn Lâm", "Dang Van Lam"),
+            ("Johann", "Strauß", "Johann Strauss"),
+            ("İsmail", "Işık", "ISMAIL ISIK"),
+        ] {
+            let who = id(Some(given), Some(family), None);
+            assert_eq!(
+                compare_holder_name(typed, &who),
+                NameCheck::Matches,
+                "{typed}"
+            );
+        }
+        // The family name alone, or twice, is not the person.
+        assert_eq!(compare_holder_name("Puig", &jordi), NameCheck::Differs);
+        assert_eq!(compare_holder_name("Puig Puig", &jordi), NameCheck::Differs);
         assert_eq!(
             compare_holder_name("łukasz żółć", &accented),
             NameCheck::Matches

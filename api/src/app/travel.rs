@@ -161,6 +161,10 @@ pub async fn start(
             issues.push(FieldIssue::new("/municipality", "unknown_municipality"));
             None
         }
+        Some(m) if state.directory().municipality(m).is_none() => {
+            issues.push(FieldIssue::new("/municipality", "unknown_municipality"));
+            None
+        }
         Some(m) => {
             let place = Place {
                 municipality: Some(m.clone()),

@@ -124,7 +124,7 @@ impl Layout {
             },
             font,
             Op::ShowText {
-                items: vec![TextItem::Text(text.to_owned())],
+                items: vec![TextItem::Text(crate::pdf_fonts::visual(text).into_owned())],
             },
             Op::EndTextSection,
         ]);

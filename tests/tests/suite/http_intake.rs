@@ -1174,7 +1174,8 @@ async fn an_unreadable_chunked_body_is_a_plain_400() {
 /// A problem's texts name the id they did not find, but never mirror kilobytes of it
 /// back (reported from outside: `GET /v1/filings/<3,000 characters>` echoed them all in
 /// its detail): every GET with a path parameter, given a very long one, answers with the
-/// identifier shortened in its detail (`api::error::ECHO_MAX_CHARS` and an ellipsis).
+/// identifier shortened in its detail (`api::error::ECHO_MAX_CHARS` and an ellipsis), and
+/// an invisible or bidirectional character in it shown as U+FFFD.
 #[tokio::test]
 async fn a_long_path_parameter_is_not_echoed_back_whole() {
     let app = spawn_app().await;
@@ -1211,6 +1212,22 @@ async fn a_long_path_parameter_is_not_echoed_back_whole() {
         assert!(
             !problem.to_string().contains(&echo),
             "{template} echoes the id: {problem}"
+        );
+        // Nor does it echo a right-to-left override (reported from outside).
+        let response = app
+            .client
+            .get(app.url(&fill(&template, "%E2%80%AEabc")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let mut problem: Value = response.json().await.unwrap_or(Value::Null);
+        if let Some(members) = problem.as_object_mut() {
+            members.remove("instance");
+        }
+        assert!(
+            !problem.to_string().contains('\u{202E}'),
+            "{template} echoes U+202E: {problem}"
         );
         tried += 1;
     }

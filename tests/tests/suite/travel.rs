@@ -770,6 +770,20 @@ async fn each_invalid_field_is_a_422_problem() {
         assert_eq!(error["pointer"], "/municipality");
         assert_eq!(error["allowed"], json!([part]));
     }
+    // A part or a municipality the directory does not hold is unknown, not unrouted.
+    for unknown in ["ES-CT-08019-99", "BE-25121-1"] {
+        body["municipality"] = json!(unknown);
+        let response = t.post("/v1/travel-authorisations", &anna, &body).await;
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(
+            problem["errors"][0]["pointer"], "/municipality",
+            "{problem}"
+        );
+        assert_eq!(
+            problem["errors"][0]["code"], "unknown_municipality",
+            "{problem}"
+        );
+    }
     let part = candidates[0]["municipality"]["id"].clone();
     body["municipality"] = part;
     let created = t

@@ -5,12 +5,13 @@
 
 use super::types::Receipt;
 use crate::i18n::texts;
-use crate::pdf_fonts::{mm_to_pt, wrap, Face, Fonts};
+use crate::pdf_fonts::{mm_to_pt, Face, Fonts};
+use crate::pdf_layout::{Column, MIN_SCALE};
 use domain::i18n::Lang;
-use printpdf::{Mm, Op, PdfDocument, PdfPage, PdfSaveOptions, Point, Pt, TextItem};
+use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 
 /// The receipt's labels, in `api/messages/*.toml` under `[receipt]`.
-pub const LABELS: [&str; 12] = [
+pub const LABELS: [&str; 13] = [
     "title",
     "reference",
     "record_number",
@@ -23,65 +24,89 @@ pub const LABELS: [&str; 12] = [
     "footer",
     "items",
     "credential",
+    "more_items",
 ];
 
-/// The width of a line of text between the 20 mm margins, in points.
-fn line_width() -> f32 {
-    mm_to_pt(170.0)
-}
+/// The width of the text between the 20 mm margins, in points.
+const LINE_WIDTH: f32 = mm_to_pt(170.0);
+/// The main column's height: from its first baseline (272 mm) down to above the QR code
+/// (whose top is at 52 mm) and its caption, in points.
+const COLUMN_HEIGHT: f32 = mm_to_pt(272.0 - 58.0);
+/// The QR code's caption: left of the code (which starts at 150 mm), from 44 mm down.
+const CAPTION_WIDTH: f32 = mm_to_pt(125.0);
+const CAPTION_HEIGHT: f32 = mm_to_pt(44.0 - 10.0);
 
-struct Page {
-    ops: Vec<Op>,
-    fonts: Fonts,
-    /// The face and size last selected.
-    face: (Face, f32),
-}
-
-impl Page {
-    fn font(&mut self, face: Face, size: f32) {
-        self.face = (face, size);
-        self.ops.push(self.fonts.select(face, size));
-        self.ops.push(Op::SetLineHeight {
-            lh: Pt(size * 1.35),
-        });
+/// The receipt's main column with the first `shown` of `items` (and, when some are left
+/// out, a line that counts them).
+fn column(
+    receipt: &Receipt,
+    label: &dyn Fn(&str) -> String,
+    submitted_local: &str,
+    (items, shown): (&[String], usize),
+) -> Column {
+    let mut text = Column::default();
+    let field = |text: &mut Column, name: &str, value: &str| {
+        text.text(Face::Bold, 10.0, &label(name));
+        text.text(Face::Regular, 10.0, value);
+        text.gap(10.0);
+    };
+    text.text(Face::Bold, 18.0, &label("title"));
+    text.gap(10.0);
+    text.text(Face::Bold, 10.0, &label("reference"));
+    text.text(Face::Bold, 16.0, &receipt.reference);
+    text.gap(10.0);
+    field(&mut text, "submitted_at", submitted_local);
+    field(&mut text, "procedure", &receipt.procedure_name);
+    if let Some(number) = &receipt.record_number {
+        field(&mut text, "record_number", number);
     }
-
-    /// `text` wrapped to `width` points in the current face.
-    fn lines(&self, text: &str, width: f32) -> Vec<String> {
-        wrap(text, self.face.0, self.face.1, width)
-    }
-
-    fn show(&mut self, text: &str) {
-        self.ops.push(Op::ShowText {
-            items: vec![TextItem::Text(text.to_owned())],
-        });
-    }
-
-    fn line(&mut self, text: &str) {
-        self.show(text);
-        self.ops.push(Op::AddLineBreak);
-    }
-
-    fn gap(&mut self) {
-        self.ops.push(Op::AddLineBreak);
-    }
-
-    /// A label in bold, then its value wrapped below it.
-    fn field(&mut self, label: &str, value: &str) {
-        self.font(Face::Bold, 10.0);
-        self.line(label);
-        self.font(Face::Regular, 10.0);
-        for line in self.lines(value, line_width()) {
-            self.line(&line);
+    field(&mut text, "summary", &receipt.summary);
+    if !items.is_empty() {
+        text.text(Face::Bold, 10.0, &label("items"));
+        for item in &items[..shown] {
+            text.text(Face::Regular, 10.0, &format!("- {item}"));
         }
-        self.gap();
+        if shown < items.len() {
+            let count = (items.len() - shown).to_string();
+            let more = domain::i18n::fill(&label("more_items"), &[("count", count.clone())])
+                .unwrap_or_else(|_| format!("+{count}"));
+            text.text(Face::Regular, 10.0, &more);
+        }
+        text.gap(10.0);
     }
+    let contact = &receipt.unit_contact;
+    text.text(Face::Bold, 10.0, &label("unit"));
+    for line in [
+        Some(receipt.unit.name.as_str()),
+        contact.address.as_deref(),
+        contact.phone.as_deref(),
+        contact.email.as_deref(),
+        contact.web.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        text.text(Face::Regular, 10.0, line);
+    }
+    text.gap(10.0);
+    field(&mut text, "follow_up", &receipt.follow_up);
+    field(
+        &mut text,
+        "emergency",
+        &receipt.emergency_numbers.join(" · "),
+    );
+    text.text(Face::Regular, 8.0, &label("footer"));
+    text
 }
 
 /// Renders `receipt` in `lang`; `submitted_local` is the submission time in the unit's
 /// time zone, already formatted; `items` the declared items, one line each.
 /// `issued_at` is the document's creation date (seconds since the Unix epoch). The QR code
 /// of the receipt's credential is drawn in the bottom right corner.
+///
+/// One page: the text is set at the largest size that fits (`pdf_layout::Column`, down
+/// to `MIN_SCALE`); items that do not fit even then are counted on a last line
+/// (`receipt.more_items`), the JSON receipt listing them all.
 ///
 /// # Errors
 /// The credential does not fit a QR code (not expected: it is a few hundred characters).
@@ -99,84 +124,42 @@ pub fn render(
             .to_owned()
     };
     let mut document = PdfDocument::new(&format!("{} {}", label("title"), receipt.reference));
-    let mut page = Page {
-        ops: vec![
-            Op::StartTextSection,
-            Op::SetTextCursor {
-                pos: Point::new(Mm(20.0), Mm(272.0)),
-            },
-        ],
-        fonts: Fonts::add_to(&mut document),
-        face: (Face::Regular, 10.0),
+    let fonts = Fonts::add_to(&mut document);
+    let fitting = |shown: usize| {
+        let text = column(receipt, &label, submitted_local, (items, shown));
+        text.fits(LINE_WIDTH, COLUMN_HEIGHT)
+            .map(|scale| (text, scale))
     };
-    page.font(Face::Bold, 18.0);
-    for line in page.lines(&label("title"), line_width()) {
-        page.line(&line);
-    }
-    page.gap();
-    page.font(Face::Bold, 10.0);
-    page.show(&label("reference"));
-    // The break below the label takes the larger font's line height.
-    page.font(Face::Bold, 16.0);
-    page.gap();
-    page.line(&receipt.reference);
-    page.gap();
-    page.field(&label("submitted_at"), submitted_local);
-    page.field(&label("procedure"), &receipt.procedure_name);
-    if let Some(number) = &receipt.record_number {
-        page.field(&label("record_number"), number);
-    }
-    page.field(&label("summary"), &receipt.summary);
-    if !items.is_empty() {
-        page.font(Face::Bold, 10.0);
-        page.line(&label("items"));
-        page.font(Face::Regular, 10.0);
-        for item in items {
-            for line in page.lines(&format!("- {item}"), line_width()) {
-                page.line(&line);
+    // All the items when they fit; else the most that do (a binary search: fewer items
+    // never take more room).
+    let (text, scale) = fitting(items.len())
+        .or_else(|| {
+            let (mut low, mut high) = (0, items.len());
+            while low + 1 < high {
+                let middle = (low + high) / 2;
+                if fitting(middle).is_some() {
+                    low = middle;
+                } else {
+                    high = middle;
+                }
             }
-        }
-        page.gap();
-    }
-    let contact = &receipt.unit_contact;
-    let unit = [
-        Some(receipt.unit.name.as_str()),
-        contact.address.as_deref(),
-        contact.phone.as_deref(),
-        contact.email.as_deref(),
-        contact.web.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>();
-    page.font(Face::Bold, 10.0);
-    page.line(&label("unit"));
-    page.font(Face::Regular, 10.0);
-    for line in unit {
-        page.line(line);
-    }
-    page.gap();
-    page.field(&label("follow_up"), &receipt.follow_up);
-    page.field(&label("emergency"), &receipt.emergency_numbers.join(" · "));
-    page.font(Face::Regular, 8.0);
-    for line in page.lines(&label("footer"), line_width()) {
-        page.line(&line);
-    }
-    page.ops.push(Op::EndTextSection);
+            fitting(low)
+        })
+        .unwrap_or_else(|| {
+            let text = column(receipt, &label, submitted_local, (items, 0));
+            (text, MIN_SCALE)
+        });
+    let mut ops = text.ops(&fonts, scale, (20.0, 272.0), LINE_WIDTH);
     // The QR code in the bottom right corner, its caption to its left.
-    page.ops.push(Op::StartTextSection);
-    page.ops.push(Op::SetTextCursor {
-        pos: Point::new(Mm(20.0), Mm(44.0)),
-    });
-    page.font(Face::Regular, 8.0);
-    // The caption to the left of the QR code (which starts at 150 mm).
-    for line in page.lines(&label("credential"), mm_to_pt(125.0)) {
-        page.line(&line);
-    }
-    page.ops.push(Op::EndTextSection);
+    let mut caption = Column::default();
+    caption.text(Face::Regular, 8.0, &label("credential"));
+    let fit = caption
+        .fits(CAPTION_WIDTH, CAPTION_HEIGHT)
+        .unwrap_or(MIN_SCALE);
+    ops.extend(caption.ops(&fonts, fit, (20.0, 44.0), CAPTION_WIDTH));
     let qr = crate::credentials::qr::ops(&receipt.credential, Mm(150.0), Mm(52.0), Mm(40.0))
         .map_err(|e| crate::error::ApiError::Internal(format!("receipt QR code: {e}")))?;
-    page.ops.extend(qr);
+    ops.extend(qr);
 
     if let Ok(issued) = printpdf::OffsetDateTime::from_unix_timestamp(issued_at) {
         let info = &mut document.metadata.info;
@@ -184,24 +167,89 @@ pub fn render(
         info.modification_date = issued;
         info.metadata_date = issued;
     }
-    document.with_pages(vec![PdfPage::new(Mm(210.0), Mm(297.0), page.ops)]);
+    document.with_pages(vec![PdfPage::new(Mm(210.0), Mm(297.0), ops)]);
     Ok(document.save(&PdfSaveOptions::default(), &mut Vec::new()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routes::filings::types::NamedRef;
+
+    fn receipt() -> Receipt {
+        Receipt {
+            reference: "EC-2026-7K2Q-9XHM-C".into(),
+            procedure: "simple_theft".into(),
+            procedure_name: "Complaint for simple theft".into(),
+            submitted_at: chrono::Utc::now(),
+            unit: NamedRef {
+                id: "zp-ottignies-louvain-la-neuve".into(),
+                name: "Zone de police Ottignies-Louvain-la-Neuve".into(),
+            },
+            unit_contact: Default::default(),
+            record_number: Some("5271/2026/000001".into()),
+            summary: "Theft of a bag, Louvain-la-Neuve, 30 November 2026".into(),
+            items: 0,
+            declared_items: Vec::new(),
+            follow_up: "The unit reviews your complaint.".into(),
+            emergency_numbers: vec!["112".into(), "101".into()],
+            language: "en".into(),
+            timeline: None,
+            credential: "a.b.c".into(),
+        }
+    }
+
+    fn label(key: &str) -> String {
+        texts()
+            .get(Lang::En, &format!("receipt.{key}"))
+            .unwrap_or(key)
+            .to_owned()
+    }
 
     #[test]
-    fn wrapped_lines_fit_between_the_margins_in_the_font_that_prints_them() {
-        let text = "Votre plainte a été transmise au service de police compétent, qui la \
-                    traitera. Łukasz Żółć, Άννα Παπαδοπούλου, Анна Иванова: WWWWWWW MMMMM.";
-        for size in [8.0, 10.0] {
-            let lines = wrap(text, Face::Regular, size, line_width());
-            assert!(lines
-                .iter()
-                .all(|l| crate::pdf_fonts::width(l, Face::Regular, size) <= line_width()));
-            assert_eq!(lines.join(" "), text);
-        }
+    fn twenty_long_items_fit_the_page_and_no_line_outgrows_it() {
+        // The most items a list takes (20), each with a serial number of 100 characters.
+        let items: Vec<String> = (0..20)
+            .map(|i| format!("phone, Apple, iPhone 15 Pro Max, {i} {}", "S".repeat(100)))
+            .collect();
+        let text = column(
+            &receipt(),
+            &label,
+            "30/11/2026 10:00",
+            (&items, items.len()),
+        );
+        let scale = text.fits(LINE_WIDTH, COLUMN_HEIGHT);
+        assert!(
+            scale.is_some(),
+            "twenty items of 100 wide characters overflow"
+        );
+        assert!(text.widest(scale.unwrap(), LINE_WIDTH) <= LINE_WIDTH);
+        let pdf = render(
+            &receipt(),
+            Lang::En,
+            "30/11/2026 10:00",
+            &items,
+            1_764_500_000,
+        );
+        assert!(pdf.unwrap().starts_with(b"%PDF-"));
+    }
+
+    #[test]
+    fn items_beyond_the_page_are_counted_on_a_last_line() {
+        let items: Vec<String> = (0..200)
+            .map(|i| format!("item {i} {}", "W".repeat(90)))
+            .collect();
+        let text = column(&receipt(), &label, "30/11/2026", (&items, 200));
+        assert!(text.fits(LINE_WIDTH, COLUMN_HEIGHT).is_none());
+        let fits = |n: usize| {
+            column(&receipt(), &label, "30/11/2026", (&items, n))
+                .fits(LINE_WIDTH, COLUMN_HEIGHT)
+                .is_some()
+        };
+        assert!(fits(10) && !fits(150));
+        let pdf = render(&receipt(), Lang::En, "30/11/2026", &items, 1_764_500_000);
+        assert!(pdf.unwrap().starts_with(b"%PDF-"));
+        let more = domain::i18n::fill(&label("more_items"), &[("count", "3".into())]).unwrap();
+        assert!(more.contains('3'), "{more}");
     }
 }

@@ -131,7 +131,7 @@ impl Lines {
                 lh: Pt(style.height()),
             });
             ops.push(Op::ShowText {
-                items: vec![TextItem::Text(text)],
+                items: vec![TextItem::Text(crate::pdf_fonts::visual(&text).into_owned())],
             });
             ops.push(Op::AddLineBreak);
             used += style.height();
