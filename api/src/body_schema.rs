@@ -57,8 +57,12 @@ pub fn structural_errors(components: &Value, name: &str, value: &Value) -> Vec<F
     let Some(validator) = validator(components, name) else {
         return Vec::new();
     };
+    let mut issues = Vec::new();
+    for error in validator.iter_errors(value) {
+        issues.extend(issues_of(&error));
+    }
     let mut errors: Vec<FieldError> = Vec::new();
-    let mut push = |pointer: String, code: &str, message: String| {
+    for (pointer, code, message) in issues {
         if !errors.iter().any(|e| e.pointer == pointer) {
             errors.push(FieldError {
                 pointer,
@@ -67,32 +71,71 @@ pub fn structural_errors(components: &Value, name: &str, value: &Value) -> Vec<F
                 accepted: Default::default(),
             });
         }
-    };
-    for error in validator.iter_errors(value) {
-        let at = error.instance_path().to_string();
-        match error.kind() {
-            Kind::Required { property } => {
-                let name = property.as_str().unwrap_or_default();
-                let pointer = format!("{at}/{}", domain::forms::escape(name));
-                push(pointer, "required", format!("missing field `{name}`"));
-            }
-            Kind::AdditionalProperties { unexpected }
-            | Kind::UnevaluatedProperties { unexpected } => {
-                for name in unexpected {
-                    let pointer = format!("{at}/{}", domain::forms::escape(name));
-                    push(pointer, "unknown_field", format!("unknown field `{name}`"));
-                }
-            }
-            Kind::Type { .. } | Kind::OneOfNotValid { .. } | Kind::AnyOf { .. } => {
-                push(at, "invalid_type", error.to_string());
-            }
-            Kind::Enum { .. } | Kind::Constant { .. } => {
-                push(at, "unknown_option", error.to_string());
-            }
-            _ => {}
-        }
     }
     errors
+}
+
+/// One issue: its pointer, its code and serde's words for it.
+type Issue = (String, &'static str, String);
+
+/// The structural issues one validation error stands for.
+///
+/// A `oneOf` or `anyOf` that fails (a member that may be null, a tagged choice) is not
+/// answered as a whole when one can tell what was meant: the branches the value's type
+/// fits (an object is not the `null` branch) are read; one such branch answers with its
+/// own issues (`/companion/name` required), several with the issues they all share
+/// (`/other_holder/kind` required); none, or nothing shared, is `invalid_type` at the
+/// member.
+fn issues_of(error: &jsonschema::ValidationError<'_>) -> Vec<Issue> {
+    let at = error.instance_path().to_string();
+    match error.kind() {
+        Kind::Required { property } => {
+            let name = property.as_str().unwrap_or_default();
+            let pointer = format!("{at}/{}", domain::forms::escape(name));
+            vec![(pointer, "required", format!("missing field `{name}`"))]
+        }
+        Kind::AdditionalProperties { unexpected } | Kind::UnevaluatedProperties { unexpected } => {
+            unexpected
+                .iter()
+                .map(|name| {
+                    let pointer = format!("{at}/{}", domain::forms::escape(name));
+                    (pointer, "unknown_field", format!("unknown field `{name}`"))
+                })
+                .collect()
+        }
+        Kind::OneOfNotValid { context } | Kind::AnyOf { context } => {
+            let fitting: Vec<Vec<Issue>> = context
+                .iter()
+                .filter(|branch| {
+                    !branch.iter().any(|e| {
+                        matches!(e.kind(), Kind::Type { .. }) && e.instance_path().to_string() == at
+                    })
+                })
+                .map(|branch| branch.iter().flat_map(issues_of).collect())
+                .collect();
+            let shared: Vec<Issue> = match fitting.split_first() {
+                Some((first, rest)) => first
+                    .iter()
+                    .filter(|issue| {
+                        rest.iter()
+                            .all(|other| other.iter().any(|o| o.0 == issue.0 && o.1 == issue.1))
+                    })
+                    .cloned()
+                    .collect(),
+                None => Vec::new(),
+            };
+            if shared.is_empty() {
+                vec![(at, "invalid_type", error.to_string())]
+            } else {
+                shared
+            }
+        }
+        Kind::Type { .. } => vec![(at, "invalid_type", error.to_string())],
+        Kind::Enum { .. } | Kind::Constant { .. } => {
+            vec![(at, "unknown_option", error.to_string())]
+        }
+        _ => Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -127,5 +170,42 @@ mod tests {
             .collect();
         assert_eq!(found, expected);
         assert!(structural_errors(components, "NoSuchSchema", &body).is_empty());
+
+        // Inside a member that may be null, and inside a tagged choice: the members'
+        // own issues (reported from outside: `/companion invalid_type` only).
+        let body = json!({
+            "minor": {"first_name": "Laia", "last_name": "Puig", "birth_date": "2014-05-10", "document_number": "1"},
+            "trip": {"destinations": ["FR"], "departure": "2026-12-20", "return_date": "2027-01-06"},
+            "companion": {"zz": 1},
+            "other_holder": {},
+            "municipality": "BE-25121", "contact_email": "a@example.org"
+        });
+        let mut found: Vec<(String, String)> =
+            structural_errors(components, "NewTravelRequest", &body)
+                .into_iter()
+                .map(|e| (e.pointer, e.code))
+                .collect();
+        found.sort();
+        let expected = [
+            ("/companion/document_number", "required"),
+            ("/companion/name", "required"),
+            ("/companion/zz", "unknown_field"),
+            ("/other_holder/kind", "required"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(p, c)| ((*p).to_owned(), (*c).to_owned()))
+            .collect();
+        assert_eq!(found, expected);
+        // A member of a type no branch takes is `invalid_type`.
+        let mut body = body;
+        body["companion"] = json!(5);
+        body["other_holder"] = json!({"kind": "sole_holder", "ground": "court_decision"});
+        let found = structural_errors(components, "NewTravelRequest", &body);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].pointer.as_str(), found[0].code.as_str()),
+            ("/companion", "invalid_type")
+        );
     }
 }

@@ -70,6 +70,32 @@ pub struct TravelRequest {
     pub other_holder: OtherHolder,
 }
 
+impl TravelRequest {
+    /// The request with its names, document numbers and e-mail address trimmed (white
+    /// space at either end, no-break spaces included): what is validated is what is
+    /// stored, printed and signed.
+    pub fn trimmed(mut self) -> Self {
+        let trim = |text: &mut String| {
+            let trimmed = text.trim();
+            if trimmed.len() != text.len() {
+                *text = trimmed.to_owned();
+            }
+        };
+        trim(&mut self.minor.first_name);
+        trim(&mut self.minor.last_name);
+        trim(&mut self.minor.document_number);
+        if let Some(companion) = self.companion.as_mut() {
+            trim(&mut companion.name);
+            trim(&mut companion.document_number);
+        }
+        if let OtherHolder::Invited { name, email } = &mut self.other_holder {
+            trim(name);
+            trim(email);
+        }
+        self
+    }
+}
+
 /// Checks a request on `today` (the requester's local date): every issue at once.
 ///
 /// # Errors
@@ -195,14 +221,23 @@ fn name_issue(issues: &mut Vec<FieldIssue>, pointer: &str, text: &str) {
         issues.push(FieldIssue::new(pointer, "too_long").with(limits));
     } else if text.chars().any(breaks_a_line_of_print)
         || text.chars().any(invisible_in_print)
-        || text
-            .trim_start()
-            .chars()
-            .next()
-            .is_some_and(crate::names::is_combining_mark)
+        || mark_without_a_letter(text)
     {
         issues.push(FieldIssue::new(pointer, "invalid_character"));
     }
+}
+
+/// Whether a combining mark of `text` starts it or a word (it would sit on nothing, or on
+/// the space before it).
+fn mark_without_a_letter(text: &str) -> bool {
+    let mut previous: Option<char> = None;
+    for c in text.chars() {
+        if crate::names::is_combining_mark(c) && previous.is_none_or(char::is_whitespace) {
+            return true;
+        }
+        previous = Some(c);
+    }
+    false
 }
 
 /// A document number: [`name_issue`]'s length rule, and the characters identity
@@ -728,6 +763,19 @@ mod tests {
         r.trip.destinations = ["AD", "GB", "MA"].map(String::from).to_vec();
         assert_eq!(validate(&r, today, 90), Ok(()));
 
+        // White space at either end (a no-break space too) is not kept.
+        let mut r = request();
+        r.minor.document_number = "\u{a0}123\u{2003}".into();
+        r.minor.first_name = " Laia\u{a0}".into();
+        let r = r.trimmed();
+        assert_eq!(
+            (
+                r.minor.document_number.as_str(),
+                r.minor.first_name.as_str()
+            ),
+            ("123", "Laia")
+        );
+
         // A name or a number that prints as nothing, or that is no character, is
         // refused (reported from outside: a zero-width joiner, a Hangul filler and a
         // blank Braille pattern were signed as a minor's name).
@@ -736,6 +784,7 @@ mod tests {
             ("\u{2800}", "\u{FEFF}"),
             ("Anna\u{E0041}", "12345678Z\u{FFFF}"),
             ("\u{301}Anna", "１２３"),
+            ("Anna \u{301}Puig", "12 3\u{2003}4"),
             ("Anna\u{E000}", "12345678Ž"),
         ] {
             let mut r = request();

@@ -147,6 +147,10 @@ pub async fn start(
     let zone = zone_of(&input.municipality);
     let today = now.with_timezone(&zone).date_naive();
     let max_days = i64::from(state.travel.max_trip_days);
+    let input = NewRequest {
+        request: input.request.trimmed(),
+        ..input
+    };
     let mut issues = travel::validate(&input.request, today, max_days)
         .err()
         .unwrap_or_default();
@@ -423,8 +427,8 @@ pub async fn take_invitation(
 /// tells its requester through the outbox. Audited with the level of assurance.
 ///
 /// # Errors
-/// 403 `insufficient_assurance`; 404 unless they are its second holder; 409
-/// `travel_invalid_state` once answered.
+/// 403 `insufficient_assurance`; 403 `forbidden` for its requester; 404 for anyone else
+/// but its second holder; 409 `travel_invalid_state` once answered.
 pub async fn answer(
     state: &web::Data<AppState>,
     citizen: CitizenActor,
@@ -434,8 +438,10 @@ pub async fn answer(
 ) -> Result<Loaded, ApiError> {
     require_high(&citizen)?;
     let (loaded, party) = for_citizen(state, &citizen.id, id.clone()).await?;
-    if party != Party::SecondHolder {
-        return Err(ApiError::TravelRequestNotFound(id));
+    if party == Party::Requester {
+        // The requester reads the request, so it exists for them: their consent is the
+        // request itself, the answer is the other holder's.
+        return Err(ApiError::Forbidden);
     }
     let (event, to, action) = if consent {
         (

@@ -221,6 +221,10 @@ async fn two_parents_and_an_officer(t: &Target, sink: &SmtpSink, mails_before: u
         let again = t.post("/v1/travel-invitations", who, &take).await;
         assert_problem(again, 410, "invitation_invalid").await;
     }
+    // The requester's consent is the request: answering is the other holder's (403,
+    // not 404: the request exists for them).
+    let own = t.post(&format!("{path}/consent"), &anna, &json!({})).await;
+    assert_problem(own, 403, "forbidden").await;
     let consented = t
         .ok(t.post(&format!("{path}/consent"), &jordi, &json!({})).await)
         .await;

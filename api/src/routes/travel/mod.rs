@@ -166,7 +166,7 @@ pub async fn take_invitation(
     responses(
         (status = 200, description = "Consented: waiting for the unit's review", body = TravelView),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not identified at level high (`insufficient_assurance`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not identified at level high (`insufficient_assurance`), or the request's requester (`forbidden`: the answer is the other holder's)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not a request you were invited to", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Answered already (`travel_invalid_state`)", body = Problem, content_type = "application/problem+json"),
     )
@@ -194,7 +194,7 @@ pub async fn consent(
     responses(
         (status = 200, description = "Refused: the request is closed", body = TravelView),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not identified at level high (`insufficient_assurance`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not identified at level high (`insufficient_assurance`), or the request's requester (`forbidden`: the answer is the other holder's)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not a request you were invited to", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Answered already (`travel_invalid_state`)", body = Problem, content_type = "application/problem+json"),
     )
