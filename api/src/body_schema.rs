@@ -142,6 +142,24 @@ fn issues_of(error: &jsonschema::ValidationError<'_>) -> Vec<Issue> {
 mod tests {
     use super::*;
 
+    /// The (pointer, code) of each issue of `body` as a travel request, sorted.
+    fn issues(components: &Value, body: &Value) -> Vec<(String, String)> {
+        let mut found: Vec<(String, String)> =
+            structural_errors(components, "NewTravelRequest", body)
+                .into_iter()
+                .map(|e| (e.pointer, e.code))
+                .collect();
+        found.sort();
+        found
+    }
+
+    fn owned(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+        expected
+            .iter()
+            .map(|(p, c)| ((*p).to_owned(), (*c).to_owned()))
+            .collect()
+    }
+
     #[test]
     fn a_body_with_several_structural_issues_lists_each() {
         let body = json!({
@@ -152,23 +170,13 @@ mod tests {
         });
         let doc = serde_json::to_value(crate::openapi::document()).unwrap();
         let components = &doc["components"];
-        let mut found: Vec<(String, String)> =
-            structural_errors(components, "NewTravelRequest", &body)
-                .into_iter()
-                .map(|e| (e.pointer, e.code))
-                .collect();
-        found.sort();
-        let expected = [
+        let expected = owned(&[
             ("/colour", "unknown_field"),
             ("/minor/first_name", "invalid_type"),
             ("/minor/last_name", "required"),
             ("/trip/destinations", "invalid_type"),
-        ];
-        let expected: Vec<(String, String)> = expected
-            .iter()
-            .map(|(p, c)| ((*p).to_owned(), (*c).to_owned()))
-            .collect();
-        assert_eq!(found, expected);
+        ]);
+        assert_eq!(issues(components, &body), expected);
         assert!(structural_errors(components, "NoSuchSchema", &body).is_empty());
 
         // Inside a member that may be null, and inside a tagged choice: the members'
@@ -180,23 +188,13 @@ mod tests {
             "other_holder": {},
             "municipality": "BE-25121", "contact_email": "a@example.org"
         });
-        let mut found: Vec<(String, String)> =
-            structural_errors(components, "NewTravelRequest", &body)
-                .into_iter()
-                .map(|e| (e.pointer, e.code))
-                .collect();
-        found.sort();
-        let expected = [
+        let expected = owned(&[
             ("/companion/document_number", "required"),
             ("/companion/name", "required"),
             ("/companion/zz", "unknown_field"),
             ("/other_holder/kind", "required"),
-        ];
-        let expected: Vec<(String, String)> = expected
-            .iter()
-            .map(|(p, c)| ((*p).to_owned(), (*c).to_owned()))
-            .collect();
-        assert_eq!(found, expected);
+        ]);
+        assert_eq!(issues(components, &body), expected);
         // A member of a type no branch takes is `invalid_type`.
         let mut body = body;
         body["companion"] = json!(5);

@@ -7,9 +7,9 @@
 //! Why not the PDF standard fonts: they carry WinAnsi (Latin-1) only, so a name in Polish,
 //! Czech, Romanian, Greek or Cyrillic printed `?` where its letters fell outside. DejaVu
 //! Sans covers Latin with its extensions, Greek, Cyrillic, Armenian, Georgian and Hebrew;
-//! a character it lacks (Chinese, for one) prints as the font's missing-glyph box, and
-//! [`missing`] names such characters (identity documents print names in Latin letters,
-//! ICAO Doc 9303, so a travel document's names are covered).
+//! a character it lacks (Chinese, for one) prints as the font's missing-glyph box
+//! (identity documents print names in Latin letters, ICAO Doc 9303, so a travel
+//! document's names are covered; a unit test checks the letters of European names).
 //!
 //! Widths are measured from the font's `hmtx` advances ([`width`]), so lines are wrapped
 //! to the printable width in points ([`wrap`]), not to a character count.
@@ -96,32 +96,27 @@ impl Fonts {
 /// characters' advances (no kerning, as printpdf sets none). A character without a glyph
 /// counts as the missing glyph's advance.
 pub fn width(text: &str, face: Face, size: f32) -> f32 {
-    text.chars()
-        .map(|c| match advance(c, face) {
-            Some((units, per_em)) => units * size / per_em,
-            // The fallback's estimate: Helvetica averages about half an em per character.
-            None => size * 0.55,
-        })
-        .sum()
+    text.chars().map(|c| char_width(c, face, size)).sum()
 }
 
-/// The advance of `c` in `face`, in font units per em (`per_em`), or `None` for the
-/// fallback (no parsed face).
-fn advance(c: char, face: Face) -> Option<(f32, f32)> {
-    let font = faces()?.get(face);
+/// The advance of `c` set in `face` at `size` points, in points (the missing glyph's for
+/// a character without one).
+fn char_width(c: char, face: Face, size: f32) -> f32 {
+    let Some(faces) = faces() else {
+        // The fallback's estimate: Helvetica averages about half an em per character.
+        return size * 0.55;
+    };
+    let font = faces.get(face);
     let glyph = font.lookup_glyph_index(u32::from(c)).unwrap_or(0);
     let per_em = f32::from(font.pdf_font_metrics.units_per_em.max(1));
-    Some((f32::from(font.get_horizontal_advance(glyph)), per_em))
+    f32::from(font.get_horizontal_advance(glyph)) * size / per_em
 }
 
 /// `text`'s words in lines at most `max` points wide when set in `face` at `size`; white
 /// space between words becomes one space, and a word wider than a line is broken between
 /// characters (at least one per line). Each character is measured once.
 pub fn wrap(text: &str, face: Face, size: f32, max: f32) -> Vec<String> {
-    let measure = |c: char| match advance(c, face) {
-        Some((units, per_em)) => units * size / per_em,
-        None => size * 0.55,
-    };
+    let measure = |c: char| char_width(c, face, size);
     let space = measure(' ');
     let mut lines = Vec::new();
     let (mut line, mut used) = (String::new(), 0.0_f32);
@@ -173,25 +168,6 @@ pub fn wrap_lines(text: &str, face: Face, size: f32, max: f32) -> Vec<String> {
         .collect()
 }
 
-/// The characters of `text` the fonts have no glyph for (they print as a box), each
-/// once, in order; white space and control characters are not counted.
-pub fn missing(text: &str) -> Vec<char> {
-    let Some(faces) = faces() else {
-        return Vec::new();
-    };
-    let mut missing = Vec::new();
-    for c in text.chars() {
-        if !c.is_whitespace()
-            && !c.is_control()
-            && faces.regular.lookup_glyph_index(u32::from(c)).is_none()
-            && !missing.contains(&c)
-        {
-            missing.push(c);
-        }
-    }
-    missing
-}
-
 /// `line` in visual order (Unicode Bidirectional Algorithm, UAX #9, by the
 /// `unicode-bidi` crate): PDF text is drawn left to right, so a right-to-left run (a
 /// Hebrew or Arabic name) is reversed to read right. Arabic letters keep their isolated
@@ -217,6 +193,25 @@ pub const fn mm_to_pt(mm: f32) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The characters of `text` the fonts have no glyph for (they print as a box), each
+    /// once, in order; white space and control characters are not counted.
+    pub fn missing(text: &str) -> Vec<char> {
+        let Some(faces) = faces() else {
+            return Vec::new();
+        };
+        let mut missing = Vec::new();
+        for c in text.chars() {
+            if !c.is_whitespace()
+                && !c.is_control()
+                && faces.regular.lookup_glyph_index(u32::from(c)).is_none()
+                && !missing.contains(&c)
+            {
+                missing.push(c);
+            }
+        }
+        missing
+    }
 
     #[test]
     fn the_embedded_fonts_parse_and_cover_the_scripts_of_european_names() {

@@ -341,8 +341,7 @@ fn open_credential(
     sealing: &persistence::sealing::Keyring,
     doc: &Document,
 ) -> Result<String, ApiError> {
-    let envelope = format!("{}.", persistence::sealing::ENVELOPE);
-    if !doc.credential.starts_with(&envelope) {
+    if persistence::sealing::key_id_of(&doc.credential).is_err() {
         return Ok(doc.credential.clone());
     }
     let bytes = sealing
