@@ -110,8 +110,11 @@ pub struct Answer {
     pub etag: String,
 }
 
-/// Answers kept per instance, at most this many (then the cache is emptied).
+/// Answers kept per instance, at most this many, and at most this many bytes (at
+/// 1,000,000 filings the largest grouping's answer is about 10 MB): then the cache is
+/// emptied.
 const CACHE_ENTRIES: usize = 256;
+const CACHE_BYTES: usize = 128 << 20;
 
 /// The answers computed at one generation of the summary, by query. The summary only
 /// changes when a refresh rewrites it, and each such refresh bumps the generation in
@@ -120,24 +123,78 @@ const CACHE_ENTRIES: usize = 256;
 /// answers are dropped at once when it changes.
 #[derive(Debug, Default)]
 pub struct AnswerCache {
-    answers: Mutex<(i64, HashMap<String, Answer>)>,
+    answers: Mutex<Held>,
+}
+
+#[derive(Debug, Default)]
+struct Held {
+    generation: i64,
+    bytes: usize,
+    by_query: HashMap<String, Answer>,
 }
 
 impl AnswerCache {
     /// The answer to `query` computed at `generation`, if kept.
     pub fn get(&self, generation: i64, query: &str) -> Option<Answer> {
-        let answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        (answers.0 == generation)
-            .then(|| answers.1.get(query).cloned())
+        let held = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        (held.generation == generation)
+            .then(|| held.by_query.get(query).cloned())
             .flatten()
     }
 
-    /// Keeps the answer to `query` computed at `generation` (dropping those of another).
+    /// Keeps the answer to `query` computed at `generation` (dropping those of another,
+    /// and all of them when the cache is full).
     pub fn put(&self, generation: i64, query: String, answer: Answer) {
-        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
-        if answers.0 != generation || answers.1.len() >= CACHE_ENTRIES {
-            *answers = (generation, HashMap::new());
+        let mut held = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        let size = answer.body.len() + query.len();
+        if held.generation != generation
+            || held.by_query.len() >= CACHE_ENTRIES
+            || held.bytes + size > CACHE_BYTES
+        {
+            *held = Held {
+                generation,
+                ..Held::default()
+            };
         }
-        answers.1.insert(query, answer);
+        let key = query.len();
+        held.bytes += size;
+        if let Some(previous) = held.by_query.insert(query, answer) {
+            held.bytes = held.bytes.saturating_sub(previous.body.len() + key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(bytes: usize) -> Answer {
+        Answer {
+            body: vec![b'x'; bytes].into(),
+            etag: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_cache_holds_one_generation_within_its_bounds() {
+        let cache = AnswerCache::default();
+        cache.put(1, "a".into(), answer(10));
+        cache.put(1, "a".into(), answer(20));
+        assert_eq!(cache.get(1, "a").map(|a| a.body.len()), Some(20));
+        assert!(cache.get(2, "a").is_none(), "another generation's answer");
+        cache.put(2, "b".into(), answer(10));
+        assert!(cache.get(1, "a").is_none() && cache.get(2, "a").is_none());
+        // Bytes: a large answer beside others empties the cache first.
+        cache.put(2, "big".into(), answer(CACHE_BYTES - 100));
+        cache.put(2, "more".into(), answer(200));
+        assert!(cache.get(2, "big").is_none() && cache.get(2, "b").is_none());
+        assert!(cache.get(2, "more").is_some());
+        // Entries.
+        for n in 0..CACHE_ENTRIES {
+            cache.put(3, n.to_string(), answer(1));
+        }
+        assert!(cache.get(3, "0").is_some());
+        cache.put(3, "one more".into(), answer(1));
+        assert!(cache.get(3, "0").is_none() && cache.get(3, "one more").is_some());
     }
 }

@@ -272,6 +272,11 @@ pub struct StatisticsSettings {
     /// Seconds between two refreshes of the statistics' summary by the service (default
     /// 300; 0 turns the job off: `ecommissariat statistics refresh` then does it).
     pub refresh_secs: u64,
+    /// Seconds between two looks of this instance at the summary's generation (default
+    /// 2; 0 turns it off): when a refresh (by any instance, or the command line) changed
+    /// it, the instance reads the summary into memory and computes the default answers
+    /// before a reader asks.
+    pub follow_secs: u64,
 }
 
 impl Default for StatisticsSettings {
@@ -279,6 +284,7 @@ impl Default for StatisticsSettings {
         Self {
             threshold: domain::statistics::DEFAULT_THRESHOLD,
             refresh_secs: 300,
+            follow_secs: 2,
         }
     }
 }

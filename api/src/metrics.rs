@@ -29,6 +29,8 @@ pub struct Metrics {
 pub struct StatisticsMetrics {
     answers: IntCounterVec,
     compute: prometheus::Histogram,
+    load: prometheus::Histogram,
+    cells: prometheus::IntGauge,
 }
 
 impl StatisticsMetrics {
@@ -52,18 +54,48 @@ impl StatisticsMetrics {
             .buckets(vec![0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0]),
         )
         .map_err(error)?;
-        registry
-            .register(Box::new(answers.clone()))
-            .map_err(error)?;
-        registry
-            .register(Box::new(compute.clone()))
-            .map_err(error)?;
-        Ok(StatisticsMetrics { answers, compute })
+        let load = prometheus::Histogram::with_opts(
+            prometheus::HistogramOpts::new(
+                "statistics_summary_load_seconds",
+                "Time to read the summary into memory, once per generation of the summary",
+            )
+            .namespace(NAMESPACE)
+            .buckets(vec![0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+        )
+        .map_err(error)?;
+        let cells = prometheus::IntGauge::with_opts(
+            prometheus::Opts::new(
+                "statistics_summary_cells",
+                "Cells of the summary held in memory by this instance",
+            )
+            .namespace(NAMESPACE),
+        )
+        .map_err(error)?;
+        for collector in [
+            Box::new(answers.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(compute.clone()),
+            Box::new(load.clone()),
+            Box::new(cells.clone()),
+        ] {
+            registry.register(collector).map_err(error)?;
+        }
+        Ok(StatisticsMetrics {
+            answers,
+            compute,
+            load,
+            cells,
+        })
     }
 
     /// Counts an answer served from the cache.
     pub fn cached(&self) {
         self.answers.with_label_values(&["cache"]).inc();
+    }
+
+    /// Records a load of the summary into memory: `cells` read in `seconds`.
+    pub fn loaded(&self, seconds: f64, cells: usize) {
+        self.load.observe(seconds);
+        self.cells.set(i64::try_from(cells).unwrap_or(i64::MAX));
     }
 
     /// Counts an answer computed in `seconds`.

@@ -150,6 +150,7 @@ impl Application {
                 .then_some(settings.retention.interval_secs),
             statistics_threshold: settings.statistics.threshold,
             statistics_cache: crate::app::statistics::new_cache(),
+            statistics_summary: crate::app::statistics::new_summary(),
             open311,
             countries,
             default_language,
@@ -228,6 +229,13 @@ impl Application {
             crate::app::statistics::spawn_refresh(
                 state.clone(),
                 std::time::Duration::from_secs(settings.statistics.refresh_secs),
+                crate::routes::statistics::warm_default,
+            );
+        }
+        if settings.statistics.follow_secs > 0 {
+            crate::app::statistics::spawn_follower(
+                state.clone(),
+                std::time::Duration::from_secs(settings.statistics.follow_secs),
                 crate::routes::statistics::warm_default,
             );
         }

@@ -376,6 +376,7 @@ impl Table {
 mod times;
 pub use times::*;
 pub mod counter;
+pub mod cube;
 
 #[cfg(test)]
 mod tests {

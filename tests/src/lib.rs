@@ -194,8 +194,9 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.database.connect_timeout_secs = 2;
     // Seal quickly, so that tests wait little for the audit log.
     settings.audit.seal_interval_ms = 100;
-    // The statistics' summary is refreshed by the tests that read it.
+    // The statistics' summary is refreshed, and followed, by the tests that read it.
     settings.statistics.refresh_secs = 0;
+    settings.statistics.follow_secs = 0;
     settings
 }
 

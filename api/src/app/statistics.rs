@@ -10,23 +10,70 @@ use crate::state::AppState;
 use actix_web::web;
 use domain::audit::AuditEvent;
 use domain::statistics::counter::{parse, CounterLine};
+use domain::statistics::cube::Cube;
 use domain::statistics::{tabulate, Dimension, Input, Table};
 use persistence::{DbConnection, PersistenceError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-/// The table of the months `[from, to]` (`YYYY-MM`), over `dims`, from the summary.
+/// The summary in memory (`domain::statistics::cube::Cube`) at the generation it was
+/// read, shared by the instance's workers; read again when the generation changes. Like
+/// the answers' cache, it is this instance's own: another instance reads its own copy.
+#[derive(Debug, Default)]
+pub struct SummaryInMemory {
+    held: Mutex<Option<(i64, Arc<Cube>)>>,
+    /// Held while a worker reads the summary: the others wait for that read rather than
+    /// each making its own.
+    loading: Mutex<()>,
+}
+
+impl SummaryInMemory {
+    fn held_since(&self, generation: i64) -> Option<Arc<Cube>> {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.as_ref()
+            .filter(|(g, _)| *g >= generation)
+            .map(|(_, cube)| cube.clone())
+    }
+
+    /// The summary at `generation` or a later one: the one held, else read from the
+    /// store (once, whatever the number of workers asking).
+    fn at(
+        &self,
+        conn: &mut DbConnection,
+        generation: i64,
+        metrics: &crate::metrics::StatisticsMetrics,
+    ) -> Result<Arc<Cube>, PersistenceError> {
+        if let Some(cube) = self.held_since(generation) {
+            return Ok(cube);
+        }
+        let _loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(cube) = self.held_since(generation) {
+            return Ok(cube);
+        }
+        let started = std::time::Instant::now();
+        let (read, cells) = persistence::statistics::snapshot(conn)?;
+        let cube = Arc::new(Cube::new(cells));
+        metrics.loaded(started.elapsed().as_secs_f64(), cube.len());
+        *self.held.lock().unwrap_or_else(|e| e.into_inner()) = Some((read, cube.clone()));
+        Ok(cube)
+    }
+}
+
+/// The table of the months `[from, to]` (`YYYY-MM`), over `dims`, from the summary in
+/// memory (and the counter counts, read from the store).
 fn table(
     conn: &mut DbConnection,
+    cube: &Cube,
     (from, to): &(String, String),
     dims: &[Dimension],
     k: u32,
 ) -> Result<Table, PersistenceError> {
     let mut input = Input {
-        counts: persistence::statistics::summary(conn, from, to, dims)?,
+        counts: cube.rows(from, to, dims),
         counter: Vec::new(),
     };
     if dims.iter().all(|d| d.has_counter_counts()) {
-        input.counter = persistence::statistics::counter(conn, from, to, dims)?;
+        let counter = persistence::statistics::counter_counts(conn, from, to)?;
+        input.counter = cube.with_online(from, to, counter);
     }
     Ok(tabulate(&input, dims, k))
 }
@@ -46,6 +93,7 @@ where
 {
     let k = state.statistics_threshold;
     let cache = state.statistics_cache.clone();
+    let summary = state.statistics_summary.clone();
     let metrics = state.metrics.statistics.clone();
     with_db(state, move |conn| {
         // The generation first: the summary read after it is at least as new.
@@ -54,8 +102,9 @@ where
             metrics.cached();
             return Ok(hit);
         }
+        let cube = summary.at(conn, generation, &metrics)?;
         let started = std::time::Instant::now();
-        let body = render(&table(conn, &months, &dims, k)?)?;
+        let body = render(&table(conn, &cube, &months, &dims, k)?)?;
         let answer = Answer {
             etag: crate::caching::etag_of(&body),
             body: body.into(),
@@ -70,6 +119,29 @@ where
 /// The cache of the answers, shared by the service's workers.
 pub fn new_cache() -> Arc<AnswerCache> {
     Arc::new(AnswerCache::default())
+}
+
+/// The summary in memory, shared by the service's workers (empty until first needed).
+pub fn new_summary() -> Arc<SummaryInMemory> {
+    Arc::new(SummaryInMemory::default())
+}
+
+/// Every `every`, the first time at once: `follow` (the HTTP layer's
+/// `routes::statistics::warm_default`), which reads the summary's generation and, when
+/// it changed since this instance last looked (a refresh by this instance, another one or
+/// the command line), reads the summary into memory and computes the most asked answers,
+/// so that readers do not wait for either.
+pub fn spawn_follower<F, Fut>(state: web::Data<AppState>, every: std::time::Duration, follow: F)
+where
+    F: Fn(web::Data<AppState>) -> Fut + 'static,
+    Fut: std::future::Future<Output = ()> + 'static,
+{
+    actix_web::rt::spawn(async move {
+        loop {
+            follow(state.clone()).await;
+            actix_web::rt::time::sleep(every).await;
+        }
+    });
 }
 
 /// The counter counts' CSV, parsed; a bad file is a validation error naming each bad

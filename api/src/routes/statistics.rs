@@ -341,9 +341,11 @@ async fn answer_for(
 }
 
 /// Computes the answers without a query (the default grouping and window, in JSON and
-/// CSV) into the cache, so that the first reader after a refresh that changed the
-/// summary does not pay for it (at 1,000,000 filings: 0.5 to 1 s; cached, under 10 ms;
-/// `bench/RESULTS.md`). Called by the refresh job after each refresh; a failure is
+/// CSV) into the cache, reading the summary into memory first when its generation
+/// changed, so that the first reader after a refresh that changed the summary pays for
+/// neither (`bench/RESULTS.md`). Nothing is computed when both answers of the current
+/// generation are cached: one read of the generation each. Called by the refresh job
+/// after each refresh, and by the follower every `statistics.follow_secs`; a failure is
 /// only logged (the next reader computes the answer).
 pub async fn warm_default(state: web::Data<AppState>) {
     let query = StatisticsQuery::default();

@@ -891,3 +891,82 @@ async fn the_refresh_job_computes_the_default_answers_ahead() {
     );
     assert!(answers(&app, "cache").await >= cached + 2);
 }
+
+/// A metric's value as `/metrics` shows it (0 when absent).
+async fn metric(app: &TestApp, name: &str) -> f64 {
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let prefix = format!("{name} ");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map_or(0.0, |v| v.trim().parse().unwrap())
+}
+
+/// A refresh made elsewhere (another instance, or `ecommissariat statistics refresh`) is
+/// followed within `statistics.follow_secs`: the instance reads the summary into memory
+/// once and computes the default answers before any reader asks; readers are then served
+/// from its cache, and another window is computed from the summary in memory, with the
+/// refresh's figures, without reading the summary again.
+#[tokio::test]
+async fn an_instance_follows_a_refresh_made_elsewhere() {
+    const LOADS: &str = "ecommissariat_statistics_summary_load_seconds_count";
+    const CELLS: &str = "ecommissariat_statistics_summary_cells";
+    let app = spawn_app_with(|s| {
+        s.statistics.threshold = 2;
+        s.statistics.refresh_secs = 0;
+        s.statistics.follow_secs = 1;
+    })
+    .await;
+    for n in 0..3 {
+        submitted(&app, 420 + n).await;
+    }
+    let until = |what: &'static str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        move || assert!(std::time::Instant::now() < deadline, "never {what}")
+    };
+    // Followed from the start: the empty summary (no refresh yet) is read once.
+    let check = until("read at start-up");
+    while metric(&app, LOADS).await < 1.0 {
+        check();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (loads, computed) = (metric(&app, LOADS).await, answers(&app, "computed").await);
+    assert_eq!(metric(&app, CELLS).await, 0.0);
+
+    let report = refresh(&app);
+    assert!(report.full && report.cells > 0, "{report:?}");
+    let check = until("followed");
+    while metric(&app, CELLS).await == 0.0 || answers(&app, "computed").await < computed + 2 {
+        check();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        metric(&app, LOADS).await,
+        loads + 1.0,
+        "one read per generation"
+    );
+
+    let cached = answers(&app, "cache").await;
+    for accept in ["application/json", "text/csv"] {
+        assert_eq!(get(&app, "", accept).await.status(), 200);
+    }
+    assert_eq!(
+        answers(&app, "computed").await,
+        computed + 2,
+        "no reader computed"
+    );
+    assert!(answers(&app, "cache").await >= cached + 2);
+
+    let month = format!("?from={0}&to={0}", Utc::now().format("%Y-%m"));
+    let body: Value = get(&app, &month, "application/json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["totals"]["submitted"], 3, "{body}");
+    assert_eq!(
+        metric(&app, LOADS).await,
+        loads + 1.0,
+        "the summary was not read again"
+    );
+}
