@@ -31,9 +31,9 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use domain::statistics::counter::CounterLine;
+use domain::statistics::cube::Cube;
 use domain::statistics::{
-    cells, encode, merge_encoded, BaseRow, Contribution, CounterRow, Fact, Histogram, Key,
-    END_STATUSES, IN_CHARGE_STATUS,
+    cells, encode, BaseRow, Contribution, CounterRow, Fact, Key, END_STATUSES, IN_CHARGE_STATUS,
 };
 use std::collections::{BTreeSet, HashMap};
 
@@ -540,18 +540,33 @@ type StoredCell = (
     (String, String),
 );
 
-/// The summary's generation and every cell of it (counts and parsed histograms), read
-/// in one snapshot (PostgreSQL: a read-only `REPEATABLE READ` transaction; SQLite: one
-/// read transaction), so that the cells are those of that generation. The service holds
-/// them in memory (`domain::statistics::cube::Cube`) until the generation changes: a
-/// year of 1,000,000 filings is about 170,000 cells.
+/// The summary's generation and every cell of it, in memory (`Cube`), read in one
+/// snapshot (PostgreSQL: a read-only `REPEATABLE READ` transaction; SQLite: one read
+/// transaction), so that the cells are those of that generation; the rows are streamed
+/// into the cube (`load_iter`), not gathered first. The service holds the cube until
+/// the generation changes: a year of 1,000,000 filings is about 170,000 cells.
 ///
 /// # Errors
 /// The database's.
-pub fn snapshot(conn: &mut DbConnection) -> Result<(i64, Vec<BaseRow>), PersistenceError> {
+pub fn snapshot(conn: &mut DbConnection) -> Result<(i64, Cube), PersistenceError> {
+    use diesel::connection::DefaultLoadingMode;
     use statistics_summary::dsl as s;
-    let read = |conn: &mut DbConnection| -> Result<(i64, Vec<StoredCell>), PersistenceError> {
-        let generation = generation(conn)?;
+    let mut cube = Cube::default();
+    let mut readable = true;
+    let mut add =
+        |((procedure, country, unit, municipality, week, month), counts, hours): StoredCell| {
+            readable &= cube.add(
+                [&procedure, &country, &unit, &municipality, &week, &month],
+                [counts.0, counts.1, counts.2, counts.3].map(unsigned),
+                [&hours.0, &hours.1],
+            );
+        };
+    let generation = conn.transaction(|c| {
+        if c.backend() == crate::db::Backend::Postgres {
+            // The first statement of the transaction: one snapshot for both reads.
+            c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        let generation = generation(c)?;
         let query = s::statistics_summary.select((
             (
                 s::procedure_code,
@@ -564,44 +579,24 @@ pub fn snapshot(conn: &mut DbConnection) -> Result<(i64, Vec<BaseRow>), Persiste
             (s::submitted, s::registered, s::rejected, s::redirected),
             (s::in_charge_hours, s::end_hours),
         ));
-        let cells: Vec<StoredCell> = load!(conn, query)?;
-        Ok((generation, cells))
-    };
-    let (generation, cells) = conn.transaction(|c| {
-        if c.backend() == crate::db::Backend::Postgres {
-            // The first statement of the transaction: one snapshot for both reads.
-            c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        match c {
+            DbConnection::Postgresql(pg) => {
+                for row in query.load_iter::<StoredCell, DefaultLoadingMode>(pg)? {
+                    add(row?);
+                }
+            }
+            DbConnection::Sqlite(lite) => {
+                for row in query.load_iter::<StoredCell, DefaultLoadingMode>(lite)? {
+                    add(row?);
+                }
+            }
         }
-        read(c)
+        Ok::<_, PersistenceError>(generation)
     })?;
-    let mut unreadable = false;
-    let rows = cells
-        .into_iter()
-        .map(
-            |((procedure, country, unit, municipality, week, month), counts, hours)| {
-                let mut times: [Histogram; 2] = Default::default();
-                for (histogram, text) in times.iter_mut().zip([hours.0, hours.1]) {
-                    unreadable |= !merge_encoded(histogram, &text);
-                }
-                BaseRow {
-                    key: Key {
-                        procedure,
-                        country,
-                        unit,
-                        municipality,
-                        week,
-                        month,
-                    },
-                    counts: [counts.0, counts.1, counts.2, counts.3].map(unsigned),
-                    times,
-                }
-            },
-        )
-        .collect();
-    if unreadable {
+    if !readable {
         tracing::warn!("an unreadable time histogram in the statistics summary");
     }
-    Ok((generation, rows))
+    Ok((generation, cube.finish()))
 }
 
 /// The counter counts of the months `[from, to]` (`YYYY-MM`), one row per unit,

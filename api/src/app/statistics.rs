@@ -50,8 +50,8 @@ impl SummaryInMemory {
             return Ok(cube);
         }
         let started = std::time::Instant::now();
-        let (read, cells) = persistence::statistics::snapshot(conn)?;
-        let cube = Arc::new(Cube::new(cells));
+        let (read, cube) = persistence::statistics::snapshot(conn)?;
+        let cube = Arc::new(cube);
         metrics.loaded(started.elapsed().as_secs_f64(), cube.len());
         *self.held.lock().unwrap_or_else(|e| e.into_inner()) = Some((read, cube.clone()));
         Ok(cube)

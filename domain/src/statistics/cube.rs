@@ -12,13 +12,14 @@
 //! municipalities, a few dozen weeks), and a histogram is a sorted slice of
 //! `(bucket, filings)`.
 
-use super::{BaseRow, CounterRow, Dimension, Histogram, Key};
+use super::{region_of, BaseRow, CounterRow, Dimension, Histogram, Key};
 use std::collections::HashMap;
 
 /// The six fields of a cell, in [`Key`]'s order.
 const FIELDS: usize = 6;
 const PROCEDURE: usize = 0;
 const UNIT: usize = 2;
+const MUNICIPALITY: usize = 3;
 const MONTH: usize = 5;
 /// A field that a grouping leaves out.
 const ALL: u32 = u32::MAX;
@@ -37,6 +38,10 @@ pub struct Cube {
     /// Each field's distinct values; a cell's key holds indexes into them.
     values: [Vec<String>; FIELDS],
     index: [HashMap<String, u32>; FIELDS],
+    /// By municipality: the first municipality of its region, which stands for the
+    /// region when a grouping asks for the region but not the municipality.
+    region_of: Vec<u32>,
+    regions: HashMap<String, u32>,
     cells: Vec<CubeCell>,
 }
 
@@ -65,28 +70,62 @@ fn kept(dims: &[Dimension]) -> [bool; FIELDS] {
     ]
 }
 
+/// A stored histogram (`bucket:filings,...`, [`super::encode`]) added to `into` as
+/// pairs (zero counts left out); false when a pair is unreadable (the readable ones are
+/// kept).
+fn decode(text: &str, into: &mut Vec<(u64, u64)>) -> bool {
+    let mut readable = true;
+    for pair in text.split(',').filter(|p| !p.is_empty()) {
+        match pair
+            .split_once(':')
+            .and_then(|(b, n)| Some((b.parse::<u64>().ok()?, n.parse::<u64>().ok()?)))
+        {
+            Some((_, 0)) => {}
+            Some(pair) => into.push(pair),
+            None => readable = false,
+        }
+    }
+    readable
+}
+
 impl Cube {
     /// The cube of the summary's `cells` (one per key, as the store holds them).
     pub fn new(cells: impl IntoIterator<Item = BaseRow>) -> Cube {
         let mut cube = Cube::default();
         for row in cells {
-            let mut key = [0; FIELDS];
-            for (field, value) in fields(&row.key).into_iter().enumerate() {
-                key[field] = cube.intern(field, value);
-            }
             let times = row
                 .times
                 .map(|h| h.into_iter().filter(|(_, n)| *n > 0).collect());
-            cube.cells.push(CubeCell {
-                key,
-                counts: row.counts,
-                times,
-            });
+            cube.push(fields(&row.key), row.counts, times);
         }
-        let months = &cube.values[MONTH];
-        cube.cells
+        cube.finish()
+    }
+
+    /// Adds one cell as stored: its key's fields (in [`Key`]'s order), its counts and
+    /// its two histograms as stored text ([`super::encode`]). Returns false when a
+    /// histogram had an unreadable pair (left out). [`Cube::finish`] ends the build.
+    pub fn add(&mut self, key: [&str; FIELDS], counts: [u64; 4], times: [&str; 2]) -> bool {
+        let mut pairs: [Vec<(u64, u64)>; 2] = Default::default();
+        let readable = decode(times[0], &mut pairs[0]) & decode(times[1], &mut pairs[1]);
+        self.push(key, counts, pairs.map(Vec::into_boxed_slice));
+        readable
+    }
+
+    fn push(&mut self, fields: [&str; FIELDS], counts: [u64; 4], times: [Box<[(u64, u64)]>; 2]) {
+        let mut key = [0; FIELDS];
+        for (field, value) in fields.into_iter().enumerate() {
+            key[field] = self.intern(field, value);
+        }
+        self.cells.push(CubeCell { key, counts, times });
+    }
+
+    /// Ends a build by [`Cube::add`]: sorts the cells by month (a window is then a
+    /// range).
+    pub fn finish(mut self) -> Cube {
+        let months = &self.values[MONTH];
+        self.cells
             .sort_by(|a, b| months[a.key[MONTH] as usize].cmp(&months[b.key[MONTH] as usize]));
-        cube
+        self
     }
 
     fn intern(&mut self, field: usize, value: &str) -> u32 {
@@ -96,6 +135,10 @@ impl Cube {
         let i = u32::try_from(self.values[field].len()).unwrap_or(ALL - 1);
         self.values[field].push(value.to_owned());
         self.index[field].insert(value.to_owned(), i);
+        if field == MUNICIPALITY {
+            let first = *self.regions.entry(region_of(value)).or_insert(i);
+            self.region_of.push(first);
+        }
         i
     }
 
@@ -127,14 +170,21 @@ impl Cube {
     /// query, in no particular order.
     pub fn rows(&self, from: &str, to: &str, dims: &[Dimension]) -> Vec<BaseRow> {
         let kept = kept(dims);
+        // A region without its municipalities: one municipality stands for each region.
+        let by_region =
+            dims.contains(&Dimension::Region) && !dims.contains(&Dimension::Municipality);
         let mut groups: HashMap<[u32; FIELDS], usize> = HashMap::new();
-        let mut sums: Vec<([u32; FIELDS], [u64; 4], [Histogram; 2])> = Vec::new();
+        // Per group: the counts, and the histograms' pairs gathered (merged at the end).
+        let mut sums: Vec<([u32; FIELDS], [u64; 4], [Vec<(u64, u64)>; 2])> = Vec::new();
         for cell in self.window(from, to) {
             let mut key = cell.key;
             for (value, keep) in key.iter_mut().zip(kept) {
                 if !keep {
                     *value = ALL;
                 }
+            }
+            if by_region {
+                key[MUNICIPALITY] = self.region_of[cell.key[MUNICIPALITY] as usize];
             }
             let at = *groups.entry(key).or_insert_with(|| {
                 sums.push((key, [0; 4], Default::default()));
@@ -144,10 +194,8 @@ impl Cube {
             for (sum, n) in counts.iter_mut().zip(cell.counts) {
                 *sum += n;
             }
-            for (histogram, pairs) in times.iter_mut().zip(&cell.times) {
-                for &(bucket, n) in pairs.iter() {
-                    *histogram.entry(bucket).or_default() += n;
-                }
+            for (pairs, cell_pairs) in times.iter_mut().zip(&cell.times) {
+                pairs.extend_from_slice(cell_pairs);
             }
         }
         sums.into_iter()
@@ -155,11 +203,13 @@ impl Cube {
             .map(|(key, counts, times)| BaseRow {
                 key: self.key_of(key),
                 counts,
-                times,
+                times: times.map(merged),
             })
             .collect()
     }
 
+    /// The key of a group (for a region's group, the municipality standing for it: the
+    /// table derives the same region from it).
     fn key_of(&self, key: [u32; FIELDS]) -> Key {
         let value = |field: usize| match key[field] {
             ALL => String::new(),
@@ -211,6 +261,20 @@ impl Cube {
     }
 }
 
+/// Gathered pairs as a histogram (the filings of equal buckets added).
+fn merged(mut pairs: Vec<(u64, u64)>) -> Histogram {
+    pairs.sort_unstable_by_key(|p| p.0);
+    let mut histogram = Histogram::new();
+    let mut pairs = pairs.into_iter().peekable();
+    while let Some((bucket, mut n)) = pairs.next() {
+        while let Some((_, more)) = pairs.next_if(|p| p.0 == bucket) {
+            n += more;
+        }
+        histogram.insert(bucket, n);
+    }
+    histogram
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,7 +307,9 @@ mod tests {
         ];
         for (month, week) in months {
             for unit in ["be-a", "be-b", "lu-c"] {
-                for municipality in ["", "m1", "m2"] {
+                for municipality in [
+                    "", "BE-21004", "BE-25121", "BE-11002", "BE-44021", "LU-0304",
+                ] {
                     for procedure in ["bicycle_theft", "lost_object"] {
                         let submitted = next(30);
                         if submitted == 0 {
@@ -312,6 +378,30 @@ mod tests {
                 assert_eq!(grouped, direct, "{dims:?} {from}..{to}");
             }
         }
+    }
+
+    #[test]
+    fn stored_cells_are_read_as_stored() {
+        let mut cube = Cube::default();
+        let key = [
+            "bicycle_theft",
+            "BE",
+            "be-a",
+            "BE-21004",
+            "2026-W02",
+            "2026-01",
+        ];
+        assert!(cube.add(key, [3, 1, 0, 0], ["0:2,17:1", "40:1,40:0"]));
+        assert!(
+            !cube.add(key, [1, 0, 0, 0], ["5:x,6:1", ""]),
+            "an unreadable pair"
+        );
+        let cube = cube.finish();
+        let rows = cube.rows("2026-01", "2026-01", &[Dimension::Region]);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].counts, [4, 1, 0, 0]);
+        assert_eq!(rows[0].times[0], Histogram::from([(0, 2), (6, 1), (17, 1)]));
+        assert_eq!(rows[0].times[1], Histogram::from([(40, 1)]));
     }
 
     #[test]
