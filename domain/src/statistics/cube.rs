@@ -175,7 +175,7 @@ impl Cube {
             dims.contains(&Dimension::Region) && !dims.contains(&Dimension::Municipality);
         let mut groups: HashMap<[u32; FIELDS], usize> = HashMap::new();
         // Per group: the counts, and the histograms' pairs gathered (merged at the end).
-        let mut sums: Vec<([u32; FIELDS], [u64; 4], [Vec<(u64, u64)>; 2])> = Vec::new();
+        let mut sums: Vec<Gathered> = Vec::new();
         for cell in self.window(from, to) {
             let mut key = cell.key;
             for (value, keep) in key.iter_mut().zip(kept) {
@@ -260,6 +260,9 @@ impl Cube {
         counter
     }
 }
+
+/// A group being gathered: its key, its counts, and its histograms' pairs.
+type Gathered = ([u32; FIELDS], [u64; 4], [Vec<(u64, u64)>; 2]);
 
 /// Gathered pairs as a histogram (the filings of equal buckets added).
 fn merged(mut pairs: Vec<(u64, u64)>) -> Histogram {
