@@ -5,10 +5,11 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use domain::i18n::Lang;
+use domain::statistics::cube::Cube;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// How long clients and proxies may keep reference data.
 pub const MAX_AGE_SECS: u32 = 300;
@@ -164,6 +165,51 @@ impl AnswerCache {
     }
 }
 
+/// The statistics' summary in memory (`domain::statistics::cube::Cube`) at the
+/// generation it was read, shared by the instance's workers; read again when the
+/// generation changes. Like the answers' cache, it is this instance's own: another
+/// instance reads its own copy.
+#[derive(Debug, Default)]
+pub struct SummaryInMemory {
+    held: Mutex<Option<(i64, Arc<Cube>)>>,
+    /// Held while a worker reads the summary: the others wait for that read rather than
+    /// each making its own.
+    loading: Mutex<()>,
+}
+
+impl SummaryInMemory {
+    fn held_since(&self, generation: i64) -> Option<Arc<Cube>> {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.as_ref()
+            .filter(|(g, _)| *g >= generation)
+            .map(|(_, cube)| cube.clone())
+    }
+
+    /// The summary at `generation` or a later one: the one held, else what `read`
+    /// returns (the generation it read, and the cube), called by one worker at a time:
+    /// the others wait, then take what it read.
+    ///
+    /// # Errors
+    /// `read`'s.
+    pub fn at<E>(
+        &self,
+        generation: i64,
+        read: impl FnOnce() -> Result<(i64, Cube), E>,
+    ) -> Result<Arc<Cube>, E> {
+        if let Some(cube) = self.held_since(generation) {
+            return Ok(cube);
+        }
+        let _loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(cube) = self.held_since(generation) {
+            return Ok(cube);
+        }
+        let (read, cube) = read()?;
+        let cube = Arc::new(cube);
+        *self.held.lock().unwrap_or_else(|e| e.into_inner()) = Some((read, cube.clone()));
+        Ok(cube)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +219,26 @@ mod tests {
             body: vec![b'x'; bytes].into(),
             etag: String::new(),
         }
+    }
+
+    #[test]
+    fn the_summary_is_read_once_per_generation() {
+        let summary = SummaryInMemory::default();
+        let mut reads = 0;
+        let mut read = |g: i64| {
+            reads += 1;
+            Ok::<_, ()>((g, Cube::default()))
+        };
+        summary.at(1, || read(1)).unwrap();
+        summary.at(1, || read(1)).unwrap();
+        summary.at(0, || read(0)).unwrap();
+        summary.at(3, || read(3)).unwrap();
+        assert!(
+            summary.at(4, || Err(())).is_err(),
+            "a failed read keeps nothing"
+        );
+        summary.at(3, || read(3)).unwrap();
+        assert_eq!(reads, 2);
     }
 
     #[test]

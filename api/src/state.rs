@@ -27,7 +27,7 @@ pub struct AppState {
     /// The open statistics' answers of the summary's current generation.
     pub statistics_cache: Arc<crate::caching::AnswerCache>,
     /// The statistics' summary in memory, at the generation it was read.
-    pub statistics_summary: Arc<crate::app::statistics::SummaryInMemory>,
+    pub statistics_summary: Arc<crate::caching::SummaryInMemory>,
     /// Countries this deployment serves (a subset of the catalogue's).
     pub countries: Vec<Country>,
     /// Language used when a request names none the service knows.

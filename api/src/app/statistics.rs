@@ -13,50 +13,7 @@ use domain::statistics::counter::{parse, CounterLine};
 use domain::statistics::cube::Cube;
 use domain::statistics::{tabulate, Dimension, Input, Table};
 use persistence::{DbConnection, PersistenceError};
-use std::sync::{Arc, Mutex};
-
-/// The summary in memory (`domain::statistics::cube::Cube`) at the generation it was
-/// read, shared by the instance's workers; read again when the generation changes. Like
-/// the answers' cache, it is this instance's own: another instance reads its own copy.
-#[derive(Debug, Default)]
-pub struct SummaryInMemory {
-    held: Mutex<Option<(i64, Arc<Cube>)>>,
-    /// Held while a worker reads the summary: the others wait for that read rather than
-    /// each making its own.
-    loading: Mutex<()>,
-}
-
-impl SummaryInMemory {
-    fn held_since(&self, generation: i64) -> Option<Arc<Cube>> {
-        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
-        held.as_ref()
-            .filter(|(g, _)| *g >= generation)
-            .map(|(_, cube)| cube.clone())
-    }
-
-    /// The summary at `generation` or a later one: the one held, else read from the
-    /// store (once, whatever the number of workers asking).
-    fn at(
-        &self,
-        conn: &mut DbConnection,
-        generation: i64,
-        metrics: &crate::metrics::StatisticsMetrics,
-    ) -> Result<Arc<Cube>, PersistenceError> {
-        if let Some(cube) = self.held_since(generation) {
-            return Ok(cube);
-        }
-        let _loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(cube) = self.held_since(generation) {
-            return Ok(cube);
-        }
-        let started = std::time::Instant::now();
-        let (read, cube) = persistence::statistics::snapshot(conn)?;
-        let cube = Arc::new(cube);
-        metrics.loaded(started.elapsed().as_secs_f64(), cube.len());
-        *self.held.lock().unwrap_or_else(|e| e.into_inner()) = Some((read, cube.clone()));
-        Ok(cube)
-    }
-}
+use std::sync::Arc;
 
 /// The table of the months `[from, to]` (`YYYY-MM`), over `dims`, from the summary in
 /// memory (and the counter counts, read from the store).
@@ -102,7 +59,12 @@ where
             metrics.cached();
             return Ok(hit);
         }
-        let cube = summary.at(conn, generation, &metrics)?;
+        let cube = summary.at(generation, || {
+            let started = std::time::Instant::now();
+            let (read, cube) = persistence::statistics::snapshot(conn)?;
+            metrics.loaded(started.elapsed().as_secs_f64(), cube.len());
+            Ok::<_, PersistenceError>((read, cube))
+        })?;
         let started = std::time::Instant::now();
         let body = render(&table(conn, &cube, &months, &dims, k)?)?;
         let answer = Answer {
@@ -122,8 +84,8 @@ pub fn new_cache() -> Arc<AnswerCache> {
 }
 
 /// The summary in memory, shared by the service's workers (empty until first needed).
-pub fn new_summary() -> Arc<SummaryInMemory> {
-    Arc::new(SummaryInMemory::default())
+pub fn new_summary() -> Arc<crate::caching::SummaryInMemory> {
+    Arc::new(crate::caching::SummaryInMemory::default())
 }
 
 /// Every `every`, the first time at once: `follow` (the HTTP layer's
