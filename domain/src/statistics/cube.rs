@@ -12,7 +12,7 @@
 //! municipalities, a few dozen weeks), and a histogram is a sorted slice of
 //! `(bucket, filings)`.
 
-use super::{region_of, BaseRow, CounterRow, Dimension, Histogram, Key};
+use super::{decode, region_of, BaseRow, CounterRow, Dimension, Histogram, Key};
 use std::collections::HashMap;
 
 /// The six fields of a cell, in [`Key`]'s order.
@@ -68,24 +68,6 @@ fn kept(dims: &[Dimension]) -> [bool; FIELDS] {
         has(Dimension::Week),
         has(Dimension::Month),
     ]
-}
-
-/// A stored histogram (`bucket:filings,...`, [`super::encode`]) added to `into` as
-/// pairs (zero counts left out); false when a pair is unreadable (the readable ones are
-/// kept).
-fn decode(text: &str, into: &mut Vec<(u64, u64)>) -> bool {
-    let mut readable = true;
-    for pair in text.split(',').filter(|p| !p.is_empty()) {
-        match pair
-            .split_once(':')
-            .and_then(|(b, n)| Some((b.parse::<u64>().ok()?, n.parse::<u64>().ok()?)))
-        {
-            Some((_, 0)) => {}
-            Some(pair) => into.push(pair),
-            None => readable = false,
-        }
-    }
-    readable
 }
 
 impl Cube {

@@ -94,13 +94,26 @@ pub fn encode(histogram: &Histogram) -> String {
 /// `string_agg` gives them) to `histogram`. Returns false if some pair was unreadable
 /// (it is left out).
 pub fn merge_encoded(histogram: &mut Histogram, text: &str) -> bool {
+    let mut pairs = Vec::new();
+    let readable = decode(text, &mut pairs);
+    for (b, n) in pairs {
+        *histogram.entry(b).or_default() += n;
+    }
+    readable
+}
+
+/// A stored histogram ([`encode`]) added to `into` as `(bucket, filings)` pairs, in
+/// their stored order, zero counts left out. Returns false if some pair was unreadable
+/// (it is left out).
+pub fn decode(text: &str, into: &mut Vec<(u64, u64)>) -> bool {
     let mut readable = true;
     for pair in text.split(',').filter(|p| !p.is_empty()) {
-        let parsed = pair
+        match pair
             .split_once(':')
-            .and_then(|(b, n)| Some((b.parse::<u64>().ok()?, n.parse::<u64>().ok()?)));
-        match parsed {
-            Some((b, n)) => *histogram.entry(b).or_default() += n,
+            .and_then(|(b, n)| Some((b.parse::<u64>().ok()?, n.parse::<u64>().ok()?)))
+        {
+            Some((_, 0)) => {}
+            Some(pair) => into.push(pair),
             None => readable = false,
         }
     }
