@@ -186,15 +186,17 @@ impl SummaryInMemory {
     }
 
     /// The summary at `generation` or a later one: the one held, else what `read`
-    /// returns (the generation it read, and the cube), called by one worker at a time:
-    /// the others wait, then take what it read.
+    /// returns (the generation it read, and the cube), given the copy held (its
+    /// generation and cube: `read` may bring it up to date rather than read the whole
+    /// summary), called by one worker at a time: the others wait, then take what it
+    /// read.
     ///
     /// # Errors
     /// `read`'s.
     pub fn at<E>(
         &self,
         generation: i64,
-        read: impl FnOnce() -> Result<(i64, Cube), E>,
+        read: impl FnOnce(Option<(i64, &Cube)>) -> Result<(i64, Cube), E>,
     ) -> Result<Arc<Cube>, E> {
         if let Some(cube) = self.held_since(generation) {
             return Ok(cube);
@@ -203,7 +205,8 @@ impl SummaryInMemory {
         if let Some(cube) = self.held_since(generation) {
             return Ok(cube);
         }
-        let (read, cube) = read()?;
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let (read, cube) = read(held.as_ref().map(|(g, cube)| (*g, &**cube)))?;
         let cube = Arc::new(cube);
         *self.held.lock().unwrap_or_else(|e| e.into_inner()) = Some((read, cube.clone()));
         Ok(cube)
@@ -224,21 +227,23 @@ mod tests {
     #[test]
     fn the_summary_is_read_once_per_generation() {
         let summary = SummaryInMemory::default();
-        let mut reads = 0;
-        let mut read = |g: i64| {
-            reads += 1;
+        let mut reads = Vec::new();
+        let mut read = |g: i64, held: Option<(i64, &Cube)>| {
+            reads.push((g, held.map(|(h, _)| h)));
             Ok::<_, ()>((g, Cube::default()))
         };
-        summary.at(1, || read(1)).unwrap();
-        summary.at(1, || read(1)).unwrap();
-        summary.at(0, || read(0)).unwrap();
-        summary.at(3, || read(3)).unwrap();
+        summary.at(1, |held| read(1, held)).unwrap();
+        summary.at(1, |held| read(1, held)).unwrap();
+        summary.at(0, |held| read(0, held)).unwrap();
+        summary.at(3, |held| read(3, held)).unwrap();
         assert!(
-            summary.at(4, || Err(())).is_err(),
+            summary.at(4, |_| Err(())).is_err(),
             "a failed read keeps nothing"
         );
-        summary.at(3, || read(3)).unwrap();
-        assert_eq!(reads, 2);
+        summary.at(3, |held| read(3, held)).unwrap();
+        summary.at(5, |held| read(5, held)).unwrap();
+        // Each read is given the copy held, to bring up to date.
+        assert_eq!(reads, [(1, None), (3, Some(1)), (5, Some(3))]);
     }
 
     #[test]

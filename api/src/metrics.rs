@@ -29,7 +29,7 @@ pub struct Metrics {
 pub struct StatisticsMetrics {
     answers: IntCounterVec,
     compute: prometheus::Histogram,
-    load: prometheus::Histogram,
+    load: prometheus::HistogramVec,
     cells: prometheus::IntGauge,
 }
 
@@ -54,13 +54,14 @@ impl StatisticsMetrics {
             .buckets(vec![0.005, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0]),
         )
         .map_err(error)?;
-        let load = prometheus::Histogram::with_opts(
+        let load = prometheus::HistogramVec::new(
             prometheus::HistogramOpts::new(
                 "statistics_summary_load_seconds",
-                "Time to read the summary into memory, once per generation of the summary",
+                "Time to bring the summary in memory to a new generation, by how (`read`): whole, or the copy held updated from the cells changed since",
             )
             .namespace(NAMESPACE)
-            .buckets(vec![0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            .buckets(vec![0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            &["read"],
         )
         .map_err(error)?;
         let cells = prometheus::IntGauge::with_opts(
@@ -92,9 +93,14 @@ impl StatisticsMetrics {
         self.answers.with_label_values(&["cache"]).inc();
     }
 
-    /// Records a load of the summary into memory: `cells` read in `seconds`.
-    pub fn loaded(&self, seconds: f64, cells: usize) {
-        self.load.observe(seconds);
+    /// Records a load of the summary into memory, whole or from the changes (`how`):
+    /// `cells` held after `seconds`.
+    pub fn loaded(&self, how: persistence::statistics::SummaryRead, seconds: f64, cells: usize) {
+        let read = match how {
+            persistence::statistics::SummaryRead::Whole => "whole",
+            persistence::statistics::SummaryRead::Changes { .. } => "changes",
+        };
+        self.load.with_label_values(&[read]).observe(seconds);
         self.cells.set(i64::try_from(cells).unwrap_or(i64::MAX));
     }
 

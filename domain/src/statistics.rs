@@ -155,66 +155,116 @@ pub struct Input {
     pub counter: Vec<CounterRow>,
 }
 
-/// Aggregates `input` over `dims` (in their order), then suppresses small cells with the
-/// threshold `k` (at least 1): counts by [`suppress`], times by [`time_of`], shares by
-/// [`share_of`].
-pub fn tabulate(input: &Input, dims: &[Dimension], k: u32) -> Table {
-    let with_share = dims.iter().all(|d| d.has_counter_counts());
-    let mut sums: BTreeMap<Vec<String>, [u64; 4]> = BTreeMap::new();
-    let mut histograms: BTreeMap<Vec<String>, [Histogram; 2]> = BTreeMap::new();
-    let mut all_times: [Histogram; 2] = Default::default();
-    for row in &input.counts {
-        let key = row.key.values(dims);
-        let entry = sums.entry(key.clone()).or_default();
-        for (sum, count) in entry.iter_mut().zip(row.counts) {
+/// One group of a grouping, before suppression: the values of its dimensions (in the
+/// grouping's order, as published: `unknown` for a missing place), its counts summed
+/// (by [`Measure::ALL`] order) and its two time histograms merged, as `(bucket,
+/// filings)` pairs in ascending order of bucket, each bucket once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Group {
+    pub key: Vec<String>,
+    pub counts: [u64; 4],
+    pub times: [Vec<(u64, u64)>; 2],
+}
+
+/// The rows grouped by `dims` (in their order): one [`Group`] per distinct key, sorted
+/// by key. [`cube::Cube::groups`] gives the same groups from the summary in memory.
+pub fn group(rows: &[BaseRow], dims: &[Dimension]) -> Vec<Group> {
+    let mut groups: BTreeMap<Vec<String>, ([u64; 4], [Histogram; 2])> = BTreeMap::new();
+    for row in rows {
+        let (counts, times) = groups.entry(row.key.values(dims)).or_default();
+        for (sum, count) in counts.iter_mut().zip(row.counts) {
             *sum += count;
         }
-        let merged = histograms.entry(key).or_default();
-        for (i, histogram) in row.times.iter().enumerate() {
-            for (&b, &n) in histogram {
-                *merged[i].entry(b).or_default() += n;
-                *all_times[i].entry(b).or_default() += n;
+        for (merged, histogram) in times.iter_mut().zip(&row.times) {
+            for (&b, &n) in histogram.iter().filter(|(_, n)| **n > 0) {
+                *merged.entry(b).or_default() += n;
             }
         }
     }
-    let mut counter: BTreeMap<Vec<String>, (u64, u64)> = BTreeMap::new();
+    groups
+        .into_iter()
+        .map(|(key, (counts, times))| Group {
+            key,
+            counts,
+            times: times.map(|h| h.into_iter().collect()),
+        })
+        .collect()
+}
+
+/// Aggregates `input` over `dims` (in their order), then suppresses small cells with the
+/// threshold `k`: [`group`], then [`publish`].
+pub fn tabulate(input: &Input, dims: &[Dimension], k: u32) -> Table {
+    publish(group(&input.counts, dims), &input.counter, dims, k)
+}
+
+/// The published table of `groups` (sorted by key, each key once: as [`group`] and
+/// [`cube::Cube::groups`] give them) and the counter counts `counter`, with the
+/// threshold `k` (at least 1): counts suppressed by [`suppress`], times by
+/// [`times_of`], shares by [`share_of`]. The counter counts are used only when every
+/// dimension has them ([`Dimension::has_counter_counts`]); a key they have and the
+/// groups do not gets a row of zeros.
+pub fn publish(
+    mut groups: Vec<Group>,
+    counter: &[CounterRow],
+    dims: &[Dimension],
+    k: u32,
+) -> Table {
+    let with_share = dims.iter().all(|d| d.has_counter_counts());
+    let mut counter_by_key: BTreeMap<Vec<String>, (u64, u64)> = BTreeMap::new();
     let mut all_counter = (0, 0);
     if with_share {
-        for c in &input.counter {
-            let key = c.key.values(dims);
-            sums.entry(key.clone()).or_default();
-            let entry = counter.entry(key).or_default();
+        for c in counter {
+            let entry = counter_by_key.entry(c.key.values(dims)).or_default();
             entry.0 += c.online;
             entry.1 += c.counter;
             all_counter.0 += c.online;
             all_counter.1 += c.counter;
         }
+        let missing: Vec<Group> = counter_by_key
+            .keys()
+            .filter(|key| {
+                groups
+                    .binary_search_by(|g| g.key.as_slice().cmp(key.as_slice()))
+                    .is_err()
+            })
+            .map(|key| Group {
+                key: key.clone(),
+                ..Group::default()
+            })
+            .collect();
+        if !missing.is_empty() {
+            groups.extend(missing);
+            groups.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        }
     }
     let k = k.max(1);
-    let keys: Vec<Vec<String>> = sums.keys().cloned().collect();
-    let values: Vec<[u64; 4]> = sums.into_values().collect();
-    let mut rows: Vec<Row> = keys
-        .into_iter()
-        .map(|key| {
-            let times = histograms
-                .get(&key)
-                .map(|h| times_of(h, k))
-                .unwrap_or([Time::None; 4]);
-            let share = with_share.then(|| match counter.get(&key) {
-                Some(&(online, at_counter)) => share_of(online, at_counter, k),
-                None => Share::None,
-            });
-            Row {
-                key,
-                cells: [Cell::Count(0); 4],
-                times,
-                share,
+    let mut all_times: [HistogramSum; 2] = Default::default();
+    let mut columns: [Vec<u64>; 4] = Default::default();
+    let mut rows: Vec<Row> = Vec::with_capacity(groups.len());
+    for group in groups {
+        for (sum, pairs) in all_times.iter_mut().zip(&group.times) {
+            for &(b, n) in pairs {
+                sum.add(b, n);
             }
-        })
-        .collect();
-    let total_times = times_of(&all_times, k);
+        }
+        for (column, count) in columns.iter_mut().zip(group.counts) {
+            column.push(count);
+        }
+        let share = with_share.then(|| match counter_by_key.get(&group.key) {
+            Some(&(online, at_counter)) => share_of(online, at_counter, k),
+            None => Share::None,
+        });
+        rows.push(Row {
+            times: times_of([&group.times[0], &group.times[1]], k),
+            key: group.key,
+            cells: [Cell::Count(0); 4],
+            share,
+        });
+    }
+    let all_times = all_times.map(HistogramSum::pairs);
+    let total_times = times_of([&all_times[0], &all_times[1]], k);
     let mut total_share = with_share.then(|| {
-        if input.counter.is_empty() {
+        if counter.is_empty() {
             Share::None
         } else {
             share_of(all_counter.0, all_counter.1, k)
@@ -225,7 +275,7 @@ pub fn tabulate(input: &Input, dims: &[Dimension], k: u32) -> Table {
         // whose part is hidden (small, or its complement) is hidden too.
         let parts: Vec<(u64, u64)> = rows
             .iter()
-            .map(|r| counter.get(&r.key).copied().unwrap_or_default())
+            .map(|r| counter_by_key.get(&r.key).copied().unwrap_or_default())
             .collect();
         let (online, online_total) =
             suppress(&parts.iter().map(|p| p.0).collect::<Vec<_>>(), u64::from(k));
@@ -249,9 +299,8 @@ pub fn tabulate(input: &Input, dims: &[Dimension], k: u32) -> Table {
         }
     }
     let mut totals = [Cell::Count(0); 4];
-    for m in 0..4 {
-        let column: Vec<u64> = values.iter().map(|v| v[m]).collect();
-        let (cells, total) = suppress(&column, u64::from(k.max(1)));
+    for (m, column) in columns.iter().enumerate() {
+        let (cells, total) = suppress(column, u64::from(k));
         for (row, cell) in rows.iter_mut().zip(cells) {
             row.cells[m] = cell;
         }
@@ -317,59 +366,103 @@ pub struct Flat {
 
 impl Table {
     /// The table as text lines: a header, one line per row, then a `total` line; a
-    /// suppressed cell reads `<k`.
+    /// suppressed cell reads `<k`. Collected from [`Table::each_line`].
     pub fn flat(&self) -> Flat {
-        let label = |c: &Cell| match c {
-            Cell::Count(n) => n.to_string(),
-            Cell::Suppressed => format!("<{}", self.threshold),
-        };
-        let time = |t: &Time| match t {
-            Time::Hours(h) => h.to_string(),
-            Time::Suppressed => format!("<{}", self.threshold),
-            Time::None => String::new(),
-        };
-        let share = |s: &Option<Share>| match s {
-            Some(Share::Value(v)) => format!("{v:.3}"),
-            Some(Share::Suppressed) => format!("<{}", self.threshold),
-            Some(Share::None) | None => String::new(),
-        };
-        let mut header: Vec<String> = self.dimensions.iter().map(|d| d.to_string()).collect();
-        header.extend(Measure::ALL.iter().map(|m| m.to_string()));
-        header.extend(TIME_COLUMNS.iter().map(|c| c.to_string()));
-        if self.has_share() {
-            header.push("online_share".into());
+        let mut header = Vec::new();
+        let mut lines = Vec::new();
+        let written: Result<(), std::convert::Infallible> = self.each_line(|line| {
+            match header.is_empty() {
+                true => header = line.to_vec(),
+                false => lines.push(line.to_vec()),
+            }
+            Ok(())
+        });
+        if let Err(never) = written {
+            match never {}
         }
+        Flat { header, lines }
+    }
+
+    /// Calls `line` with the fields of each text line in turn (as [`Table::flat`] has
+    /// them): the header, one line per row, then the `total` line. The fields are
+    /// buffers reused from line to line, so that a table of 100,000 rows is written
+    /// without an allocation per field; the first error of `line` stops the writing.
+    pub fn each_line<E>(&self, mut line: impl FnMut(&[String]) -> Result<(), E>) -> Result<(), E> {
+        use std::fmt::Write;
         let with_share = self.has_share();
-        let line_of =
-            |key: Vec<String>, cells: &[Cell; 4], times: &[Time; 4], s: &Option<Share>| {
-                let mut line = key;
-                line.extend(cells.iter().map(label));
-                line.extend(times.iter().map(time));
-                if with_share {
-                    line.push(share(s));
-                }
-                line
-            };
-        let mut lines: Vec<Vec<String>> = self
-            .rows
-            .iter()
-            .map(|r| line_of(r.key.clone(), &r.cells, &r.times, &r.share))
-            .collect();
-        let mut total = vec!["total".to_owned()];
-        total.extend(std::iter::repeat_n(
-            String::new(),
-            self.dimensions.len().saturating_sub(1),
-        ));
-        if self.dimensions.is_empty() {
-            total.clear();
+        let mut fields: Vec<String> = self.dimensions.iter().map(|d| d.to_string()).collect();
+        fields.extend(Measure::ALL.iter().map(|m| m.to_string()));
+        fields.extend(TIME_COLUMNS.iter().map(|c| c.to_string()));
+        if with_share {
+            fields.push("online_share".into());
         }
-        lines.push(line_of(
-            total,
+        line(&fields)?;
+        let k = self.threshold;
+        // `write!` into a `String` cannot fail.
+        let fill = |fields: &mut [String],
+                    key: &mut dyn Iterator<Item = &str>,
+                    cells: &[Cell; 4],
+                    times: &[Time; 4],
+                    share: &Option<Share>| {
+            let mut field = fields.iter_mut();
+            for value in key {
+                if let Some(f) = field.next() {
+                    f.clear();
+                    f.push_str(value);
+                }
+            }
+            for cell in cells {
+                if let Some(f) = field.next() {
+                    f.clear();
+                    let _ = match cell {
+                        Cell::Count(n) => write!(f, "{n}"),
+                        Cell::Suppressed => write!(f, "<{k}"),
+                    };
+                }
+            }
+            for t in times {
+                if let Some(f) = field.next() {
+                    f.clear();
+                    let _ = match t {
+                        Time::Hours(h) => write!(f, "{h}"),
+                        Time::Suppressed => write!(f, "<{k}"),
+                        Time::None => Ok(()),
+                    };
+                }
+            }
+            if with_share {
+                if let Some(f) = field.next() {
+                    f.clear();
+                    let _ = match share {
+                        Some(Share::Value(v)) => write!(f, "{v:.3}"),
+                        Some(Share::Suppressed) => write!(f, "<{k}"),
+                        Some(Share::None) | None => Ok(()),
+                    };
+                }
+            }
+        };
+        for row in &self.rows {
+            fill(
+                &mut fields,
+                &mut row.key.iter().map(String::as_str),
+                &row.cells,
+                &row.times,
+                &row.share,
+            );
+            line(&fields)?;
+        }
+        // The total line: `total` under the first dimension (none without dimensions).
+        let dims = self.dimensions.len();
+        let blanks = std::iter::repeat_n("", dims.saturating_sub(1));
+        let mut total = std::iter::once("total").take(dims.min(1)).chain(blanks);
+        fill(
+            &mut fields,
+            &mut total,
             &self.totals,
             &self.total_times,
             &self.total_share,
-        ));
-        Flat { header, lines }
+        );
+        line(&fields)
     }
 }
 

@@ -789,8 +789,23 @@ diesel::table! {
         id -> BigInt,
         started_at -> Timestamp,
         generation -> BigInt,
+        changes_from -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    statistics_changes (generation, month, week, procedure_code, country, unit_id, municipality_id) {
+        generation -> BigInt,
+        month -> Text,
+        week -> Text,
+        procedure_code -> Text,
+        country -> Text,
+        unit_id -> Text,
+        municipality_id -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(statistics_changes, statistics_summary);
 
 diesel::table! {
     counter_counts (unit_id, procedure_code, month) {

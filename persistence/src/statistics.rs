@@ -16,16 +16,20 @@
 //!   caches its answers. Safe with two instances: on PostgreSQL it takes a
 //!   transaction-scoped advisory lock and gives up when another instance holds it;
 //!   SQLite's write transactions are serial.
-//! - **The tables' source** ([`snapshot`]): the generation and every cell of the
+//! - **The tables' source** ([`summary`]): the generation and every cell of the
 //!   summary, read in one snapshot; the service holds them in memory and groups them
-//!   there (`domain::statistics::cube`), once per generation. [`counter_counts`] reads
-//!   a window's counter counts.
+//!   there (`domain::statistics::cube`). A copy held is brought to a newer generation
+//!   from the cells the refreshes since rebuilt (`statistics_changes`, kept for
+//!   [`KEPT_GENERATIONS`]) rather than read whole. [`counter_counts`] reads a window's
+//!   counter counts.
 //! - **Counter counts** ([`replace_counter_counts`]): per unit, procedure and month.
 
 use crate::db::DbConnection;
 use crate::error::PersistenceError;
 use crate::idempotency::{from_db_time, to_db_time};
-use crate::schema::{counter_counts, statistics_filings, statistics_state, statistics_summary};
+use crate::schema::{
+    counter_counts, statistics_changes, statistics_filings, statistics_state, statistics_summary,
+};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -44,6 +48,10 @@ const REFRESH_LOCK_ID: i64 = 22_001;
 const MARGIN_MINUTES: i64 = 10;
 /// Rows per multi-row insert, and ids per `IN` list.
 const CHUNK: usize = 500;
+/// How many generations' changed cells are kept (`statistics_changes`): a copy of the
+/// summary at most this many generations old is brought up to date from them (at a
+/// refresh every 5 minutes, about 8 hours).
+pub const KEPT_GENERATIONS: i64 = 100;
 
 /// What a refresh did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -375,6 +383,7 @@ fn rebuild(conn: &mut DbConnection, report: &mut RefreshReport) -> Result<(), Pe
 fn update(
     conn: &mut DbConnection,
     since: NaiveDateTime,
+    generation: i64,
     report: &mut RefreshReport,
 ) -> Result<(), PersistenceError> {
     use statistics_filings::dsl as sf;
@@ -412,6 +421,12 @@ fn update(
     for key in &touched {
         rebuild_cell(conn, key, report)?;
     }
+    // The cells rebuilt, for the copies of the summary held in memory (`changes`).
+    let changes: Vec<Change> = touched
+        .iter()
+        .map(|key| Change::new(generation, key))
+        .collect();
+    insert_chunks!(conn, statistics_changes::table, changes);
     report.cells = touched.len();
     report.months = touched
         .into_iter()
@@ -456,15 +471,47 @@ fn rebuild_cell(
     Ok(())
 }
 
+/// A cell rebuilt by the refresh of a generation (`statistics_changes`).
+#[derive(Insertable)]
+#[diesel(table_name = statistics_changes)]
+struct Change {
+    generation: i64,
+    month: String,
+    week: String,
+    procedure_code: String,
+    country: String,
+    unit_id: String,
+    municipality_id: String,
+}
+
+impl Change {
+    fn new(generation: i64, key: &Key) -> Change {
+        Change {
+            generation,
+            month: key.month.clone(),
+            week: key.week.clone(),
+            procedure_code: key.procedure.clone(),
+            country: key.country.clone(),
+            unit_id: key.unit.clone(),
+            municipality_id: key.municipality.clone(),
+        }
+    }
+}
+
 #[derive(Queryable)]
 struct State {
     started_at: NaiveDateTime,
     generation: i64,
+    changes_from: Option<i64>,
 }
 
 fn state(conn: &mut DbConnection) -> Result<Option<State>, PersistenceError> {
     Ok(statistics_state::table
-        .select((statistics_state::started_at, statistics_state::generation))
+        .select((
+            statistics_state::started_at,
+            statistics_state::generation,
+            statistics_state::changes_from,
+        ))
         .filter(statistics_state::id.eq(1))
         .first::<State>(conn)
         .optional()?)
@@ -492,11 +539,13 @@ pub fn refresh(
             }
         }
         let last = state(conn)?;
+        let previous = last.as_ref().map(|s| s.generation).unwrap_or(0);
         let mut report = RefreshReport::default();
         match &last {
             Some(last) if !full => update(
                 conn,
                 last.started_at - Duration::minutes(MARGIN_MINUTES),
+                previous + 1,
                 &mut report,
             )?,
             _ => {
@@ -504,11 +553,28 @@ pub fn refresh(
                 rebuild(conn, &mut report)?;
             }
         }
-        let previous = last.map(|s| s.generation).unwrap_or(0);
         report.generation = if report.full || report.cells > 0 {
             previous + 1
         } else {
             previous
+        };
+        // From which generation a copy in memory can be brought up to date: a full
+        // rebuild's own (its cells are not recorded); else, when this refresh recorded
+        // its cells, the older of what was already recorded (or, with nothing before,
+        // the previous generation) within the generations kept.
+        let recorded = last.and_then(|s| s.changes_from);
+        let changes_from = if report.full {
+            diesel::delete(statistics_changes::table).execute(conn)?;
+            Some(report.generation)
+        } else if report.cells == 0 {
+            recorded
+        } else {
+            let oldest = report.generation - KEPT_GENERATIONS;
+            diesel::delete(
+                statistics_changes::table.filter(statistics_changes::generation.le(oldest)),
+            )
+            .execute(conn)?;
+            Some(recorded.unwrap_or(previous).max(oldest))
         };
         diesel::delete(statistics_state::table).execute(conn)?;
         diesel::insert_into(statistics_state::table)
@@ -516,6 +582,7 @@ pub fn refresh(
                 statistics_state::id.eq(1),
                 statistics_state::started_at.eq(to_db_time(now)),
                 statistics_state::generation.eq(report.generation),
+                statistics_state::changes_from.eq(changes_from),
             ))
             .execute(conn)?;
         Ok(report)
@@ -540,63 +607,131 @@ type StoredCell = (
     (String, String),
 );
 
+/// How [`summary`] brought the summary in memory to its generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SummaryRead {
+    /// Every cell read.
+    Whole,
+    /// The copy held updated in place: the cells rebuilt by the refreshes since its
+    /// generation removed, and those of them that still have filings read again.
+    Changes {
+        /// Cells rebuilt since the copy's generation.
+        changed: usize,
+    },
+}
+
 /// The summary's generation and every cell of it, in memory (`Cube`), read in one
 /// snapshot (PostgreSQL: a read-only `REPEATABLE READ` transaction; SQLite: one read
-/// transaction), so that the cells are those of that generation; the rows are streamed
+/// transaction), so that the cells are those of that generation. When `held` (a copy
+/// at an earlier generation) can be brought up to date from the cells recorded as
+/// changed since (`statistics_changes`: its generation is at least the state's
+/// `changes_from`), only those cells are read and the copy is updated in place
+/// (`Cube::remove`, `Cube::add`); else the whole summary is read, its rows streamed
 /// into the cube (`load_iter`), not gathered first. The service holds the cube until
-/// the generation changes: a year of 1,000,000 filings is about 170,000 cells.
+/// the generation changes: a year of 1,000,000 filings is about 170,000 cells, and a
+/// refresh every few minutes changes a few thousand.
 ///
 /// # Errors
 /// The database's.
-pub fn snapshot(conn: &mut DbConnection) -> Result<(i64, Cube), PersistenceError> {
+pub fn summary(
+    conn: &mut DbConnection,
+    held: Option<(i64, &Cube)>,
+) -> Result<(i64, Cube, SummaryRead), PersistenceError> {
     use diesel::connection::DefaultLoadingMode;
+    use diesel::dsl::exists;
+    use statistics_changes::dsl as c;
     use statistics_summary::dsl as s;
-    let mut cube = Cube::default();
     let mut readable = true;
-    let mut add =
-        |((procedure, country, unit, municipality, week, month), counts, hours): StoredCell| {
-            readable &= cube.add(
-                [&procedure, &country, &unit, &municipality, &week, &month],
-                [counts.0, counts.1, counts.2, counts.3].map(unsigned),
-                [&hours.0, &hours.1],
-            );
-        };
-    let generation = conn.transaction(|c| {
-        if c.backend() == crate::db::Backend::Postgres {
-            // The first statement of the transaction: one snapshot for both reads.
-            c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+    let add = |cube: &mut Cube,
+               readable: &mut bool,
+               ((procedure, country, unit, municipality, week, month), counts, hours): StoredCell| {
+        *readable &= cube.add(
+            [&procedure, &country, &unit, &municipality, &week, &month],
+            [counts.0, counts.1, counts.2, counts.3].map(unsigned),
+            [&hours.0, &hours.1],
+        );
+    };
+    let columns = (
+        (
+            s::procedure_code,
+            s::country,
+            s::unit_id,
+            s::municipality_id,
+            s::week,
+            s::month,
+        ),
+        (s::submitted, s::registered, s::rejected, s::redirected),
+        (s::in_charge_hours, s::end_hours),
+    );
+    let (generation, cube, read) = conn.transaction(|conn| {
+        if conn.backend() == crate::db::Backend::Postgres {
+            // The first statement of the transaction: one snapshot for every read.
+            conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
         }
-        let generation = generation(c)?;
-        let query = s::statistics_summary.select((
-            (
-                s::procedure_code,
-                s::country,
-                s::unit_id,
-                s::municipality_id,
-                s::week,
-                s::month,
-            ),
-            (s::submitted, s::registered, s::rejected, s::redirected),
-            (s::in_charge_hours, s::end_hours),
-        ));
-        match c {
+        let state = state(conn)?;
+        let generation = state.as_ref().map(|s| s.generation).unwrap_or(0);
+        let changes_from = state.and_then(|s| s.changes_from);
+        if let Some((since, copy)) = held {
+            if changes_from.is_some_and(|from| since >= from) && since <= generation {
+                let keys: Vec<(String, String, String, String, String, String)> = crate::on_backend!(
+                    conn,
+                    c::statistics_changes
+                        .filter(c::generation.gt(since))
+                        .select((
+                            c::procedure_code,
+                            c::country,
+                            c::unit_id,
+                            c::municipality_id,
+                            c::week,
+                            c::month,
+                        ))
+                        .distinct(),
+                    load
+                )?;
+                let changed = s::statistics_summary
+                    .filter(exists(
+                        c::statistics_changes
+                            .filter(c::generation.gt(since))
+                            .filter(c::month.eq(s::month))
+                            .filter(c::week.eq(s::week))
+                            .filter(c::procedure_code.eq(s::procedure_code))
+                            .filter(c::country.eq(s::country))
+                            .filter(c::unit_id.eq(s::unit_id))
+                            .filter(c::municipality_id.eq(s::municipality_id)),
+                    ))
+                    .select(columns);
+                let cells: Vec<StoredCell> = crate::on_backend!(conn, changed, load)?;
+                let mut cube = copy.clone();
+                cube.remove(keys.iter().map(|k| [&*k.0, &*k.1, &*k.2, &*k.3, &*k.4, &*k.5]));
+                for cell in cells {
+                    add(&mut cube, &mut readable, cell);
+                }
+                let read = SummaryRead::Changes {
+                    changed: keys.len(),
+                };
+                return Ok::<_, PersistenceError>((generation, cube, read));
+            }
+        }
+        let mut cube = Cube::default();
+        let query = s::statistics_summary.select(columns);
+        match conn {
             DbConnection::Postgresql(pg) => {
                 for row in query.load_iter::<StoredCell, DefaultLoadingMode>(pg)? {
-                    add(row?);
+                    add(&mut cube, &mut readable, row?);
                 }
             }
             DbConnection::Sqlite(lite) => {
                 for row in query.load_iter::<StoredCell, DefaultLoadingMode>(lite)? {
-                    add(row?);
+                    add(&mut cube, &mut readable, row?);
                 }
             }
         }
-        Ok::<_, PersistenceError>(generation)
+        Ok((generation, cube, SummaryRead::Whole))
     })?;
     if !readable {
         tracing::warn!("an unreadable time histogram in the statistics summary");
     }
-    Ok((generation, cube.finish()))
+    Ok((generation, cube.finish(), read))
 }
 
 /// The counter counts of the months `[from, to]` (`YYYY-MM`), one row per unit,

@@ -11,7 +11,7 @@ use actix_web::web;
 use domain::audit::AuditEvent;
 use domain::statistics::counter::{parse, CounterLine};
 use domain::statistics::cube::Cube;
-use domain::statistics::{tabulate, Dimension, Input, Table};
+use domain::statistics::{publish, Dimension, Table};
 use persistence::{DbConnection, PersistenceError};
 use std::sync::Arc;
 
@@ -24,15 +24,12 @@ fn table(
     dims: &[Dimension],
     k: u32,
 ) -> Result<Table, PersistenceError> {
-    let mut input = Input {
-        counts: cube.rows(from, to, dims),
-        counter: Vec::new(),
-    };
+    let mut counter = Vec::new();
     if dims.iter().all(|d| d.has_counter_counts()) {
-        let counter = persistence::statistics::counter_counts(conn, from, to)?;
-        input.counter = cube.with_online(from, to, counter);
+        counter = persistence::statistics::counter_counts(conn, from, to)?;
+        counter = cube.with_online(from, to, counter);
     }
-    Ok(tabulate(&input, dims, k))
+    Ok(publish(cube.groups(from, to, dims), &counter, dims, k))
 }
 
 /// The answer to a query (`key` names it: format, window, dimensions): the cached one
@@ -59,10 +56,10 @@ where
             metrics.cached();
             return Ok(hit);
         }
-        let cube = summary.at(generation, || {
+        let cube = summary.at(generation, |held| {
             let started = std::time::Instant::now();
-            let (read, cube) = persistence::statistics::snapshot(conn)?;
-            metrics.loaded(started.elapsed().as_secs_f64(), cube.len());
+            let (read, cube, how) = persistence::statistics::summary(conn, held)?;
+            metrics.loaded(how, started.elapsed().as_secs_f64(), cube.len());
             Ok::<_, PersistenceError>((read, cube))
         })?;
         let started = std::time::Instant::now();

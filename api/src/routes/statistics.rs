@@ -295,13 +295,10 @@ fn view(table: &Table, from: NaiveDate, to: NaiveDate) -> Statistics {
 }
 
 fn csv_of(table: &Table) -> Result<Vec<u8>, ApiError> {
-    let flat = table.flat();
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let internal = |e: csv::Error| ApiError::Internal(e.to_string());
-    writer.write_record(&flat.header).map_err(internal)?;
-    for line in &flat.lines {
-        writer.write_record(line).map_err(internal)?;
-    }
+    table
+        .each_line(|fields| writer.write_record(fields))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     writer
         .into_inner()
         .map_err(|e| ApiError::Internal(e.to_string()))

@@ -12,8 +12,8 @@
 //! municipalities, a few dozen weeks), and a histogram is a sorted slice of
 //! `(bucket, filings)`.
 
-use super::{decode, region_of, BaseRow, CounterRow, Dimension, Histogram, Key};
-use std::collections::HashMap;
+use super::{decode, region_of, BaseRow, CounterRow, Dimension, Group, Key, UNKNOWN_PLACE};
+use rustc_hash::FxHashMap as HashMap;
 
 /// The six fields of a cell, in [`Key`]'s order.
 const FIELDS: usize = 6;
@@ -24,7 +24,7 @@ const MONTH: usize = 5;
 /// A field that a grouping leaves out.
 const ALL: u32 = u32::MAX;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct CubeCell {
     key: [u32; FIELDS],
     counts: [u64; 4],
@@ -33,7 +33,7 @@ struct CubeCell {
 
 /// The summary's cells in memory, sorted by month. Built by [`Cube::new`] from the
 /// store's rows; read by [`Cube::rows`] and [`Cube::with_online`].
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Cube {
     /// Each field's distinct values; a cell's key holds indexes into them.
     values: [Vec<String>; FIELDS],
@@ -41,6 +41,8 @@ pub struct Cube {
     /// By municipality: the first municipality of its region, which stands for the
     /// region when a grouping asks for the region but not the municipality.
     region_of: Vec<u32>,
+    /// By municipality: its region, as published ([`region_of`]).
+    region_names: Vec<String>,
     regions: HashMap<String, u32>,
     cells: Vec<CubeCell>,
 }
@@ -93,6 +95,29 @@ impl Cube {
         readable
     }
 
+    /// Removes the cells of `keys` (each key's fields in [`Key`]'s order), as a refresh
+    /// that rebuilt those cells leaves them: their new content, where they still have
+    /// filings, is then [`Cube::add`]ed, and [`Cube::finish`] ends the change. A key
+    /// the cube does not hold is ignored. Returns how many cells were removed.
+    pub fn remove<'a>(&mut self, keys: impl IntoIterator<Item = [&'a str; FIELDS]>) -> usize {
+        let mut removed: rustc_hash::FxHashSet<[u32; FIELDS]> = Default::default();
+        'keys: for fields in keys {
+            let mut key = [0; FIELDS];
+            for (field, value) in fields.into_iter().enumerate() {
+                match self.index[field].get(value) {
+                    Some(&i) => key[field] = i,
+                    None => continue 'keys,
+                }
+            }
+            removed.insert(key);
+        }
+        let before = self.cells.len();
+        if !removed.is_empty() {
+            self.cells.retain(|c| !removed.contains(&c.key));
+        }
+        before - self.cells.len()
+    }
+
     fn push(&mut self, fields: [&str; FIELDS], counts: [u64; 4], times: [Box<[(u64, u64)]>; 2]) {
         let mut key = [0; FIELDS];
         for (field, value) in fields.into_iter().enumerate() {
@@ -101,8 +126,9 @@ impl Cube {
         self.cells.push(CubeCell { key, counts, times });
     }
 
-    /// Ends a build by [`Cube::add`]: sorts the cells by month (a window is then a
-    /// range).
+    /// Ends a build or a change by [`Cube::add`] and [`Cube::remove`]: sorts the cells
+    /// by month (a window is then a range). The sort is stable and merges sorted runs,
+    /// so a few cells added to a sorted cube cost little.
     pub fn finish(mut self) -> Cube {
         let months = &self.values[MONTH];
         self.cells
@@ -118,8 +144,10 @@ impl Cube {
         self.values[field].push(value.to_owned());
         self.index[field].insert(value.to_owned(), i);
         if field == MUNICIPALITY {
-            let first = *self.regions.entry(region_of(value)).or_insert(i);
+            let region = region_of(value);
+            let first = *self.regions.entry(region.clone()).or_insert(i);
             self.region_of.push(first);
+            self.region_names.push(region);
         }
         i
     }
@@ -145,20 +173,26 @@ impl Cube {
         self.cells.get(start..end.max(start)).unwrap_or_default()
     }
 
-    /// The rows of the months `[from, to]` (`YYYY-MM`) grouped by `dims`, as
-    /// [`super::tabulate`] takes them: one per group with at least one filing, its
-    /// counts summed and its histograms merged; the fields `dims` leave out are empty
-    /// (a region's rows are its municipalities'). The same rows as the store's grouped
-    /// query, in no particular order.
-    pub fn rows(&self, from: &str, to: &str, dims: &[Dimension]) -> Vec<BaseRow> {
+    /// The groups of the months `[from, to]` (`YYYY-MM`) by `dims`, as
+    /// [`super::group`] gives them from the cells themselves (sorted by key, each key
+    /// once, only groups with at least one filing): counts summed, histograms merged.
+    /// The cells are grouped by their interned fields (a region by one municipality
+    /// standing for it); the groups are then sorted by the rank of each dimension's
+    /// published value, and only then given their text keys.
+    pub fn groups(&self, from: &str, to: &str, dims: &[Dimension]) -> Vec<Group> {
         let kept = kept(dims);
         // A region without its municipalities: one municipality stands for each region.
         let by_region =
             dims.contains(&Dimension::Region) && !dims.contains(&Dimension::Municipality);
-        let mut groups: HashMap<[u32; FIELDS], usize> = HashMap::new();
-        // Per group: the counts, and the histograms' pairs gathered (merged at the end).
-        let mut sums: Vec<Gathered> = Vec::new();
-        for cell in self.window(from, to) {
+        let cells = self.window(from, to);
+        // Each cell's group (by interned fields), each group's key and counts, and how
+        // many histogram pairs each group gathers: no allocation per group yet.
+        let mut at: HashMap<[u32; FIELDS], u32> = HashMap::default();
+        let mut keys: Vec<[u32; FIELDS]> = Vec::new();
+        let mut counts: Vec<[u64; 4]> = Vec::new();
+        let mut sizes: [Vec<usize>; 2] = Default::default();
+        let mut group_of: Vec<usize> = Vec::with_capacity(cells.len());
+        for cell in cells {
             let mut key = cell.key;
             for (value, keep) in key.iter_mut().zip(kept) {
                 if !keep {
@@ -168,46 +202,116 @@ impl Cube {
             if by_region {
                 key[MUNICIPALITY] = self.region_of[cell.key[MUNICIPALITY] as usize];
             }
-            let at = *groups.entry(key).or_insert_with(|| {
-                sums.push((key, [0; 4], Default::default()));
-                sums.len() - 1
-            });
-            let (_, counts, times) = &mut sums[at];
-            for (sum, n) in counts.iter_mut().zip(cell.counts) {
+            let g = *at.entry(key).or_insert_with(|| {
+                keys.push(key);
+                counts.push([0; 4]);
+                sizes.iter_mut().for_each(|s| s.push(0));
+                u32::try_from(keys.len() - 1).unwrap_or(u32::MAX)
+            }) as usize;
+            group_of.push(g);
+            for (sum, n) in counts[g].iter_mut().zip(cell.counts) {
                 *sum += n;
             }
-            for (pairs, cell_pairs) in times.iter_mut().zip(&cell.times) {
-                pairs.extend_from_slice(cell_pairs);
+            for (size, pairs) in sizes.iter_mut().zip(&cell.times) {
+                size[g] += pairs.len();
             }
         }
-        sums.into_iter()
-            .filter(|(_, counts, _)| counts[0] > 0)
-            .map(|(key, counts, times)| BaseRow {
-                key: self.key_of(key),
-                counts,
-                times: times.map(merged),
-            })
-            .collect()
+        // Each histogram's pairs, gathered group after group in one buffer.
+        let mut gathered: [Gathered; 2] = Default::default();
+        for (h, (starts, pairs)) in gathered.iter_mut().enumerate() {
+            let mut next = 0;
+            *starts = sizes[h]
+                .iter()
+                .map(|size| {
+                    next += size;
+                    next - size
+                })
+                .collect();
+            pairs.resize(next, (0, 0));
+            let mut cursor = starts.clone();
+            for (cell, &g) in cells.iter().zip(&group_of) {
+                let from = cursor[g];
+                pairs[from..from + cell.times[h].len()].copy_from_slice(&cell.times[h]);
+                cursor[g] += cell.times[h].len();
+            }
+        }
+        let histogram = |h: usize, g: usize| {
+            let (starts, pairs) = &gathered[h];
+            merged(pairs[starts[g]..starts[g] + sizes[h][g]].to_vec())
+        };
+        // Each dimension's published value, and its rank among the values published.
+        let published: Vec<(usize, Vec<&str>)> = dims.iter().map(|&d| self.published(d)).collect();
+        let ranks: Vec<Vec<u32>> = published.iter().map(|(_, texts)| rank(texts)).collect();
+        let order = |key: &[u32; FIELDS]| -> [u32; 7] {
+            let mut order = [0; 7];
+            for (o, ((field, _), ranks)) in order.iter_mut().zip(published.iter().zip(&ranks)) {
+                *o = ranks[key[*field] as usize];
+            }
+            order
+        };
+        let mut sorted: Vec<([u32; 7], usize)> = (0..keys.len())
+            .filter(|&g| counts[g][0] > 0)
+            .map(|g| (order(&keys[g]), g))
+            .collect();
+        sorted.sort_unstable();
+        let mut groups: Vec<Group> = Vec::with_capacity(sorted.len());
+        let mut last = None;
+        for (order, g) in sorted {
+            let times = [histogram(0, g), histogram(1, g)];
+            // Two values published alike (a municipality named `unknown`, say) are
+            // one group, as the cells themselves would give.
+            if last == Some(order) {
+                if let Some(group) = groups.last_mut() {
+                    for (sum, n) in group.counts.iter_mut().zip(counts[g]) {
+                        *sum += n;
+                    }
+                    for (pairs, more) in group.times.iter_mut().zip(times) {
+                        pairs.extend(more);
+                        *pairs = merged(std::mem::take(pairs));
+                    }
+                    continue;
+                }
+            }
+            last = Some(order);
+            groups.push(Group {
+                key: published
+                    .iter()
+                    .map(|(field, texts)| texts[keys[g][*field] as usize].to_owned())
+                    .collect(),
+                counts: counts[g],
+                times,
+            });
+        }
+        groups
     }
 
-    /// The key of a group (for a region's group, the municipality standing for it: the
-    /// table derives the same region from it).
-    fn key_of(&self, key: [u32; FIELDS]) -> Key {
-        let value = |field: usize| match key[field] {
-            ALL => String::new(),
-            i => self.values[field]
-                .get(i as usize)
-                .cloned()
-                .unwrap_or_default(),
+    /// The field a dimension is grouped by, and the value published for each of the
+    /// field's interned values (a region's for a municipality; `unknown` for a missing
+    /// place).
+    fn published(&self, dimension: Dimension) -> (usize, Vec<&str>) {
+        let field = match dimension {
+            Dimension::Procedure => PROCEDURE,
+            Dimension::Country => 1,
+            Dimension::Unit => UNIT,
+            Dimension::Municipality | Dimension::Region => MUNICIPALITY,
+            Dimension::Week => 4,
+            Dimension::Month => MONTH,
         };
-        Key {
-            procedure: value(0),
-            country: value(1),
-            unit: value(2),
-            municipality: value(3),
-            week: value(4),
-            month: value(5),
-        }
+        let texts = match dimension {
+            Dimension::Region => self.region_names.iter().map(String::as_str).collect(),
+            Dimension::Municipality => self.values[field]
+                .iter()
+                .map(|m| {
+                    if m.is_empty() {
+                        UNKNOWN_PLACE
+                    } else {
+                        m.as_str()
+                    }
+                })
+                .collect(),
+            _ => self.values[field].iter().map(String::as_str).collect(),
+        };
+        (field, texts)
     }
 
     /// `counter` (a unit's counter counts, one per unit, procedure and month of the
@@ -222,7 +326,7 @@ impl Cube {
         if counter.is_empty() {
             return counter;
         }
-        let mut online: HashMap<[u32; 3], u64> = HashMap::new();
+        let mut online: HashMap<[u32; 3], u64> = HashMap::default();
         for cell in self.window(from, to) {
             *online
                 .entry([cell.key[UNIT], cell.key[PROCEDURE], cell.key[MONTH]])
@@ -243,27 +347,43 @@ impl Cube {
     }
 }
 
-/// A group being gathered: its key, its counts, and its histograms' pairs.
-type Gathered = ([u32; FIELDS], [u64; 4], [Vec<(u64, u64)>; 2]);
+/// One histogram's pairs of every group, gathered group after group in one buffer: where
+/// each group's pairs start, and the pairs.
+type Gathered = (Vec<usize>, Vec<(u64, u64)>);
 
-/// Gathered pairs as a histogram (the filings of equal buckets added).
-fn merged(mut pairs: Vec<(u64, u64)>) -> Histogram {
+/// Gathered pairs as a histogram: sorted by bucket, the filings of equal buckets added.
+fn merged(mut pairs: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     pairs.sort_unstable_by_key(|p| p.0);
-    let mut histogram = Histogram::new();
-    let mut pairs = pairs.into_iter().peekable();
-    while let Some((bucket, mut n)) = pairs.next() {
-        while let Some((_, more)) = pairs.next_if(|p| p.0 == bucket) {
-            n += more;
+    pairs.dedup_by(|next, kept| {
+        let same = next.0 == kept.0;
+        if same {
+            kept.1 += next.1;
         }
-        histogram.insert(bucket, n);
+        same
+    });
+    pairs
+}
+
+/// The rank of each text among `texts` (equal texts have equal ranks): comparing ranks
+/// compares the texts.
+fn rank(texts: &[&str]) -> Vec<u32> {
+    let mut by_text: Vec<u32> = (0..u32::try_from(texts.len()).unwrap_or(u32::MAX)).collect();
+    by_text.sort_unstable_by_key(|&i| texts[i as usize]);
+    let mut ranks = vec![0; texts.len()];
+    let mut r = 0;
+    for (n, &i) in by_text.iter().enumerate() {
+        if n > 0 && texts[by_text[n - 1] as usize] != texts[i as usize] {
+            r += 1;
+        }
+        ranks[i as usize] = r;
     }
-    histogram
+    ranks
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::statistics::{tabulate, Input};
+    use crate::statistics::{publish, tabulate, Histogram, Input};
 
     fn key(p: &str, c: &str, u: &str, m: &str, w: &str, month: &str) -> Key {
         Key {
@@ -292,8 +412,9 @@ mod tests {
         ];
         for (month, week) in months {
             for unit in ["be-a", "be-b", "lu-c"] {
+                // `unknown` is published like a missing municipality: one group.
                 for municipality in [
-                    "", "BE-21004", "BE-25121", "BE-11002", "BE-44021", "LU-0304",
+                    "", "BE-21004", "BE-25121", "BE-11002", "BE-44021", "LU-0304", "unknown",
                 ] {
                     for procedure in ["bicycle_theft", "lost_object"] {
                         let submitted = next(30);
@@ -323,12 +444,19 @@ mod tests {
         let all = cells();
         let cube = Cube::new(all.clone());
         assert_eq!(cube.len(), all.len());
-        let groupings: [&[Dimension]; 6] = [
+        let groupings: [&[Dimension]; 9] = [
             Dimension::DEFAULT,
             &[Dimension::Procedure, Dimension::Month],
             &[Dimension::Unit],
             &[Dimension::Region, Dimension::Week],
             &[Dimension::Municipality],
+            &[
+                Dimension::Procedure,
+                Dimension::Municipality,
+                Dimension::Month,
+            ],
+            &[Dimension::Month, Dimension::Region, Dimension::Municipality],
+            &[Dimension::Week, Dimension::Country],
             &[],
         ];
         for (from, to) in [
@@ -341,25 +469,38 @@ mod tests {
                 .filter(|r| r.key.month.as_str() >= from && r.key.month.as_str() <= to)
                 .cloned()
                 .collect();
+            // Counter counts of a unit with cells, and of one without (a row of its own).
+            let counter = cube.with_online(
+                from,
+                to,
+                ["be-a", "be-z"]
+                    .map(|unit| CounterRow {
+                        key: key("bicycle_theft", "be", unit, "", "", "2026-02"),
+                        counter: 40,
+                        online: 0,
+                    })
+                    .to_vec(),
+            );
             for dims in groupings {
                 let direct = tabulate(
                     &Input {
                         counts: window.clone(),
-                        counter: Vec::new(),
+                        counter: counter.clone(),
                     },
                     dims,
                     5,
                 );
-                let rows = cube.rows(from, to, dims);
-                assert!(rows.len() <= window.len());
-                let grouped = tabulate(
-                    &Input {
-                        counts: rows,
-                        counter: Vec::new(),
-                    },
-                    dims,
-                    5,
+                let groups = cube.groups(from, to, dims);
+                assert!(groups.len() <= window.len());
+                assert_eq!(
+                    groups,
+                    crate::statistics::group(&window, dims)
+                        .into_iter()
+                        .filter(|g| g.counts[0] > 0)
+                        .collect::<Vec<_>>(),
+                    "{dims:?} {from}..{to}"
                 );
+                let grouped = publish(groups, &counter, dims, 5);
                 assert_eq!(grouped, direct, "{dims:?} {from}..{to}");
             }
         }
@@ -382,24 +523,94 @@ mod tests {
             "an unreadable pair"
         );
         let cube = cube.finish();
-        let rows = cube.rows("2026-01", "2026-01", &[Dimension::Region]);
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].counts, [4, 1, 0, 0]);
-        assert_eq!(rows[0].times[0], Histogram::from([(0, 2), (6, 1), (17, 1)]));
-        assert_eq!(rows[0].times[1], Histogram::from([(40, 1)]));
+        let groups = cube.groups("2026-01", "2026-01", &[Dimension::Region]);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].key, ["BE-BRU"]);
+        assert_eq!(groups[0].counts, [4, 1, 0, 0]);
+        assert_eq!(groups[0].times[0], [(0, 2), (6, 1), (17, 1)]);
+        assert_eq!(groups[0].times[1], [(40, 1)]);
+    }
+
+    #[test]
+    fn a_cube_changed_in_place_equals_the_cube_of_the_new_cells() {
+        let all = cells();
+        let stored = |r: &BaseRow| {
+            let encoded = r.times.clone().map(|h| crate::statistics::encode(&h));
+            (r.key.clone(), r.counts, encoded)
+        };
+        // A refresh rebuilt every fifth cell: one in two of them changed its counts,
+        // the others lost all their filings; and it added two new cells.
+        let mut after: Vec<BaseRow> = Vec::new();
+        let mut changed: Vec<Key> = Vec::new();
+        for (i, row) in all.iter().enumerate() {
+            if i % 5 != 0 {
+                after.push(row.clone());
+                continue;
+            }
+            changed.push(row.key.clone());
+            if i % 10 == 0 {
+                let mut row = row.clone();
+                row.counts[0] += 3;
+                *row.times[0].entry(40).or_default() += 3;
+                after.push(row);
+            }
+        }
+        for (unit, month) in [("be-new", "2026-02"), ("lu-c", "2026-04")] {
+            let row = BaseRow {
+                key: key("lost_object", "BE", unit, "BE-21004", "2026-W07", month),
+                counts: [4, 1, 0, 0],
+                times: [Histogram::from([(3, 4)]), Histogram::new()],
+            };
+            changed.push(row.key.clone());
+            after.push(row);
+        }
+        let mut cube = Cube::new(all.clone());
+        let removed = cube.remove(changed.iter().map(fields));
+        assert_eq!(removed, all.len().div_ceil(5));
+        for row in after.iter().filter(|r| changed.contains(&r.key)) {
+            let (k, counts, times) = stored(row);
+            assert!(cube.add(fields(&k), counts, [&times[0], &times[1]]));
+        }
+        let cube = cube.finish();
+        let expected = Cube::new(after.clone());
+        assert_eq!(cube.len(), after.len());
+        for dims in [
+            Dimension::DEFAULT,
+            &[
+                Dimension::Procedure,
+                Dimension::Municipality,
+                Dimension::Week,
+            ][..],
+            &[Dimension::Region],
+            &[],
+        ] {
+            for (from, to) in [("2026-01", "2026-04"), ("2026-02", "2026-02")] {
+                assert_eq!(
+                    cube.groups(from, to, dims),
+                    expected.groups(from, to, dims),
+                    "{dims:?} {from}..{to}"
+                );
+            }
+        }
+        // A key the cube never held is no cell to remove.
+        let mut same = Cube::new(after);
+        assert_eq!(
+            same.remove([["x", "BE", "be-a", "", "2026-W02", "2026-01"]]),
+            0
+        );
     }
 
     #[test]
     fn a_window_without_cells_gives_no_row() {
         let cube = Cube::new(cells());
         assert!(cube
-            .rows("2025-01", "2025-12", Dimension::DEFAULT)
+            .groups("2025-01", "2025-12", Dimension::DEFAULT)
             .is_empty());
         assert!(cube
-            .rows("2026-03", "2026-01", Dimension::DEFAULT)
+            .groups("2026-03", "2026-01", Dimension::DEFAULT)
             .is_empty());
         assert!(Cube::new(Vec::new())
-            .rows("2026-01", "2026-12", &[])
+            .groups("2026-01", "2026-12", &[])
             .is_empty());
     }
 

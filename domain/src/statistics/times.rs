@@ -143,38 +143,107 @@ pub enum Share {
 
 /// The nearest-rank percentile `p` (0 < p ≤ 100) of a histogram; `None` when empty.
 pub fn percentile(histogram: &Histogram, p: u64) -> Option<u64> {
-    let n: u64 = histogram.values().sum();
+    let pairs: Vec<(u64, u64)> = histogram.iter().map(|(&b, &n)| (b, n)).collect();
+    percentile_of(&pairs, p)
+}
+
+/// The nearest-rank percentile `p` (0 < p ≤ 100) of a histogram given as
+/// `(bucket, filings)` pairs in ascending order of bucket, each bucket once (as
+/// [`super::Group`] holds them); `None` when it counts no filing.
+pub fn percentile_of(pairs: &[(u64, u64)], p: u64) -> Option<u64> {
+    let n: u64 = pairs.iter().map(|(_, filings)| filings).sum();
     if n == 0 {
         return None;
     }
     let rank = (p * n).div_ceil(100).max(1);
     let mut seen = 0;
-    for (&hours, &filings) in histogram {
+    for &(hours, filings) in pairs {
         seen += filings;
         if seen >= rank {
             return Some(hours);
         }
     }
-    histogram.keys().next_back().copied()
+    pairs.last().map(|(hours, _)| *hours)
 }
 
-/// The four published times of a cell (median and p90 to taking in charge, then to the
-/// end), each suppressed when it comes from fewer than `k` filings.
-pub fn times_of(histograms: &[Histogram; 2], k: u32) -> [Time; 4] {
-    let one = |h: &Histogram, p: u64| {
-        let n: u64 = h.values().sum();
-        match percentile(h, p) {
+/// The four published times of a group (median and p90 to taking in charge, then to
+/// the end) from its two histograms (sorted pairs, as [`percentile_of`] reads them),
+/// each suppressed when it comes from fewer than `k` filings.
+pub fn times_of(histograms: [&[(u64, u64)]; 2], k: u32) -> [Time; 4] {
+    let one = |pairs: &[(u64, u64)], p: u64| {
+        let n: u64 = pairs.iter().map(|(_, filings)| filings).sum();
+        match percentile_of(pairs, p) {
             None => Time::None,
             Some(_) if n < u64::from(k) => Time::Suppressed,
             Some(hours) => Time::Hours(hours),
         }
     };
     [
-        one(&histograms[0], 50),
-        one(&histograms[0], 90),
-        one(&histograms[1], 50),
-        one(&histograms[1], 90),
+        one(histograms[0], 50),
+        one(histograms[0], 90),
+        one(histograms[1], 50),
+        one(histograms[1], 90),
     ]
+}
+
+/// The slot of a bucket ([`bucket`]) in a dense array ordered like the buckets: the
+/// exact hours below [`EXACT_BELOW_HOURS`], then [`BUCKETS_PER_DOUBLING`] per doubling
+/// (at most 976 slots for any `u64`). `None` for a value that is not a bucket's lower
+/// bound.
+pub fn slot(b: u64) -> Option<usize> {
+    if bucket(b) != b {
+        return None;
+    }
+    if b < EXACT_BELOW_HOURS {
+        return usize::try_from(b).ok();
+    }
+    let exponent = 63 - u64::from(b.leading_zeros());
+    let shift = exponent - u64::from(BUCKETS_PER_DOUBLING.trailing_zeros());
+    let first = EXACT_BELOW_HOURS
+        + (exponent - u64::from(EXACT_BELOW_HOURS.trailing_zeros())) * BUCKETS_PER_DOUBLING;
+    usize::try_from(first + (b >> shift) - BUCKETS_PER_DOUBLING).ok()
+}
+
+/// Many histograms added into one, in time linear in their pairs: a dense array by
+/// [`slot`] (a pair whose bucket is not a bucket's lower bound, which the summary never
+/// holds, is kept apart and still counted).
+#[derive(Debug, Default)]
+pub struct HistogramSum {
+    dense: Vec<(u64, u64)>,
+    other: Histogram,
+}
+
+impl HistogramSum {
+    /// Adds `filings` in bucket `b`.
+    pub fn add(&mut self, b: u64, filings: u64) {
+        match slot(b) {
+            Some(i) => {
+                if self.dense.len() <= i {
+                    self.dense.resize(i + 1, (0, 0));
+                }
+                self.dense[i] = (b, self.dense[i].1 + filings);
+            }
+            None => *self.other.entry(b).or_default() += filings,
+        }
+    }
+
+    /// The sum as sorted pairs, each bucket once, empty buckets left out.
+    pub fn pairs(self) -> Vec<(u64, u64)> {
+        let mut pairs: Vec<(u64, u64)> = self.dense.into_iter().filter(|p| p.1 > 0).collect();
+        if !self.other.is_empty() {
+            pairs.extend(self.other);
+            pairs.sort_unstable_by_key(|p| p.0);
+            let mut merged: Vec<(u64, u64)> = Vec::with_capacity(pairs.len());
+            for (b, n) in pairs {
+                match merged.last_mut() {
+                    Some(last) if last.0 == b => last.1 += n,
+                    _ => merged.push((b, n)),
+                }
+            }
+            return merged;
+        }
+        pairs
+    }
 }
 
 /// The online share, suppressed when the online or the counter count is small.
@@ -418,6 +487,48 @@ mod tests {
     }
 
     #[test]
+    fn slots_follow_the_buckets_one_by_one() {
+        let mut last = None;
+        for h in 0..(1u64 << 16) {
+            let b = bucket(h);
+            let i = slot(b).expect("a bucket has a slot");
+            match last {
+                Some((lb, li)) if lb == b => assert_eq!(li, i),
+                Some((_, li)) => assert_eq!(i, li + 1, "{b}: the next slot"),
+                None => assert_eq!(i, 0),
+            }
+            last = Some((b, i));
+        }
+        // The last slot of all: 32 exact, then 16 for each of the 58 doublings.
+        assert_eq!(slot(bucket(u64::MAX)), Some(975));
+        assert_eq!(slot(bucket(u64::MAX - (1 << 59))), Some(974));
+        assert_eq!(slot(33), None, "33 is not a bucket's lower bound");
+    }
+
+    #[test]
+    fn a_sum_of_histograms_is_their_merge() {
+        let mut sum = HistogramSum::default();
+        let mut expected = Histogram::new();
+        for (b, n) in [
+            (40, 2),
+            (0, 1),
+            (33, 5),
+            (40, 1),
+            (8_704, 3),
+            (33, 1),
+            (0, 0),
+        ] {
+            sum.add(b, n);
+            if n > 0 {
+                *expected.entry(b).or_default() += n;
+            }
+        }
+        let pairs: Vec<(u64, u64)> = expected.into_iter().collect();
+        assert_eq!(sum.pairs(), pairs);
+        assert_eq!(HistogramSum::default().pairs(), []);
+    }
+
+    #[test]
     fn buckets_are_hdrhistograms_at_one_significant_digit() {
         let h = hdrhistogram::Histogram::<u64>::new(1).expect("a histogram");
         for hours in (0..5_000).chain([8_760, 17_520, 100_000]) {
@@ -455,10 +566,11 @@ mod tests {
 
     #[test]
     fn a_time_from_fewer_than_k_filings_is_suppressed() {
-        let few = histogram(&[1, 2]);
-        let enough = histogram(&[1, 2, 3]);
+        let pairs = |h: Histogram| h.into_iter().collect::<Vec<_>>();
+        let few = pairs(histogram(&[1, 2]));
+        let enough = pairs(histogram(&[1, 2, 3]));
         assert_eq!(
-            times_of(&[few, enough], 3),
+            times_of([&few, &enough], 3),
             [
                 Time::Suppressed,
                 Time::Suppressed,
@@ -466,7 +578,7 @@ mod tests {
                 Time::Hours(3)
             ]
         );
-        assert_eq!(times_of(&Default::default(), 3), [Time::None; 4]);
+        assert_eq!(times_of([&[], &[]], 3), [Time::None; 4]);
     }
 
     #[test]

@@ -903,10 +903,14 @@ async fn metric(app: &TestApp, name: &str) -> f64 {
 /// followed within `statistics.follow_secs`: the instance reads the summary into memory
 /// once and computes the default answers before any reader asks; readers are then served
 /// from its cache, and another window is computed from the summary in memory, with the
-/// refresh's figures, without reading the summary again.
+/// refresh's figures, without reading the summary again. An incremental refresh is
+/// followed from the cells it rebuilt (the copy held updated in place, not read whole),
+/// and a full one by reading the whole summary again; the answers equal the figures
+/// either way.
 #[tokio::test]
 async fn an_instance_follows_a_refresh_made_elsewhere() {
-    const LOADS: &str = "ecommissariat_statistics_summary_load_seconds_count";
+    const LOADS: &str = r#"ecommissariat_statistics_summary_load_seconds_count{read="whole"}"#;
+    const UPDATES: &str = r#"ecommissariat_statistics_summary_load_seconds_count{read="changes"}"#;
     const CELLS: &str = "ecommissariat_statistics_summary_cells";
     let app = spawn_app_with(|s| {
         s.statistics.threshold = 2;
@@ -966,4 +970,46 @@ async fn an_instance_follows_a_refresh_made_elsewhere() {
         loads + 1.0,
         "the summary was not read again"
     );
+
+    // Two more filings, and an incremental refresh: the copy held is updated from the
+    // cells it rebuilt.
+    for n in 0..2 {
+        submitted(&app, 430 + n).await;
+    }
+    let computed = answers(&app, "computed").await;
+    let report = refresh(&app);
+    assert!(!report.full && report.cells > 0, "{report:?}");
+    let check = until("followed from the changes");
+    while metric(&app, UPDATES).await < 1.0 || answers(&app, "computed").await < computed + 2 {
+        check();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(metric(&app, LOADS).await, loads + 1.0, "not read whole");
+    let body: Value = get(&app, &month, "application/json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["totals"]["submitted"], 5, "{body}");
+    assert_eq!(metric(&app, UPDATES).await, 1.0);
+
+    // A full rebuild records no changes: the summary is read whole again, and says the
+    // same.
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    let report = persistence::statistics::refresh(&mut conn, Utc::now(), true).unwrap();
+    assert!(report.full, "{report:?}");
+    let check = until("read whole after a full rebuild");
+    while metric(&app, LOADS).await < loads + 2.0 {
+        check();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let again: Value = get(&app, &month, "application/json")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["rows"], body["rows"]);
+    assert_eq!(again["totals"], body["totals"]);
+    assert_eq!(metric(&app, UPDATES).await, 1.0);
 }
