@@ -157,38 +157,53 @@ pub struct Input {
 
 /// One group of a grouping, before suppression: the values of its dimensions (in the
 /// grouping's order, as published: `unknown` for a missing place), its counts summed
-/// (by [`Measure::ALL`] order) and its two time histograms merged, as `(bucket,
-/// filings)` pairs in ascending order of bucket, each bucket once.
+/// (by [`Measure::ALL`] order) and its two time histograms' [`Percentiles`] (to the
+/// taking in charge, then to the end), from its cells' histograms merged.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Group {
     pub key: Vec<String>,
     pub counts: [u64; 4],
-    pub times: [Vec<(u64, u64)>; 2],
+    pub times: [Percentiles; 2],
+}
+
+/// A grouping before suppression: its groups, sorted by key, each key once, and the
+/// [`Percentiles`] of all its filings' times (the totals' times).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grouped {
+    pub groups: Vec<Group>,
+    pub all_times: [Percentiles; 2],
 }
 
 /// The rows grouped by `dims` (in their order): one [`Group`] per distinct key, sorted
-/// by key. [`cube::Cube::groups`] gives the same groups from the summary in memory.
-pub fn group(rows: &[BaseRow], dims: &[Dimension]) -> Vec<Group> {
+/// by key. [`cube::Cube::groups`] gives the same from the summary in memory.
+pub fn group(rows: &[BaseRow], dims: &[Dimension]) -> Grouped {
     let mut groups: BTreeMap<Vec<String>, ([u64; 4], [Histogram; 2])> = BTreeMap::new();
+    let mut all: [Histogram; 2] = Default::default();
     for row in rows {
         let (counts, times) = groups.entry(row.key.values(dims)).or_default();
         for (sum, count) in counts.iter_mut().zip(row.counts) {
             *sum += count;
         }
-        for (merged, histogram) in times.iter_mut().zip(&row.times) {
+        for ((merged, total), histogram) in times.iter_mut().zip(&mut all).zip(&row.times) {
             for (&b, &n) in histogram.iter().filter(|(_, n)| **n > 0) {
                 *merged.entry(b).or_default() += n;
+                *total.entry(b).or_default() += n;
             }
         }
     }
-    groups
-        .into_iter()
-        .map(|(key, (counts, times))| Group {
-            key,
-            counts,
-            times: times.map(|h| h.into_iter().collect()),
-        })
-        .collect()
+    let percentiles =
+        |h: &Histogram| Percentiles::of(&h.iter().map(|(&b, &n)| (b, n)).collect::<Vec<_>>());
+    Grouped {
+        groups: groups
+            .into_iter()
+            .map(|(key, (counts, times))| Group {
+                key,
+                counts,
+                times: [percentiles(&times[0]), percentiles(&times[1])],
+            })
+            .collect(),
+        all_times: [percentiles(&all[0]), percentiles(&all[1])],
+    }
 }
 
 /// Aggregates `input` over `dims` (in their order), then suppresses small cells with the
@@ -197,18 +212,17 @@ pub fn tabulate(input: &Input, dims: &[Dimension], k: u32) -> Table {
     publish(group(&input.counts, dims), &input.counter, dims, k)
 }
 
-/// The published table of `groups` (sorted by key, each key once: as [`group`] and
-/// [`cube::Cube::groups`] give them) and the counter counts `counter`, with the
+/// The published table of `grouped` (its groups sorted by key, each key once: as
+/// [`group`] and [`cube::Cube::groups`] give them) and the counter counts `counter`, with the
 /// threshold `k` (at least 1): counts suppressed by [`suppress`], times by
 /// [`times_of`], shares by [`share_of`]. The counter counts are used only when every
 /// dimension has them ([`Dimension::has_counter_counts`]); a key they have and the
 /// groups do not gets a row of zeros.
-pub fn publish(
-    mut groups: Vec<Group>,
-    counter: &[CounterRow],
-    dims: &[Dimension],
-    k: u32,
-) -> Table {
+pub fn publish(grouped: Grouped, counter: &[CounterRow], dims: &[Dimension], k: u32) -> Table {
+    let Grouped {
+        mut groups,
+        all_times,
+    } = grouped;
     let with_share = dims.iter().all(|d| d.has_counter_counts());
     let mut counter_by_key: BTreeMap<Vec<String>, (u64, u64)> = BTreeMap::new();
     let mut all_counter = (0, 0);
@@ -238,15 +252,9 @@ pub fn publish(
         }
     }
     let k = k.max(1);
-    let mut all_times: [HistogramSum; 2] = Default::default();
     let mut columns: [Vec<u64>; 4] = Default::default();
     let mut rows: Vec<Row> = Vec::with_capacity(groups.len());
     for group in groups {
-        for (sum, pairs) in all_times.iter_mut().zip(&group.times) {
-            for &(b, n) in pairs {
-                sum.add(b, n);
-            }
-        }
         for (column, count) in columns.iter_mut().zip(group.counts) {
             column.push(count);
         }
@@ -255,14 +263,13 @@ pub fn publish(
             None => Share::None,
         });
         rows.push(Row {
-            times: times_of([&group.times[0], &group.times[1]], k),
+            times: times_of(group.times, k),
             key: group.key,
             cells: [Cell::Count(0); 4],
             share,
         });
     }
-    let all_times = all_times.map(HistogramSum::pairs);
-    let total_times = times_of([&all_times[0], &all_times[1]], k);
+    let total_times = times_of(all_times, k);
     let mut total_share = with_share.then(|| {
         if counter.is_empty() {
             Share::None

@@ -43,100 +43,101 @@ pub struct StatisticsQuery {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(untagged)]
 #[schema(example = json!("<10"))]
-pub enum Count {
+pub enum Count<'a> {
     /// The count.
     Value(u64),
     /// `<k`: below the threshold `k`, or the complement of such a count.
-    Suppressed(String),
+    Suppressed(&'a str),
 }
 
 /// One row: the values of the dimensions asked for, then the counts.
+// It borrows the table's texts: a table of 100,000 rows is written without copying them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct StatisticsRow {
+pub struct StatisticsRow<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "bicycle_theft")]
-    pub procedure: Option<String>,
+    pub procedure: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "BE")]
-    pub country: Option<String>,
+    pub country: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "zp-ottignies-louvain-la-neuve")]
-    pub unit: Option<String>,
+    pub unit: Option<&'a str>,
     /// The municipality of the facts (a district's city), or `unknown`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "BE-25121")]
-    pub municipality: Option<String>,
+    pub municipality: Option<&'a str>,
     /// The municipality's ISO 3166-2 region (`BE-BRU`, `BE-VLG`, `BE-WAL`, `FR-HDF`...,
     /// `ES-CT`, `LU`), or `unknown`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "BE-WAL")]
-    pub region: Option<String>,
+    pub region: Option<&'a str>,
     /// ISO week of the submission (UTC).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "2026-W11")]
-    pub week: Option<String>,
+    pub week: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "2026-03")]
-    pub month: Option<String>,
+    pub month: Option<&'a str>,
     /// Filings submitted in the month.
-    pub submitted: Count,
+    pub submitted: Count<'a>,
     /// Of those, registered (at some point).
-    pub registered: Count,
-    pub rejected: Count,
-    pub redirected: Count,
+    pub registered: Count<'a>,
+    pub rejected: Count<'a>,
+    pub redirected: Count<'a>,
     /// Median whole hours from the submission to the first taking in charge (nearest
     /// rank over log-scaled buckets: exact below 32 hours, above never more than 1/17
     /// (5.9 %) below the exact time, never above it); `null` when no filing has it yet;
     /// `<k` from fewer than `k`.
-    pub in_charge_median_hours: Option<Hours>,
+    pub in_charge_median_hours: Option<Hours<'a>>,
     /// 90th percentile (nearest rank) of the same.
-    pub in_charge_p90_hours: Option<Hours>,
+    pub in_charge_p90_hours: Option<Hours<'a>>,
     /// Median whole hours from the submission to the end (the first of registered,
     /// rejected, redirected or closed).
-    pub end_median_hours: Option<Hours>,
+    pub end_median_hours: Option<Hours<'a>>,
     /// 90th percentile of the same.
-    pub end_p90_hours: Option<Hours>,
+    pub end_p90_hours: Option<Hours<'a>>,
     /// online / (online + counter), 0 to 1, over the units, procedures and months with
     /// imported counter counts; `null` without any; `<k` when its online or counter
     /// part is hidden. Present only when grouped by procedure, country, unit and month
     /// alone.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<ShareValue>)]
-    pub online_share: Option<Option<ShareValue>>,
+    pub online_share: Option<Option<ShareValue<'a>>>,
 }
 
 /// A processing time in whole hours, or `<k` when from fewer than `k` filings.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(untagged)]
 #[schema(example = json!(26))]
-pub enum Hours {
+pub enum Hours<'a> {
     Value(u64),
-    Suppressed(String),
+    Suppressed(&'a str),
 }
 
 /// An online share from 0 to 1, or `<k` when a part of it is hidden.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(untagged)]
 #[schema(example = json!(0.62))]
-pub enum ShareValue {
+pub enum ShareValue<'a> {
     Value(f64),
-    Suppressed(String),
+    Suppressed(&'a str),
 }
 
 /// The counts of each measure over every row.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct StatisticsTotals {
-    pub submitted: Count,
-    pub registered: Count,
-    pub rejected: Count,
-    pub redirected: Count,
-    pub in_charge_median_hours: Option<Hours>,
-    pub in_charge_p90_hours: Option<Hours>,
-    pub end_median_hours: Option<Hours>,
-    pub end_p90_hours: Option<Hours>,
+pub struct StatisticsTotals<'a> {
+    pub submitted: Count<'a>,
+    pub registered: Count<'a>,
+    pub rejected: Count<'a>,
+    pub redirected: Count<'a>,
+    pub in_charge_median_hours: Option<Hours<'a>>,
+    pub in_charge_p90_hours: Option<Hours<'a>>,
+    pub end_median_hours: Option<Hours<'a>>,
+    pub end_p90_hours: Option<Hours<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<ShareValue>)]
-    pub online_share: Option<Option<ShareValue>>,
+    pub online_share: Option<Option<ShareValue<'a>>>,
 }
 
 /// The published table.
@@ -148,7 +149,7 @@ pub struct StatisticsTotals {
     "totals": {"submitted": 120, "registered": 97, "rejected": "<10", "redirected": "<10",
                "in_charge_median_hours": 26, "in_charge_p90_hours": 70, "end_median_hours": 140, "end_p90_hours": 300, "online_share": 0.62}
 }))]
-pub struct Statistics {
+pub struct Statistics<'a> {
     #[schema(example = "2026-01")]
     pub from: String,
     #[schema(example = "2026-12")]
@@ -158,8 +159,8 @@ pub struct Statistics {
     #[schema(example = 10, minimum = 2)]
     pub threshold: u32,
     pub dimensions: Vec<String>,
-    pub rows: Vec<StatisticsRow>,
-    pub totals: StatisticsTotals,
+    pub rows: Vec<StatisticsRow<'a>>,
+    pub totals: StatisticsTotals<'a>,
 }
 
 fn invalid(name: &str, code: &str) -> ApiError {
@@ -217,31 +218,32 @@ fn window(query: &StatisticsQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
     Ok((from, to))
 }
 
-fn count(cell: Cell, k: u32) -> Count {
+/// `hidden`: what a suppressed value reads (`<k`), written once per table.
+fn count(cell: Cell, hidden: &str) -> Count<'_> {
     match cell {
         Cell::Count(n) => Count::Value(n),
-        Cell::Suppressed => Count::Suppressed(format!("<{k}")),
+        Cell::Suppressed => Count::Suppressed(hidden),
     }
 }
 
-fn time(t: Time, k: u32) -> Option<Hours> {
+fn time(t: Time, hidden: &str) -> Option<Hours<'_>> {
     match t {
         Time::Hours(h) => Some(Hours::Value(h)),
-        Time::Suppressed => Some(Hours::Suppressed(format!("<{k}"))),
+        Time::Suppressed => Some(Hours::Suppressed(hidden)),
         Time::None => None,
     }
 }
 
-fn share(s: Option<Share>, k: u32) -> Option<Option<ShareValue>> {
+fn share(s: Option<Share>, hidden: &str) -> Option<Option<ShareValue<'_>>> {
     s.map(|s| match s {
         Share::Value(v) => Some(ShareValue::Value(v)),
-        Share::Suppressed => Some(ShareValue::Suppressed(format!("<{k}"))),
+        Share::Suppressed => Some(ShareValue::Suppressed(hidden)),
         Share::None => None,
     })
 }
 
-fn view(table: &Table, from: NaiveDate, to: NaiveDate) -> Statistics {
-    let k = table.threshold;
+fn view<'a>(table: &'a Table, hidden: &'a str, from: NaiveDate, to: NaiveDate) -> Statistics<'a> {
+    let k = hidden;
     let rows = table
         .rows
         .iter()
@@ -251,7 +253,7 @@ fn view(table: &Table, from: NaiveDate, to: NaiveDate) -> Statistics {
                     .dimensions
                     .iter()
                     .position(|x| *x == d)
-                    .and_then(|i| r.key.get(i).cloned())
+                    .and_then(|i| r.key.get(i).map(String::as_str))
             };
             StatisticsRow {
                 procedure: value(Dimension::Procedure),
@@ -277,7 +279,7 @@ fn view(table: &Table, from: NaiveDate, to: NaiveDate) -> Statistics {
     Statistics {
         from: from.format("%Y-%m").to_string(),
         to: to.format("%Y-%m").to_string(),
-        threshold: k,
+        threshold: table.threshold,
         dimensions: table.dimensions.iter().map(|d| d.to_string()).collect(),
         rows,
         totals: StatisticsTotals {
@@ -331,8 +333,11 @@ async fn answer_for(
     let key = format!("{csv}|{}|{}|{dims:?}", months.0, months.1);
     let render = move |table: &Table| match csv {
         true => csv_of(table),
-        false => serde_json::to_vec(&view(table, from, to))
-            .map_err(|e| ApiError::Internal(e.to_string())),
+        false => {
+            let hidden = format!("<{}", table.threshold);
+            serde_json::to_vec(&view(table, &hidden, from, to))
+                .map_err(|e| ApiError::Internal(e.to_string()))
+        }
     };
     crate::app::statistics::answer(state, key, months, dims, render).await
 }

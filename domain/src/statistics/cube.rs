@@ -12,7 +12,10 @@
 //! municipalities, a few dozen weeks), and a histogram is a sorted slice of
 //! `(bucket, filings)`.
 
-use super::{decode, region_of, BaseRow, CounterRow, Dimension, Group, Key, UNKNOWN_PLACE};
+use super::{
+    decode, region_of, BaseRow, CounterRow, Dimension, Group, Grouped, HistogramSum, Key,
+    Percentiles, UNKNOWN_PLACE,
+};
 use rustc_hash::FxHashMap as HashMap;
 
 /// The six fields of a cell, in [`Key`]'s order.
@@ -28,11 +31,15 @@ const ALL: u32 = u32::MAX;
 struct CubeCell {
     key: [u32; FIELDS],
     counts: [u64; 4],
-    times: [Box<[(u64, u64)]>; 2],
+    /// Each histogram's pairs in [`Cube::pairs`]: where they start, and how many.
+    times: [(usize, usize); 2],
 }
 
-/// The summary's cells in memory, sorted by month. Built by [`Cube::new`] from the
-/// store's rows; read by [`Cube::rows`] and [`Cube::with_online`].
+/// The summary's cells in memory, sorted by month. Built by [`Cube::new`] or
+/// [`Cube::add`] from the store's rows, changed by [`Cube::remove`]; read by
+/// [`Cube::groups`] and [`Cube::with_online`]. Every histogram's pairs are in one
+/// buffer, so that a copy (to change it while readers hold the old one) is a few
+/// large copies rather than one allocation per histogram.
 #[derive(Debug, Default, Clone)]
 pub struct Cube {
     /// Each field's distinct values; a cell's key holds indexes into them.
@@ -45,6 +52,8 @@ pub struct Cube {
     region_names: Vec<String>,
     regions: HashMap<String, u32>,
     cells: Vec<CubeCell>,
+    /// The histograms' `(bucket, filings)` pairs, each histogram's sorted by bucket.
+    pairs: Vec<(u64, u64)>,
 }
 
 fn fields(key: &Key) -> [&str; FIELDS] {
@@ -91,7 +100,7 @@ impl Cube {
     pub fn add(&mut self, key: [&str; FIELDS], counts: [u64; 4], times: [&str; 2]) -> bool {
         let mut pairs: [Vec<(u64, u64)>; 2] = Default::default();
         let readable = decode(times[0], &mut pairs[0]) & decode(times[1], &mut pairs[1]);
-        self.push(key, counts, pairs.map(Vec::into_boxed_slice));
+        self.push(key, counts, pairs);
         readable
     }
 
@@ -118,21 +127,37 @@ impl Cube {
         before - self.cells.len()
     }
 
-    fn push(&mut self, fields: [&str; FIELDS], counts: [u64; 4], times: [Box<[(u64, u64)]>; 2]) {
+    fn push(&mut self, fields: [&str; FIELDS], counts: [u64; 4], times: [Vec<(u64, u64)>; 2]) {
         let mut key = [0; FIELDS];
         for (field, value) in fields.into_iter().enumerate() {
             key[field] = self.intern(field, value);
         }
+        let times = times.map(|mut pairs| {
+            pairs.sort_unstable_by_key(|p| p.0);
+            let start = self.pairs.len();
+            self.pairs.extend_from_slice(&pairs);
+            (start, pairs.len())
+        });
         self.cells.push(CubeCell { key, counts, times });
     }
 
     /// Ends a build or a change by [`Cube::add`] and [`Cube::remove`]: sorts the cells
-    /// by month (a window is then a range). The sort is stable and merges sorted runs,
-    /// so a few cells added to a sorted cube cost little.
+    /// by month (a window is then a range; the sort is stable and merges sorted runs,
+    /// so a few cells added to a sorted cube cost little), and lays their pairs out
+    /// again in that order, without the removed cells' pairs.
     pub fn finish(mut self) -> Cube {
         let months = &self.values[MONTH];
         self.cells
             .sort_by(|a, b| months[a.key[MONTH] as usize].cmp(&months[b.key[MONTH] as usize]));
+        let mut pairs = Vec::with_capacity(self.pairs.len());
+        for cell in &mut self.cells {
+            for (start, len) in &mut cell.times {
+                let from = *start;
+                *start = pairs.len();
+                pairs.extend_from_slice(&self.pairs[from..from + *len]);
+            }
+        }
+        self.pairs = pairs;
         self
     }
 
@@ -175,23 +200,25 @@ impl Cube {
 
     /// The groups of the months `[from, to]` (`YYYY-MM`) by `dims`, as
     /// [`super::group`] gives them from the cells themselves (sorted by key, each key
-    /// once, only groups with at least one filing): counts summed, histograms merged.
-    /// The cells are grouped by their interned fields (a region by one municipality
-    /// standing for it); the groups are then sorted by the rank of each dimension's
+    /// once, only groups with at least one filing): counts summed, percentiles of the
+    /// histograms merged. The cells are grouped by their interned fields (a region by
+    /// one municipality standing for it); each group's pairs are gathered in one buffer
+    /// and sorted in place there; the groups are sorted by the rank of each dimension's
     /// published value, and only then given their text keys.
-    pub fn groups(&self, from: &str, to: &str, dims: &[Dimension]) -> Vec<Group> {
+    pub fn groups(&self, from: &str, to: &str, dims: &[Dimension]) -> Grouped {
         let kept = kept(dims);
         // A region without its municipalities: one municipality stands for each region.
         let by_region =
             dims.contains(&Dimension::Region) && !dims.contains(&Dimension::Municipality);
         let cells = self.window(from, to);
         // Each cell's group (by interned fields), each group's key and counts, and how
-        // many histogram pairs each group gathers: no allocation per group yet.
+        // many histogram pairs each group gathers: no allocation per group.
         let mut at: HashMap<[u32; FIELDS], u32> = HashMap::default();
         let mut keys: Vec<[u32; FIELDS]> = Vec::new();
         let mut counts: Vec<[u64; 4]> = Vec::new();
         let mut sizes: [Vec<usize>; 2] = Default::default();
         let mut group_of: Vec<usize> = Vec::with_capacity(cells.len());
+        let mut all: [HistogramSum; 2] = Default::default();
         for cell in cells {
             let mut key = cell.key;
             for (value, keep) in key.iter_mut().zip(kept) {
@@ -212,8 +239,11 @@ impl Cube {
             for (sum, n) in counts[g].iter_mut().zip(cell.counts) {
                 *sum += n;
             }
-            for (size, pairs) in sizes.iter_mut().zip(&cell.times) {
-                size[g] += pairs.len();
+            for ((size, sum), (start, len)) in sizes.iter_mut().zip(&mut all).zip(cell.times) {
+                size[g] += len;
+                for &(b, n) in &self.pairs[start..start + len] {
+                    sum.add(b, n);
+                }
             }
         }
         // Each histogram's pairs, gathered group after group in one buffer.
@@ -230,15 +260,12 @@ impl Cube {
             pairs.resize(next, (0, 0));
             let mut cursor = starts.clone();
             for (cell, &g) in cells.iter().zip(&group_of) {
-                let from = cursor[g];
-                pairs[from..from + cell.times[h].len()].copy_from_slice(&cell.times[h]);
-                cursor[g] += cell.times[h].len();
+                let (start, len) = cell.times[h];
+                let at = cursor[g];
+                pairs[at..at + len].copy_from_slice(&self.pairs[start..start + len]);
+                cursor[g] += len;
             }
         }
-        let histogram = |h: usize, g: usize| {
-            let (starts, pairs) = &gathered[h];
-            merged(pairs[starts[g]..starts[g] + sizes[h][g]].to_vec())
-        };
         // Each dimension's published value, and its rank among the values published.
         let published: Vec<(usize, Vec<&str>)> = dims.iter().map(|&d| self.published(d)).collect();
         let ranks: Vec<Vec<u32>> = published.iter().map(|(_, texts)| rank(texts)).collect();
@@ -255,34 +282,48 @@ impl Cube {
             .collect();
         sorted.sort_unstable();
         let mut groups: Vec<Group> = Vec::with_capacity(sorted.len());
-        let mut last = None;
-        for (order, g) in sorted {
-            let times = [histogram(0, g), histogram(1, g)];
-            // Two values published alike (a municipality named `unknown`, say) are
-            // one group, as the cells themselves would give.
-            if last == Some(order) {
-                if let Some(group) = groups.last_mut() {
-                    for (sum, n) in group.counts.iter_mut().zip(counts[g]) {
-                        *sum += n;
-                    }
-                    for (pairs, more) in group.times.iter_mut().zip(times) {
-                        pairs.extend(more);
-                        *pairs = merged(std::mem::take(pairs));
-                    }
-                    continue;
+        // Two values published alike (a municipality named `unknown`, say) are one
+        // group, as the cells themselves would give: a run of equal orders.
+        for run in sorted.chunk_by(|a, b| a.0 == b.0) {
+            let g = run[0].1;
+            let mut group_counts = [0; 4];
+            for &(_, other) in run {
+                for (sum, n) in group_counts.iter_mut().zip(counts[other]) {
+                    *sum += n;
                 }
             }
-            last = Some(order);
+            let times = [0, 1].map(|h| {
+                let (starts, pairs) = &mut gathered[h];
+                let slice = |g: usize| starts[g]..starts[g] + sizes[h][g];
+                match run {
+                    [_] => {
+                        let pairs = &mut pairs[slice(g)];
+                        pairs.sort_unstable_by_key(|p| p.0);
+                        Percentiles::of(pairs)
+                    }
+                    _ => {
+                        let mut merged: Vec<(u64, u64)> = run
+                            .iter()
+                            .flat_map(|&(_, other)| pairs[slice(other)].iter().copied())
+                            .collect();
+                        merged.sort_unstable_by_key(|p| p.0);
+                        Percentiles::of(&merged)
+                    }
+                }
+            });
             groups.push(Group {
                 key: published
                     .iter()
                     .map(|(field, texts)| texts[keys[g][*field] as usize].to_owned())
                     .collect(),
-                counts: counts[g],
+                counts: group_counts,
                 times,
             });
         }
-        groups
+        Grouped {
+            groups,
+            all_times: all.map(|sum| Percentiles::of(&sum.pairs())),
+        }
     }
 
     /// The field a dimension is grouped by, and the value published for each of the
@@ -350,19 +391,6 @@ impl Cube {
 /// One histogram's pairs of every group, gathered group after group in one buffer: where
 /// each group's pairs start, and the pairs.
 type Gathered = (Vec<usize>, Vec<(u64, u64)>);
-
-/// Gathered pairs as a histogram: sorted by bucket, the filings of equal buckets added.
-fn merged(mut pairs: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
-    pairs.sort_unstable_by_key(|p| p.0);
-    pairs.dedup_by(|next, kept| {
-        let same = next.0 == kept.0;
-        if same {
-            kept.1 += next.1;
-        }
-        same
-    });
-    pairs
-}
 
 /// The rank of each text among `texts` (equal texts have equal ranks): comparing ranks
 /// compares the texts.
@@ -491,13 +519,10 @@ mod tests {
                     5,
                 );
                 let groups = cube.groups(from, to, dims);
-                assert!(groups.len() <= window.len());
+                assert!(groups.groups.len() <= window.len());
                 assert_eq!(
                     groups,
-                    crate::statistics::group(&window, dims)
-                        .into_iter()
-                        .filter(|g| g.counts[0] > 0)
-                        .collect::<Vec<_>>(),
+                    crate::statistics::group(&window, dims),
                     "{dims:?} {from}..{to}"
                 );
                 let grouped = publish(groups, &counter, dims, 5);
@@ -523,12 +548,17 @@ mod tests {
             "an unreadable pair"
         );
         let cube = cube.finish();
-        let groups = cube.groups("2026-01", "2026-01", &[Dimension::Region]);
+        let grouped = cube.groups("2026-01", "2026-01", &[Dimension::Region]);
+        let groups = &grouped.groups;
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].key, ["BE-BRU"]);
         assert_eq!(groups[0].counts, [4, 1, 0, 0]);
-        assert_eq!(groups[0].times[0], [(0, 2), (6, 1), (17, 1)]);
-        assert_eq!(groups[0].times[1], [(40, 1)]);
+        assert_eq!(
+            groups[0].times[0],
+            Percentiles::of(&[(0, 2), (6, 1), (17, 1)])
+        );
+        assert_eq!(groups[0].times[1], Percentiles::of(&[(40, 1)]));
+        assert_eq!(grouped.all_times, groups[0].times);
     }
 
     #[test]
@@ -605,12 +635,15 @@ mod tests {
         let cube = Cube::new(cells());
         assert!(cube
             .groups("2025-01", "2025-12", Dimension::DEFAULT)
+            .groups
             .is_empty());
         assert!(cube
             .groups("2026-03", "2026-01", Dimension::DEFAULT)
+            .groups
             .is_empty());
         assert!(Cube::new(Vec::new())
             .groups("2026-01", "2026-12", &[])
+            .groups
             .is_empty());
     }
 

@@ -148,8 +148,8 @@ pub fn percentile(histogram: &Histogram, p: u64) -> Option<u64> {
 }
 
 /// The nearest-rank percentile `p` (0 < p ≤ 100) of a histogram given as
-/// `(bucket, filings)` pairs in ascending order of bucket, each bucket once (as
-/// [`super::Group`] holds them); `None` when it counts no filing.
+/// `(bucket, filings)` pairs in ascending order of bucket (a bucket may repeat: its
+/// pairs are then adjacent); `None` when it counts no filing.
 pub fn percentile_of(pairs: &[(u64, u64)], p: u64) -> Option<u64> {
     let n: u64 = pairs.iter().map(|(_, filings)| filings).sum();
     if n == 0 {
@@ -166,23 +166,41 @@ pub fn percentile_of(pairs: &[(u64, u64)], p: u64) -> Option<u64> {
     pairs.last().map(|(hours, _)| *hours)
 }
 
-/// The four published times of a group (median and p90 to taking in charge, then to
-/// the end) from its two histograms (sorted pairs, as [`percentile_of`] reads them),
-/// each suppressed when it comes from fewer than `k` filings.
-pub fn times_of(histograms: [&[(u64, u64)]; 2], k: u32) -> [Time; 4] {
-    let one = |pairs: &[(u64, u64)], p: u64| {
-        let n: u64 = pairs.iter().map(|(_, filings)| filings).sum();
-        match percentile_of(pairs, p) {
-            None => Time::None,
-            Some(_) if n < u64::from(k) => Time::Suppressed,
-            Some(hours) => Time::Hours(hours),
+/// What is published of one histogram: how many filings it counts, and its
+/// nearest-rank median and 90th percentile (`None` when it counts none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Percentiles {
+    pub filings: u64,
+    pub median: Option<u64>,
+    pub p90: Option<u64>,
+}
+
+impl Percentiles {
+    /// Of `pairs` sorted by bucket, as [`percentile_of`] reads them.
+    pub fn of(pairs: &[(u64, u64)]) -> Percentiles {
+        Percentiles {
+            filings: pairs.iter().map(|(_, filings)| filings).sum(),
+            median: percentile_of(pairs, 50),
+            p90: percentile_of(pairs, 90),
         }
+    }
+}
+
+/// The four published times of a group (median and p90 to taking in charge, then to
+/// the end) from its two histograms' [`Percentiles`], each suppressed when it comes
+/// from fewer than `k` filings.
+pub fn times_of(histograms: [Percentiles; 2], k: u32) -> [Time; 4] {
+    let one = |h: Percentiles, value: Option<u64>| match value {
+        None => Time::None,
+        Some(_) if h.filings < u64::from(k) => Time::Suppressed,
+        Some(hours) => Time::Hours(hours),
     };
+    let [in_charge, end] = histograms;
     [
-        one(histograms[0], 50),
-        one(histograms[0], 90),
-        one(histograms[1], 50),
-        one(histograms[1], 90),
+        one(in_charge, in_charge.median),
+        one(in_charge, in_charge.p90),
+        one(end, end.median),
+        one(end, end.p90),
     ]
 }
 
@@ -570,7 +588,7 @@ mod tests {
         let few = pairs(histogram(&[1, 2]));
         let enough = pairs(histogram(&[1, 2, 3]));
         assert_eq!(
-            times_of([&few, &enough], 3),
+            times_of([Percentiles::of(&few), Percentiles::of(&enough)], 3),
             [
                 Time::Suppressed,
                 Time::Suppressed,
@@ -578,7 +596,12 @@ mod tests {
                 Time::Hours(3)
             ]
         );
-        assert_eq!(times_of([&[], &[]], 3), [Time::None; 4]);
+        assert_eq!(times_of(Default::default(), 3), [Time::None; 4]);
+        // A bucket repeated (adjacent pairs) counts as one.
+        assert_eq!(
+            Percentiles::of(&[(1, 1), (2, 1), (2, 2), (9, 1)]),
+            Percentiles::of(&[(1, 1), (2, 3), (9, 1)])
+        );
     }
 
     #[test]
