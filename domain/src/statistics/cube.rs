@@ -202,9 +202,10 @@ impl Cube {
     /// [`super::group`] gives them from the cells themselves (sorted by key, each key
     /// once, only groups with at least one filing): counts summed, percentiles of the
     /// histograms merged. The cells are grouped by their interned fields (a region by
-    /// one municipality standing for it); each group's pairs are gathered in one buffer
-    /// and sorted in place there; the groups are sorted by the rank of each dimension's
-    /// published value, and only then given their text keys.
+    /// one municipality standing for it) and ordered by group; the groups are sorted by
+    /// the rank of each dimension's published value, then each group's histograms are
+    /// merged in one small buffer reused from group to group, and it is given its text
+    /// key. Memory: a few words per cell and per group, nothing per pair.
     pub fn groups(&self, from: &str, to: &str, dims: &[Dimension]) -> Grouped {
         let kept = kept(dims);
         // A region without its municipalities: one municipality stands for each region.
@@ -212,11 +213,11 @@ impl Cube {
             dims.contains(&Dimension::Region) && !dims.contains(&Dimension::Municipality);
         let cells = self.window(from, to);
         // Each cell's group (by interned fields), each group's key and counts, and how
-        // many histogram pairs each group gathers: no allocation per group.
+        // many cells each group has: no allocation per group.
         let mut at: HashMap<[u32; FIELDS], u32> = HashMap::default();
         let mut keys: Vec<[u32; FIELDS]> = Vec::new();
         let mut counts: Vec<[u64; 4]> = Vec::new();
-        let mut sizes: [Vec<usize>; 2] = Default::default();
+        let mut sizes: Vec<usize> = Vec::new();
         let mut group_of: Vec<usize> = Vec::with_capacity(cells.len());
         let mut all: [HistogramSum; 2] = Default::default();
         for cell in cells {
@@ -232,39 +233,34 @@ impl Cube {
             let g = *at.entry(key).or_insert_with(|| {
                 keys.push(key);
                 counts.push([0; 4]);
-                sizes.iter_mut().for_each(|s| s.push(0));
+                sizes.push(0);
                 u32::try_from(keys.len() - 1).unwrap_or(u32::MAX)
             }) as usize;
             group_of.push(g);
             for (sum, n) in counts[g].iter_mut().zip(cell.counts) {
                 *sum += n;
             }
-            for ((size, sum), (start, len)) in sizes.iter_mut().zip(&mut all).zip(cell.times) {
-                size[g] += len;
+            sizes[g] += 1;
+            for (sum, (start, len)) in all.iter_mut().zip(cell.times) {
                 for &(b, n) in &self.pairs[start..start + len] {
                     sum.add(b, n);
                 }
             }
         }
-        // Each histogram's pairs, gathered group after group in one buffer.
-        let mut gathered: [Gathered; 2] = Default::default();
-        for (h, (starts, pairs)) in gathered.iter_mut().enumerate() {
-            let mut next = 0;
-            *starts = sizes[h]
-                .iter()
-                .map(|size| {
-                    next += size;
-                    next - size
-                })
-                .collect();
-            pairs.resize(next, (0, 0));
-            let mut cursor = starts.clone();
-            for (cell, &g) in cells.iter().zip(&group_of) {
-                let (start, len) = cell.times[h];
-                let at = cursor[g];
-                pairs[at..at + len].copy_from_slice(&self.pairs[start..start + len]);
-                cursor[g] += len;
-            }
+        // The cells of each group, group after group (a counting sort by group).
+        let mut next = 0;
+        let starts: Vec<usize> = sizes
+            .iter()
+            .map(|size| {
+                next += size;
+                next - size
+            })
+            .collect();
+        let mut members = vec![0; cells.len()];
+        let mut cursor = starts.clone();
+        for (c, &g) in group_of.iter().enumerate() {
+            members[cursor[g]] = c;
+            cursor[g] += 1;
         }
         // Each dimension's published value, and its rank among the values published.
         let published: Vec<(usize, Vec<&str>)> = dims.iter().map(|&d| self.published(d)).collect();
@@ -282,6 +278,7 @@ impl Cube {
             .collect();
         sorted.sort_unstable();
         let mut groups: Vec<Group> = Vec::with_capacity(sorted.len());
+        let mut scratch: Vec<(u64, u64)> = Vec::new();
         // Two values published alike (a municipality named `unknown`, say) are one
         // group, as the cells themselves would give: a run of equal orders.
         for run in sorted.chunk_by(|a, b| a.0 == b.0) {
@@ -292,24 +289,20 @@ impl Cube {
                     *sum += n;
                 }
             }
+            // Each histogram of the group: its cells' pairs in one small buffer,
+            // reused from group to group (a cell's own are already sorted).
             let times = [0, 1].map(|h| {
-                let (starts, pairs) = &mut gathered[h];
-                let slice = |g: usize| starts[g]..starts[g] + sizes[h][g];
-                match run {
-                    [_] => {
-                        let pairs = &mut pairs[slice(g)];
-                        pairs.sort_unstable_by_key(|p| p.0);
-                        Percentiles::of(pairs)
-                    }
-                    _ => {
-                        let mut merged: Vec<(u64, u64)> = run
-                            .iter()
-                            .flat_map(|&(_, other)| pairs[slice(other)].iter().copied())
-                            .collect();
-                        merged.sort_unstable_by_key(|p| p.0);
-                        Percentiles::of(&merged)
+                scratch.clear();
+                for &(_, other) in run {
+                    for &c in &members[starts[other]..starts[other] + sizes[other]] {
+                        let (start, len) = cells[c].times[h];
+                        scratch.extend_from_slice(&self.pairs[start..start + len]);
                     }
                 }
+                if run.len() > 1 || sizes[g] > 1 {
+                    scratch.sort_unstable_by_key(|p| p.0);
+                }
+                Percentiles::of(&scratch)
             });
             groups.push(Group {
                 key: published
@@ -387,10 +380,6 @@ impl Cube {
         counter
     }
 }
-
-/// One histogram's pairs of every group, gathered group after group in one buffer: where
-/// each group's pairs start, and the pairs.
-type Gathered = (Vec<usize>, Vec<(u64, u64)>);
 
 /// The rank of each text among `texts` (equal texts have equal ranks): comparing ranks
 /// compares the texts.
