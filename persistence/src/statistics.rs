@@ -638,7 +638,6 @@ pub fn summary(
     held: Option<(i64, &Cube)>,
 ) -> Result<(i64, Cube, SummaryRead), PersistenceError> {
     use diesel::connection::DefaultLoadingMode;
-    use diesel::dsl::exists;
     use statistics_changes::dsl as c;
     use statistics_summary::dsl as s;
     let mut readable = true;
@@ -688,18 +687,23 @@ pub fn summary(
                         .distinct(),
                     load
                 )?;
-                let changed = s::statistics_summary
-                    .filter(exists(
-                        c::statistics_changes
-                            .filter(c::generation.gt(since))
-                            .filter(c::month.eq(s::month))
-                            .filter(c::week.eq(s::week))
-                            .filter(c::procedure_code.eq(s::procedure_code))
-                            .filter(c::country.eq(s::country))
-                            .filter(c::unit_id.eq(s::unit_id))
-                            .filter(c::municipality_id.eq(s::municipality_id)),
-                    ))
-                    .select(columns);
+                // Driven from the changes (their primary key starts with the
+                // generation), each changed cell then read by the summary's primary
+                // key: a correlated EXISTS over the summary would, on SQLite, scan the
+                // changes again for each of its rows.
+                let changed = c::statistics_changes
+                    .inner_join(
+                        s::statistics_summary.on(s::month
+                            .eq(c::month)
+                            .and(s::week.eq(c::week))
+                            .and(s::procedure_code.eq(c::procedure_code))
+                            .and(s::country.eq(c::country))
+                            .and(s::unit_id.eq(c::unit_id))
+                            .and(s::municipality_id.eq(c::municipality_id))),
+                    )
+                    .filter(c::generation.gt(since))
+                    .select(columns)
+                    .distinct();
                 let cells: Vec<StoredCell> = crate::on_backend!(conn, changed, load)?;
                 let mut cube = copy.clone();
                 cube.remove(keys.iter().map(|k| [&*k.0, &*k.1, &*k.2, &*k.3, &*k.4, &*k.5]));
