@@ -215,9 +215,14 @@ enum LettersCommand {
     /// <letters_dir>/<date>/, and mark them sent; a letter is never in two batches
     Batch {
         /// The day, YYYY-MM-DD; default today (UTC)
-        #[arg(long)]
+        #[arg(long, value_parser = full_date)]
         date: Option<chrono::NaiveDate>,
     },
+}
+
+/// A `YYYY-MM-DD` day as `domain::dates` reads it (four digits of year, nothing signed).
+fn full_date(raw: &str) -> Result<chrono::NaiveDate, String> {
+    domain::dates::full_date(raw).ok_or_else(|| format!("{raw:?} is not a day YYYY-MM-DD"))
 }
 
 #[derive(Debug, Subcommand)]

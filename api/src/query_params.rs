@@ -132,8 +132,8 @@ fn check(pointer: &str, value: &str, schema: &Value) -> Option<FieldError> {
         (Some("string"), Some("date-time")) => chrono::DateTime::parse_from_rfc3339(value)
             .is_err()
             .then(|| FieldError::new(pointer, "invalid_date_time")),
-        (Some("string"), Some("date")) => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
-            .is_err()
+        (Some("string"), Some("date")) => domain::dates::full_date(value)
+            .is_none()
             .then(|| FieldError::new(pointer, "invalid_date")),
         // Free strings and closed vocabularies read as text: their handlers check them,
         // and `complete` adds what they accept to those errors.

@@ -687,9 +687,7 @@ impl Temporal {
     fn read(value: &Value) -> Option<Self> {
         let s = value.as_str()?;
         if s.len() == 10 {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .ok()
-                .map(Temporal::Date)
+            crate::dates::full_date(s).map(Temporal::Date)
         } else {
             DateTime::parse_from_rfc3339(s)
                 .ok()

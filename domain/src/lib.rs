@@ -55,6 +55,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod chat;
 pub mod credentials;
+pub mod dates;
 pub mod delivery;
 pub mod directory;
 pub mod eligibility;

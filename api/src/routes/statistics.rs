@@ -167,14 +167,6 @@ fn invalid(name: &str, code: &str) -> ApiError {
     ApiError::Validation(vec![FieldError::new(format!("/query/{name}"), code)])
 }
 
-fn month(raw: &str, name: &str) -> Result<NaiveDate, ApiError> {
-    if raw.len() != 7 {
-        return Err(invalid(name, "invalid_month"));
-    }
-    NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d")
-        .map_err(|_| invalid(name, "invalid_month"))
-}
-
 fn dimensions(raw: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
     let Some(raw) = raw else {
         return Ok(Dimension::DEFAULT.to_vec());
@@ -198,13 +190,25 @@ fn dimensions(raw: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
 fn window(query: &StatisticsQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let today = Utc::now().date_naive();
     let this_month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
-    let from = match &query.from {
-        Some(raw) => month(raw, "from")?,
-        None => this_month - Months::new(12),
-    };
-    let to = match &query.to {
-        Some(raw) => month(raw, "to")?,
-        None => this_month - Months::new(1),
+    // Both months read before either is refused: every bad one is named at once.
+    let from = query
+        .from
+        .as_deref()
+        .map_or(Some(this_month - Months::new(12)), domain::dates::month);
+    let to = query
+        .to
+        .as_deref()
+        .map_or(Some(this_month - Months::new(1)), domain::dates::month);
+    let (from, to) = match (from, to) {
+        (Some(from), Some(to)) => (from, to),
+        (from, to) => {
+            let errors = [("from", from), ("to", to)]
+                .into_iter()
+                .filter(|(_, month)| month.is_none())
+                .map(|(name, _)| FieldError::new(format!("/query/{name}"), "invalid_month"))
+                .collect();
+            return Err(ApiError::Validation(errors));
+        }
     };
     if to < from {
         return Err(invalid("to", "too_early"));

@@ -10,7 +10,6 @@
 //! one line per procedure and month, each at most once. `count` is a whole number from 0
 //! to 1,000,000. Every bad line is reported with its line number (the header is line 1).
 
-use chrono::NaiveDate;
 use std::collections::BTreeSet;
 
 /// The most lines a file may hold (besides the header).
@@ -40,7 +39,7 @@ pub struct LineError {
 const COLUMNS: [&str; 3] = ["procedure", "month", "count"];
 
 fn valid_month(raw: &str) -> bool {
-    raw.len() == 7 && NaiveDate::parse_from_str(&format!("{raw}-01"), "%Y-%m-%d").is_ok()
+    crate::dates::month(raw).is_some()
 }
 
 /// Parses a file; `known` tells whether a procedure code exists. All errors are given

@@ -260,6 +260,9 @@ async fn bad_statistics_queries_are_refused() {
         ("?format=xml", "/query/format"),
         ("?group_by=unit,unit", "/query/group_by"),
         ("?from=2026-1", "/query/from"),
+        // A signed year (reported from outside: it answered for the year 1 BC).
+        ("?from=-001-01&to=-001-12", "/query/from"),
+        ("?from=+2026-01", "/query/from"),
     ] {
         let response = get(&app, query, "application/json").await;
         let problem = assert_problem(response, 422, "validation_failed").await;
@@ -280,6 +283,16 @@ async fn bad_statistics_queries_are_refused() {
             .contains("YYYY-MM)"),
         "{problem}"
     );
+    // Both bad months are named at once.
+    let both = get(&app, "?from=2026-13&to=-001-12", "application/json").await;
+    let problem = assert_problem(both, 422, "validation_failed").await;
+    let pointers: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(pointers, ["/query/from", "/query/to"], "{problem}");
     // The default window (the last twelve months) of an empty service: only zeros.
     let empty: Value = get(&app, "", "application/json")
         .await
