@@ -160,7 +160,11 @@ pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> Result<i64, Persis
     let row = new_row(event);
     let occurred_at = row.occurred_at;
     if let DbConnection::Postgresql(pg) = conn {
-        return Ok(append_postgres(pg, &row)?);
+        let ids = append_postgres(pg, std::slice::from_ref(&row))?;
+        return ids
+            .first()
+            .copied()
+            .ok_or(PersistenceError::Query(diesel::result::Error::NotFound));
     }
     conn.write_step(|c| {
         let id: i64 = diesel::insert_into(a::audit_events)
@@ -174,15 +178,16 @@ pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> Result<i64, Persis
     })
 }
 
-/// Appends `events` in the caller's transaction, as [`append`] does one by one: on
-/// PostgreSQL in two statements whatever their number (the events, then their queue
-/// entries), so that a consultation revealing twenty linked filings is not twenty round
-/// trips. Returns their ids, in order.
+/// Appends `events` in the caller's transaction, as [`append`] does one by one. On
+/// PostgreSQL they are one statement whatever their number (the events and their queue
+/// entries, a data-modifying `WITH`), atomic on its own: a consultation revealing twenty
+/// linked filings is one round trip, and needs no transaction around it (beyond
+/// [`EVENTS_PER_STATEMENT`] events, several statements in a transaction). Returns their
+/// ids, in order (ids are given in the order of the rows).
 pub fn append_all(
     conn: &mut DbConnection,
     events: &[AuditEvent],
 ) -> Result<Vec<i64>, PersistenceError> {
-    use crate::schema::audit_pending::dsl as p;
     let DbConnection::Postgresql(pg) = conn else {
         return events.iter().map(|e| append(conn, e)).collect();
     };
@@ -190,19 +195,23 @@ pub fn append_all(
         return Ok(Vec::new());
     }
     let rows: Vec<NewAuditEventRow<'_>> = events.iter().map(new_row).collect();
-    let appended: Vec<(i64, NaiveDateTime)> = diesel::insert_into(a::audit_events)
-        .values(&rows)
-        .returning((a::id, a::occurred_at))
-        .get_results(pg)?;
-    let pending: Vec<_> = appended
-        .iter()
-        .map(|(id, at)| (p::event_id.eq(*id), p::occurred_at.eq(*at)))
-        .collect();
-    diesel::insert_into(p::audit_pending)
-        .values(&pending)
-        .execute(pg)?;
-    Ok(appended.into_iter().map(|(id, _)| id).collect())
+    if rows.len() <= EVENTS_PER_STATEMENT {
+        return Ok(append_postgres(pg, &rows)?);
+    }
+    // More than one statement's worth: together, in a transaction (a savepoint when the
+    // caller's is open).
+    Ok(pg.transaction(|c| {
+        let mut ids = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(EVENTS_PER_STATEMENT) {
+            ids.extend(append_postgres(c, chunk)?);
+        }
+        Ok::<_, diesel::result::Error>(ids)
+    })?)
 }
+
+/// The most events [`append_all`] writes in one statement on PostgreSQL (13 parameters
+/// each, under PostgreSQL's limit of 65,535 per statement).
+const EVENTS_PER_STATEMENT: usize = 1000;
 
 /// The row of `event`, unsealed (the sealer gives it its place and hash).
 fn new_row(event: &AuditEvent) -> NewAuditEventRow<'_> {
@@ -225,41 +234,73 @@ fn new_row(event: &AuditEvent) -> NewAuditEventRow<'_> {
     }
 }
 
-/// The event and its queue entry in one statement (atomic on its own).
+/// The events and their queue entries in one statement (atomic on its own), 13
+/// parameters per event (PostgreSQL takes at most 65,535: about 5,000 events).
 fn append_postgres(
     pg: &mut diesel::PgConnection,
-    row: &NewAuditEventRow<'_>,
-) -> Result<i64, diesel::result::Error> {
+    rows: &[NewAuditEventRow<'_>],
+) -> Result<Vec<i64>, diesel::result::Error> {
+    use diesel::pg::Pg;
     use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    use std::fmt::Write as _;
     #[derive(QueryableByName)]
     struct Appended {
         #[diesel(sql_type = BigInt)]
         event_id: i64,
     }
-    let appended: Appended = diesel::sql_query(
+    const COLUMNS: usize = 13;
+    let mut sql = String::from(
         "WITH e AS (INSERT INTO audit_events (occurred_at, actor_id, actor_role, actor_unit, \
          client_id, operation, object_type, object_id, justification, recipient, outcome, \
-         request_id, prev_hash, hash, action) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', '', $13) \
-         RETURNING id, occurred_at) \
+         request_id, prev_hash, hash, action) VALUES ",
+    );
+    for n in 0..rows.len() {
+        let b = n * COLUMNS;
+        let _ = write!(
+            sql,
+            "{}(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, '', '', ${})",
+            if n == 0 { "" } else { ", " },
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 8,
+            b + 9,
+            b + 10,
+            b + 11,
+            b + 12,
+            b + 13,
+        );
+    }
+    sql.push_str(
+        " RETURNING id, occurred_at) \
          INSERT INTO audit_pending (event_id, occurred_at) SELECT id, occurred_at FROM e \
          RETURNING event_id",
-    )
-    .bind::<Timestamp, _>(row.occurred_at)
-    .bind::<Text, _>(row.actor_id)
-    .bind::<Text, _>(row.actor_role)
-    .bind::<Nullable<Text>, _>(row.actor_unit)
-    .bind::<Nullable<Text>, _>(row.client_id)
-    .bind::<Text, _>(row.operation)
-    .bind::<Text, _>(row.object_type)
-    .bind::<Nullable<Text>, _>(row.object_id)
-    .bind::<Nullable<Text>, _>(row.justification)
-    .bind::<Nullable<Text>, _>(row.recipient)
-    .bind::<Text, _>(row.outcome)
-    .bind::<Nullable<Text>, _>(row.request_id)
-    .bind::<Text, _>(row.action)
-    .get_result(pg)?;
-    Ok(appended.event_id)
+    );
+    let mut query = diesel::sql_query(sql).into_boxed::<Pg>();
+    for row in rows {
+        query = query
+            .bind::<Timestamp, _>(row.occurred_at)
+            .bind::<Text, _>(row.actor_id)
+            .bind::<Text, _>(row.actor_role)
+            .bind::<Nullable<Text>, _>(row.actor_unit)
+            .bind::<Nullable<Text>, _>(row.client_id)
+            .bind::<Text, _>(row.operation)
+            .bind::<Text, _>(row.object_type)
+            .bind::<Nullable<Text>, _>(row.object_id)
+            .bind::<Nullable<Text>, _>(row.justification)
+            .bind::<Nullable<Text>, _>(row.recipient)
+            .bind::<Text, _>(row.outcome)
+            .bind::<Nullable<Text>, _>(row.request_id)
+            .bind::<Text, _>(row.action);
+    }
+    let appended: Vec<Appended> = query.get_results(pg)?;
+    let mut ids: Vec<i64> = appended.into_iter().map(|a| a.event_id).collect();
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// The result of checking the legacy chain.

@@ -256,17 +256,42 @@ pub fn backfill(conn: &mut DbConnection) -> Result<usize, PersistenceError> {
     Ok(total)
 }
 
-/// The other submitted (not erased) filings holding one of `filing`'s identifiers, one
-/// row per shared identifier (kinds compared by the domain: `domain::items::links`).
-pub fn shared_with(
+/// The other submitted (not erased) filings holding one of the identifiers of filing
+/// `filing` of `unit`, one row per shared identifier (kinds compared by the domain:
+/// `domain::items::links`); `None` when `unit` holds no such filing, or holds it erased.
+/// Two reads: the filing with its identifiers (a left join: a filing without
+/// any is still found), then the other filings holding them (the normalised form is
+/// indexed); none when it has no identifier.
+pub fn shared_in_unit(
     conn: &mut DbConnection,
+    unit: &str,
     filing: &str,
-) -> Result<Vec<domain::items::links::SharedRow>, PersistenceError> {
-    let ours: Vec<(String, String)> = ii::table
-        .filter(ii::filing_id.eq(filing))
-        .select((ii::kind, ii::normalised))
+) -> Result<Option<Vec<domain::items::links::SharedRow>>, PersistenceError> {
+    let found: Vec<(Option<String>, Option<String>)> = f::table
+        .left_join(ii::table.on(ii::filing_id.eq(f::id)))
+        .filter(f::id.eq(filing))
+        .filter(f::unit_id.eq(unit))
+        .filter(f::erased_at.is_null())
+        .select((ii::kind.nullable(), ii::normalised.nullable()))
         .distinct()
         .load(conn)?;
+    if found.is_empty() {
+        return Ok(None);
+    }
+    let ours: Vec<(String, String)> = found
+        .into_iter()
+        .filter_map(|(kind, value)| kind.zip(value))
+        .collect();
+    Ok(Some(shared_rows(conn, filing, &ours)?))
+}
+
+/// The rows of [`shared_in_unit`], for `ours`: filing `filing`'s (kind, normalised)
+/// identifiers.
+fn shared_rows(
+    conn: &mut DbConnection,
+    filing: &str,
+    ours: &[(String, String)],
+) -> Result<Vec<domain::items::links::SharedRow>, PersistenceError> {
     if ours.is_empty() {
         return Ok(Vec::new());
     }
@@ -301,7 +326,7 @@ pub fn shared_with(
         ))
         .load(conn)?;
     let mut out = Vec::new();
-    for (our_kind, normalised) in &ours {
+    for (our_kind, normalised) in ours {
         let Ok(ours) = our_kind.parse::<IdentifierKind>() else {
             continue;
         };

@@ -52,20 +52,10 @@ pub fn seen(
     name: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), PersistenceError> {
-    let at = to_db_time(now);
-    let known: Option<(String, Option<String>, NaiveDateTime)> = m::table
-        .filter(m::unit_id.eq(unit))
-        .filter(m::officer_id.eq(officer))
-        .select((m::role, m::name, m::last_seen_at))
-        .first(conn)
-        .optional()?;
-    if let Some((known_role, known_name, last)) = known {
-        let fresh = (at - last).num_seconds().abs() < SEEN_GRANULARITY_SECONDS;
-        let same_name = name.is_none() || name == known_name.as_deref();
-        if fresh && known_role == role && same_name {
-            return Ok(());
-        }
+    if up_to_date(conn, unit, officer, role, name, now)? {
+        return Ok(());
     }
+    let at = to_db_time(now);
     let touch = |conn: &mut DbConnection| {
         let member = m::table
             .filter(m::unit_id.eq(unit))
@@ -102,6 +92,31 @@ pub fn seen(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether [`seen`] at `now` would write nothing: `officer` is a member of `unit` with
+/// this role (and this name, when one is given), seen within
+/// [`SEEN_GRANULARITY_SECONDS`] of `now`. One read, no lock: a caller that gets `true`
+/// may skip the write transaction altogether.
+pub fn up_to_date(
+    conn: &mut DbConnection,
+    unit: &str,
+    officer: &str,
+    role: &str,
+    name: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, PersistenceError> {
+    let known: Option<(String, Option<String>, NaiveDateTime)> = m::table
+        .filter(m::unit_id.eq(unit))
+        .filter(m::officer_id.eq(officer))
+        .select((m::role, m::name, m::last_seen_at))
+        .first(conn)
+        .optional()?;
+    Ok(known.is_some_and(|(known_role, known_name, last)| {
+        let fresh = (to_db_time(now) - last).num_seconds().abs() < SEEN_GRANULARITY_SECONDS;
+        let same_name = name.is_none() || name == known_name.as_deref();
+        fresh && known_role == role && same_name
+    }))
 }
 
 /// Whether `officer` is a known member of `unit`.

@@ -4,7 +4,7 @@
 //! pawnbroker) per client; each answered check is counted per day, kind and answer,
 //! without the address or the identifier.
 
-use super::backoffice::{consultation, record_in, record_within};
+use super::backoffice::{consultation, record_all_in, record_in, record_within};
 use super::with_db;
 use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
@@ -86,16 +86,19 @@ fn in_unit(
     unit: &str,
     id: &str,
 ) -> Result<domain::filing::Filing, ApiError> {
-    persistence::filings::find_in_unit(conn, unit, id)?.ok_or_else(|| {
-        ApiError::UnitFilingNotFound {
-            id: id.to_owned(),
-            unit: unit.to_owned(),
-        }
-    })
+    persistence::filings::find_in_unit(conn, unit, id)?.ok_or_else(|| not_in_unit(unit, id))
+}
+
+/// 404: `unit` holds no filing `id`.
+fn not_in_unit(unit: &str, id: &str) -> ApiError {
+    ApiError::UnitFilingNotFound {
+        id: id.to_owned(),
+        unit: unit.to_owned(),
+    }
 }
 
 /// Audits the consultation of `object` of filing `id`, and of each other unit's filing
-/// it revealed the existence of (`linked_filing`), in one transaction.
+/// it revealed the existence of (`linked_filing`), all or none (`record_all_in`).
 fn audit_reads(
     conn: &mut persistence::DbConnection,
     officer: &OfficerActor,
@@ -104,23 +107,15 @@ fn audit_reads(
     revealed: &[String],
     request_id: Option<String>,
 ) -> Result<(), ApiError> {
-    conn.write_transaction(|c| {
-        let event = consultation(officer, unit, (object, Some(id)), request_id.clone());
-        record_within(c, &event, officer.name.as_deref())?;
-        let linked: Vec<_> = revealed
-            .iter()
-            .map(|other| {
-                consultation(
-                    officer,
-                    unit,
-                    ("linked_filing", Some(other)),
-                    request_id.clone(),
-                )
-            })
-            .collect();
-        persistence::audit::append_all(c, &linked)?;
-        Ok::<(), ApiError>(())
-    })
+    let events: Vec<_> = std::iter::once((object, id))
+        .chain(
+            revealed
+                .iter()
+                .map(|other| ("linked_filing", other.as_str())),
+        )
+        .map(|(object, id)| consultation(officer, unit, (object, Some(id)), request_id.clone()))
+        .collect();
+    record_all_in(conn, &events, officer.name.as_deref())
 }
 
 /// The filings linked to filing `id` of `unit`, as `officer` may see them; the
@@ -137,8 +132,8 @@ pub async fn links(
 ) -> Result<Vec<Link>, ApiError> {
     let (officer, unit, id) = (officer.clone(), unit.to_owned(), id.to_owned());
     with_db(state, move |conn| {
-        let filing = in_unit(conn, &unit, &id)?;
-        let rows = persistence::items::shared_with(conn, &filing.id)?;
+        let rows = persistence::items::shared_in_unit(conn, &unit, &id)?
+            .ok_or_else(|| not_in_unit(&unit, &id))?;
         let links = domain::items::links::links(&officer, rows);
         let revealed: Vec<String> = links
             .iter()

@@ -482,6 +482,34 @@ async fn linked_filings_are_shown_on_a_need_to_know_basis_and_audited() {
         "filing_not_found",
     )
     .await;
+    // A filing of the unit without any identifier has no link (found all the same); an
+    // id nobody holds is 404.
+    let mut plain = bicycle("BE-25121", "unused");
+    plain["facts"]["items"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("serial_number");
+    let (plain, plain_unit) = filed(&app, "link-e", plain).await;
+    assert_eq!(plain_unit, unit);
+    let none = officer_get(
+        &app,
+        &officer,
+        &format!("/v1/units/{unit}/filings/{plain}/links"),
+    )
+    .await;
+    assert_eq!(none.status(), 200);
+    assert_eq!(none.json::<Value>().await.unwrap()["items"], json!([]));
+    assert_problem(
+        officer_get(
+            &app,
+            &officer,
+            &format!("/v1/units/{unit}/filings/no-such-filing/links"),
+        )
+        .await,
+        404,
+        "filing_not_found",
+    )
+    .await;
 }
 
 #[tokio::test]
