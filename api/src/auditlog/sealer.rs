@@ -77,6 +77,9 @@ struct State {
     last_check: Instant,
     /// Set after an inconsistency was reported, so that it is logged once per check.
     inconsistent: bool,
+    /// The tree's right edge after this instance's last batch
+    /// (`persistence::auditlog::seal_batch_held`); dropped with the connection.
+    edge: Option<domain::merkle::Frontier>,
 }
 
 fn run(parts: SealerParts, stop: &AtomicBool) {
@@ -101,6 +104,7 @@ fn run(parts: SealerParts, stop: &AtomicBool) {
         leader: false,
         last_check: Instant::now(),
         inconsistent: false,
+        edge: None,
     };
     loop {
         let stopping = stop.load(Ordering::SeqCst);
@@ -134,7 +138,7 @@ fn tick(
     let Some(conn) = state.conn.as_mut() else {
         return;
     };
-    let outcome = lead_and_seal(parts, conn, state.leader, runtime, http);
+    let outcome = lead_and_seal(parts, conn, state.leader, &mut state.edge, runtime, http);
     match outcome {
         Ok(Step::Led) => {
             if !state.leader {
@@ -157,11 +161,12 @@ fn tick(
             tracing::warn!(%error, "audit sealer: a batch failed; reconnecting");
             state.conn = None;
             state.leader = false;
+            state.edge = None;
         }
     }
     parts.metrics.sealer_leader.set(i64::from(state.leader));
     if let Some(conn) = state.conn.as_mut() {
-        if let Err(error) = observe(parts, conn) {
+        if let Err(error) = observe(parts, conn, state.edge.as_ref()) {
             tracing::warn!(%error, "audit sealer: cannot read the log's state");
         }
         if state.last_check.elapsed() >= parts.check_every {
@@ -180,10 +185,12 @@ fn lead_and_seal(
     parts: &SealerParts,
     conn: &mut DbConnection,
     leader: bool,
+    edge: &mut Option<domain::merkle::Frontier>,
     runtime: &tokio::runtime::Runtime,
     http: Option<&reqwest::Client>,
 ) -> Result<Step, SealError> {
     if !leader {
+        *edge = None;
         if !auditlog::try_lead(conn)? {
             return Ok(Step::Follows);
         }
@@ -194,8 +201,12 @@ fn lead_and_seal(
     }
     let sign = |head: &auditlog::TreeHead| Ok(parts.signer.sign(head));
     loop {
-        let before = auditlog::stored_size(conn)?;
-        let Some(checkpoint) = auditlog::seal_batch(conn, parts.batch_size, Utc::now(), &sign)?
+        let before = match edge {
+            Some(edge) => edge.size(),
+            None => auditlog::stored_size(conn)?,
+        };
+        let Some(checkpoint) =
+            auditlog::seal_batch_held(conn, parts.batch_size, Utc::now(), &sign, edge)?
         else {
             return Ok(Step::Led);
         };
@@ -220,20 +231,27 @@ fn publish(
     }
 }
 
-/// Updates the gauges of the log's state.
-fn observe(parts: &SealerParts, conn: &mut DbConnection) -> Result<(), PersistenceError> {
-    let age = auditlog::oldest_pending(conn)?
+/// Updates the gauges of the log's state (its size from `edge`, the sealer's own view
+/// of the tree, when it holds one).
+fn observe(
+    parts: &SealerParts,
+    conn: &mut DbConnection,
+    edge: Option<&domain::merkle::Frontier>,
+) -> Result<(), PersistenceError> {
+    let (waiting, oldest) = auditlog::pending(conn)?;
+    let age = oldest
         .map(|oldest| (Utc::now() - oldest).num_milliseconds().max(0) as f64 / 1000.0)
         .unwrap_or(0.0);
     parts.metrics.oldest_unsealed_seconds.set(age);
-    parts
-        .metrics
-        .unsealed_events
-        .set(auditlog::pending_count(conn)?);
+    parts.metrics.unsealed_events.set(waiting);
+    let size = match edge {
+        Some(edge) => edge.size(),
+        None => auditlog::stored_size(conn)?,
+    };
     parts
         .metrics
         .log_size
-        .set(i64::try_from(auditlog::stored_size(conn)?).unwrap_or(i64::MAX));
+        .set(i64::try_from(size).unwrap_or(i64::MAX));
     Ok(())
 }
 

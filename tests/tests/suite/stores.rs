@@ -262,29 +262,76 @@ fn write_transactions_roll_back_as_a_whole() {
     assert_eq!(audit::count(&mut conn).unwrap(), 1);
 }
 
+/// Signs a tree head with a test key.
+fn test_sign(head: &persistence::auditlog::TreeHead) -> Result<domain::audit::Checkpoint, String> {
+    use ed25519_dalek::Signer;
+    let signer = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let root = hex_of(&head.root_hash);
+    let text = domain::audit::Checkpoint::signed_text(head.tree_size, &root, head.issued_at);
+    Ok(domain::audit::Checkpoint {
+        tree_size: head.tree_size,
+        root_hash: root,
+        issued_at: head.issued_at,
+        key_id: "test".into(),
+        signature: base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            signer.sign(text.as_bytes()).to_bytes(),
+        ),
+    })
+}
+
 /// Seals every pending event (as the sealer does), with a test key.
 fn seal_all(conn: &mut persistence::DbConnection) -> Vec<domain::audit::Checkpoint> {
-    let signer = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
-    let sign = |head: &persistence::auditlog::TreeHead| {
-        use ed25519_dalek::Signer;
-        let root = hex_of(&head.root_hash);
-        let text = domain::audit::Checkpoint::signed_text(head.tree_size, &root, head.issued_at);
-        Ok(domain::audit::Checkpoint {
-            tree_size: head.tree_size,
-            root_hash: root,
-            issued_at: head.issued_at,
-            key_id: "test".into(),
-            signature: base64::Engine::encode(
-                &base64::engine::general_purpose::STANDARD,
-                signer.sign(text.as_bytes()).to_bytes(),
-            ),
-        })
-    };
     let mut checkpoints = Vec::new();
-    while let Some(c) = persistence::auditlog::seal_batch(conn, 7, Utc::now(), &sign).unwrap() {
+    while let Some(c) = persistence::auditlog::seal_batch(conn, 7, Utc::now(), &test_sign).unwrap()
+    {
         checkpoints.push(c);
     }
     checkpoints
+}
+
+/// The sealer keeps the tree's right edge between batches; when another sealer sealed
+/// meanwhile, it reads the edge again, and every checkpoint is the root of the stored
+/// tree. Events appended together (`append_all`) get ascending ids.
+#[test]
+fn a_sealer_holding_the_trees_edge_follows_another_sealers_batches() {
+    use persistence::auditlog::{frontier, root_at, seal_batch_held};
+    let db = TestDb::new();
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let mut edge = None;
+    let seal_held = |conn: &mut persistence::DbConnection, edge: &mut Option<_>| {
+        let mut last = None;
+        while let Some(c) = seal_batch_held(conn, 4, Utc::now(), &test_sign, edge).unwrap() {
+            last = Some(c);
+        }
+        last
+    };
+    for n in 0..10 {
+        audit::append(&mut conn, &event("officer-1", &format!("f-{n}"), 0)).unwrap();
+    }
+    let first = seal_held(&mut conn, &mut edge).unwrap();
+    assert_eq!(first.tree_size, 10);
+    assert_eq!(edge, Some(frontier(&mut conn, 10).unwrap()));
+
+    // Another sealer (another instance) seals five more.
+    let batch: Vec<_> = (10..15)
+        .map(|n| event("officer-2", &format!("f-{n}"), 0))
+        .collect();
+    let ids = audit::append_all(&mut conn, &batch).unwrap();
+    assert_eq!(ids.len(), 5);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    assert_eq!(seal_all(&mut conn).last().unwrap().tree_size, 15);
+
+    // The held edge (10 leaves) is stale: it is read again, and the root is the tree's.
+    for n in 15..18 {
+        audit::append(&mut conn, &event("officer-1", &format!("f-{n}"), 0)).unwrap();
+    }
+    let last = seal_held(&mut conn, &mut edge).unwrap();
+    assert_eq!(last.tree_size, 18);
+    assert_eq!(last.root_hash, hex_of(&root_at(&mut conn, 18).unwrap()));
+    assert_eq!(edge, Some(frontier(&mut conn, 18).unwrap()));
+    assert_eq!(log_order(&mut conn).len(), 18);
 }
 
 fn hex_of(bytes: &[u8]) -> String {
