@@ -182,7 +182,8 @@ pub fn append(conn: &mut DbConnection, event: &AuditEvent) -> Result<i64, Persis
 /// PostgreSQL they are one statement whatever their number (the events and their queue
 /// entries, a data-modifying `WITH`), atomic on its own: a consultation revealing twenty
 /// linked filings is one round trip, and needs no transaction around it (beyond
-/// [`EVENTS_PER_STATEMENT`] events, several statements in a transaction). Returns their
+/// [`EVENTS_PER_STATEMENT`] events, several statements in a transaction). On SQLite each
+/// event is its own step: all or none only inside the caller's transaction. Returns their
 /// ids, in order (ids are given in the order of the rows).
 pub fn append_all(
     conn: &mut DbConnection,

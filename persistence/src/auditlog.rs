@@ -220,7 +220,7 @@ pub fn seal_batch(
     now: DateTime<Utc>,
     sign: &dyn Fn(&TreeHead) -> Result<Checkpoint, String>,
 ) -> Result<Option<Checkpoint>, SealError> {
-    seal_batch_held(conn, max, now, sign, &mut None)
+    Ok(seal_batch_held(conn, max, now, sign, &mut None)?.map(|(checkpoint, _)| checkpoint))
 }
 
 /// [`seal_batch`], with `held`: the tree's right edge as this sealer left it after its
@@ -230,7 +230,9 @@ pub fn seal_batch(
 /// 300,000 events). Otherwise the edge is read from the stored nodes and checked against
 /// the checkpoint's root, as [`seal_batch`] does. On return `held` is the edge after this
 /// batch, or `None` when the batch failed. The stored nodes themselves are checked by the
-/// periodic check of the log's tail and by `audit verify`.
+/// periodic check of the log's tail and by `audit verify`; the sealer drops `held` after
+/// each such check, so that an altered stored tree stops the sealing at the next batch.
+/// Returns the checkpoint and how many events this batch appended.
 ///
 /// # Errors
 /// As [`seal_batch`].
@@ -240,7 +242,7 @@ pub fn seal_batch_held(
     now: DateTime<Utc>,
     sign: &dyn Fn(&TreeHead) -> Result<Checkpoint, String>,
     held: &mut Option<Frontier>,
-) -> Result<Option<Checkpoint>, SealError> {
+) -> Result<Option<(Checkpoint, u64)>, SealError> {
     let mut cached = held.take();
     let mut after: Option<Frontier> = None;
     let sealed = conn.write_transaction(|c| {
@@ -317,7 +319,7 @@ pub fn seal_batch_held(
             ))
             .execute(c)?;
         after = Some(frontier);
-        Ok(Some(checkpoint))
+        Ok(Some((checkpoint, rows.len() as u64)))
     });
     *held = match &sealed {
         Ok(_) => after.or(cached),

@@ -172,6 +172,10 @@ fn tick(
         if state.last_check.elapsed() >= parts.check_every {
             state.last_check = Instant::now();
             check(conn, &parts.keyring, &parts.witness, &parts.metrics);
+            // The next batch reads the edge from the stored subtrees again and checks it
+            // against the checkpoint: an altered stored tree stops the sealing, as it
+            // did before the edge was held.
+            state.edge = None;
         }
     }
 }
@@ -201,16 +205,11 @@ fn lead_and_seal(
     }
     let sign = |head: &auditlog::TreeHead| Ok(parts.signer.sign(head));
     loop {
-        let before = match edge {
-            Some(edge) => edge.size(),
-            None => auditlog::stored_size(conn)?,
-        };
-        let Some(checkpoint) =
+        let Some((checkpoint, sealed)) =
             auditlog::seal_batch_held(conn, parts.batch_size, Utc::now(), &sign, edge)?
         else {
             return Ok(Step::Led);
         };
-        let sealed = checkpoint.tree_size.saturating_sub(before);
         parts.metrics.sealed_total.inc_by(sealed);
         publish(parts, &checkpoint, runtime, http);
         if (sealed as i64) < parts.batch_size {

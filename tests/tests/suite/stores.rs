@@ -300,18 +300,21 @@ fn a_sealer_holding_the_trees_edge_follows_another_sealers_batches() {
     let pool = db.pool();
     let mut conn = pool.get().unwrap();
     let mut edge = None;
+    // Seals every pending event in batches of 4: the last checkpoint, and how many
+    // events the batches appended.
     let seal_held = |conn: &mut persistence::DbConnection, edge: &mut Option<_>| {
-        let mut last = None;
-        while let Some(c) = seal_batch_held(conn, 4, Utc::now(), &test_sign, edge).unwrap() {
+        let (mut last, mut appended) = (None, 0);
+        while let Some((c, n)) = seal_batch_held(conn, 4, Utc::now(), &test_sign, edge).unwrap() {
             last = Some(c);
+            appended += n;
         }
-        last
+        (last.unwrap(), appended)
     };
     for n in 0..10 {
         audit::append(&mut conn, &event("officer-1", &format!("f-{n}"), 0)).unwrap();
     }
-    let first = seal_held(&mut conn, &mut edge).unwrap();
-    assert_eq!(first.tree_size, 10);
+    let (first, appended) = seal_held(&mut conn, &mut edge);
+    assert_eq!((first.tree_size, appended), (10, 10));
     assert_eq!(edge, Some(frontier(&mut conn, 10).unwrap()));
 
     // Another sealer (another instance) seals five more.
@@ -321,14 +324,26 @@ fn a_sealer_holding_the_trees_edge_follows_another_sealers_batches() {
     let ids = audit::append_all(&mut conn, &batch).unwrap();
     assert_eq!(ids.len(), 5);
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    // Each id is its own event's, in the order given.
+    for (id, n) in ids.iter().zip(10..15) {
+        use diesel::prelude::*;
+        use persistence::schema::audit_events as a;
+        let object: Option<String> = a::table
+            .find(id)
+            .select(a::object_id)
+            .first(&mut **conn)
+            .unwrap();
+        assert_eq!(object, Some(format!("f-{n}")));
+    }
     assert_eq!(seal_all(&mut conn).last().unwrap().tree_size, 15);
 
     // The held edge (10 leaves) is stale: it is read again, and the root is the tree's.
     for n in 15..18 {
         audit::append(&mut conn, &event("officer-1", &format!("f-{n}"), 0)).unwrap();
     }
-    let last = seal_held(&mut conn, &mut edge).unwrap();
-    assert_eq!(last.tree_size, 18);
+    let (last, appended) = seal_held(&mut conn, &mut edge);
+    // Only this sealer's own events are counted as appended by it.
+    assert_eq!((last.tree_size, appended), (18, 3));
     assert_eq!(last.root_hash, hex_of(&root_at(&mut conn, 18).unwrap()));
     assert_eq!(edge, Some(frontier(&mut conn, 18).unwrap()));
     assert_eq!(log_order(&mut conn).len(), 18);
