@@ -75,6 +75,20 @@ if submit:
       "took to empty it after the step (issue 15: the outbox must not grow under the "
       "maximum submission load). " + ("E-mails went to a real SMTP server (aiosmtpd)."
       if any(o.get("smtp") for o in outbox.values()) else "E-mails went to files (no SMTP sink)."))
+    cpu = [r for r in rows if r.get("kind") == "cpu"]
+    if cpu:
+        names = {"submit": "API", "pgbench": "replay", "pgbench_rows": "rows baseline",
+                 "pgbench_rows_all": "all rows"}
+        w("")
+        w("Where the CPU went, in CPU milliseconds per submission (2 cores are 2,000 ms a "
+          "second; a step that keeps them busy makes 2,000 / *busy* submissions a second):")
+        w("")
+        w("| step | clients | submissions | busy (the machine) | server | client | PostgreSQL and the rest |")
+        w("|---|---:|---:|---:|---:|---:|---:|")
+        for r in cpu:
+            w(f"| {names.get(r['step'], r['step'])} | {r['clients']} | {r['operations']} "
+              f"| {r['busy_ms_per_op']} | {r['server_ms_per_op'] if r['step'] == 'submit' else '–'} "
+              f"| {r['client_ms_per_op']} | {r['rest_ms_per_op']} |")
     for r in rows:
         if r.get("kind") == "audit":
             w("")
