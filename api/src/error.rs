@@ -375,6 +375,10 @@ pub enum ApiError {
     /// with the unit named).
     #[error("filing not found in the unit")]
     UnitFilingNotFound { id: String, unit: String },
+    /// A hand-back naming a declaration (by id or reference, as given) that is not one of
+    /// the found object's current candidates (409 `not_a_candidate`).
+    #[error("not one of the found object's candidates")]
+    NotACandidate(String),
     /// A receipt asked for before submission (409); `status` is the filing's status code.
     #[error("no receipt yet")]
     ReceiptNotAvailable { status: String },
@@ -710,6 +714,7 @@ impl ApiError {
             ApiError::IdempotencyKeyInUse => "idempotency_key_in_use",
             ApiError::QuotaExceeded { .. } => "too_many_requests",
             ApiError::RecordNumberTaken => "record_number_taken",
+            ApiError::NotACandidate(_) => "not_a_candidate",
             ApiError::DatabaseUnavailable => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
             ApiError::Persistence(e) if e.is_unavailable() => "service_unavailable",
@@ -794,6 +799,7 @@ impl ApiError {
             | ApiError::AlertNotFound(id)
             | ApiError::ChatConversationNotFound(id)
             | ApiError::FilingRestricted(id)
+            | ApiError::NotACandidate(id)
             | ApiError::TravelRequestNotFound(id)
             | ApiError::RestrictionNotFound(id) => {
                 vec![("id", id.clone())]
@@ -1012,6 +1018,7 @@ impl ResponseError for ApiError {
             ApiError::InvalidTransition { .. }
             | ApiError::ReceiptNotAvailable { .. }
             | ApiError::IdempotencyKeyInUse
+            | ApiError::NotACandidate(_)
             | ApiError::RecordNumberTaken => StatusCode::CONFLICT,
             ApiError::NotEligible { .. }
             | ApiError::PlaceAmbiguous { .. }

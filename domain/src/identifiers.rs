@@ -130,6 +130,75 @@ pub fn normalise(
     })
 }
 
+/// Words that people type in a code's field when they do not know it, normalised (upper
+/// case, separators removed), in the six languages of the service and English.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "UNKNOWN",
+    "UNK",
+    "NONE",
+    "NULL",
+    "NIL",
+    "NOTKNOWN",
+    "NOSERIAL",
+    "NOSN",
+    "NONUMBER",
+    "INCONNU",
+    "INCONNUE",
+    "AUCUN",
+    "AUCUNE",
+    "NEANT",
+    "SANS",
+    "SANSNUMERO",
+    "NC",
+    "ND",
+    "ONBEKEND",
+    "GEEN",
+    "NVT",
+    "GEENNUMMER",
+    "UNBEKANNT",
+    "KEINE",
+    "KEIN",
+    "KEINENUMMER",
+    "DESCONOCIDO",
+    "DESCONOCIDA",
+    "NINGUNO",
+    "NINGUNA",
+    "SINNUMERO",
+    "DESCONEGUT",
+    "DESCONEGUDA",
+    "CAP",
+    "SENSENUMERO",
+    "NA",
+    "XXX",
+];
+
+/// Whether a normalised code is what people type when they do not know it, rather than
+/// an identifier of one object: a word for "unknown" or "none" ([`PLACEHOLDER_WORDS`]),
+/// one character repeated (`0000`, `XXXXXX`, fifteen zeros, which pass the Luhn check),
+/// or a run of consecutive digits (`123456`, `987654321`). Such a value validates as a
+/// code but links strangers, so it is not indexed, and the public check refuses it.
+pub fn is_placeholder(normalised: &str) -> bool {
+    let bytes = normalised.as_bytes();
+    let Some(&first) = bytes.first() else {
+        return true;
+    };
+    if PLACEHOLDER_WORDS.contains(&normalised) || bytes.iter().all(|&b| b == first) {
+        return true;
+    }
+    let digits = bytes.iter().all(u8::is_ascii_digit);
+    let step = |up: bool| {
+        bytes.windows(2).all(|w| {
+            let (a, b) = (w[0] - b'0', w[1] - b'0');
+            if up {
+                b == (a + 1) % 10
+            } else {
+                a == (b + 1) % 10
+            }
+        })
+    };
+    digits && bytes.len() >= 3 && (step(true) || step(false))
+}
+
 /// Separators people type inside codes: removed before anything else.
 fn is_separator(c: char) -> bool {
     c.is_whitespace() || matches!(c, '-' | '.' | '/' | '_' | '\u{2010}'..='\u{2015}')
@@ -545,6 +614,46 @@ mod tests {
         normalise(kind, typed, country)
             .map(|i| i.normalised)
             .map_err(|e| e.code().to_owned())
+    }
+
+    #[test]
+    fn placeholders_are_told_apart_from_codes() {
+        for placeholder in [
+            "UNKNOWN",
+            "INCONNU",
+            "ONBEKEND",
+            "UNBEKANNT",
+            "DESCONOCIDO",
+            "DESCONEGUT",
+            "NA",
+            "0000",
+            "XXXXXX",
+            "000000000000000",
+            "123456",
+            "0123456789",
+            "987654321",
+            "",
+        ] {
+            assert!(is_placeholder(placeholder), "{placeholder}");
+        }
+        for code in [
+            "WBK4711X",
+            "GZ1000000012",
+            "356938035643809",
+            "C02XK0JHJG5H",
+            "1235",
+            "12",
+            "AB1234",
+            "0001",
+            "121212",
+        ] {
+            assert!(!is_placeholder(code), "{code}");
+        }
+        // Fifteen zeros pass the Luhn check: a valid IMEI's format, but a placeholder.
+        assert_eq!(
+            norm(IdentifierKind::Imei, "000000000000000", None).as_deref(),
+            Ok("000000000000000")
+        );
     }
 
     #[test]

@@ -636,20 +636,41 @@ pub fn candidates(
     with_identifiers(conn, rows.into_iter().map(stored).collect())
 }
 
-/// Marks the items of `filings` recovered at `at` (an object handed back): they are no
-/// longer reported stolen nor matched.
+/// Marks the items of filing `filing` at `positions` recovered at `at` (an object handed
+/// back): they are no longer reported stolen nor matched. Items already recovered keep
+/// their time. Returns how many were marked.
 pub fn mark_recovered(
     conn: &mut DbConnection,
-    filings: &[String],
+    filing: &str,
+    positions: &[i32],
     at: DateTime<Utc>,
 ) -> Result<usize, PersistenceError> {
+    if positions.is_empty() {
+        return Ok(0);
+    }
     Ok(diesel::update(
         it::table
-            .filter(it::filing_id.eq_any(filings.to_vec()))
+            .filter(it::filing_id.eq(filing))
+            .filter(it::position.eq_any(positions.to_vec()))
             .filter(it::recovered_at.is_null()),
     )
     .set(it::recovered_at.eq(Some(to_db_time(at))))
     .execute(conn)?)
+}
+
+/// How many items of `roles` in filing `filing` are not recovered: the objects of the
+/// declaration still waiting for their match.
+pub fn unrecovered(
+    conn: &mut DbConnection,
+    filing: &str,
+    roles: &[&str],
+) -> Result<i64, PersistenceError> {
+    Ok(it::table
+        .filter(it::filing_id.eq(filing))
+        .filter(it::role.eq_any(roles.to_vec()))
+        .filter(it::recovered_at.is_null())
+        .count()
+        .get_result(conn)?)
 }
 
 /// The registered name of the municipality's lost-property office that filed the found

@@ -10,7 +10,7 @@ use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest};
 use domain::filing::Holder;
-use domain::identifiers::{normalise, IdentifierError, IdentifierKind};
+use domain::identifiers::{is_placeholder, normalise, IdentifierError, IdentifierKind};
 use domain::items::links::{Cluster, Link};
 use domain::items::matching::{score, MatchSettings, Outcome};
 use domain::items::{check_verdict, CheckVerdict, ItemRole};
@@ -56,7 +56,8 @@ fn invalid(error: &IdentifierError) -> ApiError {
 /// against the caller's quota first, then validated, looked up and counted.
 ///
 /// # Errors
-/// 429 over the quota; 422 an identifier that does not validate; 401 a bad token.
+/// 429 over the quota; 422 an identifier that does not validate, or a placeholder
+/// (`domain::identifiers::is_placeholder`); 401 a bad token.
 pub async fn check(
     state: &web::Data<AppState>,
     req: &HttpRequest,
@@ -66,6 +67,10 @@ pub async fn check(
     let quota = quota(state, req).await?;
     super::ratelimit::count(state, req, quota).await?;
     let identifier = normalise(kind, &typed, None).map_err(|e| invalid(&e))?;
+    // "unknown", "0000": not the identifier of one object (never indexed either).
+    if is_placeholder(&identifier.normalised) {
+        return Err(invalid(&IdentifierError::BadFormat));
+    }
     with_db(state, move |conn| {
         let found = persistence::items::reported(conn, &identifier.normalised)?;
         let verdict = check_verdict(&found);
@@ -325,12 +330,12 @@ fn has_role(items: &[persistence::items::StoredItem], roles: &[ItemRole]) -> boo
 }
 
 /// The officer of the unit holding the found object of filing `found` hands it back to
-/// the owner of the lost or stolen filing `lost` ([`hand_back_in`]). Returns how many
-/// items were marked.
+/// the owner of the lost or stolen filing `lost`, one of the object's current candidates
+/// ([`hand_back_in`]). Returns how many items were marked.
 ///
 /// # Errors
-/// 404 when `found` is not a found object of the unit, or `lost` not a lost or stolen
-/// object's filing; the database.
+/// 404 when `found` is not a found object of the unit; 409 `not_a_candidate` when `lost`
+/// is not one of its current candidates; the database.
 pub async fn hand_back(
     state: &web::Data<AppState>,
     officer: &OfficerActor,
@@ -345,6 +350,7 @@ pub async fn hand_back(
         found.to_owned(),
         lost.to_owned(),
     );
+    let settings = state.items.matching;
     with_db(state, move |conn| {
         conn.write_transaction(|c| {
             let filing = in_unit(c, &unit, &found)?;
@@ -358,11 +364,11 @@ pub async fn hand_back(
             };
             let handed = HandBackOf {
                 found: &filing,
-                lost: &lost,
+                lost: Named::Id(&lost),
             };
             hand_back_in(
                 c,
-                holder,
+                (holder, &settings),
                 handed,
                 &not_found,
                 officer.name.as_deref(),
@@ -373,23 +379,76 @@ pub async fn hand_back(
     .await
 }
 
+/// How the holder names the owner's declaration: by its id (an officer, who sees it in
+/// the matches) or by its reference (a lost-property office, from the owner's
+/// acknowledgement).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Named<'a> {
+    Id(&'a str),
+    Reference(&'a str),
+}
+
+impl Named<'_> {
+    fn is(&self, candidate: &persistence::items::StoredItem) -> bool {
+        match self {
+            Named::Id(id) => candidate.filing_id == *id,
+            Named::Reference(reference) => candidate.reference.as_deref() == Some(*reference),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Named::Id(text) | Named::Reference(text) => text,
+        }
+    }
+}
+
 /// The two filings of a hand-back: the found object's (already checked to be the
-/// holder's) and the owner's declaration's id.
+/// holder's) and the owner's declaration, as the holder named it.
 pub(super) struct HandBackOf<'a> {
     pub found: &'a domain::filing::Filing,
-    pub lost: &'a str,
+    pub lost: Named<'a>,
+}
+
+/// The found items of `proposals` paired with the items of the declaration `lost` they
+/// match, best score first, each item in one pair at most: (found position, lost or
+/// stolen position), and the declaration's id.
+fn matched_pairs(proposals: &[Proposal], lost: Named<'_>) -> (Vec<(i32, i32)>, Option<String>) {
+    let mut pairs: Vec<(i32, i32)> = Vec::new();
+    let mut owner = None;
+    for p in proposals
+        .iter()
+        .filter(|p| p.found_probe && lost.is(&p.candidate))
+    {
+        let taken = pairs
+            .iter()
+            .any(|(found, owned)| *found == p.position || *owned == p.candidate.position);
+        if !taken {
+            pairs.push((p.position, p.candidate.position));
+            owner.get_or_insert_with(|| p.candidate.filing_id.clone());
+        }
+    }
+    (pairs, owner)
 }
 
 /// The hand-back, whoever holds the object (an officer of the holding unit, or the
-/// lost-property office that filed it; one mechanism): the found filing must hold a
-/// found object and `lost` a lost or stolen one (else `not_found`), the items of both
-/// are marked recovered (no longer reported stolen, nor matched), both declarations are
-/// closed by the domain's `hand_back` (a finished one stays as it is), and the audit
-/// event (`item_hand_back`, naming the owner's filing) is written last, in the caller's
-/// write transaction. Returns how many items were marked.
+/// lost-property office that filed it; one mechanism), in the caller's write
+/// transaction:
+/// - the found filing must hold a found object (else `not_found`), and the owner's
+///   declaration must be one of its current candidates, as matching proposes them
+///   (`proposals`: open, not recovered, compatible; else 409 `not_a_candidate`), so that
+///   a mistyped id or reference cannot close a stranger's declaration;
+/// - only the matched items are marked recovered (no longer reported stolen, nor
+///   matched): each found item with the owner's item it matches best, so that the other
+///   objects found together stay proposed to their own owners;
+/// - each declaration is closed by the domain's `hand_back` once none of its objects is
+///   waiting any more (a finished one stays as it is);
+/// - the audit event (`item_hand_back`, naming the owner's filing) is written last.
+///
+/// Returns how many items were marked.
 pub(super) fn hand_back_in(
     c: &mut persistence::DbConnection,
-    holder: Holder<'_>,
+    (holder, settings): (Holder<'_>, &MatchSettings),
     HandBackOf { found, lost }: HandBackOf<'_>,
     not_found: &dyn Fn(&str) -> ApiError,
     name: Option<&str>,
@@ -401,14 +460,28 @@ pub(super) fn hand_back_in(
     ) {
         return Err(not_found(&found.id));
     }
-    let owners = persistence::items::items_of(c, lost)?;
-    if !has_role(&owners, &[ItemRole::Lost, ItemRole::Stolen]) {
-        return Err(not_found(lost));
-    }
+    let (pairs, owner) = matched_pairs(&proposals(c, None, settings, &found.id)?, lost);
+    let Some(owner) = owner else {
+        return Err(ApiError::NotACandidate(lost.as_str().to_owned()));
+    };
     let now = super::now();
-    let marked = persistence::items::mark_recovered(c, &[found.id.clone(), lost.to_owned()], now)?;
-    // The declarations are then closed (a finished one stays as it is).
-    for id in [found.id.as_str(), lost] {
+    let found_items: Vec<i32> = pairs.iter().map(|(f, _)| *f).collect();
+    let owned_items: Vec<i32> = pairs.iter().map(|(_, o)| *o).collect();
+    let marked = persistence::items::mark_recovered(c, &found.id, &found_items, now)?
+        + persistence::items::mark_recovered(c, &owner, &owned_items, now)?;
+    // A declaration is then closed, once none of its objects is waiting (a finished one
+    // stays as it is).
+    let sides: [(&str, &[&str]); 2] = [
+        (found.id.as_str(), &[ItemRole::Found.as_str()]),
+        (
+            owner.as_str(),
+            &[ItemRole::Lost.as_str(), ItemRole::Stolen.as_str()],
+        ),
+    ];
+    for (id, roles) in sides {
+        if persistence::items::unrecovered(c, id, roles)? > 0 {
+            continue;
+        }
         let Some(declaration) = persistence::filings::find(c, id)? else {
             continue;
         };
@@ -423,7 +496,7 @@ pub(super) fn hand_back_in(
         holder.audit_actor(),
         domain::audit::AuditOperation::Alteration,
         "item_hand_back",
-        Some(lost),
+        Some(&owner),
         now,
     );
     event.request_id = request_id;

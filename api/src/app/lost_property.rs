@@ -7,7 +7,7 @@
 //! audited under `partner:<id>`.
 
 use super::backoffice::{record_in, record_within};
-use super::items::{hand_back_in, proposals, HandBackOf, Proposal};
+use super::items::{hand_back_in, proposals, HandBackOf, Named, Proposal};
 use super::{problem, rules, with_db};
 use crate::error::{ApiError, FieldError};
 use crate::idempotency::{Done, Key, Reply};
@@ -312,13 +312,14 @@ pub async fn candidates(
 /// The office hands the found object `id` back to the owner of the declaration
 /// `lost_reference` (the reference on the owner's acknowledgement), which must be one of
 /// the object's current candidates (an office cannot close a declaration its object is
-/// not matched with): the items of both are marked recovered and both declarations are
-/// closed, by the same mechanism as an officer's hand-back. Returns how many items were
-/// marked.
+/// not matched with), by the same mechanism as an officer's hand-back
+/// (`app::items::hand_back_in`): the matched items are marked recovered, and each
+/// declaration is closed once none of its objects is waiting. Returns how many items
+/// were marked.
 ///
 /// # Errors
-/// 404 when the object is not the office's, or the reference not a candidate's; 412 when
-/// a declaration changed meanwhile; the database.
+/// 404 when the object is not the office's; 409 `not_a_candidate` when the reference is
+/// not one of its candidates; 412 when a declaration changed meanwhile; the database.
 pub async fn hand_back(
     state: &web::Data<AppState>,
     office: Office,
@@ -330,17 +331,19 @@ pub async fn hand_back(
     with_db(state, move |conn| {
         conn.write_transaction(|c| {
             let filing = held(c, &office, &id)?;
-            let lost = proposals(c, None, &settings, &filing.id)?
-                .into_iter()
-                .find(|p| p.candidate.reference.as_deref() == Some(lost_reference.as_str()))
-                .map(|p| p.candidate.filing_id)
-                .ok_or_else(|| ApiError::FilingNotFound(lost_reference.clone()))?;
             let not_found = |missing: &str| ApiError::FilingNotFound(missing.to_owned());
             let handed = HandBackOf {
                 found: &filing,
-                lost: &lost,
+                lost: Named::Reference(&lost_reference),
             };
-            hand_back_in(c, office.holder(), handed, &not_found, None, request_id)
+            hand_back_in(
+                c,
+                (office.holder(), &settings),
+                handed,
+                &not_found,
+                None,
+                request_id,
+            )
         })
     })
     .await

@@ -79,6 +79,7 @@ pub fn examples(kind: ApiErrorKind) -> Vec<ApiError> {
             retry_after_secs: 60,
         }),
         K::RecordNumberTaken => one(ApiError::RecordNumberTaken),
+        K::NotACandidate => one(ApiError::NotACandidate("EC-2026-V93G-73VK-Z".into())),
         K::DatabaseUnavailable => one(ApiError::DatabaseUnavailable),
         K::Internal => one(ApiError::Internal("boom".into())),
         K::Persistence => vec![

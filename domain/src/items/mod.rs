@@ -15,7 +15,7 @@ pub mod matching;
 
 use crate::filing::commands::OutgoingMessage;
 use crate::filing::{ConfirmationChannel, Filing, FilingStatus, MessageTemplate};
-use crate::identifiers::{normalise, Identifier, IdentifierKind};
+use crate::identifiers::{is_placeholder, normalise, Identifier, IdentifierKind};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -111,7 +111,8 @@ fn text(value: &serde_json::Value, key: &str) -> Option<String> {
 
 /// The identifiers an object's `serial_number` and `engraving_code` stand for: for a
 /// phone or a tablet, a serial that is a valid IMEI is an IMEI; for a bicycle, a frame
-/// number; otherwise a serial number. What does not validate is not indexed.
+/// number; otherwise a serial number. What does not validate is not indexed, nor is a
+/// placeholder (`identifiers::is_placeholder`: "unknown", "0000").
 pub fn object_identifiers(
     category: &str,
     serial: Option<&str>,
@@ -132,6 +133,8 @@ pub fn object_identifiers(
     if let Some(code) = engraving {
         out.extend(normalise(IdentifierKind::EngravingCode, code, None).ok());
     }
+    // "unknown", "0000": typed for want of a code, they would link strangers.
+    out.retain(|identifier| !is_placeholder(&identifier.normalised));
     out
 }
 
@@ -238,7 +241,8 @@ pub fn extract(filing: &Filing) -> Extract {
     }
     if filing.procedure == "fuel_drive_off" {
         if let Some(plate) = text(&facts, "vehicle_plate") {
-            if let Ok(identifier) = normalise(IdentifierKind::Plate, &plate, Some(&country)) {
+            let plate = normalise(IdentifierKind::Plate, &plate, Some(&country));
+            if let Some(identifier) = plate.ok().filter(|p| !is_placeholder(&p.normalised)) {
                 identifiers.push(FilingIdentifier {
                     item: None,
                     identifier,

@@ -208,3 +208,13 @@ fn matching_explains_its_candidates() {
     found.at = Some(Utc.with_ymd_and_hms(2026, 10, 20, 12, 0, 0).unwrap());
     assert!(score(&lost, &found, &settings).is_none());
 }
+
+#[test]
+fn placeholder_codes_are_not_indexed() {
+    assert!(object_identifiers("bicycle", Some("unknown"), Some("0000")).is_empty());
+    assert!(object_identifiers("phone", Some("000000000000000"), None).is_empty());
+    assert!(object_identifiers("other", Some("n/a"), Some("1-2-3-4-5")).is_empty());
+    let kept = object_identifiers("bicycle", Some("WBK 4711 X"), Some("xx-unknown-1"));
+    let values: Vec<&str> = kept.iter().map(|i| i.normalised.as_str()).collect();
+    assert_eq!(values, ["WBK4711X", "XXUNKNOWN1"]);
+}

@@ -720,11 +720,11 @@ async fn an_object_handed_back_is_no_longer_reported_nor_matched() {
             .json(&json!({"lost_filing_id": lost}))
             .send()
     };
-    // Not a lost or stolen object's filing: 404.
+    // Not one of the object's candidates (here the found object itself): 409.
     assert_problem(
         hand_back(found.clone()).await.unwrap(),
-        404,
-        "filing_not_found",
+        409,
+        "not_a_candidate",
     )
     .await;
     let done = hand_back(stolen.clone()).await.unwrap();
@@ -771,10 +771,143 @@ async fn an_object_handed_back_is_no_longer_reported_nor_matched() {
         .unwrap();
     assert_eq!(closed, 1);
     drop(conn);
-    // Handed back again: nothing left to recover, nothing closed twice.
-    let again = hand_back(stolen.clone()).await.unwrap();
-    assert_eq!(again.status(), 200);
-    assert_eq!(again.json::<Value>().await.unwrap()["recovered_items"], 0);
+    // Handed back again: no longer a candidate (nothing waits), nothing closed twice.
+    assert_problem(
+        hand_back(stolen.clone()).await.unwrap(),
+        409,
+        "not_a_candidate",
+    )
+    .await;
+    let mut conn = pool.get().unwrap();
+    let closed_twice: i64 = h::table
+        .filter(h::filing_id.eq(&stolen))
+        .filter(h::action.eq("hand_back"))
+        .count()
+        .get_result(&mut **conn)
+        .unwrap();
+    assert_eq!(closed_twice, 1);
+}
+
+/// Reported from outside (2026-12-02): an officer's hand-back closed any lost or stolen
+/// declaration named, of any unit and even withdrawn, and marked every object of the
+/// found filing recovered. Now the declaration must be one of the object's current
+/// candidates, and only the matched objects go back.
+#[tokio::test]
+async fn a_hand_back_gives_only_the_matched_object_to_a_candidate_owner() {
+    let app = spawn_app().await;
+    let days = |n: i64| (chrono::Utc::now() - chrono::Duration::days(n)).to_rfc3339();
+    let theft = json!({
+        "procedure": "simple_theft", "country": "LU", "place": {"lat": 49.6116, "lon": 6.1319},
+        "facts_date": {"from": days(4)},
+        "answers": {"ongoing_danger": false, "injury": false, "known_author": false, "violence": false, "exploitable_traces": false},
+        "facts": {"theft_kind": "phone_or_tablet", "circumstances": "taken from my table",
+                  "items": [{"category": "phone", "brand": "Apple", "serial_number": "356938035643809"}]},
+        "contact": {"email": "owner@example.lu"}, "confirmation_channel": "email"
+    });
+    let (phone_owner, _) = filed(&app, "owner-phone", theft).await;
+    let frame = json!({"category": "bicycle", "brand": "Gazelle", "serial_number": "WBK-4711-X", "description": "blue city bike"});
+    let (bike_owner, _) = filed(
+        &app,
+        "owner-bike",
+        lost_or_found("lost_object", 3, 49.6118, frame.clone()),
+    )
+    .await;
+    // The same frame number, declared lost and then withdrawn: no longer a candidate.
+    let (withdrawn, _) = filed(
+        &app,
+        "owner-gone",
+        lost_or_found("lost_object", 3, 49.6118, frame.clone()),
+    )
+    .await;
+    let gone = app
+        .dev_token(json!({"kind": "citizen", "subject": "owner-gone"}))
+        .await;
+    act(&app, &gone, &withdrawn, "withdraw").await;
+    // Another unit's theft of another bicycle: never a candidate.
+    let (stranger, _) = filed(&app, "stranger", bicycle("BE-25121", "ZZ-9999-Q")).await;
+    // One found filing holding both objects.
+    let mut found_body = lost_or_found(
+        "found_object",
+        1,
+        49.6120,
+        json!({"category": "phone", "serial_number": "35-693803-564380-9", "description": "iphone"}),
+    );
+    found_body["facts"]["items"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"category": "bicycle", "serial_number": "wbk 4711 x", "description": "bike"}));
+    let (found, unit) = filed(&app, "finder-2", found_body).await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-hand-2", "units": [unit]}))
+        .await;
+    let hand_back = |lost: &str| {
+        app.client
+            .post(app.url(&format!("/v1/units/{unit}/filings/{found}/hand-back")))
+            .bearer_auth(&officer)
+            .json(&json!({"lost_filing_id": lost}))
+            .send()
+    };
+    let status_of = |id: &str| {
+        let pool = app.db.pool();
+        let mut conn = pool.get().unwrap();
+        persistence::schema::filings::table
+            .find(id)
+            .select(persistence::schema::filings::status)
+            .first::<String>(&mut **conn)
+            .unwrap()
+    };
+    for lost in [stranger.as_str(), withdrawn.as_str(), "no-such-filing"] {
+        assert_problem(hand_back(lost).await.unwrap(), 409, "not_a_candidate").await;
+    }
+    // Out of the body schema's limits: 422 at the field, before anything is read.
+    for (lost, code) in [("", "empty"), (&"x".repeat(65)[..], "too_long")] {
+        let refused = hand_back(lost).await.unwrap();
+        assert_eq!(refused.status(), 422);
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(
+            problem["errors"][0]["pointer"], "/lost_filing_id",
+            "{problem}"
+        );
+        assert_eq!(problem["errors"][0]["code"], code, "{problem}");
+    }
+    assert_eq!(status_of(&stranger), "submitted");
+    assert_eq!(status_of(&withdrawn), "withdrawn");
+
+    // The phone goes back to its owner: two items (the found phone and the stolen one).
+    let done = hand_back(&phone_owner).await.unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(done.json::<Value>().await.unwrap()["recovered_items"], 2);
+    assert_eq!(status_of(&phone_owner), "closed");
+    // The bicycle is still waiting: the found filing stays open, and the bicycle's owner
+    // still sees it proposed.
+    assert_eq!(status_of(&found), "submitted");
+    let bike_matches: Value = officer_get(
+        &app,
+        &officer,
+        &format!("/v1/units/{unit}/filings/{bike_owner}/matches"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        bike_matches["items"][0]["filing_id"],
+        found.as_str(),
+        "{bike_matches}"
+    );
+    assert_eq!(bike_matches["items"][0]["certain"], true);
+    assert_eq!(
+        checked(&app, "imei", "356938035643809").await["reported"],
+        false
+    );
+
+    // Then the bicycle: the found filing has nothing left waiting and is closed too.
+    let done = hand_back(&bike_owner).await.unwrap();
+    assert_eq!(done.status(), 200);
+    assert_eq!(done.json::<Value>().await.unwrap()["recovered_items"], 2);
+    assert_eq!(status_of(&bike_owner), "closed");
+    assert_eq!(status_of(&found), "closed");
+    assert_eq!(status_of(&withdrawn), "withdrawn");
 }
 
 #[tokio::test]
@@ -1054,12 +1187,12 @@ async fn a_lost_property_office_files_sees_its_candidates_and_hands_back_on_a_ne
     assert_eq!(problem["errors"][0]["pointer"], "/place", "{problem}");
     assert_eq!(problem["errors"][0]["code"], "outside_municipality");
 
-    // A reference that is not a candidate: 404; the candidate's: both closed.
+    // A reference that is not a candidate: 409; the candidate's: both closed.
     let wrong = json!({"lost_reference": "LU-2026-0000-0000-0"});
     assert_problem(
         as_office(&app, &lux, "POST", &hand_back, Some(wrong)).await,
-        404,
-        "filing_not_found",
+        409,
+        "not_a_candidate",
     )
     .await;
     let done = as_office(&app, &lux, "POST", &hand_back, Some(body.clone())).await;
@@ -1125,8 +1258,8 @@ async fn a_lost_property_office_files_sees_its_candidates_and_hands_back_on_a_ne
     // Handed back: no longer a candidate.
     assert_problem(
         as_office(&app, &lux, "POST", &hand_back, Some(body)).await,
-        404,
-        "filing_not_found",
+        409,
+        "not_a_candidate",
     )
     .await;
 }
@@ -1369,4 +1502,38 @@ async fn a_place_in_another_country_than_the_procedures_is_refused() {
         .await
         .unwrap();
     assert_eq!(status["status"], "draft");
+}
+
+/// Reported from outside (2026-12-02): two thefts whose serial was typed as "unknown" (or
+/// "0000") were linked across units, and the public check reported "unknown" stolen.
+/// Such placeholders are not indexed, and the check refuses them.
+#[tokio::test]
+async fn placeholder_codes_link_nobody_and_are_not_checked() {
+    let app = spawn_app().await;
+    let (first, unit) = filed(&app, "placeholder-1", bicycle("BE-25121", "unknown")).await;
+    filed(&app, "placeholder-2", bicycle("BE-21015", "unknown")).await;
+    filed(&app, "placeholder-3", bicycle("BE-21015", "0000")).await;
+    assert!(identifiers(&app, &first).is_empty());
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-placeholder", "units": [unit]}))
+        .await;
+    let links: Value = officer_get(
+        &app,
+        &officer,
+        &format!("/v1/units/{unit}/filings/{first}/links"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(links["items"], json!([]), "{links}");
+    for typed in ["unknown", "0000", "N/A"] {
+        let refused = check(&app, "serial_number", typed).await;
+        assert_eq!(refused.status(), 422, "{typed}");
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(
+            problem["errors"][0]["code"], "invalid_identifier",
+            "{problem}"
+        );
+    }
 }

@@ -47,3 +47,28 @@ pub async fn check(
     let verdict = crate::app::items::check(&state, &req, body.kind.into(), body.identifier).await?;
     Ok(HttpResponse::Ok().json(ItemCheck::of(verdict, lang)))
 }
+
+/// The id or reference that a hand-back names (`pointer`), within the body schema's
+/// length limits (1 to 64 characters, like the ids and references it may match):
+/// otherwise 422 `empty` or `too_long`, before anything is read.
+///
+/// # Errors
+/// `validation_failed` with one field error at `pointer`.
+pub(crate) fn handed_back_to(pointer: &str, named: &str) -> Result<(), ApiError> {
+    const MAX: usize = 64;
+    let code = if named.trim().is_empty() {
+        "empty"
+    } else if named.chars().count() > MAX {
+        "too_long"
+    } else {
+        return Ok(());
+    };
+    Err(ApiError::Validation(vec![crate::error::FieldError::new(
+        pointer, code,
+    )
+    .with(crate::error::Accepted {
+        min_length: Some(1),
+        max_length: Some(MAX as u64),
+        ..Default::default()
+    })]))
+}

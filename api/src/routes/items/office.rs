@@ -313,11 +313,12 @@ pub async fn matches(
 /// Hand a found object back (lost-property office)
 ///
 /// The office confirms that its found object is the lost or stolen object of the
-/// declaration `lost_reference` (one of its current candidates) and hands it back: the
-/// items of both declarations are marked recovered (no longer reported stolen by the
-/// public check, nor matched) and both declarations are closed, as by an officer's
-/// hand-back; each citizen is told as for any closure. Audited (`item_hand_back`, and
-/// one `hand_back` alteration per declaration closed).
+/// declaration `lost_reference`, which must be one of its current candidates (else 409
+/// `not_a_candidate`), and hands it back, as by an officer's hand-back: the matched
+/// items are marked recovered (no longer reported stolen by the public check, nor
+/// matched), and each declaration is closed once none of its objects is waiting; each
+/// citizen is told as for any closure. Audited (`item_hand_back`, and one `hand_back`
+/// alteration per declaration closed).
 #[utoipa::path(
     operation_id = "hand_back_found_object",
     tag = "items",
@@ -328,7 +329,8 @@ pub async fn matches(
         (status = 200, description = "Handed back", body = super::HandedBack),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a lost-property office's client-credentials token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Not a found object of this office, or the reference is not one of its candidates (`filing_not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not a found object of this office (`filing_not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The reference is not one of the object's current candidates (`not_a_candidate`)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "A declaration changed while it was being closed: send again", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -341,6 +343,7 @@ pub async fn hand_back(
     JsonBody(body): JsonBody<OfficeHandBack>,
 ) -> Result<HttpResponse, ApiError> {
     let request_id = RequestId::of(&req);
+    super::handed_back_to("/lost_reference", &body.lost_reference)?;
     let recovered_items = usecase::hand_back(
         &state,
         office,

@@ -85,7 +85,7 @@ impl ItemCheck {
 /// A filing linked by a shared identifier. `visible: false`: another unit's filing, of
 /// which only the unit, the reference and the day it was submitted are shown.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"visible": false, "unit": "fr-ofac-thesee", "reference": "FR-2026-000123-X",
+#[schema(example = json!({"visible": false, "unit": "fr-ofac-thesee", "reference": "EC-2026-V93G-73VK-Z",
     "since": "2026-10-02", "explanation": "same IBAN"}))]
 pub struct LinkView {
     pub visible: bool,
@@ -164,7 +164,7 @@ pub struct Links {
 /// A lost-and-found candidate.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"item_position": 0, "visible": true, "filing_id": "0b7c2f1e-5d4a-4c1b-9a0e-2f6d8c9b1a3e", "item": 0,
-    "unit": "lu-commissariat-luxembourg", "reference": "LU-2026-000042-K", "role": "lost",
+    "unit": "lu-e-commissariat", "reference": "EC-2026-V93G-73VK-Z", "role": "lost",
     "category": "bicycle", "score": 0.86, "certain": false,
     "explanation": "same brand and colour, 300 m and 2 days apart"}))]
 pub struct MatchView {
@@ -272,6 +272,6 @@ pub struct HandBack {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"recovered_items": 2}))]
 pub struct HandedBack {
-    /// The items of both filings marked recovered.
+    /// The items marked recovered: the found items and the owner's items they match.
     pub recovered_items: usize,
 }

@@ -156,11 +156,14 @@ pub async fn clusters(
 /// Hand a found object back
 ///
 /// The unit holding the found object (this filing) confirms that it is the lost or
-/// stolen object of `lost_filing_id` and hands it back: the items of both filings are
-/// marked recovered, so the object is no longer reported stolen by the public check nor
-/// proposed as a candidate, and both declarations are closed (history action
-/// `hand_back`; each citizen is told as for any closure, by the channel they chose).
-/// A declaration already finished, rejected or redirected keeps its status. Audited
+/// stolen object of `lost_filing_id`, which must be one of its current candidates (its
+/// `matches`: an open declaration, not recovered; else 409 `not_a_candidate`), and hands
+/// it back: the matched items (each found item with the owner's item it matches best)
+/// are marked recovered, so they are no longer reported stolen by the public check nor
+/// proposed as candidates, while other objects found together stay proposed to their
+/// own owners. Each declaration is closed once none of its objects is waiting (history
+/// action `hand_back`; each citizen is told as for any closure, by the channel they
+/// chose); one already finished, rejected or redirected keeps its status. Audited
 /// (`item_hand_back`, and one `hand_back` alteration per declaration closed).
 #[utoipa::path(
     tag = "back office",
@@ -171,7 +174,8 @@ pub async fn clusters(
         (status = 200, description = "Handed back", body = HandedBack),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a member of this unit", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Not a found object of this unit, or no lost or stolen object in the other filing", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not a found object of this unit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`lost_filing_id` is not one of the object's current candidates (`not_a_candidate`)", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "A declaration changed while it was being closed: send again", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -183,6 +187,7 @@ pub async fn hand_back(
 ) -> Result<HttpResponse, ApiError> {
     let (_, id) = path.into_inner();
     let UnitAction { access, body } = request;
+    super::handed_back_to("/lost_filing_id", &body.lost_filing_id)?;
     let recovered_items = crate::app::items::hand_back(
         &state,
         &access.officer,
