@@ -199,6 +199,78 @@ pub fn is_placeholder(normalised: &str) -> bool {
     digits && bytes.len() >= 3 && (step(true) || step(false))
 }
 
+/// Web domains shared by millions of people (social networks, marketplaces, messaging,
+/// link shorteners, webmail, payment): where a scam took place, not who did it. Their
+/// subdomains (`m.facebook.com`) are theirs too. A hosting platform's subdomains
+/// (`shop.wixsite.com`) are not listed: each is one site.
+const SHARED_PLATFORMS: &[&str] = &[
+    "facebook.com",
+    "fb.com",
+    "messenger.com",
+    "instagram.com",
+    "whatsapp.com",
+    "wa.me",
+    "t.me",
+    "telegram.org",
+    "telegram.me",
+    "tiktok.com",
+    "snapchat.com",
+    "x.com",
+    "twitter.com",
+    "youtube.com",
+    "linkedin.com",
+    "discord.com",
+    "discord.gg",
+    "signal.org",
+    "leboncoin.fr",
+    "vinted.fr",
+    "vinted.be",
+    "vinted.es",
+    "vinted.lu",
+    "vinted.com",
+    "2ememain.be",
+    "2dehands.be",
+    "marktplaats.nl",
+    "kleinanzeigen.de",
+    "wallapop.com",
+    "milanuncios.com",
+    "ebay.com",
+    "ebay.fr",
+    "ebay.de",
+    "ebay.be",
+    "ebay.es",
+    "amazon.com",
+    "amazon.fr",
+    "amazon.de",
+    "amazon.es",
+    "booking.com",
+    "airbnb.com",
+    "airbnb.fr",
+    "paypal.com",
+    "paypal.me",
+    "google.com",
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "yahoo.com",
+    "apple.com",
+    "microsoft.com",
+    "bit.ly",
+    "tinyurl.com",
+];
+
+/// Whether a normalised web domain is a platform shared by millions
+/// ([`SHARED_PLATFORMS`], or one of their subdomains): linking scams by it would link
+/// strangers, so it is not indexed as a suspect's identifier.
+pub fn is_shared_platform(domain: &str) -> bool {
+    SHARED_PLATFORMS.iter().any(|platform| {
+        domain == *platform
+            || domain
+                .strip_suffix(platform)
+                .is_some_and(|sub| sub.ends_with('.'))
+    })
+}
+
 /// Separators people type inside codes: removed before anything else.
 fn is_separator(c: char) -> bool {
     c.is_whitespace() || matches!(c, '-' | '.' | '/' | '_' | '\u{2010}'..='\u{2015}')

@@ -15,7 +15,9 @@ pub mod matching;
 
 use crate::filing::commands::OutgoingMessage;
 use crate::filing::{ConfirmationChannel, Filing, FilingStatus, MessageTemplate};
-use crate::identifiers::{is_placeholder, normalise, Identifier, IdentifierKind};
+use crate::identifiers::{
+    is_placeholder, is_shared_platform, normalise, Identifier, IdentifierKind,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -232,7 +234,12 @@ pub fn extract(filing: &Filing) -> Extract {
             .unwrap_or_default()
     };
     for typed in list("suspect_identifiers") {
-        if let Some(identifier) = classify_suspect(&typed, &country) {
+        // The platform where it happened (a marketplace, a social network) is not the
+        // suspect's: it would link every scam there.
+        let specific = |i: &Identifier| {
+            i.kind != IdentifierKind::WebDomain || !is_shared_platform(&i.normalised)
+        };
+        if let Some(identifier) = classify_suspect(&typed, &country).filter(specific) {
             identifiers.push(FilingIdentifier {
                 item: None,
                 identifier,

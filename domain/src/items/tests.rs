@@ -218,3 +218,20 @@ fn placeholder_codes_are_not_indexed() {
     let values: Vec<&str> = kept.iter().map(|i| i.normalised.as_str()).collect();
     assert_eq!(values, ["WBK4711X", "XXUNKNOWN1"]);
 }
+
+#[test]
+fn a_shared_platform_is_not_a_suspects_domain() {
+    let scam = extract(&filing(
+        "online_scam",
+        "FR",
+        json!({"suspect_identifiers": ["https://www.leboncoin.fr/ad/123", "m.facebook.com/seller", "https://shop.wixsite.com/deals", "fake-sofas.example"]}),
+    ));
+    let domains: Vec<&str> = scam
+        .identifiers
+        .iter()
+        .map(|i| i.identifier.normalised.as_str())
+        .collect();
+    assert_eq!(domains, ["shop.wixsite.com", "fake-sofas.example"]);
+    assert!(crate::identifiers::is_shared_platform("vinted.fr"));
+    assert!(!crate::identifiers::is_shared_platform("notvinted.fr"));
+}
