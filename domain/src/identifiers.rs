@@ -170,6 +170,21 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "SENSENUMERO",
     "NA",
     "XXX",
+    // A plate nobody could read.
+    "NOPLATE",
+    "SANSPLAQUE",
+    "PASDEPLAQUE",
+    "GEENKENTEKEN",
+    "GEENNUMMERPLAAT",
+    "KEINKENNZEICHEN",
+    "SINMATRICULA",
+    "SENSEMATRICULA",
+    "UNREADABLE",
+    "ILLISIBLE",
+    "ONLEESBAAR",
+    "UNLESERLICH",
+    "ILEGIBLE",
+    "ILLEGIBLE",
 ];
 
 /// Whether a normalised code is what people type when they do not know it, rather than
@@ -531,6 +546,20 @@ fn fni_plate(out: &str) -> bool {
 /// German plates: the district (1 to 3 letters), `-`, then 1 or 2 letters and 1 to 4
 /// digits, with an optional `E` or `H` suffix; the separator typed after the district
 /// (space or dash) is what tells `B-AB 123` from `BA-B 123`.
+/// A plate of a country whose format is not known here, or not said (a foreign vehicle
+/// at a border station): its compact form, upper case without separators, 2 to 10
+/// letters or digits, the form [`normalise_plate`] gives every country but Germany.
+///
+/// # Errors
+/// `Empty`, `BadCharacters`, `BadLength`.
+pub fn plate_of_any_country(typed: &str) -> Result<String, IdentifierError> {
+    let out = compact(typed)?;
+    if !(2..=10).contains(&out.len()) {
+        return Err(IdentifierError::BadLength { found: out.len() });
+    }
+    Ok(out)
+}
+
 fn german_plate(typed: &str) -> Result<String, IdentifierError> {
     let upper = typed
         .trim()

@@ -16,7 +16,7 @@ pub mod matching;
 use crate::filing::commands::OutgoingMessage;
 use crate::filing::{ConfirmationChannel, Filing, FilingStatus, MessageTemplate};
 use crate::identifiers::{
-    is_placeholder, is_shared_platform, normalise, Identifier, IdentifierKind,
+    is_placeholder, is_shared_platform, normalise, plate_of_any_country, Identifier, IdentifierKind,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -248,7 +248,15 @@ pub fn extract(filing: &Filing) -> Extract {
     }
     if filing.procedure == "fuel_drive_off" {
         if let Some(plate) = text(&facts, "vehicle_plate") {
-            let plate = normalise(IdentifierKind::Plate, &plate, Some(&country));
+            // A plate of the filing's country, or else of any country (most vehicles at a
+            // border station are foreign; the form does not say whose plate it is).
+            let plate = normalise(IdentifierKind::Plate, &plate, Some(&country)).or_else(|_| {
+                plate_of_any_country(&plate).map(|normalised| Identifier {
+                    kind: IdentifierKind::Plate,
+                    normalised,
+                    typed: plate.trim().to_owned(),
+                })
+            });
             if let Some(identifier) = plate.ok().filter(|p| !is_placeholder(&p.normalised)) {
                 identifiers.push(FilingIdentifier {
                     item: None,

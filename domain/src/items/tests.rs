@@ -235,3 +235,27 @@ fn a_shared_platform_is_not_a_suspects_domain() {
     assert!(crate::identifiers::is_shared_platform("vinted.fr"));
     assert!(!crate::identifiers::is_shared_platform("notvinted.fr"));
 }
+
+#[test]
+fn a_foreign_plate_at_a_border_station_is_indexed_in_its_compact_form() {
+    let plates = |typed: &str| -> Vec<String> {
+        extract(&filing(
+            "fuel_drive_off",
+            "LU",
+            json!({"vehicle_plate": typed}),
+        ))
+        .identifiers
+        .into_iter()
+        .map(|i| i.identifier.normalised)
+        .collect()
+    };
+    // A French plate, typed two ways at two stations: the same identifier.
+    assert_eq!(plates("AB-123-CD"), ["AB123CD"]);
+    assert_eq!(plates("ab 123 cd"), ["AB123CD"]);
+    // Luxembourg's own format as before; a placeholder nowhere.
+    assert_eq!(plates("ab 1234"), ["AB1234"]);
+    assert!(plates("XXXXXX").is_empty());
+    assert!(plates("no plate").is_empty());
+    assert!(plates("illisible").is_empty());
+    assert!(plates("?").is_empty());
+}
