@@ -272,6 +272,32 @@ const SHARED_PLATFORMS: &[&str] = &[
     "microsoft.com",
     "bit.ly",
     "tinyurl.com",
+    "yahoo.fr",
+    "hotmail.fr",
+    "outlook.fr",
+    "orange.fr",
+    "free.fr",
+    "sfr.fr",
+    "laposte.net",
+    "skynet.be",
+    "telenet.be",
+    "amazon.it",
+    "amazon.co.uk",
+    "amazon.nl",
+    "amazon.com.be",
+    "ebay.it",
+    "ebay.co.uk",
+    "ebay.nl",
+    "vinted.it",
+    "vinted.de",
+    "vinted.nl",
+    "vinted.co.uk",
+    "youtu.be",
+    "fb.me",
+    "m.me",
+    "threads.net",
+    "pinterest.com",
+    "reddit.com",
 ];
 
 /// Whether a normalised web domain is a platform shared by millions
@@ -478,6 +504,28 @@ fn iban(typed: &str) -> Result<String, IdentifierError> {
     Ok(out)
 }
 
+/// A plate of a country whose format is not known here, or not said (a foreign vehicle
+/// at a border station): its compact form, upper case without separators, 2 to 10
+/// characters with at least one letter and one digit (so that words typed in the field,
+/// "belge", "voir vidéo", are not plates), the form [`normalise_plate`] gives every
+/// country but Germany. A German plate compares in this form too, where the boundary
+/// between district and letters is lost (`B-AB 123` and `BA-B 123` compare equal).
+///
+/// # Errors
+/// `Empty`, `BadCharacters`, `BadLength`, `BadFormat` (no letter or no digit).
+pub fn plate_of_any_country(typed: &str) -> Result<String, IdentifierError> {
+    let out = compact(typed)?;
+    if !(2..=10).contains(&out.len()) {
+        return Err(IdentifierError::BadLength { found: out.len() });
+    }
+    let letters = out.bytes().any(|b| b.is_ascii_alphabetic());
+    let digits = out.bytes().any(|b| b.is_ascii_digit());
+    if !(letters && digits) {
+        return Err(IdentifierError::BadFormat);
+    }
+    Ok(out)
+}
+
 /// A plate, normalised for its country: upper case, separators removed. Where the
 /// country's formats are known, the plate must have one of them:
 /// - `BE`: `1-ABC-123` (since 2010), `ABC-123` and `123-ABC` (older), or a personalised
@@ -546,20 +594,6 @@ fn fni_plate(out: &str) -> bool {
 /// German plates: the district (1 to 3 letters), `-`, then 1 or 2 letters and 1 to 4
 /// digits, with an optional `E` or `H` suffix; the separator typed after the district
 /// (space or dash) is what tells `B-AB 123` from `BA-B 123`.
-/// A plate of a country whose format is not known here, or not said (a foreign vehicle
-/// at a border station): its compact form, upper case without separators, 2 to 10
-/// letters or digits, the form [`normalise_plate`] gives every country but Germany.
-///
-/// # Errors
-/// `Empty`, `BadCharacters`, `BadLength`.
-pub fn plate_of_any_country(typed: &str) -> Result<String, IdentifierError> {
-    let out = compact(typed)?;
-    if !(2..=10).contains(&out.len()) {
-        return Err(IdentifierError::BadLength { found: out.len() });
-    }
-    Ok(out)
-}
-
 fn german_plate(typed: &str) -> Result<String, IdentifierError> {
     let upper = typed
         .trim()

@@ -22,7 +22,8 @@ use domain::items::{extract, ReportedItem, REPORTED_STATUSES};
 pub const BACKFILL: &str = "items-v1";
 
 /// Writes `filing`'s items and identifiers, if they changed since the last save (their
-/// fingerprint): the old rows are replaced. Unchanged items keep their recovery mark.
+/// fingerprint): the old rows are replaced, and the items at the positions already
+/// recovered (handed back) stay recovered.
 /// A draft's items are not records yet (nothing reads them: the check, matching and
 /// linking see submitted filings only); they are written when it is submitted.
 pub fn index(conn: &mut DbConnection, filing: &Filing) -> Result<(), PersistenceError> {
@@ -35,10 +36,21 @@ pub fn index(conn: &mut DbConnection, filing: &Filing) -> Result<(), Persistence
         .select(fp::fingerprint)
         .first(conn)
         .optional()?;
+    // The objects already handed back, by position: a re-indexed filing keeps them
+    // recovered (an object handed back is not reported stolen again because its
+    // declaration was closed, edited, or indexed under newer rules).
+    let mut recovered: Vec<(i32, NaiveDateTime)> = Vec::new();
     match stored {
         Some(stored) if stored == extract.fingerprint => return Ok(()),
         // Rows are written with their fingerprint: none stored, none to replace.
-        Some(_) => delete_of(conn, &filing.id)?,
+        Some(_) => {
+            recovered = it::table
+                .filter(it::filing_id.eq(&filing.id))
+                .filter(it::recovered_at.is_not_null())
+                .select((it::position, it::recovered_at.assume_not_null()))
+                .load(conn)?;
+            delete_of(conn, &filing.id)?;
+        }
         None => {}
     }
     let items: Vec<_> = extract
@@ -102,6 +114,15 @@ pub fn index(conn: &mut DbConnection, filing: &Filing) -> Result<(), Persistence
             fp::fingerprint.eq(&extract.fingerprint),
         ))
         .execute(conn)?;
+    for (position, at) in recovered {
+        diesel::update(
+            it::table
+                .filter(it::filing_id.eq(&filing.id))
+                .filter(it::position.eq(position)),
+        )
+        .set(it::recovered_at.eq(Some(at)))
+        .execute(conn)?;
+    }
     Ok(())
 }
 
@@ -511,6 +532,22 @@ pub fn items_of(conn: &mut DbConnection, id: &str) -> Result<Vec<StoredItem>, Pe
     let rows: Vec<ItemRow> = it::table
         .inner_join(f::table.on(f::id.eq(it::filing_id)))
         .filter(it::filing_id.eq(id))
+        .order(it::position.asc())
+        .select(item_columns!())
+        .load(conn)?;
+    with_identifiers(conn, rows.into_iter().map(stored).collect())
+}
+
+/// The items of filing `id` not yet handed back (not recovered), with their identifiers:
+/// what matching probes with.
+pub fn items_waiting(
+    conn: &mut DbConnection,
+    id: &str,
+) -> Result<Vec<StoredItem>, PersistenceError> {
+    let rows: Vec<ItemRow> = it::table
+        .inner_join(f::table.on(f::id.eq(it::filing_id)))
+        .filter(it::filing_id.eq(id))
+        .filter(it::recovered_at.is_null())
         .order(it::position.asc())
         .select(item_columns!())
         .load(conn)?;

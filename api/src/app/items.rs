@@ -208,7 +208,8 @@ pub fn proposals(
     filing: &str,
 ) -> Result<Vec<Proposal>, ApiError> {
     let mut out = Vec::new();
-    for item in persistence::items::items_of(conn, filing)? {
+    // An object already handed back is matched no more, on either side.
+    for item in persistence::items::items_waiting(conn, filing)? {
         let found = match item.role.parse::<ItemRole>() {
             Ok(ItemRole::Found) => true,
             Ok(ItemRole::Lost | ItemRole::Stolen) => false,
@@ -392,7 +393,12 @@ impl Named<'_> {
     fn is(&self, candidate: &persistence::items::StoredItem) -> bool {
         match self {
             Named::Id(id) => candidate.filing_id == *id,
-            Named::Reference(reference) => candidate.reference.as_deref() == Some(*reference),
+            // A reference as typed from the owner's acknowledgement: case and spaces
+            // around it do not matter.
+            Named::Reference(reference) => candidate
+                .reference
+                .as_deref()
+                .is_some_and(|r| r.eq_ignore_ascii_case(reference.trim())),
         }
     }
 
@@ -467,8 +473,15 @@ pub(super) fn hand_back_in(
     let now = super::now();
     let found_items: Vec<i32> = pairs.iter().map(|(f, _)| *f).collect();
     let owned_items: Vec<i32> = pairs.iter().map(|(_, o)| *o).collect();
-    let marked = persistence::items::mark_recovered(c, &found.id, &found_items, now)?
-        + persistence::items::mark_recovered(c, &owner, &owned_items, now)?;
+    // Each pair's items were waiting when matched; one that is not any more was handed
+    // back meanwhile (a concurrent hand-back, whose row locks this update waited for):
+    // nothing is done twice.
+    let marked_found = persistence::items::mark_recovered(c, &found.id, &found_items, now)?;
+    let marked_owned = persistence::items::mark_recovered(c, &owner, &owned_items, now)?;
+    if marked_found != found_items.len() || marked_owned != owned_items.len() {
+        return Err(ApiError::NotACandidate(lost.as_str().to_owned()));
+    }
+    let marked = marked_found + marked_owned;
     // A declaration is then closed, once none of its objects is waiting (a finished one
     // stays as it is).
     let sides: [(&str, &[&str]); 2] = [

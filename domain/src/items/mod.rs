@@ -248,16 +248,22 @@ pub fn extract(filing: &Filing) -> Extract {
     }
     if filing.procedure == "fuel_drive_off" {
         if let Some(plate) = text(&facts, "vehicle_plate") {
-            // A plate of the filing's country, or else of any country (most vehicles at a
-            // border station are foreign; the form does not say whose plate it is).
-            let plate = normalise(IdentifierKind::Plate, &plate, Some(&country)).or_else(|_| {
-                plate_of_any_country(&plate).map(|normalised| Identifier {
-                    kind: IdentifierKind::Plate,
-                    normalised,
-                    typed: plate.trim().to_owned(),
-                })
-            });
-            if let Some(identifier) = plate.ok().filter(|p| !is_placeholder(&p.normalised)) {
+            // A plate of the filing's country (`1111` is a valid, and prized, Luxembourg
+            // plate), or else of any country, unless a placeholder: most vehicles at a
+            // border station are foreign, and the form does not say whose plate it is.
+            let plate = normalise(IdentifierKind::Plate, &plate, Some(&country))
+                .ok()
+                .or_else(|| {
+                    plate_of_any_country(&plate)
+                        .ok()
+                        .filter(|normalised| !is_placeholder(normalised))
+                        .map(|normalised| Identifier {
+                            kind: IdentifierKind::Plate,
+                            normalised,
+                            typed: plate.trim().to_owned(),
+                        })
+                });
+            if let Some(identifier) = plate {
                 identifiers.push(FilingIdentifier {
                     item: None,
                     identifier,

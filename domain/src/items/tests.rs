@@ -252,10 +252,21 @@ fn a_foreign_plate_at_a_border_station_is_indexed_in_its_compact_form() {
     // A French plate, typed two ways at two stations: the same identifier.
     assert_eq!(plates("AB-123-CD"), ["AB123CD"]);
     assert_eq!(plates("ab 123 cd"), ["AB123CD"]);
-    // Luxembourg's own format as before; a placeholder nowhere.
+    // Luxembourg's own formats as before, the personalised ones included.
     assert_eq!(plates("ab 1234"), ["AB1234"]);
-    assert!(plates("XXXXXX").is_empty());
-    assert!(plates("no plate").is_empty());
-    assert!(plates("illisible").is_empty());
-    assert!(plates("?").is_empty());
+    assert_eq!(plates("12 345"), ["12345"]);
+    assert_eq!(plates("1111"), ["1111"]);
+    // Words typed in the field are not plates; nor a placeholder.
+    for text in [
+        "XXXXXX",
+        "no plate",
+        "illisible",
+        "belge",
+        "voir vidéo",
+        "VOIR-VIDEO",
+        "?",
+    ] {
+        assert!(plates(text).is_empty(), "{text}");
+    }
+    assert!(plates("AA-000-00").len() == 1);
 }

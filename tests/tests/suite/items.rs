@@ -901,13 +901,117 @@ async fn a_hand_back_gives_only_the_matched_object_to_a_candidate_owner() {
         false
     );
 
-    // Then the bicycle: the found filing has nothing left waiting and is closed too.
+    // Then the bicycle: the found filing has nothing left waiting and is closed too. The
+    // owner's declaration was indexed under older rules (a stale fingerprint), so closing
+    // it re-indexes it: its object stays recovered (found by review: the rows were
+    // rewritten unrecovered).
+    {
+        let pool = app.db.pool();
+        let mut conn = pool.get().unwrap();
+        diesel::update(
+            persistence::schema::item_fingerprints::table
+                .filter(persistence::schema::item_fingerprints::filing_id.eq(&bike_owner)),
+        )
+        .set(persistence::schema::item_fingerprints::fingerprint.eq("stale"))
+        .execute(&mut **conn)
+        .unwrap();
+    }
     let done = hand_back(&bike_owner).await.unwrap();
     assert_eq!(done.status(), 200);
     assert_eq!(done.json::<Value>().await.unwrap()["recovered_items"], 2);
     assert_eq!(status_of(&bike_owner), "closed");
     assert_eq!(status_of(&found), "closed");
     assert_eq!(status_of(&withdrawn), "withdrawn");
+    {
+        let pool = app.db.pool();
+        let mut conn = pool.get().unwrap();
+        let waiting: i64 = it::table
+            .filter(it::filing_id.eq(&bike_owner))
+            .filter(it::recovered_at.is_null())
+            .count()
+            .get_result(&mut **conn)
+            .unwrap();
+        assert_eq!(
+            waiting, 0,
+            "the re-indexed declaration's object is still recovered"
+        );
+    }
+    // An object handed back is nobody else's: a later declaration of the same frame
+    // number does not get it (found by review: a recovered item was still a probe).
+    let (late, _) = filed(
+        &app,
+        "owner-late",
+        lost_or_found("lost_object", 1, 49.6118, frame),
+    )
+    .await;
+    assert_problem(hand_back(&late).await.unwrap(), 409, "not_a_candidate").await;
+    assert_eq!(status_of(&late), "submitted");
+}
+
+/// Two identical wallets found together, two owners of such a wallet: each owner gets
+/// one, and the found filing closes with the second (found by review: the second
+/// hand-back paired the first wallet again).
+#[tokio::test]
+async fn two_identical_objects_found_together_go_to_two_owners() {
+    let app = spawn_app().await;
+    let wallet = json!({"category": "wallet", "brand": "Fossil", "colour": "brown", "description": "brown leather wallet"});
+    let (first_owner, _) = filed(
+        &app,
+        "wallet-a",
+        lost_or_found("lost_object", 2, 49.6118, wallet.clone()),
+    )
+    .await;
+    let (second_owner, _) = filed(
+        &app,
+        "wallet-b",
+        lost_or_found("lost_object", 2, 49.6119, wallet.clone()),
+    )
+    .await;
+    let mut found_body = lost_or_found("found_object", 1, 49.6120, wallet.clone());
+    found_body["facts"]["items"]
+        .as_array_mut()
+        .unwrap()
+        .push(wallet);
+    let (found, unit) = filed(&app, "wallet-finder", found_body).await;
+    let officer = app
+        .dev_token(json!({"kind": "officer", "subject": "o-wallets", "units": [unit]}))
+        .await;
+    let hand_back = |lost: &str| {
+        app.client
+            .post(app.url(&format!("/v1/units/{unit}/filings/{found}/hand-back")))
+            .bearer_auth(&officer)
+            .json(&json!({"lost_filing_id": lost}))
+            .send()
+    };
+    for owner in [&first_owner, &second_owner] {
+        let done = hand_back(owner).await.unwrap();
+        assert_eq!(done.status(), 200);
+        assert_eq!(done.json::<Value>().await.unwrap()["recovered_items"], 2);
+    }
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    let waiting: i64 = it::table
+        .filter(it::filing_id.eq(&found))
+        .filter(it::recovered_at.is_null())
+        .count()
+        .get_result(&mut **conn)
+        .unwrap();
+    assert_eq!(waiting, 0);
+    for id in [&first_owner, &second_owner, &found] {
+        let status: String = persistence::schema::filings::table
+            .find(id)
+            .select(persistence::schema::filings::status)
+            .first(&mut **conn)
+            .unwrap();
+        assert_eq!(status, "closed", "{id}");
+    }
+    drop(conn);
+    assert_problem(
+        hand_back(&first_owner).await.unwrap(),
+        409,
+        "not_a_candidate",
+    )
+    .await;
 }
 
 #[tokio::test]
