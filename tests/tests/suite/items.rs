@@ -380,6 +380,34 @@ fn scam(iban: &str) -> Value {
     })
 }
 
+/// An officer of `unit` hands the found object of filing `found` back to the owner of
+/// `lost`.
+async fn hand_back_as(
+    app: &TestApp,
+    officer: &str,
+    (unit, found): (&str, &str),
+    lost: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/v1/units/{unit}/filings/{found}/hand-back")))
+        .bearer_auth(officer)
+        .json(&json!({"lost_filing_id": lost}))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A filing's status, as stored.
+fn status_of(app: &TestApp, id: &str) -> String {
+    let pool = app.db.pool();
+    let mut conn = pool.get().unwrap();
+    persistence::schema::filings::table
+        .find(id)
+        .select(persistence::schema::filings::status)
+        .first::<String>(&mut **conn)
+        .unwrap()
+}
+
 async fn officer_get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
     app.client
         .get(app.url(path))
@@ -713,21 +741,14 @@ async fn an_object_handed_back_is_no_longer_reported_nor_matched() {
     .unwrap();
     assert_eq!(matches["items"][0]["role"], "stolen", "{matches}");
     assert_eq!(matches["items"][0]["certain"], true);
-    let hand_back = |lost: String| {
-        app.client
-            .post(app.url(&format!("/v1/units/{unit}/filings/{found}/hand-back")))
-            .bearer_auth(&officer)
-            .json(&json!({"lost_filing_id": lost}))
-            .send()
-    };
     // Not one of the object's candidates (here the found object itself): 409.
     assert_problem(
-        hand_back(found.clone()).await.unwrap(),
+        hand_back_as(&app, &officer, (&unit, &found), &found).await,
         409,
         "not_a_candidate",
     )
     .await;
-    let done = hand_back(stolen.clone()).await.unwrap();
+    let done = hand_back_as(&app, &officer, (&unit, &found), &stolen).await;
     assert_eq!(done.status(), 200);
     assert_eq!(done.json::<Value>().await.unwrap()["recovered_items"], 2);
     assert_eq!(
@@ -773,7 +794,7 @@ async fn an_object_handed_back_is_no_longer_reported_nor_matched() {
     drop(conn);
     // Handed back again: no longer a candidate (nothing waits), nothing closed twice.
     assert_problem(
-        hand_back(stolen.clone()).await.unwrap(),
+        hand_back_as(&app, &officer, (&unit, &found), &stolen).await,
         409,
         "not_a_candidate",
     )
@@ -840,28 +861,17 @@ async fn a_hand_back_gives_only_the_matched_object_to_a_candidate_owner() {
     let officer = app
         .dev_token(json!({"kind": "officer", "subject": "o-hand-2", "units": [unit]}))
         .await;
-    let hand_back = |lost: &str| {
-        app.client
-            .post(app.url(&format!("/v1/units/{unit}/filings/{found}/hand-back")))
-            .bearer_auth(&officer)
-            .json(&json!({"lost_filing_id": lost}))
-            .send()
-    };
-    let status_of = |id: &str| {
-        let pool = app.db.pool();
-        let mut conn = pool.get().unwrap();
-        persistence::schema::filings::table
-            .find(id)
-            .select(persistence::schema::filings::status)
-            .first::<String>(&mut **conn)
-            .unwrap()
-    };
     for lost in [stranger.as_str(), withdrawn.as_str(), "no-such-filing"] {
-        assert_problem(hand_back(lost).await.unwrap(), 409, "not_a_candidate").await;
+        assert_problem(
+            hand_back_as(&app, &officer, (&unit, &found), lost).await,
+            409,
+            "not_a_candidate",
+        )
+        .await;
     }
     // Out of the body schema's limits: 422 at the field, before anything is read.
     for (lost, code) in [("", "empty"), (&"x".repeat(65)[..], "too_long")] {
-        let refused = hand_back(lost).await.unwrap();
+        let refused = hand_back_as(&app, &officer, (&unit, &found), lost).await;
         assert_eq!(refused.status(), 422);
         let problem: Value = refused.json().await.unwrap();
         assert_eq!(
@@ -870,17 +880,17 @@ async fn a_hand_back_gives_only_the_matched_object_to_a_candidate_owner() {
         );
         assert_eq!(problem["errors"][0]["code"], code, "{problem}");
     }
-    assert_eq!(status_of(&stranger), "submitted");
-    assert_eq!(status_of(&withdrawn), "withdrawn");
+    assert_eq!(status_of(&app, &stranger), "submitted");
+    assert_eq!(status_of(&app, &withdrawn), "withdrawn");
 
     // The phone goes back to its owner: two items (the found phone and the stolen one).
-    let done = hand_back(&phone_owner).await.unwrap();
+    let done = hand_back_as(&app, &officer, (&unit, &found), &phone_owner).await;
     assert_eq!(done.status(), 200);
     assert_eq!(done.json::<Value>().await.unwrap()["recovered_items"], 2);
-    assert_eq!(status_of(&phone_owner), "closed");
+    assert_eq!(status_of(&app, &phone_owner), "closed");
     // The bicycle is still waiting: the found filing stays open, and the bicycle's owner
     // still sees it proposed.
-    assert_eq!(status_of(&found), "submitted");
+    assert_eq!(status_of(&app, &found), "submitted");
     let bike_matches: Value = officer_get(
         &app,
         &officer,
@@ -916,12 +926,12 @@ async fn a_hand_back_gives_only_the_matched_object_to_a_candidate_owner() {
         .execute(&mut **conn)
         .unwrap();
     }
-    let done = hand_back(&bike_owner).await.unwrap();
+    let done = hand_back_as(&app, &officer, (&unit, &found), &bike_owner).await;
     assert_eq!(done.status(), 200);
     assert_eq!(done.json::<Value>().await.unwrap()["recovered_items"], 2);
-    assert_eq!(status_of(&bike_owner), "closed");
-    assert_eq!(status_of(&found), "closed");
-    assert_eq!(status_of(&withdrawn), "withdrawn");
+    assert_eq!(status_of(&app, &bike_owner), "closed");
+    assert_eq!(status_of(&app, &found), "closed");
+    assert_eq!(status_of(&app, &withdrawn), "withdrawn");
     {
         let pool = app.db.pool();
         let mut conn = pool.get().unwrap();
@@ -944,8 +954,13 @@ async fn a_hand_back_gives_only_the_matched_object_to_a_candidate_owner() {
         lost_or_found("lost_object", 1, 49.6118, frame),
     )
     .await;
-    assert_problem(hand_back(&late).await.unwrap(), 409, "not_a_candidate").await;
-    assert_eq!(status_of(&late), "submitted");
+    assert_problem(
+        hand_back_as(&app, &officer, (&unit, &found), &late).await,
+        409,
+        "not_a_candidate",
+    )
+    .await;
+    assert_eq!(status_of(&app, &late), "submitted");
 }
 
 /// Two identical wallets found together, two owners of such a wallet: each owner gets
@@ -976,15 +991,8 @@ async fn two_identical_objects_found_together_go_to_two_owners() {
     let officer = app
         .dev_token(json!({"kind": "officer", "subject": "o-wallets", "units": [unit]}))
         .await;
-    let hand_back = |lost: &str| {
-        app.client
-            .post(app.url(&format!("/v1/units/{unit}/filings/{found}/hand-back")))
-            .bearer_auth(&officer)
-            .json(&json!({"lost_filing_id": lost}))
-            .send()
-    };
     for owner in [&first_owner, &second_owner] {
-        let done = hand_back(owner).await.unwrap();
+        let done = hand_back_as(&app, &officer, (&unit, &found), owner).await;
         assert_eq!(done.status(), 200);
         assert_eq!(done.json::<Value>().await.unwrap()["recovered_items"], 2);
     }
@@ -1007,7 +1015,7 @@ async fn two_identical_objects_found_together_go_to_two_owners() {
     }
     drop(conn);
     assert_problem(
-        hand_back(&first_owner).await.unwrap(),
+        hand_back_as(&app, &officer, (&unit, &found), &first_owner).await,
         409,
         "not_a_candidate",
     )
