@@ -264,18 +264,17 @@ async fn the_public_check_answers_the_same_shape_whoever_the_owner_and_nothing_m
             assert!(!text.contains(secret), "{text} shows {secret}");
         }
     }
-    // A language of the request.
-    let fr: Value = app
+    // A language of the request, said in Content-Language.
+    let fr = app
         .client
         .post(app.url("/v1/stolen-item-checks"))
         .header("accept-language", "fr")
         .json(&json!({"kind": "imei", "identifier": "490154203237518"}))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    assert_eq!(fr.headers()["content-language"], "fr");
+    let fr: Value = fr.json().await.unwrap();
     assert_ne!(fr["advice"], b["advice"]);
 
     // Withdrawn: no longer reported.

@@ -31,7 +31,8 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
     security((), ("bearer" = [])),
     request_body = ItemCheckRequest,
     responses(
-        (status = 200, description = "The answer (the same shape whether reported or not)", body = ItemCheck),
+        (status = 200, description = "The answer (the same shape whether reported or not)", body = ItemCheck,
+            headers(("Content-Language" = String, description = "Language of `advice`"))),
         (status = 401, description = "A token was given and does not verify", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The identifier does not validate as this kind (`invalid_identifier`, `empty`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many checks (`Retry-After`)", body = Problem, content_type = "application/problem+json"),
@@ -45,7 +46,9 @@ pub async fn check(
     crate::extract::JsonBody(body): crate::extract::JsonBody<ItemCheckRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let verdict = crate::app::items::check(&state, &req, body.kind.into(), body.identifier).await?;
-    Ok(HttpResponse::Ok().json(ItemCheck::of(verdict, lang)))
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CONTENT_LANGUAGE, lang.as_str()))
+        .json(ItemCheck::of(verdict, lang)))
 }
 
 /// The id or reference that a hand-back names (`pointer`), within the body schema's
