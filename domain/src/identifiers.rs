@@ -189,6 +189,7 @@ const PLACEHOLDER_WORDS: &[&str] = &[
 
 /// Whether a normalised code is what people type when they do not know it, rather than
 /// an identifier of one object: a word for "unknown" or "none" ([`PLACEHOLDER_WORDS`]),
+/// or a phrase without digits around one of the longer ones ("unknown serial"),
 /// one character repeated (`0000`, `XXXXXX`, fifteen zeros, which pass the Luhn check),
 /// or a run of consecutive digits (`123456`, `987654321`). Such a value validates as a
 /// code but links strangers, so it is not indexed, and the public check refuses it.
@@ -198,6 +199,16 @@ pub fn is_placeholder(normalised: &str) -> bool {
         return true;
     };
     if PLACEHOLDER_WORDS.contains(&normalised) || bytes.iter().all(|&b| b == first) {
+        return true;
+    }
+    // A phrase around such a word ("unknown serial", "numero inconnu"): no digit, and one
+    // of the longer words in it.
+    let words_only = !bytes.iter().any(u8::is_ascii_digit);
+    if words_only
+        && PLACEHOLDER_WORDS
+            .iter()
+            .any(|word| word.len() >= 5 && normalised.contains(word))
+    {
         return true;
     }
     let digits = bytes.iter().all(u8::is_ascii_digit);
@@ -768,6 +779,9 @@ mod tests {
             "0123456789",
             "987654321",
             "",
+            "UNKNOWNSERIAL",
+            "NUMEROINCONNU",
+            "SERIENUMMERONBEKEND",
         ] {
             assert!(is_placeholder(placeholder), "{placeholder}");
         }
@@ -781,6 +795,8 @@ mod tests {
             "AB1234",
             "0001",
             "121212",
+            "JDUPONT",
+            "UNKNOWN7",
         ] {
             assert!(!is_placeholder(code), "{code}");
         }
