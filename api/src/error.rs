@@ -248,6 +248,24 @@ impl FieldError {
         self
     }
 
+    /// A required text of 1 to `max` characters (blank counts as empty) at `pointer`:
+    /// `None` when it fits, else the field error (`empty` or `too_long`) saying the
+    /// accepted lengths.
+    pub fn text_length(pointer: &str, value: &str, max: usize) -> Option<Self> {
+        let code = if value.trim().is_empty() {
+            "empty"
+        } else if value.chars().count() > max {
+            "too_long"
+        } else {
+            return None;
+        };
+        Some(Self::new(pointer, code).with(Accepted {
+            min_length: Some(1),
+            max_length: Some(max as u64),
+            ..Default::default()
+        }))
+    }
+
     /// The accepted values, for codes that choose among a list.
     pub fn allowed<S: ToString>(self, values: impl IntoIterator<Item = S>) -> Self {
         self.with(Accepted {

@@ -529,13 +529,7 @@ fn with_identifiers(
 
 /// The items of filing `id`, with their identifiers.
 pub fn items_of(conn: &mut DbConnection, id: &str) -> Result<Vec<StoredItem>, PersistenceError> {
-    let rows: Vec<ItemRow> = it::table
-        .inner_join(f::table.on(f::id.eq(it::filing_id)))
-        .filter(it::filing_id.eq(id))
-        .order(it::position.asc())
-        .select(item_columns!())
-        .load(conn)?;
-    with_identifiers(conn, rows.into_iter().map(stored).collect())
+    items_read(conn, id, false)
 }
 
 /// The items of filing `id` not yet handed back (not recovered), with their identifiers:
@@ -544,10 +538,22 @@ pub fn items_waiting(
     conn: &mut DbConnection,
     id: &str,
 ) -> Result<Vec<StoredItem>, PersistenceError> {
-    let rows: Vec<ItemRow> = it::table
+    items_read(conn, id, true)
+}
+
+fn items_read(
+    conn: &mut DbConnection,
+    id: &str,
+    waiting_only: bool,
+) -> Result<Vec<StoredItem>, PersistenceError> {
+    let mut query = it::table
         .inner_join(f::table.on(f::id.eq(it::filing_id)))
         .filter(it::filing_id.eq(id))
-        .filter(it::recovered_at.is_null())
+        .into_boxed();
+    if waiting_only {
+        query = query.filter(it::recovered_at.is_null());
+    }
+    let rows: Vec<ItemRow> = query
         .order(it::position.asc())
         .select(item_columns!())
         .load(conn)?;

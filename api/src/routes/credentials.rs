@@ -3,7 +3,7 @@
 //! border guard, an airline or an insurer has no account here.
 
 use crate::app::credentials as usecase;
-use crate::error::{Accepted, ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::JsonBody;
 use crate::state::AppState;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -124,19 +124,8 @@ fn quota(req: &HttpRequest, state: &AppState) -> (&'static str, String, u32) {
 
 fn check_length(credential: &str) -> Result<(), ApiError> {
     let max = domain::limits::CREDENTIAL_MAX_CHARS;
-    let length = credential.chars().count();
-    let blank = credential.trim().is_empty();
-    if blank || length > max {
-        let code = if blank { "empty" } else { "too_long" };
-        return Err(ApiError::Validation(vec![FieldError::new(
-            "/credential",
-            code,
-        )
-        .with(Accepted {
-            min_length: Some(1),
-            max_length: Some(max as u64),
-            ..Default::default()
-        })]));
+    match FieldError::text_length("/credential", credential, max) {
+        Some(error) => Err(ApiError::Validation(vec![error])),
+        None => Ok(()),
     }
-    Ok(())
 }

@@ -58,20 +58,8 @@ pub async fn check(
 /// # Errors
 /// `validation_failed` with one field error at `pointer`.
 pub(crate) fn handed_back_to(pointer: &str, named: &str) -> Result<(), ApiError> {
-    const MAX: usize = 64;
-    let code = if named.trim().is_empty() {
-        "empty"
-    } else if named.chars().count() > MAX {
-        "too_long"
-    } else {
-        return Ok(());
-    };
-    Err(ApiError::Validation(vec![crate::error::FieldError::new(
-        pointer, code,
-    )
-    .with(crate::error::Accepted {
-        min_length: Some(1),
-        max_length: Some(MAX as u64),
-        ..Default::default()
-    })]))
+    match crate::error::FieldError::text_length(pointer, named, 64) {
+        Some(error) => Err(ApiError::Validation(vec![error])),
+        None => Ok(()),
+    }
 }
